@@ -1,0 +1,756 @@
+"""Tumour facts from pathology text: cancer type (TCGA study), primary site, histology,
+laterality, grade, size, margins, lymph nodes, lymphovascular invasion and the diagnosis line.
+
+Cancer type follows the clinical convention that a study is fixed by primary site and
+histological type together (ICD-O-3 topography + morphology): every site, histology and clue
+term found votes for the studies listed against it in knowledge/cancer_types.yaml and
+knowledge/histology.yaml, each mention weighted by the report section it sits in (diagnosis >
+history > gross description), whether it fills a synoptic field ("Tumor site:"), and whether it
+is negated ("negative for carcinoma"). A study's score is (site support + a) x (histology
+support + a): both sides must agree, so "lung" + "adenocarcinoma" gives LUAD while "kidney" +
+"papillary" gives KIRP. Nothing is guessed when no histology supports any study.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from casebridge.engine.case import Code, Document, Fact, Page
+from casebridge.engine.extract.spans import make_fact, pages
+from casebridge.engine.extract.terms import Corrector, compile_terms, key, normalise
+from casebridge.engine.kb import load
+
+ICDO3 = "urn:oid:2.16.840.1.113883.6.43.1"
+_SMOOTH = 0.5  # the `a` of (site + a) x (histology + a)
+_MIN_HISTOLOGY = 1.0  # weighted histology support needed before a study is named
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # site, histology, clue
+    name: str
+    icdo3: str
+    votes: tuple[tuple[str, float], ...]
+
+
+@dataclass
+class Mention:
+    entry: Entry
+    page: Page
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    pattern: re.Pattern[str]
+    entries: dict[str, tuple[Entry, ...]]
+    sections: re.Pattern[str]
+    section_weight: dict[str, float]
+    fields: re.Pattern[str]
+    field_weight: float
+    studies: dict[str, str]
+    corrector: Corrector
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    types: dict[str, Any] = load("cancer_types")
+    hist: dict[str, Any] = load("histology")
+    entries: dict[str, list[Entry]] = {}
+    terms: list[str] = []
+
+    def add(kind: str, item: dict[str, Any]) -> None:
+        votes = tuple((str(c), float(w)) for c, w in (item.get("codes") or {}).items())
+        entry = Entry(kind, str(item["name"]), str(item.get("icdo3", "")), votes)
+        for term in item["terms"]:
+            k = key(str(term))
+            bucket = entries.setdefault(k, [])
+            if not any(e.kind == kind and e.name == entry.name for e in bucket):
+                bucket.append(entry)
+            terms.append(str(term))
+
+    for item in hist["types"]:
+        add("histology", item)
+    for item in types["sites"]:
+        add("site", item)
+    for item in types["clues"]:
+        add("clue", item)
+
+    section_weight: dict[str, float] = {}
+    for group in types["sections"]:
+        for term in group["terms"]:
+            section_weight.setdefault(key(str(term)), float(group["weight"]))
+    heading = compile_terms(section_weight)
+    # A heading starts a line or sentence and is followed by ':' or '.' or a line break.
+    sections = re.compile(
+        r"(?:^|(?<=[\n.:;]))[ \t\-*#>\d)(.]*(" + heading.pattern + r")[ \t]*(?:[:.\n]|$)",
+        re.MULTILINE,
+    )
+    field_terms = [str(t) for t in types["fields"]["terms"]]
+    fields = re.compile(
+        r"(?:" + compile_terms(field_terms).pattern + r")[^:\n]{0,25}:[ \t]*$", re.MULTILINE
+    )
+    return Lexicon(
+        pattern=compile_terms(terms),
+        entries={k: tuple(v) for k, v in entries.items()},
+        sections=sections,
+        section_weight=section_weight,
+        fields=fields,
+        field_weight=float(types["fields"]["weight"]),
+        studies={str(k): str(v) for k, v in types["studies"].items()},
+        corrector=Corrector(
+            terms + list(section_weight) + field_terms + [str(w) for w in hist["known_words"]]
+        ),
+    )
+
+
+# -- mention weighting ---------------------------------------------------------------------
+
+_NEG_BEFORE = re.compile(
+    r"\b(?:no|not|negative for|free of|without|absence of|absent|rule out|r/o|"
+    r"ruled out|history of|h/o|previous|prior)\b"
+)
+_CLAUSE_END = re.compile(r"[.;\n]")
+_NEG_AFTER = re.compile(
+    r"^[^.;\n]{0,60}?(?:negative for|no (?:evidence of )?(?:residual )?(?:tumou?r|carcinoma|"
+    r"malignancy|neoplasm|metasta)|free of|uninvolved|unremarkable|benign|"
+    r"without (?:tumou?r|carcinoma|malignancy)|not involved|no pathologic)"
+)
+_WINDOW = 70
+
+
+def _section_weights(lex: Lexicon, norm: str) -> list[tuple[int, float]]:
+    marks: list[tuple[int, float]] = [(0, 1.0)]
+    for m in lex.sections.finditer(norm):
+        weight = lex.section_weight.get(key(m.group(1)))
+        if weight is not None:
+            marks.append((m.start(1), weight))
+    return marks
+
+
+def _weight_at(marks: list[tuple[int, float]], pos: int) -> float:
+    weight = marks[0][1]
+    for start, w in marks:
+        if start > pos:
+            break
+        weight = w
+    return weight
+
+
+def _negated_before(before: str) -> bool:
+    """A negation cue in the same clause, within 40 characters before a mention."""
+    tail = before[-40:]
+    cut = max(tail.rfind("."), tail.rfind(";"), tail.rfind("\n"))
+    if cut != -1:
+        tail = tail[cut + 1 :]
+    return bool(tail.strip()) and _NEG_BEFORE.search(tail) is not None
+
+
+def _abbreviation(written: str) -> bool:
+    return written.isalpha() and written.isupper() and "I" not in written[1:]
+
+
+def find_mentions(doc: Document) -> list[Mention]:
+    lex = lexicon()
+    mentions: list[Mention] = []
+    for page in pages(doc):
+        norm = lex.corrector.correct(normalise(page.text))
+        marks = _section_weights(lex, norm)
+        for m in lex.pattern.finditer(norm):
+            found = lex.entries.get(key(m.group(0)))
+            if not found:
+                continue
+            start, end = m.span()
+            if end - start <= 4 and not _abbreviation(page.text[start:end]):
+                continue  # short forms count only as written, in capitals
+            weight = _weight_at(marks, start)
+            before = norm[max(0, start - _WINDOW) : start]
+            if lex.fields.search(before[-45:]):
+                weight *= lex.field_weight
+            for entry in found:
+                w = weight
+                if entry.kind == "site":
+                    if _NEG_AFTER.search(norm, end, min(len(norm), end + _WINDOW)):
+                        w *= 0.3
+                elif _negated_before(before):
+                    w *= 0.1
+                mentions.append(Mention(entry, page, start, end, w))
+    return mentions
+
+
+# -- cancer type ---------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    code: str
+    score: float
+    site: Mention | None
+    histology: Mention | None
+    evidence: str
+
+
+def _support(mentions: list[Mention], kinds: tuple[str, ...]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for mention in mentions:
+        if mention.entry.kind in kinds:
+            for code, vote in mention.entry.votes:
+                totals[code] = totals.get(code, 0.0) + vote * mention.weight
+    return totals
+
+
+def _best(mentions: list[Mention], kinds: tuple[str, ...], code: str) -> Mention | None:
+    """The mention that gave `code` most support, preferring the most specific entry."""
+    by_entry: dict[Entry, float] = {}
+    first: dict[Entry, Mention] = {}
+    for mention in mentions:
+        if mention.entry.kind not in kinds:
+            continue
+        vote = dict(mention.entry.votes).get(code, 0.0)
+        if vote <= 0:
+            continue
+        by_entry[mention.entry] = by_entry.get(mention.entry, 0.0) + vote * mention.weight
+        best = first.get(mention.entry)
+        if best is None or mention.weight > best.weight:
+            first[mention.entry] = mention
+    if not by_entry:
+        return None
+    entry = max(by_entry, key=lambda e: (by_entry[e], dict(e.votes).get(code, 0.0)))
+    return first[entry]
+
+
+def decide(mentions: list[Mention]) -> Decision | None:
+    sites = _support(mentions, ("site",))
+    histology = _support(mentions, ("histology", "clue"))
+    # A study is named only when the report states a malignant histology at all.
+    malignancy = sum(m.weight for m in mentions if m.entry.kind == "histology")
+    if malignancy < _MIN_HISTOLOGY:
+        return None
+    scores = {
+        code: (sites.get(code, 0.0) + _SMOOTH) * (histology.get(code, 0.0) + _SMOOTH)
+        for code in set(sites) | set(histology)
+    }
+    if not scores:
+        return None
+    code = max(scores, key=lambda c: (scores[c], histology.get(c, 0.0)))
+    site = _best(mentions, ("site",), code)
+    hist = _best(mentions, ("histology",), code)
+    parts = []
+    if site is not None:
+        parts.append(f"site: {site.entry.name} ({sites.get(code, 0.0):.1f})")
+    if hist is not None:
+        parts.append(f"histology: {hist.entry.name}")
+    clue_names = sorted(
+        {m.entry.name for m in mentions if m.entry.kind == "clue" and dict(m.entry.votes).get(code)}
+    )
+    if clue_names:
+        parts.append("clues: " + "; ".join(clue_names))
+    return Decision(code, scores[code], site, hist, " | ".join(parts))
+
+
+def _words(mention: Mention) -> str:
+    return " ".join(mention.page.text[mention.start : mention.end].split())
+
+
+def _type_facts(doc: Document) -> list[Fact]:
+    mentions = find_mentions(doc)
+    decision = decide(mentions)
+    if decision is None:
+        return []
+    lex = lexicon()
+    facts: list[Fact] = []
+    anchor = decision.histology or decision.site
+    if anchor is None:
+        return []
+    evidence = decision.evidence
+    said = [_words(m) for m in (decision.site, decision.histology) if m is not None]
+    fact = make_fact(
+        doc,
+        anchor.page,
+        (anchor.start, anchor.end),
+        "cancer_type",
+        decision.code,
+        found_by="tumour.cancer_type.site_histology",
+        context="asserted",
+        display=f"{decision.code} ({lex.studies.get(decision.code, decision.code)})",
+        attributes={"evidence": evidence, "words": " + ".join(said)},
+    )
+    facts.append(fact)
+    if decision.site is not None:
+        site = decision.site
+        fact = make_fact(
+            doc,
+            site.page,
+            (site.start, site.end),
+            "primary_site",
+            site.entry.name,
+            found_by="tumour.primary_site.term",
+            context="asserted",
+            attributes={"as_written": _words(site)},
+        )
+        if site.entry.icdo3:
+            fact.code = Code(ICDO3, site.entry.icdo3, site.entry.name)
+        facts.append(fact)
+    if decision.histology is not None:
+        hist = decision.histology
+        fact = make_fact(
+            doc,
+            hist.page,
+            (hist.start, hist.end),
+            "histology",
+            hist.entry.name,
+            found_by="tumour.histology.term",
+            context="asserted",
+            attributes={"as_written": _words(hist)},
+        )
+        if hist.entry.icdo3:
+            fact.code = Code(ICDO3, hist.entry.icdo3, hist.entry.name)
+        facts.append(fact)
+    return facts
+
+
+# -- laterality, grade, size, margins, nodes, LVI, diagnosis line ----------------------------
+# Element names and value sets follow the CAP cancer protocols (Tumor Size, Histologic Grade,
+# Margins, Regional Lymph Nodes, Lymphovascular Invasion) and the grading systems they cite:
+# Nottingham (Elston-Ellis), WHO CNS, Gleason/ISUP grade group, Fuhrman/WHO-ISUP, FIGO.
+
+_LATERALITY = re.compile(
+    r"\blaterality\s*[:\-]\s*(left|right|bilateral|midline)\b|"
+    r"\b(left|right|bilateral)\s+(?:breast|kidney|lung|upper lobe|lower lobe|middle lobe|"
+    r"ovary|adrenal|testis|testicle|thyroid lobe|lobe of thyroid|eye|globe|radical nephrectomy|"
+    r"partial nephrectomy|nephrectomy|mastectomy|orchiectomy|orchidectomy|adrenalectomy|"
+    r"hemithyroidectomy|thyroid|pleura|tongue|tonsil|frontal|temporal|parietal|occipital|"
+    r"cerebellar|pneumonectomy|lobectomy)\b|"
+    r"\b(?:breast|kidney|lung|ovary|adrenal|testis|eye|thyroid lobe)\s*,\s*(left|right)\b",
+    re.IGNORECASE,
+)
+
+_GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "gleason",
+        re.compile(
+            r"\bgleason(?:'?s)?\s*(?:score|grade|sum|pattern)?\s*(?:is|of|[:=])?\s*"
+            r"(\d)\s*\+\s*(\d)(?:\s*=\s*(\d{1,2}))?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "grade group",
+        re.compile(r"\b(?:isup\s+)?grade\s+group\s*[:=]?\s*([1-5])\b", re.IGNORECASE),
+    ),
+    (
+        "nottingham",
+        re.compile(
+            r"\b(?:nottingham|elston|modified bloom[- ]richardson|bloom[- ]richardson|sbr)"
+            r"(?:\s+(?:combined|histologic|histological))?\s*(?:grade|score)?\s*[:=]?\s*"
+            r"(?:grade\s*)?([1-3]|i{1,3})\b(?:\s*\(?(?:of|/)\s*3\)?)?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "fuhrman",
+        re.compile(
+            r"\bfuhrman(?:'?s)?\s*(?:nuclear\s*)?(?:grade)?\s*[:=]?\s*(?:grade\s*)?"
+            r"([1-4]|iv|i{1,3})\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "who/isup",
+        re.compile(
+            r"\b(?:who/isup|isup)\s*(?:nucleolar\s*)?grade\s*[:=]?\s*([1-4]|iv|i{1,3})\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "who",
+        re.compile(r"\bwho\s+grade\s*[:=]?\s*(iv|i{1,3}|[1-4])\b", re.IGNORECASE),
+    ),
+    (
+        "figo",
+        re.compile(r"\bfigo\s+(?:grade\s*)?([1-3]|i{1,3})\b", re.IGNORECASE),
+    ),
+    (
+        "differentiation",
+        re.compile(
+            r"\b(well|moderately|poorly)[\s\-]+(?:to\s+(?:well|moderately|poorly)[\s\-]+)?"
+            r"differentiated\b|\b(undifferentiated)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "histologic grade",
+        re.compile(
+            r"\b(?:histologic(?:al)?|nuclear|tumou?r)\s+grade\s*[:=]?\s*(?:grade\s*)?"
+            r"(g?[1-4]|iv|i{1,3}|high|low|intermediate)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+
+_SIZE = re.compile(
+    r"\b(?:tumou?r\s+size|size\s+of\s+tumou?r|greatest\s+(?:tumou?r\s+)?dimension|"
+    r"maximum\s+(?:tumou?r\s+)?dimension|largest\s+dimension|tumou?r\s+measures?|"
+    r"measuring|measures)\b[^0-9\n]{0,40}?"
+    r"(\d{1,3}(?:[.,]\d{1,2})?(?:\s*[x\u00d7]\s*\d{1,3}(?:[.,]\d{1,2})?){0,2})\s*(cm|mm)\b",
+    re.IGNORECASE,
+)
+_SIZE_AFTER = re.compile(
+    r"\b(\d{1,3}(?:[.,]\d{1,2})?)\s*(cm|mm)\s+in\s+(?:greatest\s+|maximum\s+)?"
+    r"(?:size|dimension|diameter)\b",
+    re.IGNORECASE,
+)
+
+_MARGINS = re.compile(
+    r"\b(?:(?:surgical|resection)\s+)?margins?(?:\s+of\s+resection)?\s*(?:are|is|:|-|,)?\s*"
+    r"(?:(?P<neg>negative|free|clear|uninvolved|not\s+involved|uninvolved\s+by|"
+    r"free\s+of\s+(?:tumou?r|carcinoma))|(?P<pos>positive|involved|involved\s+by))\b",
+    re.IGNORECASE,
+)
+_MARGINS_AFTER = re.compile(
+    r"\b(?:all\s+)?(?:surgical\s+|resection\s+)?margins?\s+(?:are\s+|is\s+)?"
+    r"(?:(?P<neg>negative\s+for|free\s+of|uninvolved\s+by|clear\s+of)|"
+    r"(?P<pos>positive\s+for|involved\s+by))",
+    re.IGNORECASE,
+)
+_R_CLASS = re.compile(r"\bR([012])\b")
+
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_NUM = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r"|no|none)"
+_NODES_OF = re.compile(
+    r"\b"
+    + _NUM
+    + r"\s+(?:\(\d+\)\s+)?(?:of|out\s+of)\s+"
+    + _NUM
+    + r"\s+(?:\(\d+\)\s+)?(?:\w+\s+){0,3}?lymph\s*nodes?",
+    re.IGNORECASE,
+)
+_NODES_FRACTION = re.compile(
+    r"\blymph\s*nodes?[^\n/]{0,60}?\(?(\d{1,2})\s*/\s*(\d{1,3})\)?|"
+    r"\((\d{1,2})\s*/\s*(\d{1,3})\)\s*(?:lymph\s*nodes?|nodes?)",
+    re.IGNORECASE,
+)
+_NODES_FIELDS = re.compile(
+    r"\b(?:number\s+of\s+)?(?:regional\s+)?lymph\s+nodes\s+examined\s*[:=]?\s*(\d{1,3})"
+    r"[^\n]{0,80}?\b(?:number\s+of\s+)?(?:lymph\s+nodes\s+)?(?:involved|positive)"
+    r"(?:\s+lymph\s+nodes)?\s*[:=]?\s*(\d{1,3})",
+    re.IGNORECASE,
+)
+
+_LVI = re.compile(
+    r"\b(?:lympho[\s\-]?vascular|angio[\s\-]?lymphatic|lymphatic[\s/]*(?:and\s+)?vascular|"
+    r"vascular[\s/]*lymphatic|lymph[\s\-]?vascular|small\s+vessel|lymphatic|vascular|"
+    r"venous/lymphatic)(?:\s*\([^)]{0,40}\))?\s*(?:space\s+)?(?:invasion|infiltration|"
+    r"involvement)\s*(?:\([^)]{0,20}\))?\s*(?:is|was)?\s*[:\-]?\s*"
+    r"(?P<value>present|identified|seen|absent|not\s+identified|not\s+seen|not\s+present|"
+    r"negative|positive|none|indeterminate|suspicious|cannot\s+be\s+(?:assessed|determined)|"
+    r"not\s+detected|detected)",
+    re.IGNORECASE,
+)
+_LVI_BEFORE = re.compile(
+    r"\b(?P<neg>no|without|negative\s+for)\s+(?:evidence\s+of\s+)?(?:definite\s+)?"
+    r"(?:lympho[\s\-]?vascular|angiolymphatic|lymphatic\s+or\s+vascular|vascular\s+or\s+"
+    r"lymphatic)(?:\s+(?:or|and|/)\s+perineural)?\s+(?:space\s+)?invasion|"
+    r"\b(?:lympho[\s\-]?vascular|angiolymphatic)\s+(?:space\s+)?invasion\s+is\s+(?P<pos>present|"
+    r"identified|seen)",
+    re.IGNORECASE,
+)
+
+_DIAGNOSIS = re.compile(
+    r"(?:^|(?<=[\n.]))[ \t]*(?:final\s+)?(?:pathologic(?:al)?\s+|surgical\s+pathology\s+)?"
+    r"diagnos[ie]s\s*(?:/\s*diagnoses)?\s*[:.\n]\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+# Words one of which must be in the text before a grade pattern is tried (speed only).
+_GRADE_CUES: dict[str, tuple[str, ...]] = {
+    "gleason": ("gleason",),
+    "grade group": ("group",),
+    "nottingham": ("nottingham", "elston", "bloom", "sbr"),
+    "fuhrman": ("fuhrman",),
+    "who/isup": ("isup",),
+    "who": ("who",),
+    "figo": ("figo",),
+    "differentiation": ("differentiated",),
+    "histologic grade": ("grade",),
+}
+
+
+def _first_grade(text: str, low: str) -> tuple[str, str, re.Match[str]] | None:
+    for system, pattern in _GRADE_PATTERNS:
+        if not any(cue in low for cue in _GRADE_CUES[system]):
+            continue
+        m = pattern.search(text)
+        if m:
+            return system, _grade_value(system, m), m
+    return None
+
+
+def _grade_value(system: str, m: re.Match[str]) -> str:
+    if system == "gleason":
+        a, b = int(m.group(1)), int(m.group(2))
+        return f"Gleason {a}+{b}={a + b}"
+    if system == "differentiation":
+        word = (m.group(1) or m.group(2)).lower()
+        return f"{word} differentiated" if word != "undifferentiated" else "undifferentiated"
+    raw = m.group(1).lower()
+    number = _ROMAN.get(raw, raw.lstrip("g"))
+    label = {
+        "grade group": "Grade Group",
+        "nottingham": "Nottingham grade",
+        "fuhrman": "Fuhrman grade",
+        "who/isup": "WHO/ISUP grade",
+        "who": "WHO grade",
+        "figo": "FIGO grade",
+        "histologic grade": "Grade",
+    }[system]
+    if system == "histologic grade" and number in ("high", "low", "intermediate"):
+        return f"{number} grade"
+    return f"{label} {number}"
+
+
+def _count(word: str) -> int:
+    word = word.lower()
+    if word.isdigit():
+        return int(word)
+    if word in ("no", "none"):
+        return 0
+    return _NUMBER_WORDS.get(word, -1)
+
+
+def _detail_facts(doc: Document) -> list[Fact]:
+    facts: list[Fact] = []
+    for page in pages(doc):
+        text = page.text
+        low = text.lower()
+        m = (
+            _LATERALITY.search(text)
+            if ("left" in low or "right" in low or "bilat" in low)
+            else None
+        )
+        if m:
+            side = next(g for g in m.groups() if g).lower()
+            facts.append(make_fact(doc, page, m, "laterality", side, found_by="tumour.laterality"))
+        grade = _first_grade(text, low)
+        if grade:
+            system, value, gm = grade
+            facts.append(
+                make_fact(
+                    doc,
+                    page,
+                    gm,
+                    "grade",
+                    value,
+                    found_by=f"tumour.grade.{system.replace('/', '_').replace(' ', '_')}",
+                    context="asserted",
+                    attributes={"system": system, "as_written": " ".join(gm.group(0).split())},
+                )
+            )
+        size = (
+            (_SIZE.search(text) or _SIZE_AFTER.search(text))
+            if ("cm" in low or "mm" in low)
+            else None
+        )
+        if size:
+            dims = re.sub(r"\s+", " ", size.group(1).replace(",", "."))
+            value = f"{dims} {size.group(2).lower()}"
+            facts.append(
+                make_fact(
+                    doc,
+                    page,
+                    size.span(1),
+                    "tumour_size",
+                    value,
+                    found_by="tumour.size",
+                    context="asserted",
+                )
+            )
+        margin = (_MARGINS_AFTER.search(text) or _MARGINS.search(text)) if "margin" in low else None
+        if margin:
+            value = "involved" if margin.group("pos") else "clear"
+            facts.append(
+                make_fact(
+                    doc,
+                    page,
+                    margin,
+                    "margins",
+                    value,
+                    found_by="tumour.margins",
+                    context="asserted",
+                    display=f"margins {value}",
+                )
+            )
+        else:
+            r = _R_CLASS.search(text)
+            if r:
+                value = "clear" if r.group(1) == "0" else "involved"
+                facts.append(
+                    make_fact(
+                        doc,
+                        page,
+                        r,
+                        "margins",
+                        value,
+                        found_by="tumour.margins.r_class",
+                        context="asserted",
+                        display=f"R{r.group(1)} (margins {value})",
+                    )
+                )
+        nodes = _node_fact(doc, page) if "node" in low else None
+        if nodes:
+            facts.append(nodes)
+        cue = "invasion" in low or "infiltration" in low or "involvement" in low
+        lvi = _LVI.search(text) if cue else None
+        if lvi:
+            raw = lvi.group("value").lower()
+            value = (
+                "present"
+                if raw in ("present", "identified", "seen", "positive", "detected")
+                else "indeterminate"
+                if raw.startswith(("indeterminate", "suspicious", "cannot"))
+                else "absent"
+            )
+            facts.append(
+                make_fact(
+                    doc,
+                    page,
+                    lvi,
+                    "lvi",
+                    value,
+                    found_by="tumour.lvi.field",
+                    context="asserted",
+                    display=f"lymphovascular invasion {value}",
+                )
+            )
+        else:
+            lvi2 = _LVI_BEFORE.search(text) if cue else None
+            if lvi2:
+                value = "absent" if lvi2.group("neg") else "present"
+                facts.append(
+                    make_fact(
+                        doc,
+                        page,
+                        lvi2,
+                        "lvi",
+                        value,
+                        found_by="tumour.lvi.phrase",
+                        context="asserted",
+                        display=f"lymphovascular invasion {value}",
+                    )
+                )
+        diag = _diagnosis_fact(doc, page)
+        if diag:
+            facts.append(diag)
+    return facts
+
+
+def _node_fact(doc: Document, page: Page) -> Fact | None:
+    text = page.text
+    m = _NODES_FIELDS.search(text)
+    if m:
+        examined, involved = int(m.group(1)), int(m.group(2))
+        span: tuple[int, int] = m.span()
+    else:
+        m = _NODES_OF.search(text)
+        if m:
+            involved, examined = _count(m.group(1)), _count(m.group(2))
+            span = m.span()
+        else:
+            m = _NODES_FRACTION.search(text)
+            if not m:
+                return None
+            a = m.group(1) or m.group(3)
+            b = m.group(2) or m.group(4)
+            involved, examined = int(a), int(b)
+            span = m.span()
+    if involved < 0 or examined <= 0 or involved > examined:
+        return None
+    return make_fact(
+        doc,
+        page,
+        span,
+        "lymph_nodes",
+        f"{involved}/{examined}",
+        found_by="tumour.lymph_nodes",
+        context="asserted",
+        display=f"{involved} of {examined} lymph nodes involved",
+        attributes={"involved": str(involved), "examined": str(examined)},
+    )
+
+
+def _diagnosis_fact(doc: Document, page: Page) -> Fact | None:
+    text = page.text
+    lex = lexicon()
+    for m in _DIAGNOSIS.finditer(text):
+        start = m.end()
+        stop = text.find("\n", start)
+        stop = len(text) if stop == -1 else stop
+        line = text[start : min(stop, start + 300)]
+        # The diagnosis line is the first stretch after the heading that names a histology.
+        norm = normalise(line)
+        for hm in lex.pattern.finditer(norm):
+            found = lex.entries.get(key(hm.group(0)), ())
+            if any(e.kind == "histology" for e in found):
+                # From the start of the sentence holding the histology to its end.
+                lo = (
+                    max(norm.rfind(". ", 0, hm.start()) + 2, 0) if ". " in norm[: hm.start()] else 0
+                )
+                hi = norm.find(". ", hm.end())
+                hi = len(line) if hi == -1 else hi
+                s, e = start + lo, start + hi
+                while s < e and text[s] in " \t-:;,.":
+                    s += 1
+                value = " ".join(text[s:e].split())
+                if len(value) < 4:
+                    continue
+                return make_fact(
+                    doc,
+                    page,
+                    (s, e),
+                    "diagnosis",
+                    value,
+                    found_by="tumour.diagnosis.line",
+                    context="asserted",
+                )
+    return None
+
+
+def extract(doc: Document) -> list[Fact]:
+    """Tumour facts of one document (see the module docstring)."""
+    if not any(p.text.strip() for p in doc.pages):
+        return []
+    return _type_facts(doc) + _detail_facts(doc)
