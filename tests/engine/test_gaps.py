@@ -1,0 +1,259 @@
+"""Gaps: the programme checklists and the gaps the records themselves show."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from casebridge.engine.case import PROGRAMMES, Case, Document, Fact, Page, Source
+from casebridge.engine.gaps import checklist_items, evaluate_checklist, find_gaps, gaps
+
+TODAY = {"today": "2024-06-01"}
+
+
+def _doc(doc_id: str, doc_type: str, text: str = "", date: str | None = None) -> Document:
+    return Document(
+        id=doc_id,
+        file_name=f"{doc_id}.pdf",
+        sha256=doc_id * 4,
+        size=len(text),
+        pages=[Page(1, text, "plain")] if text else [],
+        doc_type=doc_type,
+        document_date=date,
+    )
+
+
+def _fact(kind: str, value: str, doc: Document, context: str = "asserted", **attrs: str) -> Fact:
+    start = max(0, doc.text.find(value))
+    src = Source(doc.id, doc.file_name, 1, start, start + len(value), value)
+    return Fact(kind=kind, value=value, source=src, context=context, attributes=dict(attrs))
+
+
+def _ids(case: Case) -> set[str]:
+    return {g.id for g in find_gaps(case)}
+
+
+def _breast(*more: Fact, docs: tuple[Document, ...] = ()) -> Case:
+    path = _doc(
+        "path1", "pathology", "Invasive ductal carcinoma, left breast. HER2 IHC 2+.", "2024-05-01"
+    )
+    facts = [
+        _fact("primary_site", "breast", path),
+        _fact("histology", "invasive ductal carcinoma", path),
+        _fact("er_status", "positive", path),
+        _fact("pr_status", "positive", path),
+        _fact("her2_ihc", "2+", path),
+    ]
+    return Case(documents=[path, *docs], facts=facts + list(more), intake=dict(TODAY))
+
+
+def test_every_programme_has_a_checklist_whose_items_say_why_who_and_how():
+    for programme in PROGRAMMES:
+        items = checklist_items(programme)
+        assert len(items) >= 5, programme
+        for item in items:
+            assert item["why"] and item["holder"] and item["request"], item["id"]
+            assert item["severity"] in ("essential", "important", "helpful")
+            assert item["satisfied_by"], item["id"]
+
+
+def test_a_pathology_report_satisfies_its_item_but_staging_imaging_is_a_gap():
+    ids = _ids(_breast())
+    assert "pathology-report" not in ids
+    assert {"staging-imaging", "mdt-outcome", "original-imaging", "oncology-letter"} <= ids
+
+
+def test_each_gap_names_its_request_letter_numbered_with_essentials_first():
+    found = find_gaps(_breast())
+    assert [g.request_letter for g in found] == [
+        f"requests/{n:02d}-{re.sub(r'[^a-z0-9]+', '-', g.id.lower()).strip('-')}.md"
+        for n, g in enumerate(found, start=1)
+    ]
+    order = {"essential": 0, "important": 1, "helpful": 2}
+    assert [order[g.severity] for g in found] == sorted(order[g.severity] for g in found)
+
+
+def test_her2_ihc_2_plus_without_ish_is_an_inferred_gap():
+    gap = next(g for g in find_gaps(_breast()) if g.id == "her2-ish-missing")
+    assert gap.inferred and gap.severity == "essential"
+    assert gap.evidence[0].snippet == "2+"
+
+
+def test_her2_ish_pending_is_still_a_gap_and_says_so():
+    case = _breast()
+    case.facts.append(_fact("her2_ish", "pending", case.documents[0]))
+    gap = next(g for g in find_gaps(case) if g.id == "her2-ish-missing")
+    assert "pending" in gap.why
+
+
+def test_an_ish_result_closes_the_her2_gap():
+    case = _breast()
+    case.facts.append(_fact("her2_ish", "not amplified", case.documents[0]))
+    assert "her2-ish-missing" not in _ids(case)
+
+
+def test_lung_adenocarcinoma_asks_for_egfr_alk_ros1_and_pdl1_each():
+    path = _doc(
+        "p", "pathology", "Adenocarcinoma of the right upper lobe of lung. EGFR mutation detected."
+    )
+    case = Case(
+        documents=[path],
+        facts=[
+            _fact("primary_site", "lung, right upper lobe", path),
+            _fact("histology", "adenocarcinoma", path),
+            _fact("egfr", "exon 19 deletion", path),
+        ],
+        intake=dict(TODAY),
+    )
+    marker_gaps = {i for i in _ids(case) if i.startswith("lung-adenocarcinoma-markers")}
+    assert marker_gaps == {
+        "lung-adenocarcinoma-markers:alk",
+        "lung-adenocarcinoma-markers:ros1",
+        "lung-adenocarcinoma-markers:pdl1",
+    }
+
+
+def test_a_stated_cancer_type_luad_is_enough_to_ask_for_lung_markers():
+    path = _doc("p", "pathology", "TCGA LUAD")
+    case = Case(documents=[path], facts=[_fact("cancer_type", "LUAD", path)], intake=dict(TODAY))
+    assert "lung-adenocarcinoma-markers:egfr" in _ids(case)
+
+
+def test_squamous_lung_cancer_is_not_asked_for_adenocarcinoma_markers():
+    path = _doc("p", "pathology", "Squamous cell carcinoma of lung.")
+    case = Case(
+        documents=[path],
+        facts=[
+            _fact("primary_site", "lung", path),
+            _fact("histology", "squamous cell carcinoma", path),
+        ],
+        intake=dict(TODAY),
+    )
+    assert not any(i.startswith("lung-adenocarcinoma-markers") for i in _ids(case))
+
+
+def test_a_scan_a_letter_mentions_without_its_report_is_a_gap_with_the_letter_as_evidence():
+    letter = _doc(
+        "l1",
+        "clinic_letter",
+        "MRI of the spine on 02/05/2024 showed no cord compression.",
+        "2024-05-10",
+    )
+    case = _breast(docs=(letter,))
+    gap = next(g for g in find_gaps(case) if g.id.startswith("scan-report-missing"))
+    assert gap.id == "scan-report-missing:mri-2024-05-02"
+    assert gap.evidence[0].document_id == "l1"
+    assert gap.title == "MRI report of 2024-05-02"
+
+
+def test_the_report_of_the_same_scan_and_day_closes_that_gap():
+    letter = _doc("l1", "clinic_letter", "CT on 02/05/2024 showed no metastases.", "2024-05-10")
+    report = _doc(
+        "r1", "radiology", "CT chest, abdomen and pelvis. Date of scan 02/05/2024.", "2024-05-03"
+    )
+    assert not any(
+        i.startswith("scan-report-missing") for i in _ids(_breast(docs=(letter, report)))
+    )
+
+
+def test_a_planned_or_negated_scan_is_not_a_missing_report():
+    letter = _doc(
+        "l1",
+        "clinic_letter",
+        "We will arrange a CT scan next week. She has not had an MRI.",
+        "2024-05-10",
+    )
+    assert not any(i.startswith("scan-report-missing") for i in _ids(_breast(docs=(letter,))))
+
+
+def test_treatments_without_dates_or_doses_are_gaps_and_with_them_are_not():
+    letter = _doc(
+        "l1", "clinic_letter", "She completed docetaxel and had a mastectomy.", "2024-05-10"
+    )
+    case = _breast(
+        _fact("drug", "docetaxel", letter),
+        _fact("surgery", "mastectomy", letter),
+        docs=(letter,),
+    )
+    ids = _ids(case)
+    assert {"treatment-dates-missing", "treatment-doses-missing"} <= ids
+    dates_gap = next(g for g in find_gaps(case) if g.id == "treatment-dates-missing")
+    assert "docetaxel" in dates_gap.why and "mastectomy" in dates_gap.why
+
+    case.facts[-2].attributes.update(start_date="2024-01-01", dose="75 mg/m2")
+    case.facts[-1].attributes.update(date="2023-11-20")
+    ids = _ids(case)
+    assert "treatment-dates-missing" not in ids and "treatment-doses-missing" not in ids
+
+
+def test_an_oncology_letter_older_than_three_months_is_out_of_date():
+    old = _doc("l1", "clinic_letter", "Oncology clinic letter.", "2024-01-15")
+    ids = _ids(_breast(docs=(old,)))
+    assert "oncology-letter-out-of-date" in ids and "oncology-letter" not in ids
+    recent = _doc("l2", "clinic_letter", "Oncology clinic letter.", "2024-05-20")
+    assert "oncology-letter-out-of-date" not in _ids(_breast(docs=(old, recent)))
+
+
+def test_blood_results_must_be_from_the_last_four_weeks():
+    old = _doc("b1", "laboratory", "Haemoglobin 121 g/L", "2024-03-01")
+    gap = next(g for g in find_gaps(_breast(docs=(old,))) if g.id == "recent-bloods")
+    assert "2024-03-01" in gap.why
+    recent = _doc("b2", "laboratory", "Haemoglobin 121 g/L", "2024-05-25")
+    assert "recent-bloods" not in _ids(_breast(docs=(old, recent)))
+
+
+def test_slides_availability_and_dicom_files_can_be_satisfied():
+    path = _doc("p2", "pathology", "Blocks and slides are retained and available on request.")
+    study = _doc("d1", "imaging_study")
+    ids = _ids(_breast(docs=(path, study)))
+    assert "slides-blocks" not in ids and "original-imaging" not in ids
+    assert {"slides-blocks", "original-imaging"} <= _ids(_breast())
+
+
+def test_a_negated_mention_does_not_satisfy_a_checklist_item():
+    letter = _doc(
+        "l1", "clinic_letter", "No semen analysis has been done. AMH 12 pmol/L.", "2024-05-01"
+    )
+    case = Case(programme="fertility", documents=[letter], intake=dict(TODAY))
+    ids = _ids(case)
+    assert "semen-analysis" in ids and "amh" not in ids
+
+
+@pytest.mark.parametrize(
+    ("programme", "text", "satisfied"),
+    [
+        ("eye", "OCT macula: subretinal fluid. VA 6/12 right eye.", {"oct", "visual-acuity"}),
+        (
+            "rare-disease",
+            "Seen in the clinical genetics clinic. Family history of similar.",
+            {"clinical-genetics-letter", "family-history"},
+        ),
+        (
+            "rehabilitation",
+            "Physiotherapy assessment: Barthel index 12/20.",
+            {"therapy-assessments", "functional-scores"},
+        ),
+    ],
+)
+def test_the_other_programmes_check_their_core_records(
+    programme: str, text: str, satisfied: set[str]
+):
+    case = Case(
+        programme=programme, documents=[_doc("l1", "clinic_letter", text)], intake=dict(TODAY)
+    )
+    results = {r.id: r.satisfied for r in evaluate_checklist(case)}
+    assert {k for k, v in results.items() if v} >= satisfied
+    assert not any(g.startswith("her2") for g in _ids(case))
+
+
+def test_an_unknown_programme_gives_no_checklist_rather_than_crashing():
+    assert find_gaps(Case(programme="nonexistent")) == []
+
+
+def test_the_stage_replaces_its_gaps_when_run_again():
+    case = _breast()
+    gaps(case)
+    first = [g.id for g in case.gaps]
+    gaps(case)
+    assert [g.id for g in case.gaps] == first
