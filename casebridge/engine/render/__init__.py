@@ -1,0 +1,1 @@
+"""Renderers: turn a finished Case into things people and systems read (FHIR, PDF, HTML)."""
