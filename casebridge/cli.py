@@ -1,0 +1,187 @@
+"""The command line: a thin layer over the engine.
+
+    casebridge build RECORDS_DIR --programme oncology --out OUT_DIR
+    casebridge eval --data ../shared/eval
+    casebridge show OUT_DIR/case.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from casebridge import __version__
+from casebridge.engine.case import PROGRAMMES, Case, Correction
+
+# Exit codes, documented in README.
+EXIT_OK = 0
+EXIT_ERROR = 1  # the command could not run at all (missing folder, bad argument file)
+EXIT_ATTENTION = 3  # the pack was written, but some documents need a person's attention
+EXIT_PAUSED = 4  # the pack was written, and a safety flag paused the case
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casebridge")
+def main() -> None:
+    """casebridge: turn a patient's medical records into a sourced, gap-checked,
+    bilingual case pack for a second opinion."""
+
+
+def _read_json(path: Path | None, what: str) -> Any:
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"E202: cannot read {what} file {path}: {exc}") from exc
+
+
+@main.command()
+@click.argument("records_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--programme",
+    type=click.Choice(PROGRAMMES),
+    default="oncology",
+    show_default=True,
+    help="Which programme's checklist and questions apply.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write the case pack to (created if missing).",
+)
+@click.option(
+    "--intake",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON file of the patient's intake answers (symptoms, red flags, goals, questions).",
+)
+@click.option(
+    "--corrections",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON list of corrections people made (kept across re-runs).",
+)
+@click.option("--quiet", is_flag=True, help="Print only the closing summary.")
+def build(
+    records_dir: Path,
+    programme: str,
+    out_dir: Path,
+    intake: Path | None,
+    corrections: Path | None,
+    quiet: bool,
+) -> None:
+    """Read every file in RECORDS_DIR and write the case pack to --out.
+
+    Exit code 0 when every document was read, 3 when some need attention (listed
+    with the reason), 4 when a safety flag paused the case, 1 on an error."""
+    from casebridge.engine.errors import CasebridgeError
+    from casebridge.engine.output import write_pack
+    from casebridge.engine.pipeline import build_case, list_records
+
+    intake_data = _read_json(intake, "intake") or {}
+    correction_data = _read_json(corrections, "corrections") or []
+    try:
+        items = list_records(records_dir)
+        fixes = [Correction(**c) for c in correction_data]
+    except CasebridgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except TypeError as exc:
+        raise click.ClickException(f"E203: a correction in {corrections} is malformed: {exc}") from exc
+    if not items:
+        raise click.ClickException(f"E204: {records_dir} holds no files")
+
+    if quiet:
+        case = build_case(items, programme, intake=intake_data, corrections=fixes)
+    else:
+        with click.progressbar(
+            length=len(items),
+            label="Reading records",
+            item_show_func=lambda name: name,
+            show_pos=True,
+        ) as bar:
+            case = build_case(
+                items,
+                programme,
+                intake=intake_data,
+                corrections=fixes,
+                progress=lambda name, index, _total: bar.update(1 if index else 0, name),
+            )
+            bar.update(1)
+    written = write_pack(case, out_dir)
+    _closing_summary(case, out_dir, written)
+    if case.paused:
+        sys.exit(EXIT_PAUSED)
+    if case.attention:
+        sys.exit(EXIT_ATTENTION)
+
+
+def _closing_summary(case: Case, out_dir: Path, written: list[Path]) -> None:
+    docs = case.documents
+    attention = case.attention
+    dupes = [d for d in docs if d.duplicate_of]
+    echo = click.echo
+    echo("")
+    if case.safety_flags:
+        echo(click.style("URGENT: seek local care now (999 / NHS 111). The case is paused.", fg="red", bold=True))
+        for flag in case.safety_flags:
+            where = f" ({flag.evidence.ref()})" if flag.evidence else " (intake answers)"
+            echo(f"  - {flag.label}{where}")
+    echo(f"Case {case.case_id} ({case.programme})")
+    echo(
+        f"  documents read: {len(docs) - len(attention)} of {len(docs)}"
+        + (f" ({len(dupes)} duplicate{'s' if len(dupes) != 1 else ''})" if dupes else "")
+    )
+    asserted = [f for f in case.facts if f.context == "asserted"]
+    echo(f"  facts found:    {len(asserted)} (+{len(case.facts) - len(asserted)} negated, possible, historical or family)")
+    echo(f"  conflicts:      {len(case.conflicts)}")
+    echo(f"  gaps:           {len(case.gaps)} ({sum(1 for g in case.gaps if g.inferred)} inferred)")
+    echo(f"  questions:      {len(case.questions)}")
+    echo(f"  warnings:       {len(attention) + len(case.warnings)}")
+    for doc in attention:
+        echo(click.style(f"  needs attention: {doc.file_name}: {'; '.join(doc.problems)}", fg="yellow"))
+    for warning in case.warnings:
+        echo(click.style(f"  warning: {warning}", fg="yellow"))
+    echo(f"Wrote {len(written)} files to {out_dir}:")
+    for path in written:
+        echo(f"  {path.relative_to(out_dir)}")
+
+
+@main.command("eval")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder with the layout of the shared evaluation data (tcga/, mtsamples/).",
+)
+def eval_(data_dir: Path) -> None:
+    """Measure the engine on the evaluation data. Prints progress, then as its
+    last line one JSON object with the figures."""
+    from casebridge.engine.errors import CasebridgeError
+    from casebridge.evaluation import run_all
+
+    try:
+        results = run_all(data_dir, progress=lambda msg: click.echo(msg, err=False))
+    except CasebridgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(results, sort_keys=True))
+
+
+@main.command()
+@click.argument("case_json", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def show(case_json: Path) -> None:
+    """Print the facts of a built case (its case.json) with their sources."""
+    data = _read_json(case_json, "case")
+    try:
+        case = Case.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for fact in case.facts:
+        where = fact.source.ref() if fact.source else f"entered by {fact.found_by}"
+        ctx = "" if fact.context == "asserted" else f" [{fact.context}]"
+        click.echo(f"{fact.kind:<20} {fact.display}{ctx}  ({where})")

@@ -1,0 +1,43 @@
+"""`casebridge eval`: measures the engine on the public evaluation sets.
+
+Each module evaluates one capability over a folder with the layout of the
+project's shared eval data (tcga/, mtsamples/); this runs them all and merges
+their figures into one dict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from casebridge.engine.errors import InputError
+
+Progress = Callable[[str], None]
+
+REQUIRED = {
+    "tnm": ["tcga/reports_kefeli_t14.csv", "tcga/TCGA_T14_patients.csv"],
+    "pathology": ["tcga/reports_kefeli_t14.csv", "tcga/cancer_type.csv", "tcga/clinical_labels.csv"],
+    "doctype": ["mtsamples/mtsamples.csv"],
+}
+
+
+def run_all(data_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
+    from casebridge.evaluation import doctype, pathology, tnm
+
+    if not data_dir.is_dir():
+        raise InputError(f"evaluation data folder {data_dir} does not exist")
+    missing = [f for files in REQUIRED.values() for f in files if not (data_dir / f).exists()]
+    if missing:
+        raise InputError(
+            f"{data_dir} lacks {', '.join(sorted(set(missing)))}: it needs the layout of the shared eval data"
+        )
+    say = progress or (lambda _msg: None)
+    results: dict[str, Any] = {}
+    for name, module in (("tnm", tnm), ("pathology", pathology), ("doctype", doctype)):
+        say(f"evaluating {name} ...")
+        started = time.perf_counter()
+        results.update(module.evaluate(data_dir, progress))
+        say(f"{name} done in {time.perf_counter() - started:.1f} s")
+    return results
