@@ -1,0 +1,1163 @@
+"""TNM staging: T, N and M categories, stage group and TNM edition.
+
+Two ways a category is found:
+
+* explicit: the report writes it ("pT2N0M0", "pT2 N1a MX", "Primary Tumor (pT): pT1c",
+  OCR-damaged "pT2NOMX", "pTla"). A bare category without a prefix ("T2") is read only
+  when it is joined to another category ("T2 N0") or near a staging word, so that
+  "T2-weighted", "T12 vertebra" and "N2 gas" are never read.
+* inferred: no category is written, the organ is clear, and the report's description
+  settles the AJCC category (tumour size for breast, lung, kidney, thyroid; depth of
+  invasion for colon, stomach, oesophagus, bladder; extension for prostate; Breslow
+  thickness for melanoma; lymph-node counts for N). The rules live in
+  knowledge/ajcc_t_rules.yaml; the words and OCR variants in knowledge/tnm.yaml.
+
+Every category found becomes a Fact with attributes {"prefix", "method"}; `definitive()`
+picks the one a clinician would report when several are written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from casebridge.engine.case import Document, Fact, Page
+from casebridge.engine.extract.spans import make_fact, pages
+from casebridge.engine.kb import fact_kinds, load
+
+# ---------------------------------------------------------------------------
+# Compiled knowledge (built once, at first use)
+
+
+def _alts(terms: list[str], *, escape: bool = True) -> str:
+    items = sorted(terms, key=len, reverse=True)
+    if escape:
+        items = [re.escape(t).replace(r"\ ", r"\s+") for t in items]
+    return "|".join(items)
+
+
+_UPPER_OUTSIDE_ESCAPE = re.compile(r"(?<!\\)[A-Z]")
+
+
+def _lc(regex: str) -> re.Pattern[str]:
+    """A case-insensitive pattern for lower-cased text (see `_lower`). Scanning lower-cased
+    text without re.IGNORECASE is several times faster; a pattern that names capitals
+    itself keeps the flag."""
+    if _UPPER_OUTSIDE_ESCAPE.search(regex.replace("(?<![A-Za-z])", "")):
+        return re.compile(regex, re.IGNORECASE)
+    return re.compile(regex.replace("(?<![A-Za-z])", "(?<![a-z])"))
+
+
+@lru_cache(maxsize=8)
+def _lower(text: str) -> str:
+    """The text lower-cased with every character kept at its offset."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+@dataclass(frozen=True)
+class _KB:
+    t_token: re.Pattern[str]
+    n_after: re.Pattern[str]
+    m_after: re.Pattern[str]
+    n_token: re.Pattern[str]
+    m_token: re.Pattern[str]
+    staging_context: re.Pattern[str]
+    not_staging_after: re.Pattern[str]
+    context_window: int
+    stage: re.Pattern[str]
+    stage_not_cancer: re.Pattern[str]
+    stage_prefix: tuple[tuple[str, re.Pattern[str]], ...]
+    edition: re.Pattern[str]
+    ordinals: dict[str, str]
+    years: dict[str, str]
+    values: dict[str, frozenset[str]]
+    organ_regex: re.Pattern[str]
+    organ_terms: dict[str, list[tuple[str, float]]]
+    organ_names: tuple[str, ...]
+    organ_min: float
+    organ_margin: float
+    rules: dict[str, dict[str, Any]]
+    rule_patterns: dict[str, re.Pattern[str]]
+    size_label: re.Pattern[str]
+    size_invasive_label: re.Pattern[str]
+    size_window: int
+    narrative_size: re.Pattern[str]
+    narrative_not: re.Pattern[str]
+    narrative_multi: re.Pattern[str]
+    number_group: re.Pattern[str]
+    neg_before: re.Pattern[str]
+    neg_after: re.Pattern[str]
+    neg_window: int
+    pos_after: re.Pattern[str]
+    pos_before: re.Pattern[str]
+    verb: re.Pattern[str]
+    node_ratio: re.Pattern[str]
+    node_of: re.Pattern[str]
+    node_word: re.Pattern[str]
+    node_window: int
+    number_words: dict[str, int]
+    n_rules: dict[str, list[list[Any]]]
+    undated_edition: str | None
+
+
+_SEP = r"(?:[\s,;/:.\-]{0,4}(?:\(\d{1,3}\s*/\s*\d{1,3}\)[\s,;/.]{0,3})?)"
+# After a bare "NO"/"No" (OCR for N0): anything but a following English word.
+_O_GUARD = (
+    r"(?:(?=[\s,;/.]{0,3}(?:p|c)?M\s?[01XxOo](?![A-Za-z0-9]))"  # "NO Mx": an M category follows
+    r"|(?![A-LN-Za-z0-9])(?!\s+[a-z])(?!\s+[A-Z]{3,})(?!\s+[A-Z][a-z]))"
+)
+
+
+@lru_cache(maxsize=1)
+def _kb() -> _KB:
+    tnm = load("tnm")
+    rules = load("ajcc_t_rules")
+    pre = _alts(list(tnm["prefixes"]))
+    # "pTic": OCR i for 1, only before a substage letter (so "pTis" stays in situ).
+    t_value = r"(?P<tv>is|IS|[0-4]|[Xx]|[lIO]|i(?=[a-c](?![a-z])))"
+    t_sub = r"(?P<tsub>mi|[a-d](?:[12](?!\d))?|[A-D](?![A-Za-z]))?"
+    t_sfx = r"(?P<tsfx>\s?\((?:m|\d{1,2}|multifocal|sn)\)|m(?![A-Za-z0-9]))?"
+    # Upper-case "PT4" (all-capitals reports) only directly before the category digit.
+    # After the category: nothing alphanumeric but a joined N or M ("pT2N0", "T2NOMX"),
+    # so "TISSUE" is not Tis.
+    t_token = re.compile(
+        rf"(?<![A-Za-z0-9])(?P<tpre>{pre}|P(?=T[0-4X]))?T\s?{t_value}{t_sub}{t_sfx}"
+        r"(?![a-z0-9])(?![A-LO-Z])"
+    )
+    n_core = (
+        r"(?P<npre>yp|p|c)?N\s?(?P<nv>[0-3]|[Xx]|[Oo])"
+        r"(?P<nsub>[a-c](?![a-z])|[A-C](?![A-Za-z]))?"
+        r"(?P<nsfx>\s?\((?:i\+|i-|mi|sn|mol\+|mol-)\)|mi)?"
+    )
+    m_core = r"(?P<mpre>p|c)?M\s?(?P<mv>[01]|[Xx]|[Oo])(?P<msub>[a-d](?![a-z]))?"
+    n_after = re.compile(_SEP + n_core + r"(?![a-z0-9])(?![A-LN-Z])")
+    m_after = re.compile(_SEP + m_core + r"(?![A-Za-z0-9])")
+    n_token = re.compile(r"(?<![A-Za-z0-9])" + n_core + r"(?![A-Za-z0-9])")
+    # "M 1 X": a digit and an X side by side is OCR noise, not a category.
+    m_token = re.compile(r"(?<![A-Za-z0-9])" + m_core + r"(?![A-Za-z0-9])(?!\s?[Xx](?![A-Za-z]))")
+
+    staging_context = re.compile(
+        r"(?<![a-z])(?:" + _alts(list(tnm["staging_context"])) + r")", re.IGNORECASE
+    )
+    not_staging_after = re.compile("(?:" + "|".join(tnm["not_staging_after"]) + ")", re.IGNORECASE)
+    stage_words = _alts(list(tnm["stage_words"]))
+    stage = _lc(  # run on lower-cased text; the value is read from the original
+        rf"(?<![a-z])(?:{stage_words.lower()})\s*[:.\-]?\s*(?:is\s+)?"
+        r"(?P<sg>iv|i{1,3}|0)\s?(?P<ss>[abc][1-3]?)?(?![a-z0-9])"
+    )
+    stage_prefix = tuple(
+        (p, re.compile(r"(?:" + _alts(list(words)) + r")\s*$", re.IGNORECASE))
+        for p, words in tnm["stage_prefix_words"].items()
+    )
+    stage_not_cancer = re.compile(
+        r"\b(?:" + _alts(list(tnm["stage_not_cancer"])) + r")", re.IGNORECASE
+    )
+    ord_words = _alts(list(tnm["editions"]["ordinals"]))
+    edition = _lc(  # run on lower-cased text; the system word is looked up behind it
+        rf"(?<![a-z0-9])(?P<ord>{ord_words.lower()})(?:st|nd|rd|th)?\s*(?:ed\.|edition|ed\b)"
+        r"|ajcc\s*\(?(?P<year>(?:19|20)\d\d)(?!\d)"
+    )
+    kinds = fact_kinds()
+    values = {k: frozenset(kinds[k].get("values", [])) for k in ("t_category", "n_category")}
+    values["m_category"] = frozenset(kinds["m_category"].get("values", []))
+
+    organ_terms: dict[str, list[tuple[str, float]]] = {}
+    for name, spec in rules["organs"].items():
+        for term, weight in spec["terms"].items():
+            if float(weight) > 0:
+                key = " ".join(str(term).lower().split())
+                organ_terms.setdefault(key, []).append((name, float(weight)))
+    organ_regex = _lc(r"\b(?:" + _alts(list(organ_terms)) + r")")
+    rule_patterns: dict[str, re.Pattern[str]] = {}
+
+    def pat(regex: str) -> re.Pattern[str]:
+        if regex not in rule_patterns:
+            rule_patterns[regex] = _lc(r"(?<![A-Za-z])(?:" + regex + r")")
+        return rule_patterns[regex]
+
+    for spec in rules["rules"].values():
+        for key in (
+            "block",
+            "block_8th",
+            "size_block",
+            "requires",
+            "confined_phrases",
+            "confined_absent",
+            "labels",
+        ):
+            for regex in spec.get(key, []):
+                pat(regex)
+        for key in ("at_least", "levels", "present"):
+            for item in spec.get(key, []):
+                pat(item["phrase"])
+        for fact in spec.get("facts", {}).values():
+            for regex in fact.values():
+                pat(regex)
+        confined = spec.get("confined")
+        if confined:
+            for regex in confined["absent"] + confined["or_phrases"]:
+                pat(regex)
+
+    labels = list(rules["size_labels"])
+    size_label = _lc(r"(?<![A-Za-z])(?:" + "|".join(labels) + r")")
+    size_invasive_label = re.compile(r"invasive", re.IGNORECASE)
+    number_group = re.compile(
+        r"(?<![\d.])(?P<nums>\d{1,3}(?:[.,]\d{1,2})?(?:\s*[xX×]\s*\d{1,3}(?:[.,]\d{1,2})?){0,2})"
+        r"\.?\s{0,2}(?P<unit>cm|mm)\b",
+        re.IGNORECASE,
+    )
+    neg_before = re.compile(
+        r"(?<![A-Za-z])(?:" + _alts(list(rules["negation_before"])) + r")(?![A-Za-z])",
+        re.IGNORECASE,
+    )
+    neg_after = re.compile(
+        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
+        + _alts(list(rules["negation_after"]))
+        + r")(?![A-Za-z])",
+        re.IGNORECASE,
+    )
+    pos_after = re.compile(
+        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
+        + _alts(list(rules["positive_after"]))
+        + r")(?![A-Za-z])",
+        re.IGNORECASE,
+    )
+    pos_before = re.compile(
+        r"(?<![A-Za-z])(?:" + "|".join(rules["positive_before"]) + r")\W{0,3}$", re.IGNORECASE
+    )
+    words = {str(k).lower(): int(v) for k, v in tnm["number_words"].items()}
+    num = r"(?:\d{1,3}|" + _alts(list(words)) + r")"
+    node_ratio = re.compile(r"(?<![\d/.])(?P<pos>\d{1,2})\s*/\s*(?P<tot>\d{1,3})(?![\d/])")
+    node_of = _lc(  # run on lower-cased text
+        rf"(?<![a-z\d])(?P<pos>{num.lower()})\s+(?:\(\d+\)\s+)?(?:of|out\s+of)\s+"
+        rf"(?P<tot>{num.lower()})\s+(?:\(\d+\)\s+)?(?:[a-z]+\s+){{0,3}}?(?:lymph\s+)?nodes?\b"
+    )
+    node_word = re.compile(r"\b(?:lymph\s+nodes?|nodes?|LNs?)\b", re.IGNORECASE)
+    return _KB(
+        t_token=t_token,
+        n_after=n_after,
+        m_after=m_after,
+        n_token=n_token,
+        m_token=m_token,
+        staging_context=staging_context,
+        not_staging_after=not_staging_after,
+        context_window=int(tnm["context_window"]),
+        stage=stage,
+        stage_not_cancer=stage_not_cancer,
+        stage_prefix=stage_prefix,
+        edition=edition,
+        ordinals={str(k).lower(): str(v) for k, v in tnm["editions"]["ordinals"].items()},
+        years={str(k): str(v) for k, v in tnm["editions"]["years"].items()},
+        values=values,
+        organ_regex=organ_regex,
+        organ_terms=organ_terms,
+        organ_names=tuple(rules["organs"]),
+        organ_min=float(rules["organ_detection"]["min_score"]),
+        organ_margin=float(rules["organ_detection"]["margin"]),
+        rules=dict(rules["rules"]),
+        rule_patterns=rule_patterns,
+        size_label=size_label,
+        size_invasive_label=size_invasive_label,
+        size_window=int(rules["size_window"]),
+        narrative_size=_lc(rules["narrative_size"]),
+        narrative_multi=_lc(rules["narrative_multi"]),
+        narrative_not=re.compile(r"\b(?:" + rules["narrative_not"] + ")", re.IGNORECASE),
+        number_group=number_group,
+        neg_before=neg_before,
+        neg_after=neg_after,
+        neg_window=int(rules["negation_window"]),
+        pos_after=pos_after,
+        pos_before=pos_before,
+        verb=re.compile(r"\b(?:invad|involv|extend|infiltrat|penetrat)\w*", re.IGNORECASE),
+        node_ratio=node_ratio,
+        node_of=node_of,
+        node_word=node_word,
+        node_window=int(tnm["node_window"]),
+        number_words=words,
+        n_rules={k: list(v) for k, v in rules["n_rules"].items()},
+        undated_edition=rules.get("undated_edition"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Explicit categories
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One category written in the text: kind, normalised value, span, prefix."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+    prefix: str
+    written: str
+    rule: str
+
+
+_OCR_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1"}
+
+
+def _digit(v: str) -> str:
+    return _OCR_DIGIT.get(v, v)
+
+
+def _normal(kb: _KB, kind: str, letter: str, main: str, sub: str, extra: str = "") -> str:
+    """The closed-set value (fact_kinds.yaml): the most specific form that exists."""
+    main = _digit(main)
+    if main in ("X", "x"):
+        return letter + "X"
+    if main.lower() == "is":
+        return "Tis"
+    sub = sub.lower()
+    for candidate in (letter + main + sub + extra, letter + main + sub, letter + main + sub[:1]):
+        if candidate in kb.values[kind]:
+            return candidate
+    return letter + main
+
+
+def _prefix(raw: str | None) -> str:
+    return (raw or "").lower()
+
+
+_T_CORE = re.compile(r"T\s?[0-4XxlIOi]")
+_N_CORE = re.compile(r"N\s?[0-3XxOo]")
+_M_CORE = re.compile(r"M\s?[01XxOo]")
+
+
+def _scan(full: re.Pattern[str], core: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """full.finditer(text), faster: `full` is tried only where its category letter (found by
+    the literal-led `core`) stands, with up to two prefix characters before it."""
+    out: list[re.Match[str]] = []
+    last = 0
+    for c in core.finditer(text):
+        at = c.start()
+        for pos in (at - 2, at - 1, at):
+            if pos < last:
+                continue
+            m = full.match(text, pos)
+            if m:
+                out.append(m)
+                last = m.end()
+                break
+    return out
+
+
+def _has_context(kb: _KB, text: str, start: int) -> bool:
+    return kb.staging_context.search(text, max(0, start - kb.context_window), start) is not None
+
+
+def explicit_hits(text: str) -> list[Hit]:
+    """Every T, N and M category the text writes, in order. This is the finder that
+    decides whether a report 'states' a category."""
+    kb = _kb()
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for m in _scan(kb.t_token, _T_CORE, text):
+        pre = _prefix(m.group("tpre"))
+        tv = m.group("tv")
+        if kb.not_staging_after.match(text, m.end()):
+            continue
+        run: list[Hit] = []
+        pos = m.end()
+        n = kb.n_after.match(text, pos)
+        if n and n.group("nv") in "Oo" and not re.match(_O_GUARD, text[n.end() :]):
+            n = None
+        if n:
+            run.append(_n_hit(kb, n, "tnm.explicit.run"))
+            pos = n.end()
+        mm = kb.m_after.match(text, pos) if n else None
+        if mm:
+            run.append(_m_hit(kb, mm, "tnm.explicit.run"))
+        strong = pre in ("p", "yp", "yc", "c", "r") or bool(run) or bool(m.group("tsfx"))
+        if not strong and _DEFINED_BARE.match(text, m.end()):
+            strong = True  # "Extension: T3, Tumor extends beyond the pancreas"
+        if not strong and _NOS.match(text, m.end()):
+            strong = True  # "T2, NOS": a staging form's category, substage not specified
+        if tv in "lIOi" and not strong:
+            continue  # "TO THE", "TI": OCR letters only next to a prefix or in a TNM string
+        if pre == "a" and not run:
+            continue
+        if not strong and not _has_context(kb, text, m.start()):
+            continue
+        value = _normal(kb, "t_category", "T", tv, m.group("tsub") or "")
+        rule = "tnm.explicit.t"
+        if _HEDGE.search(text, max(0, m.start() - 30), m.start()):
+            rule = "tnm.explicit.hedged"
+        hits.append(Hit("t_category", value, m.start(), m.end(), pre, m.group(0), rule))
+        hits.extend(run)
+        taken.append((m.start(), run[-1].end if run else m.end()))
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    low = _lower(text)
+    for m in _PT_HEADING.finditer(low) if "(pt)" in low else ():
+        if free(m.start("tpre"), m.end()):
+            value = _normal(kb, "t_category", "T", m.group("tv"), m.group("tsub") or "")
+            hits.append(
+                Hit(
+                    "t_category",
+                    value,
+                    m.start("tpre"),
+                    m.end(),
+                    m.group("tpre").lower(),
+                    text[m.start("tpre") : m.end()],
+                    "tnm.explicit.heading",
+                )
+            )
+
+    for m in _scan(kb.n_token, _N_CORE, text):
+        if not free(m.start(), m.end()):
+            continue
+        pre = _prefix(m.group("npre"))
+        nv = m.group("nv")
+        if nv in "Oo" and not pre:
+            continue
+        if not pre and not _has_context(kb, text, m.start()):
+            continue
+        if nv in "Oo" and not re.match(_O_GUARD, text[m.end() :]):
+            continue
+        hit = _n_hit(kb, m, "tnm.explicit.n")
+        hits.append(hit)
+        taken.append((m.start(), m.end()))
+        mm = kb.m_after.match(text, m.end())
+        if mm:
+            hits.append(_m_hit(kb, mm, "tnm.explicit.run"))
+            taken.append((mm.start(), mm.end()))
+    for m in _scan(kb.m_token, _M_CORE, text):
+        if not free(m.start(), m.end()):
+            continue
+        pre = _prefix(m.group("mpre"))
+        mv = m.group("mv")
+        if not pre and (mv in "Oo" or not _has_context(kb, text, m.start())):
+            continue
+        hits.append(_m_hit(kb, m, "tnm.explicit.m"))
+    hits.sort(key=lambda h: h.start)
+    return _drop_option_lists(text, hits)
+
+
+# "pT1: Tumor limited to ... pT2: Tumor invades ... x pT3: ..." is a checklist's list of
+# options with the ticks lost; only a ticked option (x, [x], (x)) is a finding.
+_DEFINITION = re.compile(
+    r"\s*[:.]\s*(?:tumou?r|carcinoma|no\b|invasion|limited|cannot|regional|distant|metastas"
+    r"|(?:moderately|very)\s+advanced|[A-Za-z]+\s+(?:tumou?r|invades))",
+    re.IGNORECASE,
+)
+# A bare category followed by its AJCC definition is the checklist's chosen answer.
+_DEFINED_BARE = re.compile(
+    r"\s*[,:]\s*tumou?r\s+(?:extends|invades|limited|confined|more|larger|greater|measures"
+    r"|involves|directly|\d)",
+    re.IGNORECASE,
+)
+_NOS = re.compile(r"\s?,\s?NOS\b")
+# "formally pT4 according to the 2002 scheme, but ... designated pT3": a category
+# mentioned only to be set aside.
+_HEDGE = re.compile(
+    r"\b(?:formally|technically|would\s+be|would\s+qualify\s+as|could\s+be)\W{0,3}$",
+    re.IGNORECASE,
+)
+# CAP heading with the letter T lost: "Primary tumor (pT): p2a".
+_PT_HEADING = re.compile(  # run on lower-cased text
+    r"(?:primary\s+tumou?r|extent\s+of\s+invasion)\s*\(pt\)\s*[:\-]?\s*"
+    r"(?P<tpre>yp|p)t?\s?(?P<tv>[0-4])(?P<tsub>[a-d])?(?![a-z0-9])"
+)
+_TICK = re.compile(r"(?:\[\s*[xX]\s*\]|\(\s*[xX]\s*\)|(?<![A-Za-z])[xX])\.?\s*$")
+# "Distant Metastasis (pM). x Not applicable. pM1: Distant metastasis.": another answer of
+# the same field is ticked just before an unticked, defined option.
+_OTHER_TICKED = re.compile(r"(?<![A-Za-z])[xX]\.?\s+[A-Z][a-z]")
+_REVISED = re.compile(r"\b(?:revis|amend|correct|addend)\w*", re.IGNORECASE)
+
+
+def _drop_option_lists(text: str, hits: list[Hit]) -> list[Hit]:
+    defined = {
+        kind: [h for h in hits if h.kind == kind and _DEFINITION.match(text, h.end)]
+        for kind in ("t_category", "n_category", "m_category")
+    }
+    drop: set[Hit] = set()
+    for group in defined.values():
+        for h in group:
+            lo = max(0, h.start - 40)
+            if not _TICK.search(text, max(0, h.start - 6), h.start) and _OTHER_TICKED.search(
+                text, lo, h.start
+            ):
+                drop.add(h)
+        if len({h.value for h in group}) >= 3:
+            drop.update(h for h in group if not _TICK.search(text, max(0, h.start - 6), h.start))
+    return [h for h in hits if h not in drop]
+
+
+def _n_hit(kb: _KB, m: re.Match[str], rule: str) -> Hit:
+    sfx = (m.group("nsfx") or "").replace(" ", "")
+    extra = sfx if sfx in ("(i+)", "mi") else ""
+    value = _normal(kb, "n_category", "N", m.group("nv"), m.group("nsub") or "", extra)
+    start = m.start("npre") if m.group("npre") else m.start("nv") - 1
+    while start > 0 and m.string[start] != "N" and start > m.start():
+        start -= 1
+    return Hit(
+        "n_category", value, start, m.end(), _prefix(m.group("npre")), m.group(0).strip(), rule
+    )
+
+
+def _m_hit(kb: _KB, m: re.Match[str], rule: str) -> Hit:
+    value = _normal(kb, "m_category", "M", m.group("mv"), m.group("msub") or "")
+    start = m.start("mpre") if m.group("mpre") else m.string.rfind("M", m.start(), m.start("mv"))
+    return Hit(
+        "m_category", value, start, m.end(), _prefix(m.group("mpre")), m.group(0).strip(), rule
+    )
+
+
+# ---------------------------------------------------------------------------
+# Stage group and edition
+
+
+def _stage_hits(text: str) -> list[Hit]:
+    kb = _kb()
+    out: list[Hit] = []
+    for m in kb.stage.finditer(_lower(text)):
+        around = text[max(0, m.start() - 30) : m.end() + 30]
+        if kb.stage_not_cancer.search(around):
+            continue
+        value = (m.group("sg") + (m.group("ss") or "")).upper()
+        before = text[max(0, m.start() - 25) : m.start()]
+        prefix = next((p for p, rx in kb.stage_prefix if rx.search(before)), "")
+        word = m.group(0).lower()
+        if not prefix:
+            if word.startswith("patholog"):
+                prefix = "p"
+            elif word.startswith("clinical"):
+                prefix = "c"
+        written = text[m.start() : m.end()]
+        out.append(Hit("stage_group", value, m.start(), m.end(), prefix, written, "tnm.stage"))
+    return out
+
+
+_EDITION_SYSTEM = re.compile(r"(?P<sys>ajcc|uicc|tnm)[\s,(:\-]{0,4}$")
+
+
+def _edition_hits(text: str) -> list[Hit]:
+    kb = _kb()
+    out: list[Hit] = []
+    low = _lower(text)
+    if "ed" not in low and "ajcc" not in low:
+        return out
+    for m in kb.edition.finditer(low):
+        start = m.start()
+        if m.group("ord"):
+            ed = kb.ordinals.get(m.group("ord"))
+            sys_m = _EDITION_SYSTEM.search(low, max(0, start - 9), start)
+            system = sys_m.group("sys").upper() if sys_m else ""
+            if sys_m:
+                start = sys_m.start()
+        else:
+            ed = kb.years.get(m.group("year") or "")
+            system = "AJCC"
+        if not ed:
+            continue
+        if not system:
+            near = low[max(0, m.start() - 40) : m.start()]
+            system = "AJCC" if "ajcc" in near else "UICC" if "uicc" in near else ""
+            if not system and "tnm" not in near and "stag" not in near:
+                # "7th edition" alone, with no staging word near, is some other book.
+                after = low[m.end() : m.end() + 30]
+                if "tnm" not in after and "ajcc" not in after and "stag" not in after:
+                    continue
+        if system == "TNM":
+            system = ""
+        value = f"{system} {ed}".strip()
+        written = text[start : m.end()]
+        out.append(Hit("tnm_edition", value, start, m.end(), "", written, "tnm.edition"))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Inference helpers
+
+
+def detect_organ(text: str) -> str | None:
+    """The organ the report is about, when the lexicon makes it clear; else None."""
+    kb = _kb()
+    counts: dict[str, int] = {}
+    for m in kb.organ_regex.finditer(_lower(text)):
+        key = " ".join(m.group(0).lower().split())
+        counts[key] = counts.get(key, 0) + 1
+    scores = dict.fromkeys(kb.organ_names, 0.0)
+    for key, count in counts.items():
+        for organ, weight in kb.organ_terms.get(key, []):
+            scores[organ] += weight * min(count, 5)  # a term repeated often counts 5 times
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top >= kb.organ_min and top >= kb.organ_margin * second:
+        return best
+    return None
+
+
+_CLAUSE_END = re.compile(r"[.;]\s+(?=[A-Z])|;|,\s*but\b")
+
+
+def _absent(kb: _KB, text: str, start: int, end: int) -> bool:
+    """True when the phrase at [start, end) is stated absent (negated)."""
+    lo = max(0, start - kb.neg_window)
+    before = text[lo:start]
+    # A sentence ends at ". " before a capital (OCR line breaks also became ". ").
+    cuts = [m.end() for m in _CLAUSE_END.finditer(before)]
+    if cuts:
+        before = before[cuts[-1] :]
+    if kb.neg_before.search(before):
+        return True
+    return kb.neg_after.match(text, end) is not None
+
+
+def _present(kb: _KB, regex: str, text: str) -> re.Match[str] | None:
+    for m in kb.rule_patterns[regex].finditer(_lower(text)):
+        if not _absent(kb, text, m.start(), m.end()):
+            return m
+    return None
+
+
+def _asserted(kb: _KB, regex: str, text: str) -> re.Match[str] | None:
+    """Like _present, but an empty checklist field ("Seminal vesicle invasion:") does not
+    count: the finding needs a verb, a positive answer after it, or a positive word before."""
+    for m in kb.rule_patterns[regex].finditer(_lower(text)):
+        if _absent(kb, text, m.start(), m.end()):
+            continue
+        if (
+            kb.verb.search(m.group(0))
+            or kb.pos_after.match(text, m.end())
+            or kb.pos_before.search(text, max(0, m.start() - 30), m.start())
+        ):
+            return m
+    return None
+
+
+def _find(kb: _KB, item: dict[str, Any], text: str) -> re.Match[str] | None:
+    if item.get("assert"):
+        return _asserted(kb, item["phrase"], text)
+    return _present(kb, item["phrase"], text)
+
+
+def _all_absent(kb: _KB, regexes: list[str], text: str) -> bool:
+    """Each phrase is mentioned, and every mention is stated absent."""
+    if not regexes:
+        return False
+    for regex in regexes:
+        ms = list(kb.rule_patterns[regex].finditer(_lower(text)))
+        if not ms or not all(_absent(kb, text, m.start(), m.end()) for m in ms):
+            return False
+    return True
+
+
+def _main(value: str) -> str:
+    return value[:2] if value[:2] in ("T1", "T2", "T3", "T4", "N0", "N1", "N2", "N3") else value
+
+
+def _table(rows: list[list[Any]], x: float) -> str | None:
+    for limit, cat in rows:
+        if x <= float(limit):
+            return str(cat)
+    return None
+
+
+def _num(raw: str) -> float:
+    return float(raw.replace(",", "."))
+
+
+def _largest_cm(g: re.Match[str]) -> float | None:
+    """The largest dimension in cm; None for an OCR-damaged group (a zero dimension)."""
+    dims = [_num(d) for d in re.split(r"\s*[xX×]\s*", g.group("nums"))]
+    if not dims or min(dims) <= 0:
+        return None
+    size = max(dims) / (10.0 if g.group("unit").lower() == "mm" else 1.0)
+    return size if size <= 40 else None
+
+
+_SIZE_LIST = re.compile(r"\s*(?:,|;|and)\s*")
+
+
+def _sizes_cm(kb: _KB, text: str) -> list[tuple[float, int, int]]:
+    """Tumour sizes (cm) after a size label, with their span; invasive-size labels win."""
+    found: list[tuple[float, int, int, bool]] = []
+    for lab in kb.size_label.finditer(_lower(text)):
+        window = text[lab.end() : lab.end() + kb.size_window]
+        digit = re.search(r"\d", window)
+        # The first number after the label is the size; a later one is something else.
+        g = kb.number_group.match(window, digit.start()) if digit else None
+        if not g:
+            continue
+        size = _largest_cm(g)
+        if size is None:
+            continue
+        end = g.end()
+        while True:  # "Tumor size: 3.4 x 2.9 x 1.9 cm, 0.9 x 0.6 x 0.6 cm": the largest counts
+            more = _SIZE_LIST.match(window, end)
+            nxt = kb.number_group.match(window, more.end()) if more else None
+            if not nxt:
+                break
+            other = _largest_cm(nxt)
+            if other is None:
+                break
+            size, end = max(size, other), nxt.end()
+        invasive = bool(kb.size_invasive_label.search(lab.group(0)))
+        found.append((size, lab.start(), lab.end() + end, invasive))
+    if any(f[3] for f in found):
+        found = [f for f in found if f[3]]
+    if not found and not kb.narrative_multi.search(_lower(text)):
+        for lab in kb.narrative_size.finditer(_lower(text)):
+            if kb.narrative_not.search(lab.group(0)):
+                continue
+            g = kb.number_group.match(
+                text, lab.end() + len(text[lab.end() :]) - len(text[lab.end() :].lstrip())
+            )
+            if not g:
+                continue
+            size = _largest_cm(g)
+            if size is not None:
+                found.append((size, lab.start(), g.end(), False))
+        if len({f[0] for f in found}) > 1:
+            return []  # several tumours described in prose: which is the index one is unclear
+    return [(s, a, b) for s, a, b, _ in found]
+
+
+def _edition_of(text: str) -> str | None:
+    eds = {h.value.split()[-1] for h in _edition_hits(text)}
+    return eds.pop() if len(eds) == 1 else None
+
+
+@dataclass(frozen=True)
+class Inferred:
+    kind: str
+    value: str
+    start: int
+    end: int
+    rule: str
+    why: str
+
+
+def resolve_edition(text: str, document_date: str | None = None) -> tuple[str | None, str]:
+    """(edition, basis) used where the 7th and 8th editions disagree: the edition the report
+    writes; else the one in force on the document's date (AJCC 8th from 1 January 2018);
+    else the convention for undated reports in ajcc_t_rules.yaml (`undated_edition`)."""
+    written = _edition_of(text)
+    if written:
+        return written, "written"
+    year = (document_date or "")[:4]
+    if year.isdigit():
+        return ("8th" if int(year) >= 2018 else "7th"), "dated"
+    return _kb().undated_edition, "assumed"
+
+
+def infer_t(text: str, organ: str | None, edition: str | None = None) -> Inferred | None:
+    """The AJCC T category the description settles, or None. `edition` ("7th", "8th", ...)
+    decides where the editions disagree; None: only the edition the text writes."""
+    kb = _kb()
+    if edition is None:
+        edition = _edition_of(text)
+    if organ is None or organ not in kb.rules:
+        return None
+    spec = kb.rules[organ]
+    blocks = list(spec.get("block", []))
+    if edition not in ("5th", "6th", "7th"):
+        blocks += spec.get("block_8th", [])
+    for regex in blocks:
+        if _present(kb, regex, text):
+            return None
+    low = _lower(text)
+    if spec.get("requires") and not any(kb.rule_patterns[r].search(low) for r in spec["requires"]):
+        return None
+    kind = spec["kind"]
+    if kind == "size":
+        return _infer_size(kb, text, organ, spec, edition)
+    if kind == "conditions":
+        return _infer_conditions(kb, text, organ, spec)
+    if kind == "depth":
+        return _infer_depth(kb, text, organ, spec)
+    if kind == "features":
+        return _infer_features(kb, text, organ, spec)
+    if kind == "thickness":
+        return _infer_thickness(kb, text, organ, spec)
+    return None
+
+
+def _infer_size(
+    kb: _KB, text: str, organ: str, spec: dict[str, Any], edition: str | None
+) -> Inferred | None:
+    floor: tuple[str, re.Match[str]] | None = None
+    for item in spec.get("at_least", []):
+        if "editions" in item and edition not in item["editions"]:
+            continue  # a rule of one edition only (thyroid minimal extension: 5th-7th)
+        hit = _find(kb, item, text)
+        if hit and (floor is None or item["category"] > floor[0]):
+            floor = (str(item["category"]), hit)
+    if floor and floor[0].startswith("T3") and organ == "kidney":
+        m = floor[1]
+        return Inferred(
+            "t_category",
+            floor[0],
+            m.start(),
+            m.end(),
+            f"ajcc.{organ}.extension",
+            "extension beyond the kidney capsule/sinus or into the renal vein",
+        )
+    if spec.get("confined_phrases") and not (
+        any(_present(kb, r, text) for r in spec["confined_phrases"])
+        or _all_absent(kb, spec.get("confined_absent", []), text)
+    ):
+        return None
+    sizes = _sizes_cm(kb, text)
+    if any(_present(kb, r, text) for r in spec.get("size_block", [])):
+        sizes = []  # several foci: the size read may not be the largest one
+    if not sizes:
+        if floor and spec.get("floor_alone"):
+            m = floor[1]
+            why = f"{text[m.start() : m.end()]} (AJCC {edition})"
+            return Inferred(
+                "t_category", floor[0], m.start(), m.end(), f"ajcc.{organ}.extension", why
+            )
+        return None
+    size, start, end = max(sizes)
+    cat8 = _table(spec["size_8th"], size)
+    cat7 = _table(spec.get("size_7th", spec["size_8th"]), size)
+    if cat8 is None or cat7 is None:
+        return None
+    if edition == "7th":
+        value = cat7
+    elif edition == "8th" or _main(cat8) == _main(cat7):
+        value = cat8
+    else:
+        return None  # the editions disagree and the report does not say which it uses
+    why = f"tumour size {size:g} cm"
+    if floor and _main(floor[0]) > _main(value):
+        value = floor[0]
+        m = floor[1]
+        start, end = m.start(), m.end()
+        why = f"{text[start:end]} (AJCC {edition})"
+    return Inferred("t_category", value, start, end, f"ajcc.{organ}.size", why)
+
+
+def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+    """The first outcome whose named findings all hold (and none of its `none` do), with
+    an optional tumour-size bound. A finding is `present` (mentioned, not negated),
+    `asserted` (present with a positive answer or verb), or `absent` (mentioned, and every
+    mention negated)."""
+    held: dict[str, re.Match[str] | None] = {}
+
+    def holds(name: str) -> re.Match[str] | None:
+        if name not in held:
+            fact = spec["facts"][name]
+            hit: re.Match[str] | None = None
+            if "present" in fact:
+                hit = _present(kb, fact["present"], text)
+            elif "asserted" in fact:
+                hit = _asserted(kb, fact["asserted"], text)
+            elif "absent" in fact and _all_absent(kb, [fact["absent"]], text):
+                hit = kb.rule_patterns[fact["absent"]].search(_lower(text))
+            held[name] = hit
+        return held[name]
+
+    sizes: list[tuple[float, int, int]] | None = None
+    for out in spec["outcomes"]:
+        hits = [holds(n) for n in out.get("all", [])]
+        if not all(hits) or any(holds(n) for n in out.get("none", [])):
+            continue
+        names = out.get("all", [])
+        why = "; ".join(
+            ("no " if "absent" in spec["facts"][n] else "") + text[h.start() : h.end()]
+            for n, h in zip(names, hits, strict=True)
+            if h
+        )
+        if "size_gt" in out or "size_le" in out:
+            if sizes is None:
+                sizes = _sizes_cm(kb, text)
+            if not sizes:
+                continue
+            size = max(sizes)[0]
+            if size <= float(out.get("size_gt", -1)) or size > float(out.get("size_le", 1e9)):
+                continue
+            why += f"; tumour size {size:g} cm"
+        first = min((h for h in hits if h), key=lambda h: h.start())
+        return Inferred(
+            "t_category",
+            str(out["category"]),
+            first.start(),
+            first.end(),
+            f"ajcc.{organ}.{out.get('rule', 'features')}",
+            why,
+        )
+    return None
+
+
+def _infer_depth(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+    present: list[tuple[str, re.Match[str]]] = []
+    for level in spec["levels"]:
+        hit = _present(kb, level["phrase"], text)
+        if hit:
+            present.append((str(level["category"]), hit))
+    if not present:
+        return None
+    if len({_main(c) for c, _ in present}) >= 3:
+        return None  # a list of options (unticked checklist), not a finding
+    value, m = present[0]
+    return Inferred(
+        "t_category",
+        value,
+        m.start(),
+        m.end(),
+        f"ajcc.{organ}.depth",
+        f"depth of invasion: {text[m.start() : m.end()]}",
+    )
+
+
+def _infer_features(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+    for item in spec["present"]:
+        hit = _find(kb, item, text)
+        if hit:
+            return Inferred(
+                "t_category",
+                str(item["category"]),
+                hit.start(),
+                hit.end(),
+                f"ajcc.{organ}.extension",
+                text[hit.start() : hit.end()],
+            )
+    confined = spec.get("confined")
+    if not confined:
+        return None
+    for regex in confined["or_phrases"]:
+        hit = _present(kb, regex, text)
+        if hit:
+            return Inferred(
+                "t_category",
+                str(confined["category"]),
+                hit.start(),
+                hit.end(),
+                f"ajcc.{organ}.confined",
+                text[hit.start() : hit.end()],
+            )
+    spans: list[re.Match[str]] = []
+    for regex in confined["absent"]:
+        ms = list(kb.rule_patterns[regex].finditer(_lower(text)))
+        if not ms or not all(_absent(kb, text, m.start(), m.end()) for m in ms):
+            return None
+        spans.append(ms[0])
+    first = spans[0]
+    return Inferred(
+        "t_category",
+        str(confined["category"]),
+        first.start(),
+        first.end(),
+        f"ajcc.{organ}.confined",
+        "no extraprostatic extension or seminal vesicle invasion",
+    )
+
+
+def _infer_thickness(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+    values: list[tuple[float, int, int]] = []
+    for regex in spec["labels"]:
+        for lab in kb.rule_patterns[regex].finditer(_lower(text)):
+            g = kb.number_group.search(text, lab.end(), lab.end() + 40)
+            if not g or "x" in g.group("nums").lower():
+                continue
+            mm = _num(g.group("nums")) * (10.0 if g.group("unit").lower() == "cm" else 1.0)
+            values.append((mm, lab.start(), g.end()))
+    if not values or len({v for v, _, _ in values}) > 1:
+        return None
+    mm, start, end = values[0]
+    value = _table(spec["thickness"], mm)
+    if value is None:
+        return None
+    return Inferred(
+        "t_category", value, start, end, f"ajcc.{organ}.thickness", f"Breslow thickness {mm:g} mm"
+    )
+
+
+def _word_num(kb: _KB, raw: str) -> int | None:
+    raw = raw.lower()
+    if raw.isdigit():
+        return int(raw)
+    return kb.number_words.get(raw)
+
+
+def node_counts(text: str) -> list[tuple[int, int, int, int]]:
+    """(involved, examined, start, end) for each lymph-node count the text gives."""
+    kb = _kb()
+    out: list[tuple[int, int, int, int]] = []
+    for m in kb.node_of.finditer(_lower(text)):
+        pos, tot = _word_num(kb, m.group("pos")), _word_num(kb, m.group("tot"))
+        if pos is not None and tot and pos <= tot <= 150:
+            out.append((pos, tot, m.start(), m.end()))
+    for m in kb.node_ratio.finditer(text):
+        if any(a <= m.start() < b for _, _, a, b in out):
+            continue
+        pos, tot = int(m.group("pos")), int(m.group("tot"))
+        if not (pos <= tot <= 150 and tot > 0):
+            continue
+        lo = max(0, m.start() - kb.node_window)
+        if not kb.node_word.search(text, lo, min(len(text), m.end() + 30)):
+            continue
+        out.append((pos, tot, m.start(), m.end()))
+    return out
+
+
+def infer_n(text: str, organ: str | None) -> Inferred | None:
+    """N from lymph-node counts: N0 when none is involved; otherwise the organ's table."""
+    kb = _kb()
+    counts = node_counts(text)
+    if not counts:
+        return None
+    pairs = sorted({(p, t) for p, t, _, _ in counts}, key=lambda pt: -pt[1])
+    first = min(counts, key=lambda c: c[2])
+    if all(p == 0 for p, _ in pairs):
+        return Inferred(
+            "n_category",
+            "N0",
+            first[2],
+            first[3],
+            "ajcc.nodes.none_involved",
+            f"0 of {pairs[0][1]} lymph nodes involved",
+        )
+    if organ is None or organ not in kb.n_rules:
+        return None
+    # A count that covers all the others (a summary line) is the total; else the parts add up.
+    big, rest = pairs[0], pairs[1:]
+    involved = big[0] if big[1] >= sum(t for _, t in rest) else sum(p for p, _ in pairs)
+    value = _table(kb.n_rules[organ], involved)
+    if value is None:
+        return None
+    where = next(c for c in counts if c[0] > 0)
+    return Inferred(
+        "n_category",
+        value,
+        where[2],
+        where[3],
+        f"ajcc.{organ}.nodes",
+        f"{involved} lymph node(s) involved",
+    )
+
+
+# ---------------------------------------------------------------------------
+# The extractor
+
+
+def extract(doc: Document) -> list[Fact]:
+    """TNM facts for one document: every explicit category, and inferred T/N where
+    none is written and the description settles it."""
+    facts: list[Fact] = []
+    explicit_kinds: set[str] = set()
+    for page in pages(doc):
+        text = page.text
+        for hit in explicit_hits(text) + _stage_hits(text) + _edition_hits(text):
+            facts.append(_fact(doc, page, hit))
+            explicit_kinds.add(hit.kind)
+    if {"t_category", "n_category"} <= explicit_kinds:
+        return facts
+    organ = detect_organ(doc.text)
+    edition, basis = resolve_edition(doc.text, doc.document_date)
+    for page in pages(doc):
+        text = page.text
+        todo = []
+        if "t_category" not in explicit_kinds:
+            todo.append(infer_t(text, organ, edition))
+        if "n_category" not in explicit_kinds:
+            todo.append(infer_n(text, organ))
+        for inf in todo:
+            if inf is None:
+                continue
+            facts.append(
+                make_fact(
+                    doc,
+                    page,
+                    (inf.start, inf.end),
+                    inf.kind,
+                    inf.value,
+                    found_by=inf.rule,
+                    context="asserted",
+                    display=f"{inf.value} (inferred: {inf.why})",
+                    attributes={
+                        "prefix": "p",
+                        "method": "inferred",
+                        "organ": organ or "",
+                        "edition": f"AJCC {edition}" if edition else "",
+                        "edition_basis": basis,
+                    },
+                )
+            )
+            explicit_kinds.add(inf.kind)  # one inference per kind per document
+    return facts
+
+
+def _fact(doc: Document, page: Page, hit: Hit) -> Fact:
+    from casebridge.engine.extract.context import context_of
+
+    ctx = context_of(page.text, hit.start, hit.end)
+    if ctx == "negated":
+        # "pT2 NO MX": the OCR'd N0 reads as "no"; a written category is never negated.
+        ctx = "asserted"
+    attributes = {"prefix": hit.prefix, "method": "explicit"}
+    if hit.rule == "tnm.explicit.hedged":
+        attributes["hedged"] = "yes"
+    if _REVISED.search(page.text, max(0, hit.start - 60), hit.start):
+        attributes["revised"] = "yes"
+    display = hit.written
+    if hit.kind == "stage_group":
+        display = f"Stage {hit.value}"
+    return make_fact(
+        doc,
+        page,
+        (hit.start, hit.end),
+        hit.kind,
+        hit.value,
+        found_by=hit.rule,
+        context=ctx,
+        display=display,
+        attributes=attributes,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Choosing the definitive value
+
+_PREFIX_RANK = {"p": 0, "": 0, "yp": 2, "r": 3, "a": 4, "c": 5, "yc": 6}
+
+
+def _order(value: str) -> tuple[int, str]:
+    """Category order for 'highest': X lowest, then 0, is, 1..4 with substages."""
+    if value.endswith("X"):
+        return (-1, value)
+    body = value[1:]
+    if body.startswith("is"):
+        return (0, value)
+    if body[:1] == "0":
+        return (0, value)
+    return (int(body[:1]) + 1 if body[:1].isdigit() else 0, value)
+
+
+def definitive(facts: list[Fact], kind: str) -> Fact | None:
+    """The category a clinician would report when several are written.
+
+    Clinical convention (AJCC 8th, ch. 1): the pathological category (pT) from the
+    definitive resection outranks a clinical (cT) one and a prior biopsy's; where
+    several resection specimens or tumours are staged, the highest T is assigned
+    (multiple primaries: highest T with the (m) suffix), and likewise the highest N
+    and M. A written category outranks an inferred one; X (cannot be assessed) is
+    used only when nothing else is given.
+    """
+    cands = [f for f in facts if f.kind == kind and f.context not in ("negated", "family")]
+    if not cands:
+        return None
+    explicit = [f for f in cands if f.attributes.get("method") != "inferred"]
+    pool = explicit or cands
+    firm = [f for f in pool if f.attributes.get("hedged") != "yes"]
+    pool = firm or pool  # "formally pT4 ..., but designated pT3": the one set aside loses
+    known = [f for f in pool if not f.value.endswith("X")]
+    pool = known or pool
+    revised = [f for f in pool if f.attributes.get("revised") == "yes"]
+    pool = revised or pool  # a revised or amended stage supersedes the first one
+    best_prefix = min(_PREFIX_RANK.get(f.attributes.get("prefix", ""), 9) for f in pool)
+    pool = [f for f in pool if _PREFIX_RANK.get(f.attributes.get("prefix", ""), 9) == best_prefix]
+    return max(pool, key=lambda f: _order(f.value))

@@ -1,0 +1,294 @@
+"""TNM extraction: explicit categories in their written and OCR-damaged forms,
+false positives that must not be read, inference from the description, and the
+choice of the definitive value. Texts are written here, in the style of reports."""
+
+from __future__ import annotations
+
+import time
+
+from casebridge.engine.case import Document, Fact, Page
+from casebridge.engine.extract import tnm
+
+
+def doc_of(text: str) -> Document:
+    return Document(
+        id="d" * 16,
+        file_name="report.txt",
+        sha256="0" * 64,
+        size=len(text),
+        pages=[Page(number=1, text=text, method="plain")],
+    )
+
+
+def values(text: str, kind: str) -> list[str]:
+    return [f.value for f in tnm.extract(doc_of(text)) if f.kind == kind]
+
+
+def best(text: str, kind: str) -> Fact | None:
+    return tnm.definitive(tnm.extract(doc_of(text)), kind)
+
+
+def test_it_reads_a_compact_pT2N0M0() -> None:
+    facts = tnm.extract(doc_of("Pathologic stage: pT2N0M0."))
+    got = {f.kind: (f.value, f.attributes["prefix"], f.attributes["method"]) for f in facts}
+    assert got["t_category"] == ("T2", "p", "explicit")
+    assert got["n_category"][0] == "N0"
+    assert got["m_category"][0] == "M0"
+
+
+def test_it_reads_spaced_and_comma_separated_forms() -> None:
+    assert values("Stage: pT2 N1a MX", "n_category") == ["N1a"]
+    assert values("Stage: pT2 N1a MX", "m_category") == ["MX"]
+    assert values("adenocarcinoma (G2, pT2, pN0).", "n_category") == ["N0"]
+    assert values("The stage is T3 N0 (0/12).", "t_category") == ["T3"]
+
+
+def test_it_reads_cap_synoptic_headings() -> None:
+    text = (
+        "Primary Tumor (pT): pT1c: Tumor > 10 mm but <= 20 mm. "
+        "Regional Lymph Nodes (pN): pN1a. Distant Metastasis (pM): pM1b."
+    )
+    assert values(text, "t_category") == ["T1c"]
+    assert values(text, "n_category") == ["N1a"]
+    assert values(text, "m_category") == ["M1b"]
+
+
+def test_it_reads_pT2_with_ocr_zero_as_N0() -> None:
+    assert values("TNM: pT2NOMX", "n_category") == ["N0"]
+    assert values("TNM: T1bNOMO", "t_category") == ["T1b"]
+    assert values("TNM: T1bNOMO", "m_category") == ["M0"]
+    assert values("The stage is T4 NO MX (due to invasion)", "n_category") == ["N0"]
+    assert values("pT3 Nx Mx", "n_category") == ["NX"]
+
+
+def test_it_reads_ocr_letter_l_as_one_and_spaced_categories() -> None:
+    assert values("AJCC pTla", "t_category") == ["T1a"]
+    assert values("Final: pT 2", "t_category") == ["T2"]
+
+
+def test_it_reads_prefixes_suffixes_and_in_situ() -> None:
+    facts = tnm.extract(doc_of("After therapy ypT0 ypN0. Other: pTis. Multiple: pT2(m), pT4a(2)."))
+    t = [(f.value, f.attributes["prefix"]) for f in facts if f.kind == "t_category"]
+    assert t == [("T0", "yp"), ("Tis", "p"), ("T2", "p"), ("T4a", "p")]
+
+
+def test_it_reads_n_suffixes_and_clinical_m() -> None:
+    assert values("pN0(i+)", "n_category") == ["N0(i+)"]
+    assert values("pN1mi", "n_category") == ["N1mi"]
+    facts = tnm.extract(doc_of("Staging: cM0"))
+    assert [(f.value, f.attributes["prefix"]) for f in facts] == [("M0", "c")]
+
+
+def test_it_does_not_read_mri_vertebrae_gas_or_block_labels() -> None:
+    text = (
+        "MRI: T2-weighted and T1 weighted images. Fracture of the T12 vertebra. "
+        "N2 gas was used. Blocks T1-3 submitted. CLEAN MARGINS. MOTHER. NO TUMOUR SEEN."
+    )
+    assert tnm.extract(doc_of(text)) == []
+
+
+def test_it_does_not_read_no_followed_by_a_word_as_N0() -> None:
+    assert values("Stage: pT2. No lymph nodes were identified.", "n_category") == []
+
+
+def test_it_ignores_an_unticked_checklist_of_options() -> None:
+    text = (
+        "Primary Tumor (pT): pT1: Tumor limited to one subsite. pT2: Tumor invades more "
+        "than one subsite. x pT3: Tumor measures more than 4 cm. pT4a: Tumor invades "
+        "cartilage."
+    )
+    assert values(text, "t_category") == ["T3"]
+
+
+def test_it_reads_stage_group_and_edition() -> None:
+    text = "Pathologic stage: IIB (AJCC 7th edition). TNM: pT3/NO/MX."
+    facts = tnm.extract(doc_of(text))
+    stage = [f for f in facts if f.kind == "stage_group"]
+    assert [(f.value, f.attributes["prefix"]) for f in stage] == [("IIB", "p")]
+    assert [f.value for f in facts if f.kind == "tnm_edition"] == ["AJCC 7th"]
+    assert values("Pathologic staging (AJCC 2010): pT3a", "tnm_edition") == ["AJCC 7th"]
+    assert values("Tanner stage II", "stage_group") == []
+
+
+def test_every_fact_carries_its_source() -> None:
+    text = "Diagnosis: invasive carcinoma. AJCC: pT2 pN1 pMX."
+    for fact in tnm.extract(doc_of(text)):
+        assert fact.source is not None
+        assert text[fact.source.start : fact.source.end] in fact.source.snippet
+    t = next(f for f in tnm.extract(doc_of(text)) if f.kind == "t_category")
+    assert text[t.source.start : t.source.end] == "pT2"
+
+
+def test_the_definitive_t_is_the_highest_resection_pT() -> None:
+    text = "Biopsy (clinical): cT1. Specimen A: pT1b. Specimen B: pT2a. Specimen C: pTX."
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T2a"
+    assert len(values(text, "t_category")) == 4  # every written value is still a fact
+
+
+def test_a_revised_stage_supersedes_the_first() -> None:
+    text = "Stage: pT3 N1 MX. Addendum: the stage is revised to reflect the correct stage: pT2N1Mx."
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T2"
+
+
+def test_it_infers_breast_t_from_invasive_size() -> None:
+    text = (
+        "Left breast, lumpectomy: invasive ductal carcinoma. Breast mastectomy not done. "
+        "Size of invasive carcinoma: 1.5 cm. Margins clear."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None
+    assert (fact.value, fact.attributes["method"]) == ("T1c", "inferred")
+    assert fact.found_by == "ajcc.breast.size"
+
+
+def test_it_does_not_infer_breast_t_when_the_skin_is_ulcerated() -> None:
+    text = "Right breast, mastectomy: invasive ductal carcinoma. Tumor size: 3 cm. Skin ulceration present."
+    assert values(text, "t_category") == []
+
+
+def test_it_reads_lung_t_by_the_edition_the_report_or_its_date_gives() -> None:
+    text = "Right upper lobectomy. Lung adenocarcinoma. Tumor size: 6.0 cm. Visceral pleural invasion: not identified."
+    assert values(text + " Staging per AJCC 8th edition.", "t_category") == ["T3"]
+    assert values(text + " Staging per AJCC 7th edition.", "t_category") == ["T2b"]
+    dated = doc_of(text)
+    dated.document_date = "2021-03-04"
+    assert [f.value for f in tnm.extract(dated) if f.kind == "t_category"] == ["T3"]
+    undated = best(text, "t_category")  # undated: the documented 7th-edition convention
+    assert undated is not None and undated.value == "T2b"
+    assert undated.attributes["edition"] == "AJCC 7th"
+    assert undated.attributes["edition_basis"] == "assumed"
+
+
+def test_it_infers_colon_t_from_depth_of_invasion() -> None:
+    text = (
+        "Sigmoid colon, sigmoid colectomy: adenocarcinoma. The tumor invades through the "
+        "muscularis propria into pericolonic adipose tissue. The serosa is not involved."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and (fact.value, fact.found_by) == ("T3", "ajcc.colorectum.depth")
+
+
+def test_it_infers_bladder_t2_only_on_a_cystectomy() -> None:
+    text = "Radical cystectomy. Urinary bladder: urothelial carcinoma invading into the muscularis propria."
+    assert values(text, "t_category") == ["T2"]
+    turbt = "Urinary bladder, TURBT: urothelial carcinoma invading into the muscularis propria. Bladder."
+    assert values(turbt, "t_category") == []
+
+
+def test_it_infers_n0_from_uninvolved_lymph_nodes() -> None:
+    text = (
+        "Sigmoid colectomy. Colon adenocarcinoma, pT3. Lymph nodes: negative for carcinoma (0/14)."
+    )
+    fact = best(text, "n_category")
+    assert fact is not None
+    assert (fact.value, fact.attributes["method"], fact.found_by) == (
+        "N0",
+        "inferred",
+        "ajcc.nodes.none_involved",
+    )
+
+
+def test_it_infers_colon_n2_from_five_involved_nodes() -> None:
+    text = "Right hemicolectomy. Colon adenocarcinoma, pT3. Metastatic carcinoma in 5 of 16 lymph nodes."
+    assert values(text, "n_category") == ["N2"]
+
+
+def test_an_explicit_category_is_never_overridden_by_inference() -> None:
+    text = "Left breast mastectomy. Invasive ductal carcinoma. Tumor size: 1.5 cm. Stage: pT2 pN0."
+    assert values(text, "t_category") == ["T2"]
+
+
+def test_empty_and_garbled_documents_give_no_facts() -> None:
+    assert tnm.extract(doc_of("")) == []
+    assert tnm.extract(doc_of("\x00\x01 ###### T T N M pT pN :: 12/34")) == []
+    assert tnm.extract(Document(id="e" * 16, file_name="x", sha256="", size=0)) == []
+
+
+def test_it_reads_a_hundred_reports_a_second() -> None:
+    text = (
+        "Left breast, mastectomy. Invasive ductal carcinoma, grade 2. Tumor size: 2.5 cm. "
+        "Lymph nodes: 0/12. Margins negative. " * 40
+    )
+    tnm.extract(doc_of(text))  # compile once
+    started = time.perf_counter()
+    for _ in range(50):
+        tnm.extract(doc_of(text))
+    assert (time.perf_counter() - started) / 50 < 0.01
+
+
+def test_it_reads_upper_case_PT_and_ocr_i_for_one() -> None:
+    assert values("THE PATHOLOGIC STAGE IS. PT4,. LYMPH NODES: 1", "t_category") == ["T4"]
+    assert values("T STAGE, PATHOLOGIC: pTic. N STAGE, PATHOLOGIC: pNO.", "t_category") == ["T1c"]
+    assert values("Pathologic stage: Tia NX", "t_category") == ["T1a"]
+    assert values("Other: pTis (DCIS).", "t_category") == ["Tis"]
+
+
+def test_it_does_not_read_tissue_as_tis() -> None:
+    assert values("CERVIX TISSUE CHECKLIST. Specimen type: hysterectomy.", "t_category") == []
+
+
+def test_it_reads_no_before_an_m_category_as_N0() -> None:
+    assert values("AJCC stage (6th) Tlb NO Mx.", "n_category") == ["N0"]
+
+
+def test_it_reads_a_cap_heading_whose_t_was_lost_and_a_defined_bare_t() -> None:
+    assert values("Primary tumor (pT): p2a. Regional lymph nodes (pN): pNX.", "t_category") == [
+        "T2a"
+    ]
+    assert values("Extension: T3, Tumor extends beyond the pancreas.", "t_category") == ["T3"]
+
+
+def test_a_category_set_aside_in_the_text_loses_to_the_one_assigned() -> None:
+    text = (
+        "Extension into bladder neck, which is formally pT4 according to the 2002 scheme, "
+        "but is more appropriately designated pT3."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T3"
+
+
+def test_an_unticked_option_after_a_ticked_answer_is_not_a_finding() -> None:
+    text = "Distant Metastasis (pM). x Not applicable. pM1: Distant metastasis. Specify site."
+    assert values(text, "m_category") == []
+    options = (
+        "pN0 : No regional lymph node metastasis. pN1 : Metastasis in a single node. "
+        "x. pN2b: Metastasis in multiple ipsilateral lymph nodes. pN3 : Metastasis in a node."
+    )
+    assert values(options, "n_category") == ["N2b"]
+
+
+def test_thyroid_extension_gives_t3_under_the_7th_edition_only() -> None:
+    text = (
+        "Total thyroidectomy: papillary thyroid carcinoma. Size = 1.3 cm. "
+        "Extrathyroidal extension: Present, extending into fibroadipose tissue."
+    )
+    assert values(text + " AJCC 7th edition.", "t_category") == ["T3"]
+    assert values(text + " AJCC 8th edition.", "t_category") == []
+    confined = "Thyroidectomy: papillary thyroid carcinoma (3.5 cm), confined to the thyroid."
+    assert values(confined, "t_category") == ["T2"]
+
+
+def test_it_infers_liver_t_from_number_and_vascular_invasion() -> None:
+    solitary = (
+        "Liver, segmentectomy: hepatocellular carcinoma. Tumor number: one. "
+        "Tumor size: 4.4 x 3.4 x 3.0 cm. Satellite nodule: no. Portal vein invasion: no. "
+        "Microvessel invasion: no."
+    )
+    fact = best(solitary, "t_category")
+    assert fact is not None and (fact.value, fact.found_by) == ("T1", "ajcc.liver.solitary")
+    multiple = (
+        "Liver, lobectomy: hepatocellular carcinoma. Tumor number: two. "
+        "Tumor size: 3.4 x 2.9 cm, 6.1 x 0.6 cm. Hepatectomy."
+    )
+    assert values(multiple, "t_category") == ["T3"]
+    unknown = "Liver, lobectomy: hepatocellular carcinoma. Tumor number: one. Hepatectomy."
+    assert values(unknown, "t_category") == []
+
+
+def test_it_infers_testis_pT2_from_angioinvasion_only() -> None:
+    text = "Radical orchiectomy; nonseminoma; tumor confined to testis; angio-invasion present."
+    assert values(text, "t_category") == ["T2"]
+    unsure = "Radical orchiectomy; seminoma; tumor confined to testis."
+    assert values(unsure, "t_category") == []
