@@ -1,0 +1,774 @@
+"""The content of the one-page clinical summary, shared by the HTML and PDF renderers.
+
+`build_summary(case, lang)` decides which lines appear, in which order, with which numbered
+source references; the renderers only lay it out. Order (what a reviewing oncologist reads
+in two minutes): safety notice (when the case has safety flags), identity, diagnosis,
+staging, biomarkers, treatment history, response, current medications, allergies,
+performance status, key labs, other conditions, timeline, conflicts, main gaps, documents
+needing attention, then the numbered sources and the disclaimer in both languages.
+
+Every line that shows a fact carries the numbers of its sources; a key item without a fact
+reads "not stated" (未提及). In Chinese, values and headings go through the terminology table
+only (engine/terminology.py); what it does not cover stays English and is marked.
+Names and other direct identifiers are never printed: the patient is shown by pseudonym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from casebridge.engine import kb
+from casebridge.engine.case import Case, Fact, Source
+from casebridge.engine.errors import InputError
+from casebridge.engine.terminology import (
+    Span,
+    categories_for_kind,
+    label,
+    normalise,
+    table,
+)
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+ONCOLOGY_DIAGNOSIS_KEY = ("cancer_type", "primary_site", "histology", "laterality", "grade")
+DIAGNOSIS_EXTRA = ("diagnosis", "tumour_size", "lymph_nodes", "margins", "lvi")
+BIOMARKER_KINDS = (
+    "er_status",
+    "pr_status",
+    "her2_ihc",
+    "her2_ish",
+    "ki67",
+    "egfr",
+    "alk",
+    "ros1",
+    "kras",
+    "braf",
+    "pdl1",
+    "msi_mmr",
+    "brca",
+    "other_biomarker",
+)
+TREATMENT_KINDS = (
+    "surgery",
+    "regimen",
+    "drug",
+    "radiotherapy",
+    "immunotherapy",
+    "targeted_therapy",
+    "hormone_therapy",
+    "cellular_therapy",
+    "transplant",
+)
+# kinds whose display carries what the value leaves out (dose, result, reaction)
+DISPLAY_FIRST = frozenset(
+    {"medication", "lab", "allergy", "grade", "other_biomarker", "performance_status",
+     "lymph_nodes", "tumour_size", "margins", *BIOMARKER_KINDS, *TREATMENT_KINDS}
+)  # fmt: skip
+TNM_KINDS = ("t_category", "n_category", "m_category")
+PREFIX_ORDER = ("c", "p", "yc", "yp", "r", "rp", "a", "")
+PREFIX_KEYS = {
+    "c": "stage_clinical",
+    "p": "stage_pathological",
+    "yp": "stage_post_neoadjuvant",
+    "yc": "stage_post_therapy_clinical",
+    "r": "stage_recurrence",
+    "rp": "stage_recurrence",
+    "a": "stage_autopsy",
+    "": "stage_unprefixed",
+}
+SHOWN_CONTEXTS = ("asserted", "historical")
+SNIPPET_PAD = 60  # characters either side of a fact in its snippet (as extract/spans.py)
+MAX_MERGED = 160  # widest span (before padding) that overlapping snippets merge into
+
+
+@dataclass
+class Part:
+    """One value on a line with its source numbers; `sep` is printed before it."""
+
+    spans: list[Span]
+    refs: list[int] = field(default_factory=list)
+    sep: str = "; "
+
+
+@dataclass
+class Line:
+    label: list[Span]
+    parts: list[Part]
+    status: str = "fact"  # fact, not_stated, conflict, note
+    note: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    lines: list[Line]
+
+
+@dataclass
+class SourceItem:
+    number: int
+    where: str  # "pathology_2024-03.pdf p.2"
+    snippet: str  # verbatim, never translated
+
+
+@dataclass
+class SafetyNotice:
+    urgent: dict[str, str]  # both languages
+    paused: dict[str, str] | None
+    flags: list[Line]
+
+
+@dataclass
+class Summary:
+    lang: str
+    title: str
+    subtitle: str
+    case_id: str
+    meta: list[Line]
+    safety: SafetyNotice | None
+    sections: list[Section]
+    sources: list[SourceItem]
+    disclaimer: dict[str, str]  # {"en": ..., "zh": ...}
+    disclaimer_heading: str
+    sources_heading: str
+    untranslated_note: str
+    footer: str
+    terminology_version: str
+
+    @property
+    def has_untranslated(self) -> bool:
+        lines = [*self.meta, *(ln for s in self.sections for ln in s.lines)]
+        if self.safety:
+            lines += self.safety.flags
+        for line in lines:
+            spans = [*line.label, *line.note, *(s for p in line.parts for s in p.spans)]
+            if any(s.untranslated for s in spans):
+                return True
+        return False
+
+
+def build_summary(case: Case, lang: str) -> Summary:
+    """The summary's content for `lang` ("en" or "zh")."""
+    if lang not in LANGS:
+        raise InputError(f"the summary language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return _Builder(case, lang).build()
+
+
+class _Builder:
+    def __init__(self, case: Case, lang: str) -> None:
+        self.case = case
+        self.lang = lang
+        self.zh = lang == "zh"
+        self.terms = table()
+        self.kinds: dict[str, dict[str, Any]] = kb.fact_kinds()
+        self._provisional: list[Source | tuple[str, str]] = []  # a Source, or (where, text)
+        self._numbers: dict[tuple[str, ...], int] = {}
+        self.facts_by_id = {f.id: f for f in case.facts}
+
+    # -- wording ----------------------------------------------------------------
+    def word(self, key: str, **fmt: object) -> str:
+        return label(key, self.lang, **fmt)
+
+    def text(self, english: str, *categories: str) -> list[Span]:
+        """English wording shown as is, or its Chinese through the table."""
+        if not english:
+            return []
+        if not self.zh:
+            return [Span(english)]
+        return self.terms.translate(english, categories)
+
+    def kind_label(self, kind: str) -> list[Span]:
+        term = self.terms.by_key(f"fact_kind.{kind}")
+        if term is not None:
+            return [Span(term.zh if self.zh else term.en)]
+        english = str(self.kinds.get(kind, {}).get("label", kind.replace("_", " ")))
+        return self.text(english, "fact_kind")
+
+    def not_stated(self) -> list[Span]:
+        return [Span(self.word("heading.not_stated"))]
+
+    # -- sources -------------------------------------------------------------------
+    def ref(self, source: Source | None) -> list[int]:
+        """A provisional reference; numbers are given in reading order by _number()."""
+        if source is None:
+            return []
+        key = (source.document_id, str(source.page), str(source.start), str(source.end),
+               " ".join(source.snippet.split()))  # fmt: skip
+        if key not in self._numbers:
+            self._numbers[key] = len(self._provisional)
+            self._provisional.append(source)
+        return [self._numbers[key]]
+
+    def fact_refs(self, fact: Fact) -> list[int]:
+        if fact.source is not None:
+            return self.ref(fact.source)
+        key = ("correction", fact.id)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._provisional)
+            corr = fact.corrected_by
+            if corr is not None:
+                where = f"{self.word('heading.correction_by')} {corr.by}, {corr.at[:10]}"
+                self._provisional.append((where, corr.reason))
+            else:
+                self._provisional.append((self.word("heading.no_source"), ""))
+        return [self._numbers[key]]
+
+    def _number(self, lines: list[Line]) -> list[SourceItem]:
+        """Number the sources in the order the reader meets them, merging snippets that
+        overlap on the same page into one verbatim passage, and rewrite every line's refs."""
+        cluster_of = self._clusters()
+        numbers: dict[int, int] = {}
+        items: list[SourceItem] = []
+        for line in lines:
+            for part in line.parts:
+                for prov in part.refs:
+                    cluster, where, snippet = cluster_of[prov]
+                    if cluster not in numbers:
+                        numbers[cluster] = len(items) + 1
+                        items.append(SourceItem(numbers[cluster], where, snippet))
+                part.refs = sorted({numbers[cluster_of[p][0]] for p in part.refs})
+        return items
+
+    def _clusters(self) -> dict[int, tuple[int, str, str]]:
+        """provisional id -> (cluster id, where, verbatim snippet)."""
+        out: dict[int, tuple[int, str, str]] = {}
+        spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
+        for prov, item in enumerate(self._provisional):
+            if isinstance(item, tuple):
+                out[prov] = (prov, item[0], item[1])
+                continue
+            page_text = self._page_text(item)
+            if page_text and 0 <= item.start < item.end <= len(page_text):
+                spans.setdefault((item.document_id, item.page), []).append(
+                    (item.start, item.end, prov)
+                )
+            else:
+                out[prov] = (prov, self._where(item), item.snippet)
+        for (_doc, _page), found in spans.items():
+            found.sort()
+            groups: list[list[tuple[int, int, int]]] = []
+            for start, end, prov in found:
+                last = groups[-1] if groups else None
+                if (
+                    last is not None
+                    and start <= max(e for _, e, _ in last) + SNIPPET_PAD
+                    and end - last[0][0] <= MAX_MERGED
+                ):
+                    last.append((start, end, prov))
+                else:
+                    groups.append([(start, end, prov)])
+            for group in groups:
+                first = self._provisional[group[0][2]]
+                assert isinstance(first, Source)
+                start = group[0][0]
+                end = max(e for _, e, _ in group)
+                snippet = (
+                    _window(self._page_text(first), start, end) if len(group) > 1 else first.snippet
+                )
+                for _, _, prov in group:
+                    out[prov] = (group[0][2], self._where(first), snippet)
+        return out
+
+    def _page_text(self, source: Source) -> str:
+        doc = self.case.document(source.document_id)
+        if doc is None:
+            return ""
+        page = next((p for p in doc.pages if p.number == source.page), None)
+        return page.text if page else ""
+
+    def _where(self, source: Source) -> str:
+        return f"{source.file_name} {self.word('heading.page', n=source.page)}"
+
+    # -- facts ---------------------------------------------------------------------
+    def visible(self, kind: str, contexts: tuple[str, ...] = SHOWN_CONTEXTS) -> list[Fact]:
+        return [
+            f
+            for f in self.case.facts
+            if f.kind == kind
+            and f.context in contexts
+            and not (f.corrected_by is not None and f.corrected_by.rejected)
+        ]
+
+    def value(self, fact: Fact) -> list[Span]:
+        kind = fact.kind
+        english = fact.display or fact.value
+        if kind == "cancer_type":
+            return self._cancer_type(fact)
+        if kind == "stage_group":
+            return self._stage(fact.value, fact.attributes.get("prefix", ""))
+        if kind == "tnm_edition":
+            return self._edition(fact.value)
+        if kind == "grade" and re.fullmatch(r"[1-4X]", fact.value.strip()):
+            graded = f"grade {fact.value.strip()}"
+            if not self.zh:
+                return [Span(fact.display if fact.display != fact.value else graded)]
+            return self._pick(graded, fact.display if fact.display != fact.value else graded, kind)
+        if not self.zh:
+            return [Span(english)]
+        return self._pick(fact.value, english, kind)
+
+    def _pick(self, value: str, display: str, kind: str) -> list[Span]:
+        cats = categories_for_kind(kind)
+        if display and display != value and kind in DISPLAY_FIRST:
+            fuller = self.terms.translate(display, cats)
+            if not any(s.untranslated for s in fuller):
+                return fuller
+        first = self.terms.translate(value, cats)
+        if not any(s.untranslated for s in first):
+            return first
+        if display and display != value:
+            return self.terms.translate(display, cats)  # the fuller English, if untranslated
+        return first
+
+    def _cancer_type(self, fact: Fact) -> list[Span]:
+        code = fact.value.strip().upper()
+        term = self.terms.by_key(f"cancer_type.{code}")
+        if term is None:
+            return (
+                self._pick(fact.value, fact.display, "cancer_type")
+                if self.zh
+                else [Span(fact.display or fact.value)]
+            )
+        name = term.zh if self.zh else term.en
+        return [Span(f"{name} (TCGA {code})")]
+
+    def _stage(self, value: str, prefix: str) -> list[Span]:
+        core = re.sub(r"(?i)^\s*stage\s*", "", value).strip()
+        suffix = f" ({prefix})" if prefix else ""
+        if re.fullmatch(r"(?:0(?:is|a)?|I{1,3}|IV)(?:[A-D]\d?)?", core):
+            return [Span(self.word("heading.stage_prefix", stage=core) + suffix)]
+        if not self.zh:
+            return [Span(value + suffix)]
+        spans = self.terms.translate(value, ("stage",))
+        return [*spans, Span(suffix)] if suffix else spans
+
+    def _edition(self, value: str) -> list[Span]:
+        match = re.search(r"(?i)\b(AJCC|UICC|TNM)?\s*(\d{1,2})(?:st|nd|rd|th)?\b", value)
+        if not self.zh:
+            return [Span(value)]
+        term = self.terms.lookup(value, ("stage",))
+        if term is not None:
+            return [Span(term.zh)]
+        if match:
+            org = (match.group(1) or "AJCC").upper()
+            return [Span(label("heading.edition_n", "zh", org=org, n=match.group(2)))]
+        return self.terms.translate(value, ("stage",))
+
+    def note_for(self, fact: Fact) -> list[Span]:
+        spans: list[Span] = []
+        if fact.context != "asserted" and fact.kind not in TREATMENT_KINDS:
+            spans += [Span(self.word(f"context.{fact.context}"))]
+        if fact.corrected_by is not None and not fact.corrected_by.rejected:
+            corrected = self.word("heading.corrected")
+            if fact.original_value:
+                was = self.text(fact.original_value, *categories_for_kind(fact.kind))
+                spans += [Span(f"{corrected}; {self.word('heading.was')} "), *was]
+            else:
+                spans += [Span(corrected)]
+        return spans
+
+    def kind_line(
+        self, kind: str, *, key_item: bool, label_spans: list[Span] | None = None
+    ) -> Line | None:
+        """One line for a fact kind: each distinct value with its sources; both values
+        when records disagree; "not stated" for a key item with no fact."""
+        lbl = label_spans if label_spans is not None else self.kind_label(kind)
+        facts = self.visible(kind)
+        hedged = False
+        if not facts:
+            facts = self.visible(kind, ("possible", "negated"))
+            hedged = bool(facts)
+        if not facts:
+            return Line(lbl, [Part(self.not_stated())], "not_stated") if key_item else None
+        groups: dict[str, list[Fact]] = {}
+        for fact in facts:
+            groups.setdefault(self._group_key(fact), []).append(fact)
+        parts: list[Part] = []
+        notes: list[Span] = []
+        for i, group in enumerate(groups.values()):
+            refs = sorted({n for f in group for n in self.fact_refs(f)})
+            spans = self.value(group[0])
+            note = self.note_for(group[0])
+            if note:
+                spans = [*spans, Span(" ("), *note, Span(")")]
+            parts.append(Part(spans, refs, sep="" if i == 0 else (" ≠ " if not hedged else "; ")))
+        conflict = len(groups) > 1 and self._conflicting(kind, facts)
+        status = "conflict" if conflict else "fact"
+        if conflict:
+            notes = [Span(self.word("heading.conflict"))]
+        if not conflict and len(parts) > 1:
+            for part in parts[1:]:
+                part.sep = "; "
+        return Line(lbl, parts, status, notes)
+
+    def _group_key(self, fact: Fact) -> str:
+        return "|".join((normalise(fact.value), fact.attributes.get("prefix", ""), fact.context))
+
+    def _conflicting(self, kind: str, facts: list[Fact]) -> bool:
+        if any(c.kind == kind for c in self.case.conflicts):
+            return True
+        if not self.kinds.get(kind, {}).get("conflict"):
+            return False
+        by_prefix: dict[str, set[str]] = {}
+        for f in facts:
+            if f.context == "asserted":
+                by_prefix.setdefault(f.attributes.get("prefix", ""), set()).add(normalise(f.value))
+        return any(len(v) > 1 for v in by_prefix.values())
+
+    # -- sections --------------------------------------------------------------------
+    def build(self) -> Summary:
+        case = self.case
+        safety = self.safety()
+        meta = self.meta()
+        sections = [
+            s
+            for s in (
+                self.diagnosis(),
+                self.staging(),
+                self.biomarkers(),
+                self.treatment(),
+                self.status(),
+                self.timeline(),
+                self.conflicts(),
+                self.gaps(),
+                self.attention(),
+            )
+            if s is not None and s.lines
+        ]
+        reading = [*(safety.flags if safety else []), *(ln for s in sections for ln in s.lines)]
+        sources = self._number(reading)
+        disclaimer = kb.load("disclaimer")["disclaimer"]
+        title = (
+            f"{self.word('heading.title')} — {case.case_id}"
+            if case.case_id
+            else self.word("heading.title")
+        )
+        return Summary(
+            lang=self.lang,
+            title=title,
+            subtitle=self.word("heading.subtitle"),
+            case_id=case.case_id,
+            meta=meta,
+            safety=safety,
+            sections=sections,
+            sources=sources,
+            disclaimer={
+                "en": " ".join(disclaimer["en"].split()),
+                "zh": "".join(disclaimer["zh"].split()),
+            },
+            disclaimer_heading=f"{label('heading.disclaimer', 'en')} · {label('heading.disclaimer', 'zh')}",
+            sources_heading=self.word("heading.sources"),
+            untranslated_note=self.word("heading.untranslated"),
+            footer=f"{label('heading.footer', 'en')} · {label('heading.footer', 'zh')}",
+            terminology_version=self.terms.version,
+        )
+
+    def section(self, key: str, lines: list[Line]) -> Section:
+        return Section(key, self.word(f"heading.{key}"), lines)
+
+    def safety(self) -> SafetyNotice | None:
+        flags = self.case.safety_flags
+        if not flags and not self.case.paused:
+            return None
+        texts = kb.load("disclaimer")["safety"]
+        lines = []
+        for flag in flags:
+            lbl = self.text(flag.label or flag.category, "safety", "diagnosis")
+            parts = [Part([Span(flag.advice, untranslated=self.zh)] if flag.advice else [], [])]
+            parts[0].refs = self.ref(flag.evidence)
+            lines.append(Line(lbl, parts, "note"))
+        paused = None
+        if self.case.paused:
+            paused = {k: " ".join(str(v).split()) for k, v in texts["paused"].items()}
+        urgent = {k: " ".join(str(v).split()) for k, v in texts["urgent"].items()} if flags else {}
+        if "zh" in urgent:
+            urgent["zh"] = urgent["zh"].replace(" ", "")
+        return SafetyNotice(urgent=urgent, paused=paused, flags=lines)
+
+    def meta(self) -> list[Line]:
+        case = self.case
+        lines = [Line([Span(self.word("heading.case"))], [Part([Span(case.case_id or "—")])])]
+        pseudonym = case.intake.get("pseudonym") if isinstance(case.intake, dict) else None
+        if isinstance(pseudonym, str) and pseudonym.strip():
+            lines.append(
+                Line([Span(self.word("heading.patient"))], [Part([Span(pseudonym.strip())])])
+            )
+        programme = self.terms.by_key(f"programme.{case.programme}")
+        prog = (programme.zh if self.zh else programme.en) if programme else case.programme
+        lines.append(Line([Span(self.word("heading.programme"))], [Part([Span(prog)])]))
+        if case.created:
+            lines.append(
+                Line([Span(self.word("heading.generated"))], [Part([Span(case.created[:10])])])
+            )
+        counted = [d for d in case.documents if d.duplicate_of is None]
+        lines.append(
+            Line([Span(self.word("heading.documents"))], [Part([Span(str(len(counted)))])])
+        )
+        return lines
+
+    def diagnosis(self) -> Section:
+        lines: list[Line] = []
+        oncology = self.case.programme == "oncology"
+        key_kinds = ONCOLOGY_DIAGNOSIS_KEY if oncology else ("diagnosis",)
+        for kind in key_kinds:
+            line = self.kind_line(kind, key_item=True)
+            if line:
+                lines.append(line)
+        extra = DIAGNOSIS_EXTRA if oncology else ONCOLOGY_DIAGNOSIS_KEY + DIAGNOSIS_EXTRA[1:]
+        for kind in extra:
+            line = self.kind_line(kind, key_item=False)
+            if line:
+                lines.append(line)
+        return self.section("diagnosis", lines)
+
+    def staging(self) -> Section | None:
+        oncology = self.case.programme == "oncology"
+        tnm = [f for k in TNM_KINDS for f in self.visible(k)]
+        if not oncology and not tnm and not self.visible("stage_group"):
+            return None
+        lines: list[Line] = []
+        prefixes = sorted(
+            {f.attributes.get("prefix", "") for f in tnm},
+            key=lambda p: PREFIX_ORDER.index(p) if p in PREFIX_ORDER else len(PREFIX_ORDER),
+        )
+        for prefix in prefixes:
+            lines.append(
+                self._tnm_line(prefix, [f for f in tnm if f.attributes.get("prefix", "") == prefix])
+            )
+        if not tnm:
+            lines.append(
+                Line([Span(self.word("heading.tnm"))], [Part(self.not_stated())], "not_stated")
+            )
+        for kind, key_item in (("tnm_edition", bool(tnm)), ("stage_group", True)):
+            line = self.kind_line(kind, key_item=key_item)
+            if line:
+                lines.append(line)
+        return self.section("staging", lines)
+
+    def _tnm_line(self, prefix: str, facts: list[Fact]) -> Line:
+        key = PREFIX_KEYS.get(prefix, "stage_unprefixed")
+        lbl = [Span(self.word(f"heading.{key}"))] if key in PREFIX_KEYS.values() else [Span(prefix)]
+        parts: list[Part] = []
+        conflict = False
+        for kind in TNM_KINDS:
+            groups: dict[str, list[Fact]] = {}
+            for f in facts:
+                if f.kind == kind:
+                    groups.setdefault(normalise(f.value), []).append(f)
+            for i, group in enumerate(groups.values()):
+                value = group[0].value.strip()
+                shown = (
+                    value if value.lower().startswith(prefix.lower()) and prefix else prefix + value
+                )
+                refs = sorted({n for f in group for n in self.fact_refs(f)})
+                spans = [Span(shown)]
+                note = self.note_for(group[0])
+                if note:
+                    spans += [Span(" ("), *note, Span(")")]
+                parts.append(Part(spans, refs, sep=" ≠ " if i else " "))
+            conflict = conflict or len(groups) > 1
+        if parts:
+            parts[0].sep = ""
+        note = [Span(self.word("heading.conflict"))] if conflict else []
+        return Line(lbl, parts, "conflict" if conflict else "fact", note)
+
+    def biomarkers(self) -> Section | None:
+        lines = [ln for k in BIOMARKER_KINDS if (ln := self.kind_line(k, key_item=False))]
+        if not lines and self.case.programme != "oncology":
+            return None
+        if not lines:
+            lines = [
+                Line(
+                    [Span(self.word("heading.biomarkers"))], [Part(self.not_stated())], "not_stated"
+                )
+            ]
+        return self.section("biomarkers", lines)
+
+    def treatment(self) -> Section:
+        lines: list[Line] = []
+        for kind in TREATMENT_KINDS:
+            facts = self.visible(kind)
+            if not facts:
+                continue
+            groups: dict[str, list[Fact]] = {}
+            for f in facts:
+                groups.setdefault(self._group_key(f) + "|" + _when(f), []).append(f)
+            for group in groups.values():
+                fact = group[0]
+                refs = sorted({n for f in group for n in self.fact_refs(f)})
+                spans = self.value(fact)
+                when = _when(fact)
+                if when:
+                    spans = [*spans, Span(f" ({when})")]
+                note = self.note_for(fact)
+                if note:
+                    spans += [Span(" ("), *note, Span(")")]
+                lines.append(Line(self.kind_label(kind), [Part(spans, refs, sep="")]))
+        if not lines:
+            lines = [
+                Line(
+                    [Span(self.word("heading.treatment"))], [Part(self.not_stated())], "not_stated"
+                )
+            ]
+        response = self.kind_line(
+            "response", key_item=True, label_spans=[Span(self.word("heading.response"))]
+        )
+        if response is not None:
+            lines.append(response)
+        return self.section("treatment", lines)
+
+    def status(self) -> Section:
+        """Current medications, allergies, performance status, key labs, other conditions:
+        one line each, items separated by semicolons."""
+        lines = [
+            self.list_line("medications", "medication", key_item=True),
+            self.allergy_line(),
+            self.list_line("performance", "performance_status", key_item=True),
+            self.list_line("labs", "lab", key_item=True),
+            self.list_line("conditions", "comorbidity", key_item=False),
+        ]
+        return self.section("status", [ln for ln in lines if ln is not None])
+
+    def list_line(self, key: str, kind: str, *, key_item: bool) -> Line | None:
+        label_spans = [Span(self.word(f"heading.{key}"))]
+        facts = self.visible(kind)
+        groups: dict[str, list[Fact]] = {}
+        for f in facts:
+            groups.setdefault(normalise(f.display or f.value) + "|" + f.context, []).append(f)
+        parts: list[Part] = []
+        for group in groups.values():
+            fact = group[0]
+            refs = sorted({n for f in group for n in self.fact_refs(f)})
+            spans = self.value(fact)
+            when = fact.attributes.get("date", "")
+            if when:
+                spans = [*spans, Span(f" ({when})")]
+            note = self.note_for(fact)
+            if note:
+                spans += [Span(" ("), *note, Span(")")]
+            parts.append(Part(spans, refs, sep="; " if parts else ""))
+        if not parts:
+            if not key_item:
+                return None
+            return Line(label_spans, [Part(self.not_stated())], "not_stated")
+        return Line(label_spans, parts)
+
+    def allergy_line(self) -> Line:
+        line = self.list_line("allergies", "allergy", key_item=True)
+        assert line is not None
+        nkda = self.kind_line("no_known_allergies", key_item=False)
+        if nkda is None:
+            return line
+        refs = sorted({n for p in nkda.parts for n in p.refs})
+        part = Part(self.kind_label("no_known_allergies"), refs, sep="; ")
+        if line.status == "not_stated":
+            part.sep = ""
+            return Line(line.label, [part])
+        return Line(
+            line.label, [*line.parts, part], "conflict", [Span(self.word("heading.conflict"))]
+        )
+
+    def timeline(self) -> Section | None:
+        """One compact line: date label[ref] · date label[ref] · ..."""
+        parts: list[Part] = []
+        for event in sorted(self.case.timeline, key=lambda e: e.date):
+            date = _date(event.date, event.precision)
+            refs = sorted({n for s in event.sources for n in self.ref(s)})
+            spans = self.text(event.label or event.kind, "event", "doc_type", "fact_kind")
+            parts.append(Part([Span(f"{date} "), *spans], refs, sep=" · " if parts else ""))
+        return self.section("timeline", [Line([], parts)]) if parts else None
+
+    def conflicts(self) -> Section | None:
+        lines = []
+        for conflict in self.case.conflicts:
+            facts = [self.facts_by_id[i] for i in conflict.fact_ids if i in self.facts_by_id]
+            parts: list[Part] = []
+            values = conflict.values or sorted({f.value for f in facts})
+            for i, value in enumerate(values):
+                matching = [f for f in facts if f.value == value]
+                refs = sorted({n for f in matching for n in self.fact_refs(f)})
+                if matching:
+                    spans = self.value(matching[0])
+                else:
+                    spans = self.text(value, *categories_for_kind(conflict.kind))
+                parts.append(Part(spans, refs, sep="" if i == 0 else " ≠ "))
+            note = (
+                [Span(conflict.note)]
+                if conflict.note and not self.zh
+                else [Span(self.word("heading.conflict_note"))]
+            )
+            lines.append(Line(self.kind_label(conflict.kind), parts, "conflict", note))
+        return self.section("conflicts", lines) if lines else None
+
+    def gaps(self) -> Section | None:
+        lines = []
+        helpful = 0
+        order = {"essential": 0, "important": 1}
+        for gap in sorted(self.case.gaps, key=lambda g: order.get(g.severity, 2)):
+            if gap.severity not in order:
+                helpful += 1
+                continue
+            refs = sorted({n for s in gap.evidence for n in self.ref(s)})
+            severity = self.word(f"severity.{gap.severity}")
+            lines.append(
+                Line([Span(severity)], [Part(self.text(gap.title, "gap"), refs, sep="")], "note")
+            )
+        if helpful:
+            lines.append(
+                Line([], [Part([Span(self.word("heading.more_helpful", n=helpful))], sep="")])
+            )
+        return self.section("gaps", lines) if lines else None
+
+    def attention(self) -> Section | None:
+        lines = []
+        for doc in self.case.attention:
+            reasons = "; ".join(doc.problems) or doc.status
+            lines.append(
+                Line([Span(doc.file_name)], [Part(self.text(reasons, "doc_type"), sep="")], "note")
+            )
+        return self.section("attention", lines) if lines else None
+
+
+def _window(text: str, start: int, end: int, pad: int = SNIPPET_PAD) -> str:
+    """The verbatim text around [start, end), on its own line(s), whitespace collapsed."""
+    lo = max(0, start - pad)
+    hi = min(len(text), end + pad)
+    nl = text.rfind("\n", lo, start)
+    if nl != -1:
+        lo = nl + 1
+    nl = text.find("\n", end, hi)
+    if nl != -1:
+        hi = nl
+    return " ".join(text[lo:hi].split())
+
+
+def _when(fact: Fact) -> str:
+    a = fact.attributes
+    start = a.get("start_date") or a.get("date") or ""
+    end = a.get("end_date") or ""
+    if start and end:
+        return f"{start} – {end}"
+    return start or (f"– {end}" if end else "")
+
+
+def _date(iso: str, precision: str) -> str:
+    if precision == "year":
+        return iso[:4]
+    if precision == "month":
+        return iso[:7]
+    return iso[:10]
+
+
+__all__ = [
+    "LANGS",
+    "Line",
+    "Part",
+    "SafetyNotice",
+    "Section",
+    "SourceItem",
+    "Summary",
+    "build_summary",
+]

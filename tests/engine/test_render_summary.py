@@ -1,0 +1,298 @@
+"""The one-page clinical summary: content, HTML and PDF, English and Chinese."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from casebridge.engine.case import (
+    Case,
+    Conflict,
+    Correction,
+    Document,
+    Fact,
+    Gap,
+    Identifier,
+    Page,
+    SafetyFlag,
+    Source,
+    TimelineEvent,
+)
+from casebridge.engine.errors import InputError
+from casebridge.engine.render.html import render_html
+from casebridge.engine.render.pdf import render_pdf
+from casebridge.engine.render.summary import build_summary
+
+PATHOLOGY = (
+    "HISTOPATHOLOGY REPORT\n"
+    "Left breast core biopsy: invasive ductal carcinoma, grade 2.\n"
+    "ER positive. HER2 IHC 2+ (equivocal).\n"
+    "pT2 pN0 (AJCC 8th edition)\n"
+)
+LETTER = (
+    "Dear Dr Patel,\n"
+    "Stage IIA. She remains on letrozole 2.5 mg once daily. ECOG 1.\n"
+    "Allergies: penicillin.\n"
+    "Stage IIB on the MDT form.\n"
+)
+
+
+def doc(doc_id: str, name: str, text: str, doc_type: str = "pathology") -> Document:
+    return Document(
+        id=doc_id, file_name=name, sha256=doc_id * 4, size=len(text), doc_type=doc_type,
+        pages=[Page(1, text, "text-layer")],
+    )  # fmt: skip
+
+
+def fact(d: Document, kind: str, value: str, phrase: str, **kw: str) -> Fact:
+    text = d.pages[0].text
+    start = text.index(phrase)
+    end = start + len(phrase)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    snippet = text[line_start:line_end]
+    context = kw.pop("context", "asserted")
+    display = kw.pop("display", "")
+    return Fact(
+        kind=kind,
+        value=value,
+        source=Source(d.id, d.file_name, 1, start, end, snippet),
+        context=context,
+        display=display,
+        attributes=kw,
+    )
+
+
+def breast_case() -> Case:
+    path = doc("a" * 16, "pathology_2024-03.pdf", PATHOLOGY)
+    letter = doc("b" * 16, "clinic_letter.pdf", LETTER, "clinic_letter")
+    facts = [
+        fact(path, "cancer_type", "BRCA", "breast"),
+        fact(path, "primary_site", "breast", "breast"),
+        fact(path, "laterality", "left", "Left"),
+        fact(path, "histology", "invasive ductal carcinoma", "invasive ductal carcinoma"),
+        fact(path, "grade", "2", "grade 2"),
+        fact(path, "er_status", "positive", "ER positive"),
+        fact(path, "her2_ihc", "2+", "HER2 IHC 2+", display="2+ (equivocal)"),
+        fact(path, "t_category", "T2", "pT2", prefix="p"),
+        fact(path, "n_category", "N0", "pN0", prefix="p"),
+        fact(path, "tnm_edition", "AJCC 8th", "AJCC 8th edition"),
+        fact(letter, "stage_group", "IIA", "Stage IIA"),
+        fact(letter, "stage_group", "IIB", "Stage IIB"),
+        fact(letter, "hormone_therapy", "letrozole", "letrozole"),
+        fact(
+            letter,
+            "medication",
+            "letrozole",
+            "letrozole 2.5 mg once daily",
+            display="letrozole 2.5 mg once daily",
+        ),  # fmt: skip
+        fact(letter, "performance_status", "ECOG 1", "ECOG 1"),
+        fact(letter, "allergy", "penicillin", "penicillin"),
+    ]
+    stages = [f for f in facts if f.kind == "stage_group"]
+    return Case(
+        case_id="CB-TEST0001",
+        created="2024-07-20T10:00:00+00:00",
+        documents=[path, letter],
+        facts=facts,
+        intake={"pseudonym": "Patient K-217", "name": "Jane Smith"},
+        identifiers=[Identifier("person_name", "Dr Patel", facts[0].source)],  # type: ignore[arg-type]
+        conflicts=[
+            Conflict("stage_group", ["IIA", "IIB"], [f.id for f in stages], "Records disagree.")
+        ],
+        timeline=[
+            TimelineEvent("2024-03-12", "day", "report", "Pathology report", [facts[3].source])
+        ],  # type: ignore[list-item]
+        gaps=[
+            Gap(
+                "staging-imaging",
+                "Staging imaging reports (CT, MRI or PET-CT)",
+                "why",
+                "Radiology",
+                "essential",
+            )
+        ],  # fmt: skip
+    )
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+# -- content ------------------------------------------------------------------------------
+
+
+def test_every_fact_line_carries_a_numbered_source_with_its_verbatim_snippet():
+    summary = build_summary(breast_case(), "en")
+    numbers = {s.number for s in summary.sources}
+    for section in summary.sections:
+        if section.key in ("gaps", "attention"):
+            continue  # absences and unreadable files: nothing to cite
+        for line in section.lines:
+            if line.status == "not_stated":
+                continue
+            for part in line.parts:
+                assert part.refs, f"{section.key}: {line} has no source"
+                assert set(part.refs) <= numbers
+    assert any("invasive ductal carcinoma, grade 2" in s.snippet for s in summary.sources)
+    assert summary.sources[0].where.startswith("pathology_2024-03.pdf p.1")
+
+
+def test_key_items_without_a_fact_read_not_stated_in_both_languages():
+    case = breast_case()
+    case.facts = [f for f in case.facts if f.kind not in ("histology", "allergy")]
+    html_en = render_html(case, "en")
+    html_zh = render_html(case, "zh")
+    assert "not stated" in html_en and "未提及" in html_zh
+    summary = build_summary(case, "en")
+    diagnosis = next(s for s in summary.sections if s.key == "diagnosis")
+    histology = next(ln for ln in diagnosis.lines if ln.label[0].text == "Histology")
+    assert histology.status == "not_stated" and histology.parts[0].spans[0].text == "not stated"
+
+
+def test_conflicting_values_are_both_shown_with_their_own_sources():
+    html = render_html(breast_case(), "en")
+    assert "Stage IIA" in html and "Stage IIB" in html and "≠" in html
+    zh = render_html(breast_case(), "zh")
+    assert "IIA期" in zh and "IIB期" in zh
+
+
+def test_the_safety_notice_comes_first_and_says_the_case_is_paused():
+    case = breast_case()
+    case.safety_flags = [
+        SafetyFlag("chest_pain", "Chest pain", "Call 999 now.", case.facts[0].source)
+    ]
+    case.paused = True
+    html = render_html(case, "en")
+    assert html.index('class="safety"') < html.index("<h1>")
+    assert "999" in html and "NHS 111" in html and "paused" in html
+    zh = render_html(case, "zh")
+    assert zh.index('class="safety"') < zh.index("<h1>") and "胸痛" in zh and "已暂停" in zh
+
+
+def test_no_safety_notice_when_there_are_no_flags():
+    assert 'class="safety"' not in render_html(breast_case(), "en")
+
+
+def test_the_patient_is_shown_by_pseudonym_and_never_by_name():
+    html = render_html(breast_case(), "en")
+    assert "Patient K-217" in html and "CB-TEST0001" in html
+    assert "Jane Smith" not in html
+
+
+def test_chinese_values_come_from_the_terminology_table():
+    html = render_html(breast_case(), "zh")
+    for zh in (
+        "浸润性导管癌",
+        "乳腺浸润性癌",
+        "左侧",
+        "阳性",
+        "来曲唑",
+        "青霉素",
+        "诊断",
+        "分期",
+        "2级",
+    ):
+        assert zh in html, zh
+    assert "pT2" in html and "ECOG 1" in html  # codes stay as written
+
+
+def test_a_value_the_table_lacks_stays_english_and_is_marked():
+    case = breast_case()
+    src = case.facts[0].source
+    case.facts.append(Fact("comorbidity", "Raynaud phenomenon", src))
+    html = render_html(case, "zh")
+    assert 'class="untranslated"' in html and "Raynaud phenomenon" in html
+    assert "[EN]" in html and "未翻译: 原文为英文" in html
+    assert 'class="untranslated"' not in render_html(case, "en")
+
+
+def test_verbatim_snippets_stay_as_in_the_source_in_chinese_output():
+    html = render_html(breast_case(), "zh")
+    assert "Left breast core biopsy: invasive ductal carcinoma, grade 2." in html
+
+
+def test_text_from_the_records_is_escaped_in_html():
+    case = breast_case()
+    d = doc("c" * 16, "<evil>.pdf", "<script>alert(1)</script> adenocarcinoma\n")
+    case.documents.append(d)
+    case.facts.append(fact(d, "diagnosis", "<b>x</b>", "<script>alert(1)</script>"))
+    html = render_html(case, "en")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;evil&gt;.pdf" in html
+
+
+def test_the_disclaimer_is_on_every_output_in_both_languages():
+    for lang in ("en", "zh"):
+        html = render_html(breast_case(), lang)
+        assert "not a substitute for the patient's own doctors" in html.replace("&#x27;", "'")
+        assert "不能替代患者本人主治医生的意见" in html
+
+
+def test_a_person_s_correction_is_shown_and_sourced_to_the_person():
+    case = breast_case()
+    corr = Correction("x", "Dr Reviewer", "2024-07-21T09:00:00", "MDT form says grade 3")
+    case.facts.append(
+        Fact("grade", "3", None, corrected_by=corr, original_value="2", context="asserted")
+    )
+    summary = build_summary(case, "en")
+    assert any(
+        "Dr Reviewer" in s.where and s.snippet == "MDT form says grade 3" for s in summary.sources
+    )
+    assert "corrected; was 2" in render_html(case, "en")
+
+
+def test_an_empty_case_and_an_unknown_language_do_not_crash():
+    html = render_html(Case(), "zh")
+    assert "未提及" in html
+    with pytest.raises(InputError, match="language"):
+        render_html(Case(), "fr")
+
+
+def test_documents_needing_attention_are_listed():
+    case = breast_case()
+    bad = Document(id="d" * 16, file_name="scan.jpg", sha256="0", size=1)
+    bad.needs_attention("The photo is too blurred to read.")
+    case.documents.append(bad)
+    html = render_html(case, "en")
+    assert "scan.jpg" in html and "too blurred" in html
+
+
+# -- PDF ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_pdf_is_one_a4_page_in_both_languages_with_chinese_text_extractable():
+    for lang in ("en", "zh"):
+        reader = PdfReader(io.BytesIO(render_pdf(breast_case(), lang)))
+        assert len(reader.pages) == 1
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+        text = reader.pages[0].extract_text()
+        assert "仅供参考" in text and "For information only" in text
+    zh = text_of(render_pdf(breast_case(), "zh"))
+    assert "浸润性导管癌" in zh and "pT2" in zh
+
+
+@pytest.mark.slow
+def test_a_long_case_continues_on_page_two_rather_than_dropping_facts():
+    case = breast_case()
+    src = case.facts[0].source
+    for i in range(400):
+        case.facts.append(Fact("lab", f"marker {i}", src, display=f"tumour marker {i} = {i} U/mL"))
+    text = text_of(render_pdf(case, "en"))
+    assert len(PdfReader(io.BytesIO(render_pdf(case, "en"))).pages) >= 2
+    assert "tumour marker 399 = 399 U/mL" in text.replace("\n", " ")
+
+
+@pytest.mark.slow
+def test_a_bilingual_pdf_pair_takes_under_a_second():
+    case = breast_case()
+    render_pdf(case, "zh")  # fonts registered once per process
+    start = time.perf_counter()
+    render_pdf(case, "en")
+    render_pdf(case, "zh")
+    assert time.perf_counter() - start < 1.0
