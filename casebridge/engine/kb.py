@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import yaml
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Any:
     """load("fact_kinds") reads knowledge/fact_kinds.yaml (or .yml / .json);
     a name may include a sub-folder: load("checklists/oncology")."""

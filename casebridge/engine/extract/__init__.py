@@ -32,7 +32,8 @@ def extract_document(doc: Document) -> list[Fact]:
     writes=("case.facts", "case.identifiers", "document.document_date"),
 )
 def extract(case: Case, doc: Document) -> None:
-    case.facts.extend(extract_document(doc))
-    case.identifiers.extend(identifiers.find_identifiers(doc))
+    # The date first: TNM reads it to tell which AJCC edition applied.
     if doc.document_date is None:
         doc.document_date = course.document_date(doc)
+    case.facts.extend(extract_document(doc))
+    case.identifiers.extend(identifiers.find_identifiers(doc))
