@@ -78,12 +78,16 @@ def main() -> None:
         child(args.child)
         return
     for pages in args.pages or [300, 1000]:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_e2e", "--child", str(pages)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.bench_e2e", "--child", str(pages)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         result = json.loads(out)
         print(
             f"{result['pages']:>5} pages: {result['seconds']:6.2f} s end to end "

@@ -39,7 +39,9 @@ def casebridge_runner() -> Callable[[str], int]:
     case = Case()
 
     def run(text: str) -> int:
-        doc = Document(id="b", file_name="r.txt", sha256="b", size=len(text), pages=[Page(1, text, "plain")])
+        doc = Document(
+            id="b", file_name="r.txt", sha256="b", size=len(text), pages=[Page(1, text, "plain")]
+        )
         classify(case, doc)
         return len(extract_document(doc)) + len(find_identifiers(doc))
 
@@ -95,7 +97,9 @@ def main() -> None:
         contestants["medspacy_stock"] = medspacy_runner(lean=False)
         contestants["medspacy_lean"] = medspacy_runner(lean=True)
     except ImportError:
-        print("medspaCy is not installed (pip install -e .[bench]): casebridge alone", file=sys.stderr)
+        print(
+            "medspaCy is not installed (pip install -e .[bench]): casebridge alone", file=sys.stderr
+        )
     for run in contestants.values():  # warm caches and compiled rules
         run(texts[0])
     seconds = dict.fromkeys(contestants, 0.0)

@@ -1,8 +1,8 @@
 """The command line: a thin layer over the engine.
 
-    casebridge build RECORDS_DIR --programme oncology --out OUT_DIR
-    casebridge eval --data ../shared/eval
-    casebridge show OUT_DIR/case.json
+casebridge build RECORDS_DIR --programme oncology --out OUT_DIR
+casebridge eval --data ../shared/eval
+casebridge show OUT_DIR/case.json
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ def build(
     except CasebridgeError as exc:
         raise click.ClickException(str(exc)) from exc
     except TypeError as exc:
-        raise click.ClickException(f"E203: a correction in {corrections} is malformed: {exc}") from exc
+        raise click.ClickException(
+            f"E203: a correction in {corrections} is malformed: {exc}"
+        ) from exc
     if not items:
         raise click.ClickException(f"E204: {records_dir} holds no files")
 
@@ -127,7 +129,13 @@ def _closing_summary(case: Case, out_dir: Path, written: list[Path]) -> None:
     echo = click.echo
     echo("")
     if case.safety_flags:
-        echo(click.style("URGENT: seek local care now (999 / NHS 111). The case is paused.", fg="red", bold=True))
+        echo(
+            click.style(
+                "URGENT: seek local care now (999 / NHS 111). The case is paused.",
+                fg="red",
+                bold=True,
+            )
+        )
         for flag in case.safety_flags:
             where = f" ({flag.evidence.ref()})" if flag.evidence else " (intake answers)"
             echo(f"  - {flag.label}{where}")
@@ -137,13 +145,19 @@ def _closing_summary(case: Case, out_dir: Path, written: list[Path]) -> None:
         + (f" ({len(dupes)} duplicate{'s' if len(dupes) != 1 else ''})" if dupes else "")
     )
     asserted = [f for f in case.facts if f.context == "asserted"]
-    echo(f"  facts found:    {len(asserted)} (+{len(case.facts) - len(asserted)} negated, possible, historical or family)")
+    echo(
+        f"  facts found:    {len(asserted)} (+{len(case.facts) - len(asserted)} negated, possible, historical or family)"
+    )
     echo(f"  conflicts:      {len(case.conflicts)}")
     echo(f"  gaps:           {len(case.gaps)} ({sum(1 for g in case.gaps if g.inferred)} inferred)")
     echo(f"  questions:      {len(case.questions)}")
     echo(f"  warnings:       {len(attention) + len(case.warnings)}")
     for doc in attention:
-        echo(click.style(f"  needs attention: {doc.file_name}: {'; '.join(doc.problems)}", fg="yellow"))
+        echo(
+            click.style(
+                f"  needs attention: {doc.file_name}: {'; '.join(doc.problems)}", fg="yellow"
+            )
+        )
     for warning in case.warnings:
         echo(click.style(f"  warning: {warning}", fg="yellow"))
     echo(f"Wrote {len(written)} files to {out_dir}:")

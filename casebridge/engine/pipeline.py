@@ -38,7 +38,9 @@ def new_case(programme: str = "oncology", intake: dict[str, Any] | None = None) 
     if programme not in PROGRAMMES:
         raise InputError(f"unknown programme {programme!r}; choose one of {', '.join(PROGRAMMES)}")
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    case = Case(programme=programme, created=now, engine_version=__version__, intake=dict(intake or {}))
+    case = Case(
+        programme=programme, created=now, engine_version=__version__, intake=dict(intake or {})
+    )
     case.case_id = "CB-" + hashlib.sha256(now.encode() + os.urandom(8)).hexdigest()[:8].upper()
     return case
 
@@ -100,7 +102,9 @@ def _add(case: Case, docs: list[Document]) -> None:
             doc.duplicate_of = original.id
             doc.id = f"{original.id}-{sum(1 for d in case.documents if d.duplicate_of == original.id) + 1}"
             doc.doc_type = original.doc_type
-            doc.problems.append(f"Same content as {original.file_name}: read once, not counted twice.")
+            doc.problems.append(
+                f"Same content as {original.file_name}: read once, not counted twice."
+            )
             case.documents.append(doc)
             continue
         seen[doc.sha256] = doc

@@ -18,7 +18,11 @@ Progress = Callable[[str], None]
 
 REQUIRED = {
     "tnm": ["tcga/reports_kefeli_t14.csv", "tcga/TCGA_T14_patients.csv"],
-    "pathology": ["tcga/reports_kefeli_t14.csv", "tcga/cancer_type.csv", "tcga/clinical_labels.csv"],
+    "pathology": [
+        "tcga/reports_kefeli_t14.csv",
+        "tcga/cancer_type.csv",
+        "tcga/clinical_labels.csv",
+    ],
     "doctype": ["mtsamples/mtsamples.csv"],
 }
 

@@ -20,20 +20,26 @@ def test_every_command_has_help(command):
 
 
 def test_build_refuses_a_missing_records_folder_with_a_clear_error(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 1
     assert "does not exist" in result.output
 
 
 def test_build_refuses_an_empty_records_folder(tmp_path):
     (tmp_path / "records").mkdir()
-    result = CliRunner().invoke(main, ["build", str(tmp_path / "records"), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "records"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 1
     assert "holds no files" in result.output
 
 
 def test_build_refuses_an_unknown_programme(tmp_path):
-    result = CliRunner().invoke(main, ["build", str(tmp_path), "--programme", "dentistry", "--out", "o"])
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path), "--programme", "dentistry", "--out", "o"]
+    )
     assert result.exit_code == 2
     assert "dentistry" in result.output
 

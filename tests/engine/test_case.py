@@ -17,16 +17,22 @@ from casebridge.engine.reconcile import apply_corrections, find_conflicts
 
 
 def _fact(kind: str, value: str, doc: str, start: int = 0) -> Fact:
-    return Fact(kind=kind, value=value, source=Source(doc, f"{doc}.pdf", 1, start, start + 5, "text"))
+    return Fact(
+        kind=kind, value=value, source=Source(doc, f"{doc}.pdf", 1, start, start + 5, "text")
+    )
 
 
 def test_a_case_survives_a_json_round_trip():
     case = Case(programme="oncology", case_id="CB-1")
     case.documents.append(
-        Document(id="d1", file_name="a.pdf", sha256="x", size=3, pages=[Page(1, "ER positive", "plain")])
+        Document(
+            id="d1", file_name="a.pdf", sha256="x", size=3, pages=[Page(1, "ER positive", "plain")]
+        )
     )
     case.facts.append(_fact("er_status", "positive", "d1"))
-    case.corrections.append(Correction(fact_id="f", by="coord", at="2026-01-01T00:00:00", reason="r"))
+    case.corrections.append(
+        Correction(fact_id="f", by="coord", at="2026-01-01T00:00:00", reason="r")
+    )
     again = Case.from_dict(json.loads(json.dumps(case.to_dict())))
     assert again == case
     assert again.schema_version == SCHEMA_VERSION
@@ -47,7 +53,9 @@ def test_a_correction_changes_the_value_and_records_who_and_why():
     fact = _fact("grade", "2", "d1")
     case.facts.append(fact)
     case.corrections.append(
-        Correction(fact_id=fact.id, by="coordinator@x", at="2026-01-01T00:00:00", reason="typo", value="3")
+        Correction(
+            fact_id=fact.id, by="coordinator@x", at="2026-01-01T00:00:00", reason="typo", value="3"
+        )
     )
     apply_corrections(case)
     assert fact.value == "3"
@@ -61,7 +69,9 @@ def test_a_rejected_fact_is_dropped_and_a_person_added_fact_is_kept():
     case.facts.append(wrong)
     case.corrections += [
         Correction(fact_id=wrong.id, by="c", at="t", reason="misread", rejected=True),
-        Correction(fact_id="new-1", by="c", at="t", reason="phoned lab", value="amplified", kind="her2_ish"),
+        Correction(
+            fact_id="new-1", by="c", at="t", reason="phoned lab", value="amplified", kind="her2_ish"
+        ),
     ]
     apply_corrections(case)
     assert [f.kind for f in case.facts] == ["her2_ish"]
