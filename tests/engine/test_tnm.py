@@ -155,10 +155,128 @@ def test_it_reads_lung_t_by_the_edition_the_report_or_its_date_gives() -> None:
     dated = doc_of(text)
     dated.document_date = "2021-03-04"
     assert [f.value for f in tnm.extract(dated) if f.kind == "t_category"] == ["T3"]
-    undated = best(text, "t_category")  # undated: the documented 7th-edition convention
-    assert undated is not None and undated.value == "T2b"
-    assert undated.attributes["edition"] == "AJCC 7th"
-    assert undated.attributes["edition_basis"] == "assumed"
+    old = doc_of(text)
+    old.document_date = "2012-05-01"
+    assert [f.value for f in tnm.extract(old) if f.kind == "t_category"] == ["T2b"]
+
+
+def test_an_undated_report_without_edition_gets_no_t_where_the_editions_disagree() -> None:
+    text = "Right upper lobectomy. Lung adenocarcinoma. Tumor size: 6.0 cm. Visceral pleural invasion: not identified."
+    assert values(text, "t_category") == []  # 8th T3, 7th T2b: abstain, never assume the 7th
+    agree = "Right upper lobectomy. Lung adenocarcinoma. Tumor size: 3.5 cm. Lobectomy."
+    fact = best(agree, "t_category")  # 8th T2a, 7th T2a
+    assert fact is not None and fact.value == "T2a"
+    assert fact.attributes["edition"] == "AJCC 8th"
+    assert fact.attributes["edition_basis"] == "7th and 8th agree"
+    thyroid = (
+        "Total thyroidectomy: papillary thyroid carcinoma. Size = 1.3 cm. "
+        "Extrathyroidal extension: Present, extending into fibroadipose tissue."
+    )
+    assert values(thyroid, "t_category") == []  # 7th T3, 8th unsettled
+
+
+def test_it_reads_form_fields_and_joined_forms_as_stated_categories() -> None:
+    text = "Type of Procurement: surgery Grade: 2. T Stage: 3 N Stage: 2a M Stage: 0 Treatment"
+    facts = tnm.extract(doc_of(text))
+    assert {(f.kind, f.value) for f in facts} == {
+        ("t_category", "T3"),
+        ("n_category", "N2a"),
+        ("m_category", "M0"),
+    }
+    assert values("TNM: T2pNO(i-)MX.", "n_category") == ["N0"]
+    assert values("This tumor is a T2NIMX G2.", "n_category") == ["N1"]
+    assert values("Carcinoma in situ. pT3bG3 NO. Site", "t_category") == ["T3b"]
+
+
+def test_it_reads_the_invasive_breast_size_written_in_prose() -> None:
+    lead = "Right breast, mastectomy: invasive ductal carcinoma, grade 3. "
+    cases = {
+        "Invasive tumor is located in the upper outer quadrant and measures 2.1 cm in greatest dimension.": "T2",
+        "Greatest dimension of invasive carcinoma 18 mm. Margins negative.": "T1c",
+        "Infiltrating duct carcinoma, poor nuclear grade, 4.0 CM. - Margins free.": "T2",
+    }
+    for sentence, want in cases.items():
+        fact = best(lead + sentence, "t_category")
+        assert fact is not None and fact.value == want, sentence
+    distance = lead + "Invasive carcinoma is 6 mm from the superficial margin."
+    assert values(distance, "t_category") == []
+    dcis = lead + "Invasive and in situ carcinoma measures 3.0 cm in greatest dimension."
+    assert values(dcis, "t_category") == []
+
+
+def test_it_reads_a_checklist_extent_field_for_stomach_and_bladder() -> None:
+    stomach = "STOMACH TISSUE CHECKLIST. Specimen type: Gastrectomy. Extent of invasion: Muscularis propria. Lymph nodes: 0/5."
+    assert values(stomach, "t_category") == ["T2"]
+    bladder = "BLADDER TISSUE CHECKLIST. Specimen type: Cystectomy. Tumor extent: Perivesical tissue (microscopic)."
+    assert values(bladder, "t_category") == ["T3"]
+
+
+def test_it_infers_uveal_melanoma_t_from_basal_diameter_and_thickness() -> None:
+    text = (
+        "Left eye, enucleation: choroidal melanoma of mixed cell type. Optic nerve free. "
+        "Ciliary body uninvolved. Tumour size. LBD 16.8mm, Height 9mm."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and (fact.value, fact.found_by) == ("T3", "ajcc.uvea.size")
+    spread = text + " Extrascleral extension is present."
+    assert values(spread, "t_category") == []
+
+
+def test_it_infers_adrenal_cortical_carcinoma_t_by_size_and_invasion() -> None:
+    text = "Right adrenalectomy: adrenocortical carcinoma. Tumor size: 9.3 x 8.7 x 5.5 cm. Weiss score 5."
+    assert values(text, "t_category") == ["T2"]
+    fat = text + " The tumour invades into the periadrenal fat."
+    assert values(fat, "t_category") == ["T3"]
+    vein = text + " Tumour invades the renal vein."
+    assert values(vein, "t_category") == []
+
+
+def test_it_infers_cervix_t_from_parametrium_and_vagina() -> None:
+    confined = (
+        "Radical hysterectomy: invasive squamous cell carcinoma of the cervix. "
+        "No vaginal extension is identified. No parametrial involvement is identified."
+    )
+    assert values(confined, "t_category") == ["T1"]
+    parametrium = (
+        "Radical hysterectomy: squamous cell carcinoma of the cervix, invading into the left "
+        "parametrium. Cervix."
+    )
+    assert values(parametrium, "t_category") == ["T2"]
+    unknown = "Cervix, biopsy: invasive squamous cell carcinoma of the cervix."
+    assert values(unknown, "t_category") == []
+
+
+def test_it_infers_endometrial_t_from_myometrial_invasion() -> None:
+    text = (
+        "Total hysterectomy: endometrial adenocarcinoma, endometrioid type, invading the outer "
+        "half of the myometrium. Cervical stromal invasion: not identified. Uterine serosa: "
+        "uninvolved."
+    )
+    assert values(text, "t_category") == ["T1b"]
+    unsure = (
+        "Total hysterectomy: endometrial adenocarcinoma, invading the outer half of the myometrium."
+    )
+    assert values(unsure, "t_category") == []  # cervical stroma not stated: may be T2
+
+
+def test_oral_cavity_t_needs_depth_of_invasion_unless_the_editions_agree() -> None:
+    text = "Partial glossectomy. Oral tongue squamous cell carcinoma. Tumor size: 3.0 cm."
+    assert values(text, "t_category") == []  # 7th T2; 8th T2 or T3 by depth
+    assert values(text + " Depth of invasion: 6 mm.", "t_category") == ["T2"]
+    assert values(text + " Depth of invasion: 12 mm.", "t_category") == []  # 8th T3, 7th T2
+    big = "Partial glossectomy. Oral tongue squamous cell carcinoma. Tumor size: 4.5 cm."
+    assert values(big, "t_category") == ["T3"]
+
+
+def test_pancreas_and_sarcoma_follow_the_edition_where_they_differ() -> None:
+    pancreas = "Whipple: pancreatic ductal adenocarcinoma. Tumor size: 5.0 cm. Pancreatectomy."
+    assert values(pancreas, "t_category") == []
+    assert values(pancreas + " AJCC 8th edition.", "t_category") == ["T3"]
+    small = "Whipple: pancreatic adenocarcinoma, limited to the pancreas. Tumor size: 1.5 cm. Pancreatectomy."
+    assert values(small, "t_category") == ["T1"]
+    sarcoma = "Thigh, resection: myxofibrosarcoma. Tumor size: 8.0 cm. Extremity."
+    assert values(sarcoma, "t_category") == ["T2"]
+    assert values(sarcoma.replace("8.0", "12.0"), "t_category") == []  # 8th T3, 7th T2
 
 
 def test_it_infers_colon_t_from_depth_of_invasion() -> None:
@@ -292,3 +410,11 @@ def test_it_infers_testis_pT2_from_angioinvasion_only() -> None:
     assert values(text, "t_category") == ["T2"]
     unsure = "Radical orchiectomy; seminoma; tumor confined to testis."
     assert values(unsure, "t_category") == []
+
+
+def test_a_field_answered_not_specified_neither_blocks_nor_asserts() -> None:
+    text = (
+        "SKIN TISSUE CHECKLIST. Excision: malignant melanoma. Satellite nodules: Not specified. "
+        "Breslow's depth 5 mm."
+    )
+    assert values(text, "t_category") == ["T4"]

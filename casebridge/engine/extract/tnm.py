@@ -87,6 +87,8 @@ class _KB:
     size_invasive_label: re.Pattern[str]
     size_window: int
     narrative_size: re.Pattern[str]
+    invasive_size: tuple[re.Pattern[str], ...]
+    size_not_after: re.Pattern[str]
     narrative_not: re.Pattern[str]
     narrative_multi: re.Pattern[str]
     number_group: re.Pattern[str]
@@ -94,6 +96,7 @@ class _KB:
     neg_after: re.Pattern[str]
     neg_window: int
     pos_after: re.Pattern[str]
+    unknown_after: re.Pattern[str]
     pos_before: re.Pattern[str]
     verb: re.Pattern[str]
     node_ratio: re.Pattern[str]
@@ -105,6 +108,11 @@ class _KB:
     undated_edition: str | None
 
 
+# A size in lower-cased text: "2.1 cm", "2.1 x 1.5 x 1.0 cm", "9.0 by 8.5 by 4.0 cm".
+_NUM_LC = (
+    r"(?<![\d.])(?P<nums>\d{1,3}(?:[.,]\d{1,2})?(?:\s*(?:[x×]|by)\s*\d{1,3}(?:[.,]\d{1,2})?){0,2})"
+    r"\.?\s{0,2}(?P<unit>cm|mm)\b"
+)
 _SEP = r"(?:[\s,;/:.\-]{0,4}(?:\(\d{1,3}\s*/\s*\d{1,3}\)[\s,;/.]{0,3})?)"
 # After a bare "NO"/"No" (OCR for N0): anything but a following English word.
 _O_GUARD = (
@@ -120,14 +128,14 @@ def _kb() -> _KB:
     pre = _alts(list(tnm["prefixes"]))
     # "pTic": OCR i for 1, only before a substage letter (so "pTis" stays in situ).
     t_value = r"(?P<tv>is|IS|[0-4]|[Xx]|[lIO]|i(?=[a-c](?![a-z])))"
-    t_sub = r"(?P<tsub>mi|[a-d](?:[12](?!\d))?|[A-D](?![A-Za-z]))?"
+    t_sub = r"(?P<tsub>mi|[a-d](?:[12](?!\d))?|[A-D](?![A-Za-z])|[A-D](?=N\s?[0-3XxOo]))?"
     t_sfx = r"(?P<tsfx>\s?\((?:m|\d{1,2}|multifocal|sn)\)|m(?![A-Za-z0-9]))?"
     # Upper-case "PT4" (all-capitals reports) only directly before the category digit.
-    # After the category: nothing alphanumeric but a joined N or M ("pT2N0", "T2NOMX"),
-    # so "TISSUE" is not Tis.
+    # After the category: nothing alphanumeric but a joined N or M ("pT2N0", "T2NOMX",
+    # "T2pN0") or a grade ("pT3bG3"), so "TISSUE" is not Tis.
     t_token = re.compile(
         rf"(?<![A-Za-z0-9])(?P<tpre>{pre}|P(?=T[0-4X]))?T\s?{t_value}{t_sub}{t_sfx}"
-        r"(?![a-z0-9])(?![A-LO-Z])"
+        r"(?:(?=pN)|(?![a-z0-9]))(?![A-FH-LO-Z])(?!G(?![1-4]))"
     )
     n_core = (
         r"(?P<npre>yp|p|c)?N\s?(?P<nv>[0-3]|[Xx]|[Oo])"
@@ -135,7 +143,11 @@ def _kb() -> _KB:
         r"(?P<nsfx>\s?\((?:i\+|i-|mi|sn|mol\+|mol-)\)|mi)?"
     )
     m_core = r"(?P<mpre>p|c)?M\s?(?P<mv>[01]|[Xx]|[Oo])(?P<msub>[a-d](?![a-z]))?"
-    n_after = re.compile(_SEP + n_core + r"(?![a-z0-9])(?![A-LN-Z])")
+    n_after = re.compile(
+        _SEP
+        + n_core.replace("(?P<nv>", r"(?P<nv>[Il](?=(?:p|c)?M\s?[01XxOo](?![A-Za-z0-9]))|")
+        + r"(?![a-z0-9])(?![A-LN-Z])"
+    )
     m_after = re.compile(_SEP + m_core + r"(?![A-Za-z0-9])")
     n_token = re.compile(r"(?<![A-Za-z0-9])" + n_core + r"(?![A-Za-z0-9])")
     # "M 1 X": a digit and an X side by side is OCR noise, not a category.
@@ -180,7 +192,19 @@ def _kb() -> _KB:
             rule_patterns[regex] = _lc(r"(?<![A-Za-z])(?:" + regex + r")")
         return rule_patterns[regex]
 
-    for spec in rules["rules"].values():
+    extent_label = str(rules.get("extent_label", ""))
+    rule_specs: dict[str, dict[str, Any]] = {}
+    for name, spec in rules["rules"].items():
+        spec = dict(spec)
+        if extent_label and spec.get("levels"):
+            spec["levels"] = [
+                dict(lv, phrase=f"{lv['phrase']}|{extent_label}(?:{lv['extent']})")
+                if lv.get("extent")
+                else lv
+                for lv in spec["levels"]
+            ]
+        rule_specs[name] = spec
+    for spec in rule_specs.values():
         for key in (
             "block",
             "block_8th",
@@ -195,6 +219,9 @@ def _kb() -> _KB:
         for key in ("at_least", "levels", "present"):
             for item in spec.get(key, []):
                 pat(item["phrase"])
+        for key in ("lbd_labels", "thickness_labels", "doi_labels"):
+            for regex in spec.get(key, []):
+                pat(regex)
         for fact in spec.get("facts", {}).values():
             for regex in fact.values():
                 pat(regex)
@@ -224,6 +251,12 @@ def _kb() -> _KB:
     pos_after = re.compile(
         r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
         + _alts(list(rules["positive_after"]))
+        + r")(?![A-Za-z])",
+        re.IGNORECASE,
+    )
+    unknown_after = re.compile(
+        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
+        + _alts(list(rules["unknown_after"]))
         + r")(?![A-Za-z])",
         re.IGNORECASE,
     )
@@ -259,12 +292,16 @@ def _kb() -> _KB:
         organ_names=tuple(rules["organs"]),
         organ_min=float(rules["organ_detection"]["min_score"]),
         organ_margin=float(rules["organ_detection"]["margin"]),
-        rules=dict(rules["rules"]),
+        rules=rule_specs,
         rule_patterns=rule_patterns,
         size_label=size_label,
         size_invasive_label=size_invasive_label,
         size_window=int(rules["size_window"]),
-        narrative_size=_lc(rules["narrative_size"]),
+        narrative_size=_lc("(?:" + rules["narrative_size"] + r")\s*" + _NUM_LC),
+        invasive_size=tuple(
+            _lc("(?:" + r.replace("{num}", _NUM_LC) + ")") for r in rules["invasive_size"]
+        ),
+        size_not_after=_lc(rules["size_not_after"]),
         narrative_multi=_lc(rules["narrative_multi"]),
         narrative_not=re.compile(r"\b(?:" + rules["narrative_not"] + ")", re.IGNORECASE),
         number_group=number_group,
@@ -272,6 +309,7 @@ def _kb() -> _KB:
         neg_after=neg_after,
         neg_window=int(rules["negation_window"]),
         pos_after=pos_after,
+        unknown_after=unknown_after,
         pos_before=pos_before,
         verb=re.compile(r"\b(?:invad|involv|extend|infiltrat|penetrat)\w*", re.IGNORECASE),
         node_ratio=node_ratio,
@@ -413,6 +451,21 @@ def explicit_hits(text: str) -> list[Hit]:
                 )
             )
 
+    for m in _FIELD.finditer(text) if "tage" in text or "TAGE" in text else ():
+        letter = m.group("k").upper()
+        value_raw = m.group("v")
+        if (letter == "N" and value_raw in "4is") or (letter == "M" and value_raw not in "01Xx"):
+            continue
+        if m.group("k2") and m.group("k2").upper() != letter:
+            continue
+        if not free(m.start("v"), m.end()):
+            continue
+        kind = {"T": "t_category", "N": "n_category", "M": "m_category"}[letter]
+        value = _normal(kb, kind, letter, value_raw, m.group("sub") or "")
+        pre = _prefix(m.group("pre"))
+        hits.append(Hit(kind, value, m.start(), m.end(), pre, m.group(0), "tnm.explicit.field"))
+        taken.append((m.start(), m.end()))
+
     for m in _scan(kb.n_token, _N_CORE, text):
         if not free(m.start(), m.end()):
             continue
@@ -468,6 +521,11 @@ _PT_HEADING = re.compile(  # run on lower-cased text
     r"(?:primary\s+tumou?r|extent\s+of\s+invasion)\s*\(pt\)\s*[:\-]?\s*"
     r"(?P<tpre>yp|p)t?\s?(?P<tv>[0-4])(?P<tsub>[a-d])?(?![a-z0-9])"
 )
+# A form's field: "T Stage: 2 N Stage: 0 M Stage: 0", "T stage: pT3", "N category = 1".
+_FIELD = re.compile(
+    r"(?<![A-Za-z0-9])(?P<k>[TNM])\.?\s*(?:stage|STAGE|Stage|category|CATEGORY)\s*[:=]\s*"
+    r"(?P<pre>yp|p|c)?(?P<k2>[TNMtnm])?\s?(?P<v>[0-4]|[Xx]|is)(?P<sub>[a-d])?(?![A-Za-z0-9])"
+)
 _TICK = re.compile(r"(?:\[\s*[xX]\s*\]|\(\s*[xX]\s*\)|(?<![A-Za-z])[xX])\.?\s*$")
 # "Distant Metastasis (pM). x Not applicable. pM1: Distant metastasis.": another answer of
 # the same field is ticked just before an unticked, defined option.
@@ -521,6 +579,8 @@ def _stage_hits(text: str) -> list[Hit]:
     kb = _kb()
     out: list[Hit] = []
     for m in kb.stage.finditer(_lower(text)):
+        if _FIELD_LETTER.search(text, max(0, m.start() - 4), m.start()):
+            continue  # "T Stage: 3 N Stage: 0": a category field, not a stage group
         around = text[max(0, m.start() - 30) : m.end() + 30]
         if kb.stage_not_cancer.search(around):
             continue
@@ -538,6 +598,7 @@ def _stage_hits(text: str) -> list[Hit]:
     return out
 
 
+_FIELD_LETTER = re.compile(r"(?<![A-Za-z])[TNM]\.?\s*$")
 _EDITION_SYSTEM = re.compile(r"(?P<sys>ajcc|uicc|tnm)[\s,(:\-]{0,4}$")
 
 
@@ -614,9 +675,14 @@ def _absent(kb: _KB, text: str, start: int, end: int) -> bool:
     return kb.neg_after.match(text, end) is not None
 
 
+def _unknown(kb: _KB, text: str, end: int) -> bool:
+    """True when the phrase ending at `end` is a field answered "not specified" or the like."""
+    return kb.unknown_after.match(text, end) is not None
+
+
 def _present(kb: _KB, regex: str, text: str) -> re.Match[str] | None:
     for m in kb.rule_patterns[regex].finditer(_lower(text)):
-        if not _absent(kb, text, m.start(), m.end()):
+        if not _absent(kb, text, m.start(), m.end()) and not _unknown(kb, text, m.end()):
             return m
     return None
 
@@ -625,7 +691,7 @@ def _asserted(kb: _KB, regex: str, text: str) -> re.Match[str] | None:
     """Like _present, but an empty checklist field ("Seminal vesicle invasion:") does not
     count: the finding needs a verb, a positive answer after it, or a positive word before."""
     for m in kb.rule_patterns[regex].finditer(_lower(text)):
-        if _absent(kb, text, m.start(), m.end()):
+        if _absent(kb, text, m.start(), m.end()) or _unknown(kb, text, m.end()):
             continue
         if (
             kb.verb.search(m.group(0))
@@ -670,7 +736,7 @@ def _num(raw: str) -> float:
 
 def _largest_cm(g: re.Match[str]) -> float | None:
     """The largest dimension in cm; None for an OCR-damaged group (a zero dimension)."""
-    dims = [_num(d) for d in re.split(r"\s*[xX×]\s*", g.group("nums"))]
+    dims = [_num(d) for d in re.split(r"\s*(?:[xX×]|by|BY)\s*", g.group("nums"))]
     if not dims or min(dims) <= 0:
         return None
     size = max(dims) / (10.0 if g.group("unit").lower() == "mm" else 1.0)
@@ -707,21 +773,46 @@ def _sizes_cm(kb: _KB, text: str) -> list[tuple[float, int, int]]:
         found.append((size, lab.start(), lab.end() + end, invasive))
     if any(f[3] for f in found):
         found = [f for f in found if f[3]]
+    if not found:
+        found = _invasive_sizes(kb, text)
     if not found and not kb.narrative_multi.search(_lower(text)):
-        for lab in kb.narrative_size.finditer(_lower(text)):
-            if kb.narrative_not.search(lab.group(0)):
+        low = _lower(text)
+        for lab in kb.narrative_size.finditer(low):
+            if kb.narrative_not.search(low, lab.start(), lab.start("nums")):
                 continue
-            g = kb.number_group.match(
-                text, lab.end() + len(text[lab.end() :]) - len(text[lab.end() :].lstrip())
-            )
-            if not g:
-                continue
-            size = _largest_cm(g)
+            if _IN_SITU.search(low, max(0, lab.start() - 25), lab.start("nums")):
+                continue  # "invasive and in situ carcinoma measures ...": not the invasive size
+            if kb.size_not_after.match(low, lab.end()):
+                continue  # "carcinoma is 6 mm from the margin": a distance
+            size = _largest_cm(lab)
             if size is not None:
-                found.append((size, lab.start(), g.end(), False))
+                found.append((size, lab.start(), lab.end(), False))
         if len({f[0] for f in found}) > 1:
             return []  # several tumours described in prose: which is the index one is unclear
     return [(s, a, b) for s, a, b, _ in found]
+
+
+_IN_SITU = re.compile(r"in situ|dcis|intraductal")
+
+
+def _invasive_sizes(kb: _KB, text: str) -> list[tuple[float, int, int, bool]]:
+    """Sizes of the invasive carcinoma written in prose (ajcc_t_rules.yaml `invasive_size`);
+    the largest counts, so only it is returned."""
+    low = _lower(text)
+    found: list[tuple[float, int, int, bool]] = []
+    for rx in kb.invasive_size:
+        for m in rx.finditer(low):
+            if "in situ" in m.group(0) or "dcis" in m.group(0):
+                continue
+            if kb.size_not_after.match(low, m.end()):
+                continue
+            dims = [_num(d) for d in re.split(r"\s*(?:[x×]|by)\s*", m.group("nums"))]
+            if not dims or min(dims) <= 0:
+                continue
+            size = max(dims) / (10.0 if m.group("unit") == "mm" else 1.0)
+            if size <= 40:
+                found.append((size, m.start(), m.end(), True))
+    return [max(found)] if found else []
 
 
 def _edition_of(text: str) -> str | None:
@@ -742,22 +833,39 @@ class Inferred:
 def resolve_edition(text: str, document_date: str | None = None) -> tuple[str | None, str]:
     """(edition, basis) used where the 7th and 8th editions disagree: the edition the report
     writes; else the one in force on the document's date (AJCC 8th from 1 January 2018);
-    else the convention for undated reports in ajcc_t_rules.yaml (`undated_edition`)."""
+    else `undated_edition` of ajcc_t_rules.yaml, which is null: (None, "not stated"), and
+    a T is then inferred only where the 7th and 8th editions agree."""
     written = _edition_of(text)
     if written:
         return written, "written"
     year = (document_date or "")[:4]
     if year.isdigit():
         return ("8th" if int(year) >= 2018 else "7th"), "dated"
-    return _kb().undated_edition, "assumed"
+    if _kb().undated_edition:
+        return _kb().undated_edition, "assumed"
+    return None, "not stated"
 
 
 def infer_t(text: str, organ: str | None, edition: str | None = None) -> Inferred | None:
     """The AJCC T category the description settles, or None. `edition` ("7th", "8th", ...)
-    decides where the editions disagree; None: only the edition the text writes."""
-    kb = _kb()
+    decides where the editions disagree; None: the edition the text writes, and where it
+    writes none, the 8th edition's category only when the 7th gives the same main category
+    (T1..T4); where they differ, or one edition settles it and the other does not, None."""
     if edition is None:
         edition = _edition_of(text)
+    if edition is not None:
+        return _infer_t(text, organ, edition)
+    eighth = _infer_t(text, organ, "8th")
+    if eighth is None:
+        return None
+    seventh = _infer_t(text, organ, "7th")
+    if seventh is None or _main(seventh.value) != _main(eighth.value):
+        return None
+    return eighth
+
+
+def _infer_t(text: str, organ: str | None, edition: str) -> Inferred | None:
+    kb = _kb()
     if organ is None or organ not in kb.rules:
         return None
     spec = kb.rules[organ]
@@ -781,7 +889,88 @@ def infer_t(text: str, organ: str | None, edition: str | None = None) -> Inferre
         return _infer_features(kb, text, organ, spec)
     if kind == "thickness":
         return _infer_thickness(kb, text, organ, spec)
+    if kind == "uvea":
+        return _infer_uvea(kb, text, organ, spec)
+    if kind == "oral":
+        return _infer_oral(kb, text, organ, spec, edition)
     return None
+
+
+def _labelled_mm(kb: _KB, text: str, labels: list[str]) -> list[tuple[float, int, int]]:
+    """(value in mm, start, end) for each number with a unit directly after a label."""
+    out: list[tuple[float, int, int]] = []
+    low = _lower(text)
+    for regex in labels:
+        for lab in kb.rule_patterns[regex].finditer(low):
+            g = kb.number_group.match(text, lab.end())
+            if not g or re.search(r"[xX×]", g.group("nums")):
+                continue
+            value = _num(g.group("nums")) * (10.0 if g.group("unit").lower() == "cm" else 1.0)
+            if value > 0:
+                out.append((value, lab.start(), g.end()))
+    return out
+
+
+def _infer_uvea(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+    """Choroidal / ciliary body melanoma: the size category from every largest basal
+    diameter and thickness the report gives; inferred only when all pairs agree."""
+    lbds = _labelled_mm(kb, text, spec["lbd_labels"])
+    thicks = _labelled_mm(kb, text, spec["thickness_labels"])
+    if not lbds or not thicks:
+        return None
+    cats = set()
+    for lbd, _, _ in lbds:
+        for thick, _, _ in thicks:
+            row = next((r for r in spec["grid"] if thick <= float(r[0])), None)
+            cat = _table(row[1], lbd) if row else None
+            cats.add(cat)
+    if len(cats) != 1 or None in cats:
+        return None
+    value = str(cats.pop())
+    lbd, start, end = lbds[0]
+    why = f"largest basal diameter {lbd:g} mm, thickness {thicks[0][0]:g} mm"
+    return Inferred("t_category", value, start, end, f"ajcc.{organ}.size", why)
+
+
+def _infer_oral(
+    kb: _KB, text: str, organ: str, spec: dict[str, Any], edition: str
+) -> Inferred | None:
+    """Oral cavity: size alone (7th); size with depth of invasion (8th)."""
+    for item in spec.get("at_least", []):
+        hit = _find(kb, item, text)
+        if hit:
+            why = text[hit.start() : hit.end()]
+            return Inferred(
+                "t_category",
+                str(item["category"]),
+                hit.start(),
+                hit.end(),
+                f"ajcc.{organ}.extension",
+                why,
+            )
+    sizes = _sizes_cm(kb, text)
+    if not sizes:
+        return None
+    size, start, end = max(sizes)
+    why = f"tumour size {size:g} cm"
+    if edition in ("5th", "6th", "7th"):
+        value = _table(spec["size_7th"], size)
+        return (
+            Inferred("t_category", value, start, end, f"ajcc.{organ}.size", why) if value else None
+        )
+    dois = {round(v, 1) for v, _, _ in _labelled_mm(kb, text, spec["doi_labels"])}
+    doi = max(dois) if len(dois) == 1 else None
+    if size > 4.0 or (doi is not None and doi > 10.0):
+        value = "T3"
+    elif doi is None:
+        return None  # 8th: T1/T2 need the depth of invasion
+    elif size <= 2.0:
+        value = "T1" if doi <= 5.0 else "T2"
+    else:
+        value = "T2"
+    if doi is not None:
+        why += f", depth of invasion {doi:g} mm"
+    return Inferred("t_category", value, start, end, f"ajcc.{organ}.size_doi", why)
 
 
 def _infer_size(
@@ -804,9 +993,14 @@ def _infer_size(
             f"ajcc.{organ}.extension",
             "extension beyond the kidney capsule/sinus or into the renal vein",
         )
-    if spec.get("confined_phrases") and not (
-        any(_present(kb, r, text) for r in spec["confined_phrases"])
-        or _all_absent(kb, spec.get("confined_absent", []), text)
+    confined_editions = spec.get("confined_editions")
+    if (
+        spec.get("confined_phrases")
+        and (confined_editions is None or edition in confined_editions)
+        and not (
+            any(_present(kb, r, text) for r in spec["confined_phrases"])
+            or _all_absent(kb, spec.get("confined_absent", []), text)
+        )
     ):
         return None
     sizes = _sizes_cm(kb, text)
@@ -1082,8 +1276,9 @@ def extract(doc: Document) -> list[Fact]:
                         "prefix": "p",
                         "method": "inferred",
                         "organ": organ or "",
-                        "edition": f"AJCC {edition}" if edition else "",
-                        "edition_basis": basis,
+                        # Not stated: the 8th edition's value, which the 7th agrees with.
+                        "edition": f"AJCC {edition or '8th'}",
+                        "edition_basis": basis if edition else "7th and 8th agree",
                     },
                 )
             )
