@@ -80,3 +80,90 @@ def test_it_reads_mismatch_repair_loss_and_msi() -> None:
 
 def test_a_marker_named_without_a_result_gives_no_fact() -> None:
     assert _facts("Clones used: ER (SP1), PR (1E2), HER2 (4B5).") == []
+
+
+def _asserted(text: str, kind: str) -> list[str]:
+    return [f.value for f in _facts(text) if f.kind == kind and f.context == "asserted"]
+
+
+def test_a_conditional_plan_is_not_a_her2_result() -> None:
+    plan = (
+        "Plan\n• Await HER2 ISH result.\n"
+        "• If HER2 amplified: refer for neoadjuvant chemotherapy with trastuzumab.\n"
+        "• If HER2 not amplified (ER positive, HER2 negative): discuss surgery first.\n"
+    )
+    assert _asserted(plan, "her2_ish") == []
+    assert _asserted(plan, "her2_ihc") == []
+    assert _asserted(plan, "er_status") == []
+    hypotheses = [f for f in _facts(plan) if f.kind == "her2_ish"]
+    assert hypotheses and all(f.context == "possible" for f in hypotheses)
+
+
+def test_would_if_and_whether_make_a_marker_hypothetical() -> None:
+    assert _asserted("If ISH shows HER2 amplification we would add trastuzumab.", "her2_ish") == []
+    assert _asserted("She would be eligible if HER2 is positive.", "her2_ihc") == []
+    text = "A further test (ISH) will decide whether the cancer is HER2 positive."
+    assert _asserted(text, "her2_ihc") == [] and _asserted(text, "her2_ish") == []
+
+
+def test_a_her2_ish_still_awaited_is_pending_beside_a_plan() -> None:
+    text = "HER2 2+ (equivocal) - ISH awaited.\nIf HER2 amplified: refer to oncology."
+    assert _asserted(text, "her2_ish") == ["pending"]
+
+
+def test_no_t790m_is_a_negative_result_for_that_variant() -> None:
+    text = "EGFR: exon 19 deletion detected. No EGFR T790M or exon 20 insertion detected."
+    assert _asserted(text, "egfr") == ["exon 19 deletion", "T790M not detected"]
+    assert _asserted("EGFR T790M not detected.", "egfr") == ["T790M not detected"]
+    assert _asserted("Negative for EGFR T790M.", "egfr") == ["T790M not detected"]
+
+
+def test_a_marker_not_assessed_gives_no_result() -> None:
+    for text in (
+        "ROS1: Not assessed: insufficient tumour material for ROS1 IHC.",
+        "ROS1 not assessed (insufficient tissue).",
+        "ROS1 was never tested.",
+        "ROS1: not tested.",
+        "ALK FISH failed quality control.",
+    ):
+        assert [f for f in _facts(text) if f.kind in ("ros1", "alk")] == [], text
+
+
+def test_a_marker_named_as_a_drug_target_or_a_request_is_not_a_result() -> None:
+    text = "Eligible for first-line EGFR tyrosine kinase inhibitor therapy."
+    assert [f for f in _facts(text) if f.kind == "egfr"] == []
+    sent = "Plasma ctDNA sent today, including MET amplification and EGFR resistance mutations."
+    assert [f for f in _facts(sent) if f.context == "asserted"] == []
+
+
+def test_no_variant_detected_is_a_negative_result_for_other_markers() -> None:
+    fact = _one("MET: No exon 14 skipping variant detected (DNA).", "other_biomarker")
+    assert fact.value == "not detected"
+
+
+def test_a_dash_before_a_result_word_is_not_a_minus_sign() -> None:
+    text = "ESTROGEN RECEPTOR - POSITIVE, PROGESTERONE RECEPTOR - POSITIVE"
+    assert _asserted(text, "er_status") == ["positive"]
+    assert _asserted(text, "pr_status") == ["positive"]
+
+
+def test_signs_after_each_marker_are_read_separately() -> None:
+    text = "Triple assessment: ER+/PR+/HER2-."
+    assert _asserted(text, "er_status") == ["positive"]
+    assert _asserted(text, "pr_status") == ["positive"]
+    assert _asserted(text, "her2_ihc") == ["negative"]
+    assert _asserted("ER-negative, PR-negative breast cancer.", "er_status") == ["negative"]
+
+
+def test_receptor_percent_and_allred_follow_asco_cap() -> None:
+    assert _asserted("ER: 5% of tumour nuclei", "er_status") == ["low positive"]
+    assert _asserted("ER: <1% of tumour nuclei", "er_status") == ["negative"]
+    assert _asserted("PR: 40% moderate staining", "pr_status") == ["positive"]
+    assert _asserted("Oestrogen receptor: Allred score 2/8", "er_status") == ["negative"]
+    assert _asserted("Oestrogen receptor: Allred score 6/8", "er_status") == ["positive"]
+    assert _asserted("estrogen receptor 2+, progesterone receptor 3+", "pr_status") == ["positive"]
+
+
+def test_weakly_positive_her2_is_equivocal_not_positive() -> None:
+    assert _asserted("HER2: weakly positive.", "her2_ihc") == ["equivocal"]
+    assert _asserted("Tumour cells are weakly positive for HER2/neu.", "her2_ihc") == ["equivocal"]

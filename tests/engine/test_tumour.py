@@ -95,7 +95,122 @@ def test_histology_carries_an_icdo3_code() -> None:
 def test_it_reads_grades_in_the_system_written() -> None:
     assert _value("Gleason score 3 + 4 = 7, prostate adenocarcinoma", "grade") == "Gleason 3+4=7"
     assert _value("Fuhrman nuclear grade: 3", "grade") == "Fuhrman grade 3"
-    assert _value("Nottingham grade 2 (of 3)", "grade") == "Nottingham grade 2"
+    assert _value("Nottingham grade 2 (of 3)", "grade") == "grade 2"
+
+
+def _grade(text: str) -> Fact | None:
+    return next((f for f in _facts(text) if f.kind == "grade"), None)
+
+
+def test_it_reads_grade_in_the_wordings_of_letters_and_reports() -> None:
+    cases = {
+        "Left breast invasive ductal carcinoma (NST), grade 3, 24 mm on ultrasound.": "grade 3",
+        "Invasive carcinoma of no special type, Grade 2.": "grade 2",
+        "Invasive ductal carcinoma, grade II.": "grade 2",
+        "Histologic grade: 1": "grade 1",
+        "Adenocarcinoma (G3, pT3 pN0).": "grade 3",
+        "High grade serous carcinoma of the ovary.": "high grade",
+        "Moderately differentiated adenocarcinoma.": "moderately differentiated",
+        "Poorly-differentiated squamous cell carcinoma.": "poorly differentiated",
+    }
+    for text, value in cases.items():
+        fact = _grade(text)
+        assert fact is not None and fact.value == value, text
+
+
+def test_a_nottingham_grade_keeps_its_components_and_compares_with_a_plain_grade() -> None:
+    fact = _grade("Nottingham grade 2 (3+2+2)")
+    assert fact is not None
+    assert (fact.value, fact.display) == ("grade 2", "Nottingham grade 2 (3+2+2)")
+    assert fact.attributes["components"] == "3+2+2"
+    described = _grade("Grade 2 (tubule formation 3, nuclear pleomorphism 2, mitoses 2).")
+    assert described is not None and described.attributes["components"] == "3+2+2"
+    scored = _grade("Nottingham score 3+3+2 = 8")
+    assert scored is not None and scored.value == "grade 3"
+
+
+def test_it_does_not_take_in_situ_or_toxicity_grades_for_the_tumour_grade() -> None:
+    assert _grade("A small focus of intermediate-grade DCIS is present.") is None
+    assert _grade("She had grade 3 diarrhoea on capecitabine.") is None
+    assert _grade("High-grade dysplasia in the background mucosa.") is None
+    assert _grade("Block G2 submitted for review.") is None
+
+
+def test_grades_of_two_documents_can_be_compared() -> None:
+    pathology = _grade("Invasive carcinoma NST, Nottingham grade 2 (3+2+2).")
+    letter = _grade("Diagnosis: left breast invasive ductal carcinoma, grade 3.")
+    assert pathology is not None and letter is not None
+    assert {pathology.value, letter.value} == {"grade 2", "grade 3"}
+
+
+def test_a_metastatic_site_is_not_the_primary_site() -> None:
+    text = (
+        "Diagnosis: Adenocarcinoma of the right upper lobe, stage IVA. "
+        "Progressive disease with new liver metastases and a bone metastasis."
+    )
+    facts = _facts(text)
+    assert _value(text, "cancer_type") == "LUAD"
+    assert [f.value for f in facts if f.kind == "primary_site"] == ["lung"]
+
+
+def test_a_biopsy_of_a_metastasis_does_not_name_that_organ_as_the_primary() -> None:
+    text = (
+        "DIAGNOSIS: Liver, segment 6, core biopsy: metastatic adenocarcinoma, "
+        "consistent with a lung primary (TTF-1 positive)."
+    )
+    facts = _facts(text)
+    assert _value(text, "cancer_type") == "LUAD"
+    assert [f.value for f in facts if f.kind == "primary_site"] == ["lung"]
+    assert _value(
+        "Scan: lung tumour bigger, metastatic to liver. Adenocarcinoma.", "primary_site"
+    ) == ("lung")
+
+
+def test_a_relatives_cancer_does_not_type_the_patients() -> None:
+    text = "Family history: mother had breast cancer at 68. Lung adenocarcinoma, right upper lobe."
+    assert _value(text, "cancer_type") == "LUAD"
+    assert _value("Mother: breast cancer, diagnosed aged 68.", "cancer_type") is None
+
+
+def test_rectosigmoid_is_coded_with_the_rectum_by_icdo3_topography() -> None:
+    text = (
+        "Diagnosis: Resected colon (rectosigmoid) with a moderately differentiated adenocarcinoma."
+    )
+    assert _value(text, "cancer_type") == "READ"
+
+
+def test_a_junctional_adenocarcinoma_is_coded_with_the_stomach_by_icdo3_topography() -> None:
+    text = "DIAGNOSIS: Gastroesophageal junction, resection: adenocarcinoma, poorly differentiated."
+    assert _value(text, "cancer_type") == "STAD"
+    oesophagus = (
+        "DIAGNOSIS: Distal oesophagus, oesophagectomy: adenocarcinoma arising in Barrett's."
+    )
+    assert _value(oesophagus, "cancer_type") == "ESCA"
+
+
+def test_a_histology_attached_to_its_site_decides_between_organs() -> None:
+    text = (
+        "DIAGNOSIS: Radical trachelectomy with bilateral adnexae: invasive adenocarcinoma of "
+        "uterine cervix. The right ovary shows a cystadenofibroma. Adnexa unremarkable."
+    )
+    assert _value(text, "cancer_type") == "CESC"
+
+
+def test_an_untyped_non_small_cell_carcinoma_follows_its_differentiation_stains() -> None:
+    base = "DIAGNOSIS: Left lung, lobectomy: non-small cell carcinoma, poorly differentiated"
+    assert _value(base + ", with squamous features.", "cancer_type") == "LUSC"
+    assert _value(base + ". TTF-1 positive, napsin A positive.", "cancer_type") == "LUAD"
+    assert _value(base + ".", "cancer_type") is None  # the report does not settle it
+
+
+def test_a_histology_alone_that_fits_many_organs_names_no_cancer_type() -> None:
+    assert _value("Told it is adenocarcinoma.", "cancer_type") is None
+
+
+def test_a_short_site_word_counts_in_any_case() -> None:
+    assert _value("CT found a mass in the right lung. Biopsy: adenocarcinoma.", "cancer_type") == (
+        "LUAD"
+    )
 
 
 def test_it_reads_size_margins_nodes_and_lvi() -> None:

@@ -20,13 +20,13 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Document, Fact, Page
-from casebridge.engine.extract.context import context_of
+from casebridge.engine.extract.context import context_of, sentence_bounds
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.extract.terms import compile_terms, key, normalise
 from casebridge.engine.kb import load
 
 _WINDOW = 110  # characters after a marker name searched for its result
-_CONNECTOR = re.compile(r"^[\s,/&+]*(?:and|or)?[\s,/&+]*(?:receptors?\s*)?[\s,/&+]*$", re.I)
+_CONNECTOR = re.compile(r"^[\s,/&]*(?:and|or)?[\s,/&]*(?:receptors?\s*)?[\s,/&]*$", re.I)
 
 
 def _alt(terms: list[str]) -> str:
@@ -53,6 +53,10 @@ class Lexicon:
     variants: dict[str, re.Pattern[str]]
     absent: re.Pattern[str]
     present: re.Pattern[str]
+    not_assessed: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    drug_after: re.Pattern[str]
+    drug_before: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +88,18 @@ def lexicon() -> Lexicon:
         variants=variants,
         absent=values["mutation_absent"],
         present=values["mutation_present"],
+        not_assessed=re.compile(
+            r"[\s:,;()\-]*(?:(?:was|is|were|are|has\s+been|have\s+been|status|result|"
+            r"testing|test|analysis|IHC|FISH)\s+){0,3}(?:" + _alt(data["not_assessed"]) + r")\b",
+            re.IGNORECASE,
+        ),
+        hypothetical=re.compile(
+            r"(?<![\w\-])(?:" + _alt(data["hypothetical_before"]) + r")(?![\w])", re.IGNORECASE
+        ),
+        drug_after=re.compile(
+            r"[\s\-]*(?:" + _alt(data["drug_target_after"]) + r")\b", re.IGNORECASE
+        ),
+        drug_before=re.compile(r"(?:" + _alt(data["drug_target_before"]) + r")\s*$", re.I),
     )
 
 
@@ -103,7 +119,14 @@ _ALLRED = re.compile(
 )
 _HSCORE = re.compile(r"h[\s\-]?score\s*(?:of|is|:|=)?\s*(\d{1,3})", re.IGNORECASE)
 _INTENSITY = re.compile(r"\b(weak|moderate|strong|intermediate)(?:ly)?\b", re.IGNORECASE)
-_SIGN = re.compile(r"^\s*(?:\(\s*)?(\+|-ve|\+ve|-)(?:\s*\))?(?=[\s,;./)]|$)")
+_SIGN = re.compile(r"^\s*:?\s*(?:\(\s*)?(\+|-ve|\+ve|-)(?:\s*\))?(?=[\s,;./)]|$)")
+_WORD_AFTER_DASH = re.compile(
+    r"\s*-\s*(?:positive|negative|pos\b|neg\b|low|weak|strong|moderate|equivocal)", re.I
+)
+_HORMONE_SCORE = re.compile(r"[\s:\-]*\(?\s*([1-3])\s*\+(?![\d+])")
+# "weakly positive" for HER2 describes weak membrane staining: 1+ or 2+ (ASCO/CAP 2018 defines
+# 2+ as weak to moderate complete staining), never 3+ (strong): read as equivocal.
+_WEAKLY = re.compile(r"\bweak(?:ly)?[\s.,\-]{1,3}$", re.IGNORECASE)
 _FOR_BEFORE = re.compile(
     r"(positive|negative)\s+(?:staining\s+)?for\s+(?:the\s+)?(?:both\s+)?$", re.IGNORECASE
 )
@@ -155,7 +178,7 @@ _LOSS_OF = re.compile(
     re.IGNORECASE,
 )
 _TPS = re.compile(
-    r"(?:TPS|tumou?r\s+proportion\s+score)\s*(?:of|is|:|=)?\s*(?P<cmp>[<>≥≤]|less\s+than)?\s*"
+    r"(?:TPS|tumou?r\s+proportion\s+score)(?:\s*\(TPS\))?\s*(?:of|is|:|=)?\s*(?P<cmp>[<>≥≤]|less\s+than)?\s*"
     r"(?P<v>\d{1,3})\s*%?",
     re.IGNORECASE,
 )
@@ -221,6 +244,21 @@ def _context(text: str, start: int, end: int) -> str:
     return "asserted" if ctx == "negated" else ctx
 
 
+def _hypothetical(lex: Lexicon, text: str, start: int, end: int) -> bool:
+    """A conditional, a plan or a question before the marker in its sentence ("If HER2
+    amplified:", "whether the cancer is HER2 positive", "sent for ... MET amplification")."""
+    lo, _hi = sentence_bounds(text, start, end)
+    lo = max(lo, start - 100)
+    return lex.hypothetical.search(text, lo, start) is not None
+
+
+def _not_a_test(lex: Lexicon, text: str, m: _Mention) -> bool:
+    """The marker named as a drug target ("EGFR tyrosine kinase inhibitor", "anti-HER2")."""
+    if lex.drug_after.match(text, m.end, m.end + 40):
+        return True
+    return lex.drug_before.search(text, max(0, m.start - 8), m.start) is not None
+
+
 def _windows(text: str, ms: list[_Mention]) -> list[tuple[_Mention, int, int]]:
     """Each mention with the stretch of text holding its result. A chain of names joined by
     'and', '/' or ',' ("ER and PR positive") shares the result after its last name."""
@@ -236,6 +274,8 @@ def _windows(text: str, ms: list[_Mention]) -> list[tuple[_Mention, int, int]]:
         ):
             j += 1
         lo = ms[j].end
+        if text[lo : lo + 1] == "-" and text[lo + 1 : lo + 2].isalpha():
+            lo += 1  # "ER-negative", "HER2-positive", "KRAS-wildtype": the result is the word
         hi = min(len(text), lo + _WINDOW)
         if j + 1 < n:
             hi = min(hi, ms[j + 1].start)
@@ -263,9 +303,17 @@ def _hormone(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact |
     elif _NO_BEFORE.search(text[max(0, chain - 20) : chain]):  # "no estrogen receptors found"
         value = "negative"
     sign = _SIGN.match(window)
+    if sign and sign.group(1) == "-" and _WORD_AFTER_DASH.match(window):
+        sign = None  # "ESTROGEN RECEPTOR - POSITIVE": a dash before the word, not a minus
     if value is None and sign:
         value = "negative" if sign.group(1) in ("-", "-ve") else "positive"
         span_end = lo + sign.end()
+    score = _HORMONE_SCORE.match(window)
+    if value is None and score:
+        # An intensity score written alone ("estrogen receptor 2+"): staining is present.
+        value = "positive"
+        attrs["intensity_score"] = score.group(1) + "+"
+        span_end = lo + score.end()
     word = lex.value_any.search(window)
     if value is None and word:
         name = word.lastgroup or ""
@@ -394,6 +442,10 @@ def _her2(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> list[Fact
         return facts
     if word and word.lastgroup in ("negative", "positive", "equivocal"):
         value = word.lastgroup or ""
+        if value == "positive" and (
+            word.group(0).lower().startswith("weak") or _WEAKLY.search(window[: word.start()])
+        ):
+            value = "equivocal"
         method = "IHC" if lex.ihc.search(around) else "not stated"
         facts.append(
             make_fact(
@@ -421,10 +473,31 @@ def _her2(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> list[Fact
                 display="HER2 ISH pending",
             )
         )
+    elif _SIGN.match(window):
+        sign = _SIGN.match(window)
+        assert sign is not None
+        value = "negative" if sign.group(1) in ("-", "-ve") else "positive"
+        facts.append(
+            make_fact(
+                doc,
+                page,
+                (m.start, lo + sign.end()),
+                "her2_ihc",
+                value,
+                found_by="biomarkers.her2_ihc.sign",
+                context=context,
+                display=f"HER2 {value}",
+                attributes={"method": "not stated"},
+            )
+        )
     else:
         before = _FOR_BEFORE.search(text[max(0, m.start - 30) : m.start])
         if before:
             value = before.group(1).lower()
+            if value == "positive" and _WEAKLY.search(
+                text, max(0, m.start - 45), m.start - len(before.group(0))
+            ):
+                value = "equivocal"
             facts.append(
                 make_fact(
                     doc,
@@ -466,15 +539,34 @@ def _ki67(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | No
 _GENE_LABEL = {"egfr": "EGFR", "alk": "ALK", "ros1": "ROS1", "kras": "KRAS", "braf": "BRAF"}
 
 
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)")
+# "No EGFR T790M ...", "negative for KRAS mutation", "without ALK rearrangement".
+_NO_GENE_BEFORE = re.compile(
+    r"\b(?:no|without|negative\s+for|absence\s+of)\s+(?:(?:evidence|sign)\s+of\s+)?"
+    r"(?:an?\s+|any\s+)?$",
+    re.IGNORECASE,
+)
+# "No exon 14 skipping variant detected": a "no" heading the result clause.
+_NO_RESULT_AFTER = re.compile(
+    r"[\s:,\-]*(?:no|without)\b[^.;\n]{0,60}?\b(?:detected|identified|found|seen|present)\b",
+    re.IGNORECASE,
+)
+
+
 def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | None:
     lex = lexicon()
     text = page.text
+    stop = _SENTENCE_END.search(text, lo, hi)
+    if stop:  # a gene's result is in its own sentence
+        hi = stop.start()
     window = text[lo:hi]
     label = _GENE_LABEL[m.kind]
     found: list[tuple[int, int, str, str]] = []  # (start, end, value, variant)
     # A variant written into the marker name itself: "BRAF V600E", "EML4-ALK".
     variant_pattern = lex.variants.get(m.kind)
     inner = variant_pattern.search(m.name) if variant_pattern else None
+    chain = m.chain_start if m.chain_start >= 0 else m.start
+    said_no = bool(_NO_GENE_BEFORE.search(text, max(0, chain - 30), chain))
     if variant_pattern:
         v = variant_pattern.search(window)
         if v:
@@ -510,9 +602,21 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
                 break
     if value == "detected" and not variant and inner:
         variant = inner.group(0)
-    attrs = {"variant": variant} if variant else {}
     if value == "detected" and variant:
+        # "EGFR T790M not detected": the result after the variant is about the variant.
+        later = [f for f in found[1:] if f[0] >= end and f[2] == "not detected" and f[0] - end < 40]
+        if said_no or later:
+            value = "not detected"
+            end = max(end, later[0][1]) if later else end
+        if said_no and p is not None and lo + p.end() > lo + end:
+            end = p.end()
+    elif value == "detected" and said_no:
+        value = "not detected"
+    attrs = {"variant": variant} if variant else {}
+    if variant and value == "detected":
         value = variant
+    elif variant and value == "not detected":
+        value = f"{variant} not detected"
     display = f"{label} {value}" if value not in ("detected",) else f"{label} mutation detected"
     if value == "not detected":
         display = f"{label} mutation not detected"
@@ -624,6 +728,20 @@ def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | N
     window = text[lo : min(hi, lo + 60)]
     name = m.name
     options: list[tuple[int, int, str]] = []
+    no = _NO_RESULT_AFTER.match(window)
+    if no or _NO_GENE_BEFORE.search(text, max(0, m.start - 30), m.start):
+        end = no.end() if no else 0
+        return make_fact(
+            doc,
+            page,
+            (m.start, max(m.end, lo + end)),
+            "other_biomarker",
+            "not detected",
+            found_by="biomarkers.other",
+            context=_context(text, m.start, m.end),
+            display=f"{name} not detected",
+            attributes={"marker": name},
+        )
     me = _METHYL.search(window)
     if me:
         options.append((me.start(), me.end(), " ".join(me.group(1).lower().split())))
@@ -757,12 +875,17 @@ def _page_facts(doc: Document, page: Page) -> list[Fact]:
     ms = [m for m in _mentions(lex, text) if m.kind != "msi_mmr"]
     her2_seen = False
     for m, lo, hi in _windows(text, ms):
+        if _not_a_test(lex, text, m):
+            continue
+        if lex.not_assessed.match(text, lo, hi):
+            continue  # "ROS1: not assessed (insufficient tissue)": no result, a gap
         fact: Fact | None = None
+        found: list[Fact] = []
         if m.kind in ("er_status", "pr_status"):
             fact = _hormone(doc, page, m, lo, hi)
         elif m.kind == "her2":
             her2_seen = True
-            facts.extend(_her2(doc, page, m, lo, hi))
+            found = _her2(doc, page, m, lo, hi)
         elif m.kind == "ki67":
             fact = _ki67(doc, page, m, lo, hi)
         elif m.kind in _GENE_LABEL:
@@ -774,8 +897,16 @@ def _page_facts(doc: Document, page: Page) -> list[Fact]:
         elif m.kind == "other_biomarker":
             fact = _other(doc, page, m, lo, hi)
         if fact is not None:
-            facts.append(fact)
-    if her2_seen and not any(f.kind == "her2_ish" for f in facts):
+            found.append(fact)
+        if found and _hypothetical(
+            lex, text, m.chain_start if m.chain_start >= 0 else m.start, m.end
+        ):
+            for f in found:
+                if f.context == "asserted":
+                    f.context = "possible"
+                    f.attributes["hypothetical"] = "conditional, planned or asked, not a result"
+        facts.extend(found)
+    if her2_seen and not any(f.kind == "her2_ish" and f.context == "asserted" for f in facts):
         wait = _AWAIT_ISH.search(text)
         if wait:
             facts.append(

@@ -25,7 +25,8 @@ from casebridge.engine.kb import load
 
 ICDO3 = "urn:oid:2.16.840.1.113883.6.43.1"
 _SMOOTH = 0.5  # the `a` of (site + a) x (histology + a)
-_MIN_HISTOLOGY = 1.0  # weighted histology support needed before a study is named
+_SITE_VOTE = 0.5  # a site's vote for the study needed to name it the primary site
+_MIN_HISTOLOGY = 0.5  # weighted histology support needed before a study is named
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,14 @@ class Mention:
     start: int
     end: int
     weight: float
+    role: str = ""  # sites: "primary" (stated as the primary), "metastatic" (a metastasis)
 
 
 @dataclass(frozen=True)
 class Lexicon:
     pattern: re.Pattern[str]
     entries: dict[str, tuple[Entry, ...]]
+    abbreviations: frozenset[str]  # keys listed only as capitalised short forms ("RUL", "IDC")
     sections: re.Pattern[str]
     section_weight: dict[str, float]
     fields: re.Pattern[str]
@@ -57,12 +60,19 @@ class Lexicon:
     corrector: Corrector
 
 
+def _is_short_form(term: str) -> bool:
+    letters = [c for c in term if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     types: dict[str, Any] = load("cancer_types")
     hist: dict[str, Any] = load("histology")
     entries: dict[str, list[Entry]] = {}
     terms: list[str] = []
+    short: set[str] = set()
+    words: set[str] = set()
 
     def add(kind: str, item: dict[str, Any]) -> None:
         votes = tuple((str(c), float(w)) for c, w in (item.get("codes") or {}).items())
@@ -73,6 +83,7 @@ def lexicon() -> Lexicon:
             if not any(e.kind == kind and e.name == entry.name for e in bucket):
                 bucket.append(entry)
             terms.append(str(term))
+            (short if _is_short_form(str(term)) else words).add(k)
 
     for item in hist["types"]:
         add("histology", item)
@@ -80,15 +91,37 @@ def lexicon() -> Lexicon:
         add("site", item)
     for item in types["clues"]:
         add("clue", item)
+    # A histology term that names its organ ("breast carcinoma", "adenocarcinoma of the
+    # lung") is also a mention of that site.
+    for k, bucket in list(entries.items()):
+        if not any(e.kind == "histology" for e in bucket) or any(e.kind == "site" for e in bucket):
+            continue
+        parts = k.split()
+        for n in range(min(4, len(parts)), 0, -1):
+            grams = (" ".join(parts[i : i + n]) for i in range(len(parts) - n + 1))
+            site = next(
+                (
+                    e
+                    for g in grams
+                    for e in entries.get(g, ())
+                    if e.kind == "site" and g not in short
+                ),
+                None,
+            )
+            if site is not None:
+                bucket.append(site)
+                break
 
     section_weight: dict[str, float] = {}
     for group in types["sections"]:
         for term in group["terms"]:
             section_weight.setdefault(key(str(term)), float(group["weight"]))
     heading = compile_terms(section_weight)
-    # A heading starts a line or sentence and is followed by ':' or '.' or a line break.
+    # A heading starts a line or sentence and is followed by ':' or '.' or a line break
+    # (a short parenthesis may come between: "DIAGNOSIS (based on gross examination):").
     sections = re.compile(
-        r"(?:^|(?<=[\n.:;]))[ \t\-*#>\d)(.]*(" + heading.pattern + r")[ \t]*(?:[:.\n]|$)",
+        r"(?:^|(?<=[\n.:;]))[ \t\-*#>\d)(.]*(" + heading.pattern + r")[ \t]*"
+        r"(?:\([^()\n]{0,60}\)[ \t]*)?(?:[:.\n]|$)",
         re.MULTILINE,
     )
     field_terms = [str(t) for t in types["fields"]["terms"]]
@@ -98,6 +131,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         pattern=compile_terms(terms),
         entries={k: tuple(v) for k, v in entries.items()},
+        abbreviations=frozenset(short - words),
         sections=sections,
         section_weight=section_weight,
         fields=fields,
@@ -110,18 +144,55 @@ def lexicon() -> Lexicon:
 
 
 # -- mention weighting ---------------------------------------------------------------------
+# These cues are read in the original text (case-insensitively), not in the OCR-folded one.
 
 _NEG_BEFORE = re.compile(
     r"\b(?:no|not|negative for|free of|without|absence of|absent|rule out|r/o|"
-    r"ruled out|history of|h/o|previous|prior)\b"
+    r"ruled out|history of|h/o|previous|prior)\b",
+    re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r"[.;\n]")
 _NEG_AFTER = re.compile(
-    r"^[^.;\n]{0,60}?(?:negative for|no (?:evidence of )?(?:residual )?(?:tumou?r|carcinoma|"
+    r"[^.;\n]{0,60}?(?:negative for|no (?:evidence of )?(?:residual )?(?:tumou?r|carcinoma|"
     r"malignancy|neoplasm|metasta)|free of|uninvolved|unremarkable|benign|"
-    r"without (?:tumou?r|carcinoma|malignancy)|not involved|no pathologic)"
+    r"without (?:tumou?r|carcinoma|malignancy)|not involved|no pathologic)",
+    re.IGNORECASE,
+)
+# A relative's illness: "mother had breast cancer", "FH: sister, ovarian cancer".
+_FAMILY = re.compile(
+    r"\b(?:mother|father|sister|brother|aunt|uncle|grandmother|grandfather|grandparent|cousin|"
+    r"niece|nephew|sibling|relative|family\s+history|fh|fhx|maternal|paternal)s?\b",
+    re.IGNORECASE,
+)
+# A site named as where the cancer spread, not where it began (ICD-O-3 topography codes the
+# primary site only): "liver metastases", "bone mets", "secondary deposits in the liver",
+# "metastatic to liver", "metastatic adenocarcinoma in the liver", "spread to the bones".
+_METASTATIC_AFTER = re.compile(
+    r"[ \t]*(?:\([^()\n]{0,20}\)[ \t]*)?[\-,]?[ \t]*(?:(?:and|or|/)\s+\w+\s+)?"
+    r"(?:metasta\w*|mets\b|secondar(?:y|ies)\b|deposits?\b|lesions?\s+(?:suspicious\s+for|"
+    r"consistent\s+with|in\s+keeping\s+with|compatible\s+with)\s+metasta)",
+    re.IGNORECASE,
+)
+_METASTATIC_BEFORE = re.compile(
+    r"(?:metasta\w*|mets|spread|secondar(?:y|ies)|deposits?)\b[^.;:\n]{0,60}?\b"
+    r"(?:to|in|into|involving|within|at|throughout)\s+(?:the\s+|both\s+)?"
+    r"(?:(?:left|right|bilateral|multiple|several)\s+)?$",
+    re.IGNORECASE,
+)
+_METASTATIC_WORD = re.compile(r"\bmetasta\w*\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
+# Stated as the primary: "consistent with a lung primary", "of pulmonary origin".
+_PRIMARY_AFTER = re.compile(r"[ \t]*(?:primary|origin)\b", re.IGNORECASE)
+# A histology attached to the site that follows it: "adenocarcinoma of the uterine cervix".
+_OF_SITE = re.compile(
+    r"[ \t]*(?:\([^()\n]{0,40}\)[ \t]*)?,?[ \t]*(?:of|in|arising\s+(?:in|from)|involving|from)"
+    r"\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_NEGATIVE_STAIN = re.compile(
+    r"[\s:(),\-]{0,4}(?:is\s+|was\s+|are\s+)?(?:negative|neg\b|not\s+expressed|-ve\b|-(?=[\s,;.)]))",
+    re.IGNORECASE,
 )
 _WINDOW = 70
+_PAIR_BEFORE = 120  # characters before a histology searched for its specimen site
 
 
 def _section_weights(lex: Lexicon, norm: str) -> list[tuple[int, float]]:
@@ -142,12 +213,17 @@ def _weight_at(marks: list[tuple[int, float]], pos: int) -> float:
     return weight
 
 
-def _negated_before(before: str) -> bool:
-    """A negation cue in the same clause, within 40 characters before a mention."""
-    tail = before[-40:]
+def _clause_before(text: str, start: int, reach: int = 40) -> str:
+    """The text of the same clause (no '.', ';' or line break) up to `reach` characters
+    before `start`."""
+    tail = text[max(0, start - reach) : start]
     cut = max(tail.rfind("."), tail.rfind(";"), tail.rfind("\n"))
-    if cut != -1:
-        tail = tail[cut + 1 :]
+    return tail[cut + 1 :] if cut != -1 else tail
+
+
+def _negated_before(text: str, start: int) -> bool:
+    """A negation cue in the same clause, within 40 characters before a mention."""
+    tail = _clause_before(text, start)
     return bool(tail.strip()) and _NEG_BEFORE.search(tail) is not None
 
 
@@ -155,32 +231,94 @@ def _abbreviation(written: str) -> bool:
     return written.isalpha() and written.isupper() and "I" not in written[1:]
 
 
+def _site_role(text: str, start: int, end: int) -> str:
+    after = text[end : end + 60]
+    if _PRIMARY_AFTER.match(after):
+        return "primary"
+    if _METASTATIC_AFTER.match(after):
+        return "metastatic"
+    if _METASTATIC_BEFORE.search(_clause_before(text, start, 80)):
+        return "metastatic"
+    return ""
+
+
 def find_mentions(doc: Document) -> list[Mention]:
     lex = lexicon()
     mentions: list[Mention] = []
     for page in pages(doc):
-        norm = lex.corrector.correct(normalise(page.text))
+        text = page.text
+        norm = lex.corrector.correct(normalise(text))
         marks = _section_weights(lex, norm)
+        found_here: list[Mention] = []
         for m in lex.pattern.finditer(norm):
-            found = lex.entries.get(key(m.group(0)))
+            k = key(m.group(0))
+            found = lex.entries.get(k)
             if not found:
                 continue
             start, end = m.span()
-            if end - start <= 4 and not _abbreviation(page.text[start:end]):
+            if k in lex.abbreviations and not _abbreviation(text[start:end]):
                 continue  # short forms count only as written, in capitals
             weight = _weight_at(marks, start)
-            before = norm[max(0, start - _WINDOW) : start]
-            if lex.fields.search(before[-45:]):
+            if lex.fields.search(norm, max(0, start - 45), start):
                 weight *= lex.field_weight
+            if _FAMILY.search(_clause_before(text, start, 60)):
+                weight = 0.0  # a relative's cancer says nothing about the patient's
             for entry in found:
                 w = weight
+                role = ""
                 if entry.kind == "site":
-                    if _NEG_AFTER.search(norm, end, min(len(norm), end + _WINDOW)):
+                    role = _site_role(text, start, end)
+                    if role == "metastatic":
+                        w = 0.0
+                    elif _NEG_AFTER.match(text, end, min(len(text), end + _WINDOW)):
                         w *= 0.3
-                elif _negated_before(before):
+                elif _negated_before(text, start):
                     w *= 0.1
-                mentions.append(Mention(entry, page, start, end, w))
+                elif entry.kind == "clue" and _NEGATIVE_STAIN.match(text, end, end + 30):
+                    w *= 0.1  # "TTF-1: negative", "p40 not expressed"
+                found_here.append(Mention(entry, page, start, end, w, role))
+        _pair(text, found_here)
+        mentions.extend(found_here)
     return mentions
+
+
+def _pair(text: str, mentions: list[Mention]) -> None:
+    """Pathology reports name the specimen site and then its diagnosis ("Lung, right upper
+    lobe, lobectomy: adenocarcinoma") or the diagnosis and then its site ("adenocarcinoma of
+    the uterine cervix"). The site paired with a stated histology gains that histology's
+    weight; when the histology is a metastasis, its specimen site is a metastatic site."""
+    sites = [m for m in mentions if m.entry.kind == "site"]
+    if not sites:
+        return
+    for hist in mentions:
+        if hist.entry.kind != "histology" or hist.weight < 0.5:
+            continue
+        metastatic = bool(_METASTATIC_WORD.search(_clause_before(text, hist.start, 40)))
+        after = _OF_SITE.match(text, hist.end, min(len(text), hist.end + 60))
+        if after:
+            nxt = next((s for s in sites if s.start >= after.end()), None)
+            if nxt is not None and nxt.start - after.end() <= 25 and nxt.role != "metastatic":
+                if metastatic and not _PRIMARY_AFTER.match(text, nxt.end):
+                    nxt.role, nxt.weight = "metastatic", 0.0
+                else:
+                    nxt.weight += hist.weight
+                continue
+        before = [s for s in sites if hist.start - _PAIR_BEFORE <= s.end <= hist.start]
+        if not before:
+            continue
+        between = [
+            m
+            for m in mentions
+            if m.entry.kind == "histology" and before[-1].end <= m.start < hist.start
+        ]
+        if between:
+            continue
+        for site in before:
+            if metastatic:
+                if site.role != "primary":
+                    site.role, site.weight = "metastatic", 0.0
+            elif site.role != "metastatic" and site is before[-1]:
+                site.weight += hist.weight
 
 
 # -- cancer type ---------------------------------------------------------------------------
@@ -209,7 +347,7 @@ def _best(mentions: list[Mention], kinds: tuple[str, ...], code: str) -> Mention
     by_entry: dict[Entry, float] = {}
     first: dict[Entry, Mention] = {}
     for mention in mentions:
-        if mention.entry.kind not in kinds:
+        if mention.entry.kind not in kinds or mention.weight <= 0:
             continue
         vote = dict(mention.entry.votes).get(code, 0.0)
         if vote <= 0:
@@ -220,7 +358,7 @@ def _best(mentions: list[Mention], kinds: tuple[str, ...], code: str) -> Mention
             first[mention.entry] = mention
     if not by_entry:
         return None
-    entry = max(by_entry, key=lambda e: (by_entry[e], dict(e.votes).get(code, 0.0)))
+    entry = max(by_entry, key=lambda e: (by_entry[e], dict(e.votes).get(code, 0.0), e.name))
     return first[entry]
 
 
@@ -237,7 +375,12 @@ def decide(mentions: list[Mention]) -> Decision | None:
     }
     if not scores:
         return None
-    code = max(scores, key=lambda c: (scores[c], histology.get(c, 0.0)))
+    ranked = sorted(scores, key=lambda c: (scores[c], histology.get(c, 0.0), sites.get(c, 0.0), c))
+    code = ranked[-1]
+    if len(ranked) > 1 and abs(scores[ranked[-2]] - scores[code]) < 1e-9:
+        top = (histology.get(code, 0.0), sites.get(code, 0.0))
+        if top == (histology.get(ranked[-2], 0.0), sites.get(ranked[-2], 0.0)):
+            return None  # a tie the report does not settle ("adenocarcinoma", no site): no guess
     site = _best(mentions, ("site",), code)
     hist = _best(mentions, ("histology",), code)
     parts = []
@@ -281,8 +424,10 @@ def _type_facts(doc: Document) -> list[Fact]:
         attributes={"evidence": evidence, "words": " + ".join(said)},
     )
     facts.append(fact)
-    if decision.site is not None:
-        site = decision.site
+    site = decision.site
+    # A site that only weakly suggests the study ("bone marrow" for a lymphoma) is not named
+    # as the primary site.
+    if site is not None and dict(site.entry.votes).get(decision.code, 0.0) >= _SITE_VOTE:
         fact = make_fact(
             doc,
             site.page,
@@ -346,9 +491,10 @@ _GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "nottingham",
         re.compile(
-            r"\b(?:nottingham|elston|modified bloom[- ]richardson|bloom[- ]richardson|sbr)"
+            r"\b(?:nottingham|elston(?:[- ]ellis)?|modified\s+bloom[- ]richardson|"
+            r"(?:scarff[- ])?bloom[- ]richardson|sbr)"
             r"(?:\s+(?:combined|histologic|histological))?\s*(?:grade|score)?\s*[:=]?\s*"
-            r"(?:grade\s*)?([1-3]|i{1,3})\b(?:\s*\(?(?:of|/)\s*3\)?)?",
+            r"(?:grade\s*)?([1-3]|i{1,3})\b(?!\s*\+)(?:\s*\(?(?:of|/)\s*3\)?)?",
             re.IGNORECASE,
         ),
     ),
@@ -386,11 +532,62 @@ _GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "histologic grade",
         re.compile(
-            r"\b(?:histologic(?:al)?|nuclear|tumou?r)\s+grade\s*[:=]?\s*(?:grade\s*)?"
-            r"(g?[1-4]|iv|i{1,3}|high|low|intermediate)\b",
+            r"\b(?:histologic(?:al)?|nuclear|tumou?r|overall|combined)\s+grade\s*"
+            r"(?:is\s+)?[:=]?\s*(?:grade\s*)?(g?[1-4]|iv|i{1,3}|high|low|intermediate)\b",
             re.IGNORECASE,
         ),
     ),
+    (
+        # "grade 2", "Grade II", "grade: 3", "grade 2 of 3" as letters and reports write it.
+        "grade",
+        re.compile(
+            r"(?<![\w\-/])grade\s*(?:is\s+)?[:=]?\s*([1-4]|IV|I{1,3}|iv|i{1,3})(?![\w+.,]\d)"
+            r"(?!\w)(?:\s*(?:/|of|out\s+of)\s*(?:3|4|III|IV)\b)?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        # AJCC histologic grade codes: G1-G4, GX ("G2, pT3 N0").
+        "g code",
+        re.compile(r"(?<![\w/\-])G([1-4X])(?![\w+\-/])"),
+    ),
+    (
+        "high/low grade",
+        re.compile(
+            r"\b(high|low|intermediate)[\s\-]+grade\b(?![\s\-]+(?:dysplasia|intraepithelial|"
+            r"pin\b|prostatic\s+intraepithelial|squamous\s+intraepithelial|sil\b|hsil\b|lsil\b|"
+            r"cin\b|dcis\b|ductal\s+carcinoma\s+in\s+situ|in\s+situ|glandular\s+dysplasia|"
+            r"adenoma|tubular|urothelial\s+dysplasia|uptake|fdg|avid\w*|activity|metabolic|"
+            r"fever|pyrexia|inflammat\w*|enhancement|signal|stenosis|obstruction))",
+            re.IGNORECASE,
+        ),
+    ),
+)
+# Words after a "grade N" that make it an adverse-event grade (CTCAE), not the tumour's.
+_TOXICITY = re.compile(
+    r"\s*(?:\(?[a-z ]{0,12}\)?\s*)?(?:toxicit|diarrh|rash|neuropath|mucositis|nausea|vomit|fatigue|"
+    r"neutropeni|anaemi|anemi|thrombocytopeni|hand[- ]foot|palmar|pneumonitis|colitis|"
+    r"hepatitis|dermatitis|stomatitis|oesophagitis|esophagitis|reaction|infusion|"
+    r"adverse|ctcae|lymphoedema|lymphedema|oedema|edema|haemorrhage|hemorrhage|"
+    r"intraepithelial|dysplasia|pin\b|cin\b|dcis\b|in\s+situ)",
+    re.IGNORECASE,
+)
+_BEFORE_TOXICITY = re.compile(
+    r"(?:ctcae|toxicity|adverse\s+event|dcis|in\s+situ)[^.;\n]{0,25}$", re.I
+)
+_NOT_TUMOUR_G = re.compile(r"(?:block|cassette|slide|section|level|station|gauge)\s*$", re.I)
+# Nottingham components after a grade: "(3+2+2)", "(score 7)", "tubules 3, pleomorphism 2,
+# mitoses 2" (Elston & Ellis 1991: 3-5 grade 1, 6-7 grade 2, 8-9 grade 3).
+_NOTTINGHAM_PARTS = re.compile(
+    r"[\s:,]*\(?\s*(?:score\s*)?([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])(?:\s*=\s*\d)?"
+    r"|[\s:,]*\(?\s*tubul\w*(?:\s+formation)?\s*:?\s*([1-3])[,;\s]+(?:nuclear\s+)?"
+    r"pleomorphism\s*:?\s*([1-3])[,;\s]+mito\w*(?:\s+count)?\s*:?\s*([1-3])",
+    re.IGNORECASE,
+)
+_NOTTINGHAM_SCORE = re.compile(
+    r"\b(?:nottingham|elston|bloom[- ]richardson|sbr)\w*\s*(?:combined\s+)?(?:histologic\s+)?"
+    r"(?:score|grade)?\s*[:=]?\s*\(?([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])",
+    re.IGNORECASE,
 )
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 
@@ -507,17 +704,50 @@ _GRADE_CUES: dict[str, tuple[str, ...]] = {
     "figo": ("figo",),
     "differentiation": ("differentiated",),
     "histologic grade": ("grade",),
+    "grade": ("grade",),
+    "g code": ("g1", "g2", "g3", "g4", "gx"),
+    "high/low grade": ("grade",),
 }
+# Three-tier grades that mean the same whatever the wording ("grade 2", "G2", "Nottingham
+# grade 2", "FIGO grade 2") share one value, so documents can be compared.
+_TIERED = ("nottingham", "figo", "histologic grade", "grade", "g code")
+
+
+def _grade_ok(system: str, text: str, m: re.Match[str]) -> bool:
+    if system in ("grade", "histologic grade", "g code", "high/low grade"):
+        if _TOXICITY.match(text, m.end(), m.end() + 40):
+            return False
+        if _BEFORE_TOXICITY.search(text, max(0, m.start() - 40), m.start()):
+            return False
+    if system == "grade":
+        before = text[max(0, m.start() - 25) : m.start()].lower()
+        if re.search(
+            r"(?:gleason|who|figo|fuhrman|isup|nuclear|histologic(?:al)?|tumou?r|"
+            r"nottingham|grade\s+group|masaoka|clark|ecog)\s*$",
+            before,
+        ):
+            return False  # read by the system's own pattern
+    near = _NOT_TUMOUR_G.search(text, max(0, m.start() - 12), m.start())
+    return not (system == "g code" and near)
 
 
 def _first_grade(text: str, low: str) -> tuple[str, str, re.Match[str]] | None:
     for system, pattern in _GRADE_PATTERNS:
         if not any(cue in low for cue in _GRADE_CUES[system]):
             continue
-        m = pattern.search(text)
-        if m:
-            return system, _grade_value(system, m), m
+        for m in pattern.finditer(text):
+            if _grade_ok(system, text, m):
+                return system, _grade_value(system, m), m
+    if "+" in low:
+        ns = _NOTTINGHAM_SCORE.search(text)
+        if ns:
+            return "nottingham", f"grade {_nottingham_from_parts(ns.groups())}", ns
     return None
+
+
+def _nottingham_from_parts(parts: tuple[str | None, ...]) -> str:
+    total = sum(int(p) for p in parts if p)
+    return "3" if total >= 8 else "2" if total >= 6 else "1"
 
 
 def _grade_value(system: str, m: re.Match[str]) -> str:
@@ -528,19 +758,61 @@ def _grade_value(system: str, m: re.Match[str]) -> str:
         word = (m.group(1) or m.group(2)).lower()
         return f"{word} differentiated" if word != "undifferentiated" else "undifferentiated"
     raw = m.group(1).lower()
+    if system == "high/low grade":
+        return f"{raw} grade"
     number = _ROMAN.get(raw, raw.lstrip("g"))
+    if system in _TIERED:
+        if number in ("high", "low", "intermediate"):
+            return f"{number} grade"
+        return f"grade {number.upper() if number == 'x' else number}"
     label = {
         "grade group": "Grade Group",
-        "nottingham": "Nottingham grade",
         "fuhrman": "Fuhrman grade",
         "who/isup": "WHO/ISUP grade",
         "who": "WHO grade",
-        "figo": "FIGO grade",
-        "histologic grade": "Grade",
     }[system]
-    if system == "histologic grade" and number in ("high", "low", "intermediate"):
-        return f"{number} grade"
     return f"{label} {number}"
+
+
+_GRADE_LABEL = {
+    "nottingham": "Nottingham grade",
+    "figo": "FIGO grade",
+    "g code": "G",
+}
+
+
+def _grade_fact(doc: Document, page: Page, text: str, low: str) -> Fact | None:
+    grade = _first_grade(text, low)
+    if not grade:
+        return None
+    system, value, gm = grade
+    attributes = {"system": system, "as_written": " ".join(gm.group(0).split())}
+    end = gm.end()
+    display = value
+    if system in _TIERED and value.startswith("grade "):
+        number = value.split()[-1]
+        label = _GRADE_LABEL.get(system, "grade")
+        display = f"G{number}" if system == "g code" else f"{label} {number}"
+        parts = _NOTTINGHAM_PARTS.match(text, gm.end(), gm.end() + 80)
+        if "+" in gm.group(0):  # the score itself: "Nottingham score 3+3+2"
+            parts = gm
+        if parts and system in ("nottingham", "grade", "histologic grade"):
+            scores = [g for g in parts.groups() if g]
+            attributes["system"] = "nottingham"
+            attributes["components"] = "+".join(scores)
+            display = f"Nottingham grade {number} ({'+'.join(scores)})"
+            end = parts.end()
+    return make_fact(
+        doc,
+        page,
+        (gm.start(), end),
+        "grade",
+        value,
+        found_by=f"tumour.grade.{system.replace('/', '_').replace(' ', '_')}",
+        context="asserted",
+        display=display,
+        attributes=attributes,
+    )
 
 
 def _count(word: str) -> int:
@@ -565,21 +837,9 @@ def _detail_facts(doc: Document) -> list[Fact]:
         if m:
             side = next(g for g in m.groups() if g).lower()
             facts.append(make_fact(doc, page, m, "laterality", side, found_by="tumour.laterality"))
-        grade = _first_grade(text, low)
+        grade = _grade_fact(doc, page, text, low)
         if grade:
-            system, value, gm = grade
-            facts.append(
-                make_fact(
-                    doc,
-                    page,
-                    gm,
-                    "grade",
-                    value,
-                    found_by=f"tumour.grade.{system.replace('/', '_').replace(' ', '_')}",
-                    context="asserted",
-                    attributes={"system": system, "as_written": " ".join(gm.group(0).split())},
-                )
-            )
+            facts.append(grade)
         size = (
             (_SIZE.search(text) or _SIZE_AFTER.search(text))
             if ("cm" in low or "mm" in low)
