@@ -130,6 +130,14 @@ class Terminology:
         """by_key("heading.diagnosis"), by_key("cancer_type.BRCA")."""
         return self._by_key.get(key)
 
+    def knows(self, text: str) -> bool:
+        """True when `text` is an English term (or synonym) of any category."""
+        norm = normalise(text)
+        return bool(norm) and any(norm in bucket for bucket in self._by_cat.values())
+
+    def in_category(self, category: str) -> list[Term]:
+        return [t for t in self.terms if t.category == category]
+
     def lookup(self, text: str, categories: Iterable[str] = ()) -> Term | None:
         """The table's term for `text` in the first of `categories` that has it, then in the
         general categories. None when the table does not cover it."""
@@ -297,6 +305,21 @@ def table() -> Terminology:
     return Terminology(version=str(data["version"]), sources=dict(data["sources"]), terms=terms)
 
 
+def match_template(template: str, text: str) -> dict[str, str] | None:
+    """The values of `template`'s {placeholders} when `text` reads as the template (case and
+    spacing ignored), else None: match_template("{label} result", "ROS1 result") ->
+    {"label": "ROS1"}."""
+    pieces = re.split(r"\{(\w+)\}", " ".join(template.split()))
+    pattern = ""
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            pattern += f"(?P<{piece}>.+?)"
+        else:
+            pattern += r"\s+".join(re.escape(w) for w in piece.split(" ")) if piece else ""
+    m = re.fullmatch(pattern, " ".join(text.split()), re.IGNORECASE)
+    return {k: v.strip() for k, v in m.groupdict().items()} if m else None
+
+
 def categories_for_kind(kind: str) -> tuple[str, ...]:
     return KIND_CATEGORIES.get(kind, ())
 
@@ -316,6 +339,17 @@ def label(key: str, lang: str, **fmt: object) -> str:
 
 
 # -- coverage against a bilingual reference ----------------------------------------
+
+# interface wording and curated sentences, not clinical terms: left out of coverage
+_UI_CATEGORIES = (
+    "heading",
+    "fact_kind",
+    "gap_id",
+    "gap_term",
+    "safety_advice",
+    "attention",
+    "identifier",
+)
 
 
 @dataclass
@@ -340,7 +374,7 @@ def coverage(pairs: Iterable[tuple[str, str]], min_len: int = 4) -> Coverage:
     """How the table fares on parallel sentences: for each table term (English form of at
     least `min_len` letters, whole words) found in an English sentence, is its Chinese (or an
     accepted alternative) in the reference translation? Codes and UI wording are skipped."""
-    terms = [t for t in table().terms if t.category not in ("heading", "fact_kind", "gap")]
+    terms = [t for t in table().terms if t.category not in _UI_CATEGORIES]
     forms: list[tuple[re.Pattern[str], Term]] = []
     for term in terms:
         for form in (term.en, *term.synonyms):

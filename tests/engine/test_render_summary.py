@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -288,11 +287,150 @@ def test_a_long_case_continues_on_page_two_rather_than_dropping_facts():
     assert "tumour marker 399 = 399 U/mL" in text.replace("\n", " ")
 
 
+# -- pseudonymisation -----------------------------------------------------------------------
+
+LETTER_WITH_IDS = (
+    "Name: Mrs Eleanor Jane WHITCOMBE  NHS No: 999 047 1320  Hospital No: NB4471203\n"
+    "Date of birth: 14/03/1971  Address: 27 Lavender Close, Ashcombe, LS29 8QJ\n"
+    "Tel 0113 496 0455, e-mail eleanor.w@example.org\n"
+    "Dear Mrs Whitcombe, your biopsy showed invasive ductal carcinoma, grade 2.\n"
+    "NHS number 9990471320; born 14 March 1971 (1971-03-14); phone +44 113 496 0455.\n"
+)
+
+
+def case_with_identifiers() -> Case:
+    d = doc("e" * 16, "Eleanor Whitcombe letter.pdf", LETTER_WITH_IDS, "clinic_letter")
+    src = Source(d.id, d.file_name, 1, 0, 10, "x")
+    ids = [
+        Identifier("person_name", "Eleanor Jane WHITCOMBE", src),
+        Identifier("nhs_number", "999 047 1320", src),
+        Identifier("hospital_number", "NB4471203", src),
+        Identifier("date_of_birth", "14/03/1971", src),
+        Identifier("address", "27 Lavender Close, Ashcombe,", src),
+        Identifier("postcode", "LS29 8QJ", src),
+        Identifier("phone", "0113 496 0455", src),
+        Identifier("email", "eleanor.w@example.org", src),
+    ]
+    facts = [
+        fact(d, "histology", "invasive ductal carcinoma", "invasive ductal carcinoma"),
+        fact(d, "diagnosis", "Dear Mrs Whitcombe", "Dear Mrs Whitcombe"),  # echoed text
+        fact(d, "other_biomarker", "NHS 9990471320", "NHS number 9990471320"),
+        fact(d, "comorbidity", "x", "born 14 March 1971"),
+        fact(d, "allergy", "y", "phone +44 113 496 0455"),
+        fact(d, "lab", "z", "LS29 8QJ"),
+        fact(d, "performance_status", "w", "Hospital No: NB4471203"),
+        fact(d, "medication", "v", "e-mail eleanor.w@example.org"),
+    ]
+    return Case(
+        case_id="CB-PSEUDO01",
+        documents=[d],
+        facts=facts,
+        identifiers=ids,
+        timeline=[TimelineEvent("1971-03-14", "day", "letter", "Letter: 14/03/1971", [src])],
+    )
+
+
+FORBIDDEN = (
+    "eleanor", "whitcombe", "999 047 1320", "9990471320", "nb4471203", "14/03/1971",
+    "14 march 1971", "1971-03-14", "lavender", "ls29", "0113 496", "113 496 0455",
+    "example.org",
+)  # fmt: skip
+
+
+def test_no_identifier_of_the_case_appears_anywhere_in_the_html_in_either_language():
+    case = case_with_identifiers()
+    for lang in ("en", "zh"):
+        page = render_html(case, lang).lower()
+        for value in FORBIDDEN:
+            assert value not in page, (lang, value)
+    en = render_html(case, "en")
+    for marker in ("[name]", "[NHS number]", "[hospital number]", "[date of birth]", "[address]",
+                   "[postcode]", "[phone]", "[e-mail]"):  # fmt: skip
+        assert marker in en, marker
+    zh = render_html(case, "zh")
+    for marker in ("[姓名]", "[NHS号码]", "[医院编号]", "[出生日期]", "[地址]", "[邮编]", "[电话]"):
+        assert marker in zh, marker
+    assert "[name] letter.pdf" in en  # a file name that contains the name
+
+
 @pytest.mark.slow
-def test_a_bilingual_pdf_pair_takes_under_a_second():
+def test_no_identifier_of_the_case_appears_in_the_pdf_text():
+    case = case_with_identifiers()
+    for lang in ("en", "zh"):
+        text = " ".join(text_of(render_pdf(case, lang)).lower().split())
+        for value in FORBIDDEN:
+            assert value not in text, (lang, value)
+
+
+def test_an_event_dated_on_the_date_of_birth_is_not_on_the_timeline():
+    summary = build_summary(case_with_identifiers(), "en")
+    assert all(s.key != "timeline" for s in summary.sections)
+
+
+def test_a_surname_that_is_a_clinical_word_is_only_hidden_inside_the_full_name():
+    case = case_with_identifiers()
+    src = case.identifiers[0].source
+    case.identifiers.append(Identifier("person_name", "Radiology Appointments", src))
+    html = render_html(case, "en")
+    assert "invasive ductal carcinoma" in html
+
+
+# -- Chinese for gaps, safety advice and attention reasons -----------------------------------
+
+
+def test_gap_titles_are_curated_chinese_by_gap_id_including_filled_in_titles():
     case = breast_case()
-    render_pdf(case, "zh")  # fonts registered once per process
-    start = time.perf_counter()
-    render_pdf(case, "en")
-    render_pdf(case, "zh")
-    assert time.perf_counter() - start < 1.0
+    case.gaps = [
+        Gap("her2-ish-missing", "HER2 ISH (in situ hybridisation) result", "", "", "essential"),
+        Gap("lung-adenocarcinoma-markers:ros1", "ROS1 result", "", "", "essential"),
+        Gap("scan-report-missing:pet-ct-2026-09-24", "PET-CT report of 2026-09-24", "", ""),
+        Gap("scan-report-missing:bone-scan", "bone scan report", "", ""),
+        Gap("new-rule", "Something nobody translated", "", ""),
+        Gap("pathology-report", "A reworded pathology title", "", "", "essential"),
+    ]
+    html = render_html(case, "zh")
+    for zh in ("HER2 原位杂交（ISH）检测结果", "ROS1 融合检测结果", "PET-CT报告（2026-09-24）",
+               "骨扫描报告"):  # fmt: skip
+        assert zh in html, zh
+    # no curated entry, or a title that no longer reads as the entry: English, marked
+    assert "Something nobody translated<sup" in html
+    assert "A reworded pathology title<sup" in html
+    assert "诊断性病理" not in html
+
+
+def test_safety_advice_is_curated_chinese_and_the_general_advice_is_not_repeated():
+    from casebridge.engine import kb
+
+    flags = kb.load("red_flags")
+    general = " ".join(flags["advice"].split())
+    chest = next(f for f in flags["flags"] if f["category"] == "chest_pain")
+    case = breast_case()
+    case.safety_flags = [
+        SafetyFlag("chest_pain", chest["label"], f"{general} {chest['advice']}", None),
+        SafetyFlag("novel", "Something new", "Do something now.", None),
+    ]
+    case.paused = True
+    zh = render_html(case, "zh")
+    assert "新发胸痛需要紧急评估" in zh and "胸痛" in zh
+    assert "Do something now.<sup" in zh  # not curated: English, marked
+    en = render_html(case, "en")
+    assert en.count("111.nhs.uk") == 0 and "New chest pain needs urgent assessment" in en
+
+
+def test_common_reasons_a_document_needs_attention_are_in_chinese():
+    case = breast_case()
+    for i, reason in enumerate(
+        (
+            "Photo too blurred or dark to read: please retake it (flat, in focus, in good light)",
+            "Some pages could not be read (page 2, 5)",
+            "Same content as letter.pdf: read once, not counted twice.",
+            "A reason nobody curated",
+        )
+    ):
+        bad = Document(id=f"{i}" * 16, file_name=f"f{i}.jpg", sha256=str(i), size=1)
+        bad.needs_attention(reason)
+        case.documents.append(bad)
+    zh = render_html(case, "zh")
+    assert "照片过于模糊或过暗" in zh and "部分页面无法读取（第 2, 5 页）" in zh
+    assert "与 letter.pdf 内容相同" in zh
+    assert "A reason nobody curated<sup" in zh

@@ -71,6 +71,10 @@ def render_checklist(case: Case) -> str:
     for result in results:
         title = str(result.item.get("title", result.id))
         severity = str(result.item.get("severity", "important"))
+        if result.satisfied and result.note:
+            # satisfied for now without the record itself (e.g. no treatment given yet)
+            out.append(f"- – **{title}** ({severity}) — not needed yet: {result.note}")
+            continue
         if result.satisfied:
             out.append(f"- ✓ **{title}** ({severity}) — found in: {_found_in(result)}")
             continue

@@ -11,7 +11,14 @@ from pathlib import Path
 from string import Template
 
 from casebridge.engine.case import Case
-from casebridge.engine.render.summary import Line, Part, Summary, build_summary
+from casebridge.engine.render.summary import (
+    Line,
+    Part,
+    SourceItem,
+    Summary,
+    build_summary,
+    source_groups,
+)
 from casebridge.engine.terminology import Span
 
 TEMPLATE = Path(__file__).parent / "templates" / "summary.html"
@@ -38,14 +45,10 @@ def summary_html(summary: Summary) -> str:
             f'<table class="lines">{rows}</table></section>'
         )
     if summary.sources:
-        items = "".join(
-            f'<li id="src-{s.number}" value="{s.number}"><span class="where">{escape(s.where)}</span>'
-            + (f': <q lang="und">{escape(s.snippet)}</q>' if s.snippet else "")
-            + "</li>"
-            for s in summary.sources
-        )
+        groups = "".join(_source_group(group) for group in source_groups(summary))
         body.append(
-            f'<section class="sources"><h2>{escape(summary.sources_heading)}</h2><ol>{items}</ol></section>'
+            f'<section class="sources"><h2>{escape(summary.sources_heading)}</h2>'
+            f'<div class="cols">{groups}</div></section>'
         )
     if summary.has_untranslated:
         body.append(
@@ -84,6 +87,21 @@ def _safety(summary: Summary) -> str:
     return "".join(out)
 
 
+def _source_group(items: list[SourceItem]) -> str:
+    """One document's sources: the file name once, then each numbered quotation."""
+    out = [f'<p class="src"><span class="where">{escape(items[0].file or items[0].where)}</span>']
+    page = ""
+    for item in items:
+        out.append(f' <span id="src-{item.number}" class="n">{item.number}</span>')
+        if item.page and item.page != page:
+            out.append(f' <span class="page">{escape(item.page)}</span>')
+            page = item.page
+        if item.snippet:
+            out.append(f' <q lang="und">{escape(item.snippet)}</q>')
+    out.append("</p>")
+    return "".join(out)
+
+
 def _lang(code: str) -> str:
     return "zh-Hans" if code == "zh" else "en"
 
@@ -94,7 +112,9 @@ def _meta(line: Line) -> str:
 
 def _row(line: Line) -> str:
     note = f' <span class="flag">{_spans(line.note)}</span>' if line.note else ""
-    label = f"<th>{_spans(line.label)}</th>" if line.label else '<th class="empty"></th>'
+    if not line.label:  # a line of its own (the timeline): the whole width
+        return f'<tr class="{escape(line.status)}"><td colspan="2">{_parts(line.parts)}{note}</td></tr>'
+    label = f"<th>{_spans(line.label)}</th>"
     return f'<tr class="{escape(line.status)}">{label}<td>{_parts(line.parts)}{note}</td></tr>'
 
 

@@ -31,7 +31,14 @@ from reportlab.platypus.flowables import HRFlowable
 
 from casebridge.engine.case import Case
 from casebridge.engine.render.cjk_font import PdfFonts, pdf_fonts
-from casebridge.engine.render.summary import Line, Part, Summary, build_summary
+from casebridge.engine.render.summary import (
+    Line,
+    Part,
+    SourceItem,
+    Summary,
+    build_summary,
+    source_groups,
+)
 from casebridge.engine.terminology import Span
 
 BLUE = colors.HexColor("#1f4e79")
@@ -93,30 +100,12 @@ def summary_pdf(summary: Summary) -> bytes:
     if summary.sources:
         story.append(_para(ink.text(summary.sources_heading, bold=True), st["h2"]))
         story.append(HRFlowable(width="100%", thickness=0.5, color=BLUE, spaceAfter=1.2))
-        items = [
-            _para(
-                f"{s.number}. {ink.text(s.where, bold=True)}"
-                + (f": “{ink.text(s.snippet)}”" if s.snippet else ""),
-                st["source"],
-            )
-            for s in summary.sources
+        paras = [
+            _para(markup, st["source"])
+            for group in source_groups(summary)
+            for markup in _source_group(group, ink)
         ]
-        half = (len(items) + 1) // 2
-        pairs = [[items[i], items[i + half] if i + half < len(items) else ""] for i in range(half)]
-        columns = Table(pairs, colWidths=[(width - 5 * mm) / 2 + 5 * mm, (width - 5 * mm) / 2])
-        columns.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (0, -1), 5 * mm),
-                    ("RIGHTPADDING", (1, 0), (1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0.3),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0.3),
-                ]
-            )
-        )
-        story.append(columns)
+        story.append(_Columns(paras, gap=5 * mm))
     if summary.has_untranslated:
         story.append(Spacer(1, 2))
         story.append(
@@ -234,6 +223,24 @@ def _parts(parts: list[Part], ink: _Ink) -> str:
     return "".join(out)
 
 
+def _source_group(items: list[SourceItem], ink: _Ink) -> list[str]:
+    """One document's sources, a paragraph each: the file name before the first, then
+    each numbered quotation."""
+    out = []
+    page = ""
+    for i, item in enumerate(items):
+        bits = f'<font color="#1f4e79"><b>{item.number}</b></font>'
+        if item.page and item.page != page:
+            bits += " " + ink.text(item.page)
+            page = item.page
+        if item.snippet:
+            bits += f" “{ink.text(item.snippet)}”"
+        if i == 0:
+            bits = ink.text(items[0].file or items[0].where, bold=True) + " " + bits
+        out.append(bits)
+    return out
+
+
 def _plain(parts: list[Part]) -> str:
     return "".join(s.text for p in parts for s in p.spans)
 
@@ -268,6 +275,62 @@ def _safety(summary: Summary, ink: _Ink, st: dict[str, ParagraphStyle]) -> Table
     )
     table.spaceAfter = 4
     return table
+
+
+class _Columns(Flowable):  # type: ignore[misc]
+    """Paragraphs in two balanced columns, read down the left then the right; splits
+    between paragraphs when the page is full. (reportlab's BalancedColumns draws a split
+    paragraph taller than it measured it, overlapping what follows.)"""
+
+    def __init__(self, paras: list[Paragraph], gap: float) -> None:
+        super().__init__()
+        self.paras = paras
+        self.gap = gap
+        self.heights: list[float] = []
+        self.cut = 0  # paragraphs [0, cut) on the left
+        self.col = 0.0
+
+    def _measure(self, width: float) -> None:
+        self.col = (width - self.gap) / 2
+        self.heights = [p.wrap(self.col, 10_000)[1] for p in self.paras]
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._measure(avail_width)
+        total = sum(self.heights)
+        best = (total, len(self.paras))
+        left = 0.0
+        for i, h in enumerate(self.heights):
+            left += h
+            tallest = max(left, total - left)
+            if tallest < best[0]:
+                best = (tallest, i + 1)
+        self.height_, self.cut = best
+        self.width = avail_width
+        return avail_width, self.height_
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self._measure(avail_width)
+        fitted, used = 0, [0.0, 0.0]
+        column = 0
+        for h in self.heights:
+            if used[column] + h > avail_height:
+                column += 1
+                if column > 1 or h > avail_height:
+                    break
+            used[column] += h
+            fitted += 1
+        if fitted == 0 or fitted == len(self.paras):
+            return []
+        return [_Columns(self.paras[:fitted], self.gap), _Columns(self.paras[fitted:], self.gap)]
+
+    def draw(self) -> None:
+        y = self.height_
+        for i, para in enumerate(self.paras):
+            if i == self.cut:
+                y = self.height_
+            x = 0.0 if i < self.cut else self.col + self.gap
+            y -= self.heights[i]
+            para.drawOn(self.canv, x, y)
 
 
 class _Ink:

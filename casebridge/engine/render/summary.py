@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casebridge.engine import kb
-from casebridge.engine.case import Case, Fact, Source
+from casebridge.engine.case import Case, Fact, Gap, SafetyFlag, Source, TimelineEvent
 from casebridge.engine.errors import InputError
+from casebridge.engine.render.redact import Redactor
 from casebridge.engine.terminology import (
     Span,
     categories_for_kind,
     label,
+    match_template,
     normalise,
     table,
 )
@@ -80,7 +82,16 @@ PREFIX_KEYS = {
 }
 SHOWN_CONTEXTS = ("asserted", "historical")
 SNIPPET_PAD = 60  # characters either side of a fact in its snippet (as extract/spans.py)
+QUOTE_PAD = 28  # characters either side of the cited words in the printed quotation
 MAX_MERGED = 160  # widest span (before padding) that overlapping snippets merge into
+MAX_REFS = 2  # sources cited per value; the most authoritative documents are kept
+# which document a reader checks first, when a value has more sources than MAX_REFS
+DOC_RANK = ("pathology", "genetic_report", "mdt_outcome", "radiology", "operative_note",
+            "discharge_summary", "clinic_letter", "laboratory", "referral_letter",
+            "medication_list", "imaging_study", "other")  # fmt: skip
+# timeline events that only date a document (its letter or report date): left out
+DOCUMENT_EVENTS = frozenset({"letter", "report"})
+_MED_DETAIL = ("dose", "frequency", "route")  # the fullest wording of a medicine is shown
 
 
 @dataclass
@@ -111,7 +122,9 @@ class Section:
 class SourceItem:
     number: int
     where: str  # "pathology_2024-03.pdf p.2"
-    snippet: str  # verbatim, never translated
+    snippet: str  # verbatim, never translated (identifiers replaced by markers)
+    file: str = ""  # "pathology_2024-03.pdf": sources are numbered document by document
+    page: str = ""  # "p.2"
 
 
 @dataclass
@@ -167,6 +180,9 @@ class _Builder:
         self._provisional: list[Source | tuple[str, str]] = []  # a Source, or (where, text)
         self._numbers: dict[tuple[str, ...], int] = {}
         self.facts_by_id = {f.id: f for f in case.facts}
+        self.redact = Redactor(case.identifiers, lang)
+        self._id_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        self._inline_conflicts: set[str] = set()  # kinds whose own line shows the conflict
 
     # -- wording ----------------------------------------------------------------
     def word(self, key: str, **fmt: object) -> str:
@@ -217,28 +233,64 @@ class _Builder:
         return [self._numbers[key]]
 
     def _number(self, lines: list[Line]) -> list[SourceItem]:
-        """Number the sources in the order the reader meets them, merging snippets that
-        overlap on the same page into one verbatim passage, and rewrite every line's refs."""
+        """Number the sources document by document, documents in the order the reader meets
+        them, merging snippets that overlap on the same page into one verbatim passage; a
+        value with more than MAX_REFS sources keeps those already cited, then the most
+        authoritative; every line's refs are rewritten."""
         cluster_of = self._clusters()
-        numbers: dict[int, int] = {}
-        items: list[SourceItem] = []
+        cited: set[int] = set()
+        for line in lines:
+            for part in line.parts:
+                part.refs = self._best(part.refs, cluster_of, cited)
+                cited.update(cluster_of[p][0] for p in part.refs)
+        doc_order: dict[str, int] = {}
+        cluster_order: dict[int, tuple[int, int]] = {}
         for line in lines:
             for part in line.parts:
                 for prov in part.refs:
-                    cluster, where, snippet = cluster_of[prov]
-                    if cluster not in numbers:
-                        numbers[cluster] = len(items) + 1
-                        items.append(SourceItem(numbers[cluster], where, snippet))
+                    cluster, _where, _snippet, file, _page = cluster_of[prov]
+                    doc_order.setdefault(file, len(doc_order))
+                    cluster_order.setdefault(cluster, (doc_order[file], len(cluster_order)))
+        numbers: dict[int, int] = {}
+        info = {c: (w, sn, f, pg) for c, w, sn, f, pg in cluster_of.values()}
+        items: list[SourceItem] = []
+        for cluster, _ in sorted(cluster_order.items(), key=lambda kv: kv[1]):
+            numbers[cluster] = len(items) + 1
+            where, snippet, file, page = info[cluster]
+            items.append(SourceItem(numbers[cluster], where, snippet, file, page))
+        for line in lines:
+            for part in line.parts:
                 part.refs = sorted({numbers[cluster_of[p][0]] for p in part.refs})
         return items
 
-    def _clusters(self) -> dict[int, tuple[int, str, str]]:
-        """provisional id -> (cluster id, where, verbatim snippet)."""
-        out: dict[int, tuple[int, str, str]] = {}
+    def _best(
+        self,
+        refs: list[int],
+        cluster_of: dict[int, tuple[int, str, str, str, str]],
+        cited: set[int],
+    ) -> list[int]:
+        by_cluster: dict[int, int] = {}
+        for prov in refs:
+            by_cluster.setdefault(cluster_of[prov][0], prov)
+        if len(by_cluster) <= MAX_REFS:
+            return list(by_cluster.values())
+
+        def rank(prov: int) -> tuple[int, int, int]:
+            item = self._provisional[prov]
+            doc = self.case.document(item.document_id) if isinstance(item, Source) else None
+            kind = doc.doc_type if doc is not None else "other"
+            order = DOC_RANK.index(kind) if kind in DOC_RANK else len(DOC_RANK)
+            return (0 if cluster_of[prov][0] in cited else 1, order, prov)
+
+        return sorted(by_cluster.values(), key=rank)[:MAX_REFS]
+
+    def _clusters(self) -> dict[int, tuple[int, str, str, str, str]]:
+        """provisional id -> (cluster id, where, verbatim quotation, file, page label)."""
+        out: dict[int, tuple[int, str, str, str, str]] = {}
         spans: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
         for prov, item in enumerate(self._provisional):
             if isinstance(item, tuple):
-                out[prov] = (prov, item[0], item[1])
+                out[prov] = (prov, item[0], item[1], item[0], "")
                 continue
             page_text = self._page_text(item)
             if page_text and 0 <= item.start < item.end <= len(page_text):
@@ -246,7 +298,7 @@ class _Builder:
                     (item.start, item.end, prov)
                 )
             else:
-                out[prov] = (prov, self._where(item), item.snippet)
+                out[prov] = (prov, self._where(item), _clip(item.snippet), *self._file_page(item))
         for (_doc, _page), found in spans.items():
             found.sort()
             groups: list[list[tuple[int, int, int]]] = []
@@ -254,7 +306,7 @@ class _Builder:
                 last = groups[-1] if groups else None
                 if (
                     last is not None
-                    and start <= max(e for _, e, _ in last) + SNIPPET_PAD
+                    and start <= max(e for _, e, _ in last) + QUOTE_PAD
                     and end - last[0][0] <= MAX_MERGED
                 ):
                     last.append((start, end, prov))
@@ -265,12 +317,20 @@ class _Builder:
                 assert isinstance(first, Source)
                 start = group[0][0]
                 end = max(e for _, e, _ in group)
-                snippet = (
-                    _window(self._page_text(first), start, end) if len(group) > 1 else first.snippet
-                )
+                text = self._page_text(first)
+                snippet = _window(text, start, end, QUOTE_PAD, self._identifier_spans(first))
                 for _, _, prov in group:
-                    out[prov] = (group[0][2], self._where(first), snippet)
+                    out[prov] = (group[0][2], self._where(first), snippet, *self._file_page(first))
         return out
+
+    def _identifier_spans(self, source: Source) -> list[tuple[int, int]]:
+        key = (source.document_id, source.page)
+        if key not in self._id_spans:
+            self._id_spans[key] = self.redact.spans(self._page_text(source))
+        return self._id_spans[key]
+
+    def _file_page(self, source: Source) -> tuple[str, str]:
+        return source.file_name, self.word("heading.page", n=source.page)
 
     def _page_text(self, source: Source) -> str:
         doc = self.case.document(source.document_id)
@@ -399,6 +459,7 @@ class _Builder:
         status = "conflict" if conflict else "fact"
         if conflict:
             notes = [Span(self.word("heading.conflict"))]
+            self._inline_conflicts.add(kind)
         if not conflict and len(parts) > 1:
             for part in parts[1:]:
                 part.sep = "; "
@@ -431,10 +492,10 @@ class _Builder:
                 self.biomarkers(),
                 self.treatment(),
                 self.status(),
-                self.timeline(),
                 self.conflicts(),
                 self.gaps(),
                 self.attention(),
+                self.timeline(),
             )
             if s is not None and s.lines
         ]
@@ -446,7 +507,7 @@ class _Builder:
             if case.case_id
             else self.word("heading.title")
         )
-        return Summary(
+        summary = Summary(
             lang=self.lang,
             title=title,
             subtitle=self.word("heading.subtitle"),
@@ -465,6 +526,8 @@ class _Builder:
             footer=f"{label('heading.footer', 'en')} · {label('heading.footer', 'zh')}",
             terminology_version=self.terms.version,
         )
+        _redact(summary, self.redact)
+        return summary
 
     def section(self, key: str, lines: list[Line]) -> Section:
         return Section(key, self.word(f"heading.{key}"), lines)
@@ -476,8 +539,8 @@ class _Builder:
         texts = kb.load("disclaimer")["safety"]
         lines = []
         for flag in flags:
-            lbl = self.text(flag.label or flag.category, "safety", "diagnosis")
-            parts = [Part([Span(flag.advice, untranslated=self.zh)] if flag.advice else [], [])]
+            lbl = self._flag_label(flag)
+            parts = [Part(self._advice(flag), [])]
             parts[0].refs = self.ref(flag.evidence)
             lines.append(Line(lbl, parts, "note"))
         paused = None
@@ -530,6 +593,7 @@ class _Builder:
         if not oncology and not tnm and not self.visible("stage_group"):
             return None
         lines: list[Line] = []
+        tnm = _fold_unprefixed(tnm)
         prefixes = sorted(
             {f.attributes.get("prefix", "") for f in tnm},
             key=lambda p: PREFIX_ORDER.index(p) if p in PREFIX_ORDER else len(PREFIX_ORDER),
@@ -569,7 +633,9 @@ class _Builder:
                 if note:
                     spans += [Span(" ("), *note, Span(")")]
                 parts.append(Part(spans, refs, sep=" ≠ " if i else " "))
-            conflict = conflict or len(groups) > 1
+            if len(groups) > 1:
+                conflict = True
+                self._inline_conflicts.add(kind)
         if parts:
             parts[0].sep = ""
         note = [Span(self.word("heading.conflict"))] if conflict else []
@@ -588,25 +654,26 @@ class _Builder:
         return self.section("biomarkers", lines)
 
     def treatment(self) -> Section:
+        """One line per kind of treatment; each treatment once, with every date it is given."""
         lines: list[Line] = []
         for kind in TREATMENT_KINDS:
-            facts = self.visible(kind)
-            if not facts:
-                continue
             groups: dict[str, list[Fact]] = {}
-            for f in facts:
-                groups.setdefault(self._group_key(f) + "|" + _when(f), []).append(f)
+            for f in self.visible(kind):
+                groups.setdefault(self._group_key(f), []).append(f)
+            parts: list[Part] = []
             for group in groups.values():
                 fact = group[0]
                 refs = sorted({n for f in group for n in self.fact_refs(f)})
                 spans = self.value(fact)
-                when = _when(fact)
-                if when:
-                    spans = [*spans, Span(f" ({when})")]
+                whens = _whens(group)
+                if whens:
+                    spans = [*spans, Span(f" ({'; '.join(whens)})")]
                 note = self.note_for(fact)
                 if note:
                     spans += [Span(" ("), *note, Span(")")]
-                lines.append(Line(self.kind_label(kind), [Part(spans, refs, sep="")]))
+                parts.append(Part(spans, refs, sep="; " if parts else ""))
+            if parts:
+                lines.append(Line(self.kind_label(kind), parts))
         if not lines:
             lines = [
                 Line(
@@ -637,10 +704,10 @@ class _Builder:
         facts = self.visible(kind)
         groups: dict[str, list[Fact]] = {}
         for f in facts:
-            groups.setdefault(normalise(f.display or f.value) + "|" + f.context, []).append(f)
+            groups.setdefault(_item_key(f) + "|" + f.context, []).append(f)
         parts: list[Part] = []
         for group in groups.values():
-            fact = group[0]
+            fact = max(group, key=lambda f: sum(1 for k in _MED_DETAIL if f.attributes.get(k)))
             refs = sorted({n for f in group for n in self.fact_refs(f)})
             spans = self.value(fact)
             when = fact.attributes.get("date", "")
@@ -672,18 +739,63 @@ class _Builder:
         )
 
     def timeline(self) -> Section | None:
-        """One compact line: date label[ref] · date label[ref] · ..."""
-        parts: list[Part] = []
+        """One compact line of clinical events, one item per date:
+        date what[refs] · date what[refs] · ... Document dates (letters, reports) are left out,
+        and so is anything dated on the patient's date of birth."""
+        by_date: dict[str, tuple[str, list[list[Span]], list[int]]] = {}
         for event in sorted(self.case.timeline, key=lambda e: e.date):
+            if event.kind in DOCUMENT_EVENTS or event.date[:10] in self.redact.birth_dates:
+                continue
             date = _date(event.date, event.precision)
-            refs = sorted({n for s in event.sources for n in self.ref(s)})
-            spans = self.text(event.label or event.kind, "event", "doc_type", "fact_kind")
-            parts.append(Part([Span(f"{date} "), *spans], refs, sep=" · " if parts else ""))
+            shown = self._event(event)
+            if not shown:
+                continue
+            _, items, refs = by_date.setdefault(date, (date, [], []))
+            if shown not in items:
+                items.append(shown)
+            refs.extend(n for s in event.sources for n in self.ref(s))
+        parts: list[Part] = []
+        for date, items, refs in by_date.values():
+            spans: list[Span] = [Span(f"{date} ")]
+            for i, item in enumerate(_without_repeats(items)):
+                spans += [Span(", ")] if i else []
+                spans += item
+            parts.append(Part(spans, sorted(set(refs)), sep=" · " if parts else ""))
         return self.section("timeline", [Line([], parts)]) if parts else None
 
+    def _event(self, event: TimelineEvent) -> list[Span]:
+        """What happened, without the date the label repeats: "Treatment start: 17/08/2026;
+        Systemic therapy regimen: R-GDP" -> "treatment start: R-GDP"."""
+        values: list[str] = []
+        for piece in (event.label or "").split(";"):
+            head, _, tail = piece.partition(":")
+            for text in (tail,) if tail.strip() else ():
+                text = " ".join(text.split())
+                if text and not _DATEISH.fullmatch(text) and text not in values:
+                    values.append(text)
+        term = self.terms.by_key(f"event.{event.kind}")
+        if event.kind in ("treatment", "treatment_start", "treatment_end") and values:
+            what = [] if event.kind == "treatment" else self._event_word(event, term)
+            named = [s for v in values for s in (*self.text(v, "drug", "procedure"), Span(", "))]
+            return [*what, *([Span(": ")] if what else []), *named[:-1]]
+        word = self._event_word(event, term)
+        if values and event.kind not in ("diagnosis", "imaging", "biopsy", "admission",
+                                         "discharge", "mdt"):  # fmt: skip
+            named = [s for v in values for s in (*self.text(v, "event", "procedure"), Span(", "))]
+            return [*word, Span(": "), *named[:-1]]
+        return word
+
+    def _event_word(self, event: TimelineEvent, term: Any) -> list[Span]:
+        if term is not None:
+            return [Span(term.zh if self.zh else term.en)]
+        return self.text(event.kind.replace("_", " "), "event")
+
     def conflicts(self) -> Section | None:
+        """Conflicts not already shown on their own line (those carry "⚠ conflict")."""
         lines = []
         for conflict in self.case.conflicts:
+            if conflict.kind in self._inline_conflicts:
+                continue
             facts = [self.facts_by_id[i] for i in conflict.fact_ids if i in self.facts_by_id]
             parts: list[Part] = []
             values = conflict.values or sorted({f.value for f in facts})
@@ -704,45 +816,218 @@ class _Builder:
         return self.section("conflicts", lines) if lines else None
 
     def gaps(self) -> Section | None:
+        """One line per severity (essential, important), the gaps separated by semicolons;
+        helpful ones are counted."""
         lines = []
         helpful = 0
-        order = {"essential": 0, "important": 1}
-        for gap in sorted(self.case.gaps, key=lambda g: order.get(g.severity, 2)):
-            if gap.severity not in order:
+        by_severity: dict[str, list[Part]] = {"essential": [], "important": []}
+        for gap in self.case.gaps:
+            parts = by_severity.get(gap.severity)
+            if parts is None:
                 helpful += 1
                 continue
             refs = sorted({n for s in gap.evidence for n in self.ref(s)})
-            severity = self.word(f"severity.{gap.severity}")
-            lines.append(
-                Line([Span(severity)], [Part(self.text(gap.title, "gap"), refs, sep="")], "note")
-            )
+            parts.append(Part(self.gap_title(gap), refs, sep="; " if parts else ""))
+        for severity, parts in by_severity.items():
+            if parts:
+                lines.append(Line([Span(self.word(f"severity.{severity}"))], parts, "note"))
         if helpful:
             lines.append(
                 Line([], [Part([Span(self.word("heading.more_helpful", n=helpful))], sep="")])
             )
         return self.section("gaps", lines) if lines else None
 
+    def gap_title(self, gap: Gap) -> list[Span]:
+        """The gap's title; in Chinese the curated wording of its id (knowledge/
+        terminology_zh.yaml gap_id), used only while the English title still reads as the
+        entry was written for; otherwise English, marked."""
+        if not self.zh:
+            return [Span(gap.title)]
+        base, _, detail = gap.id.partition(":")
+        for term in self.terms.in_category("gap_id"):
+            if term.key.split("~")[0] not in (gap.id, base):
+                continue
+            values = match_template(term.en, gap.title)
+            if values is None:
+                continue
+            filled: dict[str, str] = {}
+            for name, value in values.items():
+                spans = self._placeholder(name, value, detail)
+                if any(s.untranslated for s in spans):
+                    return self.text(gap.title, "gap_id")
+                filled[name] = "".join(s.text for s in spans)
+            return [Span(term.zh.format(**filled) if filled else term.zh)]
+        return self.text(gap.title, "gap_id")
+
+    def _placeholder(self, name: str, value: str, detail: str) -> list[Span]:
+        if name == "label" and detail in self.kinds:
+            return self.kind_label(detail)
+        return self.terms.translate(value, ("gap_term", "fact_kind", "procedure", "biomarker"))
+
+    def _flag_label(self, flag: SafetyFlag) -> list[Span]:
+        term = self.terms.by_key(f"safety.{flag.category}")
+        if term is not None and normalise(term.en) == normalise(flag.label or ""):
+            return [Span(term.zh if self.zh else term.en)]
+        return self.text(flag.label or flag.category, "safety", "diagnosis")
+
+    def _advice(self, flag: SafetyFlag) -> list[Span]:
+        """The flag's own advice. The general advice (call 999 / NHS 111, the case is paused)
+        is said once by the notice above the flags, so it is not repeated per flag."""
+        advice = " ".join((flag.advice or "").split())
+        general = self.terms.by_key("safety_advice.general")
+        if general is not None and normalise(advice).startswith(normalise(general.en)):
+            advice = advice[len(general.en) :].strip()
+        if not advice:
+            return []
+        if not self.zh:
+            return [Span(advice)]
+        term = self.terms.by_key(f"safety_advice.{flag.category}")
+        if term is not None and normalise(term.en) == normalise(advice):
+            return [Span(term.zh)]
+        return [Span(advice, untranslated=True)]
+
     def attention(self) -> Section | None:
         lines = []
         for doc in self.case.attention:
-            reasons = "; ".join(doc.problems) or doc.status
-            lines.append(
-                Line([Span(doc.file_name)], [Part(self.text(reasons, "doc_type"), sep="")], "note")
-            )
+            spans: list[Span] = []
+            for reason in doc.problems or [doc.status]:
+                spans += [Span("; ")] if spans else []
+                spans += self.reason(reason)
+            lines.append(Line([Span(doc.file_name)], [Part(spans, sep="")], "note"))
         return self.section("attention", lines) if lines else None
 
+    def reason(self, text: str) -> list[Span]:
+        """Why a document needs attention: English as the engine wrote it, or the curated
+        Chinese of the same wording (knowledge/terminology_zh.yaml attention)."""
+        if not self.zh:
+            return [Span(text)]
+        for term in self.terms.in_category("attention"):
+            values = match_template(term.en, text)
+            if values is not None:
+                return [Span(term.zh.format(**values) if values else term.zh)]
+        return self.text(text, "doc_type")
 
-def _window(text: str, start: int, end: int, pad: int = SNIPPET_PAD) -> str:
-    """The verbatim text around [start, end), on its own line(s), whitespace collapsed."""
+
+_DATEISH = re.compile(
+    r"(?i)(?:\d{1,4}(?:st|nd|rd|th)?|[/.\-]|\s|,|jan\w*|feb\w*|mar\w*|apr\w*|may|june?|"
+    r"july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)+"
+)
+
+
+def _without_repeats(items: list[list[Span]]) -> list[list[Span]]:
+    """Items whose words are all said by a longer item of the same date are dropped
+    ("R-CHOP" beside "treatment end: R-CHOP")."""
+    texts = ["".join(s.text for s in item).casefold() for item in items]
+    return [
+        item
+        for i, item in enumerate(items)
+        if not any(j != i and len(texts[j]) > len(texts[i]) and texts[i] in texts[j]
+                   for j in range(len(items)))
+    ]  # fmt: skip
+
+
+def _fold_unprefixed(tnm: list[Fact]) -> list[Fact]:
+    """TNM read without a prefix, when every value is also given with one prefix (T2 N1
+    beside cT2 cN1), joins that prefix's line instead of a line of its own."""
+    bare = [f for f in tnm if not f.attributes.get("prefix", "")]
+    if not bare:
+        return tnm
+    prefixed: dict[str, set[tuple[str, str]]] = {}
+    for f in tnm:
+        if f.attributes.get("prefix", ""):
+            prefixed.setdefault(f.attributes["prefix"], set()).add((f.kind, normalise(f.value)))
+    wanted = {(f.kind, normalise(f.value)) for f in bare}
+    home = next((p for p, values in prefixed.items() if wanted <= values), None)
+    if home is None:
+        return tnm
+    moved = [
+        Fact(f.kind, f.value, f.source, f.context, f.display, {**f.attributes, "prefix": home},
+             f.code, f.found_by, f.id, f.corrected_by, f.original_value)
+        for f in bare
+    ]  # fmt: skip
+    return [f for f in tnm if f.attributes.get("prefix", "")] + moved
+
+
+def _redact(summary: Summary, redact: Redactor) -> None:
+    """Every text of the summary with the case's identifiers replaced by markers."""
+    if not redact:
+        return
+
+    def spans(items: list[Span]) -> list[Span]:
+        return [Span(redact(s.text), s.untranslated) for s in items]
+
+    def line(ln: Line) -> None:
+        ln.label = spans(ln.label)
+        ln.note = spans(ln.note)
+        for part in ln.parts:
+            part.spans = spans(part.spans)
+
+    summary.title = redact(summary.title)
+    for ln in summary.meta:
+        line(ln)
+    if summary.safety is not None:
+        for ln in summary.safety.flags:
+            line(ln)
+    for section in summary.sections:
+        for ln in section.lines:
+            line(ln)
+    for item in summary.sources:
+        item.where = redact(item.where)
+        item.file = redact(item.file)
+        item.snippet = redact(item.snippet)
+
+
+def source_groups(summary: Summary) -> list[list[SourceItem]]:
+    """The numbered sources, one list per document (they are numbered document by document)."""
+    groups: list[list[SourceItem]] = []
+    for item in summary.sources:
+        if groups and groups[-1][0].file == item.file:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _window(
+    text: str,
+    start: int,
+    end: int,
+    pad: int = SNIPPET_PAD,
+    keep_whole: list[tuple[int, int]] | None = None,
+) -> str:
+    """The verbatim text around [start, end), on its own line(s), whitespace collapsed; cut
+    at whole words, with "…" where the line goes on, and never inside a `keep_whole` span
+    (an identifier, which must be seen whole to be replaced by its marker)."""
     lo = max(0, start - pad)
     hi = min(len(text), end + pad)
     nl = text.rfind("\n", lo, start)
     if nl != -1:
         lo = nl + 1
+    elif lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
     nl = text.find("\n", end, hi)
     if nl != -1:
         hi = nl
-    return " ".join(text[lo:hi].split())
+    elif hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    for a, b in keep_whole or ():
+        if a < lo < b:
+            lo = a
+        if a < hi < b:
+            hi = b
+    head = "…" if lo > 0 and text[lo - 1] not in "\n" else ""
+    tail = "…" if hi < len(text) and text[hi] not in "\n" else ""
+    return head + " ".join(text[lo:hi].split()) + tail
+
+
+def _clip(snippet: str, limit: int = 2 * QUOTE_PAD + 40) -> str:
+    text = " ".join(snippet.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit] + "…"
 
 
 def _when(fact: Fact) -> str:
@@ -752,6 +1037,27 @@ def _when(fact: Fact) -> str:
     if start and end:
         return f"{start} – {end}"
     return start or (f"– {end}" if end else "")
+
+
+def _item_key(fact: Fact) -> str:
+    """Same medicine at the same dose, however the frequency or route is worded, is one
+    item ("amlodipine 5 mg once daily" = "amlodipine 5 mg orally once daily")."""
+    if fact.kind == "medication":
+        return f"{normalise(fact.value)}|{normalise(fact.attributes.get('dose', ''))}"
+    return normalise(fact.display or fact.value)
+
+
+def _whens(group: list[Fact]) -> list[str]:
+    """Each distinct date or date range of a treatment; a date that is the start or end of
+    a range shown is not repeated."""
+    found: list[str] = []
+    for fact in group:
+        when = _when(fact)
+        if when and when not in found:
+            found.append(when)
+    ranges = [w for w in found if "–" in w]
+    ends = {e.strip() for r in ranges for e in r.split("–")}
+    return sorted(w for w in found if "–" in w or w not in ends)
 
 
 def _date(iso: str, precision: str) -> str:
@@ -771,4 +1077,5 @@ __all__ = [
     "SourceItem",
     "Summary",
     "build_summary",
+    "source_groups",
 ]
