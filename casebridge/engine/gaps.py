@@ -129,6 +129,10 @@ def request_for(gap_id: str, programme: str = "oncology") -> str:
                     modality, rest = str(name), suffix[len(key) + 1 :]
                     when = f" of {rest}" if rest else ""
             text = text.replace("{modality}", modality).replace("{when}", when)
+        if rule.get("type") in ("test_not_done", "result_pending") and suffix:
+            for name, spec in (rule.get("tests") or {}).items():
+                if slug(str(name)) == suffix:
+                    text = text.replace("{test}", str((spec or {}).get("label") or name))
         return re.sub(r"\{\w+\}", "", text)
     return ""
 
@@ -155,6 +159,13 @@ def _fact_date(fact: Fact) -> _dt.date | None:
         if parsed:
             return latest_date(parsed[0])
     return None
+
+
+def _source_doc_date(case: Case, fact: Fact) -> _dt.date | None:
+    """A fact without its own date is as recent as the document that states it
+    ("Bloods today: Hb 131 g/L" in a letter dated 08/09/2026)."""
+    doc = case.document(fact.source.document_id) if fact.source else None
+    return _doc_date(doc) if doc is not None else None
 
 
 def _fact_text(fact: Fact) -> str:
@@ -244,8 +255,11 @@ def evaluate_item(case: Case, item: dict[str, Any]) -> ChecklistResult:
     fact_text = compile_patterns(rule.get("fact_text"))
     within = rule.get("within_days")
 
+    not_text = compile_patterns(rule.get("doc_not_text"))
     docs: list[Document] = []
     for doc in _documents(case):
+        if not_text is not None and not_text.search(doc.text):
+            continue  # e.g. an appointment letter for a scan is not the scan's report
         hit = False
         if doc.doc_type in doc_types:
             hit = doc_text is None or bool(stated_matches(doc_text, doc.text))
@@ -271,7 +285,9 @@ def evaluate_item(case: Case, item: dict[str, Any]) -> ChecklistResult:
     if within:
         today = today_of(case)
         limit = today - _dt.timedelta(days=int(within))
-        dated = [(d, _doc_date(d)) for d in docs] + [(f, _fact_date(f)) for f in facts]
+        dated = [(d, _doc_date(d)) for d in docs] + [
+            (f, _fact_date(f) or _source_doc_date(case, f)) for f in facts
+        ]
         recent = [x for x, when in dated if when is not None and when >= limit]
         if not recent and dated:
             known = [when for _x, when in dated if when is not None]
@@ -287,6 +303,12 @@ def evaluate_item(case: Case, item: dict[str, Any]) -> ChecklistResult:
 
     from_intake = _intake_says(case, rule.get("intake"))
     satisfied = bool(docs or facts or from_intake)
+    if not satisfied and rule.get("not_due_if_only_planned") and kinds:
+        planned = [f for f in case.facts if f.kind in kinds and f.context == "possible"]
+        if planned:
+            # the records discuss treatment options but name none as given: nothing to summarise
+            note = "Only treatments under discussion are named; none is recorded as given."
+            return ChecklistResult(item, True, [], planned, note, False)
     return ChecklistResult(item, satisfied, docs, facts, note if not satisfied else "", from_intake)
 
 
@@ -399,13 +421,29 @@ def _scan_mentions(case: Case, rule: dict[str, Any]) -> list[_Mention]:
                     lo, hi = sentence_bounds(text, m.start(), m.end())
                     if planned is not None and planned.search(text[lo:hi]):
                         continue
-                    date = _nearest_date(text[lo:hi], m.start() - lo)
-                    if date and letter_date and (as_date(date) or letter_date) > letter_date:
+                    date = _scan_date(text[lo:hi], m.start() - lo, m.end() - lo)
+                    when = as_date(date) if date else None
+                    if when and letter_date and when > letter_date:
                         continue  # a date after the letter: the scan was still to come
+                    if when and when > today_of(case):
+                        continue  # a scan booked for a day still to come
                     mentions.append(
                         _Mention(str(modality), date, source_for(doc, page, m.start(), m.end()))
                     )
     return mentions
+
+
+def _scan_date(sentence: str, start: int, end: int) -> str | None:
+    """The date of the scan named at [start, end): one written right after it
+    ("PET 28/07/2026", "CT on 03/09/2026") first, else the nearest full date."""
+    for d_start, _e, iso, precision in find_dates(sentence):
+        if (
+            precision != "year"
+            and 0 <= d_start - end <= 12
+            and re.fullmatch(r"[\s:,(]*(?:on|of|dated)?[\s:]*", sentence[end:d_start])
+        ):
+            return iso
+    return _nearest_date(sentence, start)
 
 
 def _nearest_date(sentence: str, at: int) -> str | None:
@@ -472,15 +510,22 @@ def _scan_report_missing(case: Case, rule: dict[str, Any]) -> list[Gap]:
 
 
 def _treatment_missing(case: Case, rule: dict[str, Any]) -> list[Gap]:
+    """Treatments the records name without dates (or doses) anywhere: a treatment is
+    covered when any mention of it - or of a regimen it is part of - gives them."""
     kinds = set(rule.get("kinds") or [])
     needs = list(rule.get("needs") or [])
-    lacking = [
-        f
-        for f in case.facts
-        if f.kind in kinds
-        and f.context in _HAPPENED
-        and not any(str(f.attributes.get(k, "")).strip() for k in needs)
-    ]
+
+    def gives(f: Fact) -> bool:
+        return any(str(f.attributes.get(k, "")).strip() for k in needs)
+
+    named = [f for f in case.facts if f.kind in kinds and f.context in _HAPPENED]
+    covered = {f.value.lower() for f in named if gives(f)}
+    for f in named:
+        if gives(f) and f.attributes.get("components"):
+            covered.update(c.strip().lower() for c in f.attributes["components"].split(","))
+    near = _sentences_with(case, [f for f in named if gives(f)])
+    covered.update(f.value.lower() for f in named if _sentence_key(case, f) in near)
+    lacking = [f for f in named if f.value.lower() not in covered]
     if not lacking:
         return []
     names: list[str] = []
@@ -491,6 +536,26 @@ def _treatment_missing(case: Case, rule: dict[str, Any]) -> list[Gap]:
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     evidence = [f.source for f in lacking if f.source]
     return [_rule_gap(rule, str(rule["id"]), evidence, treatments=shown)]
+
+
+def _sentence_key(case: Case, fact: Fact) -> tuple[str, int, int, int] | None:
+    """(document, page, sentence start, end) of the sentence stating the fact."""
+    from casebridge.engine.extract.context import sentence_bounds as _bounds
+
+    src = fact.source
+    doc = case.document(src.document_id) if src else None
+    if src is None or doc is None or not 0 < src.page <= len(doc.pages):
+        return None
+    lo, hi = _bounds(doc.pages[src.page - 1].text, src.start, src.end)
+    return src.document_id, src.page, lo, hi
+
+
+def _sentences_with(case: Case, facts: list[Fact]) -> set[tuple[str, int, int, int] | None]:
+    """Sentences where a treatment's date or dose is written: the other treatments named
+    in them ("carboplatin AUC 5 and pemetrexed ... from 21/09/2026") are covered too."""
+    keys = {_sentence_key(case, f) for f in facts}
+    keys.discard(None)
+    return keys
 
 
 def _stale_document(case: Case, rule: dict[str, Any]) -> list[Gap]:
@@ -510,7 +575,138 @@ def _stale_document(case: Case, rule: dict[str, Any]) -> list[Gap]:
     return [_rule_gap(rule, str(rule["id"]), [source], date=when.isoformat())]
 
 
+def _letter_sentences(case: Case, types: set[str]) -> list[tuple[Document, int, str, int, int]]:
+    """(document, page number, page text, sentence start, end) of every sentence of the
+    documents of these types (all documents when `types` is empty)."""
+    out = []
+    for doc in _documents(case):
+        if types and doc.doc_type not in types:
+            continue
+        for page in doc.pages:
+            text = page.text
+            pos = 0
+            while pos < len(text):
+                lo, hi = sentence_bounds(text, pos, pos)
+                hi = max(hi, pos + 1)
+                out.append((doc, page.number, text, pos, hi))
+                pos = hi
+    return out
+
+
+def _test_not_done(case: Case, rule: dict[str, Any]) -> list[Gap]:
+    """A test the records say was not done, not assessed or failed ("ROS1: not assessed",
+    "BCL2 and BCL6 FISH not performed"): the reviewing team may want it done."""
+    from casebridge.engine.extract.spans import source_for
+
+    cue = compile_patterns(rule.get("not_done"))
+    if cue is None:
+        return []
+    wanted = {str(c).upper() for c in rule.get("cancer_types") or []}
+    if wanted and not wanted & cancer_types(case):
+        return []
+    tests: dict[str, Any] = rule.get("tests") or {}
+    found: dict[str, list[Source]] = {}
+    for doc, number, text, lo, hi in _letter_sentences(case, set()):
+        sentence = text[lo:hi]
+        said = cue.search(sentence)
+        if not said:
+            continue
+        for name, spec in tests.items():
+            pattern = compile_patterns(spec.get("patterns"))
+            if pattern is None:
+                continue
+            for m in pattern.finditer(sentence):
+                if m.start() > said.start() or said.start() - m.end() > 80:
+                    continue  # the test is named before its "not done", close to it
+                page = doc.pages[number - 1]
+                found.setdefault(str(name), []).append(
+                    source_for(doc, page, lo + m.start(), lo + m.end())
+                )
+                break
+    gaps = []
+    for name, sources in found.items():
+        spec = tests[name]
+        kind = str(spec.get("kind") or "")
+        if kind and any(
+            is_result(f) and not (cue.search(f.value) or "not" in f.value.lower())
+            for f in case.facts_of(kind)
+        ):
+            continue  # a later report gives the result
+        gid = f"{rule['id']}:{slug(name)}"
+        gap = _rule_gap(rule, gid, sources, test=str(spec.get("label") or name))
+        gaps.append(gap)
+    return gaps
+
+
+def _result_pending(case: Case, rule: dict[str, Any]) -> list[Gap]:
+    """A test a letter says was sent, requested or booked whose result is not among the
+    records: "Plasma ctDNA NGS sent today", "Echocardiogram requested", "PET-CT booked"."""
+    from casebridge.engine.extract.context import context_of
+    from casebridge.engine.extract.spans import source_for
+
+    cue = compile_patterns(rule.get("pending"))
+    if cue is None:
+        return []
+    letter_types = set(rule.get("letter_types") or [])
+    tests: dict[str, Any] = rule.get("tests") or {}
+    found: dict[str, tuple[list[Source], _dt.date | None]] = {}
+    for doc, number, text, lo, hi in _letter_sentences(case, letter_types):
+        sentence = text[lo:hi]
+        if not cue.search(sentence):
+            continue
+        for name, spec in tests.items():
+            pattern = compile_patterns(spec.get("patterns"))
+            m = pattern.search(sentence) if pattern is not None else None
+            if m is None or context_of(text, lo + m.start(), lo + m.end()) == "negated":
+                continue
+            page = doc.pages[number - 1]
+            sources, since = found.get(str(name), ([], None))
+            when = _doc_date(doc)
+            sources.append(source_for(doc, page, lo + m.start(), lo + m.end()))
+            found[str(name)] = (sources, max(filter(None, [since, when]), default=None))
+    gaps = []
+    for name, (sources, since) in found.items():
+        spec = tests[name]
+        report_types = set(spec.get("report_types") or [])
+        pattern = compile_patterns(spec.get("patterns"))
+        done = [
+            d
+            for d in _documents(case)
+            if d.doc_type in report_types
+            and pattern is not None
+            and _states_done(d.text, pattern, cue)
+            and (since is None or (_doc_date(d) or since) >= since)
+        ]
+        if done:
+            continue
+        gid = f"{rule['id']}:{slug(name)}"
+        gaps.append(_rule_gap(rule, gid, sources, test=str(spec.get("label") or name)))
+    return gaps
+
+
+def _states_done(text: str, pattern: re.Pattern[str], pending: re.Pattern[str]) -> bool:
+    """The text names the test in a sentence that does not call it sent, requested or booked."""
+    for m in pattern.finditer(text):
+        lo, hi = sentence_bounds(text, m.start(), m.end())
+        if not pending.search(text[lo:hi]):
+            return True
+    return False
+
+
+def _staging_incomplete(case: Case, rule: dict[str, Any]) -> list[Gap]:
+    """A T or N category without any M category or stage group: distant staging is not
+    recorded (AJCC: the stage group needs M; cM0 may be assigned clinically)."""
+    tn = [f for k in ("t_category", "n_category") for f in case.facts_of(k)]
+    if not tn or case.facts_of("m_category") or case.facts_of("stage_group"):
+        return []
+    evidence = [f.source for f in tn if f.source][:3]
+    return [_rule_gap(rule, str(rule["id"]), evidence)]
+
+
 RULE_TYPES = {
+    "test_not_done": _test_not_done,
+    "result_pending": _result_pending,
+    "staging_incomplete": _staging_incomplete,
     "her2_ish_missing": _her2_ish_missing,
     "required_biomarkers": _required_biomarkers,
     "scan_report_missing": _scan_report_missing,
@@ -522,6 +718,9 @@ RULE_TYPES = {
 def infer_gaps(case: Case) -> list[Gap]:
     gaps: list[Gap] = []
     for rule in gap_rules().get("rules", []):
+        skip = {str(x) for x in rule.get("skip_if_gap") or []}
+        if skip & {g.id.split(":")[0] for g in gaps}:
+            continue
         programmes = rule.get("programmes")
         if programmes and case.programme not in programmes:
             continue
@@ -530,7 +729,22 @@ def infer_gaps(case: Case) -> list[Gap]:
             warn(case, f"Gap rule {rule.get('id')!r} has an unknown type; skipped.")
             continue
         gaps.extend(func(case, rule))
-    return gaps
+    return _drop_generic(gaps)
+
+
+def _drop_generic(gaps: list[Gap]) -> list[Gap]:
+    """When a test is recorded as not done (test-not-done:ros1), the generic "no ROS1
+    result" gap of the same test says less and is dropped."""
+    specific = {
+        g.id.split(":", 1)[1] for g in gaps if g.id.startswith("test-not-done:") and ":" in g.id
+    }
+    return [
+        g
+        for g in gaps
+        if g.id.startswith("test-not-done:")
+        or ":" not in g.id
+        or g.id.split(":", 1)[1] not in specific
+    ]
 
 
 # -- the stage -----------------------------------------------------------------

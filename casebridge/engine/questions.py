@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casebridge.engine.case import Case, Fact, Gap, Question
-from casebridge.engine.gaps import cancer_types, compile_patterns, gap_rules, is_result
+from casebridge.engine.gaps import (
+    cancer_types,
+    compile_patterns,
+    gap_rules,
+    is_result,
+    request_for,
+)
 from casebridge.engine.kb import fact_kinds, load
 from casebridge.engine.registry import component
 from casebridge.engine.timeline import warn
@@ -141,10 +147,13 @@ def _cited(case: Case, template: dict[str, Any]) -> list[str]:
 def _for_each_gap(case: Case, template: dict[str, Any]) -> list[Gap]:
     prefix = template.get("gap_prefix")
     severity = template.get("severity")
+    exclude = {str(x) for x in template.get("gap_exclude") or []}
     return [
         g
         for g in case.gaps
-        if (not prefix or g.id.split(":")[0] == prefix) and (not severity or g.severity in severity)
+        if (not prefix or g.id.split(":")[0] == prefix)
+        and (not severity or g.severity in severity)
+        and g.id.split(":")[0] not in exclude
     ]
 
 
@@ -170,7 +179,12 @@ def build_questions(case: Case) -> list[Question]:
         each = template.get("for_each")
         if each == "gap":
             for gap in _for_each_gap(case, template):
-                extra = {"gap.title": gap.title, "gap.holder": gap.holder, "gap.id": gap.id}
+                extra = {
+                    "gap.title": gap.title,
+                    "gap.holder": gap.holder,
+                    "gap.id": gap.id,
+                    "gap.request": request_for(gap.id, case.programme) or gap.title,
+                }
                 add(audience, _fill(text, case, found, extra), [*found.facts, gap.id])
         elif each == "conflict":
             for conflict in case.conflicts:

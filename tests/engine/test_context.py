@@ -69,3 +69,37 @@ def test_compiled_terms_prefer_the_longest_and_respect_word_edges() -> None:
         "R CHOP",
         "h/o",
     ]
+
+
+def test_a_conditional_list_item_makes_its_whole_item_possible() -> None:
+    text = "• If HER2 amplified: refer for chemotherapy with\ntrastuzumab before surgery."
+    assert ctx(text, "trastuzumab") == "possible"
+    assert ctx("If you have diabetes, please ring us.", "diabetes") == "possible"
+
+
+def test_an_earlier_sentence_starting_with_if_does_not_reach_the_next_one() -> None:
+    assert ctx("If you have questions please ring. The CT showed progression.", "progression") == (
+        "asserted"
+    )
+
+
+def test_a_family_table_row_is_family() -> None:
+    assert ctx("Family history\nFather: ischaemic heart disease\n", "ischaemic") == "family"
+
+
+def test_a_negation_inside_closed_brackets_does_not_reach_past_them() -> None:
+    text = "rituximab 375 mg/m2 (no infusion reaction), gemcitabine 1000 mg/m2"
+    assert ctx(text, "gemcitabine") == "asserted"
+
+
+def test_a_question_asks_and_does_not_state() -> None:
+    assert ctx("Why can't I have CAR-T now instead of a transplant?", "CAR-T") == "possible"
+    assert ctx("He asked whether he could have CAR-T now.", "CAR-T") == "possible"
+
+
+def test_the_duration_of_a_complaint_is_not_past_history() -> None:
+    assert ctx("3-week history of a palpable lump in the left breast.", "left") == "asserted"
+
+
+def test_no_active_bleeding_is_negated() -> None:
+    assert ctx("Small post-biopsy haematoma. No active bleeding.", "bleeding") == "negated"

@@ -220,3 +220,44 @@ def test_the_letter_date_is_an_event() -> None:
 def test_empty_and_odd_pages_give_no_facts_and_no_crash() -> None:
     assert course.extract(doc_of("")) == []
     assert course.extract(doc_of("\x00\x01 ???? 99/99/9999 ::: -- Gy Gy")) == []
+
+
+def test_an_inline_medication_list_ends_with_its_line() -> None:
+    text = (
+        "Medication: Amlodipine 5 mg once daily; atorvastatin 20 mg at night\n"
+        "I saw her with our breast care nurse, Sister Amy Dobson. Plan\n"
+        "Yours sincerely,\nMiss Rebecca Lyle"
+    )
+    assert [f.value for f in facts(text, "medication")] == ["amlodipine", "atorvastatin"]
+
+
+def test_a_list_ends_at_the_first_line_of_prose() -> None:
+    text = "Medications:\n- Ramipril 5 mg od\nThe MDT will meet on Friday to discuss the plan."
+    assert [f.value for f in facts(text, "medication")] == ["ramipril"]
+
+
+def test_a_medication_table_and_a_two_word_name_are_read_whole() -> None:
+    text = "Current repeat medication\nDrug | Dose\nAmlodipine 5 mg tablets | One daily\n"
+    f = one(text, "medication")
+    assert (f.value, f.attributes["dose"]) == ("amlodipine", "5 mg")
+    g = one("Zoledronic acid 4 mg IV every 12 weeks from 01/2026.", "medication")
+    assert g.value == "zoledronic acid" and g.attributes["frequency"] == "every 12 weeks"
+
+
+def test_a_heading_naming_a_treatment_is_not_a_treatment() -> None:
+    assert facts("CAR-T therapy\nHe asked whether he could have it.", "cellular_therapy") == []
+
+
+def test_a_date_of_birth_after_a_bar_is_not_the_document_date() -> None:
+    doc = doc_of("Patient | Mr A Example\nDOB | 19/05/1968\nProduced 10/09/2026 at request.")
+    assert course.document_date(doc) == "2026-09-10"
+
+
+def test_a_dated_table_row_takes_its_event_from_its_own_row() -> None:
+    text = "12 Oct 2025 | Admitted with pneumonia; CT found a mass\n22 Oct 2025 | EBUS biopsy\n"
+    events = {f.attributes["date"]: f.attributes["event"] for f in facts(text, "event_date")}
+    assert events == {"2025-10-12": "admission", "2025-10-22": "biopsy"}
+
+
+def test_stopping_smoking_is_no_treatment_end() -> None:
+    assert facts("He stopped smoking in 2010.", "event_date") == []

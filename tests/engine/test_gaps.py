@@ -257,3 +257,60 @@ def test_the_stage_replaces_its_gaps_when_run_again():
     first = [g.id for g in case.gaps]
     gaps(case)
     assert [g.id for g in case.gaps] == first
+
+
+def test_a_treatment_dated_in_the_same_sentence_as_its_partner_has_its_date():
+    letter = _doc(
+        "l1",
+        "clinic_letter",
+        "Plan: carboplatin AUC 5 and pemetrexed 500 mg/m2 every 21 days from 21/09/2026.",
+        "2026-09-08",
+    )
+    carbo = _fact("drug", "carboplatin", letter, dose="AUC 5")
+    pem = _fact("drug", "pemetrexed", letter, dose="500 mg/m2", start_date="2026-09-21")
+    case = Case(documents=[letter], facts=[carbo, pem], intake={"today": "2026-09-14"})
+    assert "treatment-dates-missing" not in _ids(case)
+
+
+def test_a_treatment_dated_in_another_document_is_not_missing_its_date():
+    a = _doc("a1", "clinic_letter", "Osimertinib 80 mg once daily from 17/11/2025.", "2026-02-13")
+    b = _doc("b1", "radiology", "On osimertinib. CT shows progression.", "2026-09-03")
+    facts = [
+        _fact("targeted_therapy", "osimertinib", a, start_date="2025-11-17", dose="80 mg"),
+        _fact("targeted_therapy", "osimertinib", b),
+    ]
+    case = Case(documents=[a, b], facts=facts, intake={"today": "2026-09-14"})
+    assert not {"treatment-dates-missing", "treatment-doses-missing"} & _ids(case)
+
+
+def test_a_test_recorded_as_not_done_is_a_gap():
+    path = _doc(
+        "p1", "pathology", "ROS1: Not assessed: insufficient tumour material.", "2025-11-07"
+    )
+    case = Case(documents=[path], facts=[], intake=TODAY)
+    gap = next(g for g in find_gaps(case) if g.id == "test-not-done:ros1")
+    assert gap.evidence and "ROS1" in gap.evidence[0].snippet
+
+
+def test_a_test_sent_but_without_a_result_in_the_records_is_a_gap_until_its_report_arrives():
+    letter = _doc(
+        "l1", "clinic_letter", "MRI brain with contrast requested. Plasma ctDNA sent today.",
+        "2026-09-08",
+    )  # fmt: skip
+    case = Case(documents=[letter], facts=[], intake={"today": "2026-09-14"})
+    assert {"result-pending:brain-imaging", "result-pending:ctdna"} <= _ids(case)
+    mri = _doc("m1", "radiology", "MRI brain: no intracranial metastases.", "2026-09-12")
+    case.documents.append(mri)
+    assert "result-pending:brain-imaging" not in _ids(case)
+
+
+def test_t_and_n_without_m_or_stage_is_a_distant_staging_gap():
+    case = _breast(_fact("t_category", "cT2", _doc("x", "clinic_letter", "cT2 N1")))
+    assert "staging-incomplete" in _ids(case)
+
+
+def test_only_treatments_under_discussion_need_no_treatment_summary():
+    case = _breast(
+        _fact("targeted_therapy", "trastuzumab", _doc("x", "clinic_letter", "If amplified: trastuzumab"), context="possible")
+    )  # fmt: skip
+    assert "treatment-summary" not in _ids(case)

@@ -108,6 +108,9 @@ class _Rules:
     order: tuple[str, ...]
     scoped: frozenset[str]  # contexts whose pre-triggers reach only scope_words words
     scope_words: int
+    # A list item or line that opens with one of these sets the context of all of it:
+    # "If HER2 amplified: refer for trastuzumab", "Father: ischaemic heart disease".
+    line_prefix: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
 
 # A "?" before a fact ("?PE", "? lymphoma"): not after a word, followed by one.
@@ -134,13 +137,53 @@ def _rules() -> _Rules:
     pre_groups = {k: [t for t in v if t != "?"] for k, v in pre_groups.items()}
     post_groups = {**data["post"], "terminate": data["terminate"], "pseudo": data.get("pseudo", [])}
     order = tuple(dict.fromkeys([*data["pre"], *data["post"]]))
+    prefixes = tuple(
+        (str(cat), re.compile(r"(?:" + compile_terms(terms).pattern + r")", re.IGNORECASE))
+        for cat, terms in (data.get("line_prefix") or {}).items()
+        if terms
+    )
     return _Rules(
         pre=_side(pre_groups),
         post=_side(post_groups),
         order=order,
         scoped=frozenset(data.get("scoped", ["negated", "possible"])),
         scope_words=int(data.get("scope_words", 12)),
+        line_prefix=prefixes,
     )
+
+
+# The start of a list item or line: a bullet or number, or a new line after a blank one.
+_ITEM_START = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[-•*·]|\d{1,2}[.)]\s|[A-Z]))")
+_SENTENCE_STOP = re.compile(r"[.;!?](?=\s|$)")
+_BULLET_LEAD = re.compile(r"[ \t]*(?:[-•*·]|\d{1,2}[.)])?[ \t]*")
+
+
+def _item_prefix(text: str, lo: int) -> str:
+    """The words of the list item (or line) before the sentence that starts at `lo`:
+    "If HER2 amplified: " for "refer for trastuzumab" in "• If HER2 amplified: refer ..."."""
+    start = max(0, lo - _WINDOW)
+    item = start
+    for m in _ITEM_START.finditer(text, start, lo):
+        if m.end() <= lo:
+            item = m.end()
+    lead = _BULLET_LEAD.match(text, item, lo)
+    prefix = text[lead.end() if lead else item : lo]
+    # only a clause of the same item ("If ...:"), never an earlier full sentence
+    return "" if _SENTENCE_STOP.search(prefix) else prefix
+
+
+def _inside_closed_brackets(between: str) -> bool:
+    """A trigger inside brackets that close before the fact does not reach it:
+    "rituximab (no infusion reaction), gemcitabine" keeps gemcitabine asserted."""
+    depth = 0
+    for ch in between:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -175,8 +218,14 @@ def context_of(text: str, start: int, end: int) -> str:
         cat = rules.pre.category.get(term_key(m.group()), "")
         if cat == "terminate":
             found.clear()
-        elif cat and cat != "pseudo":
+        elif cat and cat != "pseudo" and not _inside_closed_brackets(text[m.end() : start]):
             found[cat] = m.end()
+    if rules.line_prefix:
+        prefix = _item_prefix(text, lo)
+        if prefix.strip():
+            for cat, pattern in rules.line_prefix:
+                if pattern.match(prefix) and cat not in found:
+                    found[cat] = start  # the whole item is in scope
     q = _query_before(text, lo, start)
     if q is not None and ("possible" not in found or found["possible"] < q):
         found["possible"] = q
@@ -192,7 +241,14 @@ def context_of(text: str, start: int, end: int) -> str:
             break
         if cat and cat != "pseudo":
             found.setdefault(cat, m.start())
+    if "possible" not in found and _is_question(text, end, hi):
+        found["possible"] = hi  # a question asks; it does not state
     for cat in rules.order:
         if cat in found:
             return cat
     return "asserted"
+
+
+def _is_question(text: str, end: int, hi: int) -> bool:
+    tail = text[end:hi].rstrip()
+    return tail.endswith("?") and len(tail) > 1 and (tail[-2].isalnum() or tail[-2] == ")")

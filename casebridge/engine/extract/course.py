@@ -231,8 +231,8 @@ _START_CUE = re.compile(
     r"(?i)\b(?:start(?:ed|ing)?|commenc\w*|began|begun|initiat\w*|from|since|C1D1|cycle\s*1)\b"
 )
 _END_CUE = re.compile(
-    r"(?i)\b(?:complet\w*|finish\w*|until|till|to|ended|stopped|discontinued|last\s+(?:cycle|dose))\b"
-    r"|[-–]\s*$"
+    r"(?i)\b(?:complet\w*|finish\w*|until|till|ended|stopped|discontinued|last\s+(?:cycle|dose))\b"
+    r"|\bto\s*$|[-–]\s*$"  # "to" only right before the date ("... to 17/06/2024")
 )
 _TREATMENT_WORDS = re.compile(
     r"(?i)\b(?:chemo\w*|cycles?|courses?|regimen|started|commenced|received|receiving|completed"
@@ -269,7 +269,7 @@ _ALLERGY_ITEM = re.compile(
     r"^\s*(?P<name>[A-Za-z][A-Za-z0-9\-' ]{1,40}?)\s*(?:\((?P<r1>[^)]{1,60})\)|[-–:]\s*(?P<r2>[^,;]{1,60}))?\s*$"
 )
 _NONE_WORDS = frozenset({"none", "nil", "none known", "nil known", "no", "nkda", "unknown", "n/a"})
-_MED_HEAD = re.compile(r"(?i)\s*(?P<head>[A-Za-z][A-Za-z ]{1,40}?)\s*(?::|$)\s*(?P<rest>.*)$")
+_MED_HEAD = re.compile(r"(?i)\s*(?P<head>[A-Za-z][A-Za-z ()]{1,40}?)\s*(?::|$)\s*(?P<rest>.*)$")
 _HEADING_LINE = re.compile(r"^\s*(?:[A-Z][A-Za-z /&()-]{2,50}:|[A-Z][A-Z /&()-]{3,50})\s*$")
 _MED_HINT = re.compile(r"medication|drug|meds|\btto|\bdh\b")
 _DOSE_HINT = re.compile(r"\d ?(?:mg|mcg|micrograms?|units|iu)\b")
@@ -357,17 +357,21 @@ _PMH_HEAD = re.compile(
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DOB_LABEL = re.compile(
-    r"(?i)\b(?:D\.?\s?O\.?\s?B\b\.?|date\s+of\s+birth|birth\s*date|born)\s*[:\-=]?\s*$"
+    r"(?i)\b(?:D\.?\s?O\.?\s?B\b\.?|date\s+of\s+birth|birth\s*date|born)\s*[:\-=|]?\s*$"
 )
 _DOC_DATE_LABELS = re.compile(
     r"(?i)\b(?P<label>date[ \t]+(?:of[ \t]+)?(?:report|letter|dictation|issue|clinic|consultation)"
     r"|report(?:ed)?[ \t]+(?:date|on)|date[ \t]+(?:reported|issued|typed|dictated|authori[sz]ed|verified"
     r"|signed|printed|of[ \t]+typing)|dictated(?:[ \t]+on)?|typed(?:[ \t]+on)?|letter[ \t]+date|clinic[ \t]+date"
-    r"|authori[sz]ed(?:[ \t]+(?:on|date))?|verified(?:[ \t]+on)?|signed[ \t]+(?:on|out)|sign[- ]out[ \t]+date"
+    r"|(?:electronically[ \t]+)?(?:authori[sz]ed|verified|signed)(?:[ \t]+electronically)?"
+    r"(?:[ \t]+(?:on|date|out))?|sign[- ]out[ \t]+date"
+    r"|printed(?:[ \t]+on)?|produced(?:[ \t]+on)?|written(?:[ \t]+on)?"
+    r"|date[ \t]+of[ \t]+(?:exam|examination|scan|procedure|meeting)|(?:MDT|meeting)[ \t]+date"
     r"|(?<![\w ])date)\b\s*[:\-]?\s*"
 )
 _SPECIFIC_DOC_LABEL = re.compile(
-    r"(?i)report|letter|dictat|typed|issue|clinic|consult|authori|verif|sign|print"
+    r"(?i)report|letter|dictat|typed|issue|clinic|consult|authori|verif|sign|print|produc|writ"
+    r"|exam|scan|procedure|meeting|mdt"
 )
 _DEAR = re.compile(r"(?m)^[ \t]*Dear\b")
 _RANGE_AFTER = re.compile(
@@ -404,21 +408,42 @@ def _med_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     freq = compile_terms(tx["frequencies"]).pattern
     route = compile_terms(tx["routes"]).pattern
     heads = compile_terms(tx["medication_headings"]).pattern
+    forms = compile_terms(tx.get("medication_forms") or ["tablets"]).pattern
+    # "every 12 weeks", "up to four times a day", "one tablet every morning"
+    freq_any = (
+        rf"(?:up[ \t]+to[ \t]+)?(?:{freq}|every[ \t]+\d{{1,2}}[ \t]+(?:hours|days|weeks|months))"
+    )
+    sig = (
+        r"(?:(?:one|two|three|four|half|1|2|3|4)[ \t]+"
+        r"(?:tablets?|tabs?|capsules?|caps?|puffs?|drops?|sachets?|injections?|patch(?:es)?)"
+        r"(?:[ \t]+(?:by[ \t]+mouth|orally))?[ \t]+)?"
+    )
     item = re.compile(
-        r"(?P<name>[A-Za-z][A-Za-z\-]{2,}(?:[ \t]+(?:[A-Za-z][a-z\-]{2,}|[A-Z]{2,4}))?)[ \t]*"
+        r"(?P<name>[A-Za-z][A-Za-z0-9\-]{2,}(?:[ \t]+(?:[A-Za-z][a-z\-]{2,}|[A-Z][A-Za-z0-9]{1,4}))?)"
+        r"(?:[ \t]*\([A-Za-z][^()\n]{0,30}\))?"  # a brand or note: "Osimertinib (Tagrisso)"
+        rf"(?:[ \t]+(?:{forms}))?[ \t]*"
         r"(?:(?P<dose>\d+(?:\.\d+)?[ \t]?(?:mg|mcg|micrograms?|g|ml|mL|units?|IU|%|puffs?|drops?"
         r"|tablets?|tabs?|capsules?)(?:/\d*(?:ml|mL|hour|hr|dose))?)(?![\w/]))?"
+        rf"(?:[ \t]*(?:{forms}))?"
         rf"(?:[ \t]*(?P<route>{route}))?"
-        rf"(?:[ \t]*(?P<freq>(?:{freq})(?:[ \t]+(?:{freq}))?))?",
+        rf"(?:[ \t]*[-–:]?[ \t]*(?P<freq>{sig}{freq_any}(?:[ \t]+(?:{freq}))?))?",
         re.IGNORECASE,
     )
     free = re.compile(
         r"(?<![\w-])(?P<name>[A-Za-z][a-z]{3,}(?:-[a-z]+)?)[ \t]+"
         r"(?P<dose>\d+(?:\.\d+)?[ \t]?(?:mg|mcg|micrograms?|units|IU)(?![\w/]))"
-        rf"(?:[ \t]*(?P<route>{route}))?[ \t]*(?P<freq>(?:{freq})(?:[ \t]+(?:{freq}))?)",
+        rf"(?:[ \t]*(?P<route>{route}))?[ \t]*(?P<freq>{freq_any}(?:[ \t]+(?:{freq}))?)",
         re.IGNORECASE,
     )
     return re.compile(rf"^(?:{heads})$", re.IGNORECASE), item, free
+
+
+@lru_cache(maxsize=1)
+def _name_heads() -> frozenset[str]:
+    """Second words of two-word drug names ("zoledronic acid", "sodium valproate" is
+    the other way round): when running text gives only "acid 4 mg", the word before
+    belongs to the name."""
+    return frozenset(str(w).lower() for w in load("treatments").get("medication_name_tails") or [])
 
 
 # ------------------------------------------------------------------ helpers
@@ -518,6 +543,8 @@ def _treatments(p: _Page) -> None:
             window = text[max(0, m.start - 50) : m.end + 50]
             if not _TREATMENT_WORDS.search(window):
                 continue
+        if _is_heading_line(text, m):
+            continue  # a section heading ("CAR-T therapy") names a topic, not a treatment
         kept.append((m, term))
     by_sentence: dict[tuple[int, int], list[tuple[Mention, Term]]] = {}
     for m, term in kept:
@@ -556,6 +583,25 @@ def _treatments(p: _Page) -> None:
     if not kept and "gy" in p.low:
         for lo_hi in {sentence_bounds(text, g.start(), g.end()) for g in _GY.finditer(text)}:
             _bare_radiotherapy(p, list(_GY.finditer(text, *lo_hi)))
+
+
+_HEADING_WORDS = re.compile(r"(?i)(?:therapy|treatment|and|cell|plan|discussion|options?)?")
+
+
+def _is_heading_line(text: str, m: Mention) -> bool:
+    """The mention is the whole of its line, apart from a word such as "therapy"."""
+    lo = text.rfind("\n", 0, m.start) + 1
+    hi = text.find("\n", m.end)
+    hi = len(text) if hi == -1 else hi
+    before, after = text[lo : m.start].strip(), text[m.end : hi].strip().rstrip(":")
+    if before or not text[lo:hi].strip():
+        return False
+    words = after.split()
+    return (
+        len(words) <= 3
+        and all(_HEADING_WORDS.fullmatch(w) for w in words)
+        and (not after.endswith("."))
+    )
 
 
 def _radiotherapy_dose(
@@ -618,7 +664,12 @@ def _assign_dates(
     out: dict[int, list[tuple[str, DateMatch]]] = {}
     dates = p.dates_in(lo, hi)
     for i, d in enumerate(dates):
-        before = [m for m in owners if m.end <= d.start]
+        row = text.rfind("\n", 0, d.start) + 1
+        if _ROW_LEAD.match(text, row, d.start):
+            # a date opening its row ("5 Dec 2025 | radiotherapy") dates that row only
+            before = [m for m in owners if row <= m.start and m.end <= d.start]
+        else:
+            before = [m for m in owners if m.end <= d.start]
         if before:
             owner = before[-1]
             if _claimed(p.mentions_in(owner.end, d.start)):
@@ -844,6 +895,21 @@ def _allergies(p: _Page) -> None:
 
 
 # ------------------------------------------------------------------ medications
+_MED_LIST_TITLE = re.compile(r"(?im)^[ \t]*(?:my[ \t]+)?medications?[ \t]+list\b")
+_PROSE_END = re.compile(r"[.!?][ \t]*$")
+
+
+def _is_list_line(line: str) -> bool:
+    """A line that can continue a medication list: a bullet, a table row, or a short
+    line giving a dose. Running prose ("I saw Ms X with her sister ...") ends the list."""
+    body = line.strip()
+    if not body:
+        return False
+    if _BULLET.match(line) or "|" in body:
+        return True
+    return bool(_DOSE_HINT.search(body.lower())) and len(body.split()) <= 16
+
+
 def _medications(p: _Page) -> None:
     text = p.text
     heading, item_re, free_re = _med_patterns()
@@ -852,6 +918,8 @@ def _medications(p: _Page) -> None:
         lines: list[str] = []
     else:
         lines = text.split("\n")
+    # a whole document that is a medication list: every line giving a dose is an item
+    whole_list = p.doc.doc_type == "medication_list" and bool(_MED_LIST_TITLE.search(text))
     offset = 0
     in_list = False
     starts = []
@@ -862,14 +930,22 @@ def _medications(p: _Page) -> None:
         base = starts[idx]
         head = _MED_HEAD.match(line)
         if head and heading.match(head.group("head").strip()):
-            in_list = True
             rest = head.group("rest")
             if rest.strip():
+                # "Medication: amlodipine 5 mg od; atorvastatin 20 mg" - the list is this line
                 _med_items(p, item_re, base + head.start("rest"), rest, taken)
+                in_list = rest.rstrip().endswith((",", ";"))
+            else:
+                in_list = True
             continue
-        if in_list:
-            if not line.strip() or (
-                (_HEADING_LINE.match(line) or _LABEL_LINE.match(line)) and not _BULLET.match(line)
+        if in_list or (whole_list and line.strip()):
+            if (
+                not line.strip()
+                or (
+                    (_HEADING_LINE.match(line) or _LABEL_LINE.match(line))
+                    and not _BULLET.match(line)
+                )
+                or not (_is_list_line(line) or whole_list)
             ):
                 in_list = False
                 continue
@@ -889,6 +965,9 @@ def _medications(p: _Page) -> None:
 def _med_items(
     p: _Page, item_re: re.Pattern[str], base: int, chunk: str, taken: list[tuple[int, int]]
 ) -> None:
+    # a table row "Amlodipine 5 mg tablets | One daily | 28/08/2026" reads as one item
+    # (bars become spaces, so offsets are kept)
+    chunk = chunk.replace("|", " ")
     pos = 0
     for piece in re.split(r"[,;]", chunk):
         lead = len(piece) - len(piece.lstrip())
@@ -897,14 +976,36 @@ def _med_items(
         pos += len(piece) + 1
         if not m or m.group("name").lower() in _MED_WORD_STOP:
             continue
-        if not (m.group("dose") or m.group("freq")) and len(piece.split()) > 4:
+        first = m.group("name").split()[0].lower()
+        if first in _MED_WORD_STOP:
+            continue
+        if not (m.group("dose") or m.group("freq")) and (
+            len(piece.split()) > 4 or _PROSE_END.search(piece)
+        ):
             continue  # a sentence, not a list item
+        if not (m.group("dose") or m.group("freq")) and not _known_drug(m.group("name")):
+            continue  # "Plan", "Yours sincerely", "Sister Amy": a name without a dose
         _med_fact(p, m, start, "medication.list")
         taken.append((start, start + m.end()))
 
 
+def _known_drug(name: str) -> bool:
+    lex = _lexicon()
+    terms = lex.loose_terms.get(term_key(name)) or lex.exact_terms.get(_exact_key(name)) or ()
+    return any(t.cat == "treatment" for t in terms)
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][a-z]{2,})[ \t]+$")
+
+
 def _med_fact(p: _Page, m: re.Match[str], start: int, rule: str) -> None:
-    name = m.group("name").strip()
+    name = " ".join(m.group("name").split())
+    end = start + (m.end() - m.start()) if rule != "medication.text" else m.end()
+    if name.lower() in _name_heads():
+        prev = _WORD_BEFORE.search(p.text, max(0, start - 30), start)
+        if prev:  # "zoledronic acid 4 mg": the name is both words
+            name = f"{prev.group(1)} {name}"
+            start = prev.start(1)
     lex = _lexicon()
     terms = lex.loose_terms.get(term_key(name)) or lex.exact_terms.get(_exact_key(name)) or ()
     known = next((t for t in terms if t.cat == "treatment"), None)
@@ -916,7 +1017,6 @@ def _med_fact(p: _Page, m: re.Match[str], start: int, rule: str) -> None:
     }
     if known:
         attrs["class"] = known.cls
-    end = start + (m.end() - m.start())
     display = " ".join(x for x in (value, attrs["dose"], attrs["route"], attrs["frequency"]) if x)
     _fact(p, (start, end), "medication", value, rule, attributes=attrs, display=display)
 
@@ -937,7 +1037,7 @@ def _events(p: _Page, doc_date: tuple[int, str] | None, doc_event: str) -> None:
             event, mention = found
             label, cue = mention.text, (mention.start, mention.end)
         attrs = {"date": d.iso, "precision": d.precision, "event": event, "label": label}
-        display = f"{event.replace('_', ' ')}: {d.text}"
+        display = f"{event.replace('_', ' ')}: {' '.join(d.text.split())}"
         # the date of a scan happened even when the scan showed "no progression"; only a
         # progression or relapse that is itself negated ("no relapse since 2019") is not an event
         context = "asserted"
@@ -956,19 +1056,34 @@ def _events(p: _Page, doc_date: tuple[int, str] | None, doc_event: str) -> None:
         )
 
 
+_ROW_LEAD = re.compile(r"[ \t]*(?:[-•*·|][ \t]*)?$")
+
+
 def _event_for(p: _Page, d: DateMatch) -> tuple[str, Mention] | None:
     text = p.text
     lo, hi = sentence_bounds(text, d.start, d.end)
-    # a label right before the date ("Date of surgery:") sits in the previous "sentence"
-    lo = min(lo, max(0, d.start - 40))
-    before = [m for m in p.mentions_in(max(lo, d.start - 80), d.start) if m.end <= d.start]
-    after = [m for m in p.mentions_in(d.end, min(hi, d.end + 40))]
-    for m in reversed(before):
+    line_lo = text.rfind("\n", 0, d.start) + 1
+    line_hi = text.find("\n", d.end)
+    line_hi = len(text) if line_hi == -1 else line_hi
+    if _ROW_LEAD.match(text, line_lo, d.start) or "|" in text[line_lo:line_hi]:
+        # a dated row ("12 Oct 2025 | Admitted ...", "03/07/2026 | HbA1c"): the event is
+        # what its own row says, never the row above
+        lo, hi = line_lo, line_hi
+        before = [m for m in p.mentions_in(lo, d.start) if m.end <= d.start]
+        after = p.mentions_in(d.end, hi)
+    else:
+        # a label right before the date ("Date of surgery:") sits in the previous "sentence"
+        lo = min(lo, max(0, d.start - 40))
+        before = [m for m in p.mentions_in(max(lo, d.start - 80), d.start) if m.end <= d.start]
+        after = [m for m in p.mentions_in(d.end, min(hi, d.end + 40))]
+    for m in [*reversed(before), *after]:
         ev = _mention_event(text, m, lo, d)
-        if ev:
-            return ev, m
-    for m in after:
-        ev = _mention_event(text, m, lo, d)
+        if ev in ("treatment_start", "treatment_end") and m.first("cue") is not None:
+            # "started", "stopped" date a treatment only when one is named nearby
+            # ("He stopped smoking in 2010" is no treatment end)
+            s_lo, s_hi = sentence_bounds(text, m.start, m.end)
+            if not any(x.first("treatment") for x in p.mentions_in(max(lo, s_lo), s_hi)):
+                continue
         if ev:
             return ev, m
     return None
