@@ -469,15 +469,11 @@ class _Builder:
         return "|".join((normalise(fact.value), fact.attributes.get("prefix", ""), fact.context))
 
     def _conflicting(self, kind: str, facts: list[Fact]) -> bool:
-        if any(c.kind == kind for c in self.case.conflicts):
-            return True
-        if not self.kinds.get(kind, {}).get("conflict"):
-            return False
-        by_prefix: dict[str, set[str]] = {}
-        for f in facts:
-            if f.context == "asserted":
-                by_prefix.setdefault(f.attributes.get("prefix", ""), set()).add(normalise(f.value))
-        return any(len(v) > 1 for v in by_prefix.values())
+        """Whether these facts disagree. The reconcile stage alone decides (same
+        prefix, same time point, not a refinement), so the summary never calls
+        two values a conflict that case.json does not."""
+        ids = {f.id for f in facts}
+        return any(c.kind == kind and ids.intersection(c.fact_ids) for c in self.case.conflicts)
 
     # -- sections --------------------------------------------------------------------
     def build(self) -> Summary:
@@ -622,6 +618,9 @@ class _Builder:
             for f in facts:
                 if f.kind == kind:
                     groups.setdefault(normalise(f.value), []).append(f)
+            kind_conflict = len(groups) > 1 and self._conflicting(
+                kind, [f for group in groups.values() for f in group]
+            )
             for i, group in enumerate(groups.values()):
                 value = group[0].value.strip()
                 shown = (
@@ -632,8 +631,10 @@ class _Builder:
                 note = self.note_for(group[0])
                 if note:
                     spans += [Span(" ("), *note, Span(")")]
-                parts.append(Part(spans, refs, sep=" ≠ " if i else " "))
-            if len(groups) > 1:
+                parts.append(
+                    Part(spans, refs, sep=(" ≠ " if kind_conflict else "; ") if i else " ")
+                )
+            if kind_conflict:
                 conflict = True
                 self._inline_conflicts.add(kind)
         if parts:
