@@ -12,8 +12,10 @@ lint: install
 	.venv/bin/ruff format --check casebridge tests benchmarks examples
 	.venv/bin/mypy
 
+# The whole suite on SQLite, then the web tests again on PostgreSQL (127.0.0.1:5432, db test).
 test: lint
 	.venv/bin/pytest -n 2 -q
+	CASEBRIDGE_DB=postgres .venv/bin/pytest -n 2 -q tests/web
 
 eval: install
 	.venv/bin/casebridge eval --data ../shared/eval

@@ -1,0 +1,131 @@
+"""THE access gate: the one place that decides who may see or change a case.
+
+Deny by default. Someone else's case answers 404 (Http404), never 403, so the
+existence of a case is not disclosed. Every read through the gate (need="view")
+writes a `case.read` audit row.
+
+Needs:
+    view     see the case and its documents, facts, messages
+    upload   add documents
+    message  send messages on the case
+    correct  correct a fact
+    manage   change status, assign, internal notes (staff work)
+    consent  give or withdraw consent, invite family, withdraw the case
+             (the patient's own decisions)
+
+Who has which (a user's role, then their tie to the case):
+    admin        every need except consent (consent is the patient's own act)
+    coordinator  view, upload, message, correct, manage on every case
+    reviewer     nothing yet (cases will be shared with them one by one)
+    owner        view, upload, message, consent on their own case
+    member       view, and upload / message where the patient granted them
+    anyone else  nothing: 404
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from casebridge.web.accounts.models import Role
+from casebridge.web.cases import audit
+from casebridge.web.cases.models import Case, CaseMember, InternalNote
+
+NEEDS: tuple[str, ...] = ("view", "upload", "message", "correct", "manage", "consent")
+STAFF_NEEDS = frozenset({"view", "upload", "message", "correct", "manage"})
+OWNER_NEEDS = frozenset({"view", "upload", "message", "consent"})
+ADMIN_NEEDS = STAFF_NEEDS
+
+GRANT_ATTR = "_casebridge_grant"
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Stamped on a Case the gate returned: who it was opened for and for what.
+    storage.read_document refuses a Case without one."""
+
+    user_id: int | None  # None: the system (a background task)
+    need: str
+    staff: bool = False  # may see staff-only things (internal notes)
+    user: Any = field(default=None, compare=False, repr=False)
+
+
+def _check_need(need: str) -> None:
+    if need not in NEEDS:
+        raise ValueError(f"unknown need {need!r}; one of {', '.join(NEEDS)}")
+
+
+def can(user: Any, case: Case, need: str) -> bool:
+    """Whether user may do `need` on case. No audit row; use the gate to read."""
+    _check_need(need)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    role = user.role
+    if role == Role.ADMIN:
+        return need in ADMIN_NEEDS
+    if role == Role.COORDINATOR:
+        return need in STAFF_NEEDS
+    if role == Role.REVIEWER:
+        return False
+    if case.owner_id == user.pk:
+        return need in OWNER_NEEDS
+    member = CaseMember.objects.filter(case=case, user=user).first()
+    return member is not None and member.grants(need)
+
+
+def get_case_for_user_or_404(
+    user: Any, pk: int | str, need: str = "view", *, request: HttpRequest | None = None
+) -> Case:
+    """The case with primary key or pseudonym `pk` if `user` may do `need` on it,
+    else Http404. A `view` writes a case.read audit row."""
+    _check_need(need)
+    lookup = {"pseudonym": pk} if isinstance(pk, str) and pk.startswith("CB-") else {"pk": pk}
+    try:
+        case = Case.objects.select_related("owner", "coordinator").get(**lookup)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case") from None
+    if not can(user, case, need):
+        raise Http404("No such case")
+    setattr(case, GRANT_ATTR, Grant(user.pk, need, staff=can(user, case, "manage"), user=user))
+    if need == "view":
+        audit.record(user, case, "case.read", meta=audit.meta_from_request(request))
+    return case
+
+
+def require(user: Any, case: Case, need: str) -> None:
+    """For actions: the same rule as the gate (Http404 when refused), no audit row."""
+    if not can(user, case, need):
+        raise Http404("No such case")
+
+
+def grant_of(case: Case) -> Grant | None:
+    grant = getattr(case, GRANT_ATTR, None)
+    return grant if isinstance(grant, Grant) else None
+
+
+def case_for_system(pk: int, *, lock: bool = False) -> Case:
+    """The case for a background task (no user): stamped with a system grant.
+    lock=True takes the row lock (select_for_update; inside a transaction)."""
+    queryset = Case.objects.select_for_update() if lock else Case.objects.all()
+    case = queryset.get(pk=pk)
+    setattr(case, GRANT_ATTR, Grant(None, "system", staff=True))
+    return case
+
+
+def get_case_object_or_404(case: Case, model: type[M], pk: Any) -> M:
+    """An object (document, message, note, consent, ...) of a case the gate
+    returned; one of another case answers 404 like the case itself would.
+    Internal notes are for staff only."""
+    grant = grant_of(case)
+    if grant is None:
+        raise Http404("No such object")
+    if model is InternalNote and not grant.staff:
+        raise Http404("No such object")
+    try:
+        return model._default_manager.get(pk=pk, case=case)
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        raise Http404("No such object") from None

@@ -1,0 +1,330 @@
+"""The stored nouns of the platform. State changes go through actions.py (which
+writes the audit row in the same transaction); reads of a case go through the
+gate in access.py."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casebridge.engine.case import PROGRAMMES, Correction
+from casebridge.web.cases import workflow
+
+
+def new_pseudonym() -> str:
+    """CB- and eight upper-case hex digits, like the engine's case ids."""
+    return "CB-" + secrets.token_hex(4).upper()
+
+
+PROGRAMME_CHOICES = [(p, p.replace("-", " ").capitalize()) for p in PROGRAMMES]
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon (weeks)"
+    URGENT = "urgent", "Urgent (days)"
+
+
+class Case(models.Model):
+    pseudonym = models.CharField(max_length=11, unique=True, default=new_pseudonym, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    programme = models.CharField(max_length=20, choices=PROGRAMME_CHOICES, default="oncology")
+    status = models.CharField(max_length=30, choices=workflow.CHOICES, default=workflow.ENQUIRY)
+    paused_from = models.CharField(
+        max_length=30, blank=True, help_text="The status a safety pause interrupted."
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coordinated_cases",
+    )
+    engine = models.JSONField(default=dict, help_text="The engine's Case.to_dict().")
+    paused = models.BooleanField(default=False)
+    paused_reason = models.TextField(blank=True)
+    # Optimistic concurrency: every change bumps it; a change made against an
+    # older version is refused (actions.ConcurrencyError).
+    version = models.PositiveIntegerField(default=1)
+    # This case's data key, AES-GCM wrapped by the master key (storage.py).
+    wrapped_key = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["coordinator"])]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class CaseMember(models.Model):
+    """A family member or caregiver the patient invited, with what they may do."""
+
+    class Relationship(models.TextChoices):
+        FAMILY = "family", "Family member"
+        CAREGIVER = "caregiver", "Caregiver"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.FAMILY
+    )
+    can_view = models.BooleanField(default=True)
+    can_upload = models.BooleanField(default=False)
+    can_message = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="one_membership_per_case")
+        ]
+
+    def grants(self, need: str) -> bool:
+        if self.revoked_at is not None or not self.can_view:
+            return False
+        return {"view": True, "upload": self.can_upload, "message": self.can_message}.get(
+            need, False
+        )
+
+
+class Enquiry(models.Model):
+    """The confidential first contact, before there is an account or a case."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New (e-mail not yet verified)"
+        VERIFIED = "verified", "E-mail verified"
+        ACCEPTED = "accepted", "Accepted: a case was opened"
+        DECLINED = "declined", "Declined"
+        SPAM = "spam", "Spam"
+
+    class RedFlag(models.TextChoices):
+        NOT_SCREENED = "not_screened", "Not screened"
+        NONE = "none", "No red flag"
+        FLAGGED = "flagged", "Red flag: told to seek local care now"
+        CLEARED = "cleared", "Red flag cleared by a clinician"
+
+    class Relationship(models.TextChoices):
+        SELF = "self", "I am the patient"
+        FAMILY = "family", "A family member"
+        CAREGIVER = "caregiver", "A caregiver"
+        CLINICIAN = "clinician", "The patient's clinician"
+
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
+    preferred_language = models.CharField(max_length=10, default="en")
+    relationship = models.CharField(
+        max_length=20, choices=Relationship.choices, default=Relationship.SELF
+    )
+    programme = models.CharField(max_length=20, choices=PROGRAMME_CHOICES, default="oncology")
+    diagnosis = models.TextField(blank=True, help_text="In the enquirer's own words.")
+    current_treatment = models.TextField(blank=True)
+    question = models.TextField(blank=True, help_text="What they hope a second opinion answers.")
+    nhs_care_ongoing = models.BooleanField(null=True)
+    red_flag_answers = models.JSONField(default=list, blank=True)  # red-flag ids ticked
+    red_flag_state = models.CharField(
+        max_length=20, choices=RedFlag.choices, default=RedFlag.NOT_SCREENED
+    )
+    contact_consent = models.BooleanField(default=False)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    verification_token_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    case = models.OneToOneField(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="enquiry"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "enquiries"
+        ordering = ["-created_at"]
+
+
+class Document(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        NEEDS_ATTENTION = "needs_attention", "Needs a person's attention"
+        FAILED = "failed", "Failed"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    media_type = models.CharField(max_length=100, default="application/octet-stream")
+    blob_path = models.CharField(max_length=255, blank=True, help_text="Relative to DATA_DIR.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)  # plain-language problems
+    engine_doc_id = models.CharField(max_length=64, blank=True)
+    engine_doc_ids = models.JSONField(default=list, blank=True)  # an archive gives several
+    doc_type = models.CharField(max_length=40, blank=True)
+    doc_type_override = models.CharField(max_length=40, blank=True)
+    doc_type_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256"], name="one_upload_per_content")
+        ]
+        indexes = [models.Index(fields=["state", "lease_expires_at"])]
+
+    @property
+    def effective_doc_type(self) -> str:
+        return self.doc_type_override or self.doc_type
+
+
+class FactCorrection(models.Model):
+    """A person's correction of a fact; mirrors casebridge.engine.case.Correction
+    and is handed to the engine on every refresh, so it survives re-processing."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="corrections")
+    fact_id = models.CharField(max_length=64)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    value = models.TextField(null=True, blank=True)
+    rejected = models.BooleanField(default=False)
+    kind = models.CharField(max_length=60, null=True, blank=True)
+    context = models.CharField(max_length=20, null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def to_engine(self) -> Correction:
+        return Correction(
+            fact_id=self.fact_id,
+            by=self.by.display_name,
+            at=self.at.isoformat(timespec="seconds"),
+            reason=self.reason,
+            value=self.value,
+            rejected=self.rejected,
+            kind=self.kind,
+            context=self.context,
+        )
+
+
+class Consent(models.Model):
+    class Kind(models.TextChoices):
+        PROCESSING_ART9 = "processing_art9", "Processing of health data (UK GDPR art. 9)"
+        TRANSFER_ABROAD = "transfer_abroad", "Transfer to a reviewing team abroad"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    text_version = models.CharField(max_length=40, help_text="Version of the wording shown.")
+    language = models.CharField(max_length=10, default="en")
+    country = models.CharField(max_length=2, blank=True, help_text="Destination, ISO alpha-2.")
+    recipients = models.JSONField(default=list, blank=True)  # who may receive the case
+    given_at = models.DateTimeField(auto_now_add=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["given_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["case", "kind"], condition=Q(withdrawn_at=None), name="active_consent"
+            )
+        ]
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class Message(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class InternalNote(models.Model):
+    """Staff only: never shown to the patient or family."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class AuditEvent(models.Model):
+    """Who did or read what, when, with the data before and after. Rows are only
+    ever added; they outlive the case they describe (case_pseudonym stays)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)  # kept if the user goes
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    case_pseudonym = models.CharField(max_length=11, blank=True)
+    action = models.CharField(max_length=60)  # e.g. case.read, document.uploaded
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["action"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.case_pseudonym}"
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """A JSON-safe dict of some fields of a row, for AuditEvent.before/after."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[name] = value
+    return out

@@ -1,0 +1,229 @@
+"""Background processing of uploaded documents (django-tasks, database backend;
+run workers with `manage.py db_worker`).
+
+process_document(document_id):
+  1. claims the document (queued → processing, attempts + 1, a lease), in a
+     short transaction; a document already processed is left alone, so running
+     the task twice is harmless;
+  2. decrypts it and runs the engine (Case.from_dict → add_document → to_dict)
+     outside any lock, on a snapshot of the case's engine JSON, with the people's
+     corrections from the database as engine Corrections;
+  3. merges under the case row lock (select_for_update): if the engine JSON
+     changed meanwhile (another document, a correction), the document is added
+     again to the fresh JSON under the lock, so nothing is overwritten;
+  4. marks the document processed / needs_attention, with the engine's reasons,
+     and pauses the case when the engine's safety screen says so.
+
+A worker that dies leaves the document in `processing` with a lease that runs
+out: requeue_stale_documents() (the `requeue_stale_documents` command, run
+every few minutes) puts it back in the queue, and a new run of the task also
+takes over a document whose lease has run out. After DOCUMENT_MAX_ATTEMPTS
+the document is marked failed, with a plain-language reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from casebridge.engine.case import Document as EngineDocument
+from casebridge.engine.pipeline import add_document
+from casebridge.web.cases import audit, storage, workflow
+from casebridge.web.cases.access import case_for_system
+from casebridge.web.cases.errors import StorageError
+from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.models import Case, Document
+
+log = logging.getLogger(__name__)
+
+DONE = {Document.State.PROCESSED, Document.State.NEEDS_ATTENTION}
+
+
+@task()
+def process_document(document_id: int) -> str:
+    """Read one uploaded document into its case. Returns what happened, in words."""
+    claimed = _claim(document_id)
+    if isinstance(claimed, str):
+        return claimed
+    attempt = claimed
+    try:
+        return _process(document_id, attempt)
+    except Exception as error:  # noqa: BLE001 - recorded on the document, retried
+        log.exception("processing document %s failed", document_id)
+        return _failed(document_id, attempt, error)
+
+
+def _claim(document_id: int) -> int | str:
+    """The attempt number if this run now owns the document, else why not."""
+    now = timezone.now()
+    with transaction.atomic():
+        doc = Document.objects.select_for_update().filter(pk=document_id).first()
+        if doc is None:
+            return "no such document"
+        if doc.state in DONE:
+            return f"already {doc.state}"
+        if doc.state == Document.State.FAILED:
+            return "failed earlier; requeue it to try again"
+        if (
+            doc.state == Document.State.PROCESSING
+            and doc.lease_expires_at
+            and (doc.lease_expires_at > now)
+        ):
+            return "being processed by another worker"
+        if doc.attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
+            _give_up(doc, "it could not be read after several attempts")
+            return "failed: too many attempts"
+        doc.state = Document.State.PROCESSING
+        doc.attempts += 1
+        doc.started_at = now
+        doc.lease_expires_at = now + dt.timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
+        doc.save(update_fields=["state", "attempts", "started_at", "lease_expires_at"])
+        return doc.attempts
+
+
+def _read(case: Case, data: bytes, name: str) -> tuple[dict[str, Any], list[EngineDocument]]:
+    engine = engine_case(case)
+    docs = add_document(engine, data, name)
+    return engine.to_dict(), docs
+
+
+def _process(document_id: int, attempt: int) -> str:
+    doc = Document.objects.get(pk=document_id)
+    case = case_for_system(doc.case_id)
+    data = storage.read_document(case, doc)
+    seen = case.engine
+    result, docs = _read(case, data, doc.file_name)
+
+    with transaction.atomic():
+        locked = case_for_system(doc.case_id, lock=True)
+        doc = Document.objects.select_for_update().get(pk=document_id)
+        if doc.state != Document.State.PROCESSING or doc.attempts != attempt:
+            return "superseded: another run took this document over"
+        if locked.engine != seen:  # changed while we read: add again to the fresh case
+            result, docs = _read(locked, data, doc.file_name)
+        locked.engine = result
+        reasons = [p for d in docs for p in d.problems]
+        doc.state = (
+            Document.State.NEEDS_ATTENTION
+            if any(d.status == "needs_attention" for d in docs)
+            else Document.State.PROCESSED
+        )
+        doc.reasons = list(dict.fromkeys(reasons))
+        doc.engine_doc_ids = [d.id for d in docs]
+        doc.engine_doc_id = docs[0].id if docs else ""
+        doc.doc_type = docs[0].doc_type if docs else ""
+        doc.media_type = docs[0].media_type if docs else doc.media_type
+        doc.processed_at = timezone.now()
+        doc.lease_expires_at = None
+        doc.save()
+        fields = ["engine"]
+        if result.get("paused") and locked.status in workflow.OPEN:
+            _pause_for_safety(locked, result)
+            fields += ["status", "paused", "paused_from", "paused_reason", "version"]
+        locked.save(update_fields=[*fields, "updated_at"])
+        audit.record(
+            None,
+            locked,
+            "document.processed",
+            obj=doc,
+            after={
+                "state": doc.state,
+                "engine_doc_ids": doc.engine_doc_ids,
+                "doc_type": doc.doc_type,
+                "reasons": doc.reasons,
+                "attempt": attempt,
+            },
+        )
+    return str(doc.state)
+
+
+def _pause_for_safety(case: Case, engine: dict[str, Any]) -> None:
+    labels = [str(f.get("label", "")) for f in engine.get("safety_flags", [])]
+    before = {"status": case.status, "paused": case.paused}
+    case.paused_from, case.status, case.paused = case.status, workflow.PAUSED_SAFETY, True
+    case.paused_reason = "; ".join(label for label in labels if label)
+    case.version += 1  # a status change: an edit made against the old version must reload
+    audit.record(
+        None,
+        case,
+        "case.paused_for_safety",
+        obj=case,
+        before=before,
+        after={"status": case.status, "paused": True, "reason": case.paused_reason},
+    )
+
+
+def _failed(document_id: int, attempt: int, error: Exception) -> str:
+    retry = not isinstance(error, StorageError)
+    with transaction.atomic():
+        doc = Document.objects.select_for_update().get(pk=document_id)
+        if doc.state != Document.State.PROCESSING or doc.attempts != attempt:
+            return "superseded"
+        if not retry:
+            _give_up(doc, str(error))
+            return "failed"
+        if doc.attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
+            _give_up(doc, f"it could not be read after {doc.attempts} attempts")
+            return "failed"
+        doc.state, doc.lease_expires_at = Document.State.QUEUED, None
+        doc.save(update_fields=["state", "lease_expires_at"])
+        audit.record(
+            None,
+            doc.case,
+            "document.retry",
+            obj=doc,
+            after={"attempt": attempt, "error": type(error).__name__},
+        )
+        delay = dt.timedelta(seconds=30 * 2**attempt)
+        transaction.on_commit(lambda: enqueue_document(document_id, delay))
+    return "queued again"
+
+
+def _give_up(doc: Document, why: str) -> None:
+    doc.state, doc.lease_expires_at = Document.State.FAILED, None
+    reason = f"This file could not be processed: {why}. Your coordinator has been told."
+    doc.reasons = [*doc.reasons, reason]
+    doc.save(update_fields=["state", "lease_expires_at", "reasons"])
+    audit.record(None, doc.case, "document.failed", obj=doc, after={"reason": reason})
+
+
+def enqueue_document(document_id: int, delay: dt.timedelta | None = None) -> None:
+    """Queue process_document (call it from transaction.on_commit)."""
+    if delay:
+        process_document.using(run_after=timezone.now() + delay).enqueue(document_id)
+    else:
+        process_document.enqueue(document_id)
+
+
+def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
+    """Put back in the queue every document whose worker died (still
+    `processing` after its lease ran out). Returns their ids."""
+    now = now or timezone.now()
+    requeued: list[int] = []
+    with transaction.atomic():
+        stale = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .filter(state=Document.State.PROCESSING, lease_expires_at__lt=now)
+        )
+        for doc in stale:
+            doc.state, doc.lease_expires_at = Document.State.QUEUED, None
+            doc.save(update_fields=["state", "lease_expires_at"])
+            audit.record(
+                None,
+                doc.case,
+                "document.requeued",
+                obj=doc,
+                before={"state": "processing", "attempts": doc.attempts},
+                after={"state": "queued"},
+            )
+            requeued.append(doc.pk)
+        for pk in requeued:
+            transaction.on_commit(lambda pk=pk: enqueue_document(pk))
+    return requeued

@@ -1,0 +1,238 @@
+"""Django settings: everything from environment variables, with working SQLite
+defaults for a developer. docs/web.md lists every variable.
+
+Production (CASEBRIDGE_DEBUG off and CASEBRIDGE_DEMO off) refuses to start
+without CASEBRIDGE_SECRET_KEY and CASEBRIDGE_MASTER_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from casebridge.web.keys import MasterKeyError, ensure_data_dir, load_master_key
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: str = "0") -> bool:
+    return env(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """postgres://user:password@host:port/name or sqlite:///path/to/file.sqlite3."""
+    parts = urlsplit(url)
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/file or sqlite:////absolute/file (four slashes)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:])}
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme {parts.scheme!r} is not supported: use postgres:// or sqlite://"
+    )
+
+
+DEBUG = envbool("CASEBRIDGE_DEBUG")
+DEMO = envbool("CASEBRIDGE_DEMO")
+PRODUCTION = not (DEBUG or DEMO)
+
+DATA_DIR = Path(env("CASEBRIDGE_DATA_DIR") or Path.cwd() / "var").resolve()
+ensure_data_dir(DATA_DIR)
+FILES_DIR = DATA_DIR / "files"  # encrypted uploads; never served
+
+SECRET_KEY = env("CASEBRIDGE_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "CASEBRIDGE_SECRET_KEY is not set. In production the server refuses to start "
+            "without it (set CASEBRIDGE_DEBUG=1 for a development server)."
+        )
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+try:
+    CASEBRIDGE_MASTER_KEY = load_master_key(
+        env("CASEBRIDGE_MASTER_KEY") or None, DATA_DIR, allow_generate=not PRODUCTION
+    )
+except MasterKeyError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+ALLOWED_HOSTS = envlist(
+    "CASEBRIDGE_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]"
+)
+CSRF_TRUSTED_ORIGINS = envlist("CASEBRIDGE_CSRF_TRUSTED_ORIGINS")
+
+# -- database -----------------------------------------------------------------
+if env("DATABASE_URL"):
+    DATABASES = {"default": database_from_url(env("DATABASE_URL"))}
+elif env("CASEBRIDGE_DB", "sqlite") == "postgres":
+    # A local PostgreSQL (the developers' and CI's): trust auth, user postgres.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": env("CASEBRIDGE_DB_NAME", "test"),
+            "USER": env("CASEBRIDGE_DB_USER", "postgres"),
+            "PASSWORD": env("CASEBRIDGE_DB_PASSWORD"),
+            "HOST": env("CASEBRIDGE_DB_HOST", "127.0.0.1"),
+            "PORT": env("CASEBRIDGE_DB_PORT", "5432"),
+        }
+    }
+elif env("CASEBRIDGE_DB", "sqlite") == "sqlite":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "casebridge.sqlite3",
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    }
+else:
+    raise ImproperlyConfigured("CASEBRIDGE_DB must be 'sqlite' or 'postgres'")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- applications ---------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "allauth",
+    "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
+    "casebridge.web.accounts",
+    "casebridge.web.cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "casebridge.web.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "casebridge.web.middleware.StaffIdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "casebridge.web.urls"
+WSGI_APPLICATION = "casebridge.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# -- accounts (django-allauth: e-mail is the login, verified before use) ----------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PREVENT_ENUMERATION = True
+LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "/accounts/login/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+EMAIL_BACKEND = env("CASEBRIDGE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("CASEBRIDGE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("CASEBRIDGE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("CASEBRIDGE_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("CASEBRIDGE_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("CASEBRIDGE_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env("CASEBRIDGE_FROM_EMAIL", "casebridge <noreply@localhost>")
+
+# -- sessions, cookies, security headers --------------------------------------
+SESSION_COOKIE_AGE = int(env("CASEBRIDGE_SESSION_AGE", str(14 * 24 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Staff (coordinator, reviewer, admin) sessions end after this many idle minutes.
+STAFF_IDLE_TIMEOUT_SECONDS = int(env("CASEBRIDGE_STAFF_IDLE_MINUTES", "15")) * 60
+
+SECURE_SSL_REDIRECT = envbool("CASEBRIDGE_SSL_REDIRECT", "0" if DEBUG else "1")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(env("CASEBRIDGE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if envbool("CASEBRIDGE_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = env(
+    "CASEBRIDGE_CSP",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'",
+)
+
+# -- uploads -------------------------------------------------------------------
+MAX_UPLOAD_BYTES = int(env("CASEBRIDGE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# -- background tasks (django-tasks, stored in the database) ---------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A document whose worker has not finished within the lease is re-queued.
+DOCUMENT_LEASE_SECONDS = int(env("CASEBRIDGE_DOCUMENT_LEASE_SECONDS", "900"))
+DOCUMENT_MAX_ATTEMPTS = int(env("CASEBRIDGE_DOCUMENT_MAX_ATTEMPTS", "3"))
+
+# -- the rest --------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("CASEBRIDGE_LOG_LEVEL", "INFO")},
+}

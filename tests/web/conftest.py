@@ -1,0 +1,97 @@
+"""Fixtures for the web platform's tests.
+
+The settings are the production ones (DEBUG off), fed by environment variables
+set here before Django starts: a fresh data folder per test process and a
+random master key. CASEBRIDGE_DB=postgres runs the same tests on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import pytest
+
+_DATA_DIR = tempfile.mkdtemp(prefix="casebridge-web-test-")
+atexit.register(shutil.rmtree, _DATA_DIR, True)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebridge.web.settings")
+os.environ["CASEBRIDGE_DATA_DIR"] = _DATA_DIR
+os.environ.setdefault("CASEBRIDGE_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("CASEBRIDGE_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+
+PASSWORD = "a long enough test password"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-django sets Django up only when DJANGO_SETTINGS_MODULE is known at
+    start-up (pyproject does not name it, so the engine's tests stay Django-free);
+    this conftest is read later, so it sets Django up itself, with pytest-django's
+    database blocker on as usual."""
+    import django
+
+    django.setup()
+    try:
+        from pytest_django.plugin import _setup_django
+    except ImportError:  # a pytest-django without it: no database blocker
+        return
+    _setup_django(config)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Real hashing costs half a second a user; the tests are not about it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class People:
+    """A base set, like healthchecks' BaseTestCase: the patient who owns the
+    case, a family member they invited, a coordinator, an administrator, a
+    reviewer, and an outsider (another patient with a case of their own)."""
+
+    owner: object
+    family: object
+    coordinator: object
+    admin: object
+    reviewer: object
+    outsider: object
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    from casebridge.web.accounts.models import Role, User
+
+    def make(email: str, role: str) -> User:
+        return User.objects.create_user(email, PASSWORD, role=role, full_name=email.split("@")[0])
+
+    return People(
+        owner=make("alice@example.org", Role.PATIENT),
+        family=make("bob@example.org", Role.FAMILY),
+        coordinator=make("carol@casebridge.test", Role.COORDINATOR),
+        admin=make("ada@casebridge.test", Role.ADMIN),
+        reviewer=make("rui@hospital.test", Role.REVIEWER),
+        outsider=make("eve@example.org", Role.PATIENT),
+    )
+
+
+@pytest.fixture
+def case(people: People):
+    """Alice's oncology case; Bob may view and upload, not message."""
+    from casebridge.web.cases.actions import do_create_case, do_invite_member
+
+    created = do_create_case(acting_user=people.owner, owner=people.owner, programme="oncology")
+    do_invite_member(created, acting_user=people.owner, email=people.family.email, can_upload=True)
+    return created
+
+
+@pytest.fixture
+def other_case(people: People):
+    """Eve's own case."""
+    from casebridge.web.cases.actions import do_create_case
+
+    return do_create_case(acting_user=people.outsider, owner=people.outsider)

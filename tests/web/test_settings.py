@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import base64
+import stat
+import time
+
+import pytest
+
+from casebridge.web.keys import MasterKeyError, ensure_data_dir, load_master_key
+from casebridge.web.middleware import LAST_SEEN_KEY
+from casebridge.web.settings import database_from_url
+
+
+def test_the_master_key_comes_from_the_environment_when_set(tmp_path):
+    key = bytes(range(32))
+    value = base64.b64encode(key).decode()
+    assert load_master_key(value, tmp_path, allow_generate=False) == key
+    assert not (tmp_path / "master.key").exists()
+
+
+def test_production_refuses_to_start_without_a_master_key(tmp_path):
+    with pytest.raises(MasterKeyError, match="refuses to start"):
+        load_master_key(None, tmp_path, allow_generate=False)
+
+
+def test_a_malformed_master_key_is_refused_in_plain_words(tmp_path):
+    with pytest.raises(MasterKeyError, match="not valid base64"):
+        load_master_key("not base64!", tmp_path, allow_generate=True)
+    with pytest.raises(MasterKeyError, match="32 bytes, not 16"):
+        load_master_key(base64.b64encode(b"x" * 16).decode(), tmp_path, allow_generate=True)
+
+
+def test_debug_and_demo_make_a_private_key_file_once_and_reuse_it(tmp_path):
+    first = load_master_key(None, tmp_path, allow_generate=True)
+    path = tmp_path / "master.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first) == 32
+    assert load_master_key(None, tmp_path, allow_generate=True) == first
+
+
+def test_the_data_folder_is_private_and_ignores_itself_in_git(tmp_path):
+    folder = ensure_data_dir(tmp_path / "var")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_database_urls_for_postgres_and_sqlite_are_understood():
+    pg = database_from_url("postgres://cb:p%40ss@db.internal:5433/casebridge")
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
+        "cb",
+        "p@ss",
+        "db.internal",
+        "5433",
+        "casebridge",
+    )
+    lite = database_from_url("sqlite:////srv/casebridge/db.sqlite3")
+    assert lite["NAME"] == "/srv/casebridge/db.sqlite3"
+
+
+def test_an_unknown_database_url_scheme_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="not supported"):
+        database_from_url("mysql://x@y/z")
+
+
+@pytest.mark.django_db
+def test_the_health_url_answers_ok_with_security_headers(client):
+    response = client.get("/healthz", secure=True)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "max-age" in response["Strict-Transport-Security"]
+
+
+@pytest.mark.django_db
+def test_the_health_url_is_reachable_over_plain_http_for_load_balancers(client):
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_other_urls_redirect_to_https_in_production(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+@pytest.mark.django_db
+def test_the_login_page_logs_in_with_an_email(client):
+    response = client.get("/accounts/login/", secure=True)
+    assert response.status_code == 200
+    assert 'name="login"' in response.content.decode()
+    assert 'type="email"' in response.content.decode()
+
+
+def _idle(client, seconds: float) -> None:
+    session = client.session
+    session[LAST_SEEN_KEY] = time.time() - seconds
+    session.save()
+
+
+@pytest.mark.django_db
+def test_a_staff_session_ends_after_fifteen_idle_minutes(client, people, settings):
+    assert settings.STAFF_IDLE_TIMEOUT_SECONDS == 15 * 60
+    client.force_login(people.coordinator)
+    client.get("/healthz", secure=True)
+    assert LAST_SEEN_KEY in client.session
+    _idle(client, 14 * 60)
+    client.get("/healthz", secure=True)
+    assert client.session.get("_auth_user_id") == str(people.coordinator.pk)
+    _idle(client, 16 * 60)
+    client.get("/healthz", secure=True)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_patient_session_does_not_time_out_when_idle(client, people):
+    client.force_login(people.owner)
+    _idle(client, 60 * 60)
+    client.get("/healthz", secure=True)
+    assert client.session.get("_auth_user_id") == str(people.owner.pk)
+
+
+def test_cookies_are_secure_and_csrf_protected(settings):
+    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+    assert settings.SESSION_COOKIE_HTTPONLY
+    assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
+    assert settings.AUTH_USER_MODEL == "accounts.User"
+    assert settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+
+
+@pytest.mark.django_db
+def test_the_database_is_the_one_casebridge_db_selects():
+    import os
+
+    from django.db import connection
+
+    wanted = {"sqlite": "sqlite", "postgres": "postgresql"}[
+        os.environ.get("CASEBRIDGE_DB", "sqlite")
+    ]
+    if not os.environ.get("DATABASE_URL"):
+        assert connection.vendor == wanted
