@@ -65,6 +65,13 @@ def medspacy_runner(lean: bool) -> Callable[[str], int]:
     import spacy
     from medspacy.target_matcher import TargetRule
 
+    try:  # PyRuSH logs every sentence boundary at DEBUG through loguru
+        from loguru import logger
+
+        logger.remove()
+        logger.add(sys.stderr, level="WARNING")
+    except ImportError:
+        pass
     if lean:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
