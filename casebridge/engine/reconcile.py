@@ -202,6 +202,8 @@ def find_conflicts(facts: list[Fact], documents: list[Document] | None = None) -
     for fact in facts:
         if fact.context != "asserted" or not kinds.get(fact.kind, {}).get("conflict"):
             continue
+        if fact.attributes.get("reported_by") == "patient":
+            continue  # the patient's own notes are shown, but records are what can disagree
         point = time_point(fact, documents)
         if point == "historical":
             continue

@@ -167,3 +167,49 @@ def test_receptor_percent_and_allred_follow_asco_cap() -> None:
 def test_weakly_positive_her2_is_equivocal_not_positive() -> None:
     assert _asserted("HER2: weakly positive.", "her2_ihc") == ["equivocal"]
     assert _asserted("Tumour cells are weakly positive for HER2/neu.", "her2_ihc") == ["equivocal"]
+
+
+def test_alk_negative_by_ihc_is_a_protein_result_not_a_mutation() -> None:
+    for text in ("ALK negative (IHC).", "ALK (D5F3 IHC, Ventana): Negative."):
+        fact = _one(text, "alk")
+        assert (fact.value, fact.attributes["method"]) == ("negative", "IHC"), text
+        assert "mutation" not in fact.display
+    assert _one("ALK positive by immunohistochemistry.", "alk").value == "positive"
+    assert _one("ALK negative.", "alk").value == "negative"
+
+
+def test_alk_and_ros1_by_fish_or_ngs_are_rearrangement_results() -> None:
+    fish = _one("ALK: no rearrangement detected by FISH.", "alk")
+    assert (fish.value, fish.attributes["method"]) == ("not detected", "FISH")
+    assert fish.display == "ALK rearrangement not detected (FISH)"
+    ngs = _one("ROS1 fusion not detected (RNA fusion panel).", "ros1")
+    assert (ngs.value, ngs.display) == ("not detected", "ROS1 fusion not detected (NGS)")
+    found = _one("EML4-ALK fusion detected by NGS.", "alk")
+    assert (found.value, found.display) == ("EML4-ALK", "EML4-ALK fusion detected (NGS)")
+    assert "mutation" not in _one("ROS1 FISH negative.", "ros1").display
+
+
+def test_a_negative_variant_result_keeps_its_wording() -> None:
+    kras = _one("KRAS: No pathogenic variant detected.", "kras")
+    assert (kras.value, kras.display) == ("not detected", "KRAS pathogenic variant not detected")
+    braf = _one("BRAF: no variant detected.", "braf")
+    assert (braf.value, braf.display) == ("not detected", "BRAF variant not detected")
+    assert _one("EGFR mutation not detected.", "egfr").display == "EGFR mutation not detected"
+
+
+def test_it_reads_compact_and_lower_case_receptor_forms() -> None:
+    cases = {
+        "Core biopsy: IDC, er/pr+, her2 negative.": ("positive", "positive", "negative"),
+        "Known ER+/PR- HER2- breast cancer.": ("positive", "negative", "negative"),
+        "ER/PR positive, HER2 3+.": ("positive", "positive", "3+"),
+        "Triple negative breast cancer.": ("negative", "negative", "negative"),
+        "er+ pr- her2-": ("positive", "negative", "negative"),
+    }
+    for text, expected in cases.items():
+        got = {f.kind: f.value for f in _facts(text)}
+        assert (got["er_status"], got["pr_status"], got["her2_ihc"]) == expected, text
+
+
+def test_lower_case_er_pr_and_her_words_are_not_read_as_receptors() -> None:
+    assert _facts("The er was busy and her 2 children came with her.") == []
+    assert not any(f.kind == "her2_ihc" for f in _facts("Her2 Negative <10.7 Positive >=11.5"))

@@ -329,7 +329,11 @@ def test_it_is_registered_as_a_document_stage_with_its_reads_and_writes() -> Non
     stage = REGISTRY["classify"]
     assert stage.level == "document"
     assert stage.reads == ("document.pages",)
-    assert stage.writes == ("document.doc_type", "document.doc_type_confidence")
+    assert stage.writes == (
+        "document.doc_type",
+        "document.doc_type_confidence",
+        "document.metadata",
+    )
 
 
 def test_the_cue_file_names_only_known_types_and_numeric_weights() -> None:
@@ -391,3 +395,84 @@ def test_it_names_at_least_90_percent_of_mtsamples_document_types() -> None:
     result = evaluate(EVAL_DATA)
     assert result["doc_type_accuracy"] >= 0.90
     assert result["doc_type_accuracy_odd"] >= 0.90  # the half the rules were not tuned on
+
+
+PATIENT_QUESTIONS = """\
+Questions for the second opinion - written by me, 14 March 2026
+
+1. My biopsy showed a HER2 score of 1+. Does "HER2-low" change what treatment I should have?
+2. The letter from the clinic says grade 3 but I think the pathology report says grade 2.
+   Which one is right?
+3. Could I have surgery first and chemotherapy afterwards?
+4. My sister had ovarian cancer. Should I have genetic testing?
+"""
+
+FAMILY_MEDICATION_LIST = """\
+MEDICATION LIST - John Sample
+Updated by Ffion 02/03/2026
+
+Letrozole 2.5 mg - one tablet every morning
+Amlodipine 5 mg - one tablet daily (blood pressure)
+Paracetamol 500 mg - two tablets up to four times a day when needed
+Allergies: none known
+"""
+
+FAMILY_TIMELINE = """\
+Mum's treatment timeline
+Written by Owen (son) for the second opinion.
+Jan 2026 | Found a lump, GP sent her to the breast clinic
+Feb 2026 | Biopsy: breast cancer, grade 2
+What we want to ask
+Should she have radiotherapy after the operation?
+Is there anything we should ask about her heart?
+"""
+
+
+def test_a_patients_own_questions_are_other_and_marked_as_the_patients() -> None:
+    doc = _run(_doc(PATIENT_QUESTIONS))
+    assert doc.doc_type == "other"
+    assert doc.metadata["author"] == "patient"
+    assert doc.status == "processed"  # the patient's note is meant to be here
+    timeline = _run(_doc(FAMILY_TIMELINE))
+    assert (timeline.doc_type, timeline.metadata.get("author")) == ("other", "patient")
+
+
+def test_a_medication_list_kept_by_the_family_stays_a_medication_list() -> None:
+    doc = _run(_doc(FAMILY_MEDICATION_LIST))
+    assert doc.doc_type == "medication_list"
+    assert doc.metadata["author"] == "patient"
+
+
+@pytest.mark.parametrize("text", [CLINIC_LETTER, HISTOPATHOLOGY, RADIOLOGY, DISCHARGE, REFERRAL])
+def test_a_clinicians_record_is_not_taken_for_the_patients_own(text: str) -> None:
+    doc = _run(_doc(text))
+    assert "author" not in doc.metadata
+    assert classify_text(text).author == ""
+
+
+def test_a_first_person_clinic_letter_is_still_a_clinic_letter() -> None:
+    letter = (
+        "Oncology Outpatient Clinic\nDear Dr Jones,\nRe: Mr John Sample\n"
+        "I saw Mr Sample with his wife today. I think his fatigue is due to treatment. "
+        "He asked whether he could have surgery first; I explained the reasons for "
+        "chemotherapy. Should I arrange a scan? I will see him again in 3 weeks.\n"
+        "Yours sincerely,\nDr A Oncologist, Consultant Medical Oncologist\n"
+    )
+    result = classify_text(letter)
+    assert (result.doc_type, result.author) == ("clinic_letter", "")
+
+
+def test_facts_of_a_patients_note_are_sourced_and_marked_reported_by_the_patient() -> None:
+    from casebridge.engine.extract import extract
+
+    case = Case()
+    doc = _run(_doc(PATIENT_QUESTIONS))
+    extract(case, doc)
+    grades = [f for f in case.facts if f.kind == "grade"]
+    assert grades and all(f.attributes["reported_by"] == "patient" for f in grades)
+    assert all(f.source is not None for f in case.facts)
+    letter = _doc(CLINIC_LETTER)
+    letter.id = "d2"
+    extract(case, _run(letter))
+    from_letter = [f for f in case.facts if f.source is not None and f.source.document_id == "d2"]
+    assert from_letter and not any("reported_by" in f.attributes for f in from_letter)

@@ -74,3 +74,25 @@ def test_the_same_time_point_still_shows_a_real_disagreement():
     b = _doc("d2", "Invasive ductal carcinoma, grade 3.")
     facts = [_fact(a, "grade", "grade 2", "grade 2"), _fact(b, "grade", "grade 3", "grade 3")]
     assert [c.values for c in find_conflicts(facts, [a, b])] == [["grade 2", "grade 3"]]
+
+
+def test_a_patients_own_note_does_not_make_a_conflict_with_the_records():
+    from casebridge.engine.case import Fact, Source
+    from casebridge.engine.reconcile import find_conflicts
+
+    record = Fact(kind="grade", value="grade 2", source=Source("d1", "path.pdf", 1, 0, 5, "G2"))
+    note = Fact(
+        kind="grade",
+        value="grade 3",
+        source=Source("d2", "my questions.txt", 1, 0, 5, "grade 3"),
+        attributes={"reported_by": "patient"},
+    )
+    assert find_conflicts([record, note]) == []
+
+
+def test_no_special_type_is_not_a_negation():
+    from casebridge.engine.extract.context import context_of
+
+    text = "Invasive carcinoma of no special type, grade 2."
+    start = text.index("grade 2")
+    assert context_of(text, start, start + 7) == "asserted"

@@ -404,3 +404,54 @@ def test_a_field_answered_not_specified_neither_blocks_nor_asserts() -> None:
         "Breslow's depth 5 mm."
     )
     assert values(text, "t_category") == ["T4"]
+
+
+def _prefixes(text: str) -> dict[str, tuple[str, str]]:
+    return {
+        f.kind: (f.value, f.attributes["prefix"])
+        for f in tnm.extract(doc_of(text))
+        if f.kind in ("t_category", "n_category", "m_category")
+    }
+
+
+def test_a_prefix_written_once_applies_to_the_whole_tnm_group() -> None:
+    got = _prefixes("Adenocarcinoma, stage IVA (cT2a N2 M1b, TNM 8th edition).")
+    assert got == {
+        "t_category": ("T2a", "c"),
+        "n_category": ("N2", "c"),
+        "m_category": ("M1b", "c"),
+    }
+    assert _prefixes("Stage: pT2 N1a")["n_category"] == ("N1a", "p")
+    assert _prefixes("After therapy: ypT1 N0.")["n_category"] == ("N0", "yp")
+    n = next(f for f in tnm.extract(doc_of("cT3 N1 M0")) if f.kind == "n_category")
+    assert (n.display, n.attributes["prefix_from"]) == ("cN1", "group")
+
+
+def test_a_pathological_prefix_does_not_make_a_pm0() -> None:
+    # AJCC 8th: pM0 is not a valid category; M stays as written after a pT group.
+    assert _prefixes("pT3 N0 M0")["m_category"] == ("M0", "")
+    assert _prefixes("pT3 N0 cM0")["m_category"] == ("M0", "c")
+
+
+def test_a_stage_stated_at_relapse_takes_the_r_prefix() -> None:
+    text = (
+        "Diagnosis: Relapsed diffuse large B-cell lymphoma. First diagnosed\n"
+        "March 2023, Ann Arbor stage IIIB. Late relapse May 2025, stage IIA.\n"
+        "Clinical details: recurrent disease, stage IIB at recurrence."
+    )
+    stages = [
+        (f.value, f.attributes["prefix"])
+        for f in tnm.extract(doc_of(text))
+        if f.kind == "stage_group"
+    ]
+    assert stages == [("IIIB", ""), ("IIA", "r"), ("IIB", "r")]
+
+
+def test_a_stage_near_a_diagnosis_cue_or_a_recurrence_score_stays_as_written() -> None:
+    for text in (
+        "Follicular lymphoma stage IIIA at diagnosis, relapsed in 2025.",
+        "Stage II breast cancer; Oncotype recurrence score 12.",
+        "Stage IIB disease with a low risk of recurrence.",
+    ):
+        stage = next(f for f in tnm.extract(doc_of(text)) if f.kind == "stage_group")
+        assert stage.attributes["prefix"] == "", text

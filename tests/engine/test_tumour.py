@@ -237,3 +237,62 @@ def test_it_reads_laterality_and_the_diagnosis_line() -> None:
 def test_an_empty_or_garbled_document_gives_no_facts_and_no_error() -> None:
     assert _facts("") == []
     assert _value("III 1111111 IIIIII lll ||| ~~~", "cancer_type") is None
+
+
+def test_a_negated_grade_is_not_read_as_the_tumours_grade() -> None:
+    text = (
+        "Microscopy: sheets of large atypical lymphoid cells with frequent mitoses. "
+        "No low-grade component is seen.\nImmunohistochemistry: CD20 positive."
+    )
+    assert _grade(text) is None
+    assert _grade("Low-grade component not identified.") is None
+    assert _grade("Mother had grade 3 breast cancer.") is None
+
+
+def test_a_grade_after_a_negated_one_is_still_read() -> None:
+    fact = _grade("No high-grade features are seen; low grade serous carcinoma.")
+    assert fact is not None and (fact.value, fact.context) == ("low grade", "asserted")
+    fact = _grade("Invasive ductal carcinoma, grade 3, HER2 is negative.")
+    assert fact is not None and fact.value == "grade 3"
+
+
+def test_the_diagnosis_statement_runs_across_the_line_breaks_of_a_letter() -> None:
+    text = (
+        "Dear Dr Smith,\n"
+        "Diagnosis: Right breast invasive lobular carcinoma, grade 2, 31 mm on MRI, with a\n"
+        "biopsy-proven right axillary nodal metastasis. ER positive (Allred 7).\n"
+        "Clinical stage: cT2 N1\n"
+    )
+    diagnosis = next(f for f in _facts(text) if f.kind == "diagnosis")
+    assert diagnosis.value == (
+        "Right breast invasive lobular carcinoma, grade 2, 31 mm on MRI, with a "
+        "biopsy-proven right axillary nodal metastasis"
+    )
+    assert diagnosis.source is not None
+    assert text[diagnosis.source.start : diagnosis.source.end].endswith("metastasis")
+
+
+def test_the_diagnosis_statement_ends_at_its_sentence_not_at_the_line() -> None:
+    letter = (
+        "Diagnosis: Squamous cell carcinoma of the left lower lobe, stage IIIA, diagnosed March\n"
+        "2025; treated with chemoradiotherapy.\nMolecular: PD-L1 TPS 60%.\n"
+    )
+    assert _value(letter, "diagnosis") == (
+        "Squamous cell carcinoma of the left lower lobe, stage IIIA, diagnosed March 2025; "
+        "treated with chemoradiotherapy"
+    )
+    report = (
+        "Diagnosis\nA: Level 4 lymph node: metastatic carcinoma, favour adenocarcinoma, "
+        "consistent\nwith a colorectal primary. B: Level 7: no evidence of malignancy.\n"
+    )
+    assert _value(report, "diagnosis") == (
+        "A: Level 4 lymph node: metastatic carcinoma, favour adenocarcinoma, consistent with "
+        "a colorectal primary"
+    )
+    headed = "Diagnosis: Recurrent serous carcinoma of the ovary\nSummary\nCycle 2 given."
+    assert _value(headed, "diagnosis") == "Recurrent serous carcinoma of the ovary"
+
+
+def test_a_diagnosis_with_no_end_in_reach_is_not_cut_mid_phrase() -> None:
+    text = "Diagnosis: invasive ductal carcinoma " + "and further words " * 40
+    assert _value(text, "diagnosis") is None

@@ -6,6 +6,11 @@ the highest score wins. Deterministic, no model: a few hundred microseconds a
 document. DICOM files are imaging studies by their media type alone. A text with
 no medical vocabulary at all is called "other" and flagged for a person to check,
 since it was probably uploaded by mistake.
+
+A note the patient or their family wrote (classify/author.py) is "other" whatever
+clinical words it repeats, except a medication list, which stays one; either way the
+document's metadata["author"] is "patient", so its statements are kept as the
+patient's account rather than as clinical findings.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from casebridge.engine.case import DOC_TYPES, Case, Document
+from casebridge.engine.classify.author import PATIENT, authorship
 from casebridge.engine.classify.cues import MEDICAL, TOKEN, Cue, Rules, rules
 from casebridge.engine.registry import component
 
@@ -54,6 +60,7 @@ class Classification:
     medical: bool = True
     readable: bool = True
     too_short: bool = False
+    author: str = ""  # "patient" for a note the patient or their family wrote
 
 
 def _unspace(low: str) -> str:
@@ -212,6 +219,10 @@ def classify_text(text: str, media_type: str = "", r: Rules | None = None) -> Cl
     toks = TOKEN.findall(low)
     scores, found, med = score_tokens(toks, low, r)
     words = len(_WORD.findall(low))
+    if words >= FEW_WORDS:
+        own = authorship(text[:MAX_CHARS], toks, words)
+        if own.author == PATIENT:
+            return _patient_note(scores, found, med, own.patient_score, own.cues)
     needed = r.medical.min_score_short if words < r.medical.short_words else r.medical.min_score
     if med < needed:
         # Nothing medical: type cues alone ("Dear", "Results:") do not make a record.
@@ -234,6 +245,25 @@ def classify_text(text: str, media_type: str = "", r: Rules | None = None) -> Cl
     return Classification(best, confidence, scores, found, med)
 
 
+PATIENT_KEEPS = ("medication_list",)  # a family's medication list is still one
+
+
+def _patient_note(
+    scores: dict[str, float],
+    found: dict[str, list[str]],
+    med: float,
+    patient_score: float,
+    cues: list[str],
+) -> Classification:
+    """A note the patient or family wrote: "other" (its clinical words are the patient's
+    account, not a record's findings), or a medication list when it is mainly one."""
+    best = max(DOC_TYPES, key=lambda t: (scores[t], -DOC_TYPES.index(t)))
+    doc_type = best if best in PATIENT_KEEPS and scores[best] >= MIN_TYPE_SCORE else "other"
+    confidence = round(min(1.0, patient_score / 10.0), 3)
+    found = {**found, "_author": cues}
+    return Classification(doc_type, confidence, scores, found, med, author=PATIENT)
+
+
 def classify_document(doc: Document) -> Classification:
     return classify_text(doc.text, doc.media_type)
 
@@ -242,12 +272,16 @@ def classify_document(doc: Document) -> Classification:
     "classify",
     level="document",
     reads=("document.pages",),
-    writes=("document.doc_type", "document.doc_type_confidence"),
+    writes=("document.doc_type", "document.doc_type_confidence", "document.metadata"),
 )
 def classify(case: Case, doc: Document) -> None:
     result = classify_document(doc)
     doc.doc_type = result.doc_type
     doc.doc_type_confidence = result.confidence
+    if result.author:
+        doc.metadata["author"] = result.author
+    elif doc.metadata.get("author") == PATIENT:
+        del doc.metadata["author"]  # re-classified: no longer read as the patient's own note
     if not result.readable:
         if not doc.problems:
             doc.needs_attention(NO_TEXT)

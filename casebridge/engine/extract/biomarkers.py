@@ -57,6 +57,9 @@ class Lexicon:
     hypothetical: re.Pattern[str]
     drug_after: re.Pattern[str]
     drug_before: re.Pattern[str]
+    fusion_genes: frozenset[str]
+    methods: tuple[tuple[str, re.Pattern[str]], ...]
+    result_nouns: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +103,15 @@ def lexicon() -> Lexicon:
             r"[\s\-]*(?:" + _alt(data["drug_target_after"]) + r")\b", re.IGNORECASE
         ),
         drug_before=re.compile(r"(?:" + _alt(data["drug_target_before"]) + r")\s*$", re.I),
+        fusion_genes=frozenset(str(g) for g in data.get("fusion_genes", [])),
+        methods=tuple(
+            (str(name), _words([str(t) for t in terms]))
+            for name, terms in (data.get("test_methods") or {}).items()
+        ),
+        result_nouns=tuple(
+            (str(noun), _words([str(t) for t in terms]))
+            for noun, terms in (data.get("result_nouns") or {}).items()
+        ),
     )
 
 
@@ -216,12 +228,38 @@ def _mentions(lex: Lexicon, text: str) -> list[_Mention]:
         kind = lex.marker_of.get(_norm_alias(written))
         if kind is None:
             continue
-        if len(written) <= 4 and not _short_form(written):
+        if (
+            len(written) <= 4
+            and not _short_form(written)
+            and not (kind in _RECEPTORS and _compact_receptor(text, m.start(), m.end()))
+        ):
             continue  # "ER", "PR", "ALK": only as written in capitals (Ki67, PgR as usual)
         if m.start() > 0 and text[m.start() - 1] == "-" and len(written) <= 3:
             continue  # part of a longer code such as a specimen label "01A-PR"
         found.append(_Mention(kind, written, m.start(), m.end()))
     return found
+
+
+_RECEPTORS = frozenset({"er_status", "pr_status", "her2"})
+_RECEPTOR_NAME = r"(?:er|pr|pgr|her[\s\-]?2)"
+# A lower-case receptor name counts in the compact forms of notes and letters: with its sign
+# ("er+", "pr-ve", "her2-"), joined to another receptor ("er/pr+", "er/pr positive"), or
+# followed by its result word ("her2 negative"), but not by a reference range ("Her2
+# Negative <10.7 Positive >=11.5" is the assay's key, not a result).
+_COMPACT_AFTER = re.compile(
+    r"\s?(?:\+ve|-ve|\+|-(?![A-Za-z0-9]))|\s?/\s?" + _RECEPTOR_NAME + r"(?![A-Za-z])"
+    r"|[\s\-]?(?:positive|negative|pos|neg)\b(?!\s*[<>=≤≥\d])",  # not a reference range
+    re.IGNORECASE,
+)
+_COMPACT_BEFORE = re.compile(
+    r"(?<![A-Za-z])" + _RECEPTOR_NAME + r"\s?(?:\+|-)?\s?/\s?$", re.IGNORECASE
+)
+
+
+def _compact_receptor(text: str, start: int, end: int) -> bool:
+    if _COMPACT_AFTER.match(text, end):
+        return True
+    return _COMPACT_BEFORE.search(text, max(0, start - 12), start) is not None
 
 
 def markers_named(text: str) -> set[str]:
@@ -613,13 +651,26 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
     elif value == "detected" and said_no:
         value = "not detected"
     attrs = {"variant": variant} if variant else {}
-    if variant and value == "detected":
-        value = variant
-    elif variant and value == "not detected":
-        value = f"{variant} not detected"
-    display = f"{label} {value}" if value not in ("detected",) else f"{label} mutation detected"
-    if value == "not detected":
-        display = f"{label} mutation not detected"
+    method = _method(lex, text, m, lo, hi)
+    if method:
+        attrs["method"] = method
+    noun = _result_noun(lex, window)
+    if m.kind in lex.fusion_genes:
+        value, display = _fusion_result(label, value, variant, method, noun, window)
+    else:
+        if variant and value == "detected":
+            value = variant
+        elif variant and value == "not detected":
+            value = f"{variant} not detected"
+        display = f"{label} {value}" if value != "detected" else f"{label} mutation detected"
+        if value == "not detected":
+            # as written: "no pathogenic variant detected" is not "no mutation"
+            what = noun or "mutation"
+            display = (
+                f"{label} wild-type" if what == "wild-type" else f"{label} {what} not detected"
+            )
+    if noun and value in ("not detected", "negative"):
+        attrs["result_as_written"] = noun
     return make_fact(
         doc,
         page,
@@ -631,6 +682,68 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
         display=display,
         attributes=attrs,
     )
+
+
+_CLAUSE_START = re.compile(r"[,;:(.\n][^,;:(.\n]*$")
+
+
+def _method(lex: Lexicon, text: str, m: _Mention, lo: int, hi: int) -> str:
+    """The test method named with a result: in the result's own stretch ("ALK (D5F3 IHC):
+    negative", "negative by FISH"), else earlier in the same clause ("IHC for ALK: ...")."""
+    for name, pattern in lex.methods:
+        if pattern.search(text, lo, hi):
+            return name
+    chain = m.chain_start if m.chain_start >= 0 else m.start
+    head = text[max(0, chain - 60) : chain]
+    cut = _CLAUSE_START.search(head)
+    head = head[cut.start() + 1 :] if cut else head
+    for name, pattern in lex.methods:
+        if pattern.search(head):
+            return name
+    return ""
+
+
+def _result_noun(lex: Lexicon, window: str) -> str:
+    """The tested event a negative result names ("pathogenic variant", "rearrangement")."""
+    best: tuple[int, str] | None = None
+    for noun, pattern in lex.result_nouns:
+        hit = pattern.search(window)
+        if hit and (best is None or hit.start() < best[0]):
+            best = (hit.start(), noun)
+    return best[1] if best else ""
+
+
+_PLAIN_NEGATIVE = re.compile(r"\b(?:negative|neg)\b", re.IGNORECASE)
+_PLAIN_POSITIVE = re.compile(r"\b(?:positive|pos)\b", re.IGNORECASE)
+
+
+def _fusion_result(
+    label: str, value: str, variant: str, method: str, noun: str, window: str
+) -> tuple[str, str]:
+    """The value and wording of an ALK or ROS1 result (knowledge/biomarkers.yaml
+    fusion_genes): by IHC a protein result, negative or positive; by FISH or NGS whether
+    a rearrangement (fusion) was detected; never a "mutation"."""
+    event = noun if noun in ("rearrangement", "fusion") else ""
+    event = event or ("fusion" if method == "NGS" else "rearrangement")
+    if method == "IHC" or (
+        not method
+        and not noun
+        and not variant
+        and (_PLAIN_NEGATIVE.search(window) or _PLAIN_POSITIVE.search(window))
+    ):
+        # "ALK negative (IHC)", or "ALK negative" with no method: the protein result as written
+        result = {"not detected": "negative", "detected": "positive"}.get(value, value)
+        suffix = f" ({method})" if method else ""
+        return result, f"{label} {result}{suffix}"
+    suffix = f" ({method})" if method else ""
+    if value == "detected":
+        if variant:
+            named = variant if event[:6] in variant.lower() else f"{variant} {event}"
+            return variant, f"{named} detected{suffix}"
+        return "detected", f"{label} {event} detected{suffix}"
+    if value == "not detected":
+        return "not detected", f"{label} {event} not detected{suffix}"
+    return value, f"{label} {value}{suffix}"
 
 
 def _pdl1(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | None:

@@ -19,7 +19,7 @@ picks the one a clinician would report when several are written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -72,6 +72,7 @@ class _KB:
     stage: re.Pattern[str]
     stage_not_cancer: re.Pattern[str]
     stage_prefix: tuple[tuple[str, re.Pattern[str]], ...]
+    stage_time: re.Pattern[str]  # groups: skip (not_recurrence), rec, init
     edition: re.Pattern[str]
     ordinals: dict[str, str]
     years: dict[str, str]
@@ -168,6 +169,13 @@ def _kb() -> _KB:
     )
     stage_not_cancer = re.compile(
         r"\b(?:" + _alts(list(tnm["stage_not_cancer"])) + r")", re.IGNORECASE
+    )
+    timing = tnm["stage_recurrence"]
+    stage_time = re.compile(
+        r"(?<![A-Za-z])(?:(?P<skip>" + _alts(list(timing["not_recurrence"])) + r")"
+        r"|(?P<rec>" + _alts(list(timing["recurrence"])) + r")"
+        r"|(?P<init>" + _alts(list(timing["initial"])) + r"))(?![A-Za-z])",
+        re.IGNORECASE,
     )
     ord_words = _alts(list(tnm["editions"]["ordinals"]))
     edition = _lc(  # run on lower-cased text; the system word is looked up behind it
@@ -283,6 +291,7 @@ def _kb() -> _KB:
         stage=stage,
         stage_not_cancer=stage_not_cancer,
         stage_prefix=stage_prefix,
+        stage_time=stage_time,
         edition=edition,
         ordinals={str(k).lower(): str(v) for k, v in tnm["editions"]["ordinals"].items()},
         years={str(k): str(v) for k, v in tnm["editions"]["years"].items()},
@@ -337,6 +346,7 @@ class Hit:
     prefix: str
     written: str
     rule: str
+    inherited: bool = False  # the prefix was written once before the group, not on this one
 
 
 _OCR_DIGIT = {"O": "0", "o": "0", "l": "1", "I": "1", "i": "1"}
@@ -413,6 +423,7 @@ def explicit_hits(text: str) -> list[Hit]:
         mm = kb.m_after.match(text, pos) if n else None
         if mm:
             run.append(_m_hit(kb, mm, "tnm.explicit.run"))
+        run = [_group_prefix(h, pre) for h in run]
         strong = pre in ("p", "yp", "yc", "c", "r") or bool(run) or bool(m.group("tsfx"))
         if not strong and _DEFINED_BARE.match(text, m.end()):
             strong = True  # "Extension: T3, Tumor extends beyond the pancreas"
@@ -482,7 +493,7 @@ def explicit_hits(text: str) -> list[Hit]:
         taken.append((m.start(), m.end()))
         mm = kb.m_after.match(text, m.end())
         if mm:
-            hits.append(_m_hit(kb, mm, "tnm.explicit.run"))
+            hits.append(_group_prefix(_m_hit(kb, mm, "tnm.explicit.run"), hit.prefix))
             taken.append((mm.start(), mm.end()))
     for m in _scan(kb.m_token, _M_CORE, text):
         if not free(m.start(), m.end()):
@@ -556,19 +567,33 @@ def _n_hit(kb: _KB, m: re.Match[str], rule: str) -> Hit:
     extra = sfx if sfx in ("(i+)", "mi") else ""
     value = _normal(kb, "n_category", "N", m.group("nv"), m.group("nsub") or "", extra)
     start = m.start("npre") if m.group("npre") else m.start("nv") - 1
-    while start > 0 and m.string[start] != "N" and start > m.start():
-        start -= 1
-    return Hit(
-        "n_category", value, start, m.end(), _prefix(m.group("npre")), m.group(0).strip(), rule
-    )
+    while not m.group("npre") and start > m.start() and m.string[start] != "N":
+        start -= 1  # back over a space between the letter and the digit ("N 1")
+    written = m.string[start : m.end()].strip()
+    return Hit("n_category", value, start, m.end(), _prefix(m.group("npre")), written, rule)
+
+
+# AJCC 8th (ch. 1): a prefix written once before a TNM group ("cT2a N2 M1b", "pT2 N1a")
+# classifies the whole group. The M category takes it only when clinical or recurrent: "pM0"
+# is not a valid category and a pathological M needs a microscopically proven metastasis,
+# which a pT written before the group does not show.
+_M_TAKES = frozenset({"c", "yc", "r"})
+
+
+def _group_prefix(hit: Hit, prefix: str) -> Hit:
+    """The hit with the prefix of its group when it has none of its own."""
+    if not prefix or hit.prefix:
+        return hit
+    if hit.kind == "m_category" and prefix not in _M_TAKES:
+        return hit
+    return replace(hit, prefix=prefix, inherited=True)
 
 
 def _m_hit(kb: _KB, m: re.Match[str], rule: str) -> Hit:
     value = _normal(kb, "m_category", "M", m.group("mv"), m.group("msub") or "")
     start = m.start("mpre") if m.group("mpre") else m.string.rfind("M", m.start(), m.start("mv"))
-    return Hit(
-        "m_category", value, start, m.end(), _prefix(m.group("mpre")), m.group(0).strip(), rule
-    )
+    written = m.string[start : m.end()].strip()
+    return Hit("m_category", value, start, m.end(), _prefix(m.group("mpre")), written, rule)
 
 
 # ---------------------------------------------------------------------------
@@ -593,9 +618,32 @@ def _stage_hits(text: str) -> list[Hit]:
                 prefix = "p"
             elif word.startswith("clinical"):
                 prefix = "c"
+        if not prefix and _at_recurrence(kb, text, m.start(), m.end()):
+            prefix = "r"
         written = text[m.start() : m.end()]
         out.append(Hit("stage_group", value, m.start(), m.end(), prefix, written, "tnm.stage"))
     return out
+
+
+def _at_recurrence(kb: _KB, text: str, start: int, end: int) -> bool:
+    """Whether the stage at text[start:end] is stated for a relapse or recurrence: the
+    time cue nearest to it in its sentence is a recurrence one (knowledge/tnm.yaml
+    stage_recurrence). A "neoadjuvant" anywhere in the sentence rules it out."""
+    from casebridge.engine.extract.context import sentence_bounds
+
+    lo, hi = sentence_bounds(text, start, end)
+    best: tuple[int, bool] | None = None
+    for m in kb.stage_time.finditer(text, lo, hi):
+        if m.group("skip"):
+            if "neoadjuvant" in m.group(0).lower():
+                return False
+            continue
+        if m.start() < end and start < m.end():
+            continue
+        gap = start - m.end() if m.end() <= start else m.start() - end
+        if best is None or gap < best[0]:
+            best = (gap, bool(m.group("rec")))
+    return best is not None and best[1]
 
 
 _FIELD_LETTER = re.compile(r"(?<![A-Za-z])[TNM]\.?\s*$")
@@ -1294,13 +1342,21 @@ def _fact(doc: Document, page: Page, hit: Hit) -> Fact:
         # "pT2 NO MX": the OCR'd N0 reads as "no"; a written category is never negated.
         ctx = "asserted"
     attributes = {"prefix": hit.prefix, "method": "explicit"}
+    if hit.inherited:
+        attributes["prefix_from"] = "group"  # written once before the TNM group
+    if hit.prefix == "r" and hit.kind == "stage_group":
+        attributes["recurrence"] = "yes"
     if hit.rule == "tnm.explicit.hedged":
         attributes["hedged"] = "yes"
     if _REVISED.search(page.text, max(0, hit.start - 60), hit.start):
         attributes["revised"] = "yes"
     display = hit.written
+    if hit.inherited:
+        display = hit.prefix + hit.written
     if hit.kind == "stage_group":
         display = f"Stage {hit.value}"
+        if hit.prefix == "r":
+            display += " (at relapse or recurrence)"
     return make_fact(
         doc,
         page,

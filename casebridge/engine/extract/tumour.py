@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Code, Document, Fact, Page
+from casebridge.engine.extract.context import context_of
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.extract.terms import Corrector, compile_terms, key, normalise
 from casebridge.engine.kb import load
@@ -731,17 +732,57 @@ def _grade_ok(system: str, text: str, m: re.Match[str]) -> bool:
     return not (system == "g code" and near)
 
 
-def _first_grade(text: str, low: str) -> tuple[str, str, re.Match[str]] | None:
+# The clause after a grade that a post-trigger must sit in ("No low-grade component is
+# seen" is negated; "grade 3, HER2 is negative" is not: the comma ends the grade's clause).
+_GRADE_CLAUSE_END = re.compile(r"[,;:()\n]|[.!?](?=\s|$)")
+_GRADE_CLAUSE_REACH = 60
+
+
+def grade_context(text: str, start: int, end: int) -> str:
+    """The ConText assertion of a grade at text[start:end] (extract/context.py), with
+    post-triggers read only in the grade's own clause."""
+    stop = _GRADE_CLAUSE_END.search(text, end, end + _GRADE_CLAUSE_REACH)
+    hi = stop.start() if stop else min(len(text), end + _GRADE_CLAUSE_REACH)
+    return context_of(_mask_type_names(text[:hi], start), start, end)
+
+
+def _mask_type_names(text: str, start: int, reach: int = 300) -> str:
+    """The text with the histological type names just before `start` blanked out: a type
+    name is never a negation cue ("carcinoma of no special type, grade 2")."""
+    lo = max(0, start - reach)
+    lex = lexicon()
+    spans = [
+        (lo + m.start(), lo + m.end())
+        for m in lex.pattern.finditer(normalise(text[lo:start]))
+        if any(e.kind == "histology" for e in lex.entries.get(key(m.group(0)), ()))
+    ]
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def _first_grade(text: str, low: str) -> tuple[str, str, re.Match[str], str] | None:
+    """The first grade the text asserts, with its context. A negated grade ("no low-grade
+    component") or a relative's is skipped: it says nothing about this tumour's grade."""
     for system, pattern in _GRADE_PATTERNS:
         if not any(cue in low for cue in _GRADE_CUES[system]):
             continue
         for m in pattern.finditer(text):
-            if _grade_ok(system, text, m):
-                return system, _grade_value(system, m), m
+            if not _grade_ok(system, text, m):
+                continue
+            ctx = grade_context(text, m.start(), m.end())
+            if ctx in ("negated", "family"):
+                continue
+            return system, _grade_value(system, m), m, ctx
     if "+" in low:
-        ns = _NOTTINGHAM_SCORE.search(text)
-        if ns:
-            return "nottingham", f"grade {_nottingham_from_parts(ns.groups())}", ns
+        for ns in _NOTTINGHAM_SCORE.finditer(text):
+            ctx = grade_context(text, ns.start(), ns.end())
+            if ctx not in ("negated", "family"):
+                grade = f"grade {_nottingham_from_parts(ns.groups())}"
+                return "nottingham", grade, ns, ctx
     return None
 
 
@@ -785,7 +826,7 @@ def _grade_fact(doc: Document, page: Page, text: str, low: str) -> Fact | None:
     grade = _first_grade(text, low)
     if not grade:
         return None
-    system, value, gm = grade
+    system, value, gm, ctx = grade
     attributes = {"system": system, "as_written": " ".join(gm.group(0).split())}
     end = gm.end()
     display = value
@@ -809,7 +850,7 @@ def _grade_fact(doc: Document, page: Page, text: str, low: str) -> Fact | None:
         "grade",
         value,
         found_by=f"tumour.grade.{system.replace('/', '_').replace(' ', '_')}",
-        context="asserted",
+        context=ctx,
         display=display,
         attributes=attributes,
     )
@@ -972,41 +1013,71 @@ def _node_fact(doc: Document, page: Page) -> Fact | None:
     )
 
 
+# The end of a statement after a "Diagnosis:" heading. A line break inside a sentence is
+# only the page's wrapping ("...with a biopsy-proven left\naxillary nodal metastasis."); the
+# statement ends at a full stop or semicolon-free sentence end, a blank line, a bullet, a
+# labelled field on a new line ("\nClinical stage: cT2"), or a heading alone on its line.
+_STATEMENT_END = re.compile(
+    r"(?<!\b[A-Za-z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bNo)(?<!\bvs)(?<!\bapprox)(?<!\be\.g)"
+    r"(?<!\bi\.e)(?<!\bcf)\.(?=\s|$)"
+    r"|[ \t]*\n(?=[ \t]*\n|[ \t]*[-\u2022*\u00b7](?!\w)|[ \t]*\(?\d{1,2}[.)]\s"
+    r"|[ \t]*[A-Z][\w /()&,\-]{0,40}:\s|[ \t]*[A-Z][\w /()&\-]{0,40}[ \t]*\n)"
+)
+_STATEMENT_MAX = 400  # characters: a statement with no end within this is not emitted
+_STATEMENTS_SEARCHED = 5  # statements after the heading searched for the one naming a histology
+
+
+def _statement_end(text: str, start: int) -> tuple[int, bool] | None:
+    """The end of the statement that starts at `start` and whether it also ends the block
+    (a blank line, a bullet, a new field or heading); None when no end is found within
+    _STATEMENT_MAX characters (a statement cut mid-phrase is worse than none)."""
+    limit = start + _STATEMENT_MAX
+    m = _STATEMENT_END.search(text, start, min(len(text), limit + 1))
+    if m is None:
+        return (len(text), True) if len(text) <= limit else None
+    return m.start(), not m.group(0).startswith(".")
+
+
 def _diagnosis_fact(doc: Document, page: Page) -> Fact | None:
+    """The diagnosis statement as written after a "Diagnosis:" heading: the whole sentence
+    that names a histology, across the line breaks of the page's layout."""
     text = page.text
     lex = lexicon()
     for m in _DIAGNOSIS.finditer(text):
-        start = m.end()
-        stop = text.find("\n", start)
-        stop = len(text) if stop == -1 else stop
-        line = text[start : min(stop, start + 300)]
-        # The diagnosis line is the first stretch after the heading that names a histology.
-        norm = normalise(line)
-        for hm in lex.pattern.finditer(norm):
-            found = lex.entries.get(key(hm.group(0)), ())
-            if any(e.kind == "histology" for e in found):
-                # From the start of the sentence holding the histology to its end.
-                lo = (
-                    max(norm.rfind(". ", 0, hm.start()) + 2, 0) if ". " in norm[: hm.start()] else 0
-                )
-                hi = norm.find(". ", hm.end())
-                hi = len(line) if hi == -1 else hi
-                s, e = start + lo, start + hi
-                while s < e and text[s] in " \t-:;,.":
-                    s += 1
-                value = " ".join(text[s:e].split())
-                if len(value) < 4:
-                    continue
-                return make_fact(
-                    doc,
-                    page,
-                    (s, e),
-                    "diagnosis",
-                    value,
-                    found_by="tumour.diagnosis.line",
-                    context="asserted",
-                )
+        pos = m.end()
+        for _ in range(_STATEMENTS_SEARCHED):
+            while pos < len(text) and text[pos] in " \t\n-:;,.\u2022*":
+                pos += 1
+            if pos >= len(text):
+                break
+            found = _statement_end(text, pos)
+            if found is None:
+                break
+            end, block_ends = found
+            if _names_histology(lex, text[pos:end]):
+                value = " ".join(text[pos:end].split()).rstrip(" ,;:")
+                if len(value) >= 4:
+                    return make_fact(
+                        doc,
+                        page,
+                        (pos, pos + len(text[pos:end].rstrip(" \t\n,;:"))),
+                        "diagnosis",
+                        value,
+                        found_by="tumour.diagnosis.line",
+                        context="asserted",
+                    )
+            if block_ends and text[end : end + 2].strip(" \t") in ("\n", ""):
+                break  # a blank line: the diagnosis section is over
+            pos = end + 1
     return None
+
+
+def _names_histology(lex: Lexicon, statement: str) -> bool:
+    norm = normalise(statement)
+    for hm in lex.pattern.finditer(norm):
+        if any(e.kind == "histology" for e in lex.entries.get(key(hm.group(0)), ())):
+            return True
+    return False
 
 
 def extract(doc: Document) -> list[Fact]:
