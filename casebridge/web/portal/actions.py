@@ -1,0 +1,459 @@
+"""The portal's changes: do_* functions in the pattern of cases/actions.py.
+
+Each takes the acting user (an anonymous visitor for an enquiry), checks the
+same rule as the access gate, changes state inside transaction.atomic() and
+writes its audit row in the same transaction. Refusals raise ActionError
+subclasses whose message can be shown as is. E-mails are sent after the
+commit and carry a link only, never health data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from casebridge.engine.ingest.sniff import sniff
+from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases import audit
+from casebridge.web.cases.access import can, require
+from casebridge.web.cases.actions import (
+    do_create_case,
+    do_invite_member,
+    do_send_message,
+    do_upload_document,
+)
+from casebridge.web.cases.audit import RequestMeta
+from casebridge.web.cases.errors import ActionError, NotAllowed
+from casebridge.web.cases.models import (
+    PROGRAMME_CHOICES,
+    Case,
+    CaseMember,
+    Consent,
+    Document,
+    Enquiry,
+    Message,
+    snapshot,
+)
+from casebridge.web.portal import content
+
+MAX_FIELD = 5_000
+LANGUAGES = {"en", "zh"}
+
+
+def _clean(value: Any, what: str, *, required: bool = False, limit: int = MAX_FIELD) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise ActionError(f"Please fill in {what}.")
+    if len(text) > limit:
+        raise ActionError(f"{what.capitalize()} is too long (at most {limit} characters).")
+    return text
+
+
+# -- the enquiry ----------------------------------------------------------------
+
+
+def do_flag_enquiry(
+    *, acting_user: Any, red_flags: list[str], meta: RequestMeta | None = None
+) -> Enquiry:
+    """The urgency check found a red flag: keep an enquiry flagged for a
+    coordinator. Nothing more can be done with it until a coordinator clears it."""
+    known = set(content.red_flag_ids())
+    ticked = [flag for flag in red_flags if flag in known]
+    if not ticked:
+        raise ActionError("No urgent symptom was ticked.")
+    with transaction.atomic():
+        enquiry = Enquiry.objects.create(
+            full_name="",
+            email="",
+            red_flag_answers=ticked,
+            red_flag_state=Enquiry.RedFlag.FLAGGED,
+        )
+        audit.record(
+            acting_user,
+            None,
+            "enquiry.red_flag",
+            obj=enquiry,
+            after={"red_flags": ticked},
+            meta=meta,
+        )
+    return enquiry
+
+
+def do_add_enquiry_contact(
+    enquiry: Enquiry,
+    *,
+    acting_user: Any,
+    full_name: str,
+    email: str,
+    phone: str = "",
+    meta: RequestMeta | None = None,
+) -> Enquiry:
+    """Someone told to seek local care leaves how a coordinator can reach them."""
+    full_name = _clean(full_name, "your name", limit=200)
+    email = _clean(email, "your e-mail address", limit=254).lower()
+    phone = _clean(phone, "your phone number", limit=40)
+    if not email and not phone:
+        raise ActionError("Give an e-mail address or a phone number so we can reach you.")
+    with transaction.atomic():
+        locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if locked.case_id is not None:
+            raise NotAllowed("This enquiry is already closed.")
+        locked.full_name, locked.email, locked.phone = full_name, email, phone
+        locked.save(update_fields=["full_name", "email", "phone", "updated_at"])
+        audit.record(
+            acting_user,
+            None,
+            "enquiry.contact_added",
+            obj=locked,
+            after={"email": email},
+            meta=meta,
+        )
+    return locked
+
+
+@dataclass(frozen=True)
+class EnquiryAnswers:
+    """What the enquiry form collects (validated by the form first)."""
+
+    full_name: str
+    email: str
+    relationship: str
+    programme: str
+    diagnosis: str
+    current_status: str
+    goals: str
+    questions: str
+    country: str
+    preferred_language: str
+    contact_consent: bool
+    phone: str = ""
+
+
+def do_submit_enquiry(
+    *,
+    acting_user: Any,
+    answers: EnquiryAnswers,
+    enquiry: Enquiry | None = None,
+    meta: RequestMeta | None = None,
+) -> Enquiry:
+    """Save the enquiry's answers: a new enquiry with no red flag, or one a
+    coordinator cleared (`enquiry`). A flagged enquiry is refused."""
+    if enquiry is not None and enquiry.red_flag_state == Enquiry.RedFlag.FLAGGED:
+        raise NotAllowed(
+            "This enquiry is paused until a coordinator has checked that you are safe."
+        )
+    if not answers.contact_consent:
+        raise ActionError("Please agree that we may contact you about your enquiry.")
+    if answers.programme not in dict(PROGRAMME_CHOICES):
+        raise ActionError(f"Unknown programme '{answers.programme}'.")
+    if answers.relationship not in Enquiry.Relationship.values:
+        raise ActionError(f"Unknown relationship '{answers.relationship}'.")
+    if answers.preferred_language not in LANGUAGES:
+        raise ActionError("Choose English or Chinese.")
+    country = _clean(answers.country, "your home country", required=True, limit=2).upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ActionError("Choose your home country from the list.")
+    goals = _clean(answers.goals, "your goals")
+    questions = _clean(answers.questions, "your questions")
+    question = "\n\n".join(part for part in (f"Goals: {goals}" if goals else "", questions) if part)
+    fields = {
+        "full_name": _clean(answers.full_name, "your name", required=True, limit=200),
+        "email": _clean(answers.email, "your e-mail address", required=True, limit=254).lower(),
+        "phone": _clean(answers.phone, "your phone number", limit=40),
+        "relationship": answers.relationship,
+        "programme": answers.programme,
+        "diagnosis": _clean(answers.diagnosis, "the diagnosis", required=True),
+        "current_treatment": _clean(answers.current_status, "the current situation"),
+        "question": question,
+        "country": country,
+        "preferred_language": answers.preferred_language,
+        "contact_consent": True,
+    }
+    with transaction.atomic():
+        if enquiry is None:
+            saved = Enquiry.objects.create(red_flag_state=Enquiry.RedFlag.NONE, **fields)
+            before = None
+        else:
+            saved = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+            if saved.red_flag_state == Enquiry.RedFlag.FLAGGED or saved.case_id is not None:
+                raise NotAllowed("This enquiry cannot be changed now.")
+            before = snapshot(saved, ["email", "programme"])
+            for name, value in fields.items():
+                setattr(saved, name, value)
+            saved.save()
+        audit.record(
+            acting_user,
+            None,
+            "enquiry.submitted",
+            obj=saved,
+            before=before,
+            after=snapshot(saved, ["email", "programme", "country", "preferred_language"]),
+            meta=meta,
+        )
+    return saved
+
+
+def do_link_enquiry(
+    enquiry: Enquiry, *, acting_user: User, meta: RequestMeta | None = None
+) -> Enquiry:
+    """Tie an enquiry to the account made (or signed in) for its e-mail address,
+    in the browser session that wrote it."""
+    if not acting_user.is_authenticated:
+        raise NotAllowed("Sign in first.")
+    if enquiry.email.lower() != acting_user.email.lower():
+        raise NotAllowed("This enquiry was made with another e-mail address.")
+    with transaction.atomic():
+        locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if locked.user_id not in (None, acting_user.pk):
+            raise NotAllowed("This enquiry belongs to another account.")
+        if locked.user_id is None:
+            locked.user = acting_user
+            locked.save(update_fields=["user", "updated_at"])
+            audit.record(
+                acting_user, None, "enquiry.linked", obj=locked, after={"user": acting_user.pk}
+            )
+    return locked
+
+
+def enquiry_intake(enquiry: Enquiry) -> dict[str, Any]:
+    """The engine's intake from the enquiry: the patient's own words."""
+    return {
+        "source": "enquiry",
+        "relationship": enquiry.relationship,
+        "diagnosis_own_words": enquiry.diagnosis,
+        "current_status": enquiry.current_treatment,
+        "questions": enquiry.question,
+        "home_country": enquiry.country,
+        "preferred_language": enquiry.preferred_language,
+        "red_flags": [],
+    }
+
+
+def do_open_case_from_enquiry(
+    enquiry: Enquiry, *, acting_user: User, meta: RequestMeta | None = None
+) -> Case | None:
+    """The enquirer's e-mail is verified: mark the enquiry verified and open the
+    case from it. Idempotent (a second call returns the same case). None when the
+    enquiry cannot become a case yet (a red flag not cleared)."""
+    if enquiry.user_id != acting_user.pk:
+        raise NotAllowed("This enquiry belongs to another account.")
+    with transaction.atomic():
+        locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if locked.case_id is not None:
+            return locked.case
+        if locked.red_flag_state == Enquiry.RedFlag.FLAGGED:
+            return None
+        if locked.email_verified_at is None:
+            locked.email_verified_at = timezone.now()
+            locked.status = Enquiry.Status.VERIFIED
+            locked.save(update_fields=["email_verified_at", "status", "updated_at"])
+            audit.record(acting_user, None, "enquiry.verified", obj=locked, meta=meta)
+        if acting_user.role != Role.PATIENT:
+            return None  # a staff or family account does not own a case
+        return do_create_case(
+            acting_user=acting_user,
+            owner=acting_user,
+            programme=locked.programme,
+            intake=enquiry_intake(locked),
+            enquiry=locked,
+            meta=meta,
+        )
+
+
+# -- documents --------------------------------------------------------------------
+
+
+@dataclass
+class UploadResult:
+    file_name: str
+    document: Document | None = None
+    error: str = ""
+    duplicate: bool = False
+
+
+def has_processing_consent(case: Case) -> bool:
+    return case.consents.filter(
+        kind=Consent.Kind.PROCESSING_ART9, withdrawn_at__isnull=True
+    ).exists()
+
+
+def check_upload(name: str, size: int, data: bytes) -> None:
+    """Refuse, with a plain reason, a file too big or of a type casebridge cannot read."""
+    if size <= 0:
+        raise ActionError(f"'{name}' is empty: there is nothing to read.")
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise ActionError(
+            f"'{name}' is {size / 1e6:.0f} MB; the limit is "
+            f"{settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB. Split it, or send it to your coordinator."
+        )
+    kind = sniff(data)
+    if kind.handler == "unsupported":
+        raise ActionError(f"'{name}' was not added. {kind.reason}.")
+
+
+def do_upload_documents(
+    case: Case,
+    *,
+    acting_user: User,
+    files: Iterable[tuple[str, int, Any]],
+    meta: RequestMeta | None = None,
+) -> list[UploadResult]:
+    """Upload several files: each (name, size, a callable returning its bytes or
+    the bytes). Each file succeeds or fails on its own, with a plain reason;
+    a duplicate (same content already in the case, e.g. a double submit) is
+    reported, not stored twice. Needs the patient's consent to processing."""
+    require(acting_user, case, "upload")
+    if not has_processing_consent(case):
+        raise NotAllowed(
+            "Before records can be added, the patient needs to give consent to the use of "
+            "their health information (on the Consent page)."
+        )
+    from casebridge.web.cases.errors import DuplicateDocument
+
+    results: list[UploadResult] = []
+    for name, size, reader in files:
+        try:
+            if size > settings.MAX_UPLOAD_BYTES or size <= 0:
+                check_upload(name, size, b"")
+            data = reader() if callable(reader) else reader
+            check_upload(name, len(data), data)
+            document = do_upload_document(
+                case, acting_user=acting_user, file_name=name, data=data, meta=meta
+            )
+            results.append(UploadResult(document.file_name, document=document))
+        except DuplicateDocument as error:
+            results.append(UploadResult(name, error=str(error), duplicate=True))
+        except ActionError as error:
+            results.append(UploadResult(name, error=str(error)))
+    return results
+
+
+def do_flag_document_type(
+    case: Case,
+    *,
+    acting_user: User,
+    document: Document,
+    note: str = "",
+    meta: RequestMeta | None = None,
+) -> None:
+    """The patient (or family) says a document was read as the wrong type. A
+    coordinator corrects the type; the flag is an audit row they can list."""
+    require(acting_user, case, "upload")
+    if document.case_id != case.pk:
+        raise NotAllowed("This document is not in this case.")
+    note = _clean(note, "the note", limit=500)
+    with transaction.atomic():
+        audit.record(
+            acting_user,
+            case,
+            "document.type_flagged",
+            obj=document,
+            before={"doc_type": document.effective_doc_type},
+            after={"note": note},
+            meta=meta,
+        )
+
+
+def flagged_document_ids(case: Case) -> set[str]:
+    """Documents someone flagged as the wrong type since their type last changed."""
+    return set(
+        case.audit_events.filter(action="document.type_flagged").values_list("object_id", flat=True)
+    )
+
+
+def do_record_read(
+    case: Case,
+    *,
+    acting_user: User,
+    action: str,
+    obj: Any = None,
+    after: dict[str, Any] | None = None,
+    meta: RequestMeta | None = None,
+) -> None:
+    """An audit row for a read beyond the gate's case.read: a download, a
+    document's text. The case must come from the gate."""
+    require(acting_user, case, "view")
+    audit.record(acting_user, case, action, obj=obj, after=after, meta=meta)
+
+
+# -- people and messages ----------------------------------------------------------
+
+
+def _send_link_mail(recipients: list[str], subject: str, link: str) -> None:
+    """An e-mail with a link only: never a name, a diagnosis or a message text."""
+    if not recipients:
+        return
+    body = (
+        f"{subject}\n\nSign in to casebridge to see it:\n{link}\n\n"
+        "For your privacy this e-mail does not contain any health information.\n"
+        "In an emergency call 999, or NHS 111 for urgent advice.\n"
+    )
+    for address in recipients:  # one each: recipients never see each other
+        send_mail(f"casebridge: {subject}", body, None, [address], fail_silently=True)
+
+
+def message_recipients(case: Case, sender: User) -> list[str]:
+    """Who hears of a new message: staff write to the patient and the family who
+    may see the case; the patient or family write to the case's coordinator (or
+    every active coordinator while none is assigned)."""
+    if can(sender, case, "manage"):
+        people = [case.owner] + [
+            m.user
+            for m in CaseMember.objects.filter(case=case, revoked_at__isnull=True).select_related(
+                "user"
+            )
+            if m.grants("view")
+        ]
+    elif case.coordinator is not None and case.coordinator.is_active:
+        people = [case.coordinator]
+    else:
+        people = list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
+    return sorted({p.email for p in people if p.is_active and p.pk != sender.pk})
+
+
+def do_post_message(
+    case: Case, *, acting_user: User, body: str, link: str, meta: RequestMeta | None = None
+) -> Message:
+    """Send a message on the case and, after it commits, tell the other side by
+    e-mail (a link only)."""
+    with transaction.atomic():
+        message = do_send_message(case, acting_user=acting_user, body=body, meta=meta)
+        recipients = message_recipients(case, acting_user)
+        transaction.on_commit(lambda: _send_link_mail(recipients, "you have a new message", link))
+    return message
+
+
+def do_invite_family(
+    case: Case,
+    *,
+    acting_user: User,
+    email: str,
+    relationship: str,
+    can_upload: bool,
+    can_message: bool,
+    link: str,
+    meta: RequestMeta | None = None,
+) -> CaseMember:
+    """The patient invites a family member or caregiver; they get an e-mail with
+    a link to set a password and sign in (no health data in it)."""
+    with transaction.atomic():
+        member = do_invite_member(
+            case,
+            acting_user=acting_user,
+            email=email,
+            relationship=relationship,
+            can_upload=can_upload,
+            can_message=can_message,
+            meta=meta,
+        )
+        address = member.user.email
+        transaction.on_commit(
+            lambda: _send_link_mail([address], "you were invited to follow a case", link)
+        )
+    return member

@@ -1,0 +1,101 @@
+"""The portal's curated wording, loaded from YAML data files in content/:
+red-flag questions, consent texts, guidance. English and Simplified Chinese."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.utils import translation
+
+CONTENT_DIR = Path(__file__).parent / "content"
+
+
+@cache
+def load(name: str) -> Any:
+    with (CONTENT_DIR / f"{name}.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def current_lang() -> str:
+    """'zh' when the page is in Chinese, else 'en' (the content files' keys)."""
+    return "zh" if (translation.get_language() or "").lower().startswith("zh") else "en"
+
+
+def pick(texts: dict[str, Any], lang: str | None = None) -> Any:
+    lang = lang or current_lang()
+    return texts.get(lang) or texts["en"]
+
+
+@dataclass(frozen=True)
+class RedFlagQuestion:
+    id: str
+    text: str
+
+
+def red_flag_questions(lang: str | None = None) -> list[RedFlagQuestion]:
+    return [RedFlagQuestion(q["id"], pick(q, lang)) for q in load("red_flags")["questions"]]
+
+
+def red_flag_ids() -> list[str]:
+    return [q["id"] for q in load("red_flags")["questions"]]
+
+
+def red_flag_advice(lang: str | None = None) -> dict[str, str]:
+    data = load("red_flags")
+    return {"advice": pick(data["advice"], lang), "paused": pick(data["paused"], lang)}
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    kind: str
+    version: str
+    title: str
+    text: str
+    lang: str
+
+
+def consent_text(kind: str, lang: str | None = None) -> ConsentText:
+    lang = lang or current_lang()
+    entry = load("consents")[kind]
+    return ConsentText(
+        kind, entry["version"], pick(entry["title"], lang), pick(entry["text"], lang), lang
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: str
+    country: str
+    name: str
+
+
+def transfer_recipients(lang: str | None = None) -> list[Recipient]:
+    return [Recipient(r["id"], r["country"], pick(r, lang)) for r in load("consents")["recipients"]]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    id: str
+    title: str
+    body: list[str]
+
+
+def guidance_topics(lang: str | None = None) -> list[Guidance]:
+    return [
+        Guidance(t["id"], pick(t["title"], lang), list(pick(t["body"], lang)))
+        for t in load("guidance")["topics"]
+    ]
+
+
+def guidance_for(step: str, lang: str | None = None) -> list[Guidance]:
+    """The guidance shown beside a step of the journey."""
+    topics = load("guidance")["topics"]
+    return [
+        Guidance(t["id"], pick(t["title"], lang), list(pick(t["body"], lang)))
+        for t in topics
+        if step in t.get("steps", [])
+    ]

@@ -1,0 +1,187 @@
+"""The portal's forms: they parse and validate; actions make the changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casebridge.web.cases.models import PROGRAMME_CHOICES, CaseMember, Enquiry
+from casebridge.web.portal import content
+
+# Countries an enquirer most often comes from first; any ISO 3166-1 alpha-2 code
+# is accepted by the action. Names stay short and plain.
+COUNTRY_CHOICES = [
+    ("GB", _("United Kingdom")),
+    ("CN", _("China")),
+    ("HK", _("Hong Kong")),
+    ("TW", _("Taiwan")),
+    ("SG", _("Singapore")),
+    ("MY", _("Malaysia")),
+    ("IE", _("Ireland")),
+    ("US", _("United States")),
+    ("CA", _("Canada")),
+    ("AU", _("Australia")),
+    ("NZ", _("New Zealand")),
+    ("ZZ", _("Another country")),
+]
+
+PROGRAMME_LABELS = {
+    "oncology": _("Cancer"),
+    "rare-disease": _("Rare disease"),
+    "fertility": _("Fertility"),
+    "eye": _("Eyes"),
+    "rehabilitation": _("Rehabilitation"),
+}
+
+
+class UrgencyForm(forms.Form):
+    """Red-flag questions: tick any that apply now, or say none do."""
+
+    red_flags = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Do you have any of these now?"),
+    )
+    none_apply = forms.BooleanField(required=False, label=_("None of these apply to me now"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["red_flags"].choices = [(q.id, q.text) for q in content.red_flag_questions()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ticked = data.get("red_flags") or []
+        if not ticked and not data.get("none_apply"):
+            raise forms.ValidationError(
+                _("Tick any symptom you have now, or tick “None of these apply to me now”.")
+            )
+        if ticked and data.get("none_apply"):
+            raise forms.ValidationError(
+                _("You ticked a symptom and “None of these”: please check your answers.")
+            )
+        return data
+
+
+class ContactForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("email") and not data.get("phone"):
+            raise forms.ValidationError(_("Give an e-mail address or a phone number."))
+        return data
+
+
+class EnquiryForm(forms.Form):
+    relationship = forms.ChoiceField(
+        label=_("Who are you?"),
+        choices=[
+            ("self", _("I am the patient")),
+            ("family", _("A family member")),
+            ("caregiver", _("A caregiver")),
+        ],
+        widget=forms.RadioSelect,
+        initial="self",
+    )
+    programme = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=[(p, PROGRAMME_LABELS.get(p, label)) for p, label in PROGRAMME_CHOICES],
+        initial="oncology",
+    )
+    diagnosis = forms.CharField(
+        label=_("The diagnosis, in your own words"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    current_status = forms.CharField(
+        label=_("How things are now, and the current treatment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+    goals = forms.CharField(
+        label=_("What you hope a second opinion will help with"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+    )
+    questions = forms.CharField(
+        label=_("Your questions for the specialists"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+    )
+    country = forms.ChoiceField(label=_("Home country"), choices=COUNTRY_CHOICES, initial="GB")
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=[("en", "English"), ("zh", "简体中文")],
+        widget=forms.RadioSelect,
+        initial="en",
+    )
+    full_name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send a link to check it is yours before you can continue."),
+    )
+    contact_consent = forms.BooleanField(
+        label=_("You may contact me about this enquiry by e-mail."), required=True
+    )
+
+
+class UploadForm(forms.Form):
+    """Parsed by hand in the view (several files); this gives the template its field."""
+
+
+class FlagTypeForm(forms.Form):
+    note = forms.CharField(
+        label=_("What kind of document is it? (optional)"), max_length=500, required=False
+    )
+
+
+class ConsentForm(forms.Form):
+    agree = forms.BooleanField(label=_("I agree"), required=True)
+
+
+class TransferConsentForm(forms.Form):
+    recipient = forms.ChoiceField(label=_("Reviewing team"), widget=forms.RadioSelect)
+    agree = forms.BooleanField(label=_("I agree"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [
+            (r.id, f"{r.name} ({r.country})") for r in content.transfer_recipients()
+        ]
+
+
+class WithdrawForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k) for k in ("processing_art9", "transfer_abroad")])
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Their e-mail address"))
+    relationship = forms.ChoiceField(
+        label=_("They are"),
+        choices=[
+            (CaseMember.Relationship.FAMILY, _("A family member")),
+            (CaseMember.Relationship.CAREGIVER, _("A caregiver")),
+        ],
+        widget=forms.RadioSelect,
+        initial=CaseMember.Relationship.FAMILY,
+    )
+    can_upload = forms.BooleanField(label=_("They may add records"), required=False)
+    can_message = forms.BooleanField(
+        label=_("They may send and read messages with the coordinator"), required=False
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+    )
+
+
+RELATIONSHIPS = Enquiry.Relationship.values

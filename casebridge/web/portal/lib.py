@@ -1,0 +1,228 @@
+"""Reads for the portal's pages: what a case's engine JSON and rows say, shaped
+for templates. No state changes, no audit rows (the gate and actions write them)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casebridge.engine.case import NOT_STATED, Fact, Source
+from casebridge.engine.case import Case as EngineCase
+from casebridge.engine.case import Document as EngineDocument
+from casebridge.engine.kb import fact_kinds
+from casebridge.engine.render.fhir import to_ips_bundle
+from casebridge.engine.render.html import render_html
+from casebridge.engine.render.pdf import render_pdf
+from casebridge.engine.render.requests import render_requests
+from casebridge.web.cases import workflow
+from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.models import AuditEvent, Case, Document
+
+STATUS_TEXT: dict[str, Any] = {
+    workflow.ENQUIRY: _("We have your enquiry and will look at it soon."),
+    "triage": _("A coordinator is checking whether we can help."),
+    "collecting_records": _("We are collecting your records. Add any you have."),
+    "ready_for_review": _("Your records are ready; we are finding the right team."),
+    "matched": _("A reviewing team has been found."),
+    "under_review": _("The reviewing team is looking at your case."),
+    "opinion_ready": _("The opinion is ready. Your coordinator will go through it with you."),
+    "post_review": _("Follow-up after the opinion."),
+    "closed": _("This case is closed."),
+    workflow.PAUSED_SAFETY: _(
+        "Paused for your safety: a coordinator will contact you. "
+        "In an emergency call 999 or NHS 111."
+    ),
+    workflow.WITHDRAWN: _("You withdrew this case."),
+}
+
+STATE_TEXT: dict[str, Any] = {
+    Document.State.QUEUED: _("Waiting to be read"),
+    Document.State.PROCESSING: _("Being read"),
+    Document.State.PROCESSED: _("Read"),
+    Document.State.NEEDS_ATTENTION: _("Needs attention"),
+    Document.State.FAILED: _("Could not be read"),
+}
+PENDING_STATES = {Document.State.QUEUED, Document.State.PROCESSING}
+
+CONTEXT_TEXT: dict[str, Any] = {
+    "negated": _("not present"),
+    "possible": _("possible"),
+    "historical": _("in the past"),
+    "family": _("family history"),
+}
+
+AUDIT_TEXT: dict[str, Any] = {
+    "case.read": _("opened the case"),
+    "case.created": _("opened this case"),
+    "case.status_changed": _("changed the status"),
+    "case.assigned": _("assigned a coordinator"),
+    "case.downloaded": _("downloaded"),
+    "document.uploaded": _("added a document"),
+    "document.read": _("opened a document"),
+    "document.type_flagged": _("said a document has the wrong type"),
+    "fact.corrected": _("corrected a fact"),
+    "consent.given": _("gave consent"),
+    "consent.withdrawn": _("withdrew consent"),
+    "member.invited": _("invited someone"),
+    "message.sent": _("sent a message"),
+}
+
+
+def status_text(case: Case) -> Any:
+    return STATUS_TEXT.get(case.status, case.get_status_display())
+
+
+def kind_label(kind: str) -> str:
+    return str(fact_kinds().get(kind, {}).get("label", kind.replace("_", " ")))
+
+
+@dataclass
+class FactRow:
+    id: str
+    kind: str
+    label: str
+    value: str
+    context: str
+    context_text: Any
+    source: Source | None
+    corrected: bool
+
+
+def fact_rows(engine: EngineCase) -> list[FactRow]:
+    """Facts stated by the records (or added by a person), in the engine's order."""
+    rows: list[FactRow] = []
+    for fact in engine.facts:
+        if fact.value == NOT_STATED:
+            continue
+        rows.append(
+            FactRow(
+                id=fact.id,
+                kind=fact.kind,
+                label=kind_label(fact.kind),
+                value=fact.display or fact.value,
+                context=fact.context,
+                context_text=CONTEXT_TEXT.get(fact.context, ""),
+                source=fact.source,
+                corrected=fact.corrected_by is not None,
+            )
+        )
+    return rows
+
+
+def find_fact(engine: EngineCase, fact_id: str) -> Fact | None:
+    return next((f for f in engine.facts if f.id == fact_id), None)
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    state_text: Any
+    pending: bool
+    doc_type: str
+    flagged: bool
+    engine_ids: list[str] = field(default_factory=list)
+
+
+def document_rows(case: Case, flagged: set[str]) -> list[DocumentRow]:
+    rows = []
+    for doc in case.documents.all():
+        rows.append(
+            DocumentRow(
+                document=doc,
+                state_text=STATE_TEXT.get(doc.state, doc.state),
+                pending=doc.state in PENDING_STATES,
+                doc_type=(doc.effective_doc_type or "").replace("_", " "),
+                flagged=str(doc.pk) in flagged,
+                engine_ids=list(
+                    doc.engine_doc_ids or ([doc.engine_doc_id] if doc.engine_doc_id else [])
+                ),
+            )
+        )
+    return rows
+
+
+def platform_document(case: Case, engine_doc_id: str) -> Document | None:
+    """The uploaded file an engine document (or an archive member) came from."""
+    for doc in case.documents.all():
+        if engine_doc_id == doc.engine_doc_id or engine_doc_id in (doc.engine_doc_ids or []):
+            return doc
+    return None
+
+
+@dataclass
+class PageView:
+    document: EngineDocument
+    page_number: int
+    page_count: int
+    before: str
+    marked: str
+    after: str
+
+
+def page_view(
+    engine: EngineCase, engine_doc_id: str, page: int, start: int = 0, end: int = 0
+) -> PageView | None:
+    """One page of a document's text, with characters start..end to highlight."""
+    doc = engine.document(engine_doc_id)
+    if doc is None or not doc.pages:
+        return None
+    page = min(max(page, 1), len(doc.pages))
+    text = doc.pages[page - 1].text
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    if end < start:
+        start, end = end, start
+    return PageView(doc, page, len(doc.pages), text[:start], text[start:end], text[end:])
+
+
+def engine_documents_of(case: Case, document: Document, engine: EngineCase) -> list[EngineDocument]:
+    ids = document.engine_doc_ids or ([document.engine_doc_id] if document.engine_doc_id else [])
+    return [d for d in (engine.document(i) for i in ids) if d is not None]
+
+
+# -- outputs (the engine renders; never re-implemented here) -------------------------
+
+
+def summary_html(case: Case, lang: str) -> str:
+    return render_html(engine_case(case), lang)
+
+
+def summary_pdf(case: Case, lang: str) -> bytes:
+    return render_pdf(engine_case(case), lang)
+
+
+def fhir_json(case: Case) -> str:
+    return json.dumps(to_ips_bundle(engine_case(case)), ensure_ascii=False, indent=2)
+
+
+@dataclass
+class Letter:
+    slug: str
+    title: str
+    text: str
+
+
+def request_letters(engine: EngineCase) -> list[Letter]:
+    """The ready-to-send letters, with the missing record each asks for."""
+    titles = {gap.request_letter: gap.title for gap in engine.gaps if gap.request_letter}
+    letters = []
+    for name, text in sorted(render_requests(engine).items()):
+        slug = name.rsplit("/", 1)[-1].removesuffix(".md")
+        letters.append(Letter(slug, titles.get(name, slug), text))
+    return letters
+
+
+def audit_log(case: Case, limit: int = 500) -> list[AuditEvent]:
+    """Every row about the case, newest first: who opened, downloaded or changed it."""
+    return list(
+        AuditEvent.objects.filter(Q(case=case) | Q(case_pseudonym=case.pseudonym))
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def audit_text(event: AuditEvent) -> Any:
+    return AUDIT_TEXT.get(event.action, event.action.replace(".", " ").replace("_", " "))

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from casebridge.web.portal import views_case as case
+from casebridge.web.portal import views_enquiry as enquiry
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", case.home, name="home"),
+    path("guidance/", case.guidance, name="guidance"),
+    path("enquiry/", enquiry.start, name="enquiry_start"),
+    path("enquiry/seek-care/", enquiry.seek_care, name="seek_care"),
+    path("enquiry/details/", enquiry.details, name="enquiry_details"),
+    path("enquiry/sent/", enquiry.sent, name="enquiry_sent"),
+    path("cases/<str:pk>/", case.case_home, name="case"),
+    path("cases/<str:pk>/documents/", case.documents, name="documents"),
+    path("cases/<str:pk>/documents/list/", case.document_list, name="document_list"),
+    path("cases/<str:pk>/documents/<int:doc>/", case.document_text, name="document_text"),
+    path("cases/<str:pk>/documents/<int:doc>/flag/", case.flag_document, name="flag_document"),
+    path("cases/<str:pk>/facts/<str:fact_id>/", case.fact_source, name="fact_source"),
+    path("cases/<str:pk>/summary/<str:lang>/", case.summary_preview, name="summary"),
+    path("cases/<str:pk>/download/<str:name>", case.download, name="download"),
+    path("cases/<str:pk>/letters/<slug:slug>/", case.letter, name="letter"),
+    path("cases/<str:pk>/consent/", case.consent, name="consent"),
+    path("cases/<str:pk>/family/", case.family, name="family"),
+    path("cases/<str:pk>/messages/", case.case_messages, name="messages"),
+    path("cases/<str:pk>/activity/", case.activity, name="activity"),
+    path("cases/<str:pk>/withdraw/", case.withdraw_case, name="withdraw"),
+]

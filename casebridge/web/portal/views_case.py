@@ -1,0 +1,590 @@
+"""The patient's workspace: one case, its records, facts with their sources,
+timeline, missing records with request letters, questions, summary and
+downloads, consent, family, messages and the log of who opened it.
+
+Views parse and validate; every case comes through the access gate; every
+change is an action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casebridge.web.cases.access import can, get_case_for_user_or_404, get_case_object_or_404
+from casebridge.web.cases.actions import do_change_status, do_give_consent, do_withdraw_consent
+from casebridge.web.cases.audit import meta_from_request
+from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.lib import active_consents, engine_case
+from casebridge.web.cases.models import Case, Consent, Document, Message
+from casebridge.web.portal import content, lib
+from casebridge.web.portal.actions import (
+    do_flag_document_type,
+    do_invite_family,
+    do_post_message,
+    do_record_read,
+    do_upload_documents,
+    flagged_document_ids,
+    has_processing_consent,
+)
+from casebridge.web.portal.forms import (
+    ConsentForm,
+    FlagTypeForm,
+    InviteForm,
+    MessageForm,
+    TransferConsentForm,
+)
+
+SUMMARY_LANGS = ("en", "zh")
+# The engine's summary page carries its own inline CSS and no scripts.
+SUMMARY_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _gate(request: HttpRequest, pk: str, need: str = "view") -> Case:
+    return get_case_for_user_or_404(request.user, pk, need, request=request)
+
+
+def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    return {
+        "case": case,
+        "tab": tab,
+        "status_text": lib.status_text(case),
+        "is_owner": case.owner_id == user.pk,
+        "may_upload": can(user, case, "upload"),
+        "may_message": can(user, case, "message"),
+        "may_consent": can(user, case, "consent"),
+        "guidance": content.guidance_for(tab),
+        **extra,
+    }
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+# -- home ---------------------------------------------------------------------------
+
+
+@never_cache
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: my cases (and those I follow). Otherwise: how to start."""
+    cases: list[Case] = []
+    if request.user.is_authenticated:
+        cases = list(
+            Case.objects.filter(
+                Q(owner=request.user)
+                | Q(members__user=request.user, members__revoked_at__isnull=True)
+            ).distinct()
+        )
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "cases": [(c, lib.status_text(c)) for c in cases],
+            "guidance": content.guidance_for("home"),
+        },
+    )
+
+
+@require_GET
+def guidance(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/guidance.html", {"topics": content.guidance_topics()})
+
+
+# -- the workspace --------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_GET
+def case_home(request: HttpRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk)
+    engine = engine_case(case)
+    rows = lib.document_rows(case, flagged_document_ids(case))
+    return render(
+        request,
+        "portal/case_home.html",
+        _ctx(
+            request,
+            case,
+            "home",
+            engine=engine,
+            facts=lib.fact_rows(engine),
+            documents=rows,
+            letters=lib.request_letters(engine),
+            questions=[q for q in engine.questions],
+            consent_given=has_processing_consent(case),
+        ),
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def documents(request: HttpRequest, pk: str) -> HttpResponse:
+    """The records: upload several at once (drag and drop, camera) and their states."""
+    if request.method == "POST":
+        return _upload(request, pk)
+    case = _gate(request, pk)
+    rows = lib.document_rows(case, flagged_document_ids(case))
+    return render(
+        request,
+        "portal/documents.html",
+        _ctx(
+            request,
+            case,
+            "upload",
+            documents=rows,
+            polling=any(r.pending for r in rows),
+            consent_given=has_processing_consent(case),
+            max_mb=_max_mb(),
+        ),
+    )
+
+
+def _max_mb() -> int:
+    from django.conf import settings
+
+    return int(settings.MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _upload(request: HttpRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk, "upload")
+    files = request.FILES.getlist("files") + request.FILES.getlist("camera")
+    if not files:
+        error = _("Choose at least one file to add.")
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": error}, status=400)
+        messages.error(request, error)
+        return redirect("portal:documents", pk=case.pseudonym)
+    try:
+        results = do_upload_documents(
+            case,
+            acting_user=request.user,
+            files=[(f.name or "unnamed", f.size or 0, f.read) for f in files],
+            meta=meta_from_request(request),
+        )
+    except ActionError as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": str(error)}, status=400)
+        messages.error(request, str(error))
+        return redirect("portal:documents", pk=case.pseudonym)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": all(r.document is not None for r in results),
+                "files": [
+                    {
+                        "name": r.file_name,
+                        "added": r.document is not None,
+                        "duplicate": r.duplicate,
+                        "error": r.error,
+                    }
+                    for r in results
+                ],
+            },
+            status=200
+            if any(r.document for r in results) or all(r.duplicate for r in results)
+            else 400,
+        )
+    for result in results:
+        if result.document is not None:
+            messages.success(request, _("'%(name)s' was added.") % {"name": result.file_name})
+        else:
+            messages.error(request, result.error)
+    return redirect("portal:documents", pk=case.pseudonym)
+
+
+@login_required
+@never_cache
+@require_GET
+def document_list(request: HttpRequest, pk: str) -> HttpResponse:
+    """The document table alone, for htmx polling while documents are being read."""
+    case = _gate(request, pk)
+    rows = lib.document_rows(case, flagged_document_ids(case))
+    return render(
+        request,
+        "portal/_document_list.html",
+        {
+            "case": case,
+            "documents": rows,
+            "polling": any(r.pending for r in rows),
+            "may_upload": can(request.user, case, "upload"),
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def document_text(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
+    """The text casebridge read from a document, page by page."""
+    case = _gate(request, pk)
+    document = get_case_object_or_404(case, Document, doc)
+    engine = engine_case(case)
+    parts = lib.engine_documents_of(case, document, engine)
+    part_index = _int(request.GET.get("part"), 0)
+    if not parts:
+        view = None
+    else:
+        part = parts[min(max(part_index, 0), len(parts) - 1)]
+        view = lib.page_view(engine, part.id, _int(request.GET.get("page"), 1))
+    do_record_read(
+        case,
+        acting_user=request.user,
+        action="document.read",
+        obj=document,
+        after={"what": "text"},
+        meta=meta_from_request(request),
+    )
+    return render(
+        request,
+        "portal/document_text.html",
+        _ctx(
+            request,
+            case,
+            "documents",
+            document=document,
+            view=view,
+            fact=None,
+            parts=parts,
+            part_index=part_index,
+            flag_form=FlagTypeForm(),
+        ),
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def fact_source(request: HttpRequest, pk: str, fact_id: str) -> HttpResponse:
+    """A fact and where it came from: its page with the words highlighted."""
+    case = _gate(request, pk)
+    engine = engine_case(case)
+    fact = lib.find_fact(engine, fact_id)
+    if fact is None:
+        raise Http404("No such fact")
+    view = None
+    document = None
+    if fact.source is not None:
+        src = fact.source
+        view = lib.page_view(engine, src.document_id, src.page, src.start, src.end)
+        document = lib.platform_document(case, src.document_id)
+        do_record_read(
+            case,
+            acting_user=request.user,
+            action="document.read",
+            obj=document,
+            after={"what": "fact source", "fact_id": fact.id},
+            meta=meta_from_request(request),
+        )
+    row = next((r for r in lib.fact_rows(engine) if r.id == fact.id), None)
+    return render(
+        request,
+        "portal/document_text.html",
+        _ctx(
+            request,
+            case,
+            "home",
+            document=document,
+            view=view,
+            fact=row,
+            parts=[],
+            part_index=0,
+            flag_form=None,
+        ),
+    )
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+@require_POST
+def flag_document(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
+    case = _gate(request, pk, "upload")
+    document = get_case_object_or_404(case, Document, doc)
+    form = FlagTypeForm(request.POST)
+    if form.is_valid():
+        try:
+            do_flag_document_type(
+                case,
+                acting_user=request.user,
+                document=document,
+                note=form.cleaned_data["note"],
+                meta=meta_from_request(request),
+            )
+        except ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Thank you. A coordinator will check the type of this document.")
+            )
+    return redirect("portal:documents", pk=case.pseudonym)
+
+
+# -- outputs -----------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_GET
+def summary_preview(request: HttpRequest, pk: str, lang: str) -> HttpResponse:
+    """The engine's summary page as it is (its own inline styles, no scripts)."""
+    if lang not in SUMMARY_LANGS:
+        raise Http404("No such language")
+    case = _gate(request, pk)
+    html = lib.summary_html(case, lang)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = SUMMARY_CSP
+    return _no_store(response)
+
+
+@login_required
+@never_cache
+@require_GET
+def download(request: HttpRequest, pk: str, name: str) -> HttpResponse:
+    """summary-en.pdf, summary-zh.pdf, fhir.json: rendered by the engine, audited."""
+    case = _gate(request, pk)
+    if name in ("summary-en.pdf", "summary-zh.pdf"):
+        body: bytes | str = lib.summary_pdf(case, name[8:10])
+        content_type = "application/pdf"
+    elif name == "fhir.json":
+        body, content_type = lib.fhir_json(case), "application/fhir+json; charset=utf-8"
+    else:
+        raise Http404("No such download")
+    do_record_read(
+        case,
+        acting_user=request.user,
+        action="case.downloaded",
+        after={"file": name},
+        meta=meta_from_request(request),
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{case.pseudonym}-{name}"'
+    return _no_store(response)
+
+
+@login_required
+@never_cache
+@require_GET
+def letter(request: HttpRequest, pk: str, slug: str) -> HttpResponse:
+    """A ready-to-send request letter: to read and copy, or to download."""
+    case = _gate(request, pk)
+    engine = engine_case(case)
+    found = next((item for item in lib.request_letters(engine) if item.slug == slug), None)
+    if found is None:
+        raise Http404("No such letter")
+    if request.GET.get("download"):
+        do_record_read(
+            case,
+            acting_user=request.user,
+            action="case.downloaded",
+            after={"file": f"{slug}.txt"},
+            meta=meta_from_request(request),
+        )
+        response = HttpResponse(found.text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slug}.txt"'
+        return _no_store(response)
+    return render(request, "portal/letter.html", _ctx(request, case, "checklist", letter=found))
+
+
+# -- consent, family, messages, activity -------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, pk: str) -> HttpResponse:
+    """Consent to processing (art. 9), a separate transfer consent, withdrawal in one step."""
+    case = _gate(request, pk, "consent")
+    lang = content.current_lang()
+    processing_text = content.consent_text(Consent.Kind.PROCESSING_ART9, lang)
+    transfer_text = content.consent_text(Consent.Kind.TRANSFER_ABROAD, lang)
+    processing_form = ConsentForm(prefix="p")
+    transfer_form = TransferConsentForm(prefix="t")
+    if request.method == "POST":
+        meta = meta_from_request(request)
+        action = request.POST.get("action")
+        try:
+            if action == "give_processing":
+                processing_form = ConsentForm(request.POST, prefix="p")
+                if processing_form.is_valid():
+                    do_give_consent(
+                        case,
+                        acting_user=request.user,
+                        kind=Consent.Kind.PROCESSING_ART9,
+                        text_version=processing_text.version,
+                        language=lang,
+                        meta=meta,
+                    )
+                    messages.success(request, _("Thank you. You can now add your records."))
+                    return redirect("portal:documents", pk=case.pseudonym)
+            elif action == "give_transfer":
+                transfer_form = TransferConsentForm(request.POST, prefix="t")
+                if transfer_form.is_valid():
+                    recipient = next(
+                        r
+                        for r in content.transfer_recipients(lang)
+                        if r.id == transfer_form.cleaned_data["recipient"]
+                    )
+                    do_give_consent(
+                        case,
+                        acting_user=request.user,
+                        kind=Consent.Kind.TRANSFER_ABROAD,
+                        text_version=transfer_text.version,
+                        language=lang,
+                        country=recipient.country,
+                        recipients=[recipient.id],
+                        meta=meta,
+                    )
+                    messages.success(request, _("Your consent was recorded."))
+                    return redirect("portal:consent", pk=case.pseudonym)
+            elif action in ("withdraw_processing", "withdraw_transfer"):
+                kind = (
+                    Consent.Kind.PROCESSING_ART9
+                    if action == "withdraw_processing"
+                    else Consent.Kind.TRANSFER_ABROAD
+                )
+                do_withdraw_consent(case, acting_user=request.user, kind=kind, meta=meta)
+                messages.success(request, _("Your consent was withdrawn."))
+                return redirect("portal:consent", pk=case.pseudonym)
+            else:
+                messages.error(request, _("Nothing was changed."))
+        except ActionError as error:
+            messages.error(request, str(error))
+    processing = active_consents(case, Consent.Kind.PROCESSING_ART9)
+    transfers = active_consents(case, Consent.Kind.TRANSFER_ABROAD)
+    names = {r.id: r.name for r in content.transfer_recipients(lang)}
+    return render(
+        request,
+        "portal/consent.html",
+        _ctx(
+            request,
+            case,
+            "consent",
+            processing_text=processing_text,
+            transfer_text=transfer_text,
+            processing=processing,
+            transfers=[(c, [names.get(r, r) for r in c.recipients]) for c in transfers],
+            processing_form=processing_form,
+            transfer_form=transfer_form,
+            history=list(case.consents.all()),
+        ),
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def family(request: HttpRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk, "consent")
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            do_invite_family(
+                case,
+                acting_user=request.user,
+                email=data["email"],
+                relationship=data["relationship"],
+                can_upload=data["can_upload"],
+                can_message=data["can_message"],
+                link=request.build_absolute_uri(reverse("account_reset_password")),
+                meta=meta_from_request(request),
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("portal:family", pk=case.pseudonym)
+    members = list(case.members.select_related("user").filter(revoked_at__isnull=True))
+    return render(
+        request, "portal/family.html", _ctx(request, case, "family", form=form, members=members)
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_messages(request: HttpRequest, pk: str) -> HttpResponse:
+    if request.method == "POST":
+        case = _gate(request, pk, "message")
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            link = request.build_absolute_uri(
+                reverse("portal:messages", kwargs={"pk": case.pseudonym})
+            )
+            try:
+                do_post_message(
+                    case,
+                    acting_user=request.user,
+                    body=form.cleaned_data["body"],
+                    link=link,
+                    meta=meta_from_request(request),
+                )
+            except ActionError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Message sent."))
+                return redirect("portal:messages", pk=case.pseudonym)
+    else:
+        case = _gate(request, pk)
+        form = MessageForm()
+    thread = list(Message.objects.filter(case=case).select_related("sender"))
+    return render(
+        request,
+        "portal/messages.html",
+        _ctx(request, case, "messages", form=form, thread=thread),
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def activity(request: HttpRequest, pk: str) -> HttpResponse:
+    """Who opened my case: the audit log, for the patient."""
+    case = _gate(request, pk, "consent")
+    events = [(e, lib.audit_text(e)) for e in lib.audit_log(case)]
+    return render(request, "portal/activity.html", _ctx(request, case, "activity", events=events))
+
+
+@login_required
+@require_POST
+def withdraw_case(request: HttpRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk, "consent")
+    try:
+        do_change_status(
+            case,
+            acting_user=request.user,
+            status="withdrawn",
+            expected_version=_int(request.POST.get("version"), -1),
+            reason="withdrawn by the patient",
+            meta=meta_from_request(request),
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your case was withdrawn."))
+    return redirect("portal:case", pk=case.pseudonym)

@@ -1,0 +1,162 @@
+"""Consent (versioned, withdrawn in one step), family invitations, messages with
+link-only e-mails, and the patient's view of who opened the case."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from casebridge.web.cases.lib import can_share_abroad
+from casebridge.web.cases.models import CaseMember, Consent, Message
+from casebridge.web.portal import content
+from casebridge.web.portal.testing import portal_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _portal(settings) -> None:
+    portal_settings(settings)
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
+
+
+def _login(client, user) -> None:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+def test_consent_to_processing_records_the_version_language_and_time(client, people, case):
+    _login(client, people.owner)
+    page = client.get(f"/cases/{case.pseudonym}/consent/").content.decode()
+    assert content.consent_text("processing_art9", "en").version in page
+    response = client.post(
+        f"/cases/{case.pseudonym}/consent/", {"action": "give_processing", "p-agree": "on"}
+    )
+    assert response["Location"] == f"/cases/{case.pseudonym}/documents/"
+    consent = Consent.objects.get(case=case)
+    assert consent.kind == "processing_art9" and consent.language == "en"
+    assert consent.text_version == "processing-2025.1" and consent.given_at is not None
+
+
+def test_consent_is_not_given_without_ticking_i_agree(client, people, case):
+    _login(client, people.owner)
+    client.post(f"/cases/{case.pseudonym}/consent/", {"action": "give_processing"})
+    assert not Consent.objects.exists()
+
+
+def test_the_chinese_page_records_chinese_consent_wording(client, people, case):
+    _login(client, people.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get(f"/cases/{case.pseudonym}/consent/").content.decode()
+    assert "同意使用您的健康信息" in page
+    client.post(f"/cases/{case.pseudonym}/consent/", {"action": "give_processing", "p-agree": "on"})
+    assert Consent.objects.get().language == "zh"
+
+
+def test_a_transfer_consent_names_the_country_and_recipient_and_withdrawal_is_one_step(
+    client, people, case
+):
+    _login(client, people.owner)
+    url = f"/cases/{case.pseudonym}/consent/"
+    client.post(url, {"action": "give_processing", "p-agree": "on"})
+    recipient = content.transfer_recipients("en")[0]
+    client.post(url, {"action": "give_transfer", "t-agree": "on", "t-recipient": recipient.id})
+    transfer = Consent.objects.get(kind="transfer_abroad")
+    assert transfer.country == "CN" and transfer.recipients == [recipient.id]
+    assert can_share_abroad(case, recipient.id)
+    assert recipient.name in client.get(url).content.decode()
+
+    client.post(url, {"action": "withdraw_processing"})
+    assert not Consent.objects.filter(withdrawn_at__isnull=True).exists()
+    assert not can_share_abroad(case, recipient.id)
+
+
+def test_a_family_member_is_invited_with_chosen_permissions_by_a_link_only_email(
+    client, people, case, django_capture_on_commit_callbacks
+):
+    _login(client, people.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/cases/{case.pseudonym}/family/",
+            {"email": "gran@example.org", "relationship": "caregiver", "can_message": "on"},
+        )
+    assert response.status_code == 302
+    member = CaseMember.objects.get(user__email="gran@example.org")
+    assert member.can_view and member.can_message and not member.can_upload
+    assert member.relationship == "caregiver"
+    (email,) = [m for m in mail.outbox if m.to == ["gran@example.org"]]
+    assert "/accounts/password/reset/" in email.body
+    assert case.pseudonym not in email.body and "alice" not in email.body
+
+
+def test_inviting_oneself_is_refused_in_plain_words(client, people, case):
+    _login(client, people.owner)
+    page = client.post(
+        f"/cases/{case.pseudonym}/family/", {"email": people.owner.email, "relationship": "family"}
+    ).content.decode()
+    assert "You cannot invite yourself" in page
+
+
+def test_a_patients_message_tells_the_coordinator_by_email_without_its_text(
+    client, people, case, django_capture_on_commit_callbacks
+):
+    case.coordinator = people.coordinator
+    case.save()
+    _login(client, people.owner)
+    body = "My scan showed a new lesion in the liver"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": body})
+    assert response.status_code == 302
+    assert Message.objects.get().body == body
+    (email,) = mail.outbox
+    assert email.to == [people.coordinator.email]
+    assert f"/cases/{case.pseudonym}/messages/" in email.body
+    assert "liver" not in email.body and "liver" not in email.subject
+    assert body in client.get(f"/cases/{case.pseudonym}/messages/").content.decode()
+
+
+def test_a_coordinators_message_tells_the_patient_and_family(
+    people, case, django_capture_on_commit_callbacks
+):
+    from casebridge.web.portal.actions import do_post_message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_post_message(case, acting_user=people.coordinator, body="Please add the scan", link="x")
+    assert sorted(m.to[0] for m in mail.outbox) == [people.owner.email, people.family.email]
+
+
+def test_a_family_member_without_message_permission_cannot_send(client, people, case):
+    _login(client, people.family)
+    assert client.get(f"/cases/{case.pseudonym}/messages/").status_code == 200
+    response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": "hello"})
+    assert response.status_code == 404 and not Message.objects.exists()
+
+
+def test_an_empty_message_is_refused(client, people, case):
+    _login(client, people.owner)
+    response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": "   "})
+    assert response.status_code == 200 and not Message.objects.exists()
+
+
+def test_the_patient_sees_who_opened_the_case(client, people, case):
+    _login(client, people.coordinator)
+    client.get(f"/cases/{case.pseudonym}/")
+    _login(client, people.owner)
+    page = client.get(f"/cases/{case.pseudonym}/activity/").content.decode()
+    assert "carol (Coordinator)" in page and "opened the case" in page
+
+
+def test_the_patient_withdraws_the_case(client, people, case):
+    _login(client, people.owner)
+    response = client.post(f"/cases/{case.pseudonym}/withdraw/", {"version": case.version})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "withdrawn"
+
+
+def test_guidance_is_shown_in_english_and_chinese(client):
+    page = client.get("/guidance/").content.decode()
+    assert "subject access request" in page
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get("/guidance/").content.decode()
+    assert "数据主体查阅请求" in page
+    assert "紧急情况请拨打 999 / NHS 111" in page and 'lang="zh-Hans"' in page
