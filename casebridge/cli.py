@@ -199,3 +199,25 @@ def show(case_json: Path) -> None:
         where = fact.source.ref() if fact.source else f"entered by {fact.found_by}"
         ctx = "" if fact.context == "asserted" else f" [{fact.context}]"
         click.echo(f"{fact.kind:<20} {fact.display}{ctx}  ({where})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Create a demo patient (with the bundled example records) and a demo coordinator.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the database, encrypted files and keys live (default: ./var).",
+)
+@click.option("--no-worker", is_flag=True, help="Do not start the built-in background worker.")
+def serve(host: str, port: int, demo: bool, data_dir: Path | None, no_worker: bool) -> None:
+    """Start the web platform on the embedded default: SQLite, encrypted local
+    files and a built-in worker, with no external server. Prints where to log in."""
+    from casebridge.web.serve import main as serve_main
+
+    sys.exit(serve_main(host, port, demo, data_dir=data_dir, worker=not no_worker))

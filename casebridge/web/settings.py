@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from casebridge.web.keys import MasterKeyError, ensure_data_dir, load_master_key
 
+WEB_DIR = Path(__file__).resolve().parent  # templates, static files and translations
+
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -112,18 +114,22 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
     "django_tasks",
     "django_tasks_db",
     "casebridge.web.accounts",
     "casebridge.web.cases",
+    "casebridge.web.portal",
+    "casebridge.web.console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "casebridge.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,7 +145,7 @@ WSGI_APPLICATION = "casebridge.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [WEB_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -227,7 +233,9 @@ LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+LOCALE_PATHS = [WEB_DIR / "locale"]
 STATIC_URL = "static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 
 LOGGING = {

@@ -1,0 +1,192 @@
+"""The console's changes, in the same pattern as cases/actions.py: each do_*
+takes the acting user, checks the access rule (Http404 when refused), changes
+state inside transaction.atomic() and writes its audit row in that same
+transaction. Refusals raise ActionError subclasses with a plain message."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404
+
+from casebridge.engine.case import DOC_TYPES
+from casebridge.engine.pipeline import refresh
+from casebridge.engine.registry import REGISTRY
+from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases import audit
+from casebridge.web.cases.access import require
+from casebridge.web.cases.actions import _lock, _save, _text, do_send_message
+from casebridge.web.cases.audit import RequestMeta
+from casebridge.web.cases.errors import ActionError, ConcurrencyError
+from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.models import Case, Document, Enquiry, snapshot
+from casebridge.web.console.models import RecordRequest
+
+CONSOLE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+def is_console_user(user: object) -> bool:
+    """Coordinators and administrators (active, signed in) use the console."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "role", None) in CONSOLE_ROLES
+    )
+
+
+def _require_console(user: object) -> None:
+    if not is_console_user(user):
+        raise Http404("No such page")
+
+
+# -- enquiries --------------------------------------------------------------------
+
+
+def do_clear_red_flag(
+    enquiry: Enquiry, *, acting_user: User, note: str, meta: RequestMeta | None = None
+) -> Enquiry:
+    """A coordinator has spoken to the person behind a red-flagged enquiry: the
+    flag is cleared, with what was said (the note) in the audit row."""
+    _require_console(acting_user)
+    note = _text(note, "note of what you discussed with the patient")
+    with transaction.atomic():
+        locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if locked.red_flag_state != Enquiry.RedFlag.FLAGGED:
+            raise ActionError(
+                "This enquiry has no red flag to clear (someone may have cleared it)."
+            )
+        before = snapshot(locked, ["red_flag_state"])
+        locked.red_flag_state = Enquiry.RedFlag.CLEARED
+        locked.save(update_fields=["red_flag_state", "updated_at"])
+        audit.record(
+            acting_user,
+            locked.case,
+            "enquiry.red_flag_cleared",
+            obj=locked,
+            before=before,
+            after={**snapshot(locked, ["red_flag_state"]), "note": note},
+            meta=meta,
+        )
+    return locked
+
+
+# -- documents --------------------------------------------------------------------
+
+
+def do_override_document_type(
+    case: Case,
+    document: Document,
+    *,
+    acting_user: User,
+    doc_type: str,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> Document:
+    """Say what kind of document this is when the engine got it wrong. The
+    document's facts are read again under the new type and the case refreshed;
+    an empty doc_type removes the override (the engine's type stands)."""
+    require(acting_user, case, "correct")
+    if doc_type and doc_type not in DOC_TYPES:
+        raise ActionError(f"'{doc_type}' is not a document type casebridge knows.")
+    if document.case_id != case.pk:
+        raise Http404("No such document")
+    attempted = {"document": document.pk, "doc_type": doc_type}
+    try:
+        with transaction.atomic():
+            locked = _lock(case, expected_version)
+            doc = Document.objects.select_for_update().get(pk=document.pk, case=locked)
+            if not doc.engine_doc_ids:
+                raise ActionError(
+                    f"'{doc.file_name}' has not been read yet: its type can be set once it is."
+                )
+            before = snapshot(doc, ["doc_type", "doc_type_override"])
+            engine = engine_case(locked)
+            wanted = doc_type or doc.doc_type or "other"
+            ids = set(doc.engine_doc_ids)
+            for engine_doc in engine.documents:
+                if engine_doc.id not in ids or engine_doc.doc_type == wanted:
+                    continue
+                engine_doc.doc_type = wanted
+                if engine_doc.duplicate_of is None and engine_doc.pages:
+                    # Read the document again as its new type: drop what it gave.
+                    engine.facts = [
+                        f
+                        for f in engine.facts
+                        if f.source is None or f.source.document_id != engine_doc.id
+                    ]
+                    engine.identifiers = [
+                        i for i in engine.identifiers if i.source.document_id != engine_doc.id
+                    ]
+                    REGISTRY["extract"].func(engine, engine_doc)
+            refresh(engine)
+            locked.engine = engine.to_dict()
+            _save(locked, ["engine"])
+            doc.doc_type_override = doc_type
+            doc.doc_type_override_by = acting_user if doc_type else None
+            doc.save(update_fields=["doc_type_override", "doc_type_override_by"])
+            audit.record(
+                acting_user,
+                locked,
+                "document.type_overridden",
+                obj=doc,
+                before=before,
+                after=snapshot(doc, ["doc_type", "doc_type_override"]),
+                meta=meta,
+            )
+    except ConcurrencyError as error:
+        error.attempted = attempted
+        raise
+    return doc
+
+
+# -- asking the patient for records ------------------------------------------------
+
+
+def do_request_records(
+    case: Case,
+    *,
+    acting_user: User,
+    title: str,
+    detail: str = "",
+    gap_id: str = "",
+    meta: RequestMeta | None = None,
+) -> RecordRequest:
+    """Ask the patient for a record: a to-do item on their case and a message
+    telling them, written together."""
+    require(acting_user, case, "manage")
+    title = _text(title, "title of the request")
+    if len(title) > 200:
+        raise ActionError("The title of the request is too long (at most 200 characters).")
+    detail = (detail or "").strip()
+    body = f"Please send us: {title}."
+    if detail:
+        body += f"\n\n{detail}"
+    body += "\n\nYou can upload it on your case page, or ask us if you need help getting it."
+    with transaction.atomic():
+        message = do_send_message(case, acting_user=acting_user, body=body, meta=meta)
+        request = RecordRequest.objects.create(
+            case=case,
+            title=title,
+            detail=_text(detail, "detail") if detail else "",
+            gap_id=gap_id[:120],
+            requested_by=acting_user,
+            message=message,
+        )
+        audit.record(
+            acting_user,
+            case,
+            "records.requested",
+            obj=request,
+            after=snapshot(request, ["title", "gap_id", "state", "message"]),
+            meta=meta,
+        )
+    return request
+
+
+__all__ = [
+    "CONSOLE_ROLES",
+    "do_clear_red_flag",
+    "do_override_document_type",
+    "do_request_records",
+    "is_console_user",
+]

@@ -1,0 +1,258 @@
+"""Reads for the console (no state changes): the work queue and what the case
+page shows. Reads of a case's data go through the access gate in the views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from casebridge.engine.case import Case as EngineCase
+from casebridge.engine.case import Fact
+from casebridge.engine.kb import fact_kinds
+from casebridge.engine.render.checklist import render_checklist
+from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases import workflow
+from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.models import PROGRAMME_CHOICES, AuditEvent, Case, Enquiry, Urgency
+
+# Open enquiries: not yet a case, not turned away.
+OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
+URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
+STATUS_RANK = {status: index for index, status in enumerate(workflow.STATUSES)}
+# Audit actions after which a case waits in its (new) status.
+STATUS_EVENTS = ("case.created", "case.status_changed", "case.paused_for_safety")
+
+KINDS = (("all", "Cases and enquiries"), ("cases", "Cases"), ("enquiries", "Enquiries"))
+SCOPES = (("all", "Everyone's"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"))
+SORTS = (
+    ("waiting", "Waiting longest"),
+    ("urgency", "Most urgent"),
+    ("status", "Status"),
+    ("programme", "Programme"),
+    ("newest", "Newest"),
+)
+STATUS_FILTERS = (
+    ("open", "All open"),
+    ("all", "All, closed too"),
+    *[(s, workflow.LABELS[s]) for s in workflow.STATUSES],
+    *[(f"enquiry:{s}", f"Enquiry: {label}") for s, label in Enquiry.Status.choices],
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    kind: str = "all"
+    status: str = "open"
+    programme: str = ""
+    urgency: str = ""
+    scope: str = "all"
+    sort: str = "waiting"
+
+    @classmethod
+    def from_query(cls, query: Any) -> QueueFilters:
+        """From request.GET; an unknown value falls back to the default."""
+
+        def pick(name: str, allowed: list[str], default: str) -> str:
+            value = str(query.get(name, default) or default)
+            return value if value in allowed else default
+
+        return cls(
+            kind=pick("kind", [k for k, _ in KINDS], "all"),
+            status=pick("status", [s for s, _ in STATUS_FILTERS], "open"),
+            programme=pick("programme", ["", *dict(PROGRAMME_CHOICES)], ""),
+            urgency=pick("urgency", ["", *Urgency.values], ""),
+            scope=pick("scope", [s for s, _ in SCOPES], "all"),
+            sort=pick("sort", [s for s, _ in SORTS], "waiting"),
+        )
+
+
+@dataclass
+class QueueRow:
+    kind: str  # case | enquiry
+    pk: int
+    ref: str
+    status: str
+    status_label: str
+    programme: str
+    urgency: str
+    urgency_label: str
+    owner: str
+    coordinator: str
+    waiting_since: dt.datetime
+    created_at: dt.datetime
+    red_flag: bool = False
+    attention: int = 0  # documents that need a person
+
+    @property
+    def waiting(self) -> dt.timedelta:
+        return timezone.now() - self.waiting_since
+
+    @property
+    def waiting_label(self) -> str:
+        return waiting_words(self.waiting)
+
+
+def waiting_words(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def red_flag_enquiries() -> list[Enquiry]:
+    """Enquiries whose red-flag screen told the person to seek care now, and
+    that no coordinator has cleared yet: always shown first."""
+    return list(
+        Enquiry.objects.filter(red_flag_state=Enquiry.RedFlag.FLAGGED).order_by("created_at")
+    )
+
+
+def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
+    if filters.kind == "enquiries" or filters.status.startswith("enquiry:"):
+        return []
+    last_move = (
+        AuditEvent.objects.filter(case=OuterRef("pk"), action__in=STATUS_EVENTS)
+        .values("case")
+        .annotate(last=Max("at"))
+        .values("last")
+    )
+    queryset = Case.objects.select_related("owner", "coordinator").annotate(
+        last_move=Subquery(last_move),
+        attention=Count("documents", filter=Q(documents__state__in=["needs_attention", "failed"])),
+    )
+    if filters.status == "open":
+        queryset = queryset.exclude(status__in=workflow.TERMINAL)
+    elif filters.status != "all":
+        queryset = queryset.filter(status=filters.status)
+    if filters.programme:
+        queryset = queryset.filter(programme=filters.programme)
+    if filters.urgency:
+        queryset = queryset.filter(urgency=filters.urgency)
+    if filters.scope == "mine":
+        queryset = queryset.filter(coordinator=user)
+    elif filters.scope == "unassigned":
+        queryset = queryset.filter(coordinator__isnull=True)
+    rows = []
+    for case in queryset[:1000]:
+        rows.append(
+            QueueRow(
+                kind="case",
+                pk=case.pk,
+                ref=case.pseudonym,
+                status=case.status,
+                status_label=workflow.LABELS.get(case.status, case.status),
+                programme=case.programme,
+                urgency=case.urgency,
+                urgency_label=Urgency(case.urgency).label,
+                owner=case.owner.display_name,
+                coordinator=case.coordinator.display_name if case.coordinator else "",
+                waiting_since=case.last_move or case.created_at,
+                created_at=case.created_at,
+                red_flag=case.status == workflow.PAUSED_SAFETY,
+                attention=case.attention,
+            )
+        )
+    return rows
+
+
+def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
+    if filters.kind == "cases" or filters.urgency or filters.scope == "mine":
+        return []  # enquiries have no urgency and no coordinator yet
+    queryset = Enquiry.objects.filter(case__isnull=True)
+    if filters.status == "open":
+        queryset = queryset.filter(status__in=OPEN_ENQUIRY)
+    elif filters.status.startswith("enquiry:"):
+        queryset = queryset.filter(status=filters.status.split(":", 1)[1])
+    elif filters.status != "all":
+        return []
+    if filters.programme:
+        queryset = queryset.filter(programme=filters.programme)
+    return [
+        QueueRow(
+            kind="enquiry",
+            pk=enquiry.pk,
+            ref=f"Enquiry {enquiry.pk}",
+            status=enquiry.status,
+            status_label=Enquiry.Status(enquiry.status).label,
+            programme=enquiry.programme,
+            urgency="",
+            urgency_label="",
+            owner=enquiry.full_name,
+            coordinator="",
+            waiting_since=enquiry.created_at,
+            created_at=enquiry.created_at,
+            red_flag=enquiry.red_flag_state == Enquiry.RedFlag.FLAGGED,
+        )
+        for enquiry in queryset[:1000]
+    ]
+
+
+def queue(filters: QueueFilters, user: User) -> list[QueueRow]:
+    """The work queue under `filters`, sorted; safety first within each sort."""
+    rows = _case_rows(filters, user) + _enquiry_rows(filters)
+    keys = {
+        "waiting": lambda r: (r.waiting_since,),
+        "urgency": lambda r: (URGENCY_RANK.get(r.urgency, 3), r.waiting_since),
+        "status": lambda r: (r.kind != "enquiry", STATUS_RANK.get(r.status, -1), r.waiting_since),
+        "programme": lambda r: (r.programme, r.waiting_since),
+        "newest": lambda r: (-r.created_at.timestamp(),),
+    }
+    key = keys[filters.sort]
+    return sorted(rows, key=lambda r: (not r.red_flag, *key(r)))
+
+
+def coordinators() -> list[User]:
+    return list(User.objects.filter(role__in=[Role.COORDINATOR, Role.ADMIN], is_active=True))
+
+
+# -- the case page -----------------------------------------------------------------
+
+
+@dataclass
+class FactRow:
+    fact: Fact
+    label: str
+    correction: Any = None  # the engine Correction applied, if any
+
+
+@dataclass
+class CasePage:
+    engine: EngineCase
+    facts: list[FactRow] = field(default_factory=list)
+    kinds: list[tuple[str, str]] = field(default_factory=list)
+    checklist: str = ""
+    allowed_moves: list[tuple[str, str]] = field(default_factory=list)
+    engine_docs: dict[str, Any] = field(default_factory=dict)
+
+
+def case_page(case: Case) -> CasePage:
+    """What the console's case page shows, from the engine's JSON (with the
+    people's corrections from the database) and the engine's own renderers."""
+    engine = engine_case(case)
+    labels = {kind: str(spec.get("label", kind)) for kind, spec in fact_kinds().items()}
+    rows = [
+        FactRow(fact=fact, label=labels.get(fact.kind, fact.kind), correction=fact.corrected_by)
+        for fact in engine.facts
+    ]
+    moves = workflow.allowed_moves(case.status, paused_from=case.paused_from)
+    return CasePage(
+        engine=engine,
+        facts=rows,
+        kinds=sorted(labels.items(), key=lambda item: item[1]),
+        checklist=render_checklist(engine),
+        allowed_moves=[
+            (status, workflow.LABELS[status]) for status in workflow.STATUSES if status in moves
+        ],
+        engine_docs={d.id: d for d in engine.documents},
+    )
+
+
+def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
+    return list(case.audit_events.exclude(action="case.read").order_by("-at", "-pk")[:limit])

@@ -1,0 +1,26 @@
+"""The coordinator console, included by the root URLconf at console/."""
+
+from django.urls import path
+
+from casebridge.web.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("enquiries/<int:pk>/", views.enquiry_detail, name="enquiry"),
+    path("enquiries/<int:pk>/clear-red-flag", views.clear_red_flag, name="clear_red_flag"),
+    path("cases/<str:ref>/", views.case_detail, name="case"),
+    path("cases/<str:ref>/status", views.change_status, name="change_status"),
+    path("cases/<str:ref>/assign", views.assign, name="assign"),
+    path("cases/<str:ref>/notes", views.add_note, name="add_note"),
+    path("cases/<str:ref>/facts", views.correct_fact, name="correct_fact"),
+    path("cases/<str:ref>/requests", views.request_records, name="request_records"),
+    path(
+        "cases/<str:ref>/documents/<int:doc>/type",
+        views.override_doc_type,
+        name="override_doc_type",
+    ),
+    path("cases/<str:ref>/documents/<int:doc>/file", views.document_file, name="document_file"),
+    path("cases/<str:ref>/outputs/<path:name>", views.case_output, name="case_output"),
+]

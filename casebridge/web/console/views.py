@@ -1,0 +1,439 @@
+"""The coordinator console. Views only parse and validate; every change is a
+do_* action; every case is fetched through the access gate.
+
+Coordinators and administrators only: anyone else signed in gets 404 (the
+console's existence is not advertised), anonymous visitors the login page.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from casebridge.engine.output import case_json
+from casebridge.engine.render.checklist import render_checklist
+from casebridge.engine.render.fhir import to_ips_bundle
+from casebridge.engine.render.html import render_html
+from casebridge.engine.render.pdf import render_pdf
+from casebridge.engine.render.requests import render_requests
+from casebridge.web.cases import audit, storage
+from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
+from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
+from casebridge.web.cases.errors import ActionError, ConcurrencyError
+from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
+from casebridge.web.console import lib
+from casebridge.web.console.actions import (
+    do_clear_red_flag,
+    do_override_document_type,
+    do_request_records,
+    is_console_user,
+)
+from casebridge.web.console.forms import (
+    AssignForm,
+    ClearRedFlagForm,
+    CorrectFactForm,
+    DocTypeForm,
+    NoteForm,
+    RecordRequestForm,
+    StatusForm,
+)
+
+View = Callable[..., HttpResponse]
+
+# The engine's summary page carries its own inline CSS and no scripts.
+SUMMARY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+def console_view(view: View) -> View:
+    """Staff only: anonymous → login page; signed in but not a coordinator or
+    administrator → 404. Never cached."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_console_user(request.user):
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+def _meta(request: HttpRequest) -> audit.RequestMeta | None:
+    return audit.meta_from_request(request)
+
+
+# -- the queue ---------------------------------------------------------------------
+
+
+@require_GET
+@console_view
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = lib.QueueFilters.from_query(request.GET)
+    rows = lib.queue(filters, request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "console/queue.html",
+        {
+            "filters": filters,
+            "rows": rows,
+            "red_flags": lib.red_flag_enquiries(),
+            "kinds": lib.KINDS,
+            "scopes": lib.SCOPES,
+            "sorts": lib.SORTS,
+            "statuses": lib.STATUS_FILTERS,
+            "programmes": PROGRAMME_CHOICES,
+            "urgencies": Urgency.choices,
+        },
+    )
+
+
+# -- enquiries ---------------------------------------------------------------------
+
+
+def _enquiry(pk: int) -> Enquiry:
+    try:
+        return Enquiry.objects.select_related("case").get(pk=pk)
+    except Enquiry.DoesNotExist:
+        raise Http404("No such enquiry") from None
+
+
+@require_GET
+@console_view
+def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enquiry = _enquiry(pk)
+    audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
+    return render(request, "console/enquiry.html", {"enquiry": enquiry, "form": ClearRedFlagForm()})
+
+
+@require_POST
+@console_view
+def clear_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    enquiry = _enquiry(pk)
+    form = ClearRedFlagForm(request.POST)
+    if form.is_valid():
+        try:
+            do_clear_red_flag(
+                enquiry,
+                acting_user=request.user,  # type: ignore[arg-type]
+                note=form.cleaned_data["note"],
+                meta=_meta(request),
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The red flag on enquiry {enquiry.pk} is cleared.")
+            return redirect("console:queue")
+    audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
+    return render(request, "console/enquiry.html", {"enquiry": enquiry, "form": form}, status=400)
+
+
+# -- the case page -----------------------------------------------------------------
+
+
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    status: int = 200,
+    error: str = "",
+    retry: dict[str, Any] | None = None,
+    bound: dict[str, forms.Form] | None = None,
+) -> HttpResponse:
+    page = lib.case_page(case)
+    version = {"expected_version": case.version}
+    bound = bound or {}
+    documents = list(case.documents.select_related("uploaded_by"))
+    context = {
+        "case": case,
+        "page": page,
+        "documents": [
+            (doc, [page.engine_docs[i] for i in doc.engine_doc_ids if i in page.engine_docs])
+            for doc in documents
+        ],
+        "notes": case.notes.select_related("author"),
+        "conversation": case.messages.select_related("sender"),
+        "record_requests": case.record_requests.select_related("requested_by"),
+        "corrections": case.corrections.select_related("by"),
+        "audit_events": lib.recent_audit(case),
+        "error": error,
+        "retry": retry,
+        "status_form": bound.get("status") or StatusForm(initial=version),
+        "assign_form": bound.get("assign")
+        or AssignForm(initial={**version, "coordinator": case.coordinator_id}),
+        "note_form": bound.get("note") or NoteForm(),
+        "add_fact_form": bound.get("fact") or CorrectFactForm(initial={**version, "mode": "add"}),
+        "request_form": bound.get("request") or RecordRequestForm(),
+        "doc_type_form": DocTypeForm(initial=version),
+        "outputs": _outputs(),
+        "letters": sorted(render_requests(page.engine)),
+    }
+    return render(request, "console/case.html", context, status=status)
+
+
+def _outputs() -> list[tuple[str, str]]:
+    return [
+        ("summary.en.html", "Summary (English), web page"),
+        ("summary.zh.html", "Summary (Chinese), web page"),
+        ("summary.en.pdf", "Summary (English), PDF"),
+        ("summary.zh.pdf", "Summary (Chinese), PDF"),
+        ("checklist.md", "Records checklist"),
+        ("fhir.json", "FHIR IPS bundle"),
+        ("case.json", "Case data (JSON)"),
+    ]
+
+
+@require_GET
+@console_view
+def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "view", request=request)
+    return _render_case(request, case)
+
+
+def _refused(
+    request: HttpRequest,
+    ref: str,
+    error: ActionError,
+    form: forms.Form,
+    action: str,
+    bound_as: str,
+) -> HttpResponse:
+    """A refused change: the case page again (a fresh, audited read), with the
+    message and the person's input kept. On a concurrency conflict the input
+    comes back as a form to send again, now against the current version."""
+    case = get_case_for_user_or_404(request.user, ref, "view", request=request)
+    if isinstance(error, ConcurrencyError):
+        data = request.POST.copy()
+        data["expected_version"] = str(case.version)
+        retry = {"action": action, "form": type(form)(data), "fields": dict(data.items())}
+        return _render_case(request, case, status=409, error=str(error), retry=retry)
+    return _render_case(request, case, status=400, error=str(error), bound={bound_as: form})
+
+
+def _invalid(request: HttpRequest, ref: str, form: forms.Form, bound_as: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "view", request=request)
+    return _render_case(
+        request,
+        case,
+        status=400,
+        error="Some of what you sent needs fixing: see the form below.",
+        bound={bound_as: form},
+    )
+
+
+def _done(request: HttpRequest, case: Case, text: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, text)
+    return redirect(
+        reverse("console:case", args=[case.pseudonym]) + (f"#{anchor}" if anchor else "")
+    )
+
+
+@require_POST
+@console_view
+def change_status(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "status")
+    try:
+        updated = do_change_status(
+            case,
+            acting_user=request.user,  # type: ignore[arg-type]
+            status=form.cleaned_data["status"],
+            expected_version=form.cleaned_data["expected_version"],
+            reason=form.cleaned_data["reason"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:change_status", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "status")
+    return _done(request, updated, f"The case is now '{updated.get_status_display()}'.")
+
+
+@require_POST
+@console_view
+def assign(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "assign")
+    try:
+        updated = do_assign(
+            case,
+            acting_user=request.user,  # type: ignore[arg-type]
+            coordinator=form.cleaned_data["coordinator"],
+            expected_version=form.cleaned_data["expected_version"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:assign", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "assign")
+    who = updated.coordinator.display_name if updated.coordinator else "nobody"
+    return _done(request, updated, f"The case is assigned to {who}.")
+
+
+@require_POST
+@console_view
+def add_note(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "note")
+    try:
+        do_add_note(
+            case,
+            acting_user=request.user,  # type: ignore[arg-type]
+            body=form.cleaned_data["body"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "note")
+    return _done(request, case, "Note added (staff only).", "notes")
+
+
+@require_POST
+@console_view
+def correct_fact(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "correct")
+    form = CorrectFactForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "fact")
+    data = form.cleaned_data
+    mode = data["mode"]
+    value = (data.get("value") or "").strip() or None
+    try:
+        do_correct_fact(
+            case,
+            acting_user=request.user,  # type: ignore[arg-type]
+            reason=data["reason"],
+            expected_version=data["expected_version"],
+            fact_id="" if mode == "add" else data["fact_id"],
+            value=value if mode in {"value", "add"} else None,
+            rejected=mode == "reject",
+            kind=data["kind"] or None if mode == "add" else None,
+            context=data.get("context") or None,
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:correct_fact", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "fact")
+    words = {
+        "value": "corrected",
+        "context": "corrected",
+        "reject": "marked as wrong",
+        "add": "added",
+    }
+    return _done(request, case, f"Fact {words[mode]}; the case was brought up to date.", "facts")
+
+
+@require_POST
+@console_view
+def override_doc_type(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "correct")
+    document = get_case_object_or_404(case, Document, doc)
+    form = DocTypeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "doc_type")
+    try:
+        do_override_document_type(
+            case,
+            document,
+            acting_user=request.user,  # type: ignore[arg-type]
+            doc_type=form.cleaned_data["doc_type"],
+            expected_version=form.cleaned_data["expected_version"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:override_doc_type", args=[case.pseudonym, document.pk])
+        return _refused(request, ref, error, form, action, "doc_type")
+    return _done(request, case, f"The type of '{document.file_name}' was changed.", "documents")
+
+
+@require_POST
+@console_view
+def request_records(request: HttpRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = RecordRequestForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "request")
+    try:
+        do_request_records(
+            case,
+            acting_user=request.user,  # type: ignore[arg-type]
+            title=form.cleaned_data["title"],
+            detail=form.cleaned_data["detail"],
+            gap_id=form.cleaned_data["gap_id"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "request")
+    return _done(request, case, "The patient was asked for the record.", "requests")
+
+
+# -- files and outputs -------------------------------------------------------------
+
+
+@require_GET
+@console_view
+def document_file(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "view", request=request)
+    document = get_case_object_or_404(case, Document, doc)
+    try:
+        data = storage.read_document(case, document)
+    except ActionError as error:
+        return _render_case(request, case, status=500, error=str(error))
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = _attachment(document.file_name)
+    return response
+
+
+def _attachment(name: str, inline: bool = False) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(not inline, name) or "attachment"
+
+
+@require_GET
+@console_view
+def case_output(request: HttpRequest, ref: str, name: str) -> HttpResponse:
+    """The engine's outputs for this case, rendered by the engine's renderers."""
+    case = get_case_for_user_or_404(request.user, ref, "view", request=request)
+    engine = engine_case(case)
+    label = case.pseudonym
+    if name in {"summary.en.html", "summary.zh.html"}:
+        response = HttpResponse(render_html(engine, name.split(".")[1]), "text/html; charset=utf-8")
+        response["Content-Security-Policy"] = SUMMARY_CSP
+        return response
+    if name in {"summary.en.pdf", "summary.zh.pdf"}:
+        response = HttpResponse(render_pdf(engine, name.split(".")[1]), "application/pdf")
+        response["Content-Disposition"] = _attachment(f"{label}-{name}", inline=True)
+        return response
+    if name == "checklist.md":
+        body, kind = render_checklist(engine), "text/markdown; charset=utf-8"
+    elif name == "fhir.json":
+        bundle = to_ips_bundle(engine)
+        body, kind = json.dumps(bundle, ensure_ascii=False, indent=2), "application/fhir+json"
+    elif name == "case.json":
+        body, kind = case_json(engine), "application/json"
+    elif name.startswith("requests/"):
+        letters = render_requests(engine)
+        if name not in letters:
+            raise Http404("No such letter")
+        body, kind = letters[name], "text/markdown; charset=utf-8"
+    else:
+        raise Http404("No such output")
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = _attachment(f"{label}-{name.replace('/', '-')}")
+    return response

@@ -1,0 +1,171 @@
+"""`casebridge serve`: the whole platform on one machine, for a demo or a small
+installation: SQLite and encrypted files in the data folder, the migrations
+applied, a background worker (django-tasks-db's `db_worker`, as a child
+process) plus a thread that re-queues documents a dead worker left behind,
+and Django's own development server (runserver) in front.
+
+runserver is fine for a demo on this machine; it is not a production web
+server. Production: PostgreSQL via DATABASE_URL, a WSGI server in front of
+casebridge.web.wsgi, and `manage.py db_worker` processes (see docs/web.md).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SETTINGS_MODULE = "casebridge.web.settings"
+REQUEUE_EVERY_SECONDS = 60.0
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_environment(
+    *, demo: bool, host: str, data_dir: Path | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment variables to set before Django starts (what is already
+    set wins). A demo on this machine runs over plain http: no https redirect
+    and no HSTS, and its keys may be generated into the data folder."""
+    env = dict(os.environ if base is None else base)
+    wanted: dict[str, str] = {"DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
+    if data_dir is not None:
+        wanted["CASEBRIDGE_DATA_DIR"] = str(Path(data_dir).resolve())
+    if demo:
+        wanted["CASEBRIDGE_DEMO"] = "1"
+        if is_loopback(host):
+            wanted["CASEBRIDGE_SSL_REDIRECT"] = "0"
+            wanted["CASEBRIDGE_HSTS_SECONDS"] = "0"
+    for name, value in wanted.items():
+        if name == "CASEBRIDGE_DATA_DIR" or not env.get(name):
+            env[name] = value
+    return env
+
+
+def worker_command() -> list[str]:
+    """The background worker: django-tasks-db's db_worker in a child process."""
+    return [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
+
+
+def url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def _requeue_loop(stop: threading.Event) -> None:
+    from django.db import close_old_connections
+
+    from casebridge.web.cases.tasks import requeue_stale_documents
+
+    while not stop.wait(REQUEUE_EVERY_SECONDS):
+        try:
+            close_old_connections()
+            ids = requeue_stale_documents()
+            if ids:
+                log.warning("re-queued %d document(s) a worker left behind", len(ids))
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
+            log.exception("re-queueing stale documents failed")
+        finally:
+            close_old_connections()
+
+
+def prepare(*, demo: bool, url: str) -> str:
+    """Migrate the database; with demo, seed the demo (its logins and records).
+    Django must be set up. Returns what to print."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not demo:
+        return f"casebridge at {url} (coordinator console: {url}console/)"
+    from casebridge.web.console.demo import describe, seed_demo
+
+    return describe(seed_demo(), url)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds main(), which stops the worker
+
+
+def main(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: bool = False,
+    *,
+    data_dir: Path | None = None,
+    worker: bool = True,
+) -> int:
+    """Run the platform until interrupted; returns an exit code (0 on Ctrl-C,
+    1 when it cannot start, with the reason printed)."""
+    os.environ.update(serve_environment(demo=demo, host=host, data_dir=data_dir))
+    import django
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        print(f"casebridge serve: cannot start: {error}", file=sys.stderr)
+        return 1
+    url = url_for(host, port)
+    if demo and is_loopback(host):
+        # A demo on this machine is reached over plain http: cookies marked
+        # Secure would not be sent back by every browser.
+        settings.SESSION_COOKIE_SECURE = False
+        settings.CSRF_COOKIE_SECURE = False
+    if not is_loopback(host) and not os.environ.get("CASEBRIDGE_ALLOWED_HOSTS"):
+        print(
+            "casebridge serve: listening beyond this machine: set CASEBRIDGE_ALLOWED_HOSTS "
+            "to the names people will use, and put an https proxy in front.",
+            file=sys.stderr,
+        )
+    try:
+        banner = prepare(demo=demo, url=url)
+    except Exception as error:  # noqa: BLE001 - a plain reason, not a traceback
+        print(f"casebridge serve: could not prepare the database: {error}", file=sys.stderr)
+        return 1
+    print(banner, flush=True)
+
+    child: subprocess.Popen[bytes] | None = None
+    stop = threading.Event()
+    if worker:
+        child = subprocess.Popen(worker_command(), env=dict(os.environ))  # noqa: S603
+        threading.Thread(target=_requeue_loop, args=(stop,), daemon=True).start()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        from django.core.management import call_command
+
+        options: dict[str, object] = {"use_reloader": False, "use_threading": True}
+        if "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+            options["insecure_serving"] = True  # the CSS and htmx of the pages
+        address = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
+        call_command("runserver", f"{address}:{port}", **options)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
