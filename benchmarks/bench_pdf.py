@@ -2,8 +2,9 @@
 
     python -m benchmarks.bench_pdf [--cases 20] [--out DIR]
 
-The case is built from the dataclasses (no documents are read): a realistic breast-cancer
-referral with the facts, timeline, conflicts, gaps and safety flag a real pack carries.
+The case is built from the dataclasses (no documents are read) with the engine tests'
+builders (tests/engine/factories.py): a realistic breast-cancer referral with the facts,
+timeline, conflicts, gaps and safety flag a real pack carries.
 The first case pays the one-off cost of the cached Chinese font (made once per machine,
 see casebridge/engine/render/cjk_font.py); it is reported separately.
 """
@@ -13,19 +14,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 from casebridge.engine.case import (
     Case,
     Conflict,
     Document,
-    Fact,
     Gap,
-    Page,
     SafetyFlag,
-    Source,
     TimelineEvent,
 )
+from casebridge.engine.extract.spans import SNIPPET_PAD
+from tests.engine.factories import document, fact
 
 LETTER = (
     "Histopathology report. Left breast, 2 o'clock, core biopsy. Invasive ductal carcinoma, "
@@ -36,35 +37,21 @@ LETTER = (
 
 
 def _doc(i: int, name: str, doc_type: str, text: str) -> Document:
-    return Document(
-        id=f"d{i:015d}",
-        file_name=name,
-        sha256=f"{i:064d}",
-        size=len(text),
+    return document(
+        f"d{i:015d}",
+        doc_type,
+        text,
+        f"2024-0{i % 9 + 1}-1{i % 9}",
+        name=name,
+        pages=2,
+        method="text-layer",
         media_type="application/pdf",
-        pages=[Page(1, text, "text-layer"), Page(2, text, "text-layer")],
-        doc_type=doc_type,
-        document_date=f"2024-0{i % 9 + 1}-1{i % 9}",
+        sha256=f"{i:064d}",
     )
 
 
-def _fact(doc: Document, kind: str, value: str, phrase: str, page: int = 1, **kw: object) -> Fact:
-    text = doc.pages[page - 1].text
-    start = max(0, text.find(phrase))
-    end = start + len(phrase)
-    lo, hi = max(0, start - 60), min(len(text), end + 60)  # as extract/spans.source_for
-    snippet = " ".join(text[lo:hi].split())
-    src = Source(doc.id, doc.file_name, page, start, end, snippet)
-    attributes = {str(k): str(v) for k, v in kw.items() if k not in ("display", "context")}
-    return Fact(
-        kind=kind,
-        value=value,
-        source=src,
-        display=str(kw.get("display", "")),
-        context=str(kw.get("context", "asserted")),
-        attributes=attributes,
-        found_by="bench",
-    )
+# sourced as the extractors source a fact (extract/spans.source_for)
+_fact = partial(fact, pad=SNIPPET_PAD, found_by="bench")
 
 
 def realistic_case() -> Case:
@@ -81,8 +68,7 @@ def realistic_case() -> Case:
         "Past history: type 2 diabetes, hypertension. Stage IIA per MDT. Partial response on MRI. ",
     )
     radiology = _doc(3, "mri_breast_2024-07.pdf", "radiology", "MRI breast: partial response. ")
-    scan = _doc(4, "scan_0001.jpg", "other", "")
-    scan.pages = []
+    scan = _doc(4, "scan_0001.jpg", "other", "")  # no text: no pages
     scan.needs_attention("The photo is too blurred to read; please upload a clearer copy.")
     docs = [path, clinic, radiology, scan]
     facts = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,9 @@ def build(
     if not items:
         raise click.ClickException(f"E204: {records_dir} holds no files")
 
+    run = partial(build_case, items, programme, intake=intake_data, corrections=fixes)
     if quiet:
-        case = build_case(items, programme, intake=intake_data, corrections=fixes)
+        case = run()
     else:
         with click.progressbar(
             length=len(items),
@@ -106,13 +108,7 @@ def build(
             item_show_func=lambda name: name,
             show_pos=True,
         ) as bar:
-            case = build_case(
-                items,
-                programme,
-                intake=intake_data,
-                corrections=fixes,
-                progress=lambda name, index, _total: bar.update(1 if index else 0, name),
-            )
+            case = run(progress=lambda name, index, _total: bar.update(1 if index else 0, name))
             bar.update(1)
     written = write_pack(case, out_dir)
     _closing_summary(case, out_dir, written)

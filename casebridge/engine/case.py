@@ -37,6 +37,35 @@ DOC_TYPES: tuple[str, ...] = (
     "other",
 )
 
+# Fact kinds (knowledge/fact_kinds.yaml) that several stages group the same way.
+BIOMARKER_KINDS: tuple[str, ...] = (
+    "er_status",
+    "pr_status",
+    "her2_ihc",
+    "her2_ish",
+    "ki67",
+    "egfr",
+    "alk",
+    "ros1",
+    "kras",
+    "braf",
+    "pdl1",
+    "msi_mmr",
+    "brca",
+    "other_biomarker",
+)
+TREATMENT_KINDS: tuple[str, ...] = (
+    "surgery",
+    "regimen",
+    "drug",
+    "radiotherapy",
+    "immunotherapy",
+    "targeted_therapy",
+    "hormone_therapy",
+    "cellular_therapy",
+    "transplant",
+)
+
 
 @dataclass
 class Source:

@@ -20,7 +20,7 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from casebridge.engine.case import Case, Document, Fact, Source, TimelineEvent
+from casebridge.engine.case import TREATMENT_KINDS, Case, Document, Fact, Source, TimelineEvent
 from casebridge.engine.extract import dates as _dates
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.registry import component
@@ -102,17 +102,6 @@ def warn(case: Case, message: str) -> None:
 
 # -- events --------------------------------------------------------------------
 
-TREATMENT_KINDS: tuple[str, ...] = (
-    "surgery",
-    "regimen",
-    "drug",
-    "radiotherapy",
-    "immunotherapy",
-    "targeted_therapy",
-    "hormone_therapy",
-    "cellular_therapy",
-    "transplant",
-)
 # Facts in these contexts happened (or are stated as having happened).
 _HAPPENED = ("asserted", "historical")
 

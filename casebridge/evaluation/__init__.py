@@ -16,6 +16,12 @@ from casebridge.engine.errors import InputError
 
 Progress = Callable[[str], None]
 
+
+def ratio(right: int, total: int) -> float:
+    """right / total to four places; 0.0 when there is nothing to count."""
+    return round(right / total, 4) if total else 0.0
+
+
 REQUIRED = {
     "tnm": ["tcga/reports_kefeli_t14.csv", "tcga/TCGA_T14_patients.csv"],
     "pathology": [

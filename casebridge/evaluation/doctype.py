@@ -26,6 +26,7 @@ from pathlib import Path
 from casebridge.engine import kb
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.classify import classify_text
+from casebridge.evaluation import ratio
 
 CSV_NAME = Path("mtsamples") / "mtsamples.csv"
 
@@ -105,27 +106,23 @@ def evaluate(data_dir: Path, progress: Callable[[str], None] | None = None) -> d
             progress(f"doc types: {count}/{len(samples)} texts classified")
     elapsed = max(time.process_time() - started, 1e-9)
     out: dict[str, float] = {
-        "doc_type_accuracy": _ratio(right.get("all", 0), total.get("all", 0)),
+        "doc_type_accuracy": ratio(right.get("all", 0), total.get("all", 0)),
         "n_scored": float(total.get("all", 0)),
         "doc_type_n_texts": float(len(samples)),
-        "doc_type_accuracy_even": _ratio(right.get("even", 0), total.get("even", 0)),
-        "doc_type_accuracy_odd": _ratio(right.get("odd", 0), total.get("odd", 0)),
+        "doc_type_accuracy_even": ratio(right.get("even", 0), total.get("even", 0)),
+        "doc_type_accuracy_odd": ratio(right.get("odd", 0), total.get("odd", 0)),
         "doc_type_flagged_not_medical": float(not_medical),
         "doc_type_docs_per_second": round(len(samples) / elapsed, 1),
     }
     for doc_type in DOC_TYPES:
         if total.get(doc_type):
-            out[f"doc_type_accuracy_{doc_type}"] = _ratio(right[doc_type], total[doc_type])
+            out[f"doc_type_accuracy_{doc_type}"] = ratio(right[doc_type], total[doc_type])
             out[f"doc_type_n_scored_{doc_type}"] = float(total[doc_type])
     if progress:
         progress(
             f"doc types: accuracy {out['doc_type_accuracy']:.3f} on {total.get('all', 0)} texts"
         )
     return out
-
-
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 4) if b else 0.0
 
 
 if __name__ == "__main__":  # python -m casebridge.evaluation.doctype DATA_DIR

@@ -30,20 +30,15 @@ Figures (all fractions 0..1; *_n are counts):
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import re
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
-from casebridge.engine.case import Document, Fact, Page
-from casebridge.engine.errors import InputError
+from casebridge.engine.case import Fact
 from casebridge.engine.extract import biomarkers, tumour
-
-Progress = Callable[[str], None]
+from casebridge.evaluation import Progress, ratio
+from casebridge.evaluation.tcga import barcode, read_rows, report_document
 
 _HER2_CLASS = {
     "3+": "Positive",
@@ -58,27 +53,6 @@ _HORMONE_CLASS = {"positive": "Positive", "low positive": "Positive", "negative"
 _UNREADABLE_CHARS = 50
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        raise InputError(f"evaluation file {path} is missing")
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _document(name: str, text: str) -> Document:
-    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
-    return Document(
-        id=digest[:16],
-        file_name=name,
-        sha256=digest,
-        size=len(text),
-        media_type="text/plain",
-        pages=[Page(number=1, text=text, method="plain")],
-        doc_type="pathology",
-    )
-
-
 def _call(facts: list[Fact], kind: str, classes: dict[str, str]) -> str | None:
     votes = Counter(
         classes[f.value]
@@ -90,16 +64,12 @@ def _call(facts: list[Fact], kind: str, classes: dict[str, str]) -> str | None:
     return votes.most_common(1)[0][0]
 
 
-def _ratio(right: int, total: int) -> float:
-    return round(right / total, 4) if total else 0.0
-
-
 def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, float]:
     say = progress or (lambda _msg: None)
     tcga = data_dir / "tcga"
-    gold_type = {r["patient_id"]: r["cancer_type"] for r in _rows(tcga / "cancer_type.csv")}
-    labels = {r["patient_id"]: r for r in _rows(tcga / "clinical_labels.csv")}
-    reports = _rows(tcga / "reports_kefeli_t14.csv")
+    gold_type = {r["patient_id"]: r["cancer_type"] for r in read_rows(tcga / "cancer_type.csv")}
+    labels = {r["patient_id"]: r for r in read_rows(tcga / "clinical_labels.csv")}
+    reports = read_rows(tcga / "reports_kefeli_t14.csv")
 
     say(f"pathology: {len(reports)} kefeli reports ...")
     right = {"all": 0, "even": 0, "odd": 0}
@@ -117,20 +87,20 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
     agree = {k: [0, 0, 0, 0] for k in marker}  # right, total, right_answered, answered
     elapsed = 0.0
     for index, row in enumerate(reports):
-        barcode = row["patient_filename"][:12]
+        patient = barcode(row["patient_filename"])
         text = row["text"]
-        doc = _document(row["patient_filename"], text)
+        doc = report_document(row["patient_filename"], text)
         started = time.perf_counter()
         facts = tumour.extract(doc) + biomarkers.extract(doc)
         elapsed += time.perf_counter() - started
-        gold = gold_type.get(barcode)
+        gold = gold_type.get(patient)
         if gold:
             guess = next((f.value for f in facts if f.kind == "cancer_type"), None)
             half = "even" if index % 2 == 0 else "odd"
             for key in ("all", half):
                 total[key] += 1
                 right[key] += guess == gold
-        label_row = labels.get(barcode)
+        label_row = labels.get(patient)
         if label_row is None:
             continue
         named = biomarkers.markers_named(text)
@@ -146,21 +116,21 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
                 agree[name][2] += call == expected
 
     results: dict[str, float] = {
-        "cancer_type_accuracy": _ratio(right["all"], total["all"]),
-        "cancer_type_accuracy_even": _ratio(right["even"], total["even"]),
-        "cancer_type_accuracy_odd": _ratio(right["odd"], total["odd"]),
+        "cancer_type_accuracy": ratio(right["all"], total["all"]),
+        "cancer_type_accuracy_even": ratio(right["even"], total["even"]),
+        "cancer_type_accuracy_odd": ratio(right["odd"], total["odd"]),
         "cancer_type_n": float(total["all"]),
         "reports_per_second": round(len(reports) / elapsed, 1) if elapsed else 0.0,
     }
     for name, (r, n, ra, na) in agree.items():
-        results[f"{name}_agreement"] = _ratio(r, n)
-        results[f"{name}_agreement_answered"] = _ratio(ra, na)
+        results[f"{name}_agreement"] = ratio(r, n)
+        results[f"{name}_agreement_answered"] = ratio(ra, na)
         results[f"{name}_n"] = float(n)
 
     lines = tcga / "reports_ocr_lines.csv"
     if lines.exists():
         say("pathology: OCR-lines reports ...")
-        results.update(_ocr_lines(_rows(lines), gold_type))
+        results.update(_ocr_lines(read_rows(lines), gold_type))
     return results
 
 
@@ -173,25 +143,25 @@ def _ocr_lines(rows: list[dict[str, str]], gold_type: dict[str, str]) -> dict[st
     short = flagged = 0
     for row in rows:
         text = row.get("ocr_text", "") or ""
-        barcode = (row.get("patient_id", "") or "")[:12]
+        patient = barcode(row.get("patient_id", "") or "")
         if len(text) < _UNREADABLE_CHARS:
             short += 1
             if read_bytes is not None:
-                docs = read_bytes(text.encode("utf-8"), f"{barcode or 'report'}.txt")
+                docs = read_bytes(text.encode("utf-8"), f"{patient or 'report'}.txt")
                 flagged += any(d.status == "needs_attention" for d in docs)
             else:  # the same rule ingest applies: under 50 readable characters
                 flagged += len(re.sub(r"\W", "", text)) < _UNREADABLE_CHARS
             continue
-        gold = gold_type.get(barcode)
+        gold = gold_type.get(patient)
         if not gold:
             continue
-        facts = tumour.extract(_document(row.get("report_id", barcode), text))
+        facts = tumour.extract(report_document(row.get("report_id", patient), text))
         guess = next((f.value for f in facts if f.kind == "cancer_type"), None)
         total += 1
         right += guess == gold
     return {
-        "cancer_type_accuracy_ocr_lines": _ratio(right, total),
+        "cancer_type_accuracy_ocr_lines": ratio(right, total),
         "cancer_type_ocr_lines_n": float(total),
-        "unreadable_reported": _ratio(flagged, short),
+        "unreadable_reported": ratio(flagged, short),
         "unreadable_n": float(short),
     }

@@ -16,14 +16,12 @@ extract.tnm.definitive) is compared, collapsed to its main category.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from casebridge.engine.case import Document, Page
+from casebridge.evaluation import ratio
+from casebridge.evaluation.tcga import barcode, read_rows, report_document
 
 _T_LABELS = {"0": "T1", "1": "T2", "2": "T3", "3": "T4"}
 
@@ -39,25 +37,11 @@ def _gold(path: Path, column: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if not path.exists():
         return out
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            value = _collapse(row.get(column, "") or "")
-            if value[:1] in "TNM" and value[1:2].isdigit():
-                out[row["case_submitter_id"]] = value
+    for row in read_rows(path):
+        value = _collapse(row.get(column, "") or "")
+        if value[:1] in "TNM" and value[1:2].isdigit():
+            out[row["case_submitter_id"]] = value
     return out
-
-
-def _document(name: str, text: str) -> Document:
-    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
-    return Document(
-        id=digest[:16],
-        file_name=name,
-        sha256=digest,
-        size=len(text),
-        media_type="text/plain",
-        pages=[Page(number=1, text=text, method="plain")],
-        doc_type="pathology",
-    )
 
 
 def evaluate(
@@ -76,9 +60,7 @@ def evaluate(
     gold_n = _gold(tcga / "TCGA_N03_patients.csv", "ajcc_pathologic_n")
     gold_m = _gold(tcga / "TCGA_M01_patients.csv", "ajcc_pathologic_m")
 
-    csv.field_size_limit(sys.maxsize)
-    with reports.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows(reports)
     if split in ("even", "odd"):
         rows = [r for i, r in enumerate(rows) if (i % 2 == 0) == (split == "even")]
     say(f"TNM: {len(rows)} reports")
@@ -87,15 +69,15 @@ def evaluate(
     inferred_answered = inferred_right = 0
     seconds = 0.0
     for i, row in enumerate(rows, 1):
-        barcode = row["patient_filename"][:12]
+        patient = barcode(row["patient_filename"])
         text = row.get("text") or ""
         gold = {
             "T": _T_LABELS.get(row.get("label", "").strip()),
-            "N": gold_n.get(barcode),
-            "M": gold_m.get(barcode),
+            "N": gold_n.get(patient),
+            "M": gold_m.get(patient),
         }
         started = time.process_time()  # CPU time: steady when other jobs share the machine
-        facts = tnm.extract(_document(row["patient_filename"], text))
+        facts = tnm.extract(report_document(row["patient_filename"], text))
         seconds += time.process_time() - started
         for letter, kind in (("T", "t_category"), ("N", "n_category"), ("M", "m_category")):
             want = gold[letter]
@@ -123,9 +105,6 @@ def evaluate(
                 inferred_right += int(got == want)
         if i % 100 == 0:
             say(f"TNM: {i}/{len(rows)} reports")
-
-    def ratio(a: int, b: int) -> float:
-        return round(a / b, 4) if b else 0.0
 
     out: dict[str, float] = {"n_reports": float(len(rows))}
     for letter in "TNM":

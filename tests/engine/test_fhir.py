@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from fhir.resources.R4B.bundle import Bundle
 
@@ -10,56 +11,36 @@ from casebridge.engine.case import (
     Case,
     Code,
     Conflict,
-    Document,
     Fact,
     Identifier,
-    Page,
-    Source,
 )
+from casebridge.engine.extract.spans import SNIPPET_PAD
 from casebridge.engine.render.fhir import SOURCE_EXTENSION, to_ips_bundle
+from tests.engine import factories
+
+# sourced as the extractors source a fact: the name and NHS number share a line with the
+# first facts, so those snippets carry what the bundle must not show
+_fact = partial(factories.fact, pad=SNIPPET_PAD)
+_doc = partial(
+    factories.document,
+    date="2026-09-01",
+    method="text-layer",
+    media_type="application/pdf",
+)
 
 WHEN = "2026-09-14T10:00:00+00:00"
 
 PATHOLOGY = (
-    "Patient: Jane Testperson  NHS No: 943 476 5919\n"
+    "Patient: Jane Testperson  NHS No: 943 476 5919 "
     "Invasive ductal carcinoma (NST), grade 2, left breast. ER positive (Allred 8). "
     "HER2 IHC 2+ (equivocal). pT2 pN1a. Ki-67 25%."
 )
 LETTER = "Plan: docetaxel. No known drug allergies. Taking letrozole 2.5 mg once daily."
 
 
-def _doc(doc_id: str, name: str, text: str, doc_type: str) -> Document:
-    return Document(
-        id=doc_id,
-        file_name=name,
-        sha256=doc_id * 4,
-        size=len(text),
-        media_type="application/pdf",
-        pages=[Page(1, text, "text-layer")],
-        doc_type=doc_type,
-        document_date="2026-09-01",
-    )
-
-
-def _fact(
-    doc: Document,
-    kind: str,
-    value: str,
-    phrase: str,
-    *,
-    context: str = "asserted",
-    **attributes: str,
-) -> Fact:
-    text = doc.pages[0].text
-    start = text.index(phrase)
-    end = start + len(phrase)
-    source = Source(doc.id, doc.file_name, 1, start, end, text[max(0, start - 30) : end + 30])
-    return Fact(kind=kind, value=value, source=source, context=context, attributes=attributes)
-
-
 def _breast_case() -> Case:
-    path = _doc("d1", "Jane Testperson histology.pdf", PATHOLOGY, "pathology")
-    letter = _doc("d2", "letter.pdf", LETTER, "clinic_letter")
+    path = _doc("d1", "pathology", PATHOLOGY, name="Jane Testperson histology.pdf")
+    letter = _doc("d2", "clinic_letter", LETTER, name="letter.pdf")
     case = Case(case_id="CB-TEST0001", created=WHEN, documents=[path, letter])
     case.facts = [
         _fact(path, "histology", "invasive ductal carcinoma", "Invasive ductal carcinoma (NST)"),

@@ -6,28 +6,11 @@ import re
 
 import pytest
 
-from casebridge.engine.case import PROGRAMMES, Case, Document, Fact, Page, Source
+from casebridge.engine.case import PROGRAMMES, Case, Document, Fact
 from casebridge.engine.gaps import checklist_items, evaluate_checklist, find_gaps, gaps
+from tests.engine.factories import document, fact
 
 TODAY = {"today": "2024-06-01"}
-
-
-def _doc(doc_id: str, doc_type: str, text: str = "", date: str | None = None) -> Document:
-    return Document(
-        id=doc_id,
-        file_name=f"{doc_id}.pdf",
-        sha256=doc_id * 4,
-        size=len(text),
-        pages=[Page(1, text, "plain")] if text else [],
-        doc_type=doc_type,
-        document_date=date,
-    )
-
-
-def _fact(kind: str, value: str, doc: Document, context: str = "asserted", **attrs: str) -> Fact:
-    start = max(0, doc.text.find(value))
-    src = Source(doc.id, doc.file_name, 1, start, start + len(value), value)
-    return Fact(kind=kind, value=value, source=src, context=context, attributes=dict(attrs))
 
 
 def _ids(case: Case) -> set[str]:
@@ -35,15 +18,15 @@ def _ids(case: Case) -> set[str]:
 
 
 def _breast(*more: Fact, docs: tuple[Document, ...] = ()) -> Case:
-    path = _doc(
+    path = document(
         "path1", "pathology", "Invasive ductal carcinoma, left breast. HER2 IHC 2+.", "2024-05-01"
     )
     facts = [
-        _fact("primary_site", "breast", path),
-        _fact("histology", "invasive ductal carcinoma", path),
-        _fact("er_status", "positive", path),
-        _fact("pr_status", "positive", path),
-        _fact("her2_ihc", "2+", path),
+        fact(path, "primary_site", "breast"),
+        fact(path, "histology", "invasive ductal carcinoma"),
+        fact(path, "er_status", "positive"),
+        fact(path, "pr_status", "positive"),
+        fact(path, "her2_ihc", "2+"),
     ]
     return Case(documents=[path, *docs], facts=facts + list(more), intake=dict(TODAY))
 
@@ -82,27 +65,27 @@ def test_her2_ihc_2_plus_without_ish_is_an_inferred_gap():
 
 def test_her2_ish_pending_is_still_a_gap_and_says_so():
     case = _breast()
-    case.facts.append(_fact("her2_ish", "pending", case.documents[0]))
+    case.facts.append(fact(case.documents[0], "her2_ish", "pending"))
     gap = next(g for g in find_gaps(case) if g.id == "her2-ish-missing")
     assert "pending" in gap.why
 
 
 def test_an_ish_result_closes_the_her2_gap():
     case = _breast()
-    case.facts.append(_fact("her2_ish", "not amplified", case.documents[0]))
+    case.facts.append(fact(case.documents[0], "her2_ish", "not amplified"))
     assert "her2-ish-missing" not in _ids(case)
 
 
 def test_lung_adenocarcinoma_asks_for_egfr_alk_ros1_and_pdl1_each():
-    path = _doc(
+    path = document(
         "p", "pathology", "Adenocarcinoma of the right upper lobe of lung. EGFR mutation detected."
     )
     case = Case(
         documents=[path],
         facts=[
-            _fact("primary_site", "lung, right upper lobe", path),
-            _fact("histology", "adenocarcinoma", path),
-            _fact("egfr", "exon 19 deletion", path),
+            fact(path, "primary_site", "lung, right upper lobe"),
+            fact(path, "histology", "adenocarcinoma"),
+            fact(path, "egfr", "exon 19 deletion"),
         ],
         intake=dict(TODAY),
     )
@@ -115,18 +98,18 @@ def test_lung_adenocarcinoma_asks_for_egfr_alk_ros1_and_pdl1_each():
 
 
 def test_a_stated_cancer_type_luad_is_enough_to_ask_for_lung_markers():
-    path = _doc("p", "pathology", "TCGA LUAD")
-    case = Case(documents=[path], facts=[_fact("cancer_type", "LUAD", path)], intake=dict(TODAY))
+    path = document("p", "pathology", "TCGA LUAD")
+    case = Case(documents=[path], facts=[fact(path, "cancer_type", "LUAD")], intake=dict(TODAY))
     assert "lung-adenocarcinoma-markers:egfr" in _ids(case)
 
 
 def test_squamous_lung_cancer_is_not_asked_for_adenocarcinoma_markers():
-    path = _doc("p", "pathology", "Squamous cell carcinoma of lung.")
+    path = document("p", "pathology", "Squamous cell carcinoma of lung.")
     case = Case(
         documents=[path],
         facts=[
-            _fact("primary_site", "lung", path),
-            _fact("histology", "squamous cell carcinoma", path),
+            fact(path, "primary_site", "lung"),
+            fact(path, "histology", "squamous cell carcinoma"),
         ],
         intake=dict(TODAY),
     )
@@ -134,7 +117,7 @@ def test_squamous_lung_cancer_is_not_asked_for_adenocarcinoma_markers():
 
 
 def test_a_scan_a_letter_mentions_without_its_report_is_a_gap_with_the_letter_as_evidence():
-    letter = _doc(
+    letter = document(
         "l1",
         "clinic_letter",
         "MRI of the spine on 02/05/2024 showed no cord compression.",
@@ -148,8 +131,8 @@ def test_a_scan_a_letter_mentions_without_its_report_is_a_gap_with_the_letter_as
 
 
 def test_the_report_of_the_same_scan_and_day_closes_that_gap():
-    letter = _doc("l1", "clinic_letter", "CT on 02/05/2024 showed no metastases.", "2024-05-10")
-    report = _doc(
+    letter = document("l1", "clinic_letter", "CT on 02/05/2024 showed no metastases.", "2024-05-10")
+    report = document(
         "r1", "radiology", "CT chest, abdomen and pelvis. Date of scan 02/05/2024.", "2024-05-03"
     )
     assert not any(
@@ -158,7 +141,7 @@ def test_the_report_of_the_same_scan_and_day_closes_that_gap():
 
 
 def test_a_planned_or_negated_scan_is_not_a_missing_report():
-    letter = _doc(
+    letter = document(
         "l1",
         "clinic_letter",
         "We will arrange a CT scan next week. She has not had an MRI.",
@@ -168,12 +151,12 @@ def test_a_planned_or_negated_scan_is_not_a_missing_report():
 
 
 def test_treatments_without_dates_or_doses_are_gaps_and_with_them_are_not():
-    letter = _doc(
+    letter = document(
         "l1", "clinic_letter", "She completed docetaxel and had a mastectomy.", "2024-05-10"
     )
     case = _breast(
-        _fact("drug", "docetaxel", letter),
-        _fact("surgery", "mastectomy", letter),
+        fact(letter, "drug", "docetaxel"),
+        fact(letter, "surgery", "mastectomy"),
         docs=(letter,),
     )
     ids = _ids(case)
@@ -188,31 +171,31 @@ def test_treatments_without_dates_or_doses_are_gaps_and_with_them_are_not():
 
 
 def test_an_oncology_letter_older_than_three_months_is_out_of_date():
-    old = _doc("l1", "clinic_letter", "Oncology clinic letter.", "2024-01-15")
+    old = document("l1", "clinic_letter", "Oncology clinic letter.", "2024-01-15")
     ids = _ids(_breast(docs=(old,)))
     assert "oncology-letter-out-of-date" in ids and "oncology-letter" not in ids
-    recent = _doc("l2", "clinic_letter", "Oncology clinic letter.", "2024-05-20")
+    recent = document("l2", "clinic_letter", "Oncology clinic letter.", "2024-05-20")
     assert "oncology-letter-out-of-date" not in _ids(_breast(docs=(old, recent)))
 
 
 def test_blood_results_must_be_from_the_last_four_weeks():
-    old = _doc("b1", "laboratory", "Haemoglobin 121 g/L", "2024-03-01")
+    old = document("b1", "laboratory", "Haemoglobin 121 g/L", "2024-03-01")
     gap = next(g for g in find_gaps(_breast(docs=(old,))) if g.id == "recent-bloods")
     assert "2024-03-01" in gap.why
-    recent = _doc("b2", "laboratory", "Haemoglobin 121 g/L", "2024-05-25")
+    recent = document("b2", "laboratory", "Haemoglobin 121 g/L", "2024-05-25")
     assert "recent-bloods" not in _ids(_breast(docs=(old, recent)))
 
 
 def test_slides_availability_and_dicom_files_can_be_satisfied():
-    path = _doc("p2", "pathology", "Blocks and slides are retained and available on request.")
-    study = _doc("d1", "imaging_study")
+    path = document("p2", "pathology", "Blocks and slides are retained and available on request.")
+    study = document("d1", "imaging_study")
     ids = _ids(_breast(docs=(path, study)))
     assert "slides-blocks" not in ids and "original-imaging" not in ids
     assert {"slides-blocks", "original-imaging"} <= _ids(_breast())
 
 
 def test_a_negated_mention_does_not_satisfy_a_checklist_item():
-    letter = _doc(
+    letter = document(
         "l1", "clinic_letter", "No semen analysis has been done. AMH 12 pmol/L.", "2024-05-01"
     )
     case = Case(programme="fertility", documents=[letter], intake=dict(TODAY))
@@ -240,7 +223,7 @@ def test_the_other_programmes_check_their_core_records(
     programme: str, text: str, satisfied: set[str]
 ):
     case = Case(
-        programme=programme, documents=[_doc("l1", "clinic_letter", text)], intake=dict(TODAY)
+        programme=programme, documents=[document("l1", "clinic_letter", text)], intake=dict(TODAY)
     )
     results = {r.id: r.satisfied for r in evaluate_checklist(case)}
     assert {k for k, v in results.items() if v} >= satisfied
@@ -260,31 +243,33 @@ def test_the_stage_replaces_its_gaps_when_run_again():
 
 
 def test_a_treatment_dated_in_the_same_sentence_as_its_partner_has_its_date():
-    letter = _doc(
+    letter = document(
         "l1",
         "clinic_letter",
         "Plan: carboplatin AUC 5 and pemetrexed 500 mg/m2 every 21 days from 21/09/2026.",
         "2026-09-08",
     )
-    carbo = _fact("drug", "carboplatin", letter, dose="AUC 5")
-    pem = _fact("drug", "pemetrexed", letter, dose="500 mg/m2", start_date="2026-09-21")
+    carbo = fact(letter, "drug", "carboplatin", dose="AUC 5")
+    pem = fact(letter, "drug", "pemetrexed", dose="500 mg/m2", start_date="2026-09-21")
     case = Case(documents=[letter], facts=[carbo, pem], intake={"today": "2026-09-14"})
     assert "treatment-dates-missing" not in _ids(case)
 
 
 def test_a_treatment_dated_in_another_document_is_not_missing_its_date():
-    a = _doc("a1", "clinic_letter", "Osimertinib 80 mg once daily from 17/11/2025.", "2026-02-13")
-    b = _doc("b1", "radiology", "On osimertinib. CT shows progression.", "2026-09-03")
+    a = document(
+        "a1", "clinic_letter", "Osimertinib 80 mg once daily from 17/11/2025.", "2026-02-13"
+    )
+    b = document("b1", "radiology", "On osimertinib. CT shows progression.", "2026-09-03")
     facts = [
-        _fact("targeted_therapy", "osimertinib", a, start_date="2025-11-17", dose="80 mg"),
-        _fact("targeted_therapy", "osimertinib", b),
+        fact(a, "targeted_therapy", "osimertinib", start_date="2025-11-17", dose="80 mg"),
+        fact(b, "targeted_therapy", "osimertinib"),
     ]
     case = Case(documents=[a, b], facts=facts, intake={"today": "2026-09-14"})
     assert not {"treatment-dates-missing", "treatment-doses-missing"} & _ids(case)
 
 
 def test_a_test_recorded_as_not_done_is_a_gap():
-    path = _doc(
+    path = document(
         "p1", "pathology", "ROS1: Not assessed: insufficient tumour material.", "2025-11-07"
     )
     case = Case(documents=[path], facts=[], intake=TODAY)
@@ -293,24 +278,29 @@ def test_a_test_recorded_as_not_done_is_a_gap():
 
 
 def test_a_test_sent_but_without_a_result_in_the_records_is_a_gap_until_its_report_arrives():
-    letter = _doc(
+    letter = document(
         "l1", "clinic_letter", "MRI brain with contrast requested. Plasma ctDNA sent today.",
         "2026-09-08",
     )  # fmt: skip
     case = Case(documents=[letter], facts=[], intake={"today": "2026-09-14"})
     assert {"result-pending:brain-imaging", "result-pending:ctdna"} <= _ids(case)
-    mri = _doc("m1", "radiology", "MRI brain: no intracranial metastases.", "2026-09-12")
+    mri = document("m1", "radiology", "MRI brain: no intracranial metastases.", "2026-09-12")
     case.documents.append(mri)
     assert "result-pending:brain-imaging" not in _ids(case)
 
 
 def test_t_and_n_without_m_or_stage_is_a_distant_staging_gap():
-    case = _breast(_fact("t_category", "cT2", _doc("x", "clinic_letter", "cT2 N1")))
+    case = _breast(fact(document("x", "clinic_letter", "cT2 N1"), "t_category", "cT2"))
     assert "staging-incomplete" in _ids(case)
 
 
 def test_only_treatments_under_discussion_need_no_treatment_summary():
     case = _breast(
-        _fact("targeted_therapy", "trastuzumab", _doc("x", "clinic_letter", "If amplified: trastuzumab"), context="possible")
-    )  # fmt: skip
+        fact(
+            document("x", "clinic_letter", "If amplified: trastuzumab"),
+            "targeted_therapy",
+            "trastuzumab",
+            context="possible",
+        )
+    )
     assert "treatment-summary" not in _ids(case)

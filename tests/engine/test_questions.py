@@ -4,31 +4,11 @@ from __future__ import annotations
 
 import re
 
-from casebridge.engine.case import Case, Conflict, Document, Fact, Page, Source
+from casebridge.engine.case import Case, Conflict
 from casebridge.engine.gaps import gaps
 from casebridge.engine.kb import load
 from casebridge.engine.questions import AUDIENCES, evaluate, questions
-
-
-def _doc(doc_id: str, doc_type: str, text: str, date: str = "2024-05-01") -> Document:
-    return Document(
-        id=doc_id,
-        file_name=f"{doc_id}.pdf",
-        sha256=doc_id * 4,
-        size=len(text),
-        pages=[Page(1, text, "plain")],
-        doc_type=doc_type,
-        document_date=date,
-    )
-
-
-def _fact(kind: str, value: str, doc: Document) -> Fact:
-    start = max(0, doc.text.find(value))
-    return Fact(
-        kind=kind,
-        value=value,
-        source=Source(doc.id, doc.file_name, 1, start, start + len(value), value),
-    )
+from tests.engine.factories import document, fact
 
 
 def _run(case: Case) -> Case:
@@ -38,10 +18,15 @@ def _run(case: Case) -> Case:
 
 
 def _her2_case(ish: str | None = None) -> Case:
-    path = _doc("p1", "pathology", "Invasive carcinoma of the breast. HER2 IHC 2+. ER positive.")
-    facts = [_fact("primary_site", "breast", path), _fact("her2_ihc", "2+", path)]
+    path = document(
+        "p1",
+        "pathology",
+        "Invasive carcinoma of the breast. HER2 IHC 2+. ER positive.",
+        "2024-05-01",
+    )
+    facts = [fact(path, "primary_site", "breast"), fact(path, "her2_ihc", "2+")]
     if ish:
-        facts.append(_fact("her2_ish", ish, path))
+        facts.append(fact(path, "her2_ish", ish))
     return Case(documents=[path], facts=facts, intake={"today": "2024-06-01"})
 
 
@@ -72,13 +57,13 @@ def test_conditions_support_or_not_in_and_programme():
 
 
 def test_lung_adenocarcinoma_lists_only_the_missing_markers():
-    path = _doc("p1", "pathology", "Adenocarcinoma of lung. EGFR wild type.")
+    path = document("p1", "pathology", "Adenocarcinoma of lung. EGFR wild type.", "2024-05-01")
     case = Case(
         documents=[path],
         facts=[
-            _fact("primary_site", "lung", path),
-            _fact("histology", "adenocarcinoma", path),
-            _fact("egfr", "wild type", path),
+            fact(path, "primary_site", "lung"),
+            fact(path, "histology", "adenocarcinoma"),
+            fact(path, "egfr", "wild type"),
         ],
         intake={"today": "2024-06-01"},
     )

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from casebridge.engine.case import Document, Fact, Page, Source
+from casebridge.engine.case import Document, Fact, Source
 from casebridge.engine.reconcile import compatible, find_conflicts, time_point
+from tests.engine.factories import document, fact
 
 
 def _doc(doc_id: str, text: str) -> Document:
-    return Document(id=doc_id, file_name=f"{doc_id}.pdf", sha256=doc_id, size=len(text),
-                    pages=[Page(1, text, "plain")])  # fmt: skip
-
-
-def _fact(doc: Document, kind: str, value: str, written: str, nth: int = 0) -> Fact:
-    start = -1
-    for _ in range(nth + 1):
-        start = doc.text.index(written, start + 1)
-    src = Source(doc.id, doc.file_name, 1, start, start + len(written), written)
-    return Fact(kind=kind, value=value, source=src)
+    return document(doc_id, "other", text, sha256=doc_id)
 
 
 def test_stage_at_relapse_is_not_compared_with_stage_at_diagnosis():
@@ -24,10 +16,10 @@ def test_stage_at_relapse_is_not_compared_with_stage_at_diagnosis():
     pet = _doc("d2", "Appearances in keeping with stage II disease at relapse.")
     old = _doc("d3", "Clinical details: lymphoma stage IIIA.")
     facts = [
-        _fact(letter, "stage_group", "IIIA", "stage IIIA"),
-        _fact(letter, "stage_group", "IIA", "stage IIA"),
-        _fact(pet, "stage_group", "II", "stage II"),
-        _fact(old, "stage_group", "IIIA", "stage IIIA"),
+        fact(letter, "stage_group", "IIIA", "stage IIIA"),
+        fact(letter, "stage_group", "IIA", "stage IIA"),
+        fact(pet, "stage_group", "II", "stage II"),
+        fact(old, "stage_group", "IIIA", "stage IIIA"),
     ]
     docs = [letter, pet, old]
     assert [time_point(f, docs) for f in facts] == ["diagnosis", "relapse", "relapse", ""]
@@ -38,8 +30,8 @@ def test_two_different_stages_at_relapse_are_still_a_conflict():
     a = _doc("d1", "Stage IIA at relapse.")
     b = _doc("d2", "Stage IVB at relapse.")
     facts = [
-        _fact(a, "stage_group", "IIA", "Stage IIA"),
-        _fact(b, "stage_group", "IVB", "Stage IVB"),
+        fact(a, "stage_group", "IIA", "Stage IIA"),
+        fact(b, "stage_group", "IVB", "Stage IVB"),
     ]
     conflicts = find_conflicts(facts, [a, b])
     assert len(conflicts) == 1 and "at relapse" in conflicts[0].note
@@ -48,9 +40,9 @@ def test_two_different_stages_at_relapse_are_still_a_conflict():
 def test_a_recurrence_prefix_or_a_historical_mark_keeps_a_value_out_of_the_comparison():
     a = _doc("d1", "pT2 N0")
     b = _doc("d2", "rpT3 N1")
-    t2 = _fact(a, "t_category", "T2", "pT2")
+    t2 = fact(a, "t_category", "T2", "pT2")
     t2.attributes["prefix"] = "p"
-    t3 = _fact(b, "t_category", "T3", "rpT3")
+    t3 = fact(b, "t_category", "T3", "rpT3")
     t3.attributes["prefix"] = "p"
     t3.attributes["time_point"] = "relapse"
     assert find_conflicts([t2, t3], [a, b]) == []
@@ -72,12 +64,11 @@ def test_a_value_refining_another_is_not_a_conflict():
 def test_the_same_time_point_still_shows_a_real_disagreement():
     a = _doc("d1", "Invasive carcinoma NST, grade 2.")
     b = _doc("d2", "Invasive ductal carcinoma, grade 3.")
-    facts = [_fact(a, "grade", "grade 2", "grade 2"), _fact(b, "grade", "grade 3", "grade 3")]
+    facts = [fact(a, "grade", "grade 2", "grade 2"), fact(b, "grade", "grade 3", "grade 3")]
     assert [c.values for c in find_conflicts(facts, [a, b])] == [["grade 2", "grade 3"]]
 
 
 def test_a_patients_own_note_does_not_make_a_conflict_with_the_records():
-    from casebridge.engine.case import Fact, Source
     from casebridge.engine.reconcile import find_conflicts
 
     record = Fact(kind="grade", value="grade 2", source=Source("d1", "path.pdf", 1, 0, 5, "G2"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import pytest
 from pypdf import PdfReader
@@ -15,7 +16,6 @@ from casebridge.engine.case import (
     Fact,
     Gap,
     Identifier,
-    Page,
     SafetyFlag,
     Source,
     TimelineEvent,
@@ -23,7 +23,12 @@ from casebridge.engine.case import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
-from casebridge.engine.render.summary import build_summary
+from casebridge.engine.render.summary import SNIPPET_PAD, build_summary
+from tests.engine import factories
+from tests.engine.factories import document
+
+# sourced as the extractors source a fact: the line around the phrase
+fact = partial(factories.fact, pad=SNIPPET_PAD)
 
 PATHOLOGY = (
     "HISTOPATHOLOGY REPORT\n"
@@ -39,35 +44,13 @@ LETTER = (
 )
 
 
-def doc(doc_id: str, name: str, text: str, doc_type: str = "pathology") -> Document:
-    return Document(
-        id=doc_id, file_name=name, sha256=doc_id * 4, size=len(text), doc_type=doc_type,
-        pages=[Page(1, text, "text-layer")],
-    )  # fmt: skip
-
-
-def fact(d: Document, kind: str, value: str, phrase: str, **kw: str) -> Fact:
-    text = d.pages[0].text
-    start = text.index(phrase)
-    end = start + len(phrase)
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    snippet = text[line_start:line_end]
-    context = kw.pop("context", "asserted")
-    display = kw.pop("display", "")
-    return Fact(
-        kind=kind,
-        value=value,
-        source=Source(d.id, d.file_name, 1, start, end, snippet),
-        context=context,
-        display=display,
-        attributes=kw,
-    )
-
-
 def breast_case() -> Case:
-    path = doc("a" * 16, "pathology_2024-03.pdf", PATHOLOGY)
-    letter = doc("b" * 16, "clinic_letter.pdf", LETTER, "clinic_letter")
+    path = document(
+        "a" * 16, "pathology", PATHOLOGY, name="pathology_2024-03.pdf", method="text-layer"
+    )
+    letter = document(
+        "b" * 16, "clinic_letter", LETTER, name="clinic_letter.pdf", method="text-layer"
+    )
     facts = [
         fact(path, "cancer_type", "BRCA", "breast"),
         fact(path, "primary_site", "breast", "breast"),
@@ -217,7 +200,13 @@ def test_verbatim_snippets_stay_as_in_the_source_in_chinese_output():
 
 def test_text_from_the_records_is_escaped_in_html():
     case = breast_case()
-    d = doc("c" * 16, "<evil>.pdf", "<script>alert(1)</script> adenocarcinoma\n")
+    d = document(
+        "c" * 16,
+        "pathology",
+        "<script>alert(1)</script> adenocarcinoma\n",
+        name="<evil>.pdf",
+        method="text-layer",
+    )
     case.documents.append(d)
     case.facts.append(fact(d, "diagnosis", "<b>x</b>", "<script>alert(1)</script>"))
     html = render_html(case, "en")
@@ -299,7 +288,13 @@ LETTER_WITH_IDS = (
 
 
 def case_with_identifiers() -> Case:
-    d = doc("e" * 16, "Eleanor Whitcombe letter.pdf", LETTER_WITH_IDS, "clinic_letter")
+    d = document(
+        "e" * 16,
+        "clinic_letter",
+        LETTER_WITH_IDS,
+        name="Eleanor Whitcombe letter.pdf",
+        method="text-layer",
+    )
     src = Source(d.id, d.file_name, 1, 0, 10, "x")
     ids = [
         Identifier("person_name", "Eleanor Jane WHITCOMBE", src),

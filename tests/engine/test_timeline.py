@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from casebridge.engine.case import Case, Document, Fact, Page, Source
+from casebridge.engine.case import Case
 from casebridge.engine.timeline import build_timeline, parse_date, timeline
-
-
-def _doc(doc_id: str, doc_type: str, text: str = "", date: str | None = None) -> Document:
-    return Document(
-        id=doc_id,
-        file_name=f"{doc_id}.pdf",
-        sha256=doc_id * 4,
-        size=len(text),
-        pages=[Page(1, text, "plain")] if text else [],
-        doc_type=doc_type,
-        document_date=date,
-    )
-
-
-def _fact(kind: str, value: str, doc: Document, **attributes: str) -> Fact:
-    start = max(0, doc.text.find(value))
-    src = Source(doc.id, doc.file_name, 1, start, start + len(value), value)
-    return Fact(kind=kind, value=value, source=src, attributes=dict(attributes))
+from tests.engine.factories import document, fact
 
 
 def test_it_reads_uk_day_first_and_dicom_dates():
@@ -34,27 +17,27 @@ def test_it_reads_uk_day_first_and_dicom_dates():
 
 
 def test_it_places_event_date_facts_with_their_precision_and_source():
-    doc = _doc("path1", "pathology", "Core biopsy taken 5 March 2024.")
-    fact = _fact("event_date", "5 March 2024", doc, date="2024-03-05", event="biopsy")
-    case = Case(documents=[doc], facts=[fact])
+    doc = document("path1", "pathology", "Core biopsy taken 5 March 2024.")
+    found = fact(doc, "event_date", "5 March 2024", date="2024-03-05", event="biopsy")
+    case = Case(documents=[doc], facts=[found])
     events = build_timeline(case)
     assert [(e.date, e.precision, e.kind) for e in events] == [("2024-03-05", "day", "biopsy")]
     assert events[0].sources[0].snippet == "5 March 2024"
 
 
 def test_a_month_precision_event_is_not_made_more_precise():
-    doc = _doc("l1", "clinic_letter", "Diagnosed in March 2023.")
-    fact = _fact(
-        "event_date", "March 2023", doc, date="2023-03", precision="month", event="diagnosis"
+    doc = document("l1", "clinic_letter", "Diagnosed in March 2023.")
+    found = fact(
+        doc, "event_date", "March 2023", date="2023-03", precision="month", event="diagnosis"
     )
-    events = build_timeline(Case(documents=[doc], facts=[fact]))
+    events = build_timeline(Case(documents=[doc], facts=[found]))
     assert (events[0].date, events[0].precision) == ("2023-03", "month")
 
 
 def test_treatments_with_start_and_end_dates_give_two_events():
-    doc = _doc("l1", "clinic_letter", "Docetaxel from 01/02/2024 to 30/04/2024.")
-    fact = _fact("drug", "docetaxel", doc, start_date="2024-02-01", end_date="2024-04-30")
-    events = build_timeline(Case(documents=[doc], facts=[fact]))
+    doc = document("l1", "clinic_letter", "Docetaxel from 01/02/2024 to 30/04/2024.")
+    found = fact(doc, "drug", "docetaxel", start_date="2024-02-01", end_date="2024-04-30")
+    events = build_timeline(Case(documents=[doc], facts=[found]))
     assert [(e.date, e.kind) for e in events] == [
         ("2024-02-01", "treatment_start"),
         ("2024-04-30", "treatment_end"),
@@ -63,21 +46,23 @@ def test_treatments_with_start_and_end_dates_give_two_events():
 
 
 def test_undated_treatments_and_documents_are_not_given_invented_dates():
-    doc = _doc("l1", "clinic_letter", "She had a mastectomy.")
-    fact = _fact("surgery", "mastectomy", doc)
-    assert build_timeline(Case(documents=[doc], facts=[fact])) == []
+    doc = document("l1", "clinic_letter", "She had a mastectomy.")
+    found = fact(doc, "surgery", "mastectomy")
+    assert build_timeline(Case(documents=[doc], facts=[found])) == []
 
 
 def test_negated_and_family_events_are_left_out():
-    doc = _doc("l1", "clinic_letter", "Her mother had surgery in 2001.")
-    fact = _fact("surgery", "surgery", doc, date="2001")
-    fact.context = "family"
-    assert build_timeline(Case(documents=[doc], facts=[fact])) == []
+    doc = document("l1", "clinic_letter", "Her mother had surgery in 2001.")
+    found = fact(doc, "surgery", "surgery", date="2001")
+    found.context = "family"
+    assert build_timeline(Case(documents=[doc], facts=[found])) == []
 
 
 def test_each_dated_document_is_a_letter_or_report_event_found_in_its_text():
-    letter = _doc("l1", "clinic_letter", "Dear Dr Smith,\nClinic date: 14 May 2024\n", "2024-05-14")
-    report = _doc("r1", "radiology", "CT chest.", "2024-05-02")
+    letter = document(
+        "l1", "clinic_letter", "Dear Dr Smith,\nClinic date: 14 May 2024\n", "2024-05-14"
+    )
+    report = document("r1", "radiology", "CT chest.", "2024-05-02")
     events = build_timeline(Case(documents=[letter, report]))
     assert [(e.date, e.kind, e.label) for e in events] == [
         ("2024-05-02", "report", "Imaging report"),
@@ -87,7 +72,7 @@ def test_each_dated_document_is_a_letter_or_report_event_found_in_its_text():
 
 
 def test_a_dicom_study_gives_an_imaging_event_with_its_modality():
-    study = _doc("d1", "imaging_study")
+    study = document("d1", "imaging_study")
     study.metadata = {"study_date": "20240502", "modality": "CT"}
     events = build_timeline(Case(documents=[study]))
     assert [(e.date, e.kind, e.label) for e in events] == [
@@ -96,8 +81,8 @@ def test_a_dicom_study_gives_an_imaging_event_with_its_modality():
 
 
 def test_the_same_day_and_kind_merge_into_one_event_with_several_sources():
-    a = _doc("l1", "clinic_letter", "Letter one.", "2024-05-14")
-    b = _doc("l2", "discharge_summary", "Letter two.", "2024-05-14")
+    a = document("l1", "clinic_letter", "Letter one.", "2024-05-14")
+    b = document("l2", "discharge_summary", "Letter two.", "2024-05-14")
     events = build_timeline(Case(documents=[a, b]))
     assert len(events) == 1
     assert {s.document_id for s in events[0].sources} == {"l1", "l2"}
@@ -105,15 +90,15 @@ def test_the_same_day_and_kind_merge_into_one_event_with_several_sources():
 
 
 def test_duplicates_are_not_counted_twice():
-    a = _doc("l1", "clinic_letter", "Letter.", "2024-05-14")
-    b = _doc("l1-2", "clinic_letter", "Letter.", "2024-05-14")
+    a = document("l1", "clinic_letter", "Letter.", "2024-05-14")
+    b = document("l1-2", "clinic_letter", "Letter.", "2024-05-14")
     b.duplicate_of = "l1"
     events = build_timeline(Case(documents=[a, b]))
     assert len(events[0].sources) == 1
 
 
 def test_the_stage_replaces_its_output_when_run_again():
-    case = Case(documents=[_doc("l1", "clinic_letter", "Letter.", "2024-05-14")])
+    case = Case(documents=[document("l1", "clinic_letter", "Letter.", "2024-05-14")])
     timeline(case)
     timeline(case)
     assert len(case.timeline) == 1

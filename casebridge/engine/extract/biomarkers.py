@@ -840,36 +840,27 @@ def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | N
     text = page.text
     window = text[lo : min(hi, lo + 60)]
     name = m.name
-    options: list[tuple[int, int, str]] = []
     no = _NO_RESULT_AFTER.match(window)
     if no or _NO_GENE_BEFORE.search(text, max(0, m.start - 30), m.start):
-        end = no.end() if no else 0
-        return make_fact(
-            doc,
-            page,
-            (m.start, max(m.end, lo + end)),
-            "other_biomarker",
-            "not detected",
-            found_by="biomarkers.other",
-            context=_context(text, m.start, m.end),
-            display=f"{name} not detected",
-            attributes={"marker": name},
-        )
-    me = _METHYL.search(window)
-    if me:
-        options.append((me.start(), me.end(), " ".join(me.group(1).lower().split())))
-    gv = _GENERIC_VARIANT.search(window)
-    if gv:
-        options.append((gv.start(), gv.end(), gv.group(0)))
-    word = lex.value_any.search(window)
-    if word and word.lastgroup in ("negative", "positive", "amplified", "not_amplified"):
-        options.append((word.start(), word.end(), (word.lastgroup or "").replace("_", " ")))
-    sign = _SIGN.match(window)
-    if sign:
-        options.append((0, sign.end(), "negative" if sign.group(1) in ("-", "-ve") else "positive"))
-    if not options:
-        return None
-    start, end, value = min(options)
+        end, value = (no.end() if no else 0), "not detected"
+    else:
+        options: list[tuple[int, int, str]] = []
+        me = _METHYL.search(window)
+        if me:
+            options.append((me.start(), me.end(), " ".join(me.group(1).lower().split())))
+        gv = _GENERIC_VARIANT.search(window)
+        if gv:
+            options.append((gv.start(), gv.end(), gv.group(0)))
+        word = lex.value_any.search(window)
+        if word and word.lastgroup in ("negative", "positive", "amplified", "not_amplified"):
+            options.append((word.start(), word.end(), (word.lastgroup or "").replace("_", " ")))
+        sign = _SIGN.match(window)
+        if sign:
+            negative = sign.group(1) in ("-", "-ve")
+            options.append((0, sign.end(), "negative" if negative else "positive"))
+        if not options:
+            return None
+        _, end, value = min(options)
     return make_fact(
         doc,
         page,

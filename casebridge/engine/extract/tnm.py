@@ -250,24 +250,19 @@ def _kb() -> _KB:
         r"(?<![A-Za-z])(?:" + _alts(list(rules["negation_before"])) + r")(?![A-Za-z])",
         re.IGNORECASE,
     )
-    neg_after = re.compile(
-        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
-        + _alts(list(rules["negation_after"]))
-        + r")(?![A-Za-z])",
-        re.IGNORECASE,
-    )
-    pos_after = re.compile(
-        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
-        + _alts(list(rules["positive_after"]))
-        + r")(?![A-Za-z])",
-        re.IGNORECASE,
-    )
-    unknown_after = re.compile(
-        r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
-        + _alts(list(rules["unknown_after"]))
-        + r")(?![A-Za-z])",
-        re.IGNORECASE,
-    )
+
+    def answer_after(words: str) -> re.Pattern[str]:
+        """The answer right after a finding: "LVI (focal): not identified", "is present"."""
+        return re.compile(
+            r"\s*(?:\([^)]{0,20}\))?\s*[:\-.,]*\s*(?:(?:is|are|was|were)\s+)?(?:"
+            + _alts(list(rules[words]))
+            + r")(?![A-Za-z])",
+            re.IGNORECASE,
+        )
+
+    neg_after = answer_after("negation_after")
+    pos_after = answer_after("positive_after")
+    unknown_after = answer_after("unknown_after")
     pos_before = re.compile(
         r"(?<![A-Za-z])(?:" + "|".join(rules["positive_before"]) + r")\W{0,3}$", re.IGNORECASE
     )
@@ -877,6 +872,11 @@ class Inferred:
     rule: str
     why: str
 
+    @classmethod
+    def t_at(cls, value: str, m: re.Match[str], rule: str, why: str) -> Inferred:
+        """A T category inferred from the words at one match."""
+        return cls("t_category", value, m.start(), m.end(), rule, why)
+
 
 def resolve_edition(text: str, document_date: str | None = None) -> tuple[str | None, str]:
     """(edition, basis) used where the 7th and 8th editions disagree: the edition the report
@@ -988,14 +988,7 @@ def _infer_oral(
         hit = _find(kb, item, text)
         if hit:
             why = text[hit.start() : hit.end()]
-            return Inferred(
-                "t_category",
-                str(item["category"]),
-                hit.start(),
-                hit.end(),
-                f"ajcc.{organ}.extension",
-                why,
-            )
+            return Inferred.t_at(str(item["category"]), hit, f"ajcc.{organ}.extension", why)
     sizes = _sizes_cm(kb, text)
     if not sizes:
         return None
@@ -1033,11 +1026,9 @@ def _infer_size(
             floor = (str(item["category"]), hit)
     if floor and floor[0].startswith("T3") and organ == "kidney":
         m = floor[1]
-        return Inferred(
-            "t_category",
+        return Inferred.t_at(
             floor[0],
-            m.start(),
-            m.end(),
+            m,
             f"ajcc.{organ}.extension",
             "extension beyond the kidney capsule/sinus or into the renal vein",
         )
@@ -1058,9 +1049,7 @@ def _infer_size(
         if floor and spec.get("floor_alone"):
             m = floor[1]
             why = f"{text[m.start() : m.end()]} (AJCC {edition})"
-            return Inferred(
-                "t_category", floor[0], m.start(), m.end(), f"ajcc.{organ}.extension", why
-            )
+            return Inferred.t_at(floor[0], m, f"ajcc.{organ}.extension", why)
         return None
     size, start, end = max(sizes)
     cat8 = _table(spec["size_8th"], size)
@@ -1123,13 +1112,8 @@ def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> I
                 continue
             why += f"; tumour size {size:g} cm"
         first = min((h for h in hits if h), key=lambda h: h.start())
-        return Inferred(
-            "t_category",
-            str(out["category"]),
-            first.start(),
-            first.end(),
-            f"ajcc.{organ}.{out.get('rule', 'features')}",
-            why,
+        return Inferred.t_at(
+            str(out["category"]), first, f"ajcc.{organ}.{out.get('rule', 'features')}", why
         )
     return None
 
@@ -1145,13 +1129,8 @@ def _infer_depth(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferr
     if len({_main(c) for c, _ in present}) >= 3:
         return None  # a list of options (unticked checklist), not a finding
     value, m = present[0]
-    return Inferred(
-        "t_category",
-        value,
-        m.start(),
-        m.end(),
-        f"ajcc.{organ}.depth",
-        f"depth of invasion: {text[m.start() : m.end()]}",
+    return Inferred.t_at(
+        value, m, f"ajcc.{organ}.depth", f"depth of invasion: {text[m.start() : m.end()]}"
     )
 
 
@@ -1159,13 +1138,8 @@ def _infer_features(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inf
     for item in spec["present"]:
         hit = _find(kb, item, text)
         if hit:
-            return Inferred(
-                "t_category",
-                str(item["category"]),
-                hit.start(),
-                hit.end(),
-                f"ajcc.{organ}.extension",
-                text[hit.start() : hit.end()],
+            return Inferred.t_at(
+                str(item["category"]), hit, f"ajcc.{organ}.extension", text[hit.start() : hit.end()]
             )
     confined = spec.get("confined")
     if not confined:
@@ -1173,11 +1147,9 @@ def _infer_features(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inf
     for regex in confined["or_phrases"]:
         hit = _present(kb, regex, text)
         if hit:
-            return Inferred(
-                "t_category",
+            return Inferred.t_at(
                 str(confined["category"]),
-                hit.start(),
-                hit.end(),
+                hit,
                 f"ajcc.{organ}.confined",
                 text[hit.start() : hit.end()],
             )
@@ -1188,11 +1160,9 @@ def _infer_features(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inf
             return None
         spans.append(ms[0])
     first = spans[0]
-    return Inferred(
-        "t_category",
+    return Inferred.t_at(
         str(confined["category"]),
-        first.start(),
-        first.end(),
+        first,
         f"ajcc.{organ}.confined",
         "no extraprostatic extension or seminal vesicle invasion",
     )

@@ -429,35 +429,27 @@ def _type_facts(doc: Document) -> list[Fact]:
     # A site that only weakly suggests the study ("bone marrow" for a lymphoma) is not named
     # as the primary site.
     if site is not None and dict(site.entry.votes).get(decision.code, 0.0) >= _SITE_VOTE:
-        fact = make_fact(
-            doc,
-            site.page,
-            (site.start, site.end),
-            "primary_site",
-            site.entry.name,
-            found_by="tumour.primary_site.term",
-            context="asserted",
-            attributes={"as_written": _words(site)},
-        )
-        if site.entry.icdo3:
-            fact.code = Code(ICDO3, site.entry.icdo3, site.entry.name)
-        facts.append(fact)
+        facts.append(_term_fact(doc, site, "primary_site"))
     if decision.histology is not None:
-        hist = decision.histology
-        fact = make_fact(
-            doc,
-            hist.page,
-            (hist.start, hist.end),
-            "histology",
-            hist.entry.name,
-            found_by="tumour.histology.term",
-            context="asserted",
-            attributes={"as_written": _words(hist)},
-        )
-        if hist.entry.icdo3:
-            fact.code = Code(ICDO3, hist.entry.icdo3, hist.entry.name)
-        facts.append(fact)
+        facts.append(_term_fact(doc, decision.histology, "histology"))
     return facts
+
+
+def _term_fact(doc: Document, mention: Mention, kind: str) -> Fact:
+    """The asserted fact a site or histology mention names, with its ICD-O-3 code if known."""
+    fact = make_fact(
+        doc,
+        mention.page,
+        (mention.start, mention.end),
+        kind,
+        mention.entry.name,
+        found_by=f"tumour.{kind}.term",
+        context="asserted",
+        attributes={"as_written": _words(mention)},
+    )
+    if mention.entry.icdo3:
+        fact.code = Code(ICDO3, mention.entry.icdo3, mention.entry.name)
+    return fact
 
 
 # -- laterality, grade, size, margins, nodes, LVI, diagnosis line ----------------------------

@@ -40,7 +40,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
 
 from casebridge import __version__
-from casebridge.engine.case import NOT_STATED, Case, Fact
+from casebridge.engine.case import BIOMARKER_KINDS, NOT_STATED, Case, Fact
 from casebridge.engine.kb import load
 
 SOURCE_EXTENSION = "https://casebridge.org/fhir/StructureDefinition/fact-source"
@@ -62,22 +62,7 @@ _MODELS: dict[str, Any] = {
 }
 
 TNM_KINDS = ("stage_group", "t_category", "n_category", "m_category")
-MARKER_KINDS = (
-    "er_status",
-    "pr_status",
-    "her2_ihc",
-    "her2_ish",
-    "ki67",
-    "egfr",
-    "alk",
-    "ros1",
-    "kras",
-    "braf",
-    "pdl1",
-    "msi_mmr",
-    "brca",
-    "other_biomarker",
-)
+MARKER_KINDS = BIOMARKER_KINDS
 OTHER_RESULT_KINDS = (
     "grade",
     "tumour_size",
@@ -116,6 +101,16 @@ def to_ips_bundle(case: Case, *, timestamp: str | None = None) -> dict[str, Any]
 
 
 # -- internals -----------------------------------------------------------------
+
+
+def _problem_list() -> list[dict[str, Any]]:
+    """The Condition category of a problem-list entry (a new list for each resource)."""
+    coding = {
+        "system": CONDITION_CATEGORY,
+        "code": "problem-list-item",
+        "display": "Problem List Item",
+    }
+    return [{"coding": [coding]}]
 
 
 @dataclass
@@ -321,17 +316,7 @@ class _Builder:
             code["coding"] = codings[:1]
         resource: dict[str, Any] = {
             "resourceType": "Condition",
-            "category": [
-                {
-                    "coding": [
-                        {
-                            "system": CONDITION_CATEGORY,
-                            "code": "problem-list-item",
-                            "display": "Problem List Item",
-                        }
-                    ]
-                }
-            ],
+            "category": _problem_list(),
             "code": code,
             "subject": {"reference": self.patient_url},
         }
@@ -377,17 +362,7 @@ class _Builder:
             first = group[0]
             resource = {
                 "resourceType": "Condition",
-                "category": [
-                    {
-                        "coding": [
-                            {
-                                "system": CONDITION_CATEGORY,
-                                "code": "problem-list-item",
-                                "display": "Problem List Item",
-                            }
-                        ]
-                    }
-                ],
+                "category": _problem_list(),
                 "code": _concept(self.scrub(first.display), first),
                 "subject": {"reference": self.patient_url},
             }

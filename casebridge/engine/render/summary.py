@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casebridge.engine import kb
-from casebridge.engine.case import Case, Fact, Gap, SafetyFlag, Source, TimelineEvent
+from casebridge.engine.case import (
+    BIOMARKER_KINDS,
+    TREATMENT_KINDS,
+    Case,
+    Fact,
+    Gap,
+    SafetyFlag,
+    Source,
+    TimelineEvent,
+)
 from casebridge.engine.errors import InputError
 from casebridge.engine.render.redact import Redactor
 from casebridge.engine.terminology import (
@@ -36,33 +45,6 @@ LANGS: tuple[str, ...] = ("en", "zh")
 
 ONCOLOGY_DIAGNOSIS_KEY = ("cancer_type", "primary_site", "histology", "laterality", "grade")
 DIAGNOSIS_EXTRA = ("diagnosis", "tumour_size", "lymph_nodes", "margins", "lvi")
-BIOMARKER_KINDS = (
-    "er_status",
-    "pr_status",
-    "her2_ihc",
-    "her2_ish",
-    "ki67",
-    "egfr",
-    "alk",
-    "ros1",
-    "kras",
-    "braf",
-    "pdl1",
-    "msi_mmr",
-    "brca",
-    "other_biomarker",
-)
-TREATMENT_KINDS = (
-    "surgery",
-    "regimen",
-    "drug",
-    "radiotherapy",
-    "immunotherapy",
-    "targeted_therapy",
-    "hormone_therapy",
-    "cellular_therapy",
-    "transplant",
-)
 # kinds whose display carries what the value leaves out (dose, result, reaction)
 DISPLAY_FIRST = frozenset(
     {"medication", "lab", "allergy", "grade", "other_biomarker", "performance_status",
@@ -663,16 +645,7 @@ class _Builder:
                 groups.setdefault(self._group_key(f), []).append(f)
             parts: list[Part] = []
             for group in groups.values():
-                fact = group[0]
-                refs = sorted({n for f in group for n in self.fact_refs(f)})
-                spans = self.value(fact)
-                whens = _whens(group)
-                if whens:
-                    spans = [*spans, Span(f" ({'; '.join(whens)})")]
-                note = self.note_for(fact)
-                if note:
-                    spans += [Span(" ("), *note, Span(")")]
-                parts.append(Part(spans, refs, sep="; " if parts else ""))
+                parts.append(self.group_part(group, group[0], _whens(group), first=not parts))
             if parts:
                 lines.append(Line(self.kind_label(kind), parts))
         if not lines:
@@ -700,6 +673,18 @@ class _Builder:
         ]
         return self.section("status", [ln for ln in lines if ln is not None])
 
+    def group_part(self, group: list[Fact], fact: Fact, whens: list[str], *, first: bool) -> Part:
+        """One value on a line: `fact` shown for its group of same-valued facts, citing the
+        sources of them all, with its dates and its note."""
+        refs = sorted({n for f in group for n in self.fact_refs(f)})
+        spans = self.value(fact)
+        if whens:
+            spans = [*spans, Span(f" ({'; '.join(whens)})")]
+        note = self.note_for(fact)
+        if note:
+            spans += [Span(" ("), *note, Span(")")]
+        return Part(spans, refs, sep="" if first else "; ")
+
     def list_line(self, key: str, kind: str, *, key_item: bool) -> Line | None:
         label_spans = [Span(self.word(f"heading.{key}"))]
         facts = self.visible(kind)
@@ -709,15 +694,8 @@ class _Builder:
         parts: list[Part] = []
         for group in groups.values():
             fact = max(group, key=lambda f: sum(1 for k in _MED_DETAIL if f.attributes.get(k)))
-            refs = sorted({n for f in group for n in self.fact_refs(f)})
-            spans = self.value(fact)
             when = fact.attributes.get("date", "")
-            if when:
-                spans = [*spans, Span(f" ({when})")]
-            note = self.note_for(fact)
-            if note:
-                spans += [Span(" ("), *note, Span(")")]
-            parts.append(Part(spans, refs, sep="; " if parts else ""))
+            parts.append(self.group_part(group, fact, [when] if when else [], first=not parts))
         if not parts:
             if not key_item:
                 return None

@@ -1,0 +1,555 @@
+"""The web platform under load: a case of 300 documents, 20 people signed in at once.
+
+    python -m benchmarks.bench_web [--documents 300] [--users 20] [--seconds 30]
+                                   [--requests 60] [--db sqlite|postgres]
+
+What it builds (in a fresh data folder, removed at the end):
+- a patient, family members the patient invited and coordinators, each with a
+  password and a verified e-mail address (allauth signs them in for real);
+- the patient's case with consent given and N generated, unique text records
+  (pathology, radiology, clinic letters, blood results, discharge summaries,
+  MDT outcomes: varied dates, values, report numbers) uploaded through
+  `do_upload_document` (encrypted files, audit rows, Document rows);
+- the engine run once over all N records (`pipeline.build_case`: the same
+  document stages `process_document` runs, with one case-level refresh rather
+  than N), its JSON stored on the case and each Document row marked read the
+  way `process_document` marks it (state, reasons, engine ids, type, audit row);
+- a few fact corrections, messages and internal notes, through their actions.
+
+Then it starts the platform on loopback in a child process: Django's
+`runserver --noreload` (threaded, the server `casebridge serve` runs) with
+DEBUG off (CASEBRIDGE_DEMO=1 only lets the keys be generated; plain http on
+loopback). Every person signs in through the real login form (their own
+session) and loads pages in a loop bounded by a request count and a time limit:
+- everyone: the case workspace (/cases/<CB-…>/);
+- coordinators also: the console's case page (/console/cases/<CB-…>/) and
+  its work queue (/console/), in the order workspace, case, workspace, queue.
+It prints p50 / p95 / max per page and the requests per second.
+Target: the workspace's p95 <= 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "bench password long enough"
+TARGET_P95_MS = 200.0
+
+# -- the records -------------------------------------------------------------------
+
+SIDES = ("left", "right")
+GRADES = (1, 2, 3)
+HER2 = ("0", "1+", "2+ (equivocal)", "3+ (positive)")
+
+
+def _date(index: int, year: int = 2025) -> str:
+    return f"{1 + index % 28:02d}/{1 + (index // 28) % 12:02d}/{year - (index // 336)}"
+
+
+def record_text(index: int) -> tuple[str, str]:
+    """(file name, text) of generated record `index`: unique content, six kinds."""
+    kind = index % 6
+    date = _date(index)
+    ref = f"{index:05d}"
+    side = SIDES[index % 2]
+    if kind == 0:
+        return f"Histopathology H25-{ref}.txt", (
+            f"HISTOPATHOLOGY REPORT\nReport number H25-{ref}\nDate of report: {date}\n"
+            f"Specimen: {side.capitalize()} breast core biopsy.\n"
+            f"Diagnosis: Invasive ductal carcinoma (NST), grade {GRADES[index % 3]}.\n"
+            f"Tumour size {10 + index % 40} mm.\n"
+            f"ER positive (Allred {4 + index % 5}/8). PR positive. HER2 IHC {HER2[index % 4]}.\n"
+            f"Margins clear by {1 + index % 9} mm. pT{1 + index % 3} pN0 (0/{2 + index % 4}).\n"
+        )
+    if kind == 1:
+        return f"CT report {date.replace('/', '-')} R{ref}.txt", (
+            f"CT THORAX, ABDOMEN AND PELVIS\nAccession R{ref}\nDate: {date}\n"
+            "Findings: no evidence of distant metastatic disease. "
+            f"A {2 + index % 6} mm pulmonary nodule in the {side} lower lobe, unchanged.\n"
+            "Impression: no change compared with the previous study.\n"
+        )
+    if kind == 2:
+        return f"Clinic letter {date.replace('/', '-')} L{ref}.txt", (
+            f"Breast Oncology Clinic\nDate: {date}\nLetter reference L{ref}\n"
+            "Dear Dr Smith,\nI reviewed this patient in the breast oncology clinic. "
+            f"She remains well, performance status ECOG {index % 2}.\n"
+            "Plan: adjuvant chemotherapy with EC followed by paclitaxel, then radiotherapy "
+            f"40 Gy in 15 fractions. Allergies: penicillin (rash).\nWeight {55 + index % 30} kg.\n"
+        )
+    if kind == 3:
+        return f"Blood results {date.replace('/', '-')} B{ref}.txt", (
+            f"LABORATORY REPORT\nSample B{ref}\nCollected: {date}\n"
+            f"Full blood count: Hb {110 + index % 40} g/L, WCC {4 + index % 6}.{index % 10} "
+            f"x10^9/L, neutrophils {2 + index % 4}.{index % 7} x10^9/L, platelets "
+            f"{150 + index % 200} x10^9/L.\nCreatinine {50 + index % 60} umol/L, eGFR > 90. "
+            f"Bilirubin {5 + index % 15} umol/L, ALT {10 + index % 40} U/L.\n"
+        )
+    if kind == 4:
+        return f"Discharge summary {date.replace('/', '-')} D{ref}.txt", (
+            f"DISCHARGE SUMMARY\nReference D{ref}\nAdmitted: {date}\n"
+            f"Reason for admission: neutropenic sepsis after cycle {1 + index % 6} of EC.\n"
+            "Treated with intravenous piperacillin-tazobactam, then oral antibiotics. "
+            f"Discharged after {2 + index % 5} days.\nMedications on discharge: letrozole "
+            "2.5 mg once daily.\n"
+        )
+    return f"MDT outcome {date.replace('/', '-')} M{ref}.txt", (
+        f"BREAST MULTIDISCIPLINARY TEAM MEETING\nMeeting {date}, item M{ref}\n"
+        f"Diagnosis: {side} breast invasive ductal carcinoma, grade {GRADES[index % 3]}, "
+        f"ER positive, HER2 {HER2[index % 4]}.\n"
+        "Outcome: for wide local excision and sentinel lymph node biopsy, then "
+        "discussion of adjuvant treatment.\n"
+    )
+
+
+# -- the environment and the data ------------------------------------------------------
+
+
+def bench_environment(data_dir: Path, db: str, db_name: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="casebridge.web.settings",
+        CASEBRIDGE_DATA_DIR=str(data_dir),
+        CASEBRIDGE_DEMO="1",  # DEBUG stays off; only the keys may be generated
+        CASEBRIDGE_SSL_REDIRECT="0",  # plain http on loopback
+        CASEBRIDGE_HSTS_SECONDS="0",
+        CASEBRIDGE_LOG_LEVEL="WARNING",
+        CASEBRIDGE_SECRET_KEY=secrets.token_urlsafe(50),
+        CASEBRIDGE_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        CASEBRIDGE_ALLOWED_HOSTS="127.0.0.1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")])),
+    )
+    env.pop("DATABASE_URL", None)
+    env["CASEBRIDGE_DB"] = db
+    if db == "postgres":
+        env["CASEBRIDGE_DB_NAME"] = db_name
+    return env
+
+
+def create_postgres_database(env: dict[str, str], name: str, drop: bool = False) -> None:
+    import psycopg
+
+    dsn = (
+        f"host={env.get('CASEBRIDGE_DB_HOST', '127.0.0.1')} "
+        f"port={env.get('CASEBRIDGE_DB_PORT', '5432')} "
+        f"user={env.get('CASEBRIDGE_DB_USER', 'postgres')} dbname=postgres"
+    )
+    if env.get("CASEBRIDGE_DB_PASSWORD"):
+        dsn += f" password={env['CASEBRIDGE_DB_PASSWORD']}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@dataclass
+class Seeded:
+    pseudonym: str
+    patient: str
+    family: list[str]
+    coordinators: list[str]
+    documents: int
+    facts: int
+    engine_bytes: int
+    seconds: float
+
+
+def seed(documents: int, users: int, records_dir: Path) -> Seeded:
+    """Build the people and the case (Django is set up in this process)."""
+    import json
+
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from casebridge.engine.pipeline import build_case
+    from casebridge.web.accounts.models import Role, User
+    from casebridge.web.cases import audit
+    from casebridge.web.cases.actions import (
+        do_add_note,
+        do_correct_fact,
+        do_create_case,
+        do_give_consent,
+        do_invite_member,
+        do_send_message,
+        do_upload_document,
+    )
+    from casebridge.web.cases.models import Case, Document
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    hashed = make_password(PASSWORD)  # one hash for all: sign-in still checks it
+    family_count = max(1, (users - 1) // 2)
+    coordinator_count = max(1, users - 1 - family_count)
+
+    def account(email: str, role: str) -> User:
+        user = User.objects.create_user(email, role=role, full_name=email.split("@")[0])
+        user.password = hashed
+        user.save(update_fields=["password"])
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    patient = account("patient@bench.casebridge.test", Role.PATIENT)
+    coordinators = [
+        account(f"coordinator{i}@bench.casebridge.test", Role.COORDINATOR)
+        for i in range(coordinator_count)
+    ]
+    case = do_create_case(acting_user=coordinators[0], owner=patient, programme="oncology")
+    do_give_consent(case, acting_user=patient, kind="processing_art9", text_version="bench")
+    family = []
+    for i in range(family_count):
+        email = f"family{i}@bench.casebridge.test"
+        do_invite_member(case, acting_user=patient, email=email, can_upload=i % 2 == 0)
+        user = User.objects.get(email=email)
+        user.password, user.full_name = hashed, f"family{i}"
+        user.save(update_fields=["password", "full_name"])
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        family.append(email)
+
+    records_dir.mkdir(parents=True, exist_ok=True)
+    items = []
+    rows: dict[str, Document] = {}
+    for index in range(documents):
+        name, text = record_text(index)
+        path = records_dir / name
+        path.write_text(text, encoding="utf-8")
+        items.append((name, path))
+        uploader = patient if index % 3 else coordinators[index % len(coordinators)]
+        rows[name] = do_upload_document(
+            case, acting_user=uploader, file_name=name, data=text.encode("utf-8")
+        )
+
+    engine = build_case(items, "oncology")
+    case.engine = engine.to_dict()
+    case.save(update_fields=["engine", "updated_at"])
+    by_name: dict[str, list] = {}
+    for doc in engine.documents:
+        by_name.setdefault(doc.file_name, []).append(doc)
+    for name, row in rows.items():
+        docs = by_name.get(name, [])
+        row.state = (
+            Document.State.NEEDS_ATTENTION
+            if any(d.status == "needs_attention" for d in docs)
+            else Document.State.PROCESSED
+        )
+        row.reasons = list(dict.fromkeys(p for d in docs for p in d.problems))
+        row.engine_doc_ids = [d.id for d in docs]
+        row.engine_doc_id = docs[0].id if docs else ""
+        row.doc_type = docs[0].doc_type if docs else ""
+        row.media_type = docs[0].media_type if docs else row.media_type
+        row.processed_at = timezone.now()
+        row.save()
+        audit.record(
+            None, case, "document.processed", obj=row, after={"state": row.state, "bench": True}
+        )
+
+    case = Case.objects.get(pk=case.pk)
+    facts = [f for f in engine.facts if f.value != "not stated"]
+    for fact in facts[:3]:
+        case = Case.objects.get(pk=case.pk)
+        do_correct_fact(
+            case,
+            acting_user=coordinators[0],
+            reason="checked against the original report",
+            expected_version=case.version,
+            fact_id=fact.id,
+            context="historical",
+        )
+    for i in range(5):
+        do_send_message(case, acting_user=patient, body=f"Question {i} about my records.")
+        do_add_note(case, acting_user=coordinators[0], body=f"Staff note {i}.")
+    case = Case.objects.get(pk=case.pk)
+    return Seeded(
+        pseudonym=case.pseudonym,
+        patient=patient.email,
+        family=family,
+        coordinators=[c.email for c in coordinators],
+        documents=Document.objects.filter(case=case).count(),
+        facts=len(case.engine.get("facts", [])),
+        engine_bytes=len(json.dumps(case.engine)),
+        seconds=time.perf_counter() - started,
+    )
+
+
+# -- the server --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped: see {log}\n{log.read_text()[-2000:]}")
+        try:
+            status, _ = Client(port).get("/healthz")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not answer within 60 s")
+
+
+# -- the people --------------------------------------------------------------------
+
+
+class Client:
+    """One person's browser: its own cookies (the session), plain http to loopback,
+    from its own loopback address (127.0.0.x: people sign in from different
+    places; allauth limits sign-ins per address)."""
+
+    def __init__(self, port: int, source: str = "127.0.0.1") -> None:
+        self.port = port
+        self.source = source
+        self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        head = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if self.cookies:
+            head["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(
+                    "127.0.0.1", self.port, timeout=60, source_address=(self.source, 0)
+                )
+            try:
+                self.conn.request(method, path, body=body, headers=head)
+                response = self.conn.getresponse()
+                data = response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+                continue
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    pair = value.split(";", 1)[0]
+                    key, _, val = pair.partition("=")
+                    self.cookies[key.strip()] = val.strip()
+            if response.getheader("Connection", "").lower() == "close":
+                self.conn.close()
+                self.conn = None
+            return response.status, data
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return self._request("GET", path)
+
+    def login(self, email: str) -> None:
+        status, page = self.get("/accounts/login/")
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or found is None:
+            raise SystemExit(f"no login form ({status})")
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": found.group(1).decode(), "login": email, "password": PASSWORD}
+        )
+        status, _ = self._request(
+            "POST",
+            "/accounts/login/",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if status != 302 or "sessionid" not in self.cookies:
+            raise SystemExit(f"{email} could not sign in ({status})")
+
+
+@dataclass
+class Person:
+    email: str
+    pages: list[tuple[str, str]]  # (page name, path)
+    client: Client | None = None
+    timings: list[tuple[str, float, int]] = field(default_factory=list)
+
+
+def run_load(
+    people: list[Person], requests: int, seconds: float
+) -> tuple[float, list[tuple[str, float, int]]]:
+    """Everyone loads their pages in turn, at once, until `requests` each or
+    `seconds` have passed. Returns the wall time and every (page, ms, status)."""
+    start = threading.Barrier(len(people) + 1)
+    deadline = [0.0]
+
+    def work(person: Person) -> None:
+        assert person.client is not None
+        start.wait()
+        for index in range(requests):
+            if time.monotonic() > deadline[0]:
+                break
+            name, path = person.pages[index % len(person.pages)]
+            began = time.perf_counter()
+            try:
+                status, _ = person.client.get(path)
+            except OSError:
+                status = 0
+            person.timings.append((name, (time.perf_counter() - began) * 1000, status))
+
+    threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in people]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.monotonic() + seconds
+    began = time.perf_counter()
+    start.wait()
+    for thread in threads:
+        thread.join(seconds + 120)
+    wall = time.perf_counter() - began
+    return wall, [t for p in people for t in p.timings]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, float]:
+    by_page: dict[str, list[float]] = {}
+    failed: dict[str, int] = {}
+    for name, ms, status in timings:
+        by_page.setdefault(name, []).append(ms)
+        if status != 200:
+            failed[name] = failed.get(name, 0) + 1
+    print(f"{'page':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'mean':>9}{'errors':>8}")
+    for name, values in sorted(by_page.items()):
+        print(
+            f"{name:<22}{len(values):>6}{percentile(values, 50):>10.1f}"
+            f"{percentile(values, 95):>10.1f}{max(values):>10.1f}"
+            f"{statistics.fmean(values):>9.1f}{failed.get(name, 0):>8}"
+        )
+    statuses: dict[int, int] = {}
+    for _, _, status in timings:
+        statuses[status] = statuses.get(status, 0) + 1
+    if set(statuses) != {200}:
+        print("answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+    print(f"{len(timings)} requests in {wall:.1f} s: {len(timings) / wall:.1f} requests/s")
+    workspace = by_page.get("workspace", [])
+    return {"workspace_p95": percentile(workspace, 95), "rps": len(timings) / wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--documents", type=int, default=300)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=60, help="per person, at most")
+    parser.add_argument("--seconds", type=float, default=30.0, help="the load's time limit")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder and log")
+    args = parser.parse_args(argv)
+    if args.users < 3:
+        parser.error("--users: at least 3 (a patient, a family member, a coordinator)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="casebridge-bench-web-"))
+    db_name = f"casebridge_bench_{os.getpid()}"
+    env = bench_environment(tmp / "data", args.db, db_name)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        if args.db == "postgres":
+            create_postgres_database(env, db_name)
+        os.environ.update(env)
+        sys.path.insert(0, str(REPO))
+        import django
+
+        django.setup()
+        seeded = seed(args.documents, args.users, tmp / "records")
+        print(
+            f"case {seeded.pseudonym}: {seeded.documents} documents, {seeded.facts} facts, "
+            f"engine JSON {seeded.engine_bytes / 1e6:.2f} MB; set up in {seeded.seconds:.1f} s "
+            f"({args.db})"
+        )
+        from django.db import connections
+
+        connections.close_all()
+
+        port = free_port()
+        server = start_server(env, port, tmp / "server.log")
+        workspace = ("workspace", f"/cases/{seeded.pseudonym}/")
+        console = ("console case", f"/console/cases/{seeded.pseudonym}/")
+        queue = ("console queue", "/console/")
+        people = [Person(seeded.patient, [workspace])]
+        people += [Person(email, [workspace]) for email in seeded.family]
+        people += [
+            Person(email, [workspace, console, workspace, queue]) for email in seeded.coordinators
+        ]
+        failures: list[str] = []
+
+        def sign_in(person: Person) -> None:
+            try:
+                person.client.login(person.email)  # type: ignore[union-attr]
+            except (SystemExit, OSError) as error:
+                failures.append(str(error))
+
+        for index, person in enumerate(people):
+            person.client = Client(port, source=f"127.0.0.{10 + index}")
+        logins = [threading.Thread(target=sign_in, args=(p,)) for p in people]
+        for thread in logins:
+            thread.start()
+        for thread in logins:
+            thread.join()
+        if failures:
+            raise SystemExit("signing in failed: " + "; ".join(failures))
+        print(
+            f"{len(people)} people signed in (1 patient, {len(seeded.family)} family, "
+            f"{len(seeded.coordinators)} coordinators); runserver --noreload, DEBUG off"
+        )
+        wall, timings = run_load(people, args.requests, args.seconds)
+        figures = report(wall, timings)
+        verdict = "met" if figures["workspace_p95"] <= TARGET_P95_MS else "NOT met"
+        print(
+            f"target: workspace p95 <= {TARGET_P95_MS:.0f} ms: {verdict} "
+            f"({figures['workspace_p95']:.0f} ms)"
+        )
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if args.db == "postgres":
+            try:
+                from django.db import connections
+
+                connections.close_all()
+                create_postgres_database(env, db_name, drop=True)
+            except Exception as error:  # noqa: BLE001 - report, keep cleaning up
+                print(f"could not drop {db_name}: {error}", file=sys.stderr)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
