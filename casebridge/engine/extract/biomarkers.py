@@ -32,8 +32,7 @@ _CONNECTOR = re.compile(r"^[\s,/&]*(?:and|or)?[\s,/&]*(?:receptors?\s*)?[\s,/&]*
 def _alt(terms: list[str]) -> str:
     parts = sorted(
         {re.escape(t).replace("\\ ", " ").replace(" ", r"[\s\-]*") for t in terms},
-        key=len,
-        reverse=True,
+        key=lambda part: (-len(part), part),  # longest first; ties alphabetical, never by hash
     )
     return "|".join(parts)
 
