@@ -6,6 +6,7 @@ install:
 
 demo: install
 	.venv/bin/casebridge build examples/breast-her2 --programme oncology --out out/breast-her2
+	.venv/bin/casebridge serve --demo
 
 lint: install
 	.venv/bin/ruff check casebridge tests benchmarks examples
