@@ -1,7 +1,8 @@
 """The web platform under load: a case of 300 documents, 20 people signed in at once.
 
     python -m benchmarks.bench_web [--documents 300] [--users 20] [--seconds 30]
-                                   [--requests 60] [--db sqlite|postgres]
+                                   [--requests 40] [--rounds 2] [--think 0]
+                                   [--cache both|off|on] [--db sqlite|postgres] [--keep]
 
 What it builds (in a fresh data folder, removed at the end):
 - a patient, family members the patient invited and coordinators, each with a
@@ -24,8 +25,15 @@ session) and loads pages in a loop bounded by a request count and a time limit:
 - everyone: the case workspace (/cases/<CB-…>/);
 - coordinators also: the console's case page (/console/cases/<CB-…>/) and
   its work queue (/console/), in the order workspace, case, workspace, queue.
-It prints p50 / p95 / max per page and the requests per second.
-Target: the workspace's p95 <= 200 ms.
+Each round is bounded by --requests per person and --seconds, and stops by
+itself. --think makes people read a page (random 0..2x seconds) before the
+next; 0 is the heaviest load (everyone reloading at once, back to back).
+
+Side by side in the same run: the parsed-engine cache of the read-only pages
+(cases.lib.read_engine, ENGINE_CACHE_SIZE) off and on, one server each, in
+alternating rounds (off, on, on, off, ...) on the same data and sessions.
+It prints p50 / p95 / max per page and the requests per second of each side,
+and their ratios. Target: the workspace's p95 <= 200 ms.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import argparse
 import base64
 import http.client
 import os
+import random
 import re
 import secrets
 import shutil
@@ -297,9 +306,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+SETTINGS_OVERRIDE = """from casebridge.web.settings import *  # noqa: F403
+ENGINE_CACHE_SIZE = {size}
+"""
+
+
+def start_server(
+    env: dict[str, str], port: int, log: Path, cache_size: int | None = None
+) -> subprocess.Popen[bytes]:
+    """runserver in a child process; cache_size sets ENGINE_CACHE_SIZE (through
+    a settings module that imports casebridge's and sets only that)."""
+    env = dict(env)
+    if cache_size is not None:
+        folder = log.parent / f"settings_{cache_size}"
+        folder.mkdir(exist_ok=True)
+        (folder / "bench_settings.py").write_text(SETTINGS_OVERRIDE.format(size=cache_size))
+        env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), env.get("PYTHONPATH", "")])
     command = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"]
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -392,11 +417,14 @@ class Person:
 
 
 def run_load(
-    people: list[Person], requests: int, seconds: float
+    people: list[Person], requests: int, seconds: float, think: float = 0.0
 ) -> tuple[float, list[tuple[str, float, int]]]:
     """Everyone loads their pages in turn, at once, until `requests` each or
-    `seconds` have passed. Returns the wall time and every (page, ms, status)."""
+    `seconds` have passed; with `think`, a person reads each page for a random
+    0..2*think seconds before the next (0: no pause, the heaviest load).
+    Returns the wall time and every (page, ms, status)."""
     start = threading.Barrier(len(people) + 1)
+    pause = random.Random(7)
     deadline = [0.0]
 
     def work(person: Person) -> None:
@@ -412,6 +440,10 @@ def run_load(
             except OSError:
                 status = 0
             person.timings.append((name, (time.perf_counter() - began) * 1000, status))
+            if think > 0:
+                time.sleep(
+                    min(pause.uniform(0, 2 * think), max(0.0, deadline[0] - time.monotonic()))
+                )
 
     threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in people]
     for thread in threads:
@@ -433,7 +465,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, float]:
+def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, dict[str, float]]:
+    """Prints the table; returns {page: {p50, p95, max, n}} and {"all": {rps}}."""
     by_page: dict[str, list[float]] = {}
     failed: dict[str, int] = {}
     for name, ms, status in timings:
@@ -453,16 +486,68 @@ def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, floa
     if set(statuses) != {200}:
         print("answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
     print(f"{len(timings)} requests in {wall:.1f} s: {len(timings) / wall:.1f} requests/s")
-    workspace = by_page.get("workspace", [])
-    return {"workspace_p95": percentile(workspace, 95), "rps": len(timings) / wall}
+    figures = {
+        name: {
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "max": max(values),
+            "n": len(values),
+        }
+        for name, values in by_page.items()
+    }
+    figures["all"] = {"rps": len(timings) / wall}
+    return figures
+
+
+MODES = {"off": 0, "on": 8}  # ENGINE_CACHE_SIZE of each side of the comparison
+
+
+def sign_in_all(people: list[Person]) -> None:
+    failures: list[str] = []
+
+    def sign_in(person: Person) -> None:
+        try:
+            person.client.login(person.email)  # type: ignore[union-attr]
+        except (SystemExit, OSError) as error:
+            failures.append(str(error))
+
+    threads = [threading.Thread(target=sign_in, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit("signing in failed: " + "; ".join(failures))
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=60, help="per person, at most")
-    parser.add_argument("--seconds", type=float, default=30.0, help="the load's time limit")
+    parser.add_argument("--requests", type=int, default=40, help="per person per round, at most")
+    parser.add_argument("--seconds", type=float, default=30.0, help="each round's time limit")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each side, alternating")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a person reads a page before the next (0: none, the heaviest load)",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=("both", "off", "on"),
+        default="both",
+        help="the parsed-engine cache (ENGINE_CACHE_SIZE): compare both sides, or run one",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and log")
     args = parser.parse_args(argv)
@@ -491,8 +576,6 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
 
-        port = free_port()
-        server = start_server(env, port, tmp / "server.log")
         workspace = ("workspace", f"/cases/{seeded.pseudonym}/")
         console = ("console case", f"/console/cases/{seeded.pseudonym}/")
         queue = ("console queue", "/console/")
@@ -501,42 +584,68 @@ def main(argv: list[str] | None = None) -> int:
         people += [
             Person(email, [workspace, console, workspace, queue]) for email in seeded.coordinators
         ]
-        failures: list[str] = []
-
-        def sign_in(person: Person) -> None:
-            try:
-                person.client.login(person.email)  # type: ignore[union-attr]
-            except (SystemExit, OSError) as error:
-                failures.append(str(error))
-
         for index, person in enumerate(people):
-            person.client = Client(port, source=f"127.0.0.{10 + index}")
-        logins = [threading.Thread(target=sign_in, args=(p,)) for p in people]
-        for thread in logins:
-            thread.start()
-        for thread in logins:
-            thread.join()
-        if failures:
-            raise SystemExit("signing in failed: " + "; ".join(failures))
-        print(
-            f"{len(people)} people signed in (1 patient, {len(seeded.family)} family, "
-            f"{len(seeded.coordinators)} coordinators); runserver --noreload, DEBUG off"
-        )
-        wall, timings = run_load(people, args.requests, args.seconds)
-        figures = report(wall, timings)
-        verdict = "met" if figures["workspace_p95"] <= TARGET_P95_MS else "NOT met"
-        print(
-            f"target: workspace p95 <= {TARGET_P95_MS:.0f} ms: {verdict} "
-            f"({figures['workspace_p95']:.0f} ms)"
-        )
+            person.client = Client(0, source=f"127.0.0.{10 + index}")
+        sides = ["off", "on"] if args.cache == "both" else [args.cache]
+        results: dict[str, tuple[float, list[tuple[str, float, int]]]] = {
+            side: (0.0, []) for side in sides
+        }
+        signed_in = False
+        for round_index in range(args.rounds):
+            order = sides if round_index % 2 == 0 else sides[::-1]
+            for side in order:
+                port = free_port()
+                server = start_server(env, port, tmp / "server.log", MODES[side])
+                for person in people:
+                    assert person.client is not None
+                    person.client.port, person.client.conn = port, None
+                    person.timings = []
+                if not signed_in:
+                    sign_in_all(people)
+                    signed_in = True
+                    print(
+                        f"{len(people)} people signed in (1 patient, {len(seeded.family)} "
+                        f"family, {len(seeded.coordinators)} coordinators), each from its own "
+                        "loopback address; runserver --noreload, DEBUG off"
+                    )
+                warm = people[-1]
+                for _, path in warm.pages[:2] + [queue]:  # compile templates, fill the cache
+                    warm.client.get(path)  # type: ignore[union-attr]
+                wall, timings = run_load(people, args.requests, args.seconds, args.think)
+                stop(server)
+                server = None
+                total, collected = results[side]
+                results[side] = (total + wall, collected + timings)
+                print(f"round {round_index + 1}, engine cache {side}: {len(timings)} requests")
+        figures: dict[str, dict[str, dict[str, float]]] = {}
+        for side in sides:
+            wall, timings = results[side]
+            print(
+                f"\n== engine cache {side} (ENGINE_CACHE_SIZE={MODES[side]}), "
+                f"{args.rounds} round(s) of {args.seconds:.0f} s"
+            )
+            figures[side] = report(wall, timings)
+        if len(sides) == 2:
+            print("\n== off / on (above 1: the cache is faster)")
+            for page in sorted(set(figures["off"]) & set(figures["on"]) - {"all"}):
+                off, on = figures["off"][page], figures["on"][page]
+                print(
+                    f"{page:<22}p50 x{off['p50'] / on['p50']:.2f}  p95 x{off['p95'] / on['p95']:.2f}"
+                )
+            print(
+                f"{'requests/s':<22}x{figures['on']['all']['rps'] / figures['off']['all']['rps']:.2f}"
+            )
+        for side in sides:
+            p95 = figures[side].get("workspace", {}).get("p95", float("nan"))
+            verdict = "met" if p95 <= TARGET_P95_MS else "NOT met"
+            print(
+                f"target (engine cache {side}): workspace p95 <= {TARGET_P95_MS:.0f} ms: "
+                f"{verdict} ({p95:.0f} ms)"
+            )
         return 0
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
         if args.db == "postgres":
             try:
                 from django.db import connections

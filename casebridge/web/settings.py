@@ -244,3 +244,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("CASEBRIDGE_LOG_LEVEL", "INFO")},
 }
+
+# Parsed engine JSON kept per process for read-only pages, keyed on the case's
+# version (casebridge.web.cases.lib.read_engine); 0 turns the cache off.
+ENGINE_CACHE_SIZE = int(env("CASEBRIDGE_ENGINE_CACHE_SIZE", "8"))

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from django.conf import settings
+
 from casebridge.engine.case import Case as EngineCase
-from casebridge.web.cases.models import Case, Consent
+from casebridge.web.cases.models import Case, Consent, FactCorrection
+
+T = TypeVar("T")
+
+# How many cases' parsed engine JSON a process keeps for pages that only read
+# it (settings.ENGINE_CACHE_SIZE; 0 turns the cache off). A case of 300
+# documents takes a few MB.
+DEFAULT_ENGINE_CACHE_SIZE = 8
 
 
 def active_consents(case: Case, kind: str | None = None) -> list[Consent]:
@@ -31,9 +45,86 @@ def can_share_abroad(case: Case, recipient: str) -> bool:
     return False
 
 
+def _corrections(case: Case) -> list[FactCorrection]:
+    return list(case.corrections.select_related("by"))
+
+
+def _build(case: Case, corrections: list[FactCorrection]) -> EngineCase:
+    engine = EngineCase.from_dict(case.engine)
+    engine.corrections = [c.to_engine() for c in corrections]
+    return engine
+
+
 def engine_case(case: Case) -> EngineCase:
     """The engine's Case for this case, with the people's corrections from the
-    database (the source of truth) in place of whatever the JSON held."""
-    engine = EngineCase.from_dict(case.engine)
-    engine.corrections = [c.to_engine() for c in case.corrections.select_related("by")]
-    return engine
+    database (the source of truth) in place of whatever the JSON held. A fresh
+    object of the caller's own: actions and renderers may change it."""
+    return _build(case, _corrections(case))
+
+
+class EngineView:
+    """A case's engine Case for pages that only read it, and what those pages
+    derive from it (fact rows, letters, the checklist), each computed once.
+
+    Shared by every request of this process until the case changes: never
+    change `engine` or anything `derived` returns (use engine_case() for that)."""
+
+    def __init__(self, engine: EngineCase) -> None:
+        self.engine = engine
+        self._derived: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def derived(self, name: str, compute: Callable[[EngineCase], T]) -> T:
+        """compute(engine), computed on the first call for `name`, then kept."""
+        with self._lock:
+            if name not in self._derived:
+                self._derived[name] = compute(self.engine)
+            return self._derived[name]  # type: ignore[no-any-return]
+
+
+_views: OrderedDict[Hashable, EngineView] = OrderedDict()
+_views_lock = threading.Lock()
+
+
+def _cache_size() -> int:
+    return int(getattr(settings, "ENGINE_CACHE_SIZE", DEFAULT_ENGINE_CACHE_SIZE))
+
+
+def read_engine(case: Case) -> EngineView:
+    """The engine Case of `case` (from the gate), for reading only: parsed once
+    per version of the case and kept by this process, so a page does not parse
+    the whole engine JSON (hundreds of documents) again on every view.
+
+    The key is what changes whenever the JSON or the corrections do: every
+    write of Case.engine saves `updated_at` (and actions bump `version`), and a
+    correction is a new FactCorrection row. One query (the corrections)."""
+    corrections = _corrections(case)
+    size = _cache_size()
+    if size <= 0:
+        return EngineView(_build(case, corrections))
+    key = (
+        case.pk,
+        case.pseudonym,
+        case.version,
+        case.updated_at,
+        tuple((c.pk, c.at, c.by.display_name) for c in corrections),
+    )
+    with _views_lock:
+        found = _views.get(key)
+        if found is not None:
+            _views.move_to_end(key)
+            return found
+    view = EngineView(_build(case, corrections))
+    with _views_lock:
+        # One entry per case: an older version of it is of no further use.
+        for stale in [k for k in _views if isinstance(k, tuple) and k[0] == case.pk]:
+            del _views[stale]
+        _views[key] = view
+        while len(_views) > size:
+            _views.popitem(last=False)
+    return view
+
+
+def clear_engine_cache() -> None:
+    with _views_lock:
+        _views.clear()

@@ -7,22 +7,33 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.render.checklist import render_checklist
+from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases import workflow
-from casebridge.web.cases.lib import engine_case
-from casebridge.web.cases.models import PROGRAMME_CHOICES, AuditEvent, Case, Enquiry, Urgency
+from casebridge.web.cases.lib import read_engine
+from casebridge.web.cases.models import (
+    PROGRAMME_CHOICES,
+    AuditEvent,
+    Case,
+    Document,
+    Enquiry,
+    Urgency,
+)
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
 URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
 STATUS_RANK = {status: index for index, status in enumerate(workflow.STATUSES)}
+# Documents that need a person.
+ATTENTION_STATES = (Document.State.NEEDS_ATTENTION, Document.State.FAILED)
 # Audit actions after which a case waits in its (new) status.
 STATUS_EVENTS = ("case.created", "case.status_changed", "case.paused_for_safety")
 
@@ -123,9 +134,22 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
         .annotate(last=Max("at"))
         .values("last")
     )
-    queryset = Case.objects.select_related("owner", "coordinator").annotate(
-        last_move=Subquery(last_move),
-        attention=Count("documents", filter=Q(documents__state__in=["needs_attention", "failed"])),
+    # A subquery, not a join + GROUP BY: grouping would compare every case's whole
+    # engine JSON. The queue never shows the JSON (nor the wrapped key): not loaded.
+    attention = (
+        Document.objects.filter(case=OuterRef("pk"), state__in=ATTENTION_STATES)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    queryset = (
+        Case.objects.select_related("owner", "coordinator")
+        .defer("engine", "wrapped_key")
+        .annotate(
+            last_move=Subquery(last_move),
+            attention=Coalesce(Subquery(attention, output_field=IntegerField()), Value(0)),
+        )
     )
     if filters.status == "open":
         queryset = queryset.exclude(status__in=workflow.TERMINAL)
@@ -230,27 +254,52 @@ class CasePage:
     checklist: str = ""
     allowed_moves: list[tuple[str, str]] = field(default_factory=list)
     engine_docs: dict[str, Any] = field(default_factory=dict)
+    letters: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _EngineParts:
+    """What the case page derives from the engine alone (kept per case version)."""
+
+    facts: list[FactRow]
+    kinds: list[tuple[str, str]]
+    checklist: str
+    engine_docs: dict[str, Any]
+    letters: list[str]
+
+
+def _engine_parts(engine: EngineCase) -> _EngineParts:
+    labels = {kind: str(spec.get("label", kind)) for kind, spec in fact_kinds().items()}
+    return _EngineParts(
+        facts=[
+            FactRow(fact=fact, label=labels.get(fact.kind, fact.kind), correction=fact.corrected_by)
+            for fact in engine.facts
+        ],
+        kinds=sorted(labels.items(), key=lambda item: item[1]),
+        checklist=render_checklist(engine),
+        engine_docs={d.id: d for d in engine.documents},
+        letters=sorted(render_requests(engine)),
+    )
 
 
 def case_page(case: Case) -> CasePage:
     """What the console's case page shows, from the engine's JSON (with the
-    people's corrections from the database) and the engine's own renderers."""
-    engine = engine_case(case)
-    labels = {kind: str(spec.get("label", kind)) for kind, spec in fact_kinds().items()}
-    rows = [
-        FactRow(fact=fact, label=labels.get(fact.kind, fact.kind), correction=fact.corrected_by)
-        for fact in engine.facts
-    ]
+    people's corrections from the database) and the engine's own renderers.
+    The engine parts are read-only and shared while the case is unchanged
+    (cases.lib.read_engine)."""
+    view = read_engine(case)
+    parts = view.derived("console.case_page", _engine_parts)
     moves = workflow.allowed_moves(case.status, paused_from=case.paused_from)
     return CasePage(
-        engine=engine,
-        facts=rows,
-        kinds=sorted(labels.items(), key=lambda item: item[1]),
-        checklist=render_checklist(engine),
+        engine=view.engine,
+        facts=parts.facts,
+        kinds=parts.kinds,
+        checklist=parts.checklist,
         allowed_moves=[
             (status, workflow.LABELS[status]) for status in workflow.STATUSES if status in moves
         ],
-        engine_docs={d.id: d for d in engine.documents},
+        engine_docs=parts.engine_docs,
+        letters=parts.letters,
     )
 
 

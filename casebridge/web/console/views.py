@@ -178,7 +178,7 @@ def _render_case(
         "request_form": bound.get("request") or RecordRequestForm(),
         "doc_type_form": DocTypeForm(initial=version),
         "outputs": _outputs(),
-        "letters": sorted(render_requests(page.engine)),
+        "letters": page.letters,
     }
     return render(request, "console/case.html", context, status=status)
 

@@ -19,7 +19,7 @@ from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.cases import workflow
-from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.lib import EngineView, engine_case
 from casebridge.web.cases.models import AuditEvent, Case, Document
 
 STATUS_TEXT: dict[str, Any] = {
@@ -111,6 +111,11 @@ def fact_rows(engine: EngineCase) -> list[FactRow]:
             )
         )
     return rows
+
+
+def cached_fact_rows(view: EngineView) -> list[FactRow]:
+    """fact_rows of a read-only EngineView, computed once per version of the case."""
+    return view.derived("portal.fact_rows", fact_rows)
 
 
 def find_fact(engine: EngineCase, fact_id: str) -> Fact | None:
@@ -213,6 +218,11 @@ def request_letters(engine: EngineCase) -> list[Letter]:
         slug = name.rsplit("/", 1)[-1].removesuffix(".md")
         letters.append(Letter(slug, titles.get(name, slug), text))
     return letters
+
+
+def cached_request_letters(view: EngineView) -> list[Letter]:
+    """request_letters of a read-only EngineView, rendered once per version of the case."""
+    return view.derived("portal.request_letters", request_letters)
 
 
 def audit_log(case: Case, limit: int = 500) -> list[AuditEvent]:

@@ -23,8 +23,8 @@ from casebridge.web.cases.access import can, get_case_for_user_or_404, get_case_
 from casebridge.web.cases.actions import do_change_status, do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
-from casebridge.web.cases.lib import active_consents, engine_case
-from casebridge.web.cases.models import Case, Consent, Document, Message
+from casebridge.web.cases.lib import active_consents, read_engine
+from casebridge.web.cases.models import Case, CaseMember, Consent, Document, Message
 from casebridge.web.portal import content, lib
 from casebridge.web.portal.actions import (
     do_flag_document_type,
@@ -83,11 +83,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed in: my cases (and those I follow). Otherwise: how to start."""
     cases: list[Case] = []
     if request.user.is_authenticated:
+        followed = CaseMember.objects.filter(user=request.user, revoked_at__isnull=True)
         cases = list(
-            Case.objects.filter(
-                Q(owner=request.user)
-                | Q(members__user=request.user, members__revoked_at__isnull=True)
-            ).distinct()
+            Case.objects.filter(Q(owner=request.user) | Q(pk__in=followed.values("case")))
+            # The list shows the pseudonym and status: not the engine JSON of every case.
+            .defer("engine", "wrapped_key")
         )
     return render(
         request,
@@ -112,7 +112,8 @@ def guidance(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_home(request: HttpRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk)
-    engine = engine_case(case)
+    view = read_engine(case)
+    engine = view.engine
     rows = lib.document_rows(case, flagged_document_ids(case))
     return render(
         request,
@@ -122,9 +123,9 @@ def case_home(request: HttpRequest, pk: str) -> HttpResponse:
             case,
             "home",
             engine=engine,
-            facts=lib.fact_rows(engine),
+            facts=lib.cached_fact_rows(view),
             documents=rows,
-            letters=lib.request_letters(engine),
+            letters=lib.cached_request_letters(view),
             questions=[q for q in engine.questions],
             consent_given=has_processing_consent(case),
         ),
@@ -238,7 +239,7 @@ def document_text(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
     """The text casebridge read from a document, page by page."""
     case = _gate(request, pk)
     document = get_case_object_or_404(case, Document, doc)
-    engine = engine_case(case)
+    engine = read_engine(case).engine
     parts = lib.engine_documents_of(case, document, engine)
     part_index = _int(request.GET.get("part"), 0)
     if not parts:
@@ -277,7 +278,8 @@ def document_text(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
 def fact_source(request: HttpRequest, pk: str, fact_id: str) -> HttpResponse:
     """A fact and where it came from: its page with the words highlighted."""
     case = _gate(request, pk)
-    engine = engine_case(case)
+    reading = read_engine(case)
+    engine = reading.engine
     fact = lib.find_fact(engine, fact_id)
     if fact is None:
         raise Http404("No such fact")
@@ -295,7 +297,7 @@ def fact_source(request: HttpRequest, pk: str, fact_id: str) -> HttpResponse:
             after={"what": "fact source", "fact_id": fact.id},
             meta=meta_from_request(request),
         )
-    row = next((r for r in lib.fact_rows(engine) if r.id == fact.id), None)
+    row = next((r for r in lib.cached_fact_rows(reading) if r.id == fact.id), None)
     return render(
         request,
         "portal/document_text.html",
@@ -392,8 +394,8 @@ def download(request: HttpRequest, pk: str, name: str) -> HttpResponse:
 def letter(request: HttpRequest, pk: str, slug: str) -> HttpResponse:
     """A ready-to-send request letter: to read and copy, or to download."""
     case = _gate(request, pk)
-    engine = engine_case(case)
-    found = next((item for item in lib.request_letters(engine) if item.slug == slug), None)
+    letters = lib.cached_request_letters(read_engine(case))
+    found = next((item for item in letters if item.slug == slug), None)
     if found is None:
         raise Http404("No such letter")
     if request.GET.get("download"):
