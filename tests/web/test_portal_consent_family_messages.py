@@ -145,12 +145,54 @@ def test_the_patient_sees_who_opened_the_case(client, people, case):
     assert "carol (Coordinator)" in page and "opened the case" in page
 
 
-def test_the_patient_withdraws_the_case(client, people, case):
+def test_the_patient_withdraws_the_case_after_a_confirmation_page(client, people, case):
     _login(client, people.owner)
-    response = client.post(f"/cases/{case.pseudonym}/withdraw/", {"version": case.version})
+    url = f"/cases/{case.pseudonym}/withdraw/"
+    page = client.get(url).content.decode()
+    assert "cannot be reopened" in page and 'name="confirm"' in page
+    response = client.post(url, {"version": case.version, "confirm": "on"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "withdrawn"
+    assert "cannot be withdrawn or reopened" in client.get(url).content.decode()
+
+
+def test_the_case_is_not_withdrawn_without_the_explicit_confirmation(client, people, case):
+    _login(client, people.owner)
+    response = client.post(f"/cases/{case.pseudonym}/withdraw/", {"version": case.version})
+    assert response.status_code == 200
+    assert "Tick the box to confirm" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status != "withdrawn"
+
+
+def test_a_withdrawal_confirmed_on_an_old_page_is_refused_with_a_reason(client, people, case):
+    _login(client, people.owner)
+    response = client.post(
+        f"/cases/{case.pseudonym}/withdraw/", {"version": case.version - 1, "confirm": "on"}
+    )
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.status != "withdrawn"
+
+
+def test_the_overview_links_to_the_withdrawal_page_instead_of_a_one_click_button(
+    client, people, case
+):
+    _login(client, people.owner)
+    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    assert f'href="/cases/{case.pseudonym}/withdraw/"' in page
+    assert f'action="/cases/{case.pseudonym}/withdraw/"' not in page
+
+
+def test_each_consent_withdrawal_is_one_labelled_step_that_says_what_stops(client, people, case):
+    _login(client, people.owner)
+    url = f"/cases/{case.pseudonym}/consent/"
+    client.post(url, {"action": "give_processing", "p-agree": "on"})
+    page = client.get(url).content.decode()
+    assert "Withdraw my consent to use my health information" in page
+    assert "reads nothing more from your records" in page
+    assert "Wording version" not in page and "version processing-2025.1" in page
 
 
 def test_guidance_is_shown_in_english_and_chinese(client):

@@ -53,6 +53,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "summary": ("get", VIEWERS),
     "download": ("get", VIEWERS),
     "letter": ("get", VIEWERS),
+    "letter_download": ("get", VIEWERS),
     "consent": ("get", PATIENT_ONLY),
     "consent#post": ("post", PATIENT_ONLY),
     "family": ("get", PATIENT_ONLY),
@@ -60,7 +61,8 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "messages": ("get", VIEWERS),
     "messages#post": ("post", MESSENGERS),
     "activity": ("get", PATIENT_ONLY),
-    "withdraw": ("post", PATIENT_ONLY),
+    "withdraw": ("get", PATIENT_ONLY),
+    "withdraw#post": ("post", PATIENT_ONLY),
 }
 
 
@@ -103,6 +105,7 @@ def world(people, case):
         "summary": [pk, "en"],
         "download": [pk, "fhir.json"],
         "letter": [pk, request_letters(engine)[0].slug],
+        "letter_download": [pk, request_letters(engine)[0].slug, "txt"],
         "consent": [pk],
         "family": [pk],
         "messages": [pk],

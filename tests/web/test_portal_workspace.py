@@ -51,7 +51,7 @@ def _post_files(client, case, *files, json_reply: bool = False):
 def test_the_workspace_shows_the_status_and_asks_for_consent_first(client, people, case):
     _login(client, people.owner)
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
-    assert "We have your enquiry" in page
+    assert "Next: give your consent" in page  # the status line says what comes next
     assert "Before you add records, please give your consent." in page
     assert "In an emergency call 999 / NHS 111" in page
 

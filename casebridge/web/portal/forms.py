@@ -161,6 +161,17 @@ class WithdrawForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k, k) for k in ("processing_art9", "transfer_abroad")])
 
 
+class WithdrawCaseForm(forms.Form):
+    """The patient's confirmation that the case is to be withdrawn (final)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I understand that withdrawing is final: this case cannot be reopened."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm, or go back to your case.")},
+    )
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Their e-mail address"))
     relationship = forms.ChoiceField(

@@ -2,6 +2,7 @@ from django.urls import path
 
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
+from casebridge.web.portal import views_steps as steps
 
 app_name = "portal"
 
@@ -21,9 +22,15 @@ urlpatterns = [
     path("cases/<str:pk>/summary/<str:lang>/", case.summary_preview, name="summary"),
     path("cases/<str:pk>/download/<str:name>", case.download, name="download"),
     path("cases/<str:pk>/letters/<slug:slug>/", case.letter, name="letter"),
+    path(
+        "cases/<str:pk>/letters/<slug:slug>/download.<str:fmt>",
+        steps.letter_download,
+        name="letter_download",
+    ),
     path("cases/<str:pk>/consent/", case.consent, name="consent"),
     path("cases/<str:pk>/family/", case.family, name="family"),
     path("cases/<str:pk>/messages/", case.case_messages, name="messages"),
     path("cases/<str:pk>/activity/", case.activity, name="activity"),
-    path("cases/<str:pk>/withdraw/", case.withdraw_case, name="withdraw"),
+    # A confirmation page first: withdrawal is final.
+    path("cases/<str:pk>/withdraw/", steps.withdraw_case, name="withdraw"),
 ]

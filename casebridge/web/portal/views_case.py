@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.web.cases.access import can, get_case_for_user_or_404, get_case_object_or_404
-from casebridge.web.cases.actions import do_change_status, do_give_consent, do_withdraw_consent
+from casebridge.web.cases.actions import do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.lib import active_consents, read_engine
@@ -42,6 +42,7 @@ from casebridge.web.portal.forms import (
     MessageForm,
     TransferConsentForm,
 )
+from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
 
 SUMMARY_LANGS = ("en", "zh")
 # The engine's summary page carries its own inline CSS and no scripts.
@@ -406,7 +407,9 @@ def letter(request: HttpRequest, pk: str, slug: str) -> HttpResponse:
             after={"file": f"{slug}.txt"},
             meta=meta_from_request(request),
         )
-        response = HttpResponse(found.text, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            letter_plain_text(found.text), content_type="text/plain; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{slug}.txt"'
         return _no_store(response)
     return render(request, "portal/letter.html", _ctx(request, case, "checklist", letter=found))
@@ -570,23 +573,3 @@ def activity(request: HttpRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
     events = [(e, lib.audit_text(e)) for e in lib.audit_log(case)]
     return render(request, "portal/activity.html", _ctx(request, case, "activity", events=events))
-
-
-@login_required
-@require_POST
-def withdraw_case(request: HttpRequest, pk: str) -> HttpResponse:
-    case = _gate(request, pk, "consent")
-    try:
-        do_change_status(
-            case,
-            acting_user=request.user,
-            status="withdrawn",
-            expected_version=_int(request.POST.get("version"), -1),
-            reason="withdrawn by the patient",
-            meta=meta_from_request(request),
-        )
-    except ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Your case was withdrawn."))
-    return redirect("portal:case", pk=case.pseudonym)

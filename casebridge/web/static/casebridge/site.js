@@ -13,6 +13,20 @@
       setTimeout(function () { button.textContent = label; }, 1500);
     });
   });
+  // Sign-up: say at once when the address typed is not the enquiry's (the
+  // enquiry would not be linked to the account). The page says it in words too.
+  document.querySelectorAll("input[data-enquiry-email]").forEach(function (input) {
+    var warning = document.querySelector("[data-other-address]");
+    if (!warning) return;
+    var wanted = input.getAttribute("data-enquiry-email").trim().toLowerCase();
+    var check = function () {
+      var typed = input.value.trim().toLowerCase();
+      warning.hidden = !typed || typed === wanted;
+    };
+    input.addEventListener("input", check);
+    input.addEventListener("change", check);
+    check();
+  });
   // htmx: send the CSRF token (read from any form on the page) with every request.
   document.addEventListener("htmx:configRequest", function (event) {
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");

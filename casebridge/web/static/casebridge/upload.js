@@ -23,7 +23,7 @@
     result.className = "help";
     li.appendChild(label); li.appendChild(bar); li.appendChild(result);
     list.appendChild(li);
-    return { bar: bar, result: result };
+    return { li: li, bar: bar, result: result, added: false };
   }
 
   function send(file, row) {
@@ -46,6 +46,7 @@
         try {
           var answer = JSON.parse(xhr.responseText);
           var f = (answer.files || [])[0];
+          row.added = !!(f && f.added);
           row.result.textContent = f ? (f.added ? " ✓" : " " + f.error) : " " + (answer.error || "");
         } catch (err) { row.result.textContent = " The upload failed: please try again."; }
         resolve();
@@ -57,12 +58,30 @@
     });
   }
 
+  // Once the table below lists the new files, their progress rows go: one line
+  // says how many were added; a file that was refused keeps its row and reason.
+  function tidy(rows) {
+    var added = rows.filter(function (row) { return row.added; });
+    added.forEach(function (row) { if (row.li.parentNode) row.li.parentNode.removeChild(row.li); });
+    Array.prototype.forEach.call(list.querySelectorAll("li.summary"), function (li) { li.remove(); });
+    if (!added.length) return;
+    var li = document.createElement("li");
+    li.className = "summary";
+    li.textContent = "✓ " + (added.length === 1
+      ? list.getAttribute("data-added-one")
+      : list.getAttribute("data-added-many").replace("{n}", added.length));
+    list.insertBefore(li, list.firstChild);
+  }
+
   function upload(files) {
     if (busy || !files.length) return;
     busy = true; button.disabled = true;
+    while (list.firstChild) list.removeChild(list.firstChild);  // the last upload's lines
     var chain = Promise.resolve();
+    var rows = [];
     Array.prototype.forEach.call(files, function (file) {
       var row = item(file.name);
+      rows.push(row);
       chain = chain.then(function () { return send(file, row); });
     });
     chain.then(function () {
@@ -70,7 +89,8 @@
       inputs.forEach(function (input) { input.value = ""; });
       var listEl = document.getElementById("document-list");
       if (window.htmx && listEl) {
-        window.htmx.ajax("GET", listEl.getAttribute("data-url"), { target: "#document-list", swap: "outerHTML" });
+        var swapped = window.htmx.ajax("GET", listEl.getAttribute("data-url"), { target: "#document-list", swap: "outerHTML" });
+        if (swapped && swapped.then) swapped.then(function () { tidy(rows); });
       } else {
         location.reload();
       }

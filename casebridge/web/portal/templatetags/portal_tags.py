@@ -1,0 +1,404 @@
+"""Template helpers for the patient's pages (and a date filter the console uses).
+
+Reads only, no state changes: the facts table grouped by value, plain labels
+for coded facts (from the engine's terminology), the patient-facing progress of
+a case (what happens next), the request letter as simple HTML or plain text,
+and ISO timestamps formatted for people.
+
+Load with {% load portal_tags %}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from casebridge.engine.kb import fact_kinds
+from casebridge.engine.terminology import table as terminology
+from casebridge.web.cases import workflow
+from casebridge.web.cases.models import Case, Consent, Document, Enquiry
+from casebridge.web.portal import content
+from casebridge.web.portal.forms import PROGRAMME_LABELS
+from casebridge.web.portal.lib import STATUS_TEXT
+
+register = template.Library()
+
+ENQUIRY_SESSION_KEY = "portal_enquiry_id"  # views_enquiry.ENQUIRY_KEY
+PENDING = {Document.State.QUEUED, Document.State.PROCESSING}
+PROBLEMS = {Document.State.NEEDS_ATTENTION, Document.State.FAILED}
+EARLY = {workflow.ENQUIRY, workflow.TRIAGE, workflow.COLLECTING_RECORDS}
+
+
+# -- facts: plain labels, and one row per value ------------------------------------------
+
+
+def _term(key: str) -> str:
+    """The engine terminology's wording for `key` in the page's language, or ''."""
+    term = terminology().by_key(key)
+    if term is None:
+        return ""
+    return term.zh if content.current_lang() == "zh" and term.zh else term.en
+
+
+def patient_label(kind: str, fallback: str) -> str:
+    """The fact kind's plain name ("Cancer type", not "Cancer type (TCGA study code)")."""
+    return _term(f"fact_kind.{kind}") or fallback
+
+
+def patient_value(kind: str, value: str) -> str:
+    """A coded value in words: the cancer type's study code becomes its name
+    ("BRCA (Breast invasive carcinoma)" -> "Breast invasive carcinoma"), so a
+    patient never reads a study code as a gene. Other values are shown as they are."""
+    if kind == "cancer_type" and value.strip():
+        code = value.strip().split()[0].upper()
+        return _term(f"cancer_type.{code}") or value
+    return value
+
+
+@dataclass
+class FactGroup:
+    """Facts of one kind with the same value: one row, with every source."""
+
+    kind: str
+    label: str
+    value: str
+    context_text: Any
+    corrected: bool
+    rows: list[Any] = field(default_factory=list)  # FactRows with a source, one per place
+    by_person: bool = False  # a fact added by a person (no source)
+    first_of_kind: bool = True  # the first row of its kind (the next ones follow it)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+
+def group_fact_rows(rows: Iterable[Any]) -> list[FactGroup]:
+    """Facts grouped by (kind, value, context, corrected); each place (document
+    page) listed once. The rows of a kind stay together, kinds in the order of
+    knowledge/fact_kinds.yaml (diagnosis first, dated events last), values in
+    the order they first appear."""
+    groups: dict[tuple[str, str, str, bool], FactGroup] = {}
+    seen: set[tuple[tuple[str, str, str, bool], str, int]] = set()
+    for row in rows:
+        value = patient_value(row.kind, str(row.value))
+        key = (row.kind, value.strip().casefold(), row.context, bool(row.corrected))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = FactGroup(
+                kind=row.kind,
+                label=patient_label(row.kind, str(row.label)),
+                value=value,
+                context_text=row.context_text,
+                corrected=bool(row.corrected),
+            )
+        source = row.source
+        if source is None:
+            group.by_person = True
+            continue
+        place = (key, source.document_id, source.page)
+        if place in seen:
+            continue
+        seen.add(place)
+        group.rows.append(row)
+    order = {kind: index for index, kind in enumerate(fact_kinds())}
+    ordered = sorted(groups.values(), key=lambda g: order.get(g.kind, len(order)))
+    for before, group in zip([None, *ordered], ordered, strict=False):
+        group.first_of_kind = before is None or before.kind != group.kind
+    return ordered
+
+
+@register.filter
+def group_facts(rows: Iterable[Any]) -> list[FactGroup]:
+    return group_fact_rows(rows or [])
+
+
+# -- where the case stands, and the next step --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    text: str  # a sentence or two for the case's pages
+    short: str  # a few words for the list of cases
+    action_url: str = ""
+    action_label: str = ""
+
+
+def progress_for(
+    case: Case,
+    *,
+    consent_given: bool,
+    states: Sequence[str],
+    is_owner: bool,
+    may_upload: bool,
+    essential_gaps: int = 0,
+) -> Progress:
+    """What is happening with the case, in the patient's words, and what comes
+    next: give consent, add records, records being read, a coordinator reviews.
+    Past the early statuses (a coordinator has moved the case on), the status says it."""
+    status = case.status
+    if status not in EARLY:
+        text = str(STATUS_TEXT.get(status, case.get_status_display()))
+        return Progress(text, text)
+    pk = case.pseudonym
+    if not consent_given:
+        if is_owner:
+            return Progress(
+                _(
+                    "Your case is open. Next step: give your consent, so that we may read "
+                    "your records."
+                ),
+                _("Next: give your consent"),
+                reverse("portal:consent", args=[pk]),
+                _("Give consent"),
+            )
+        text = _("The patient needs to give consent before records can be added.")
+        return Progress(text, _("Waiting for the patient's consent"))
+    total = len(states)
+    if total == 0:
+        text = _("Next step: add your records: letters, reports, or photos of them.")
+        if may_upload:
+            return Progress(
+                text,
+                _("Next: add your records"),
+                reverse("portal:documents", args=[pk]),
+                _("Add records"),
+            )
+        return Progress(text, _("Next: add your records"))
+    counts = Counter(states)
+    pending = sum(counts[s] for s in PENDING)
+    problems = sum(counts[s] for s in PROBLEMS)
+    if pending:
+        done = total - pending
+        text = _(
+            "We are reading your records: %(done)d of %(total)d read so far. "
+            "This usually takes a few minutes; the Records page updates by itself."
+        ) % {"done": done, "total": total}
+        short = _("Reading your records (%(done)d of %(total)d)") % {"done": done, "total": total}
+        return Progress(text, short)
+    if problems:
+        text = ngettext(
+            "Your records have been read, but %(n)d could not be read fully: see Records. "
+            "A coordinator will review your case next.",
+            "Your records have been read, but %(n)d could not be read fully: see Records. "
+            "A coordinator will review your case next.",
+            problems,
+        ) % {"n": problems}
+        short = _("Some records need attention")
+    else:
+        text = ngettext(
+            "Your record has been read. A coordinator will review your case next; "
+            "you can add more records at any time.",
+            "All %(n)d of your records have been read. A coordinator will review your "
+            "case next; you can add more records at any time.",
+            total,
+        ) % {"n": total}
+        short = _("Records read: a coordinator will review your case next")
+    if essential_gaps:
+        text += " " + _("Some important records are missing: see “Records that are missing”.")
+    return Progress(text, short)
+
+
+def _states_of(case: Case, documents: Any) -> list[str]:
+    if documents is not None:
+        return [str(getattr(row, "document", row).state) for row in documents]
+    return list(case.documents.values_list("state", flat=True))
+
+
+def _has_consent(case: Case) -> bool:
+    return case.consents.filter(
+        kind=Consent.Kind.PROCESSING_ART9, withdrawn_at__isnull=True
+    ).exists()
+
+
+@register.simple_tag(takes_context=True)
+def case_progress(context: template.Context) -> Progress | None:
+    """{% case_progress as progress %} on a case page: uses the page's documents,
+    consent and engine when it has them (no extra query), else asks once."""
+    case = context.get("case")
+    if not isinstance(case, Case):
+        return None
+    consent = context.get("consent_given")
+    if consent is None:
+        processing = context.get("processing")
+        consent = bool(processing) if processing is not None else _has_consent(case)
+    engine = context.get("engine")
+    essential = 0
+    if engine is not None:
+        essential = sum(1 for gap in getattr(engine, "gaps", []) if gap.severity == "essential")
+    is_owner = context.get("is_owner")
+    if is_owner is None:  # a fragment (the polled list of records) without the page's context
+        user = getattr(context.get("request"), "user", None)
+        is_owner = user is not None and case.owner_id == user.pk
+    return progress_for(
+        case,
+        consent_given=bool(consent),
+        states=_states_of(case, context.get("documents")),
+        is_owner=bool(is_owner),
+        may_upload=bool(context.get("may_upload")),
+        essential_gaps=essential,
+    )
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case: Case
+    programme: Any
+    progress: Progress
+
+
+@register.simple_tag(takes_context=True)
+def cases_progress(context: template.Context, cases: Iterable[Any]) -> list[CaseLine]:
+    """The list of my cases with programme, status and next step: two queries
+    for the whole list (consents, document states), never one per case."""
+    items = [item[0] if isinstance(item, (tuple, list)) else item for item in cases or []]
+    if not items:
+        return []
+    user = context.get("user")
+    ids = [c.pk for c in items]
+    consented = set(
+        Consent.objects.filter(
+            case_id__in=ids, kind=Consent.Kind.PROCESSING_ART9, withdrawn_at__isnull=True
+        ).values_list("case_id", flat=True)
+    )
+    states: dict[int, list[str]] = {}
+    for case_id, state in Document.objects.filter(case_id__in=ids).values_list("case_id", "state"):
+        states.setdefault(case_id, []).append(state)
+    lines = []
+    for case in items:
+        is_owner = user is not None and case.owner_id == user.pk
+        lines.append(
+            CaseLine(
+                case=case,
+                programme=PROGRAMME_LABELS.get(case.programme, case.get_programme_display()),
+                progress=progress_for(
+                    case,
+                    consent_given=case.pk in consented,
+                    states=states.get(case.pk, []),
+                    is_owner=is_owner,
+                    may_upload=False,  # the list links to the case, not to actions
+                ),
+            )
+        )
+    return lines
+
+
+# -- the enquiry of this browser session (sign-up) ------------------------------------
+
+
+def _session_enquiry(context: template.Context) -> Enquiry | None:
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    pk = session.get(ENQUIRY_SESSION_KEY)
+    if not pk:
+        return None
+    return (
+        Enquiry.objects.filter(pk=pk, user__isnull=True, case__isnull=True)
+        .exclude(red_flag_state=Enquiry.RedFlag.FLAGGED)
+        .exclude(email="")
+        .first()
+    )
+
+
+@register.simple_tag(takes_context=True)
+def enquiry_email(context: template.Context) -> str:
+    """The e-mail address of the enquiry this browser just sent (not yet tied to
+    an account), to prefill the sign-up form; '' when there is none."""
+    enquiry = _session_enquiry(context)
+    return enquiry.email if enquiry is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def unlinked_enquiry_email(context: template.Context) -> str:
+    """For a signed-in person: the address of this browser's enquiry when it is
+    not theirs (so it was not linked to the account), else ''."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return ""
+    enquiry = _session_enquiry(context)
+    if enquiry is None or enquiry.email.lower() == (user.email or "").lower():
+        return ""
+    return enquiry.email
+
+
+# -- the request letter ------------------------------------------------------------------
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_BULLET = re.compile(r"^\s*[-*]\s+")
+
+
+def _inline(line: str) -> str:
+    return _BOLD.sub(r"<strong>\1</strong>", str(escape(line)))
+
+
+def letter_html_text(text: str) -> SafeString:
+    """The letter's simple Markdown as HTML: escaped first, then paragraphs
+    (blank lines), line breaks, bullet lists and **bold**. Nothing else."""
+    parts: list[str] = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(_BULLET.match(line) for line in lines):
+            items = "".join(f"<li>{_inline(_BULLET.sub('', line))}</li>" for line in lines)
+            parts.append(f"<ul>{items}</ul>")
+        elif len(lines) == 1 and _HEADING.match(lines[0]):
+            parts.append(f"<p><strong>{_inline(_HEADING.sub('', lines[0]))}</strong></p>")
+        else:
+            parts.append("<p>" + "<br>".join(_inline(line) for line in lines) + "</p>")
+    return mark_safe("\n".join(parts))  # noqa: S308 - every piece was escaped above
+
+
+def letter_plain_text(text: str) -> str:
+    """The letter as plain text to paste or print: no ** or # marks."""
+    lines = [_HEADING.sub("", _BOLD.sub(r"\1", line)) for line in (text or "").split("\n")]
+    return "\n".join(lines)
+
+
+@register.filter
+def letter_html(text: str) -> SafeString:
+    return letter_html_text(text)
+
+
+@register.filter
+def letter_plain(text: str) -> str:
+    return letter_plain_text(text)
+
+
+# -- dates -----------------------------------------------------------------------------
+
+
+@register.filter
+def when(value: Any) -> str:
+    """An ISO 8601 timestamp (or a datetime) for people: "23 Nov 2026, 08:56",
+    in the site's time zone. Anything else is shown as it is."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if not isinstance(moment, dt.datetime):
+        return "" if value is None else str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return dateformat.format(moment, "j M Y, H:i")
