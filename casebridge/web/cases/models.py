@@ -135,7 +135,8 @@ class Enquiry(models.Model):
     programme = models.CharField(max_length=20, choices=PROGRAMME_CHOICES, default="oncology")
     diagnosis = models.TextField(blank=True, help_text="In the enquirer's own words.")
     current_treatment = models.TextField(blank=True)
-    question = models.TextField(blank=True, help_text="What they hope a second opinion answers.")
+    goals = models.TextField(blank=True, help_text="What they hope a second opinion helps with.")
+    question = models.TextField(blank=True, help_text="Their questions for the specialists.")
     nhs_care_ongoing = models.BooleanField(null=True)
     red_flag_answers = models.JSONField(default=list, blank=True)  # red-flag ids ticked
     red_flag_state = models.CharField(

@@ -20,6 +20,7 @@ from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, Document, Enquiry, snapshot
 from casebridge.web.console.models import RecordRequest
+from casebridge.web.portal.actions import enquiry_resume_link, send_enquiry_resume_mail
 
 CONSOLE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
@@ -43,10 +44,18 @@ def _require_console(user: object) -> None:
 
 
 def do_clear_red_flag(
-    enquiry: Enquiry, *, acting_user: User, note: str, meta: RequestMeta | None = None
+    enquiry: Enquiry,
+    *,
+    acting_user: User,
+    note: str,
+    site_url: str = "",
+    meta: RequestMeta | None = None,
 ) -> Enquiry:
     """A coordinator has spoken to the person behind a red-flagged enquiry: the
-    flag is cleared, with what was said (the note) in the audit row."""
+    flag is cleared, with what was said (the note) in the audit row. After the
+    commit the enquirer is e-mailed a link (signed, expiring; no health data) to
+    continue the enquiry in any browser. site_url is the site's own address
+    (the view passes request.build_absolute_uri("/"))."""
     _require_console(acting_user)
     note = _text(note, "note of what you discussed with the patient")
     with transaction.atomic():
@@ -58,15 +67,23 @@ def do_clear_red_flag(
         before = snapshot(locked, ["red_flag_state"])
         locked.red_flag_state = Enquiry.RedFlag.CLEARED
         locked.save(update_fields=["red_flag_state", "updated_at"])
+        send_link = bool(locked.email) and locked.case_id is None
         audit.record(
             acting_user,
             locked.case,
             "enquiry.red_flag_cleared",
             obj=locked,
             before=before,
-            after={**snapshot(locked, ["red_flag_state"]), "note": note},
+            after={
+                **snapshot(locked, ["red_flag_state"]),
+                "note": note,
+                "resume_link_sent": send_link,
+            },
             meta=meta,
         )
+        if send_link:
+            link = enquiry_resume_link(locked, site_url)
+            transaction.on_commit(lambda: send_enquiry_resume_mail(locked, link))
     return locked
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from casebridge.engine.ingest.sniff import sniff
@@ -117,6 +119,69 @@ def do_add_enquiry_contact(
     return locked
 
 
+# A red-flag enquiry a coordinator cleared is continued from an e-mailed link,
+# in any browser: the link carries a signed token naming the enquiry, valid for
+# RESUME_MAX_AGE and only while the enquiry is cleared and not yet submitted.
+RESUME_SALT = "casebridge.portal.enquiry-resume"
+RESUME_MAX_AGE = 7 * 24 * 3600
+
+
+def enquiry_resume_token(enquiry: Enquiry) -> str:
+    """A signed, timestamped token for continuing this enquiry (no health data in it)."""
+    return signing.dumps({"enquiry": enquiry.pk}, salt=RESUME_SALT, compress=True)
+
+
+def enquiry_from_resume_token(token: str, *, max_age: int = RESUME_MAX_AGE) -> Enquiry:
+    """The cleared enquiry a resume token names; NotAllowed, with a plain reason,
+    when the link is broken, expired, or the enquiry can no longer be continued."""
+    try:
+        data = signing.loads(token or "", salt=RESUME_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise NotAllowed(
+            "This link has expired. Start a new enquiry, or reply to the coordinator's e-mail."
+        ) from None
+    except signing.BadSignature:
+        raise NotAllowed("This link is not valid. Check it was copied in full.") from None
+    pk = data.get("enquiry") if isinstance(data, dict) else None
+    enquiry = Enquiry.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if enquiry is None:
+        raise NotAllowed("This link is not valid. Check it was copied in full.")
+    if enquiry.case_id is not None or enquiry.user_id is not None:
+        raise NotAllowed("This enquiry was already sent. Sign in to continue with your case.")
+    if enquiry.red_flag_state != Enquiry.RedFlag.CLEARED:
+        raise NotAllowed("This enquiry cannot be continued from this link.")
+    if enquiry.diagnosis:
+        raise NotAllowed(
+            "This enquiry was already sent. Check your e-mail for the link to create your account."
+        )
+    return enquiry
+
+
+def enquiry_resume_link(enquiry: Enquiry, site_url: str = "") -> str:
+    """The absolute link continuing this enquiry: site_url (the console request's
+    own address, e.g. "https://casebridge.example/") or, when none is given, the
+    first named host in ALLOWED_HOSTS over HTTPS."""
+    path = f"{reverse('portal:enquiry_details')}?resume={enquiry_resume_token(enquiry)}"
+    if not site_url:
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
+        site_url = f"https://{hosts[0]}" if hosts else ""
+    return site_url.rstrip("/") + path
+
+
+def send_enquiry_resume_mail(enquiry: Enquiry, link: str) -> None:
+    """Tell a cleared enquirer they may continue: the link only, never health data."""
+    if not enquiry.email:
+        return
+    body = (
+        "Thank you for speaking with our coordinator. You can now continue your enquiry "
+        f"to casebridge, on any device, from this link:\n{link}\n\n"
+        f"The link works for {RESUME_MAX_AGE // (24 * 3600)} days.\n"
+        "For your privacy this e-mail does not contain any health information.\n"
+        "In an emergency call 999, or NHS 111 for urgent advice.\n"
+    )
+    send_mail("casebridge: continue your enquiry", body, None, [enquiry.email], fail_silently=True)
+
+
 @dataclass(frozen=True)
 class EnquiryAnswers:
     """What the enquiry form collects (validated by the form first)."""
@@ -161,7 +226,6 @@ def do_submit_enquiry(
         raise ActionError("Choose your home country from the list.")
     goals = _clean(answers.goals, "your goals")
     questions = _clean(answers.questions, "your questions")
-    question = "\n\n".join(part for part in (f"Goals: {goals}" if goals else "", questions) if part)
     fields = {
         "full_name": _clean(answers.full_name, "your name", required=True, limit=200),
         "email": _clean(answers.email, "your e-mail address", required=True, limit=254).lower(),
@@ -170,7 +234,8 @@ def do_submit_enquiry(
         "programme": answers.programme,
         "diagnosis": _clean(answers.diagnosis, "the diagnosis", required=True),
         "current_treatment": _clean(answers.current_status, "the current situation"),
-        "question": question,
+        "goals": goals,
+        "question": questions,
         "country": country,
         "preferred_language": answers.preferred_language,
         "contact_consent": True,
@@ -228,6 +293,7 @@ def enquiry_intake(enquiry: Enquiry) -> dict[str, Any]:
         "relationship": enquiry.relationship,
         "diagnosis_own_words": enquiry.diagnosis,
         "current_status": enquiry.current_treatment,
+        "goals": enquiry.goals,
         "questions": enquiry.question,
         "home_country": enquiry.country,
         "preferred_language": enquiry.preferred_language,
@@ -457,3 +523,36 @@ def do_invite_family(
             lambda: _send_link_mail([address], "you were invited to follow a case", link)
         )
     return member
+
+
+def do_revoke_member(
+    case: Case, *, acting_user: User, member: CaseMember, meta: RequestMeta | None = None
+) -> CaseMember:
+    """The patient (the case's owner, no one else) ends a family member's or
+    caregiver's access. The membership row stays, revoked, for the record; the
+    patient can invite them again later."""
+    require(acting_user, case, "consent")
+    if case.owner_id != acting_user.pk:
+        raise NotAllowed("Only the patient can remove someone from their case.")
+    with transaction.atomic():
+        locked = CaseMember.objects.select_for_update().filter(pk=member.pk, case=case).first()
+        if locked is None:
+            raise NotAllowed("This person is not a member of this case.")
+        if locked.revoked_at is not None:
+            raise ActionError("This person's access was already removed.")
+        before = snapshot(locked, ["can_view", "can_upload", "can_message", "revoked_at"])
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit.record(
+            acting_user,
+            case,
+            "member.revoked",
+            obj=locked,
+            before=before,
+            after={
+                "email": locked.user.email,
+                **snapshot(locked, ["can_view", "can_upload", "can_message", "revoked_at"]),
+            },
+            meta=meta,
+        )
+    return locked

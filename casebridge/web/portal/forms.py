@@ -189,6 +189,12 @@ class InviteForm(forms.Form):
     )
 
 
+class RevokeMemberForm(forms.Form):
+    """The patient removes a family member or caregiver (the membership's id)."""
+
+    member = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000

@@ -19,6 +19,7 @@ from casebridge.web.portal.actions import (
     do_add_enquiry_contact,
     do_flag_enquiry,
     do_submit_enquiry,
+    enquiry_from_resume_token,
 )
 from casebridge.web.portal.forms import ContactForm, EnquiryForm, UrgencyForm
 from casebridge.web.portal.signals import continue_enquiry
@@ -104,7 +105,11 @@ def seek_care(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def details(request: HttpRequest) -> HttpResponse:
-    """Step 2: the enquiry. Only after the urgency check, never while flagged."""
+    """Step 2: the enquiry. Only after the urgency check, never while flagged.
+    ?resume=<token> (the link e-mailed when a coordinator cleared a red flag)
+    continues that enquiry in this browser."""
+    if "resume" in request.GET:
+        return _resume(request, request.GET["resume"])
     enquiry = session_enquiry(request)
     if _flagged(enquiry):
         return redirect("portal:seek_care")
@@ -114,6 +119,8 @@ def details(request: HttpRequest) -> HttpResponse:
     if not request.session.get(URGENCY_OK_KEY) and cleared is None:
         return redirect("portal:enquiry_start")
     initial = {}
+    if cleared is not None:  # what they left on the seek-care page
+        initial = {"email": cleared.email, "full_name": cleared.full_name}
     if request.user.is_authenticated:
         initial = {"email": request.user.email, "full_name": request.user.full_name}
     form = EnquiryForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -155,6 +162,21 @@ def details(request: HttpRequest) -> HttpResponse:
         "portal/enquiry_details.html",
         {"form": form, "guidance": content.guidance_for("enquiry")},
     )
+
+
+def _resume(request: HttpRequest, token: str) -> HttpResponse:
+    """Take up a cleared enquiry from its e-mailed link, then drop the token
+    from the address (so it is not kept in history or sent as a referrer)."""
+    try:
+        enquiry = enquiry_from_resume_token(token)
+    except ActionError as error:
+        return render(
+            request, "portal/enquiry_resume_invalid.html", {"reason": str(error)}, status=400
+        )
+    request.session.cycle_key()
+    request.session[ENQUIRY_KEY] = enquiry.pk
+    request.session.pop(URGENCY_OK_KEY, None)
+    return redirect("portal:enquiry_details")
 
 
 @never_cache
