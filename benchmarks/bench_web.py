@@ -2,7 +2,8 @@
 
     python -m benchmarks.bench_web [--documents 300] [--users 20] [--seconds 30]
                                    [--requests 40] [--rounds 2] [--think 0]
-                                   [--cache both|off|on] [--db sqlite|postgres] [--keep]
+                                   [--sides fragments-off,after] [--before DIR]
+                                   [--db sqlite|postgres] [--keep]
 
 What it builds (in a fresh data folder, removed at the end):
 - a patient, family members the patient invited and coordinators, each with a
@@ -29,11 +30,13 @@ Each round is bounded by --requests per person and --seconds, and stops by
 itself. --think makes people read a page (random 0..2x seconds) before the
 next; 0 is the heaviest load (everyone reloading at once, back to back).
 
-Side by side in the same run: the parsed-engine cache of the read-only pages
-(cases.lib.read_engine, ENGINE_CACHE_SIZE) off and on, one server each, in
-alternating rounds (off, on, on, off, ...) on the same data and sessions.
-It prints p50 / p95 / max per page and the requests per second of each side,
-and their ratios. Target: the workspace's p95 <= 200 ms.
+Side by side in the same run, one server each, in alternating rounds on the
+same data and sessions (--sides): "after" (this version), "fragments-off" (no
+rendered-fragment cache: FRAGMENT_CACHE_SECONDS=0), "engine-cache-off" (no
+parsed-engine cache either) and "before": an earlier version of the code
+(--before DIR, e.g. `git archive HEAD casebridge | tar -x -C DIR` taken before
+a change). It prints p50 / p95 / max per page and the requests per second of
+each side, and their ratios. Target: the workspace's p95 <= 200 ms.
 """
 
 from __future__ import annotations
@@ -307,25 +310,49 @@ def free_port() -> int:
 
 
 SETTINGS_OVERRIDE = """from casebridge.web.settings import *  # noqa: F403
-ENGINE_CACHE_SIZE = {size}
+{lines}
 """
 
 
+@dataclass(frozen=True)
+class Side:
+    """One server of the comparison: its settings (on top of casebridge's) and,
+    for "before", the folder of an earlier version of the code it runs."""
+
+    name: str
+    settings: dict[str, str]
+    code: Path | None = None
+
+
+SIDES_KNOWN: dict[str, dict[str, str]] = {
+    "after": {},  # this version, as configured by default
+    "fragments-off": {"FRAGMENT_CACHE_SECONDS": "0"},  # no rendered-fragment cache
+    "engine-cache-off": {"ENGINE_CACHE_SIZE": "0", "FRAGMENT_CACHE_SECONDS": "0"},
+    "before": {},  # the code of --before
+}
+
+
 def start_server(
-    env: dict[str, str], port: int, log: Path, cache_size: int | None = None
+    env: dict[str, str], port: int, log: Path, side: Side | None = None
 ) -> subprocess.Popen[bytes]:
-    """runserver in a child process; cache_size sets ENGINE_CACHE_SIZE (through
-    a settings module that imports casebridge's and sets only that)."""
+    """runserver in a child process, with the side's settings (through a
+    settings module that imports casebridge's and sets only those) and code."""
     env = dict(env)
-    if cache_size is not None:
-        folder = log.parent / f"settings_{cache_size}"
+    cwd = REPO
+    if side is not None:
+        folder = log.parent / f"settings_{side.name}"
         folder.mkdir(exist_ok=True)
-        (folder / "bench_settings.py").write_text(SETTINGS_OVERRIDE.format(size=cache_size))
+        lines = "\n".join(f"{k} = {v}" for k, v in side.settings.items())
+        (folder / "bench_settings.py").write_text(SETTINGS_OVERRIDE.format(lines=lines))
         env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
-        env["PYTHONPATH"] = os.pathsep.join([str(folder), env.get("PYTHONPATH", "")])
+        code = side.code or REPO
+        cwd = code
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), str(code)])
     command = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"]
     with log.open("ab") as out:
-        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        server = subprocess.Popen(  # noqa: S603
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -499,9 +526,6 @@ def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, dict
     return figures
 
 
-MODES = {"off": 0, "on": 8}  # ENGINE_CACHE_SIZE of each side of the comparison
-
-
 def sign_in_all(people: list[Person]) -> None:
     failures: list[str] = []
 
@@ -543,16 +567,35 @@ def main(argv: list[str] | None = None) -> int:
         help="mean seconds a person reads a page before the next (0: none, the heaviest load)",
     )
     parser.add_argument(
-        "--cache",
-        choices=("both", "off", "on"),
-        default="both",
-        help="the parsed-engine cache (ENGINE_CACHE_SIZE): compare both sides, or run one",
+        "--sides",
+        default="fragments-off,after",
+        help="servers to compare, in alternating rounds: a comma-separated list of "
+        + ", ".join(SIDES_KNOWN)
+        + " (before needs --before)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a folder holding an earlier version of the code (e.g. `git archive HEAD "
+        "casebridge | tar -x -C DIR`): served as the side 'before', on the same data",
     )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and log")
     args = parser.parse_args(argv)
     if args.users < 3:
         parser.error("--users: at least 3 (a patient, a family member, a coordinator)")
+    sides = [name.strip() for name in args.sides.split(",") if name.strip()]
+    if args.before is not None and "before" not in sides:
+        sides.insert(0, "before")
+    unknown = [name for name in sides if name not in SIDES_KNOWN]
+    if unknown or not sides:
+        parser.error(f"--sides: unknown {', '.join(unknown) or '(none)'}")
+    if "before" in sides and (args.before is None or not (args.before / "casebridge").is_dir()):
+        parser.error("--before: a folder with the casebridge package of the earlier version")
+    configs = {
+        name: Side(name, SIDES_KNOWN[name], args.before.resolve() if name == "before" else None)
+        for name in sides
+    }
 
     tmp = Path(tempfile.mkdtemp(prefix="casebridge-bench-web-"))
     db_name = f"casebridge_bench_{os.getpid()}"
@@ -586,7 +629,6 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for index, person in enumerate(people):
             person.client = Client(0, source=f"127.0.0.{10 + index}")
-        sides = ["off", "on"] if args.cache == "both" else [args.cache]
         results: dict[str, tuple[float, list[tuple[str, float, int]]]] = {
             side: (0.0, []) for side in sides
         }
@@ -595,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             order = sides if round_index % 2 == 0 else sides[::-1]
             for side in order:
                 port = free_port()
-                server = start_server(env, port, tmp / "server.log", MODES[side])
+                server = start_server(env, port, tmp / "server.log", configs[side])
                 for person in people:
                     assert person.client is not None
                     person.client.port, person.client.conn = port, None
@@ -616,31 +658,25 @@ def main(argv: list[str] | None = None) -> int:
                 server = None
                 total, collected = results[side]
                 results[side] = (total + wall, collected + timings)
-                print(f"round {round_index + 1}, engine cache {side}: {len(timings)} requests")
+                print(f"round {round_index + 1}, {side}: {len(timings)} requests")
         figures: dict[str, dict[str, dict[str, float]]] = {}
         for side in sides:
             wall, timings = results[side]
-            print(
-                f"\n== engine cache {side} (ENGINE_CACHE_SIZE={MODES[side]}), "
-                f"{args.rounds} round(s) of {args.seconds:.0f} s"
-            )
+            print(f"\n== {side} {configs[side].settings or ''}, {args.rounds} round(s)")
             figures[side] = report(wall, timings)
-        if len(sides) == 2:
-            print("\n== off / on (above 1: the cache is faster)")
-            for page in sorted(set(figures["off"]) & set(figures["on"]) - {"all"}):
-                off, on = figures["off"][page], figures["on"][page]
-                print(
-                    f"{page:<22}p50 x{off['p50'] / on['p50']:.2f}  p95 x{off['p95'] / on['p95']:.2f}"
-                )
-            print(
-                f"{'requests/s':<22}x{figures['on']['all']['rps'] / figures['off']['all']['rps']:.2f}"
-            )
+        base = sides[0]
+        for other in sides[1:]:
+            print(f"\n== {base} / {other} (above 1: {other} is faster)")
+            for page in sorted(set(figures[base]) & set(figures[other]) - {"all"}):
+                a, b = figures[base][page], figures[other][page]
+                print(f"{page:<22}p50 x{a['p50'] / b['p50']:.2f}  p95 x{a['p95'] / b['p95']:.2f}")
+            rps = figures[other]["all"]["rps"] / figures[base]["all"]["rps"]
+            print(f"{'requests/s':<22}x{rps:.2f}")
         for side in sides:
             p95 = figures[side].get("workspace", {}).get("p95", float("nan"))
             verdict = "met" if p95 <= TARGET_P95_MS else "NOT met"
             print(
-                f"target (engine cache {side}): workspace p95 <= {TARGET_P95_MS:.0f} ms: "
-                f"{verdict} ({p95:.0f} ms)"
+                f"target ({side}): workspace p95 <= {TARGET_P95_MS:.0f} ms: {verdict} ({p95:.0f} ms)"
             )
         return 0
     finally:

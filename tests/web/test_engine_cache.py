@@ -4,6 +4,8 @@ type override shows at once."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from casebridge.web.cases.access import get_case_for_user_or_404
@@ -102,3 +104,45 @@ def test_a_correction_shows_at_once_in_the_workspace_and_the_console(client, peo
     workspace = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "Corrected by" in console and "the report says 2+" in console
     assert "corrected by a coordinator" in workspace
+
+
+def test_the_gate_leaves_the_engine_json_unloaded_until_a_page_reads_it(people, case):
+    opened = get_case_for_user_or_404(people.owner, case.pseudonym)
+    assert "engine" in opened.get_deferred_fields()
+    assert opened.engine == _fresh(case).engine  # loaded on first use, all the same
+
+
+def test_the_overview_keeps_the_first_values_of_each_kind_and_every_correction(people, case):
+    from casebridge.web.portal import lib as portal_lib
+
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
+    _add(case, people.owner, "histology.txt", PATHOLOGY)
+    _add(case, people.owner, "ct.txt", CT)
+    lines = portal_lib.fact_lines(read_engine(_fresh(case)), case.pseudonym, "en")
+    overview = portal_lib.key_facts(lines, per_kind=1)
+    kinds = [line.kind for line in overview.lines]
+    assert len(kinds) == len(set(kinds)) == overview.kinds
+    assert overview.total == len(lines) and overview.more == len(lines) - len(kinds)
+    assert all(
+        s.url.startswith(f"/cases/{case.pseudonym}/facts/") for x in lines for s in x.sources
+    )
+
+
+def test_every_fact_is_listed_a_page_at_a_time(client, people, case):
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
+    _add(case, people.owner, "histology.txt", PATHOLOGY)
+    client.force_login(people.family, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(f"/cases/{case.pseudonym}/?facts=all&page=1").content.decode()
+    assert "HER2" in page and "histology.txt, page 1" in page
+    assert client.get(f"/cases/{case.pseudonym}/?facts=all&page=x").status_code == 200
+
+
+def test_with_the_fragment_cache_off_the_workspace_is_the_same(client, people, case, settings):
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
+    _add(case, people.owner, "histology.txt", PATHOLOGY)
+    client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
+    cached = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    fresh = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
+    assert strip(cached) == strip(fresh) and "histology.txt, page 1" in fresh

@@ -52,6 +52,9 @@ class Grant:
     need: str
     staff: bool = False  # may see staff-only things (internal notes)
     user: Any = field(default=None, compare=False, repr=False)
+    # Every need the user had on the case when the gate opened it (one
+    # membership query for all of them): pages ask allowed() instead of can().
+    needs: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def _check_need(need: str) -> None:
@@ -59,22 +62,39 @@ def _check_need(need: str) -> None:
         raise ValueError(f"unknown need {need!r}; one of {', '.join(NEEDS)}")
 
 
+def needs_of(user: Any, case: Case) -> frozenset[str]:
+    """Every need `user` has on `case` (at most one membership query)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    role = user.role
+    if role == Role.ADMIN:
+        return ADMIN_NEEDS
+    if role == Role.COORDINATOR:
+        return STAFF_NEEDS
+    if role == Role.REVIEWER:
+        return frozenset()
+    if case.owner_id == user.pk:
+        return OWNER_NEEDS
+    member = CaseMember.objects.filter(case=case, user=user).first()
+    if member is None:
+        return frozenset()
+    return frozenset(need for need in NEEDS if member.grants(need))
+
+
 def can(user: Any, case: Case, need: str) -> bool:
     """Whether user may do `need` on case. No audit row; use the gate to read."""
     _check_need(need)
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    role = user.role
-    if role == Role.ADMIN:
-        return need in ADMIN_NEEDS
-    if role == Role.COORDINATOR:
-        return need in STAFF_NEEDS
-    if role == Role.REVIEWER:
-        return False
-    if case.owner_id == user.pk:
-        return need in OWNER_NEEDS
-    member = CaseMember.objects.filter(case=case, user=user).first()
-    return member is not None and member.grants(need)
+    return need in needs_of(user, case)
+
+
+def allowed(user: Any, case: Case, need: str) -> bool:
+    """can(), answered from the gate's Grant when the gate opened `case` for
+    `user` in this request (no query); otherwise the same as can()."""
+    _check_need(need)
+    grant = grant_of(case)
+    if grant is not None and grant.user_id is not None and grant.user_id == user.pk:
+        return need in grant.needs
+    return can(user, case, need)
 
 
 def get_case_for_user_or_404(
@@ -85,12 +105,17 @@ def get_case_for_user_or_404(
     _check_need(need)
     lookup = {"pseudonym": pk} if isinstance(pk, str) and pk.startswith("CB-") else {"pk": pk}
     try:
-        case = Case.objects.select_related("owner", "coordinator").get(**lookup)
+        # The engine JSON (MBs for a case of hundreds of documents) is loaded
+        # only when something reads case.engine: cases.lib.read_engine keeps
+        # the parsed case per version, so most pages never load it at all.
+        case = Case.objects.select_related("owner", "coordinator").defer("engine").get(**lookup)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case") from None
-    if not can(user, case, need):
+    needs = needs_of(user, case)
+    if need not in needs:
         raise Http404("No such case")
-    setattr(case, GRANT_ATTR, Grant(user.pk, need, staff=can(user, case, "manage"), user=user))
+    grant = Grant(user.pk, need, staff="manage" in needs, user=user, needs=needs)
+    setattr(case, GRANT_ATTR, grant)
     if need == "view":
         audit.record(user, case, "case.read", meta=audit.meta_from_request(request))
     return case

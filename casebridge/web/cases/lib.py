@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import caches
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.cases.models import Case, Consent, FactCorrection
@@ -69,10 +71,13 @@ class EngineView:
     Shared by every request of this process until the case changes: never
     change `engine` or anything `derived` returns (use engine_case() for that)."""
 
-    def __init__(self, engine: EngineCase) -> None:
+    def __init__(self, engine: EngineCase, token: str = "") -> None:
         self.engine = engine
+        # Names this reading: changes whenever the case's engine JSON, version or
+        # corrections do (a key for fragments of pages rendered from it).
+        self.token = token
         self._derived: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a derivation may use another
 
     def derived(self, name: str, compute: Callable[[EngineCase], T]) -> T:
         """compute(engine), computed on the first call for `name`, then kept."""
@@ -99,9 +104,6 @@ def read_engine(case: Case) -> EngineView:
     write of Case.engine saves `updated_at` (and actions bump `version`), and a
     correction is a new FactCorrection row. One query (the corrections)."""
     corrections = _corrections(case)
-    size = _cache_size()
-    if size <= 0:
-        return EngineView(_build(case, corrections))
     key = (
         case.pk,
         case.pseudonym,
@@ -109,12 +111,16 @@ def read_engine(case: Case) -> EngineView:
         case.updated_at,
         tuple((c.pk, c.at, c.by.display_name) for c in corrections),
     )
+    token = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    size = _cache_size()
+    if size <= 0:
+        return EngineView(_build(case, corrections), token)
     with _views_lock:
         found = _views.get(key)
         if found is not None:
             _views.move_to_end(key)
             return found
-    view = EngineView(_build(case, corrections))
+    view = EngineView(_build(case, corrections), token)
     with _views_lock:
         # One entry per case: an older version of it is of no further use.
         for stale in [k for k in _views if isinstance(k, tuple) and k[0] == case.pk]:
@@ -128,3 +134,39 @@ def read_engine(case: Case) -> EngineView:
 def clear_engine_cache() -> None:
     with _views_lock:
         _views.clear()
+
+
+# -- rendered fragments ------------------------------------------------------------------
+#
+# Parts of a page that depend only on one reading of a case (its facts table,
+# say) are rendered once and kept in Django's cache framework (the "default"
+# cache: per-process local memory unless settings.CACHES says otherwise; a
+# shared cache such as Redis or Memcached serves every process of a server).
+# The key holds the case, its reading's token (version, JSON, corrections),
+# the language and the role, so a change or another audience never sees a
+# stale or someone else's fragment. settings.FRAGMENT_CACHE_SECONDS (default
+# 600; 0 turns it off) bounds how long an entry is kept.
+
+DEFAULT_FRAGMENT_CACHE_SECONDS = 600
+
+
+def fragment_cache_seconds() -> int:
+    return int(getattr(settings, "FRAGMENT_CACHE_SECONDS", DEFAULT_FRAGMENT_CACHE_SECONDS))
+
+
+def cached_fragment(
+    view: EngineView, case: Case, name: str, lang: str, role: str, render: Callable[[], str]
+) -> str:
+    """render(), or the same fragment rendered earlier for this reading of the
+    case, in this language, for this role."""
+    seconds = fragment_cache_seconds()
+    if seconds <= 0 or not view.token:
+        return render()
+    key = f"casebridge:fragment:{case.pk}:{view.token}:{name}:{lang}:{role}"
+    cache = caches["default"]
+    found = cache.get(key)
+    if isinstance(found, str):
+        return found
+    html = render()
+    cache.set(key, html, seconds)
+    return html

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,6 +52,7 @@ from casebridge.web.console.forms import (
 )
 
 View = Callable[..., HttpResponse]
+FACTS_PER_PAGE = 100  # facts (each with its correction form) per page of the case page
 
 # The engine's summary page carries its own inline CSS and no scripts.
 SUMMARY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -156,9 +158,13 @@ def _render_case(
     version = {"expected_version": case.version}
     bound = bound or {}
     documents = list(case.documents.select_related("uploaded_by"))
+    # One correction form per fact shown: a page of facts at a time, not all
+    # of them (a case of 300 documents has thousands: MBs of forms).
+    facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
     context = {
         "case": case,
         "page": page,
+        "facts_page": facts_page,
         "documents": [
             (doc, [page.engine_docs[i] for i in doc.engine_doc_ids if i in page.engine_docs])
             for doc in documents

@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import NOT_STATED, Fact, Source
@@ -116,6 +118,137 @@ def fact_rows(engine: EngineCase) -> list[FactRow]:
 def cached_fact_rows(view: EngineView) -> list[FactRow]:
     """fact_rows of a read-only EngineView, computed once per version of the case."""
     return view.derived("portal.fact_rows", fact_rows)
+
+
+# -- the facts, grouped, with their links built once -----------------------------------
+
+KEY_FACTS_PER_KIND = 3  # the overview shows this many values of each kind (and every correction)
+FACTS_PER_PAGE = 100  # groups per page of the full list of facts
+LATEST_DOCUMENTS = 5  # the overview lists the latest few records
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    url: str
+    file_name: str
+    page: int
+
+
+@dataclass
+class FactLine:
+    """One row of the facts table: a kind's value with every place it was read."""
+
+    kind: str
+    label: str
+    value: str
+    context_text: Any
+    corrected: bool
+    by_person: bool
+    first_of_kind: bool
+    sources: list[SourceLink]
+
+    @property
+    def count(self) -> int:
+        return len(self.sources)
+
+    @property
+    def first(self) -> SourceLink | None:
+        return self.sources[0] if self.sources else None
+
+
+def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
+    """The facts grouped by kind and value (portal_tags.group_fact_rows), each
+    source's link built from one reverse() per case rather than one per row;
+    computed once per reading of the case and language."""
+
+    def compute(engine: EngineCase) -> list[FactLine]:
+        from casebridge.web.portal.templatetags.portal_tags import group_fact_rows
+
+        marker = "0FACT0"
+        pattern = reverse("portal:fact_source", args=[pseudonym, marker])
+        head, _sep, tail = pattern.partition(marker)
+        lines = []
+        for group in group_fact_rows(cached_fact_rows(view)):
+            lines.append(
+                FactLine(
+                    kind=group.kind,
+                    label=group.label,
+                    value=group.value,
+                    context_text=group.context_text,
+                    corrected=group.corrected,
+                    by_person=group.by_person,
+                    first_of_kind=group.first_of_kind,
+                    sources=[
+                        SourceLink(f"{head}{row.id}{tail}", row.source.file_name, row.source.page)
+                        for row in group.rows
+                    ],
+                )
+            )
+        return lines
+
+    return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+@dataclass
+class FactOverview:
+    lines: list[FactLine]  # the key facts: the first values of each kind, and every correction
+    shown: int
+    total: int
+    kinds: int
+
+    @property
+    def more(self) -> int:
+        return self.total - self.shown
+
+
+def key_facts(lines: list[FactLine], per_kind: int = KEY_FACTS_PER_KIND) -> FactOverview:
+    """The overview's facts: the first `per_kind` values of each kind (in the
+    order of knowledge/fact_kinds.yaml), plus every corrected value."""
+    seen: dict[str, int] = {}
+    kept: list[FactLine] = []
+    for line in lines:
+        n = seen.get(line.kind, 0)
+        seen[line.kind] = n + 1
+        if n < per_kind or line.corrected:
+            kept.append(line)
+    shown = [
+        FactLine(**{**line.__dict__, "first_of_kind": before is None or before.kind != line.kind})
+        for before, line in zip([None, *kept], kept, strict=False)
+    ]
+    return FactOverview(lines=shown, shown=len(shown), total=len(lines), kinds=len(seen))
+
+
+def fact_page(lines: list[FactLine], number: Any) -> Page:
+    """One page of the full list of facts (FACTS_PER_PAGE rows)."""
+    return Paginator(lines, FACTS_PER_PAGE).get_page(number)
+
+
+# -- the overview's records ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    state: str
+
+
+def document_states(case: Case) -> list[DocumentState]:
+    """Each record's state (one query, no rows built): for the case's progress."""
+    return [DocumentState(s) for s in case.documents.order_by().values_list("state", flat=True)]
+
+
+def latest_documents(case: Case, limit: int = LATEST_DOCUMENTS) -> list[DocumentRow]:
+    """The records added last, newest first (one query)."""
+    docs = case.documents.order_by("-created_at", "-pk")[:limit]
+    return [
+        DocumentRow(
+            document=doc,
+            state_text=STATE_TEXT.get(doc.state, doc.state),
+            pending=doc.state in PENDING_STATES,
+            doc_type=(doc.effective_doc_type or "").replace("_", " "),
+            flagged=False,
+        )
+        for doc in docs
+    ]
 
 
 def find_fact(engine: EngineCase, fact_id: str) -> Fact | None:

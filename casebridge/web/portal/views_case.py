@@ -14,16 +14,23 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.web.cases.access import can, get_case_for_user_or_404, get_case_object_or_404
+from casebridge.web.cases.access import (
+    allowed,
+    get_case_for_user_or_404,
+    get_case_object_or_404,
+    grant_of,
+)
 from casebridge.web.cases.actions import do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
-from casebridge.web.cases.lib import active_consents, read_engine
+from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document, Message
 from casebridge.web.portal import content, lib
 from casebridge.web.portal.actions import (
@@ -63,9 +70,9 @@ def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, 
         "tab": tab,
         "status_text": lib.status_text(case),
         "is_owner": case.owner_id == user.pk,
-        "may_upload": can(user, case, "upload"),
-        "may_message": can(user, case, "message"),
-        "may_consent": can(user, case, "consent"),
+        "may_upload": allowed(user, case, "upload"),
+        "may_message": allowed(user, case, "message"),
+        "may_consent": allowed(user, case, "consent"),
         "guidance": content.guidance_for(tab),
         **extra,
     }
@@ -112,10 +119,36 @@ def guidance(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def case_home(request: HttpRequest, pk: str) -> HttpResponse:
+    """The overview: where things stand, the latest records, the key facts of
+    each kind, timeline, missing records, questions, downloads. ?facts=all
+    (&page=N) lists every fact, a page at a time."""
     case = _gate(request, pk)
     view = read_engine(case)
     engine = view.engine
-    rows = lib.document_rows(case, flagged_document_ids(case))
+    lang = content.current_lang()
+    lines = lib.fact_lines(view, case.pseudonym, lang)
+    if request.GET.get("facts") == "all":
+        facts_page = lib.fact_page(lines, request.GET.get("page"))
+        return render(
+            request,
+            "portal/case_facts.html",
+            _ctx(request, case, "home", facts_page=facts_page, total=len(lines)),
+        )
+    role = _role(request, case)
+
+    def render_sections() -> str:
+        return render_to_string(
+            "portal/_case_sections.html",
+            {
+                "case": case,
+                "engine": engine,
+                "overview": lib.key_facts(lines),
+                "letters": lib.cached_request_letters(view),
+            },
+        )
+
+    sections = cached_fragment(view, case, "portal.case_home", lang, role, render_sections)
+    states = lib.document_states(case)
     return render(
         request,
         "portal/case_home.html",
@@ -124,13 +157,23 @@ def case_home(request: HttpRequest, pk: str) -> HttpResponse:
             case,
             "home",
             engine=engine,
-            facts=lib.cached_fact_rows(view),
-            documents=rows,
-            letters=lib.cached_request_letters(view),
-            questions=[q for q in engine.questions],
+            documents=states,
+            document_count=len(states),
+            latest_documents=lib.latest_documents(case),
+            sections=mark_safe(sections),  # noqa: S308 - rendered by our own template
             consent_given=has_processing_consent(case),
         ),
     )
+
+
+def _role(request: HttpRequest, case: Case) -> str:
+    """Who the page is for (a part of the fragment cache's key)."""
+    grant = grant_of(case)
+    if case.owner_id == request.user.pk:
+        return "owner"
+    if grant is not None and grant.staff:
+        return "staff"
+    return "member"
 
 
 @login_required
@@ -228,7 +271,7 @@ def document_list(request: HttpRequest, pk: str) -> HttpResponse:
             "case": case,
             "documents": rows,
             "polling": any(r.pending for r in rows),
-            "may_upload": can(request.user, case, "upload"),
+            "may_upload": allowed(request.user, case, "upload"),
         },
     )
 
