@@ -80,3 +80,26 @@ def test_the_revoke_form_takes_a_member_id_only():
     assert RevokeMemberForm({"member": "3"}).is_valid()
     for bad in ({}, {"member": "x"}, {"member": "0"}):
         assert not RevokeMemberForm(bad).is_valid()
+
+
+def test_the_family_page_removes_access_in_one_post(client, case, people, settings):
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
+    from django.urls import reverse
+
+    client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("portal:family", kwargs={"pk": case.pseudonym})
+    response = client.post(url, {"member": _bob(case, people).pk})
+    assert response.status_code == 302
+    assert _bob(case, people).revoked_at is not None
+    assert not can(people.family, case, "view")
+
+
+def test_the_family_page_answers_404_for_a_member_it_does_not_hold(client, case, people, settings):
+    settings.SECURE_SSL_REDIRECT = False
+    from django.urls import reverse
+
+    client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("portal:family", kwargs={"pk": case.pseudonym})
+    assert client.post(url, {"member": 999999}).status_code == 404
+    assert client.post(url, {"member": "not-a-number"}).status_code == 404
+    assert _bob(case, people).revoked_at is None

@@ -131,6 +131,7 @@ def clear_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
                 enquiry,
                 acting_user=request.user,  # type: ignore[arg-type]
                 note=form.cleaned_data["note"],
+                site_url=request.build_absolute_uri("/"),  # for the enquirer's resume link
                 meta=_meta(request),
             )
         except ActionError as error:

@@ -38,6 +38,7 @@ from casebridge.web.portal.actions import (
     do_invite_family,
     do_post_message,
     do_record_read,
+    do_revoke_member,
     do_upload_documents,
     flagged_document_ids,
     has_processing_consent,
@@ -47,6 +48,7 @@ from casebridge.web.portal.forms import (
     FlagTypeForm,
     InviteForm,
     MessageForm,
+    RevokeMemberForm,
     TransferConsentForm,
 )
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
@@ -548,6 +550,8 @@ def consent(request: HttpRequest, pk: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family(request: HttpRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
+    if request.method == "POST" and "member" in request.POST:
+        return _revoke_member(request, case)
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -571,6 +575,24 @@ def family(request: HttpRequest, pk: str) -> HttpResponse:
     return render(
         request, "portal/family.html", _ctx(request, case, "family", form=form, members=members)
     )
+
+
+def _revoke_member(request: HttpRequest, case: Case) -> HttpResponse:
+    revoke = RevokeMemberForm(request.POST)
+    if not revoke.is_valid():
+        raise Http404("No such member")
+    member = case.members.filter(pk=revoke.cleaned_data["member"], revoked_at__isnull=True).first()
+    if member is None:
+        raise Http404("No such member")
+    try:
+        do_revoke_member(
+            case, acting_user=request.user, member=member, meta=meta_from_request(request)
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Access removed."))
+    return redirect("portal:family", pk=case.pseudonym)
 
 
 @login_required
