@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench_extract", "bench_ocr", "bench_pdf", "bench_e2e")
+BENCHMARKS = ("bench_extract", "bench_ocr", "bench_pdf", "bench_e2e", "bench_web")
 
 if __name__ == "__main__":
     failed = []
