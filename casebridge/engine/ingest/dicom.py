@@ -13,31 +13,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from casebridge.engine.case import Document, Page
-
-# DICOM PS3.3 C.7.3.1.1.1 "Modality": defined terms and their plain names.
-MODALITIES: dict[str, str] = {
-    "CT": "CT scan",
-    "MR": "MRI scan",
-    "PT": "PET scan",
-    "NM": "nuclear medicine scan",
-    "US": "ultrasound",
-    "MG": "mammogram",
-    "CR": "X-ray",
-    "DX": "X-ray",
-    "RF": "fluoroscopy",
-    "XA": "angiogram",
-    "OCT": "optical coherence tomography (eye)",
-    "OP": "eye photograph",
-    "SM": "pathology slide image",
-    "ECG": "ECG",
-    "RTIMAGE": "radiotherapy image",
-    "RTPLAN": "radiotherapy plan",
-    "RTSTRUCT": "radiotherapy structures",
-    "RTDOSE": "radiotherapy dose",
-    "SR": "structured report",
-    "DOC": "document",
-    "OT": "other",
-}
+from casebridge.engine.kb import load
 
 DAMAGED = "This medical imaging (DICOM) file is damaged or empty and cannot be read"
 
@@ -91,7 +67,8 @@ def _iso_date(value: str) -> str:
 def summary(metadata: dict[str, str]) -> str:
     """A short human-readable account of the study."""
     modality = metadata.get("modality", "")
-    what = MODALITIES.get(modality.upper(), modality) if modality else "medical image"
+    names: dict[str, str] = load("dicom_modalities")["modalities"]
+    what = names.get(modality.upper(), modality) if modality else "medical image"
     lines = [f"Medical imaging file (DICOM): {what}" + (f" ({modality})" if modality else "")]
     labels = (
         ("study_date", "Study date"),
