@@ -17,7 +17,6 @@ the gaps and safety stages.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Iterator
 
 from casebridge.engine.case import TREATMENT_KINDS, Case, Document, Fact, Source, TimelineEvent
@@ -26,8 +25,6 @@ from casebridge.engine.kb import fact_kinds
 from casebridge.engine.registry import component
 
 # -- dates ---------------------------------------------------------------------
-
-_DICOM_DA = re.compile(r"(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>[0-3]\d)")
 
 
 def find_dates(text: str) -> Iterator[tuple[int, int, str, str]]:
@@ -38,21 +35,11 @@ def find_dates(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 
 def parse_date(value: str | None) -> tuple[str, str] | None:
-    """A single date value (ISO, UK numeric, '12 March 2024', 'March 2024',
+    """A single date value (ISO of any precision, UK numeric, '12 March 2024',
     DICOM '20240312', '2024') as (iso, precision); None when it is not a date."""
     if not value or not isinstance(value, str):
         return None
-    text = value.strip()
-    m = _DICOM_DA.fullmatch(text)
-    if m:
-        try:
-            return _dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat(), "day"
-        except ValueError:
-            return None
-    iso = re.fullmatch(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])", text)
-    if iso:
-        return text, "month"
-    return _dates.parse_date(text)
+    return _dates.parse_date(value)
 
 
 def as_date(iso: str) -> _dt.date | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from casebridge.engine.case import Document, Page
 from casebridge.engine.errors import InputError
 
-BARCODE_CHARS = 12  # TCGA-XX-XXXX: the patient part of a sample or file barcode
+BARCODE_CHARS = 12  # project, site and participant: the patient part of a sample or file barcode
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -257,6 +257,17 @@ def parse_date(text: str) -> tuple[str, str] | None:
     stripped = text.strip().rstrip(".,;")
     if re.fullmatch(r"(?:19|20)\d\d", stripped):
         return stripped, "year"
+    # The engine's own ISO month ("2024-03") and the compact ISO/DICOM form
+    # ("20240312"): never read out of prose, only from a value said to be a date.
+    if re.fullmatch(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])", stripped):
+        return stripped, "month"
+    compact = re.fullmatch(r"((?:19|20)\d\d)(0[1-9]|1[0-2])([0-3]\d)", stripped)
+    if compact:
+        try:
+            day = _dt.date(int(compact[1]), int(compact[2]), int(compact[3]))
+        except ValueError:
+            return None
+        return day.isoformat(), "day"
     dates = find_dates(stripped)
     if len(dates) == 1 and dates[0].start == 0 and dates[0].end == len(stripped):
         return dates[0].iso, dates[0].precision
