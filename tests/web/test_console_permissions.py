@@ -13,6 +13,7 @@ from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_upload_document
 from casebridge.web.cases.models import CaseMember, Enquiry
 from casebridge.web.console import urls as console_urls
+from casebridge.web.console.actions import do_request_records
 from casebridge.web.middleware import LAST_SEEN_KEY
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ METHODS = {
     "add_note": "post",
     "correct_fact": "post",
     "request_records": "post",
+    "close_record_request": "post",
     "override_doc_type": "post",
     "document_file": "get",
     "case_output": "get",
@@ -59,13 +61,22 @@ def world(people, case):
     revoked = User.objects.create_user("fay@example.org", "a long password 123", role=Role.FAMILY)
     CaseMember.objects.create(case=case, user=revoked, revoked_at=timezone.now())
     people.family_revoked = revoked
-    kwargs = {"pk": enquiry.pk, "ref": case.pseudonym, "doc": doc.pk, "name": "checklist.md"}
+    asked = do_request_records(case, acting_user=people.coordinator, title="CT report")
+    kwargs = {
+        "pk": enquiry.pk,
+        "ref": case.pseudonym,
+        "doc": doc.pk,
+        "name": "checklist.md",
+        # URLs whose pk is not the enquiry's: their own values, by URL name
+        "close_record_request": {"pk": asked.pk},
+    }
     return people, kwargs
 
 
 def _url(name: str, kwargs: dict) -> str:
     pattern = next(p for p in console_urls.urlpatterns if p.name == name)
-    wanted = {k: v for k, v in kwargs.items() if k in pattern.pattern.converters}
+    values = {**kwargs, **kwargs.get(name, {})}
+    wanted = {k: v for k, v in values.items() if k in pattern.pattern.converters}
     return reverse(f"console:{name}", kwargs=wanted)
 
 

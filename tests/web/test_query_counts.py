@@ -20,7 +20,7 @@ from casebridge.web.cases.actions import (
 )
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
-from casebridge.web.console.actions import do_request_records
+from casebridge.web.console.actions import do_close_record_request, do_request_records
 from casebridge.web.portal.actions import do_flag_document_type
 from casebridge.web.portal.testing import portal_settings
 
@@ -61,8 +61,8 @@ def _record(index: int) -> tuple[str, str]:
 
 def _case_with(people, documents: int):
     """The owner's case with `documents` processed records, some flagged or
-    failed, a correction, messages, notes and a record request: every kind of
-    row the pages list grows with the case."""
+    failed, a correction, messages, notes and record requests (open and
+    closed): every kind of row the pages list grows with the case."""
     case = do_create_case(acting_user=people.owner, owner=people.owner, programme="oncology")
     do_invite_member(case, acting_user=people.owner, email=people.family.email, can_upload=True)
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
@@ -91,7 +91,10 @@ def _case_with(people, documents: int):
     for index in range(min(documents, 5)):
         do_send_message(case, acting_user=people.owner, body=f"Question {index}")
         do_add_note(case, acting_user=people.coordinator, body=f"Note {index}")
-        do_request_records(case, acting_user=people.coordinator, title=f"Record {index}")
+        asked = do_request_records(case, acting_user=people.coordinator, title=f"Record {index}")
+        if index < 2:  # some closed (received, no longer needed), the rest still open
+            closing = ("done", "cancelled")[index]
+            do_close_record_request(asked, acting_user=people.admin, state=closing)
     case.refresh_from_db()
     assert Document.objects.filter(case=case).count() == documents
     return case

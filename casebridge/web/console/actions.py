@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.pipeline import refresh
@@ -200,9 +201,101 @@ def do_request_records(
     return request
 
 
+REQUEST_FIELDS = ["state", "closed_at", "closed_by"]
+CLOSING_STATES = (RecordRequest.State.DONE, RecordRequest.State.CANCELLED)
+
+
+def do_close_record_request(
+    record_request: RecordRequest,
+    *,
+    acting_user: User,
+    state: str,
+    note: str = "",
+    meta: RequestMeta | None = None,
+) -> RecordRequest:
+    """Close a request for records: received (`done`) or no longer needed
+    (`cancelled`). It leaves the patient's to-do list, and they are told so
+    in a message on the case (in-app only, like the request itself), written
+    in the same transaction. A request already closed (two coordinators at
+    once: the second) is refused and nothing changes. The note is for staff:
+    it stays in the console and the audit row, never in the patient's message.
+
+    No expected_version: closing changes nothing else on the case, and the
+    request's own state is the guard (a row lock, and a conditional UPDATE
+    that only an open request passes)."""
+    case = _case_of(record_request)
+    require(acting_user, case, "manage")
+    if state not in CLOSING_STATES:
+        raise ActionError(
+            "A request can be closed as received or as no longer needed, nothing else."
+        )
+    note = (note or "").strip()
+    if note:
+        note = _text(note, "note")
+    with transaction.atomic():
+        try:
+            locked = (
+                RecordRequest.objects.select_related(None)
+                .select_for_update()
+                .get(pk=record_request.pk, case=case)
+            )
+        except RecordRequest.DoesNotExist:
+            raise Http404("No such request") from None
+        if not locked.is_open:
+            raise ActionError(_already_closed(locked))
+        before = snapshot(locked, REQUEST_FIELDS)
+        now = timezone.now()
+        # The guard on SQLite too (where select_for_update locks nothing): only
+        # an open request is updated, so of two closings at once one wins.
+        changed = RecordRequest.objects.filter(pk=locked.pk, state=RecordRequest.State.OPEN).update(
+            state=state, closed_at=now, closed_by=acting_user, close_note=note
+        )
+        if changed != 1:
+            raise ActionError(_already_closed(RecordRequest.objects.get(pk=locked.pk)))
+        locked.state, locked.closed_at, locked.closed_by = state, now, acting_user
+        locked.close_note = note
+        if state == RecordRequest.State.DONE:
+            body = f"We have received: {locked.title}. Thank you."
+        else:
+            body = f"We no longer need: {locked.title}. You do not need to send it."
+        do_send_message(case, acting_user=acting_user, body=body, meta=meta)
+        audit.record(
+            acting_user,
+            case,
+            "records.request_closed",
+            obj=locked,
+            before=before,
+            after={**snapshot(locked, REQUEST_FIELDS), "note": note},
+            meta=meta,
+        )
+    return locked
+
+
+def _case_of(record_request: RecordRequest) -> Case:
+    """The request's case: the one the view set (the gate's), else loaded
+    without its engine JSON (closing a request never reads it)."""
+    if RecordRequest.case.is_cached(record_request):  # type: ignore[attr-defined]
+        return record_request.case
+    return Case.objects.defer("engine").get(pk=record_request.case_id)
+
+
+def _already_closed(record_request: RecordRequest) -> str:
+    who = record_request.closed_by.display_name if record_request.closed_by else "someone"
+    when = (
+        timezone.localtime(record_request.closed_at).strftime("%d %b %Y %H:%M")
+        if record_request.closed_at
+        else "earlier"
+    )
+    return (
+        f"This request was already closed ('{record_request.get_state_display()}') "
+        f"by {who} on {when}: nothing was changed."
+    )
+
+
 __all__ = [
     "CONSOLE_ROLES",
     "do_clear_red_flag",
+    "do_close_record_request",
     "do_override_document_type",
     "do_request_records",
     "is_console_user",

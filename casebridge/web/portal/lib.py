@@ -3,6 +3,7 @@ for templates. No state changes, no audit rows (the gate and actions write them)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from casebridge.engine.render.requests import render_requests
 from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import EngineView, engine_case
 from casebridge.web.cases.models import AuditEvent, Case, Document
+from casebridge.web.console.models import RecordRequest
 
 STATUS_TEXT: dict[str, Any] = {
     workflow.ENQUIRY: _("We have your enquiry and will look at it soon."),
@@ -71,6 +73,8 @@ AUDIT_TEXT: dict[str, Any] = {
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited someone"),
     "message.sent": _("sent a message"),
+    "records.requested": _("asked for a record"),
+    "records.request_closed": _("closed a request for a record"),
 }
 
 
@@ -249,6 +253,30 @@ def latest_documents(case: Case, limit: int = LATEST_DOCUMENTS) -> list[Document
         )
         for doc in docs
     ]
+
+
+# -- what we have asked the patient for -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskedRecord:
+    """An open request for a record, as the patient's to-do list shows it."""
+
+    title: str
+    detail: str
+    asked_at: dt.datetime
+
+
+def open_record_requests(case: Case) -> list[AskedRecord]:
+    """The records a coordinator asked for and has not closed (received or no
+    longer needed), oldest first: one query, whatever their number. Read per
+    page, never from a fragment cached per engine reading (it would go stale)."""
+    rows = (
+        RecordRequest.objects.filter(case=case, state=RecordRequest.State.OPEN)
+        .order_by("created_at", "pk")
+        .values_list("title", "detail", "created_at")
+    )
+    return [AskedRecord(title, detail, asked_at) for title, detail, asked_at in rows]
 
 
 def find_fact(engine: EngineCase, fact_id: str) -> Fact | None:

@@ -162,6 +162,7 @@ def case_home(request: HttpRequest, pk: str) -> HttpResponse:
             documents=states,
             document_count=len(states),
             latest_documents=lib.latest_documents(case),
+            record_requests=lib.open_record_requests(case),
             sections=mark_safe(sections),  # noqa: S308 - rendered by our own template
             consent_given=has_processing_consent(case),
         ),
@@ -198,6 +199,7 @@ def documents(request: HttpRequest, pk: str) -> HttpResponse:
             polling=any(r.pending for r in rows),
             consent_given=has_processing_consent(case),
             max_mb=_max_mb(),
+            record_requests=lib.open_record_requests(case),
         ),
     )
 

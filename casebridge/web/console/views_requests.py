@@ -1,0 +1,62 @@
+"""The console's record requests: a coordinator closes one (received, or no
+longer needed). The view only parses; do_close_record_request changes state
+and writes the audit row. The case comes through the access gate, the request
+through get_case_object_or_404 on that case."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_POST
+
+from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
+from casebridge.web.cases.errors import ActionError
+from casebridge.web.console.actions import CLOSING_STATES, do_close_record_request
+from casebridge.web.console.models import RecordRequest
+from casebridge.web.console.views import _done, _meta, _refused, console_view
+
+
+class CloseRecordRequestForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[(state.value, state.label) for state in CLOSING_STATES],
+        error_messages={
+            "required": "Choose whether the record was received or is no longer needed.",
+            "invalid_choice": "Choose whether the record was received or is no longer needed.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note for staff (optional, never shown to the patient)",
+    )
+
+
+@require_POST
+@console_view
+def close_record_request(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    record_request = get_case_object_or_404(case, RecordRequest, pk)
+    record_request.case = case  # the gate's case: no second load of it
+    form = CloseRecordRequestForm(request.POST)
+    if not form.is_valid():
+        # The buttons always send a state: a form that lacks one was not sent
+        # from the page, so the first message says what is wanted.
+        message = next(iter(form.errors.values()))[0]
+        return _refused(request, ref, ActionError(message), form, "", "close_request")
+    try:
+        closed = do_close_record_request(
+            record_request,
+            acting_user=request.user,  # type: ignore[arg-type]
+            state=form.cleaned_data["state"],
+            note=form.cleaned_data["note"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "close_request")
+    return _done(
+        request,
+        case,
+        f"'{closed.title}' is closed ({closed.get_state_display().lower()}); "
+        "the patient no longer sees it on their to-do list.",
+        "requests",
+    )
