@@ -18,10 +18,10 @@ What it builds (in a fresh data folder, removed at the end):
   way `process_document` marks it (state, reasons, engine ids, type, audit row);
 - a few fact corrections, messages and internal notes, through their actions.
 
-Then it starts the platform on loopback in a child process: Django's
-`runserver --noreload` (threaded, the server `casebridge serve` runs) with
-DEBUG off (CASEBRIDGE_DEMO=1 only lets the keys be generated; plain http on
-loopback). Every person signs in through the real login form (their own
+Then it starts the platform on loopback in a child process, the way
+`casebridge serve --no-worker` does (gunicorn: one web process per core plus
+one, 4 threads each; --workers to change), with DEBUG off (CASEBRIDGE_DEMO=1
+only lets the keys be generated; plain http on loopback). Every person signs in through the real login form (their own
 session) and loads pages in a loop bounded by a request count and a time limit:
 - everyone: the case workspace (/cases/<CB-…>/);
 - coordinators also: the console's case page (/console/cases/<CB-…>/) and
@@ -31,10 +31,11 @@ itself. --think makes people read a page (random 0..2x seconds) before the
 next; 0 is the heaviest load (everyone reloading at once, back to back).
 
 Side by side in the same run, one server each, in alternating rounds on the
-same data and sessions (--sides): "after" (this version), "fragments-off" (no
+same data and sessions (--sides): "after" (this version), "runserver" (this
+version on Django's threaded runserver, one process), "fragments-off" (no
 rendered-fragment cache: FRAGMENT_CACHE_SECONDS=0), "engine-cache-off" (no
-parsed-engine cache either) and "before": an earlier version of the code
-(--before DIR, e.g. `git archive HEAD casebridge | tar -x -C DIR` taken before
+parsed-engine cache either) and "before": an earlier version of the code on
+runserver (--before DIR, e.g. `git archive HEAD casebridge | tar -x -C DIR` taken before
 a change). It prints p50 / p95 / max per page and the requests per second of
 each side, and their ratios. Target: the workspace's p95 <= 200 ms.
 """
@@ -322,10 +323,15 @@ class Side:
     name: str
     settings: dict[str, str]
     code: Path | None = None
+    server: str = "serve"  # serve: `casebridge serve` (gunicorn); runserver: Django's
+
+
+SERVERS = {"runserver": "runserver", "before": "runserver"}  # the others: serve
 
 
 SIDES_KNOWN: dict[str, dict[str, str]] = {
-    "after": {},  # this version, as configured by default
+    "after": {},  # this version, as configured by default, served by `casebridge serve`
+    "runserver": {},  # this version on Django's runserver (one process, threads)
     "fragments-off": {"FRAGMENT_CACHE_SECONDS": "0"},  # no rendered-fragment cache
     "engine-cache-off": {"ENGINE_CACHE_SIZE": "0", "FRAGMENT_CACHE_SECONDS": "0"},
     "before": {},  # the code of --before
@@ -333,10 +339,16 @@ SIDES_KNOWN: dict[str, dict[str, str]] = {
 
 
 def start_server(
-    env: dict[str, str], port: int, log: Path, side: Side | None = None
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    side: Side | None = None,
+    workers: int = 0,
+    threads: int = 0,
 ) -> subprocess.Popen[bytes]:
-    """runserver in a child process, with the side's settings (through a
-    settings module that imports casebridge's and sets only those) and code."""
+    """The side's server in a child process (`casebridge serve`, or runserver
+    for "runserver" and "before"), with the side's settings (through a settings
+    module that imports casebridge's and sets only those) and code."""
     env = dict(env)
     cwd = REPO
     if side is not None:
@@ -348,7 +360,18 @@ def start_server(
         code = side.code or REPO
         cwd = code
         env["PYTHONPATH"] = os.pathsep.join([str(folder), str(code)])
-    command = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    if side is None or side.server == "serve":
+        # What `casebridge serve --no-worker` runs: the engine's worker is not
+        # part of the load (the documents are read already).
+        command = [sys.executable, "-c", "from casebridge.cli import main; main()", "serve"]
+        command += ["--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+        if workers:
+            command += ["--workers", str(workers)]
+        if threads:
+            command += ["--threads", str(threads)]
+    else:
+        command = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}"]
+        command.append("--noreload")
     with log.open("ab") as out:
         server = subprocess.Popen(  # noqa: S603
             command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
@@ -568,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sides",
-        default="fragments-off,after",
+        default="runserver,after",
         help="servers to compare, in alternating rounds: a comma-separated list of "
         + ", ".join(SIDES_KNOWN)
         + " (before needs --before)",
@@ -578,6 +601,15 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a folder holding an earlier version of the code (e.g. `git archive HEAD "
         "casebridge | tar -x -C DIR`): served as the side 'before', on the same data",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="web processes of `casebridge serve` (default: its own, one per core plus one)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per web process (default: serve's, 4)"
     )
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and log")
@@ -593,7 +625,12 @@ def main(argv: list[str] | None = None) -> int:
     if "before" in sides and (args.before is None or not (args.before / "casebridge").is_dir()):
         parser.error("--before: a folder with the casebridge package of the earlier version")
     configs = {
-        name: Side(name, SIDES_KNOWN[name], args.before.resolve() if name == "before" else None)
+        name: Side(
+            name,
+            SIDES_KNOWN[name],
+            args.before.resolve() if name == "before" else None,
+            SERVERS.get(name, "serve"),
+        )
         for name in sides
     }
 
@@ -637,7 +674,9 @@ def main(argv: list[str] | None = None) -> int:
             order = sides if round_index % 2 == 0 else sides[::-1]
             for side in order:
                 port = free_port()
-                server = start_server(env, port, tmp / "server.log", configs[side])
+                server = start_server(
+                    env, port, tmp / "server.log", configs[side], args.workers, args.threads
+                )
                 for person in people:
                     assert person.client is not None
                     person.client.port, person.client.conn = port, None
@@ -648,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{len(people)} people signed in (1 patient, {len(seeded.family)} "
                         f"family, {len(seeded.coordinators)} coordinators), each from its own "
-                        "loopback address; runserver --noreload, DEBUG off"
+                        "loopback address; DEBUG off"
                     )
                 warm = people[-1]
                 for _, path in warm.pages[:2] + [queue]:  # compile templates, fill the cache

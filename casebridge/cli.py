@@ -211,9 +211,39 @@ def show(case_json: Path) -> None:
     help="Where the database, encrypted files and keys live (default: ./var).",
 )
 @click.option("--no-worker", is_flag=True, help="Do not start the built-in background worker.")
-def serve(host: str, port: int, demo: bool, data_dir: Path | None, no_worker: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Web processes (default: CASEBRIDGE_WEB_WORKERS, else one per core plus one).",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per web process.",
+)
+def serve(
+    host: str,
+    port: int,
+    demo: bool,
+    data_dir: Path | None,
+    no_worker: bool,
+    workers: int | None,
+    threads: int,
+) -> None:
     """Start the web platform on the embedded default: SQLite, encrypted local
     files and a built-in worker, with no external server. Prints where to log in."""
     from casebridge.web.serve import main as serve_main
 
-    sys.exit(serve_main(host, port, demo, data_dir=data_dir, worker=not no_worker))
+    sys.exit(
+        serve_main(
+            host,
+            port,
+            demo,
+            data_dir=data_dir,
+            worker=not no_worker,
+            workers=workers,
+            threads=threads,
+        )
+    )

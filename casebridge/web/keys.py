@@ -66,8 +66,10 @@ def load_master_key(value: str | None, data_dir: Path, *, allow_generate: bool) 
 
 def ensure_data_dir(data_dir: Path) -> Path:
     """Create the data folder (0700) with a .gitignore so its contents are never
-    committed, wherever it is."""
+    committed, wherever it is, and its static/ folder (STATIC_ROOT: empty until
+    `collectstatic`, but WhiteNoise expects it to exist)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (data_dir / "static").mkdir(exist_ok=True)
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# casebridge data: encrypted files and keys; never commit\n*\n")

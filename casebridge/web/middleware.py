@@ -11,6 +11,9 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 LAST_SEEN_KEY = "casebridge_last_seen"
+# The last-seen time is saved at most this often: saving it on every request
+# would write the session row on every page, and the timeout counts minutes.
+LAST_SEEN_RESOLUTION_SECONDS = 30
 
 
 class SecurityHeadersMiddleware:
@@ -46,6 +49,6 @@ class StaffIdleTimeoutMiddleware:
             ):
                 logout(request)  # flushes the session
                 request.session_idle_expired = True  # type: ignore[attr-defined]
-            else:
+            elif last_seen is None or now - float(last_seen) >= LAST_SEEN_RESOLUTION_SECONDS:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

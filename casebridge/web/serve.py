@@ -2,11 +2,13 @@
 installation: SQLite and encrypted files in the data folder, the migrations
 applied, a background worker (django-tasks-db's `db_worker`, as a child
 process) plus a thread that re-queues documents a dead worker left behind,
-and Django's own development server (runserver) in front.
+and gunicorn in front: several web processes, so that pages are served on
+every core at once (one Python process serves one page at a time, whatever
+its number of threads), with WhiteNoise serving the CSS and scripts.
 
-runserver is fine for a demo on this machine; it is not a production web
-server. Production: PostgreSQL via DATABASE_URL, a WSGI server in front of
-casebridge.web.wsgi, and `manage.py db_worker` processes (see docs/web.md).
+A larger installation runs the same pieces apart: PostgreSQL via
+DATABASE_URL, gunicorn (or any WSGI server) on casebridge.web.wsgi behind an
+https proxy, and `manage.py db_worker` processes on any machine (docs/web.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,21 @@ log = logging.getLogger(__name__)
 
 SETTINGS_MODULE = "casebridge.web.settings"
 REQUEUE_EVERY_SECONDS = 60.0
+# Threads per web process: pages wait on the database and on the disk; a few
+# threads keep a process busy meanwhile without queueing behind one another.
+DEFAULT_THREADS = 4
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Web processes: CASEBRIDGE_WEB_WORKERS, else one per core plus one (a
+    page is mostly Python, which uses one core per process), at least 2."""
+    configured = os.environ.get("CASEBRIDGE_WEB_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            log.warning("CASEBRIDGE_WEB_WORKERS=%r is not a number: ignored", configured)
+    return max(2, (cpus if cpus is not None else os.cpu_count() or 1) + 1)
 
 
 def is_loopback(host: str) -> bool:
@@ -111,6 +128,8 @@ def main(
     *,
     data_dir: Path | None = None,
     worker: bool = True,
+    workers: int | None = None,
+    threads: int = DEFAULT_THREADS,
 ) -> int:
     """Run the platform until interrupted; returns an exit code (0 on Ctrl-C,
     1 when it cannot start, with the reason printed)."""
@@ -151,13 +170,7 @@ def main(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        from django.core.management import call_command
-
-        options: dict[str, object] = {"use_reloader": False, "use_threading": True}
-        if "django.contrib.staticfiles" in settings.INSTALLED_APPS:
-            options["insecure_serving"] = True  # the CSS and htmx of the pages
-        address = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
-        call_command("runserver", f"{address}:{port}", **options)
+        run_web_server(host, port, workers=workers or default_workers(), threads=threads)
     except KeyboardInterrupt:
         pass
     finally:
@@ -169,3 +182,53 @@ def main(
             except subprocess.TimeoutExpired:
                 child.kill()
     return 0
+
+
+def gunicorn_options(host: str, port: int, *, workers: int, threads: int) -> dict[str, object]:
+    address = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
+    return {
+        "bind": [f"{address}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
+        # A page that takes longer than this is a fault: the process is replaced.
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "accesslog": "-" if os.environ.get("CASEBRIDGE_ACCESS_LOG") == "1" else None,
+        "errorlog": "-",
+        "loglevel": os.environ.get("CASEBRIDGE_LOG_LEVEL", "info").lower(),
+        "proc_name": "casebridge",
+        # No control socket in the home folder: stopping is SIGINT or SIGTERM.
+        "control_socket_disable": True,
+        # The https proxy in front of an installation sets X-Forwarded-*; a demo
+        # on this machine has none.
+        "forwarded_allow_ips": os.environ.get("CASEBRIDGE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+
+
+def run_web_server(host: str, port: int, *, workers: int, threads: int) -> None:
+    """gunicorn on casebridge.web.wsgi in this process (its arbiter), until
+    SIGINT or SIGTERM. Django is set up; its connections are closed first so
+    that no web process inherits this one's."""
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    connections.close_all()
+    options = gunicorn_options(host, port, workers=workers, threads=threads)
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for name, value in options.items():
+                if value is not None:
+                    self.cfg.set(name, value)
+
+        def load(self) -> object:
+            from casebridge.web.wsgi import application
+
+            return application
+
+    try:
+        _Server().run()
+    except SystemExit as stopped:
+        if stopped.code not in (0, None):
+            raise

@@ -30,6 +30,16 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    # Several web processes and the worker share the file: with a write-ahead
+    # log, readers never wait for the writer (nor the writer for readers).
+    # synchronous stays FULL: an audit row once committed survives a power cut.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+}
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """postgres://user:password@host:port/name or sqlite:///path/to/file.sqlite3."""
     parts = urlsplit(url)
@@ -46,7 +56,11 @@ def database_from_url(url: str) -> dict[str, object]:
         }
     if parts.scheme == "sqlite":
         # sqlite:///relative/file or sqlite:////absolute/file (four slashes)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:])}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path[1:]),
+            "OPTIONS": SQLITE_OPTIONS,
+        }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported: use postgres:// or sqlite://"
     )
@@ -94,6 +108,8 @@ elif env("CASEBRIDGE_DB", "sqlite") == "postgres":
             "PASSWORD": env("CASEBRIDGE_DB_PASSWORD"),
             "HOST": env("CASEBRIDGE_DB_HOST", "127.0.0.1"),
             "PORT": env("CASEBRIDGE_DB_PORT", "5432"),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 elif env("CASEBRIDGE_DB", "sqlite") == "sqlite":
@@ -101,7 +117,7 @@ elif env("CASEBRIDGE_DB", "sqlite") == "sqlite":
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "casebridge.sqlite3",
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
 else:
@@ -127,6 +143,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The CSS and scripts, straight from the package (no web server or
+    # collectstatic needed); compressed and cached copies once collected.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "casebridge.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -237,6 +256,8 @@ LOCALE_PATHS = [WEB_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [WEB_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# Without `collectstatic`, WhiteNoise finds the files where Django's finders do.
+WHITENOISE_USE_FINDERS = True
 
 LOGGING = {
     "version": 1,

@@ -232,3 +232,25 @@ def test_a_document_of_another_case_answers_404(client, people, case, other_case
     assert client.get(f"/cases/{other_case.pseudonym}/documents/{doc.pk}/").status_code == 404
     _login(client, people.outsider)
     assert client.get(f"/cases/{other_case.pseudonym}/documents/{doc.pk}/").status_code == 404
+
+
+def test_the_overview_lists_ten_sources_a_row_and_links_to_the_rest():
+    from django.template.loader import render_to_string
+
+    from casebridge.web.portal.lib import FactLine, SourceLink
+
+    line = FactLine(
+        kind="cancer_type",
+        label="Cancer type",
+        value="Breast carcinoma",
+        context_text="",
+        corrected=False,
+        by_person=False,
+        first_of_kind=True,
+        sources=[SourceLink(f"/cases/CB-X/facts/{i}/", f"report {i}.txt", 1) for i in range(25)],
+    )
+    brief = render_to_string("portal/_fact_table.html", {"lines": [line], "brief": True})
+    assert brief.count("<li>") == 10 and "report 9.txt" in brief and "report 10.txt" not in brief
+    assert "and 15 more" in brief and 'href="?facts=all"' in brief
+    full = render_to_string("portal/_fact_table.html", {"lines": [line]})
+    assert full.count("<li>") == 25 and "more: see everything" not in full

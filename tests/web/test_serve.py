@@ -152,3 +152,21 @@ def test_the_printed_address_is_one_a_browser_can_open():
     assert serve.url_for("0.0.0.0", 8000) == "http://127.0.0.1:8000/"
     assert serve.url_for("::1", 8080) == "http://[::1]:8080/"
     assert serve.url_for("localhost", 80) == "http://localhost:80/"
+
+
+def test_serve_runs_one_web_process_per_core_plus_one_unless_told(monkeypatch):
+    monkeypatch.delenv("CASEBRIDGE_WEB_WORKERS", raising=False)
+    assert serve.default_workers(cpus=2) == 3
+    assert serve.default_workers(cpus=1) == 2
+    monkeypatch.setenv("CASEBRIDGE_WEB_WORKERS", "5")
+    assert serve.default_workers(cpus=2) == 5
+    monkeypatch.setenv("CASEBRIDGE_WEB_WORKERS", "many")
+    assert serve.default_workers(cpus=2) == 3  # not a number: the default, with a warning
+
+
+def test_the_web_server_is_gunicorn_with_threads_and_no_control_socket():
+    options = serve.gunicorn_options("::1", 8001, workers=3, threads=4)
+    assert options["bind"] == ["[::1]:8001"]
+    assert options["workers"] == 3 and options["worker_class"] == "gthread"
+    assert options["control_socket_disable"] is True
+    assert serve.gunicorn_options("127.0.0.1", 80, workers=1, threads=1)["worker_class"] == "sync"

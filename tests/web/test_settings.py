@@ -142,3 +142,18 @@ def test_the_database_is_the_one_casebridge_db_selects():
     ]
     if not os.environ.get("DATABASE_URL"):
         assert connection.vendor == wanted
+
+
+@pytest.mark.django_db
+def test_a_staff_page_view_does_not_write_the_session_every_time(client, people):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(people.coordinator)
+    client.get("/healthz", secure=True)
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).session_data
+    client.get("/healthz", secure=True)  # seconds later: the last-seen time stands
+    assert Session.objects.get(session_key=key).session_data == first
+    _idle(client, 60)  # a minute later it moves on
+    client.get("/healthz", secure=True)
+    assert time.time() - client.session[LAST_SEEN_KEY] < 5

@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.cases.models import Case, Consent, FactCorrection
@@ -170,3 +173,29 @@ def cached_fragment(
     html = render()
     cache.set(key, html, seconds)
     return html
+
+
+# A cached fragment may hold forms: it is rendered with this in place of the
+# CSRF token, and each response puts the request's own token in its place, so
+# no one's token is ever kept in the cache or shown to someone else.
+CSRF_PLACEHOLDER = "casebridge-csrf-token-placeholder"
+
+
+def cached_form_fragment(
+    request: HttpRequest,
+    view: EngineView,
+    case: Case,
+    name: str,
+    lang: str,
+    role: str,
+    template: str,
+    context: dict[str, Any],
+) -> str:
+    """`template` rendered with `context` (cached like cached_fragment), its
+    {% csrf_token %} tags carrying this request's token."""
+
+    def render() -> str:
+        return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
+
+    html = cached_fragment(view, case, name, lang, role, render)
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))

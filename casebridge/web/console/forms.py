@@ -4,7 +4,11 @@ refused by the workflow with its own plain message."""
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.kb import fact_kinds
@@ -103,10 +107,24 @@ class CorrectFactForm(VersionedForm):
         return data
 
 
+DOC_TYPE_CHOICES = [("", "As the engine read it"), *[(t, t.replace("_", " ")) for t in DOC_TYPES]]
+
+
 class DocTypeForm(VersionedForm):
-    doc_type = forms.ChoiceField(
-        required=False,
-        choices=[("", "As the engine read it"), *[(t, t.replace("_", " ")) for t in DOC_TYPES]],
+    doc_type = forms.ChoiceField(required=False, choices=DOC_TYPE_CHOICES)
+
+
+@functools.cache
+def doc_type_options(selected: str) -> SafeString:
+    """The <option>s of a document's type select, `selected` marked: the same
+    few strings for every row of every page, built once per process."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if value == selected else "", label)
+            for value, label in DOC_TYPE_CHOICES
+        ),
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -18,7 +19,7 @@ from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases import workflow
-from casebridge.web.cases.lib import read_engine
+from casebridge.web.cases.lib import EngineView, read_engine
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     AuditEvent,
@@ -249,6 +250,7 @@ class FactRow:
 @dataclass
 class CasePage:
     engine: EngineCase
+    view: EngineView
     facts: list[FactRow] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
     checklist: str = ""
@@ -292,6 +294,7 @@ def case_page(case: Case) -> CasePage:
     moves = workflow.allowed_moves(case.status, paused_from=case.paused_from)
     return CasePage(
         engine=view.engine,
+        view=view,
         facts=parts.facts,
         kinds=parts.kinds,
         checklist=parts.checklist,
@@ -305,3 +308,86 @@ def case_page(case: Case) -> CasePage:
 
 def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
     return list(case.audit_events.exclude(action="case.read").order_by("-at", "-pk")[:limit])
+
+
+# -- the documents of a case page ------------------------------------------------------
+
+TYPE_EVENTS = ("document.type_flagged", "document.type_overridden")
+
+
+@dataclass(frozen=True)
+class TypeFlag:
+    """Someone on the patient's side said a document was read as the wrong type."""
+
+    by: str
+    at: dt.datetime
+    note: str
+    said_type: str  # the type shown to them when they flagged it
+
+
+def open_type_flags(case: Case) -> dict[int, TypeFlag]:
+    """Documents flagged as the wrong type that no coordinator has re-typed since
+    (the latest flag of each). One query, over the two audit actions."""
+    flags: dict[int, TypeFlag] = {}
+    events = case.audit_events.filter(action__in=TYPE_EVENTS).order_by("at", "pk")
+    for event in events.only(
+        "case_id", "action", "object_id", "actor_label", "at", "before", "after"
+    ):
+        try:
+            doc_id = int(event.object_id)
+        except ValueError:
+            continue
+        if event.action == "document.type_overridden":
+            flags.pop(doc_id, None)
+            continue
+        flags[doc_id] = TypeFlag(
+            by=event.actor_label,
+            at=event.at,
+            note=str((event.after or {}).get("note", "")),
+            said_type=str((event.before or {}).get("doc_type", "") or ""),
+        )
+    return flags
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    engine_docs: list[Any]
+    flag: TypeFlag | None = None
+
+    @property
+    def needs_person(self) -> bool:
+        return self.flag is not None or self.document.state in ATTENTION_STATES
+
+
+@dataclass
+class DocumentPage:
+    rows: list[DocumentRow]  # this page's rows
+    page: Page[int]  # the page of document ids (numbers, links)
+    attention: int  # documents that need a person, on every page
+
+
+def document_page(
+    case: Case, engine_docs: dict[str, Any], number: Any, per_page: int
+) -> DocumentPage:
+    """A page of the case's documents for the console: those that need a person
+    first (unreadable, failed, or flagged by the patient as the wrong type),
+    then the newest first. Three queries, whatever the number of documents:
+    the order is worked out on ids and states, only the page's rows are loaded."""
+    flags = open_type_flags(case)
+    light = case.documents.order_by("-created_at", "-pk").values_list("pk", "state")
+    needs = {pk for pk, state in light if pk in flags or state in ATTENTION_STATES}
+    # sorted() keeps the newest-first order within each group.
+    ordered = sorted((pk for pk, _ in light), key=lambda pk: pk not in needs)
+    page = Paginator(ordered, per_page).get_page(number)
+    loaded = case.documents.in_bulk(list(page.object_list))
+    rows = [
+        DocumentRow(
+            document=doc,
+            engine_docs=[engine_docs[i] for i in doc.engine_doc_ids if i in engine_docs],
+            flag=flags.get(doc.pk),
+        )
+        for doc in (loaded.get(pk) for pk in page.object_list)
+        if doc is not None
+    ]
+    return DocumentPage(rows=rows, page=page, attention=len(needs))

@@ -18,7 +18,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,7 +35,11 @@ from casebridge.web.cases import audit, storage
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
-from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.lib import (
+    cached_form_fragment,
+    cached_fragment,
+    engine_case,
+)
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
 from casebridge.web.console import lib
 from casebridge.web.console.actions import (
@@ -53,6 +60,7 @@ from casebridge.web.console.forms import (
 
 View = Callable[..., HttpResponse]
 FACTS_PER_PAGE = 100  # facts (each with its correction form) per page of the case page
+DOCUMENTS_PER_PAGE = 50  # document rows (each with its type form) per page of the case page
 
 # The engine's summary page carries its own inline CSS and no scripts.
 SUMMARY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
@@ -158,18 +166,59 @@ def _render_case(
     page = lib.case_page(case)
     version = {"expected_version": case.version}
     bound = bound or {}
-    documents = list(case.documents.select_related("uploaded_by"))
-    # One correction form per fact shown: a page of facts at a time, not all
-    # of them (a case of 300 documents has thousands: MBs of forms).
+    view = page.view
+    # One form per row shown: a page at a time, not all of them (a case of 300
+    # documents has thousands of facts: MBs of forms).
+    documents = lib.document_page(
+        case, page.engine_docs, request.GET.get("docs_page"), DOCUMENTS_PER_PAGE
+    )
     facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
+    lang = get_language() or ""
+    # The fact rows (a correction form each) depend on the engine reading and
+    # the case's version alone, both in the reading's token.
+    fact_rows = cached_form_fragment(
+        request,
+        view,
+        case,
+        f"console.facts.{facts_page.number}",
+        lang,
+        "staff",
+        "console/_fact_rows.html",
+        {"case": case, "page": page, "facts_page": facts_page},
+    )
+    # What is missing, with a request form per gap: the engine reading alone.
+    gaps_section = cached_form_fragment(
+        request,
+        view,
+        case,
+        "console.gaps",
+        lang,
+        "staff",
+        "console/_gaps.html",
+        {"case": case, "page": page},
+    )
+
+    def render_engine_sections() -> str:
+        # Conflicts and the timeline depend on the engine reading alone (no
+        # forms, nothing of the request): rendered once per reading.
+        return render_to_string("console/_engine_sections.html", {"page": page})
+
+    engine_sections = cached_fragment(
+        view,
+        case,
+        "console.engine_sections",
+        lang,
+        "staff",
+        render_engine_sections,
+    )
     context = {
         "case": case,
         "page": page,
         "facts_page": facts_page,
-        "documents": [
-            (doc, [page.engine_docs[i] for i in doc.engine_doc_ids if i in page.engine_docs])
-            for doc in documents
-        ],
+        "documents": documents,
+        "engine_sections": mark_safe(engine_sections),  # noqa: S308 - our own template
+        "fact_rows": mark_safe(fact_rows),  # noqa: S308 - our own template
+        "gaps_section": mark_safe(gaps_section),  # noqa: S308 - our own template
         "notes": case.notes.select_related("author"),
         "conversation": case.messages.select_related("sender"),
         "record_requests": case.record_requests.select_related("requested_by"),
