@@ -20,8 +20,9 @@ What it builds (in a fresh data folder, removed at the end):
 
 Then it starts the platform on loopback in a child process, the way
 `casebridge serve --no-worker` does (gunicorn: one web process per core plus
-one, 4 threads each; --workers to change), with DEBUG off (CASEBRIDGE_DEMO=1
-only lets the keys be generated; plain http on loopback). Every person signs in through the real login form (their own
+one, one request at a time each; --workers and --threads to change), with
+DEBUG off (CASEBRIDGE_DEMO=1 only lets the keys be generated; plain http on
+loopback). Every person signs in through the real login form (their own
 session) and loads pages in a loop bounded by a request count and a time limit:
 - everyone: the case workspace (/cases/<CB-…>/);
 - coordinators also: the console's case page (/console/cases/<CB-…>/) and
@@ -334,6 +335,8 @@ SIDES_KNOWN: dict[str, dict[str, str]] = {
     "runserver": {},  # this version on Django's runserver (one process, threads)
     "fragments-off": {"FRAGMENT_CACHE_SECONDS": "0"},  # no rendered-fragment cache
     "engine-cache-off": {"ENGINE_CACHE_SIZE": "0", "FRAGMENT_CACHE_SECONDS": "0"},
+    # a new database connection for every request (Django's default)
+    "db-connection-per-request": {'DATABASES["default"]["CONN_MAX_AGE"]': "0"},
     "before": {},  # the code of --before
 }
 

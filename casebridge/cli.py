@@ -218,7 +218,7 @@ def show(case_json: Path) -> None:
 )
 @click.option(
     "--threads",
-    default=4,
+    default=1,
     show_default=True,
     type=click.IntRange(min=1),
     help="Threads per web process.",

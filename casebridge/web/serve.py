@@ -27,9 +27,13 @@ log = logging.getLogger(__name__)
 
 SETTINGS_MODULE = "casebridge.web.settings"
 REQUEUE_EVERY_SECONDS = 60.0
-# Threads per web process: pages wait on the database and on the disk; a few
-# threads keep a process busy meanwhile without queueing behind one another.
-DEFAULT_THREADS = 4
+# Threads per web process. A page is mostly Python: threads of one process
+# take turns on one core (the GIL) and a kept-alive connection stays with one
+# process. Measured (bench_web, 20 users, 2 cores): plain processes, one
+# request each ("sync" workers), served 1.3-1.6x the requests of 4 threads a
+# process, at a lower p95. More threads suit slow clients with no buffering
+# proxy in front (--threads; gunicorn's "gthread" workers).
+DEFAULT_THREADS = 1
 
 
 def default_workers(cpus: int | None = None) -> int:

@@ -123,3 +123,29 @@ def test_reading_an_enquiry_is_audited(client, people, cases):
     client.force_login(people.admin)
     client.get(reverse("console:enquiry", args=[cases["calm"].pk]), secure=True)
     assert AuditEvent.objects.filter(action="enquiry.read", actor=people.admin).count() == 1
+
+
+def test_the_queue_s_filters_and_rows_read_in_chinese(client, people, cases):
+    client.force_login(people.coordinator)
+    response = client.get(reverse("console:queue"), secure=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert response.status_code == 200
+    for words in ("病例和咨询", "等待最久", "指派给我的", "所有未结", "咨询：电子邮件已验证"):
+        assert words in page, words  # the filters' labels
+    assert "肿瘤" in page and "常规" in page  # a row's programme and urgency
+    assert "Waiting longest" not in page and "Cases and enquiries" not in page
+
+
+def test_waiting_times_read_in_the_reader_s_language():
+    import datetime as dt
+
+    from django.utils import translation
+
+    from casebridge.web.console.lib import waiting_words
+
+    with translation.override("en-gb"):
+        assert waiting_words(dt.timedelta(hours=50)) == "2 days"
+        assert waiting_words(dt.timedelta(minutes=5)) == "5 min"
+    with translation.override("zh-hans"):
+        assert waiting_words(dt.timedelta(hours=50)) == "2 天"
+        assert waiting_words(dt.timedelta(hours=3)) == "3 小时"

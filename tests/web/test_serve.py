@@ -168,5 +168,6 @@ def test_the_web_server_is_gunicorn_with_threads_and_no_control_socket():
     options = serve.gunicorn_options("::1", 8001, workers=3, threads=4)
     assert options["bind"] == ["[::1]:8001"]
     assert options["workers"] == 3 and options["worker_class"] == "gthread"
+    assert serve.DEFAULT_THREADS == 1  # sync workers unless asked
     assert options["control_socket_disable"] is True
     assert serve.gunicorn_options("127.0.0.1", 80, workers=1, threads=1)["worker_class"] == "sync"

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from casebridge.engine.case import PROGRAMMES, Correction
 from casebridge.web.cases import workflow
@@ -20,13 +21,24 @@ def new_pseudonym() -> str:
     return "CB-" + secrets.token_hex(4).upper()
 
 
-PROGRAMME_CHOICES = [(p, p.replace("-", " ").capitalize()) for p in PROGRAMMES]
+# Labels marked for translation (gettext_noop: plain text here, so choices and
+# migrations stay as they are); pages translate them as they show them.
+PROGRAMME_LABELS = {
+    "oncology": gettext_noop("Oncology"),
+    "rare-disease": gettext_noop("Rare disease"),
+    "fertility": gettext_noop("Fertility"),
+    "eye": gettext_noop("Eye"),
+    "rehabilitation": gettext_noop("Rehabilitation"),
+}
+PROGRAMME_CHOICES = [
+    (p, PROGRAMME_LABELS.get(p, p.replace("-", " ").capitalize())) for p in PROGRAMMES
+]
 
 
 class Urgency(models.TextChoices):
-    ROUTINE = "routine", "Routine"
-    SOON = "soon", "Soon (weeks)"
-    URGENT = "urgent", "Urgent (days)"
+    ROUTINE = "routine", gettext_noop("Routine")
+    SOON = "soon", gettext_noop("Soon (weeks)")
+    URGENT = "urgent", gettext_noop("Urgent (days)")
 
 
 class Case(models.Model):
@@ -106,11 +118,11 @@ class Enquiry(models.Model):
     """The confidential first contact, before there is an account or a case."""
 
     class Status(models.TextChoices):
-        NEW = "new", "New (e-mail not yet verified)"
-        VERIFIED = "verified", "E-mail verified"
-        ACCEPTED = "accepted", "Accepted: a case was opened"
-        DECLINED = "declined", "Declined"
-        SPAM = "spam", "Spam"
+        NEW = "new", gettext_noop("New (e-mail not yet verified)")
+        VERIFIED = "verified", gettext_noop("E-mail verified")
+        ACCEPTED = "accepted", gettext_noop("Accepted: a case was opened")
+        DECLINED = "declined", gettext_noop("Declined")
+        SPAM = "spam", gettext_noop("Spam")
 
     class RedFlag(models.TextChoices):
         NOT_SCREENED = "not_screened", "Not screened"

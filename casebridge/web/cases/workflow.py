@@ -9,6 +9,8 @@ patient may withdraw an open case at any time.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from casebridge.web.cases.errors import IllegalTransition
 
 ENQUIRY = "enquiry"
@@ -23,18 +25,20 @@ CLOSED = "closed"
 PAUSED_SAFETY = "paused_safety"
 WITHDRAWN = "withdrawn"
 
+# Marked for translation (gettext_noop: still plain text here, so the model's
+# choices and its migrations do not change); pages translate them as shown.
 LABELS: dict[str, str] = {
-    ENQUIRY: "Enquiry",
-    TRIAGE: "Triage",
-    COLLECTING_RECORDS: "Collecting records",
-    READY_FOR_REVIEW: "Ready for review",
-    MATCHED: "Matched with a reviewing team",
-    UNDER_REVIEW: "Under review",
-    OPINION_READY: "Opinion ready",
-    POST_REVIEW: "After the review",
-    CLOSED: "Closed",
-    PAUSED_SAFETY: "Paused for safety",
-    WITHDRAWN: "Withdrawn",
+    ENQUIRY: gettext_noop("Enquiry"),
+    TRIAGE: gettext_noop("Triage"),
+    COLLECTING_RECORDS: gettext_noop("Collecting records"),
+    READY_FOR_REVIEW: gettext_noop("Ready for review"),
+    MATCHED: gettext_noop("Matched with a reviewing team"),
+    UNDER_REVIEW: gettext_noop("Under review"),
+    OPINION_READY: gettext_noop("Opinion ready"),
+    POST_REVIEW: gettext_noop("After the review"),
+    CLOSED: gettext_noop("Closed"),
+    PAUSED_SAFETY: gettext_noop("Paused for safety"),
+    WITHDRAWN: gettext_noop("Withdrawn"),
 }
 STATUSES: tuple[str, ...] = tuple(LABELS)
 CHOICES: list[tuple[str, str]] = list(LABELS.items())

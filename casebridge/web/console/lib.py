@@ -11,6 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
@@ -22,6 +25,7 @@ from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import EngineView, read_engine
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
+    PROGRAMME_LABELS,
     AuditEvent,
     Case,
     Document,
@@ -38,20 +42,24 @@ ATTENTION_STATES = (Document.State.NEEDS_ATTENTION, Document.State.FAILED)
 # Audit actions after which a case waits in its (new) status.
 STATUS_EVENTS = ("case.created", "case.status_changed", "case.paused_for_safety")
 
-KINDS = (("all", "Cases and enquiries"), ("cases", "Cases"), ("enquiries", "Enquiries"))
-SCOPES = (("all", "Everyone's"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"))
+# The filters' labels, in the reader's language (lazy: translated when shown).
+KINDS = (("all", _("Cases and enquiries")), ("cases", _("Cases")), ("enquiries", _("Enquiries")))
+SCOPES = (("all", _("Everyone's")), ("mine", _("Assigned to me")), ("unassigned", _("Unassigned")))
 SORTS = (
-    ("waiting", "Waiting longest"),
-    ("urgency", "Most urgent"),
-    ("status", "Status"),
-    ("programme", "Programme"),
-    ("newest", "Newest"),
+    ("waiting", _("Waiting longest")),
+    ("urgency", _("Most urgent")),
+    ("status", _("Status")),
+    ("programme", _("Programme")),
+    ("newest", _("Newest")),
 )
 STATUS_FILTERS = (
-    ("open", "All open"),
-    ("all", "All, closed too"),
-    *[(s, workflow.LABELS[s]) for s in workflow.STATUSES],
-    *[(f"enquiry:{s}", f"Enquiry: {label}") for s, label in Enquiry.Status.choices],
+    ("open", _("All open")),
+    ("all", _("All, closed too")),
+    *[(s, _(workflow.LABELS[s])) for s in workflow.STATUSES],  # marked for translation there
+    *[
+        (f"enquiry:{s}", format_lazy(_("Enquiry: {}"), _(label)))
+        for s, label in Enquiry.Status.choices
+    ],
 )
 
 
@@ -90,6 +98,7 @@ class QueueRow:
     status: str
     status_label: str
     programme: str
+    programme_label: str
     urgency: str
     urgency_label: str
     owner: str
@@ -111,11 +120,12 @@ class QueueRow:
 def waiting_words(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return f"{max(minutes, 0)} min"
+        return gettext("%(n)d min") % {"n": max(minutes, 0)}
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} h"
-    return f"{hours // 24} days"
+        return gettext("%(n)d h") % {"n": hours}
+    days = hours // 24
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
 def red_flag_enquiries() -> list[Enquiry]:
@@ -174,6 +184,7 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
                 status=case.status,
                 status_label=workflow.LABELS.get(case.status, case.status),
                 programme=case.programme,
+                programme_label=PROGRAMME_LABELS.get(case.programme, case.programme),
                 urgency=case.urgency,
                 urgency_label=Urgency(case.urgency).label,
                 owner=case.owner.display_name,
@@ -207,6 +218,7 @@ def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
             status=enquiry.status,
             status_label=Enquiry.Status(enquiry.status).label,
             programme=enquiry.programme,
+            programme_label=PROGRAMME_LABELS.get(enquiry.programme, enquiry.programme),
             urgency="",
             urgency_label="",
             owner=enquiry.full_name,
