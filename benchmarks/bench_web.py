@@ -469,6 +469,24 @@ class Person:
     timings: list[tuple[str, float, int]] = field(default_factory=list)
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its living
+    children (the server and its web processes), from /proc; 0 elsewhere."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total
+
+
 def run_load(
     people: list[Person], requests: int, seconds: float, think: float = 0.0
 ) -> tuple[float, list[tuple[str, float, int]]]:
@@ -518,8 +536,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, dict[str, float]]:
-    """Prints the table; returns {page: {p50, p95, max, n}} and {"all": {rps}}."""
+def report(
+    wall: float, timings: list[tuple[str, float, int]], cpu: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, dict[str, float]]:
+    """Prints the table; returns {page: {p50, p95, max, n}} and {"all": {rps}}.
+    cpu: the CPU seconds the server (all its processes) and this load
+    generator used meanwhile."""
     by_page: dict[str, list[float]] = {}
     failed: dict[str, int] = {}
     for name, ms, status in timings:
@@ -539,6 +561,12 @@ def report(wall: float, timings: list[tuple[str, float, int]]) -> dict[str, dict
     if set(statuses) != {200}:
         print("answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
     print(f"{len(timings)} requests in {wall:.1f} s: {len(timings) / wall:.1f} requests/s")
+    server_cpu, client_cpu = cpu
+    if server_cpu and timings:
+        print(
+            f"CPU per request: server {server_cpu / len(timings) * 1000:.1f} ms, "
+            f"load generator {client_cpu / len(timings) * 1000:.1f} ms (both on this machine)"
+        )
     figures = {
         name: {
             "p50": percentile(values, 50),
@@ -672,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, tuple[float, list[tuple[str, float, int]]]] = {
             side: (0.0, []) for side in sides
         }
+        cpu: dict[str, tuple[float, float]] = {}  # side: (server, load generator) CPU s
         signed_in = False
         for round_index in range(args.rounds):
             order = sides if round_index % 2 == 0 else sides[::-1]
@@ -695,17 +724,22 @@ def main(argv: list[str] | None = None) -> int:
                 warm = people[-1]
                 for _, path in warm.pages[:2] + [queue]:  # compile templates, fill the cache
                     warm.client.get(path)  # type: ignore[union-attr]
+                server_cpu, client_cpu = process_tree_cpu(server.pid), time.process_time()
                 wall, timings = run_load(people, args.requests, args.seconds, args.think)
+                server_cpu = process_tree_cpu(server.pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
                 stop(server)
                 server = None
                 total, collected = results[side]
                 results[side] = (total + wall, collected + timings)
+                used = cpu.get(side, (0.0, 0.0))
+                cpu[side] = (used[0] + server_cpu, used[1] + client_cpu)
                 print(f"round {round_index + 1}, {side}: {len(timings)} requests")
         figures: dict[str, dict[str, dict[str, float]]] = {}
         for side in sides:
             wall, timings = results[side]
             print(f"\n== {side} {configs[side].settings or ''}, {args.rounds} round(s)")
-            figures[side] = report(wall, timings)
+            figures[side] = report(wall, timings, cpu.get(side, (0.0, 0.0)))
         base = sides[0]
         for other in sides[1:]:
             print(f"\n== {base} / {other} (above 1: {other} is faster)")

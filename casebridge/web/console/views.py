@@ -172,8 +172,20 @@ def _render_case(
     documents = lib.document_page(
         case, page.engine_docs, request.GET.get("docs_page"), DOCUMENTS_PER_PAGE
     )
-    facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
     lang = get_language() or ""
+    # The rows (a type form each) depend on the documents' states and flags
+    # (the page's key), the case's version and the engine reading (its token).
+    documents_section = cached_form_fragment(
+        request,
+        view,
+        case,
+        f"console.documents.{documents.key}",
+        lang,
+        "staff",
+        "console/_documents.html",
+        {"case": case, "documents": documents},
+    )
+    facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
     # The fact rows (a correction form each) depend on the engine reading and
     # the case's version alone, both in the reading's token.
     fact_rows = cached_form_fragment(
@@ -215,7 +227,7 @@ def _render_case(
         "case": case,
         "page": page,
         "facts_page": facts_page,
-        "documents": documents,
+        "documents_section": mark_safe(documents_section),  # noqa: S308 - our own template
         "engine_sections": mark_safe(engine_sections),  # noqa: S308 - our own template
         "fact_rows": mark_safe(fact_rows),  # noqa: S308 - our own template
         "gaps_section": mark_safe(gaps_section),  # noqa: S308 - our own template
@@ -232,7 +244,6 @@ def _render_case(
         "note_form": bound.get("note") or NoteForm(),
         "add_fact_form": bound.get("fact") or CorrectFactForm(initial={**version, "mode": "add"}),
         "request_form": bound.get("request") or RecordRequestForm(),
-        "doc_type_form": DocTypeForm(initial=version),
         "outputs": _outputs(),
         "letters": page.letters,
     }
