@@ -95,3 +95,10 @@ def other_case(people: People):
     from casebridge.web.cases.actions import do_create_case
 
     return do_create_case(acting_user=people.outsider, owner=people.outsider)
+
+
+@pytest.fixture
+def plain_http(settings) -> None:
+    """The test client speaks plain http: no redirect to https (tests that
+    check the redirect itself do not use this)."""
+    settings.SECURE_SSL_REDIRECT = False

@@ -18,9 +18,8 @@ from casebridge.web.cases.actions import (
 from casebridge.web.cases.lib import clear_engine_cache, engine_case, read_engine
 from casebridge.web.cases.models import Case
 from casebridge.web.cases.tasks import process_document
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 PATHOLOGY = (
     "HISTOPATHOLOGY REPORT\n"
@@ -37,9 +36,7 @@ CT = (
 
 
 @pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False
+def _portal(plain_http) -> None:
     clear_engine_cache()
 
 

@@ -7,17 +7,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from casebridge.web.cases.models import Enquiry
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False
 
 
 def test_every_interface_string_has_a_chinese_translation():

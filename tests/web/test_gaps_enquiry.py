@@ -21,17 +21,10 @@ from casebridge.web.portal.actions import (
     enquiry_intake,
     enquiry_resume_token,
 )
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 migration = importlib.import_module("casebridge.web.cases.migrations.0002_enquiry_goals")
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False
 
 
 def _details(**extra: str) -> dict[str, str]:

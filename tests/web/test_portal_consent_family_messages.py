@@ -9,15 +9,8 @@ from django.core import mail
 from casebridge.web.cases.lib import can_share_abroad
 from casebridge.web.cases.models import CaseMember, Consent, Message
 from casebridge.web.portal import content
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 
 def _login(client, user) -> None:

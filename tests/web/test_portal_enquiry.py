@@ -11,17 +11,14 @@ from django.core.cache import cache
 
 from casebridge.web.accounts.models import User
 from casebridge.web.cases.models import AuditEvent, Case, Enquiry
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 PASSWORD = "a long enough test password"
 
 
 @pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
+def _portal(plain_http) -> None:
     cache.clear()  # allauth's rate limits (one confirmation e-mail per address a while)
 
 

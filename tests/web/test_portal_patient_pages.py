@@ -24,9 +24,8 @@ from casebridge.web.portal.templatetags.portal_tags import (
     patient_value,
     when,
 )
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 PASSWORD = "a long enough test password"
 REPORT = (
@@ -39,9 +38,7 @@ REPORT = (
 
 
 @pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
+def _portal(plain_http) -> None:
     cache.clear()  # allauth's rate limits
 
 

@@ -14,9 +14,8 @@ from casebridge.web.cases.actions import do_give_consent, do_invite_member, do_u
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.portal.lib import request_letters
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 ROLES = (
     "owner",
@@ -64,12 +63,6 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "withdraw": ("get", PATIENT_ONLY),
     "withdraw#post": ("post", PATIENT_ONLY),
 }
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
 
 
 @pytest.fixture

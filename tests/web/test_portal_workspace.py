@@ -11,9 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from casebridge.web.cases.actions import do_give_consent
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 PASSWORD = "a long enough test password"
 PATHOLOGY = (
@@ -23,12 +22,6 @@ PATHOLOGY = (
     "Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
     "ER positive (Allred 8/8). PR positive. HER2 IHC 3+ (positive).\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
 
 
 def _login(client, user) -> None:

@@ -22,17 +22,10 @@ from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_close_record_request, do_request_records
 from casebridge.web.portal.actions import do_flag_document_type
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 FEW, MANY = 3, 30
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
 
 
 def _record(index: int) -> tuple[str, str]:

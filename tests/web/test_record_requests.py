@@ -15,17 +15,10 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import AuditEvent, Message
 from casebridge.web.console.actions import do_close_record_request, do_request_records
 from casebridge.web.console.models import RecordRequest
-from casebridge.web.portal.testing import portal_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
-
-
-@pytest.fixture(autouse=True)
-def _portal(settings) -> None:
-    portal_settings(settings)
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain http
 
 
 def _login(client, user) -> None:
