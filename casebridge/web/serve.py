@@ -220,7 +220,7 @@ def run_web_server(host: str, port: int, *, workers: int, threads: int) -> None:
     connections.close_all()
     options = gunicorn_options(host, port, workers=workers, threads=threads)
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             for name, value in options.items():
                 if value is not None:

@@ -70,7 +70,7 @@ def _units(term: str) -> list[str]:
     return units
 
 
-def _trie_regex(node: dict[str, dict], end: str) -> str:  # type: ignore[type-arg]
+def _trie_regex(node: dict[str, dict], end: str) -> str:
     branches = [unit + _trie_regex(child, end) for unit, child in node.items() if unit != end]
     has_end = end in node
     if not branches:
@@ -84,7 +84,7 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str]:
     """One regex matching any of `terms` as whole words in normalise()d text,
     preferring the longest term at each position."""
     end = "\x00"
-    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    root: dict[str, dict] = {}
     for term in terms:
         units = _units(term)
         if not units:

@@ -277,7 +277,7 @@ def _safety(summary: Summary, ink: _Ink, st: dict[str, ParagraphStyle]) -> Table
     return table
 
 
-class _Columns(Flowable):  # type: ignore[misc]
+class _Columns(Flowable):
     """Paragraphs in two balanced columns, read down the left then the right; splits
     between paragraphs when the page is full. (reportlab's BalancedColumns draws a split
     paragraph taller than it measured it, overlapping what follows.)"""

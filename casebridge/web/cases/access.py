@@ -152,5 +152,5 @@ def get_case_object_or_404(case: Case, model: type[M], pk: Any) -> M:
         raise Http404("No such object")
     try:
         return model._default_manager.get(pk=pk, case=case)
-    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]  # on every concrete model; the stubs drop it from Model
         raise Http404("No such object") from None

@@ -87,7 +87,7 @@ class EngineView:
         with self._lock:
             if name not in self._derived:
                 self._derived[name] = compute(self.engine)
-            return self._derived[name]  # type: ignore[no-any-return]
+            return self._derived[name]
 
 
 _views: OrderedDict[Hashable, EngineView] = OrderedDict()

@@ -24,6 +24,7 @@ the document is marked failed, with a plain-language reason.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
@@ -225,5 +226,5 @@ def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
             )
             requeued.append(doc.pk)
         for pk in requeued:
-            transaction.on_commit(lambda pk=pk: enqueue_document(pk))
+            transaction.on_commit(functools.partial(enqueue_document, pk))
     return requeued

@@ -274,7 +274,7 @@ def do_close_record_request(
 def _case_of(record_request: RecordRequest) -> Case:
     """The request's case: the one the view set (the gate's), else loaded
     without its engine JSON (closing a request never reads it)."""
-    if RecordRequest.case.is_cached(record_request):  # type: ignore[attr-defined]
+    if RecordRequest.case.is_cached(record_request):
         return record_request.case
     return Case.objects.defer("engine").get(pk=record_request.case_id)
 

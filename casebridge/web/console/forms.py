@@ -5,6 +5,7 @@ refused by the workflow with its own plain message."""
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django import forms
 from django.utils.html import format_html_join
@@ -42,8 +43,8 @@ class AssignForm(VersionedForm):
         queryset=User.objects.none(), required=False, empty_label="Nobody (unassigned)"
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         field = self.fields["coordinator"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = User.objects.filter(
@@ -81,8 +82,8 @@ class CorrectFactForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         kinds = sorted(
             ((k, str(v.get("label", k))) for k, v in fact_kinds().items()), key=lambda kv: kv[1]
         )

@@ -10,7 +10,7 @@ from django.db import models
 from casebridge.web.cases.models import Case
 
 
-class RecordRequestQuerySet(models.QuerySet):
+class RecordRequestQuerySet(models.QuerySet["RecordRequest"]):
     """open_ones() and closed_ones() split the rows this queryset fetched (one
     query, however many times they are asked): for templates, which list the
     open requests first."""
@@ -22,12 +22,17 @@ class RecordRequestQuerySet(models.QuerySet):
         return [item for item in self if not item.is_open]
 
 
-class RecordRequestManager(models.Manager.from_queryset(RecordRequestQuerySet)):
+# Made at module level (not in the class statement) so that django-stubs can
+# type the generated manager and its queryset methods.
+_RecordRequestBaseManager = models.Manager.from_queryset(RecordRequestQuerySet)
+
+
+class RecordRequestManager(_RecordRequestBaseManager["RecordRequest"]):
     """Every listing shows who asked and who closed: both people come in the
     same query (case.record_requests uses this manager too), never one query
     per row."""
 
-    def get_queryset(self) -> RecordRequestQuerySet:
+    def get_queryset(self) -> models.QuerySet[RecordRequest]:
         return super().get_queryset().select_related("requested_by", "closed_by")
 
 

@@ -35,6 +35,7 @@ from casebridge.web.cases import audit, storage
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
+from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import (
     cached_form_fragment,
     cached_fragment,
@@ -90,9 +91,9 @@ def _meta(request: HttpRequest) -> audit.RequestMeta | None:
 
 @require_GET
 @console_view
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     filters = lib.QueueFilters.from_query(request.GET)
-    rows = lib.queue(filters, request.user)  # type: ignore[arg-type]
+    rows = lib.queue(filters, request.user)
     return render(
         request,
         "console/queue.html",
@@ -122,7 +123,7 @@ def _enquiry(pk: int) -> Enquiry:
 
 @require_GET
 @console_view
-def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enquiry_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     enquiry = _enquiry(pk)
     audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
     return render(request, "console/enquiry.html", {"enquiry": enquiry, "form": ClearRedFlagForm()})
@@ -130,14 +131,14 @@ def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @console_view
-def clear_red_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def clear_red_flag(request: AuthedRequest, pk: int) -> HttpResponse:
     enquiry = _enquiry(pk)
     form = ClearRedFlagForm(request.POST)
     if form.is_valid():
         try:
             do_clear_red_flag(
                 enquiry,
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=request.user,
                 note=form.cleaned_data["note"],
                 site_url=request.build_absolute_uri("/"),  # for the enquirer's resume link
                 meta=_meta(request),
@@ -264,7 +265,7 @@ def _outputs() -> list[tuple[str, str]]:
 
 @require_GET
 @console_view
-def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
+def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "view", request=request)
     return _render_case(request, case)
 
@@ -309,7 +310,7 @@ def _done(request: HttpRequest, case: Case, text: str, anchor: str = "") -> Http
 
 @require_POST
 @console_view
-def change_status(request: HttpRequest, ref: str) -> HttpResponse:
+def change_status(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -317,7 +318,7 @@ def change_status(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         updated = do_change_status(
             case,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             status=form.cleaned_data["status"],
             expected_version=form.cleaned_data["expected_version"],
             reason=form.cleaned_data["reason"],
@@ -331,7 +332,7 @@ def change_status(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_POST
 @console_view
-def assign(request: HttpRequest, ref: str) -> HttpResponse:
+def assign(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
     form = AssignForm(request.POST)
     if not form.is_valid():
@@ -339,7 +340,7 @@ def assign(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         updated = do_assign(
             case,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             coordinator=form.cleaned_data["coordinator"],
             expected_version=form.cleaned_data["expected_version"],
             meta=_meta(request),
@@ -353,7 +354,7 @@ def assign(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_POST
 @console_view
-def add_note(request: HttpRequest, ref: str) -> HttpResponse:
+def add_note(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -361,7 +362,7 @@ def add_note(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         do_add_note(
             case,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             body=form.cleaned_data["body"],
             meta=_meta(request),
         )
@@ -372,7 +373,7 @@ def add_note(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_POST
 @console_view
-def correct_fact(request: HttpRequest, ref: str) -> HttpResponse:
+def correct_fact(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "correct")
     form = CorrectFactForm(request.POST)
     if not form.is_valid():
@@ -383,7 +384,7 @@ def correct_fact(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         do_correct_fact(
             case,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             reason=data["reason"],
             expected_version=data["expected_version"],
             fact_id="" if mode == "add" else data["fact_id"],
@@ -407,7 +408,7 @@ def correct_fact(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_POST
 @console_view
-def override_doc_type(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
+def override_doc_type(request: AuthedRequest, ref: str, doc: int) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "correct")
     document = get_case_object_or_404(case, Document, doc)
     form = DocTypeForm(request.POST)
@@ -417,7 +418,7 @@ def override_doc_type(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
         do_override_document_type(
             case,
             document,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             doc_type=form.cleaned_data["doc_type"],
             expected_version=form.cleaned_data["expected_version"],
             meta=_meta(request),
@@ -430,7 +431,7 @@ def override_doc_type(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
 
 @require_POST
 @console_view
-def request_records(request: HttpRequest, ref: str) -> HttpResponse:
+def request_records(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
     form = RecordRequestForm(request.POST)
     if not form.is_valid():
@@ -438,7 +439,7 @@ def request_records(request: HttpRequest, ref: str) -> HttpResponse:
     try:
         do_request_records(
             case,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             title=form.cleaned_data["title"],
             detail=form.cleaned_data["detail"],
             gap_id=form.cleaned_data["gap_id"],
@@ -454,7 +455,7 @@ def request_records(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_GET
 @console_view
-def document_file(request: HttpRequest, ref: str, doc: int) -> HttpResponse:
+def document_file(request: AuthedRequest, ref: str, doc: int) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "view", request=request)
     document = get_case_object_or_404(case, Document, doc)
     try:
@@ -474,7 +475,7 @@ def _attachment(name: str, inline: bool = False) -> str:
 
 @require_GET
 @console_view
-def case_output(request: HttpRequest, ref: str, name: str) -> HttpResponse:
+def case_output(request: AuthedRequest, ref: str, name: str) -> HttpResponse:
     """The engine's outputs for this case, rendered by the engine's renderers."""
     case = get_case_for_user_or_404(request.user, ref, "view", request=request)
     engine = engine_case(case)

@@ -6,11 +6,12 @@ through get_case_object_or_404 on that case."""
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.console.actions import CLOSING_STATES, do_close_record_request
 from casebridge.web.console.models import RecordRequest
 from casebridge.web.console.views import _done, _meta, _refused, console_view
@@ -33,7 +34,7 @@ class CloseRecordRequestForm(forms.Form):
 
 @require_POST
 @console_view
-def close_record_request(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+def close_record_request(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
     record_request = get_case_object_or_404(case, RecordRequest, pk)
     record_request.case = case  # the gate's case: no second load of it
@@ -46,7 +47,7 @@ def close_record_request(request: HttpRequest, ref: str, pk: int) -> HttpRespons
     try:
         closed = do_close_record_request(
             record_request,
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=request.user,
             state=form.cleaned_data["state"],
             note=form.cleaned_data["note"],
             meta=_meta(request),

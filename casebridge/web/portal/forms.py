@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -48,10 +48,12 @@ class UrgencyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["red_flags"].choices = [(q.id, q.text) for q in content.red_flag_questions()]
+        red_flags = cast(forms.MultipleChoiceField, self.fields["red_flags"])
+        red_flags.choices = [(q.id, q.text) for q in content.red_flag_questions()]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         ticked = data.get("red_flags") or []
         if not ticked and not data.get("none_apply"):
             raise forms.ValidationError(
@@ -70,7 +72,8 @@ class ContactForm(forms.Form):
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("email") and not data.get("phone"):
             raise forms.ValidationError(_("Give an e-mail address or a phone number."))
         return data
@@ -152,7 +155,7 @@ class TransferConsentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].choices = [
+        cast(forms.ChoiceField, self.fields["recipient"]).choices = [
             (r.id, f"{r.name} ({r.country})") for r in content.transfer_recipients()
         ]
 

@@ -30,6 +30,7 @@ from casebridge.web.cases.access import (
 from casebridge.web.cases.actions import do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document, Message
 from casebridge.web.portal import content, lib
@@ -120,7 +121,7 @@ def guidance(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def case_home(request: HttpRequest, pk: str) -> HttpResponse:
+def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
     """The overview: where things stand, the latest records, the key facts of
     each kind, timeline, missing records, questions, downloads. ?facts=all
     (&page=N) lists every fact, a page at a time."""
@@ -182,7 +183,7 @@ def _role(request: HttpRequest, case: Case) -> str:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def documents(request: HttpRequest, pk: str) -> HttpResponse:
+def documents(request: AuthedRequest, pk: str) -> HttpResponse:
     """The records: upload several at once (drag and drop, camera) and their states."""
     if request.method == "POST":
         return _upload(request, pk)
@@ -214,7 +215,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _upload(request: HttpRequest, pk: str) -> HttpResponse:
+def _upload(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "upload")
     files = request.FILES.getlist("files") + request.FILES.getlist("camera")
     if not files:
@@ -264,7 +265,7 @@ def _upload(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def document_list(request: HttpRequest, pk: str) -> HttpResponse:
+def document_list(request: AuthedRequest, pk: str) -> HttpResponse:
     """The document table alone, for htmx polling while documents are being read."""
     case = _gate(request, pk)
     rows = lib.document_rows(case, flagged_document_ids(case))
@@ -283,7 +284,7 @@ def document_list(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def document_text(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
+def document_text(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
     """The text casebridge read from a document, page by page."""
     case = _gate(request, pk)
     document = get_case_object_or_404(case, Document, doc)
@@ -323,7 +324,7 @@ def document_text(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def fact_source(request: HttpRequest, pk: str, fact_id: str) -> HttpResponse:
+def fact_source(request: AuthedRequest, pk: str, fact_id: str) -> HttpResponse:
     """A fact and where it came from: its page with the words highlighted."""
     case = _gate(request, pk)
     reading = read_engine(case)
@@ -372,7 +373,7 @@ def _int(value: Any, default: int) -> int:
 
 @login_required
 @require_POST
-def flag_document(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
+def flag_document(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
     case = _gate(request, pk, "upload")
     document = get_case_object_or_404(case, Document, doc)
     form = FlagTypeForm(request.POST)
@@ -400,7 +401,7 @@ def flag_document(request: HttpRequest, pk: str, doc: int) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def summary_preview(request: HttpRequest, pk: str, lang: str) -> HttpResponse:
+def summary_preview(request: AuthedRequest, pk: str, lang: str) -> HttpResponse:
     """The engine's summary page as it is (its own inline styles, no scripts)."""
     if lang not in SUMMARY_LANGS:
         raise Http404("No such language")
@@ -414,7 +415,7 @@ def summary_preview(request: HttpRequest, pk: str, lang: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def download(request: HttpRequest, pk: str, name: str) -> HttpResponse:
+def download(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
     """summary-en.pdf, summary-zh.pdf, fhir.json: rendered by the engine, audited."""
     case = _gate(request, pk)
     if name in ("summary-en.pdf", "summary-zh.pdf"):
@@ -439,7 +440,7 @@ def download(request: HttpRequest, pk: str, name: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def letter(request: HttpRequest, pk: str, slug: str) -> HttpResponse:
+def letter(request: AuthedRequest, pk: str, slug: str) -> HttpResponse:
     """A ready-to-send request letter: to read and copy, or to download."""
     case = _gate(request, pk)
     letters = lib.cached_request_letters(read_engine(case))
@@ -468,7 +469,7 @@ def letter(request: HttpRequest, pk: str, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def consent(request: HttpRequest, pk: str) -> HttpResponse:
+def consent(request: AuthedRequest, pk: str) -> HttpResponse:
     """Consent to processing (art. 9), a separate transfer consent, withdrawal in one step."""
     case = _gate(request, pk, "consent")
     lang = content.current_lang()
@@ -550,7 +551,7 @@ def consent(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def family(request: HttpRequest, pk: str) -> HttpResponse:
+def family(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
     if request.method == "POST" and "member" in request.POST:
         return _revoke_member(request, case)
@@ -579,7 +580,7 @@ def family(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-def _revoke_member(request: HttpRequest, case: Case) -> HttpResponse:
+def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
     revoke = RevokeMemberForm(request.POST)
     if not revoke.is_valid():
         raise Http404("No such member")
@@ -600,7 +601,7 @@ def _revoke_member(request: HttpRequest, case: Case) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def case_messages(request: HttpRequest, pk: str) -> HttpResponse:
+def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
     if request.method == "POST":
         case = _gate(request, pk, "message")
         form = MessageForm(request.POST)
@@ -635,7 +636,7 @@ def case_messages(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def activity(request: HttpRequest, pk: str) -> HttpResponse:
+def activity(request: AuthedRequest, pk: str) -> HttpResponse:
     """Who opened my case: the audit log, for the patient."""
     case = _gate(request, pk, "consent")
     events = [(e, lib.audit_text(e)) for e in lib.audit_log(case)]

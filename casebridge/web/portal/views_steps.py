@@ -22,6 +22,7 @@ from casebridge.web.cases.access import can, get_case_for_user_or_404
 from casebridge.web.cases.actions import do_change_status
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import read_engine
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
@@ -53,7 +54,7 @@ def _page(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str,
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def withdraw_case(request: HttpRequest, pk: str) -> HttpResponse:
+def withdraw_case(request: AuthedRequest, pk: str) -> HttpResponse:
     """GET: what withdrawing means, and a form to confirm. POST: withdraws only
     with `confirm` ticked (and the case version the patient saw)."""
     case = get_case_for_user_or_404(request.user, pk, "consent", request=request)
@@ -86,7 +87,7 @@ def withdraw_case(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def letter_download(request: HttpRequest, pk: str, slug: str, fmt: str) -> HttpResponse:
+def letter_download(request: AuthedRequest, pk: str, slug: str, fmt: str) -> HttpResponse:
     """A request letter as a file: `txt` (plain text to print or paste) or `md`."""
     if fmt not in LETTER_FORMATS:
         raise Http404("No such format")
