@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from casebridge.web.cases.actions import do_give_consent
 from casebridge.web.cases.models import AuditEvent, Document
@@ -247,3 +248,25 @@ def test_the_overview_lists_ten_sources_a_row_and_links_to_the_rest():
     assert "and 15 more" in brief and 'href="?facts=all"' in brief
     full = render_to_string("portal/_fact_table.html", {"lines": [line]})
     assert full.count("<li>") == 25 and "more: see everything" not in full
+
+
+def test_dates_follow_the_reader_s_convention():
+    import datetime as dt
+
+    from django.utils import timezone, translation
+
+    from casebridge.web.portal.templatetags.portal_tags import when
+
+    moment = timezone.make_aware(dt.datetime(2026, 11, 23, 8, 56))
+    with translation.override("en-gb"):
+        assert when(moment) == "23 Nov 2026, 08:56"
+    with translation.override("zh-hans"):
+        assert when(moment) == "2026年11月23日 08:56"
+
+
+def test_the_home_page_shows_when_a_case_was_opened_in_chinese_dates(client, people, case):
+    client.force_login(people.owner)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    opened = timezone.localtime(case.created_at)
+    assert f"{opened.year}年{opened.month}月{opened.day}日" in page
+    assert "十一月" not in page and "一月 " not in page

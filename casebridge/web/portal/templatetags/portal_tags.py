@@ -20,6 +20,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -389,8 +390,9 @@ def letter_plain(text: str) -> str:
 
 @register.filter
 def when(value: Any) -> str:
-    """An ISO 8601 timestamp (or a datetime) for people: "23 Nov 2026, 08:56",
-    in the site's time zone. Anything else is shown as it is."""
+    """An ISO 8601 timestamp (or a datetime) for people, in the site's time zone
+    and the reader's convention ("23 Nov 2026, 08:56", "2026年11月23日 08:56").
+    Anything else is shown as it is."""
     moment = value
     if isinstance(value, str):
         try:
@@ -401,4 +403,4 @@ def when(value: Any) -> str:
         return "" if value is None else str(value)
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return dateformat.format(moment, "j M Y, H:i")
+    return dateformat.format(moment, get_format("DATETIME_FORMAT"))
