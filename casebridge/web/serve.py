@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -84,6 +85,19 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
 
 
+def address_in_use(host: str, port: int) -> str:
+    """Why (host, port) cannot be listened on, or "" when it can: checked
+    before the database is prepared, so a taken port costs nothing."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return ""
+
+
 def url_for(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host
     if ":" in shown and not shown.startswith("["):
@@ -148,6 +162,14 @@ def main(
         print(f"casebridge serve: cannot start: {error}", file=sys.stderr)
         return 1
     url = url_for(host, port)
+    taken = address_in_use(host, port)
+    if taken:
+        print(
+            f"casebridge serve: cannot listen on {host} port {port}: {taken}. "
+            "Stop what uses it, or choose another with --port.",
+            file=sys.stderr,
+        )
+        return 1
     if demo and is_loopback(host):
         # A demo on this machine is reached over plain http: cookies marked
         # Secure would not be sent back by every browser.
@@ -223,7 +245,9 @@ def run_web_server(host: str, port: int, *, workers: int, threads: int) -> None:
     class _Server(BaseApplication):
         def load_config(self) -> None:
             for name, value in options.items():
-                if value is not None:
+                # A setting this gunicorn does not have (the control socket
+                # came in a later release) is a feature it lacks: skip it.
+                if value is not None and name in self.cfg.settings:
                     self.cfg.set(name, value)
 
         def load(self) -> object:

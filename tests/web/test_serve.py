@@ -171,3 +171,20 @@ def test_the_web_server_is_gunicorn_with_threads_and_no_control_socket():
     assert serve.DEFAULT_THREADS == 1  # sync workers unless asked
     assert options["control_socket_disable"] is True
     assert serve.gunicorn_options("127.0.0.1", 80, workers=1, threads=1)["worker_class"] == "sync"
+
+
+def test_a_port_already_taken_is_refused_before_anything_is_prepared(monkeypatch):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert "in use" in serve.address_in_use("127.0.0.1", port).lower()
+        prepared = []
+        monkeypatch.setattr(serve, "prepare", lambda **kw: prepared.append(kw) or "")
+        # This process's environment stays as it is.
+        monkeypatch.setattr(serve, "serve_environment", lambda **kw: {})
+        assert serve.main("127.0.0.1", port, demo=True, worker=False) == 1
+        assert not prepared
+    assert serve.address_in_use("127.0.0.1", port) == ""
