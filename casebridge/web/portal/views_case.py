@@ -86,6 +86,37 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def audited_attachment(
+    request: AuthedRequest,
+    case: Case,
+    body: bytes | str,
+    content_type: str,
+    name: str,
+    filename: str | None = None,
+) -> HttpResponse:
+    """A download of the case's data: the read recorded in the audit log (as
+    `name`), then the file, never cached."""
+    do_record_read(
+        case,
+        acting_user=request.user,
+        action="case.downloaded",
+        after={"file": name},
+        meta=meta_from_request(request),
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename or name}"'
+    return _no_store(response)
+
+
+def letter_or_404(case: Case, slug: str) -> lib.Letter:
+    """The case's ready-to-send request letter `slug` (rendered once per reading)."""
+    letters = lib.cached_request_letters(read_engine(case))
+    found = next((item for item in letters if item.slug == slug), None)
+    if found is None:
+        raise Http404("No such letter")
+    return found
+
+
 # -- home ---------------------------------------------------------------------------
 
 
@@ -425,16 +456,9 @@ def download(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
         body, content_type = lib.fhir_json(case), "application/fhir+json; charset=utf-8"
     else:
         raise Http404("No such download")
-    do_record_read(
-        case,
-        acting_user=request.user,
-        action="case.downloaded",
-        after={"file": name},
-        meta=meta_from_request(request),
+    return audited_attachment(
+        request, case, body, content_type, name, filename=f"{case.pseudonym}-{name}"
     )
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{case.pseudonym}-{name}"'
-    return _no_store(response)
 
 
 @login_required
@@ -443,23 +467,11 @@ def download(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
 def letter(request: AuthedRequest, pk: str, slug: str) -> HttpResponse:
     """A ready-to-send request letter: to read and copy, or to download."""
     case = _gate(request, pk)
-    letters = lib.cached_request_letters(read_engine(case))
-    found = next((item for item in letters if item.slug == slug), None)
-    if found is None:
-        raise Http404("No such letter")
+    found = letter_or_404(case, slug)
     if request.GET.get("download"):
-        do_record_read(
-            case,
-            acting_user=request.user,
-            action="case.downloaded",
-            after={"file": f"{slug}.txt"},
-            meta=meta_from_request(request),
+        return audited_attachment(
+            request, case, letter_plain_text(found.text), "text/plain; charset=utf-8", f"{slug}.txt"
         )
-        response = HttpResponse(
-            letter_plain_text(found.text), content_type="text/plain; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{slug}.txt"'
-        return _no_store(response)
     return render(request, "portal/letter.html", _ctx(request, case, "checklist", letter=found))
 
 

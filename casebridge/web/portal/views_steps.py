@@ -23,12 +23,11 @@ from casebridge.web.cases.actions import do_change_status
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.lib import read_engine
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.actions import do_record_read
 from casebridge.web.portal.forms import WithdrawCaseForm
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
+from casebridge.web.portal.views_case import audited_attachment, letter_or_404
 
 LETTER_FORMATS = {
     "txt": "text/plain; charset=utf-8",  # plain text, no Markdown marks
@@ -92,20 +91,6 @@ def letter_download(request: AuthedRequest, pk: str, slug: str, fmt: str) -> Htt
     if fmt not in LETTER_FORMATS:
         raise Http404("No such format")
     case = get_case_for_user_or_404(request.user, pk, "view", request=request)
-    letters = lib.cached_request_letters(read_engine(case))
-    found = next((item for item in letters if item.slug == slug), None)
-    if found is None:
-        raise Http404("No such letter")
-    name = f"{slug}.{fmt}"
-    do_record_read(
-        case,
-        acting_user=request.user,
-        action="case.downloaded",
-        after={"file": name},
-        meta=meta_from_request(request),
-    )
+    found = letter_or_404(case, slug)
     body = letter_plain_text(found.text) if fmt == "txt" else found.text
-    response = HttpResponse(body, content_type=LETTER_FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return audited_attachment(request, case, body, LETTER_FORMATS[fmt], f"{slug}.{fmt}")
