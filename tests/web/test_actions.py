@@ -21,14 +21,9 @@ from casebridge.web.cases.actions import (
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, NotAllowed
 from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Document
 from casebridge.web.cases.tasks import process_document
+from tests.web.records import PATHOLOGY
 
 pytestmark = pytest.mark.django_db
-
-PATHOLOGY = (
-    b"HISTOPATHOLOGY REPORT\nDate of report: 12/03/2024\nSpecimen: Left breast core biopsy.\n"
-    b"Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
-    b"ER positive (Allred 8/8). PR positive. HER2 IHC 3+ (positive).\n"
-)
 
 
 def test_creating_a_case_gives_a_pseudonym_an_engine_case_and_an_audit_row(people):
@@ -105,7 +100,9 @@ def test_two_coordinators_editing_at_once_the_second_gets_a_clear_conflict(peopl
 
 
 def test_a_conflicting_correction_hands_back_what_was_typed(people, case):
-    do_upload_document(case, acting_user=people.owner, file_name="path.txt", data=PATHOLOGY)
+    do_upload_document(
+        case, acting_user=people.owner, file_name="path.txt", data=PATHOLOGY.encode()
+    )
     process_document.call(case.documents.get().pk)
     case.refresh_from_db()
     fact = next(f for f in EngineCase.from_dict(case.engine).facts if f.kind == "grade")
@@ -127,7 +124,9 @@ def test_a_conflicting_correction_hands_back_what_was_typed(people, case):
 
 
 def test_a_correction_is_applied_by_the_engine_and_audited_with_before_and_after(people, case):
-    do_upload_document(case, acting_user=people.owner, file_name="path.txt", data=PATHOLOGY)
+    do_upload_document(
+        case, acting_user=people.owner, file_name="path.txt", data=PATHOLOGY.encode()
+    )
     process_document.call(case.documents.get().pk)
     case.refresh_from_db()
     fact = next(f for f in EngineCase.from_dict(case.engine).facts if f.kind == "grade")

@@ -18,15 +18,9 @@ from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_override_document_type
 from casebridge.web.console.views import DOCUMENTS_PER_PAGE
 from casebridge.web.portal.actions import do_flag_document_type
+from tests.web.records import PATHOLOGY
 
 pytestmark = pytest.mark.django_db
-
-PATHOLOGY = (
-    "HISTOPATHOLOGY REPORT\n"
-    "Date of report: 12/03/2024\n"
-    "Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
-    "ER positive (Allred 8/8). HER2 IHC 2+ (equivocal).\n"
-)
 
 
 def _page(client, case, query: str = "") -> str:

@@ -18,16 +18,10 @@ from casebridge.web.cases.actions import (
 from casebridge.web.cases.lib import clear_engine_cache, engine_case, read_engine
 from casebridge.web.cases.models import Case
 from casebridge.web.cases.tasks import process_document
+from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
-PATHOLOGY = (
-    "HISTOPATHOLOGY REPORT\n"
-    "Date of report: 12/03/2024\n"
-    "Specimen: Left breast core biopsy.\n"
-    "Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
-    "ER positive (Allred 8/8). PR positive. HER2 IHC 3+ (positive).\n"
-)
 CT = (
     "CT THORAX, ABDOMEN AND PELVIS\n"
     "Date: 02/04/2024\n"

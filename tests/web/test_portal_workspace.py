@@ -12,17 +12,11 @@ from django.utils import timezone
 from casebridge.web.cases.actions import do_give_consent
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
+from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
 PASSWORD = "a long enough test password"
-PATHOLOGY = (
-    "HISTOPATHOLOGY REPORT\n"
-    "Date of report: 12/03/2024\n"
-    "Specimen: Left breast core biopsy.\n"
-    "Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
-    "ER positive (Allred 8/8). PR positive. HER2 IHC 3+ (positive).\n"
-)
 
 
 def _login(client, user) -> None:

@@ -13,16 +13,9 @@ from casebridge.web.cases.actions import do_correct_fact, do_create_case, do_upl
 from casebridge.web.cases.errors import DuplicateDocument
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document, requeue_stale_documents
+from tests.web.records import PATHOLOGY
 
 pytestmark = pytest.mark.django_db
-
-PATHOLOGY = (
-    "HISTOPATHOLOGY REPORT\n"
-    "Date of report: 12/03/2024\n"
-    "Specimen: Left breast core biopsy.\n"
-    "Diagnosis: Invasive ductal carcinoma (NST), grade 2.\n"
-    "ER positive (Allred 8/8). PR positive. HER2 IHC 3+ (positive).\n"
-)
 
 
 def _pdf(lines: list[str]) -> bytes:
