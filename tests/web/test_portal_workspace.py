@@ -264,3 +264,21 @@ def test_the_home_page_shows_when_a_case_was_opened_in_chinese_dates(client, peo
     opened = timezone.localtime(case.created_at)
     assert f"{opened.year}年{opened.month}月{opened.day}日" in page
     assert "十一月" not in page and "一月 " not in page
+
+
+def test_the_patient_s_flag_goes_once_a_coordinator_re_types_the_document(client, people, case):
+    from casebridge.web.console.actions import do_override_document_type
+
+    doc = _processed(client, people, case)
+    client.post(f"/cases/{case.pseudonym}/documents/{doc.pk}/flag/", {"note": "a letter"})
+    listing = f"/cases/{case.pseudonym}/documents/list/"
+    assert "a coordinator will check it" in client.get(listing).content.decode()
+    case.refresh_from_db()
+    do_override_document_type(
+        case,
+        doc,
+        acting_user=people.coordinator,
+        doc_type="clinic_letter",
+        expected_version=case.version,
+    )
+    assert "a coordinator will check it" not in client.get(listing).content.decode()

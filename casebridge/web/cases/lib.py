@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -199,3 +201,42 @@ def cached_form_fragment(
 
     html = cached_fragment(view, case, name, lang, role, render)
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+# -- the patient's wrong-type flags ----------------------------------------------------
+
+TYPE_EVENTS = ("document.type_flagged", "document.type_overridden")
+
+
+@dataclass(frozen=True)
+class TypeFlag:
+    """Someone on the patient's side said a document was read as the wrong type."""
+
+    by: str
+    at: dt.datetime
+    note: str
+    said_type: str  # the type shown to them when they flagged it
+
+
+def open_type_flags(case: Case) -> dict[int, TypeFlag]:
+    """Documents flagged as the wrong type that no coordinator has re-typed since
+    (the latest flag of each). One query, over the two audit actions."""
+    flags: dict[int, TypeFlag] = {}
+    events = case.audit_events.filter(action__in=TYPE_EVENTS).order_by("at", "pk")
+    for event in events.only(
+        "case_id", "action", "object_id", "actor_label", "at", "before", "after"
+    ):
+        try:
+            doc_id = int(event.object_id)
+        except ValueError:
+            continue
+        if event.action == "document.type_overridden":
+            flags.pop(doc_id, None)
+            continue
+        flags[doc_id] = TypeFlag(
+            by=event.actor_label,
+            at=event.at,
+            note=str((event.after or {}).get("note", "")),
+            said_type=str((event.before or {}).get("doc_type", "") or ""),
+        )
+    return flags

@@ -24,7 +24,7 @@ from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases import workflow
-from casebridge.web.cases.lib import EngineView, read_engine
+from casebridge.web.cases.lib import EngineView, TypeFlag, open_type_flags, read_engine
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     PROGRAMME_LABELS,
@@ -325,42 +325,6 @@ def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
 
 
 # -- the documents of a case page ------------------------------------------------------
-
-TYPE_EVENTS = ("document.type_flagged", "document.type_overridden")
-
-
-@dataclass(frozen=True)
-class TypeFlag:
-    """Someone on the patient's side said a document was read as the wrong type."""
-
-    by: str
-    at: dt.datetime
-    note: str
-    said_type: str  # the type shown to them when they flagged it
-
-
-def open_type_flags(case: Case) -> dict[int, TypeFlag]:
-    """Documents flagged as the wrong type that no coordinator has re-typed since
-    (the latest flag of each). One query, over the two audit actions."""
-    flags: dict[int, TypeFlag] = {}
-    events = case.audit_events.filter(action__in=TYPE_EVENTS).order_by("at", "pk")
-    for event in events.only(
-        "case_id", "action", "object_id", "actor_label", "at", "before", "after"
-    ):
-        try:
-            doc_id = int(event.object_id)
-        except ValueError:
-            continue
-        if event.action == "document.type_overridden":
-            flags.pop(doc_id, None)
-            continue
-        flags[doc_id] = TypeFlag(
-            by=event.actor_label,
-            at=event.at,
-            note=str((event.after or {}).get("note", "")),
-            said_type=str((event.before or {}).get("doc_type", "") or ""),
-        )
-    return flags
 
 
 @dataclass

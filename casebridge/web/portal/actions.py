@@ -32,6 +32,7 @@ from casebridge.web.cases.actions import (
 )
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, NotAllowed
+from casebridge.web.cases.lib import open_type_flags
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     Case,
@@ -428,9 +429,7 @@ def do_flag_document_type(
 
 def flagged_document_ids(case: Case) -> set[str]:
     """Documents someone flagged as the wrong type since their type last changed."""
-    return set(
-        case.audit_events.filter(action="document.type_flagged").values_list("object_id", flat=True)
-    )
+    return {str(pk) for pk in open_type_flags(case)}
 
 
 def do_record_read(
