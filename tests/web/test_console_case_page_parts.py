@@ -60,6 +60,10 @@ def test_it_pages_the_documents_and_lists_those_that_need_a_person_first(client,
     assert len(later) == 2 and "letter 01.txt" in later
     assert not set(later) & set(rows)
 
+    # A page number that is not one (typed or stale) shows the nearest page.
+    assert "letter 00.txt" in _documents_section(_page(client, case, "?docs_page=zzz"))
+    assert "letter 01.txt" in _documents_section(_page(client, case, "?docs_page=99"))
+
 
 def test_a_document_flagged_as_the_wrong_type_shows_until_a_coordinator_retypes_it(
     client, people, case
