@@ -124,17 +124,31 @@ def _closing_summary(case: Case, out_dir: Path, written: list[Path]) -> None:
     dupes = [d for d in docs if d.duplicate_of]
     echo = click.echo
     echo("")
-    if case.safety_flags:
+    red = [f for f in case.safety_flags if f.level == "red"]
+    amber = [f for f in case.safety_flags if f.level != "red"]
+    if red:
+        state = "The case is paused." if case.paused else "A person has cleared the pause."
         echo(
             click.style(
-                "URGENT: seek local care now (999 / NHS 111). The case is paused.",
-                fg="red",
+                f"URGENT: seek local care now (999 / NHS 111). {state}", fg="red", bold=True
+            )
+        )
+    if amber:
+        echo(
+            click.style(
+                "Call the acute oncology helpline today; a coordinator is told.",
+                fg="yellow",
                 bold=True,
             )
         )
-        for flag in case.safety_flags:
-            where = f" ({flag.evidence.ref()})" if flag.evidence else " (intake answers)"
-            echo(f"  - {flag.label}{where}")
+    for flag in red + amber:
+        where = (
+            f" ({flag.evidence.ref()})"
+            if flag.evidence
+            else f" (intake: {flag.field or 'answers'})"
+        )
+        said = f': "{flag.phrase}"' if flag.phrase else ""
+        echo(f"  - [{flag.level}] {flag.label}{where}{said}")
     echo(f"Case {case.case_id} ({case.programme})")
     echo(
         f"  documents read: {len(docs) - len(attention)} of {len(docs)}"

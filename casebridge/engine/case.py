@@ -210,11 +210,20 @@ class Gap:
 
 @dataclass
 class SafetyFlag:
+    """One finding of the emergency screen (engine/safety). `level` "red" pauses the case
+    (seek local care now: 999 / NHS 111); "amber" advises calling the acute oncology
+    helpline today and lists the case for a coordinator without pausing it."""
+
     category: str
     label: str
     advice: str
     evidence: Source | None = None
     from_intake: bool = False
+    level: str = "red"
+    rule: str = ""  # which rule of knowledge/red_flags.yaml, e.g. "mscc.ng234_new_deficit"
+    phrase: str = ""  # the words that triggered it, as written
+    field: str = ""  # for intake text: which answer ("symptoms", "questions", ...)
+    guideline: str = ""  # the rule's clinical source (UKONS, NICE ...)
 
 
 @dataclass
@@ -241,7 +250,7 @@ class Case:
     questions: list[Question] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     intake: dict[str, Any] = field(default_factory=dict)  # the patient's own answers
-    paused: bool = False  # a safety flag pauses the case until a person clears it
+    paused: bool = False  # a red safety flag pauses the case until a person clears it
     warnings: list[str] = field(default_factory=list)
 
     # -- reads -------------------------------------------------------------

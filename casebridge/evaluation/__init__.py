@@ -34,7 +34,7 @@ REQUIRED = {
 
 
 def run_all(data_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
-    from casebridge.evaluation import doctype, pathology, tnm
+    from casebridge.evaluation import doctype, pathology, safety, tnm
 
     if not data_dir.is_dir():
         raise InputError(f"evaluation data folder {data_dir} does not exist")
@@ -45,7 +45,12 @@ def run_all(data_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
         )
     say = progress or (lambda _msg: None)
     results: dict[str, Any] = {}
-    for name, module in (("tnm", tnm), ("pathology", pathology), ("doctype", doctype)):
+    for name, module in (
+        ("tnm", tnm),
+        ("pathology", pathology),
+        ("doctype", doctype),
+        ("safety", safety),
+    ):
         say(f"evaluating {name} ...")
         started = time.perf_counter()
         results.update(module.evaluate(data_dir, progress))

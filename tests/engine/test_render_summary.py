@@ -397,19 +397,43 @@ def test_safety_advice_is_curated_chinese_and_the_general_advice_is_not_repeated
     from casebridge.engine import kb
 
     flags = kb.load("red_flags")
-    general = " ".join(flags["advice"].split())
-    chest = next(f for f in flags["flags"] if f["category"] == "chest_pain")
+    general = " ".join(flags["advice"]["red"].split())
+    amber_general = " ".join(flags["advice"]["amber"].split())
+    chest = next(f for f in flags["flags"] if f["id"] == "chest_pain")
+    rash = next(f for f in flags["flags"] if f["id"] == "rash_amber")
     case = breast_case()
     case.safety_flags = [
         SafetyFlag("chest_pain", chest["label"], f"{general} {chest['advice']}", None),
         SafetyFlag("novel", "Something new", "Do something now.", None),
+        SafetyFlag(
+            "rash",
+            rash["label"],
+            f"{amber_general} {rash['advice']}",
+            None,
+            level="amber",
+            rule="rash_amber.skin",
+        ),
     ]
     case.paused = True
     zh = render_html(case, "zh")
     assert "新发胸痛需要紧急评估" in zh and "胸痛" in zh
+    assert "抗肿瘤治疗期间新出现皮疹或瘙痒" in zh  # an amber flag's label, by its flag id
     assert "Do something now.<sup" in zh  # not curated: English, marked
     en = render_html(case, "en")
     assert en.count("111.nhs.uk") == 0 and "New chest pain needs urgent assessment" in en
+    assert "call straight away if it blisters" in en
+
+
+def test_a_case_with_only_amber_flags_says_call_the_helpline_today_and_is_not_paused():
+    case = breast_case()
+    case.safety_flags = [
+        SafetyFlag("rash", "New rash", "Call today.", None, level="amber", rule="rash_amber.skin")
+    ]
+    case.paused = False
+    en = render_html(case, "en")
+    assert "Call your acute oncology (chemotherapy) helpline today" in en
+    assert "URGENT" not in en and "This case is paused" not in en
+    assert "请于今天致电急症肿瘤（化疗）热线" in render_html(case, "zh")
 
 
 def test_common_reasons_a_document_needs_attention_are_in_chinese():

@@ -173,6 +173,12 @@ def _lexicon() -> _Lexicon:
     return _build(pairs)
 
 
+def treatment_mentions(text: str) -> list[Mention]:
+    """Every drug, regimen, treatment, lab and cue of the knowledge base named in the
+    text (the engine's one lexicon; the emergency screen reads anticancer drugs with it)."""
+    return _scan(text)
+
+
 def _scan(text: str) -> list[Mention]:
     lex = _lexicon()
     found: list[Mention] = []

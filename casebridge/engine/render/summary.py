@@ -34,6 +34,7 @@ from casebridge.engine.errors import InputError
 from casebridge.engine.render.redact import Redactor
 from casebridge.engine.terminology import (
     Span,
+    Term,
     categories_for_kind,
     label,
     match_template,
@@ -524,7 +525,9 @@ class _Builder:
         paused = None
         if self.case.paused:
             paused = {k: " ".join(str(v).split()) for k, v in texts["paused"].items()}
-        urgent = {k: " ".join(str(v).split()) for k, v in texts["urgent"].items()} if flags else {}
+        # red: seek local care now; amber only: call the acute oncology helpline today
+        key = "urgent" if any(f.level == "red" for f in flags) else "amber"
+        urgent = {k: " ".join(str(v).split()) for k, v in texts[key].items()} if flags else {}
         if "zh" in urgent:
             urgent["zh"] = urgent["zh"].replace(" ", "")
         return SafetyNotice(urgent=urgent, paused=paused, flags=lines)
@@ -843,9 +846,18 @@ class _Builder:
             return self.kind_label(detail)
         return self.terms.translate(value, ("gap_term", "fact_kind", "procedure", "biomarker"))
 
+    def _flag_term(self, table: str, flag: SafetyFlag, english: str) -> Term | None:
+        """The terminology entry of a flag (keyed by its flag id, else its category)
+        while its English still reads the same."""
+        for key in dict.fromkeys([flag.rule.split(".")[0], flag.category]):
+            term = self.terms.by_key(f"{table}.{key}") if key else None
+            if term is not None and normalise(term.en) == normalise(english):
+                return term
+        return None
+
     def _flag_label(self, flag: SafetyFlag) -> list[Span]:
-        term = self.terms.by_key(f"safety.{flag.category}")
-        if term is not None and normalise(term.en) == normalise(flag.label or ""):
+        term = self._flag_term("safety", flag, flag.label or "")
+        if term is not None:
             return [Span(term.zh if self.zh else term.en)]
         return self.text(flag.label or flag.category, "safety", "diagnosis")
 
@@ -853,15 +865,16 @@ class _Builder:
         """The flag's own advice. The general advice (call 999 / NHS 111, the case is paused)
         is said once by the notice above the flags, so it is not repeated per flag."""
         advice = " ".join((flag.advice or "").split())
-        general = self.terms.by_key("safety_advice.general")
-        if general is not None and normalise(advice).startswith(normalise(general.en)):
-            advice = advice[len(general.en) :].strip()
+        for key in ("general", "amber"):
+            general = self.terms.by_key(f"safety_advice.{key}")
+            if general is not None and normalise(advice).startswith(normalise(general.en)):
+                advice = advice[len(general.en) :].strip()
         if not advice:
             return []
         if not self.zh:
             return [Span(advice)]
-        term = self.terms.by_key(f"safety_advice.{flag.category}")
-        if term is not None and normalise(term.en) == normalise(advice):
+        term = self._flag_term("safety_advice", flag, advice)
+        if term is not None:
             return [Span(term.zh)]
         return [Span(advice, untranslated=True)]
 

@@ -145,7 +145,11 @@ def _process(document_id: int, attempt: int) -> str:
 
 
 def _pause_for_safety(case: Case, engine: dict[str, Any]) -> None:
-    labels = [str(f.get("label", "")) for f in engine.get("safety_flags", [])]
+    labels = [
+        str(f.get("label", ""))
+        for f in engine.get("safety_flags", [])
+        if f.get("level", "red") == "red"
+    ]
     before = {"status": case.status, "paused": case.paused}
     case.paused_from, case.status, case.paused = case.status, workflow.PAUSED_SAFETY, True
     case.paused_reason = "; ".join(label for label in labels if label)

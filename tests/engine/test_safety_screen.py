@@ -1,0 +1,174 @@
+"""The emergency screen on people's own words and on records, category by category, both
+levels, and every kind of look-alike that must not flag, in English and Chinese.
+
+These sentences are the tests' own (written from the UKONS triage tool and the NICE
+texts); the evaluation note set (casebridge/evaluation/safety_notes.yaml) is separate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from casebridge.engine.safety import screen_text
+
+TODAY = dt.date(2026, 11, 20)
+
+
+def flags(text: str, on_treatment: bool = False) -> list[tuple[str, str]]:
+    return [
+        (f.rule.split(".")[0], f.level)
+        for f in screen_text(text, on_treatment=on_treatment, today=TODAY)
+    ]
+
+
+# (text, flag id, level, on treatment)
+RAISES = [
+    # spinal cord compression, with and without back pain (NICE NG234)
+    ("Back pain for a week and now his legs feel like jelly", "mscc", "red", False),
+    (
+        "Known bony mets. Since Tuesday she has numbness in both legs and can't walk far",
+        "mscc",
+        "red",
+        False,
+    ),
+    ("Query MSCC - urgent MRI whole spine requested", "mscc", "red", False),
+    ("背痛两周，昨天起双下肢无力", "mscc", "red", False),
+    ("肺癌骨转移，近3天行走困难", "mscc", "red", False),
+    # neutropenic sepsis: fever on SACT, values, Chinese
+    (
+        "Day 9 of cycle 2 of R-CHOP, temperature 38.4 and shivery",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
+    ("Had FOLFIRINOX eight days ago, now has a temp of 38.1", "neutropenic_sepsis", "red", False),
+    ("She feels hot and shivery tonight", "neutropenic_sepsis", "red", True),
+    ("Temp 101.3F this evening, on docetaxel", "neutropenic_sepsis", "red", False),
+    ("neuts 0.3 on today's bloods", "neutropenic_sepsis", "red", False),
+    ("化疗后第10天，体温38.5℃，伴寒战", "neutropenic_sepsis", "red", False),
+    ("Febrile neutropenia suspected", "neutropenic_sepsis", "red", False),
+    # sepsis
+    (
+        "His skin looks mottled and he hasn't passed urine since this morning",
+        "sepsis",
+        "red",
+        False,
+    ),
+    ("RR 28, HR 135, BP 84/50", "sepsis", "red", False),
+    # bleeding (lay words, Chinese, platelets)
+    ("He coughed up a cupful of blood this morning", "bleeding", "red", False),
+    ("Black tarry stools since yesterday", "bleeding", "red", False),
+    ("She has been vomiting blood", "bleeding", "red", False),
+    ("platelets 18 x10^9/L", "bleeding", "red", False),
+    ("今晨咯血约50ml", "bleeding", "red", False),
+    ("黑便2天", "bleeding", "red", False),
+    # breathing, chest pain, clots
+    ("Struggling to breathe, can't finish a sentence", "breathing", "red", False),
+    ("Sats 88% on air", "breathing", "red", False),
+    ("Crushing central chest pain going down his left arm", "chest_pain", "red", False),
+    ("Her right calf is swollen, red and painful", "vte", "red", False),
+    ("?PE - sudden breathlessness on the ward", "vte", "red", False),
+    ("突发胸痛伴呼吸困难", "chest_pain", "red", False),
+    # neurology
+    ("Dad is suddenly confused and doesn't know where he is", "neuro", "red", False),
+    ("She had a fit this afternoon", "neuro", "red", False),
+    ("His face has dropped on one side and his speech is slurred", "stroke", "red", False),
+    ("Brain mets. Headache every morning with vomiting", "raised_icp", "red", False),
+    ("患者意识模糊，叫不醒", "neuro", "red", False),
+    ("突然口角歪斜，说话不清", "stroke", "red", False),
+    # cellular therapy
+    ("Day 5 after CAR-T: temperature 38.9 and low blood pressure", "crs_icans", "red", False),
+    ("After glofitamab his handwriting has changed and he is muddled", "crs_icans", "red", False),
+    # SVCO, calcium
+    ("Her face and neck are swollen and she is breathless", "svco", "red", False),
+    ("Corrected calcium 3.41 mmol/L, very thirsty", "hypercalcaemia", "red", False),
+    ("Adjusted calcium 2.78", "calcium_amber", "amber", False),
+    # gut
+    ("Diarrhoea x8 today after capecitabine", "sact_gi", "red", False),
+    ("On chemo, vomited six times since lunch", "sact_gi", "red", False),
+    ("化疗后第5天，腹泻每天8次", "sact_gi", "red", False),
+    ("On FOLFOX, diarrhoea 5 times today", "sact_gi_amber", "amber", False),
+    ("On pembrolizumab, loose stools four times a day", "immune_colitis", "red", False),
+    (
+        "Not opened bowels for 5 days, vomiting and tummy is swollen",
+        "bowel_obstruction",
+        "red",
+        False,
+    ),
+    ("停止排气排便3天，伴腹胀、呕吐", "bowel_obstruction", "red", False),
+    # reactions and metabolic
+    (
+        "During the paclitaxel infusion her lips swelled and she was wheezy",
+        "anaphylaxis",
+        "red",
+        False,
+    ),
+    ("Potassium 6.7 after starting treatment", "tumour_lysis", "red", False),
+    ("血钾6.8mmol/L", "tumour_lysis", "red", False),
+    # mind
+    ("He is thinking of ending his life", "suicidal", "red", False),
+    ("我不想活了", "suicidal", "red", False),
+    ("I feel so low and can't cope", "low_mood", "amber", False),
+    # other UKONS problems
+    ("Pain 10/10, the morphine is not touching it", "pain", "red", False),
+    ("Can't pass urine since last night", "urinary", "red", False),
+    ("Mouth ulcers so bad she can't eat or drink, on capecitabine", "mucositis", "red", False),
+    ("The cannula site where the chemo went in is red and swollen", "extravasation", "red", False),
+    ("Sudden loss of vision in his left eye", "eye", "red", False),
+    ("Platelets 32 on chemo", "low_counts", "amber", False),
+    ("Hasn't opened her bowels for four days", "constipation_amber", "amber", False),
+]
+
+# (text, look-alike kind, on treatment)
+QUIET = [
+    ("No fever, no chest pain, no shortness of breath", "negated", True),
+    ("Denies any bleeding. No black stools.", "negated", False),
+    ("否认胸痛、咯血，无发热", "negated", True),
+    ("Had a PE in 2019, on apixaban, well now", "historical", False),
+    ("Previous episode of neutropenic sepsis in 2021", "historical", True),
+    ("既往2018年曾有肺栓塞病史", "historical", False),
+    ("The diarrhoea has settled, now once a day", "resolved", True),
+    ("Fever resolved with antibiotics last week", "resolved", True),
+    ("腹泻已好转", "resolved", True),
+    ("Mother died of a stroke", "family", False),
+    ("Family history: father had a DVT", "family", False),
+    ("家族史：母亲曾患脑卒中", "family", False),
+    ("Call us if you get a temperature over 38", "hypothetical", True),
+    ("She knows to ring the helpline should she develop chest pain", "hypothetical", True),
+    ("如出现发热请及时就诊", "hypothetical", True),
+    ("Signs of spinal cord compression include back pain and leg weakness.", "leaflet", False),
+    (
+        "Patient information\nSymptoms to look out for:\n- a temperature of 38 or above\n- bleeding gums",
+        "leaflet",
+        True,
+    ),
+    ("健康宣教：如有黑便、呕血应立即就诊", "leaflet", False),
+    (
+        "Possible side effects include neutropenic sepsis, diarrhoea and vomiting.",
+        "counselling",
+        True,
+    ),
+    ("We discussed the risks, including bleeding and blood clots.", "counselling", False),
+    ("告知可能的不良反应包括发热、腹泻", "counselling", True),
+    ("Temperature 36.8, sats 97% on air", "normal_value", True),
+    ("Potassium 4.2 (3.5-5.3), calcium 2.41", "normal_value", False),
+    ("血小板计数 210×10^9/L，体温36.5℃", "normal_value", True),
+    ("If there is progression we will consider radiotherapy to the spine", "plan", False),
+    ("Plan: MRI spine to exclude cord compression if symptoms change", "plan", False),
+    ("Long-standing grade 1 neuropathy, unchanged", "chronic_stable", True),
+    ("Chronic back pain for years, stable", "chronic_stable", False),
+]
+
+
+@pytest.mark.parametrize(("text", "flag_id", "level", "on_treatment"), RAISES)
+def test_an_emergency_in_any_words_raises_its_flag(
+    text: str, flag_id: str, level: str, on_treatment: bool
+) -> None:
+    assert (flag_id, level) in flags(text, on_treatment)
+
+
+@pytest.mark.parametrize(("text", "kind", "on_treatment"), QUIET)
+def test_a_look_alike_raises_nothing(text: str, kind: str, on_treatment: bool) -> None:
+    assert flags(text, on_treatment) == []
