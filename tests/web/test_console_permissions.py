@@ -27,6 +27,7 @@ METHODS = {
     "case": "get",
     "change_status": "post",
     "assign": "post",
+    "review_safety": "post",
     "add_note": "post",
     "correct_fact": "post",
     "request_records": "post",

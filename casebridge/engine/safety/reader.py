@@ -227,6 +227,10 @@ class Reader:
             context = "asserted"
         if context in ("negated", "family"):
             return False
+        if context == "possible" and self._asked_after(text, c_hi, s_hi):
+            # "Dad coughed up blood this morning, is that normal?": the question is
+            # about what happened; it does not make it possible
+            context = context_of(text[:s_hi] + ".", start, end)
         if context == "possible":
             suspected = self._has("suspected", text, s_lo, start) or self._has(
                 "suspected", text, end, c_hi
@@ -255,6 +259,10 @@ class Reader:
         if self.resolved_after(text, end, c_hi, s_hi):
             return False
         return current is not None or not self.dated_past(text, s_lo, s_hi)
+
+    def _asked_after(self, text: str, c_hi: int, s_hi: int) -> bool:
+        """The sentence ends in a question mark, in a later clause than the phrase's."""
+        return c_hi < s_hi and text[s_hi : s_hi + 1] in ("?", "？")
 
     def someone_else(self, text: str, s_lo: int, start: int) -> bool:
         """The sentence is about another person ("the lady in the next bed was coughing

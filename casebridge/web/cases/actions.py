@@ -27,7 +27,7 @@ from casebridge.engine.case import fact_id as engine_fact_id
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.pipeline import new_case, refresh
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
-from casebridge.web.cases import audit, storage, workflow
+from casebridge.web.cases import audit, safety, storage, workflow
 from casebridge.web.cases.access import GRANT_ATTR, require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, DuplicateDocument, NotAllowed
@@ -147,8 +147,14 @@ def do_change_status(
             locked.paused_reason = reason
         elif locked.status == workflow.PAUSED_SAFETY:
             locked.paused_from, locked.paused, locked.paused_reason = "", False, ""
+            # a person has checked the patient is safe: the flags they saw are cleared, so
+            # the next document read does not pause the case again on the same words
+            locked.engine = safety.clear_flags(locked.engine or {})
+            locked.safety_review = False
         locked.status = status
-        _save(locked, ["status", "paused", "paused_from", "paused_reason"])
+        _save(
+            locked, ["status", "paused", "paused_from", "paused_reason", "engine", "safety_review"]
+        )
         audit.record(
             acting_user,
             locked,
@@ -500,14 +506,78 @@ def do_invite_member(
 def do_send_message(
     case: Case, *, acting_user: User, body: str, meta: RequestMeta | None = None
 ) -> Message:
+    """Post a message on the case. A message from the patient or their family goes
+    through the emergency screen: a red flag pauses the case (as a red flag in the
+    records does) in the same transaction; an amber one lists the case for a
+    coordinator. Staff messages are not screened (they quote, advise and safety-net)."""
     require(acting_user, case, "message")
     body = _text(body, "message")
+    found: list[dict[str, Any]] = []
+    if acting_user.role not in STAFF_ROLES:
+        found = safety.screen_answers(
+            {"message": body},
+            on_treatment=safety.on_treatment(case.engine or {}),
+            programme=case.programme,
+        )
     with transaction.atomic():
         message = Message.objects.create(case=case, sender=acting_user, body=body)
         audit.record(
             acting_user, case, "message.sent", obj=message, after={"length": len(body)}, meta=meta
         )
+        if found:
+            _screen_message(case, found, acting_user=acting_user, message=message, meta=meta)
     return message
+
+
+def _screen_message(
+    case: Case,
+    found: list[dict[str, Any]],
+    *,
+    acting_user: User,
+    message: Message,
+    meta: RequestMeta | None,
+) -> None:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    flags = [{k: f[k] for k in ("flag", "rule", "level", "field", "phrase")} for f in found]
+    if safety.red(found) and locked.status in workflow.OPEN:
+        before = {"status": locked.status, "paused": locked.paused}
+        locked.paused_from, locked.status, locked.paused = (
+            locked.status,
+            workflow.PAUSED_SAFETY,
+            True,
+        )
+        locked.paused_reason = safety.pause_reason(found)
+        _save(locked, ["status", "paused", "paused_from", "paused_reason"])
+        audit.record(
+            acting_user,
+            locked,
+            "case.paused_for_safety",
+            obj=locked,
+            before=before,
+            after={
+                "status": locked.status,
+                "paused": True,
+                "reason": locked.paused_reason,
+                "from": "message",
+                "message": message.pk,
+                "flags": flags,
+            },
+            meta=meta,
+        )
+    else:  # amber, or red on a case already paused or closed: a coordinator should see it
+        if not locked.safety_review:
+            locked.safety_review = True
+            _save(locked, ["safety_review"])
+        audit.record(
+            acting_user,
+            locked,
+            "case.safety_flag",
+            obj=locked,
+            after={"from": "message", "message": message.pk, "flags": flags},
+            meta=meta,
+        )
+    case.status, case.paused, case.version = locked.status, locked.paused, locked.version
+    case.safety_review = locked.safety_review
 
 
 def do_add_note(

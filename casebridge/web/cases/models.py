@@ -62,6 +62,9 @@ class Case(models.Model):
     engine = models.JSONField(default=dict, help_text="The engine's Case.to_dict().")
     paused = models.BooleanField(default=False)
     paused_reason = models.TextField(blank=True)
+    # an amber safety flag (call the helpline today) that no coordinator has looked at yet:
+    # the case carries on, and the console lists it
+    safety_review = models.BooleanField(default=False)
     # Optimistic concurrency: every change bumps it; a change made against an
     # older version is refused (actions.ConcurrencyError).
     version = models.PositiveIntegerField(default=1)
@@ -151,6 +154,8 @@ class Enquiry(models.Model):
     question = models.TextField(blank=True, help_text="Their questions for the specialists.")
     nhs_care_ongoing = models.BooleanField(null=True)
     red_flag_answers = models.JSONField(default=list, blank=True)  # red-flag ids ticked
+    # what the emergency screen found in the free-text answers: [{flag, level, field, ...}]
+    safety_flags = models.JSONField(default=list, blank=True)
     red_flag_state = models.CharField(
         max_length=20, choices=RedFlag.choices, default=RedFlag.NOT_SCREENED
     )

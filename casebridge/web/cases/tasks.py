@@ -124,6 +124,9 @@ def _process(document_id: int, attempt: int) -> str:
         doc.lease_expires_at = None
         doc.save()
         fields = ["engine"]
+        if _new_amber(seen, result) and not locked.safety_review:
+            locked.safety_review = True  # listed for a coordinator; the case carries on
+            fields.append("safety_review")
         if result.get("paused") and locked.status in workflow.OPEN:
             _pause_for_safety(locked, result)
             fields += ["status", "paused", "paused_from", "paused_reason", "version"]
@@ -142,6 +145,20 @@ def _process(document_id: int, attempt: int) -> str:
             },
         )
     return str(doc.state)
+
+
+def _amber(engine: dict[str, Any]) -> set[tuple[str, str]]:
+    cleared = set((engine.get("intake") or {}).get("safety_cleared") or [])
+    return {
+        (str(f.get("rule", "")), str((f.get("evidence") or {}).get("document_id", "")))
+        for f in engine.get("safety_flags") or []
+        if f.get("level") == "amber" and f.get("category") not in cleared
+    }
+
+
+def _new_amber(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """An amber flag the case did not have before this document."""
+    return bool(_amber(after) - _amber(before or {}))
 
 
 def _pause_for_safety(case: Case, engine: dict[str, Any]) -> None:

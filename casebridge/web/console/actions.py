@@ -20,6 +20,7 @@ from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, Document, Enquiry, snapshot
+from casebridge.web.cases.safety import clear_flags
 from casebridge.web.console.models import RecordRequest
 from casebridge.web.portal.actions import enquiry_resume_link, send_enquiry_resume_mail
 
@@ -89,6 +90,41 @@ def do_clear_red_flag(
 
 
 # -- documents --------------------------------------------------------------------
+
+
+def do_review_safety(
+    case: Case,
+    *,
+    acting_user: User,
+    note: str,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> Case:
+    """A coordinator has spoken to the person about the case's amber safety flags
+    (call the helpline today): the case leaves the amber list, the flags' categories
+    are cleared in the engine's intake (they stay listed), and what was said goes in
+    the audit row."""
+    require(acting_user, case, "manage")
+    note = _text(note, "note of what you discussed with the patient")
+    with transaction.atomic():
+        locked = _lock(case, expected_version)
+        if not locked.safety_review:
+            raise ActionError(
+                "This case has no amber safety flag to review (someone may have done it)."
+            )
+        locked.safety_review = False
+        locked.engine = clear_flags(locked.engine or {})
+        _save(locked, ["safety_review", "engine"])
+        audit.record(
+            acting_user,
+            locked,
+            "case.safety_reviewed",
+            obj=locked,
+            before={"safety_review": True},
+            after={"safety_review": False, "note": note},
+            meta=meta,
+        )
+    return locked
 
 
 def do_override_document_type(

@@ -146,3 +146,11 @@ class ClearRedFlagForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SafetyReviewForm(VersionedForm):
+    note = forms.CharField(
+        label="What you discussed with the patient (required)",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -108,6 +108,7 @@ class QueueRow:
     waiting_since: dt.datetime
     created_at: dt.datetime
     red_flag: bool = False
+    amber_flag: bool = False  # an amber safety flag no coordinator has reviewed
     attention: int = 0  # documents that need a person
 
     @property
@@ -194,6 +195,7 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
                 waiting_since=case.last_move or case.created_at,
                 created_at=case.created_at,
                 red_flag=case.status == workflow.PAUSED_SAFETY,
+                amber_flag=case.safety_review,
                 attention=case.attention,
             )
         )
@@ -228,13 +230,15 @@ def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
             waiting_since=enquiry.created_at,
             created_at=enquiry.created_at,
             red_flag=enquiry.red_flag_state == Enquiry.RedFlag.FLAGGED,
+            amber_flag=any(f.get("level") == "amber" for f in enquiry.safety_flags or []),
         )
         for enquiry in queryset[:1000]
     ]
 
 
 def queue(filters: QueueFilters, user: User) -> list[QueueRow]:
-    """The work queue under `filters`, sorted; safety first within each sort."""
+    """The work queue under `filters`, sorted; safety first within each sort (red,
+    then amber)."""
     rows = _case_rows(filters, user) + _enquiry_rows(filters)
     keys = {
         "waiting": lambda r: (r.waiting_since,),
@@ -244,7 +248,7 @@ def queue(filters: QueueFilters, user: User) -> list[QueueRow]:
         "newest": lambda r: (-r.created_at.timestamp(),),
     }
     key = keys[filters.sort]
-    return sorted(rows, key=lambda r: (not r.red_flag, *key(r)))
+    return sorted(rows, key=lambda r: (not r.red_flag, not r.amber_flag, *key(r)))
 
 
 def coordinators() -> list[User]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<str:ref>/", views.case_detail, name="case"),
     path("cases/<str:ref>/status", views.change_status, name="change_status"),
     path("cases/<str:ref>/assign", views.assign, name="assign"),
+    path("cases/<str:ref>/safety-reviewed", views.review_safety, name="review_safety"),
     path("cases/<str:ref>/notes", views.add_note, name="add_note"),
     path("cases/<str:ref>/facts", views.correct_fact, name="correct_fact"),
     path("cases/<str:ref>/requests", views.request_records, name="request_records"),

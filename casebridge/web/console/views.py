@@ -47,6 +47,7 @@ from casebridge.web.console.actions import (
     do_clear_red_flag,
     do_override_document_type,
     do_request_records,
+    do_review_safety,
     is_console_user,
 )
 from casebridge.web.console.forms import (
@@ -56,6 +57,7 @@ from casebridge.web.console.forms import (
     DocTypeForm,
     NoteForm,
     RecordRequestForm,
+    SafetyReviewForm,
     StatusForm,
 )
 
@@ -328,6 +330,27 @@ def change_status(request: AuthedRequest, ref: str) -> HttpResponse:
         action = reverse("console:change_status", args=[case.pseudonym])
         return _refused(request, ref, error, form, action, "status")
     return _done(request, updated, f"The case is now '{updated.get_status_display()}'.")
+
+
+@require_POST
+@console_view
+def review_safety(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = SafetyReviewForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "safety")
+    try:
+        updated = do_review_safety(
+            case,
+            acting_user=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["expected_version"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:review_safety", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "safety")
+    return _done(request, updated, "The amber safety flags are reviewed.")
 
 
 @require_POST

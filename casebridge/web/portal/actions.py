@@ -43,6 +43,7 @@ from casebridge.web.cases.models import (
     Message,
     snapshot,
 )
+from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
 from casebridge.web.portal import content
 
 MAX_FIELD = 5_000
@@ -209,7 +210,13 @@ def do_submit_enquiry(
     meta: RequestMeta | None = None,
 ) -> Enquiry:
     """Save the enquiry's answers: a new enquiry with no red flag, or one a
-    coordinator cleared (`enquiry`). A flagged enquiry is refused."""
+    coordinator cleared (`enquiry`). A flagged enquiry is refused.
+
+    The free-text answers go through the engine's emergency screen: a patient often
+    writes the emergency there rather than ticking it. A red flag (one a coordinator
+    has not already cleared) flags the enquiry as the tick-boxes do: the person is told
+    to seek local care now and the enquiry waits for a coordinator. Amber findings are
+    kept on the enquiry; the person is told to call their helpline today."""
     if enquiry is not None and enquiry.red_flag_state == Enquiry.RedFlag.FLAGGED:
         raise NotAllowed(
             "This enquiry is paused until a coordinator has checked that you are safe."
@@ -241,6 +248,15 @@ def do_submit_enquiry(
         "preferred_language": answers.preferred_language,
         "contact_consent": True,
     }
+    found = screen_answers(
+        {
+            "diagnosis_own_words": str(fields["diagnosis"]),
+            "current_status": str(fields["current_treatment"]),
+            "goals": goals,
+            "questions": questions,
+        },
+        programme=answers.programme,
+    )
     with transaction.atomic():
         if enquiry is None:
             saved = Enquiry.objects.create(red_flag_state=Enquiry.RedFlag.NONE, **fields)
@@ -262,7 +278,56 @@ def do_submit_enquiry(
             after=snapshot(saved, ["email", "programme", "country", "preferred_language"]),
             meta=meta,
         )
+        _record_screen(saved, found, acting_user=acting_user, meta=meta)
     return saved
+
+
+def _record_screen(
+    enquiry: Enquiry, found: list[dict[str, Any]], *, acting_user: Any, meta: RequestMeta | None
+) -> None:
+    """Keep what the screen found on the enquiry; flag it when a red finding is new
+    (not a category a coordinator already cleared with the person)."""
+    enquiry.safety_flags = found
+    fields = ["safety_flags", "updated_at"]
+    known = set(categories_of(list(enquiry.red_flag_answers or [])))
+    if enquiry.red_flag_state == Enquiry.RedFlag.CLEARED:
+        new_red = [f for f in red(found) if f["category"] not in known]
+    else:
+        new_red = red(found)
+    if new_red:
+        ids = list(
+            dict.fromkeys([*(enquiry.red_flag_answers or []), *(f["flag"] for f in new_red)])
+        )
+        enquiry.red_flag_answers = ids
+        enquiry.red_flag_state = Enquiry.RedFlag.FLAGGED
+        fields += ["red_flag_answers", "red_flag_state"]
+    enquiry.save(update_fields=fields)
+    if new_red:
+        audit.record(
+            acting_user,
+            None,
+            "enquiry.red_flag",
+            obj=enquiry,
+            after={
+                "red_flags": [f["flag"] for f in new_red],
+                "from": "free_text",
+                "fields": sorted({f["field"] for f in new_red}),
+                "rules": [f["rule"] for f in new_red],
+            },
+            meta=meta,
+        )
+    elif amber(found):
+        audit.record(
+            acting_user,
+            None,
+            "enquiry.amber_flag",
+            obj=enquiry,
+            after={
+                "flags": [f["flag"] for f in amber(found)],
+                "rules": [f["rule"] for f in amber(found)],
+            },
+            meta=meta,
+        )
 
 
 def do_link_enquiry(
@@ -288,8 +353,19 @@ def do_link_enquiry(
 
 
 def enquiry_intake(enquiry: Enquiry) -> dict[str, Any]:
-    """The engine's intake from the enquiry: the patient's own words."""
+    """The engine's intake from the enquiry: the patient's own words. The flags a
+    coordinator cleared with the person (tick-boxes and free text) are cleared in the
+    case too, so the same words do not pause the new case again."""
+    cleared: list[str] = []
+    if enquiry.red_flag_state == Enquiry.RedFlag.CLEARED:
+        cleared = categories_of(
+            [
+                *(enquiry.red_flag_answers or []),
+                *(f.get("flag", "") for f in enquiry.safety_flags or []),
+            ]
+        )
     return {
+        "safety_cleared": cleared,
         "source": "enquiry",
         "relationship": enquiry.relationship,
         "diagnosis_own_words": enquiry.diagnosis,

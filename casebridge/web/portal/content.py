@@ -46,7 +46,12 @@ def red_flag_ids() -> list[str]:
 
 def red_flag_advice(lang: str | None = None) -> dict[str, str]:
     data = load("red_flags")
-    return {"advice": pick(data["advice"], lang), "paused": pick(data["paused"], lang)}
+    return {
+        "advice": pick(data["advice"], lang),
+        "paused": pick(data["paused"], lang),
+        "amber": pick(data["amber"], lang),
+        "message_paused": pick(data["message_paused"], lang),
+    }
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casebridge.web.cases import workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -632,7 +633,13 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
             except ActionError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, _("Message sent."))
+                advice = content.red_flag_advice()
+                if case.status == workflow.PAUSED_SAFETY and case.paused:
+                    messages.error(request, advice["message_paused"])
+                elif case.safety_review:
+                    messages.warning(request, advice["amber"])
+                else:
+                    messages.success(request, _("Message sent."))
                 return redirect("portal:messages", pk=case.pseudonym)
     else:
         case = _gate(request, pk)

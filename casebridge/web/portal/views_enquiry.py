@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Enquiry
+from casebridge.web.cases.safety import label as safety_label
 from casebridge.web.portal import content
 from casebridge.web.portal.actions import (
     EnquiryAnswers,
@@ -96,6 +97,7 @@ def seek_care(request: HttpRequest) -> HttpResponse:
             "form": form,
             "advice": content.red_flag_advice(),
             "enquiry": enquiry,
+            "found": _findings(enquiry, "red"),
             "has_contact": bool(enquiry.email or enquiry.phone),
         },
         status=200,
@@ -151,6 +153,8 @@ def details(request: HttpRequest) -> HttpResponse:
         else:
             request.session[ENQUIRY_KEY] = saved.pk
             request.session.pop(URGENCY_OK_KEY, None)
+            if _flagged(saved):  # the screen found an emergency in their own words
+                return redirect("portal:seek_care")
             if request.user.is_authenticated:
                 case = continue_enquiry(request, request.user)
                 if case is not None:
@@ -187,4 +191,22 @@ def sent(request: HttpRequest) -> HttpResponse:
         return redirect("portal:enquiry_start")
     if _flagged(enquiry):
         return redirect("portal:seek_care")
-    return render(request, "portal/enquiry_sent.html", {"enquiry": enquiry})
+    return render(
+        request,
+        "portal/enquiry_sent.html",
+        {
+            "enquiry": enquiry,
+            "amber": _findings(enquiry, "amber"),
+            "advice": content.red_flag_advice(),
+        },
+    )
+
+
+def _findings(enquiry: Enquiry, level: str) -> list[dict[str, str]]:
+    """The screen's findings of one level, labelled in the page's language."""
+    lang = content.current_lang()
+    return [
+        {"label": safety_label(f, lang), "phrase": str(f.get("phrase", ""))}
+        for f in enquiry.safety_flags or []
+        if f.get("level") == level
+    ]

@@ -1,0 +1,102 @@
+"""The engine's emergency screen on a person's own words in the web platform: enquiry
+answers and patient messages. Shared by the portal and the console (apps never import
+each other), so it lives here.
+
+A finding is kept as a plain dict (JSON in the database, in the audit row):
+{flag, rule, category, level, label, field, phrase}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casebridge.engine.safety import rules, screen_text
+from casebridge.engine.terminology import table
+
+
+def screen_answers(
+    texts: dict[str, str], *, on_treatment: bool = False, programme: str = "oncology"
+) -> list[dict[str, Any]]:
+    """Every red or amber flag the free-text answers raise, red first."""
+    found: list[dict[str, Any]] = []
+    for field_name, text in texts.items():
+        if not (text or "").strip():
+            continue
+        for flag in screen_text(
+            text, on_treatment=on_treatment, programme=programme, field=field_name
+        ):
+            found.append(
+                {
+                    "flag": flag.rule.split(".")[0],
+                    "rule": flag.rule,
+                    "category": flag.category,
+                    "level": flag.level,
+                    "label": flag.label,
+                    "field": field_name,
+                    "phrase": flag.phrase,
+                }
+            )
+    return sorted(found, key=lambda f: f["level"] != "red")
+
+
+def red(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in found if f.get("level") == "red"]
+
+
+def amber(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in found if f.get("level") == "amber"]
+
+
+def categories_of(flag_ids: list[str]) -> list[str]:
+    """The categories of engine flag ids (the enquiry's tick-box ids are flag ids)."""
+    cfg = rules()
+    out = []
+    for fid in flag_ids:
+        flag = cfg.flag(str(fid))
+        if flag is not None and flag.category not in out:
+            out.append(flag.category)
+    return out
+
+
+def label(found: dict[str, Any], lang: str) -> str:
+    """A finding's label in the reader's language (the terminology table's Chinese)."""
+    english = str(found.get("label", ""))
+    if lang.startswith("zh"):
+        term = table().by_key(f"safety.{found.get('flag', '')}")
+        if term is not None and " ".join(term.en.split()) == " ".join(english.split()):
+            return term.zh
+    return english
+
+
+def on_treatment(engine: dict[str, Any]) -> bool:
+    """Is the case's person on systemic anticancer therapy, as far as the case knows
+    (a treatment fact the screen's `sact` context names, or the intake's answer)?"""
+    sact = rules().contexts.get("sact")
+    if sact is None:
+        return False
+    intake = engine.get("intake") or {}
+    if sact.intake and str(intake.get(sact.intake, "")).lower() in ("true", "yes", "1"):
+        return True
+    return any(
+        f.get("kind") in sact.case_kinds and f.get("context", "asserted") == "asserted"
+        for f in engine.get("facts") or []
+    )
+
+
+def pause_reason(found: list[dict[str, Any]]) -> str:
+    return "; ".join(dict.fromkeys(str(f.get("label", "")) for f in red(found)))
+
+
+def clear_flags(engine: dict[str, Any]) -> dict[str, Any]:
+    """The engine JSON with every current safety flag's category cleared (intake
+    `safety_cleared`): the flags stay listed, they no longer pause the case."""
+    if not engine:
+        return engine
+    intake = dict(engine.get("intake") or {})
+    cleared = list(intake.get("safety_cleared") or [])
+    for flag in engine.get("safety_flags") or []:
+        category = flag.get("category")
+        if category and category not in cleared:
+            cleared.append(category)
+    intake["safety_cleared"] = cleared
+    return {**engine, "intake": intake, "paused": False}
