@@ -384,3 +384,72 @@ def _enquiries() -> list[tuple[str, list[str], str]]:
     from casebridge.web.cases.models import Enquiry
 
     return [(e.red_flag_state, e.red_flag_answers, e.email) for e in Enquiry.objects.all()]
+
+
+def test_an_emergency_written_in_the_enquiry_stops_it_and_a_patients_message_pauses_the_case(
+    e2e_server: E2EServer, browser: Any, watch: PageWatch, shots: Shots
+) -> None:
+    expect = _expect()
+    server = e2e_server
+    page = _new_page(browser, watch, PHONE)
+
+    # 1. Nothing ticked at the urgency check, but the emergency is in the questions box.
+    page.goto(server.path("/enquiry/"))
+    page.get_by_label("None of these apply to me now").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("A family member").check()
+    page.get_by_label("What is it about?").select_option("oncology")
+    page.get_by_label("The diagnosis, in your own words").fill(
+        "Lung cancer with spread to the spine"
+    )
+    page.get_by_label("How things are now, and the current treatment").fill("Second cycle of chemo")
+    page.get_by_label("Your questions for the specialists").fill(
+        "Since yesterday Dad's legs are numb and he can't walk, is that the cancer?"
+    )
+    page.get_by_label("Home country").select_option("GB")
+    page.get_by_label("English", exact=True).check()
+    page.get_by_label("Your name").fill("Sam Lee")
+    page.get_by_label("E-mail address").fill("sam.lee@example.org")
+    page.get_by_label("You may contact me about this enquiry by e-mail.").check()
+    page.get_by_role("button", name="Send my enquiry").click()
+    expect(page).to_have_url(re.compile(r"/enquiry/seek-care/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("999")
+    expect(page.locator("ul.found")).to_contain_text("legs are numb")
+    shots(page, "phone-seek-care-from-free-text")
+    _note_phone_layout(page, shots, "phone-seek-care-from-free-text")
+    assert server.db(_enquiries) == [("flagged", ["mscc"], "sam.lee@example.org")]
+
+    # 2. A patient with a case writes an emergency in a message, in Chinese: the case
+    #    pauses at once and the page says seek local care now.
+    pseudonym = server.db(_patient_with_a_case)
+    page = _new_page(browser, watch, PHONE)
+    _sign_in(page, server, PATIENT_EMAIL, PATIENT_PASSWORD)
+    page.goto(server.path(f"/cases/{pseudonym}/messages/"))
+    page.get_by_label("Your message").fill("我爸今天早上咳出一口鲜血，现在还在咯血")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert").first).to_contain_text("999")
+    expect(page.locator("body")).to_contain_text(
+        "Your message mentions something that may need care now"
+    )
+    shots(page, "phone-message-paused")
+    _no_server_errors(watch, "a message that pauses the case")
+    assert server.db(lambda: _case_status(pseudonym)) == "paused_safety"
+
+
+def _patient_with_a_case() -> str:
+    from allauth.account.models import EmailAddress
+
+    from casebridge.web.accounts.models import Role, User
+    from casebridge.web.cases.actions import do_create_case
+
+    user = User.objects.create_user(
+        PATIENT_EMAIL, PATIENT_PASSWORD, role=Role.PATIENT, full_name="Mei Lin"
+    )
+    EmailAddress.objects.create(user=user, email=PATIENT_EMAIL, verified=True, primary=True)
+    return do_create_case(acting_user=user, owner=user, programme="oncology").pseudonym
+
+
+def _case_status(pseudonym: str) -> str:
+    from casebridge.web.cases.models import Case
+
+    return Case.objects.get(pseudonym=pseudonym).status
