@@ -8,10 +8,11 @@ texts); the evaluation note set (casebridge/evaluation/safety_notes.yaml) is sep
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from casebridge.engine.safety import screen_text
+from casebridge.engine.safety import rules, screen_text
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -119,6 +120,48 @@ RAISES = [
     ("Sudden loss of vision in his left eye", "eye", "red", False),
     ("Platelets 32 on chemo", "low_counts", "amber", False),
     ("Hasn't opened her bowels for four days", "constipation_amber", "amber", False),
+    # every flag in Chinese too, and the rest of the amber ones
+    ("皮肤花斑，尿量减少，血压下降", "sepsis", "red", False),
+    ("化疗后血小板 30×10^9/L", "low_counts", "amber", True),
+    ("He is short of breath at rest and can't speak in full sentences", "breathing", "red", False),
+    ("今天突然呼吸困难，喘不上气", "breathing", "red", False),
+    ("左侧小腿肿痛两天", "vte", "red", False),
+    ("脑转移，头痛伴喷射性呕吐", "raised_icp", "red", False),
+    ("CAR-T回输后第5天，发热39℃，血压低", "crs_icans", "red", False),
+    ("面颈部肿胀，颈静脉怒张，气促", "svco", "red", False),
+    ("血钙 3.3 mmol/L，口渴，嗜睡", "hypercalcaemia", "red", False),
+    ("校正血钙2.8mmol/L", "calcium_amber", "amber", False),
+    ("化疗后今天腹泻5次，能喝水", "sact_gi_amber", "amber", False),
+    ("帕博利珠单抗治疗中，腹泻每天5次", "immune_colitis", "red", False),
+    ("输注紫杉醇时嘴唇肿，喉头发紧，过敏性休克", "anaphylaxis", "red", False),
+    ("Hyperkalaemia on the morning bloods", "hyperkalaemia", "red", False),
+    ("高钾血症", "hyperkalaemia", "red", False),
+    ("腰痛剧痛，疼痛难忍，止痛药无效", "pain", "red", False),
+    ("昨晚开始排不出尿，小腹胀", "urinary", "red", False),
+    ("化疗后口腔溃疡，不能进食", "mucositis", "red", False),
+    ("Blistering rash all over with peeling skin", "rash", "red", False),
+    ("全身皮疹伴大疱，皮肤剥脱", "rash", "red", False),
+    ("化疗输液的穿刺点红肿疼痛", "extravasation", "red", False),
+    ("突然视物不清，一只眼看不见", "eye", "red", False),
+    ("On docetaxel, burning when passing urine", "infection_amber", "amber", False),
+    ("化疗中，尿痛", "infection_amber", "amber", False),
+    ("我最近情绪低落，很抑郁", "low_mood", "amber", False),
+    ("On nivolumab, new dry cough this week", "pneumonitis_amber", "amber", False),
+    ("纳武利尤单抗治疗中，新出现咳嗽", "pneumonitis_amber", "amber", False),
+    ("便秘四天了", "constipation_amber", "amber", False),
+    (
+        "His usual painkillers are not enough and the pain is getting worse",
+        "pain_amber",
+        "amber",
+        False,
+    ),
+    ("疼痛加重，止痛效果不好", "pain_amber", "amber", False),
+    ("Itchy rash on her arms since starting pembrolizumab", "rash_amber", "amber", False),
+    ("信迪利单抗治疗后皮疹瘙痒", "rash_amber", "amber", False),
+    ("On cetuximab, sore red eye since yesterday", "eye_amber", "amber", False),
+    ("化疗期间眼睛红痛", "eye_amber", "amber", False),
+    ("Sore mouth on capecitabine but still eating soft food", "mucositis_amber", "amber", False),
+    ("化疗后嘴里长了溃疡，还能吃稀饭", "mucositis_amber", "amber", False),
 ]
 
 # (text, look-alike kind, on treatment)
@@ -157,9 +200,72 @@ QUIET = [
     ("血小板计数 210×10^9/L，体温36.5℃", "normal_value", True),
     ("If there is progression we will consider radiotherapy to the spine", "plan", False),
     ("Plan: MRI spine to exclude cord compression if symptoms change", "plan", False),
+    ("如病情进展，拟行脊柱放疗", "plan", False),
+    (
+        "My friend from the support group can't walk since her cancer spread to her spine",
+        "other_person",
+        False,
+    ),
+    ("隔壁床的病人昨晚咯血了，我自己没事", "other_person", False),
+    ("What are the signs of sepsis? I just want to know in advance.", "question", True),
+    ("请问化疗后发烧正常吗？我现在没有发烧，想提前了解一下。", "question", True),
     ("Long-standing grade 1 neuropathy, unchanged", "chronic_stable", True),
     ("Chronic back pain for years, stable", "chronic_stable", False),
+    ("长期腰痛多年，稳定无变化", "chronic_stable", False),
+    ("Allergies: penicillin (rash)", "history_line", True),
 ]
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_flag_of_the_rules_is_tested_in_english_and_in_chinese() -> None:
+    for flag in rules().flags:
+        texts = [t for t, fid, _level, _on in RAISES if fid == flag.id]
+        assert any(not CJK.search(t) for t in texts), f"{flag.id}: no English test"
+        assert any(CJK.search(t) for t in texts), f"{flag.id}: no Chinese test"
+
+
+def test_every_look_alike_kind_is_tested_in_english_and_in_chinese() -> None:
+    kinds = {kind for _t, kind, _on in QUIET} - {"history_line"}
+    for kind in kinds:
+        texts = [t for t, k, _on in QUIET if k == kind]
+        assert any(not CJK.search(t) for t in texts) and any(CJK.search(t) for t in texts), kind
+
+
+def test_a_flag_says_which_rule_fired_on_which_words_and_its_guideline() -> None:
+    (flag,) = screen_text("Corrected calcium 3.41 mmol/L", today=TODAY)
+    assert flag.rule == "hypercalcaemia.corrected_calcium" and flag.level == "red"
+    assert flag.phrase == "Corrected calcium 3.41" and "NICE" in flag.guideline
+    assert "999" in flag.advice and flag.field == "message"
+
+
+def test_an_amber_flag_on_the_words_of_a_red_one_is_not_listed_twice() -> None:
+    found = flags("Known spinal mets. New back pain and her legs are weak since Tuesday")
+    assert found == [("mscc", "red")]
+
+
+def test_a_regimen_or_drug_of_the_knowledge_base_tells_the_screen_the_person_is_on_sact() -> None:
+    for regimen in ("R-CHOP", "ABVD", "FOLFIRINOX", "carboplatin and paclitaxel", "卡培他滨"):
+        assert ("neutropenic_sepsis", "red") in flags(f"On {regimen}. Temperature 38.3 tonight")
+    assert flags("Temperature 38.3 tonight") == []  # not known to be on treatment
+
+
+def test_a_value_inside_its_written_reference_range_never_flags() -> None:
+    assert flags("Calcium 3.1 (2.2-3.2)") == []  # an odd lab's range: inside it
+    assert ("hypercalcaemia", "red") in flags("Calcium 3.1 (2.2-2.6)")
+
+
+def test_fahrenheit_and_per_microlitre_values_are_read_in_their_units() -> None:
+    assert ("neutropenic_sepsis", "red") in flags("Temp 101F", on_treatment=True)
+    assert flags("Temp 98.6F", on_treatment=True) == []
+    assert ("bleeding", "red") in flags("Platelets 15,000/uL")
+
+
+def test_a_number_that_belongs_to_something_else_is_no_value() -> None:
+    assert flags("Breast carcinoma (NST), grade 3") == []
+    assert flags("carboplatin AUC 5", on_treatment=True) == []
+    assert flags("T2 N0 M0", on_treatment=True) == []
 
 
 @pytest.mark.parametrize(("text", "flag_id", "level", "on_treatment"), RAISES)
