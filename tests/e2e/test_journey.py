@@ -173,7 +173,7 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     page.get_by_role("link", name="Start a confidential enquiry").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Start a confidential enquiry")
     shots(page, "urgency-check")
-    page.get_by_label("None of these apply to me now").check()
+    page.get_by_label("None of these apply now").check()
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/enquiry/details/$"))
 
@@ -395,7 +395,7 @@ def test_an_emergency_written_in_the_enquiry_stops_it_and_a_patients_message_pau
 
     # 1. Nothing ticked at the urgency check, but the emergency is in the questions box.
     page.goto(server.path("/enquiry/"))
-    page.get_by_label("None of these apply to me now").check()
+    page.get_by_label("None of these apply now").check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("A family member").check()
     page.get_by_label("What is it about?").select_option("oncology")

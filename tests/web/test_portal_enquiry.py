@@ -103,7 +103,7 @@ def test_someone_told_to_seek_care_can_leave_contact_details_for_a_coordinator(c
 
 def test_the_urgency_check_needs_an_answer_and_a_consistent_one(client):
     page = client.post("/enquiry/", {}).content.decode()
-    assert "None of these apply to me now" in page and "Tick any symptom" in page
+    assert "None of these apply now" in page and "Tick any symptom" in page
     page = client.post("/enquiry/", {"red_flags": ["neuro"], "none_apply": "on"}).content.decode()
     assert "please check your answers" in page
     assert not Enquiry.objects.exists()

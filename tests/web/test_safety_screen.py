@@ -209,3 +209,24 @@ def test_a_case_resumed_after_a_safety_check_is_not_paused_again_by_the_same_fla
     )
     process_document.call(second.pk)
     assert Case.objects.get(pk=case.pk).status != workflow.PAUSED_SAFETY
+
+
+def test_after_a_free_text_flag_a_phone_number_can_be_left_and_the_email_is_kept(client):
+    response = _enquiry(client, questions="My mum is suddenly confused and very drowsy today")
+    page = response.content.decode()
+    assert "Leave a phone number so a coordinator can call you" in page
+    assert page.index("Call 999 (emergency)") < page.index("What you wrote that worries us")
+    client.post("/enquiry/seek-care/", {"phone": "07700 900123"})
+    enquiry = Enquiry.objects.get()
+    assert (enquiry.phone, enquiry.email, enquiry.full_name) == (
+        "07700 900123",
+        "sam@example.org",
+        "Sam Lee",
+    )
+
+
+def test_a_relative_writing_about_the_patient_is_not_read_as_family_history(client):
+    response = _enquiry(
+        client, questions="My dad has lung cancer and since last night his legs are numb"
+    )
+    assert response.redirect_chain[-1][0] == "/enquiry/seek-care/"

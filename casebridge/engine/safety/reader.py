@@ -225,6 +225,11 @@ class Reader:
         context = context_of(text, start, end)
         if context == "negated" and not self._negation_reaches(text, s_lo, c_lo, start, end):
             context = "asserted"
+        if context == "family" and not self._has("family", text, s_lo, start):
+            # the context reader reads "my dad has lung cancer" as family history; in a
+            # message a relative writes about the patient. Family history needs its own
+            # words: "father died of", "family history".
+            context = "asserted"
         if context in ("negated", "family"):
             return False
         if context == "possible" and self._asked_after(text, c_hi, s_hi):

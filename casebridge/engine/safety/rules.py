@@ -71,7 +71,7 @@ def compile_group(phrases: Iterable[str] | None) -> re.Pattern[str] | None:
         if any(english.fullmatch(f) for f in forms)
         for zh in chinese
     ]
-    return compile_phrases([*listed, *sorted(set(extra), key=len, reverse=True)])
+    return compile_phrases([*listed, *sorted(set(extra), key=lambda x: (-len(x), x))])
 
 
 @dataclass
@@ -170,8 +170,11 @@ def _numeric(spec: dict[str, Any]) -> Numeric:
         labels += _lab_names(str(spec["analyte"]))
     unit = str(spec.get("unit", ""))
     low, high = _UNIT_RANGE.get(unit, (float("-inf"), float("inf")))
-    pattern = compile_phrases(sorted(set(labels), key=len, reverse=True))
-    assert pattern is not None, f"a numeric rule needs labels: {spec}"
+    # longest first, and a label never ends inside a word ("Ca" is not the start of
+    # "Calcium"): the regex then tries the other labels at the same place
+    ordered = compile_phrases(sorted(set(labels), key=lambda x: (-len(x), x)))
+    assert ordered is not None, f"a numeric rule needs labels: {spec}"
+    pattern = re.compile(f"(?:{ordered.pattern})(?![A-Za-z])", re.IGNORECASE)
     return Numeric(
         labels=pattern,
         unit=unit,

@@ -108,7 +108,10 @@ def do_add_enquiry_contact(
         locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
         if locked.case_id is not None:
             raise NotAllowed("This enquiry is already closed.")
-        locked.full_name, locked.email, locked.phone = full_name, email, phone
+        # what is left blank keeps what the person gave before: nothing is lost
+        locked.full_name = full_name or locked.full_name
+        locked.email = email or locked.email
+        locked.phone = phone or locked.phone
         locked.save(update_fields=["full_name", "email", "phone", "updated_at"])
         audit.record(
             acting_user,

@@ -42,9 +42,9 @@ class UrgencyForm(forms.Form):
     red_flags = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label=_("Do you have any of these now?"),
+        label=_("Does the patient (you, or the person you are asking for) have any of these now?"),
     )
-    none_apply = forms.BooleanField(required=False, label=_("None of these apply to me now"))
+    none_apply = forms.BooleanField(required=False, label=_("None of these apply now"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +57,7 @@ class UrgencyForm(forms.Form):
         ticked = data.get("red_flags") or []
         if not ticked and not data.get("none_apply"):
             raise forms.ValidationError(
-                _("Tick any symptom you have now, or tick “None of these apply to me now”.")
+                _("Tick any symptom the patient has now, or tick “None of these apply now”.")
             )
         if ticked and data.get("none_apply"):
             raise forms.ValidationError(

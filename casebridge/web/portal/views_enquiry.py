@@ -99,6 +99,7 @@ def seek_care(request: HttpRequest) -> HttpResponse:
             "enquiry": enquiry,
             "found": _findings(enquiry, "red"),
             "has_contact": bool(enquiry.email or enquiry.phone),
+            "has_phone": bool(enquiry.phone),
         },
         status=200,
     )
