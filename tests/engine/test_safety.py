@@ -102,7 +102,10 @@ def test_intake_ticked_flags_and_free_text_symptoms_flag_from_intake():
 def test_an_intake_temperature_on_chemotherapy_flags():
     case = _case(temperature=38.2, on_chemotherapy=True)
     assert _categories(case) == ["neutropenic_sepsis"]
-    assert _categories(_case(temperature="37.5", on_chemotherapy=True)) == []
+    assert _categories(_case(temperature="37.4", on_chemotherapy=True)) == []
+    # UKONS: 37.5 C or above, or below 36 C, on anticancer treatment
+    assert _categories(_case(temperature="37.5", on_chemotherapy=True)) == ["neutropenic_sepsis"]
+    assert _categories(_case(temperature=35.6, on_chemotherapy=True)) == ["neutropenic_sepsis"]
 
 
 def test_a_chemotherapy_fact_counts_as_being_on_chemotherapy():

@@ -162,6 +162,41 @@ RAISES = [
     ("化疗期间眼睛红痛", "eye_amber", "amber", False),
     ("Sore mouth on capecitabine but still eating soft food", "mucositis_amber", "amber", False),
     ("化疗后嘴里长了溃疡，还能吃稀饭", "mucositis_amber", "amber", False),
+    # immunotherapy organs and the other UKONS red problems
+    ("On nivolumab, the whites of his eyes have gone yellow", "hepatitis", "red", False),
+    ("PD-1治疗中，皮肤发黄，尿像浓茶", "hepatitis", "red", False),
+    ("ALT 450 U/L on pembrolizumab", "hepatitis", "red", False),
+    ("Her skin looks yellow", "jaundice_amber", "amber", False),
+    ("眼睛发黄", "jaundice_amber", "amber", False),
+    (
+        "On ipilimumab and nivolumab: headache and my eyesight is blurry",
+        "endocrine_io",
+        "red",
+        False,
+    ),
+    ("帕博利珠单抗治疗中，头痛伴视物模糊、乏力", "endocrine_io", "red", False),
+    ("Pembrolizumab last week and now a new headache", "headache_io_amber", "amber", False),
+    ("免疫治疗中，新出现头痛", "headache_io_amber", "amber", False),
+    ("Heart racing and breathless since this morning", "heart_muscle", "red", False),
+    ("心慌、胸闷，头晕", "heart_muscle", "red", False),
+    ("Some palpitations this evening", "palpitations_amber", "amber", False),
+    ("今天有点心悸", "palpitations_amber", "amber", False),
+    ("Very thirsty and weeing loads, blood sugar 25", "hyperglycaemia", "red", False),
+    ("血糖 28 mmol/L，口渴", "hyperglycaemia", "red", False),
+    ("Na 121 on the bloods today", "hyponatraemia", "red", False),
+    ("血钠 120 mmol/L", "hyponatraemia", "red", False),
+    ("He can't swallow his own spit", "dysphagia", "red", False),
+    ("喝水都咽不下去", "dysphagia", "red", False),
+    ("On oxaliplatin: numb fingers, can't do up buttons", "neuropathy_amber", "amber", False),
+    ("化疗后手脚麻木，扣不了扣子", "neuropathy_amber", "amber", False),
+    ("On capecitabine, my hands are red and blistered", "rash", "red", False),
+    # numbers in other forms, UKONS thresholds, grades
+    ("Temp 35.5 on FOLFOX", "neutropenic_sepsis", "red", False),
+    ("化疗后体温37度8", "neutropenic_sepsis", "red", False),
+    ("The thermometer says 38.4", "neutropenic_sepsis", "red", True),
+    ("Grade 3 diarrhoea on capecitabine", "sact_gi", "red", False),
+    ("化疗后拉了十几次", "sact_gi", "red", False),
+    ("On apixaban and his nose has been bleeding for an hour", "bleeding", "red", False),
 ]
 
 # (text, look-alike kind, on treatment)
@@ -213,6 +248,15 @@ QUIET = [
     ("Chronic back pain for years, stable", "chronic_stable", False),
     ("长期腰痛多年，稳定无变化", "chronic_stable", False),
     ("Allergies: penicillin (rash)", "history_line", True),
+    # words that look like an emergency and are something else
+    ("We are confused about the treatment options", "other_meaning", False),
+    ("PICC line was fitted on Monday; T6 vertebral collapse on the MRI", "other_meaning", True),
+    ("Ca prostate, Gleason 3+4; lung Ca 3.2 cm", "other_meaning", False),
+    ("PE: chest clear. 科室：呼吸内科 床号：30", "other_meaning", False),
+    ("T cells 40%. Dose reduced by 20%", "other_meaning", True),
+    ("My arm is sore after the flu jab; I'm sick of these headaches", "other_meaning", False),
+    ("Carries an EpiPen for a nut allergy", "other_meaning", False),
+    ("化疗后浑身没劲，手发抖；中性粒细胞百分比 0.45；肺大疱", "other_meaning", True),
 ]
 
 
@@ -227,10 +271,19 @@ def test_every_flag_of_the_rules_is_tested_in_english_and_in_chinese() -> None:
 
 
 def test_every_look_alike_kind_is_tested_in_english_and_in_chinese() -> None:
-    kinds = {kind for _t, kind, _on in QUIET} - {"history_line"}
+    kinds = {kind for _t, kind, _on in QUIET} - {"history_line"}  # (other_meaning: both)
     for kind in kinds:
         texts = [t for t, k, _on in QUIET if k == kind]
         assert any(not CJK.search(t) for t in texts) and any(CJK.search(t) for t in texts), kind
+
+
+def test_every_flag_has_its_label_and_advice_in_chinese() -> None:
+    from casebridge.engine.terminology import table
+
+    for flag in rules().flags:
+        for kind, english in (("safety", flag.label), ("safety_advice", flag.advice)):
+            term = table().by_key(f"{kind}.{flag.id}")
+            assert term is not None and term.en.split() == english.split(), (kind, flag.id)
 
 
 def test_a_flag_says_which_rule_fired_on_which_words_and_its_guideline() -> None:

@@ -198,7 +198,7 @@ class _Screen:
         sact = self.cfg.contexts.get("sact")
         if (
             temperature is not None
-            and temperature >= 38.0
+            and (temperature >= 37.5 or 30.0 <= temperature < 36.0)  # UKONS, on SACT
             and sact is not None
             and self.known(sact)
         ):

@@ -91,7 +91,7 @@ _ZH_DIGITS = {
 }
 _NUM = (
     r"(\d{1,3}|a couple of|a few|several|once|twice|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|[一二两三四五六七八九十]{1,3}|半)"
+    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|[一二两三四五六七八九十几]{1,3}|半)"
 )
 _UNIT_DAYS = {
     "day": 1,
@@ -145,11 +145,24 @@ _OTHER_NUMBER = re.compile(
     r"|第|周期|岁|年|月|天|级|期|次",
     re.IGNORECASE,
 )
+_OTHER_UNIT = re.compile(
+    r"\s*(?:cm|mm|m|km|kg|g|mg|mcg|ug|µg|ml|mL|l|L(?!/)|years?|yrs?|y/?o|weeks?|wks?|days?|"
+    r"hours?|hrs?|h|mins?|minutes?|x|×|times|cycles?|doses?|U/L|IU|iu|ng|pg|units?|岁|年|天|周|月|次|个|厘米|毫米|毫克)(?![A-Za-z/])"
+)
+# the units a measurement is written in, which _OTHER_UNIT would otherwise refuse
+_OWN_UNIT = {
+    "count": re.compile(r"\s*[x×]"),
+    "enzyme": re.compile(r"\s*(?:U/L|IU|iu|units?/L)", re.IGNORECASE),
+}
 _RANGE_AFTER = re.compile(
     r"^\s*(?:[a-zA-Z/^⁹µ×x0-9\s]{0,14}?)?\s*[(\[]\s*(?:ref\w*\.?(?:\s*range)?:?|normal:?|nr:?|参考值:?|参考范围:?)?\s*"
     r"(\d+(?:\.\d+)?)\s*(?:-|–|~|to|至)\s*(\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
+
+
+_GRADE_BEFORE = re.compile(r"(?:grade|G|CTCAE|gr\.?)\s*\d\s*$|(?:\d|I|V|Ⅲ|Ⅳ)\s*(?:级|度)\s*$", re.I)
+_GRADE_AFTER = re.compile(r"^\s*(?:\d|I{1,3}|IV|Ⅲ|Ⅳ)\s*(?:级|度)")
 
 
 def number(word: str) -> float | None:
@@ -161,7 +174,8 @@ def number(word: str) -> float | None:
         return float(_WORDS[w])
     if w == "半":
         return 0.5
-    if w and all(c in _ZH_DIGITS or c == "十" for c in w):
+    if w and all(c in _ZH_DIGITS or c in "十几" for c in w):
+        w = w.replace("几", "五" if "十" in w else "三")  # "十几次" more than ten, "几次" a few
         if "十" in w:
             tens, _, units = w.partition("十")
             return float(_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(units, 0))
@@ -439,6 +453,11 @@ class Reader:
                 continue  # a date or a score: "12/11", "9/10"
             if re.match(r"\s*:\d\d", after):
                 continue  # a time
+            if re.match(r"\s*\+\s*\d", after):
+                continue  # a score: "Gleason 3+4"
+            own = _OWN_UNIT.get(spec.unit)
+            if _OTHER_UNIT.match(after) and not (own and own.match(after)):
+                continue  # another measurement: "3.2 cm", "40 mg"
             value = float(raw.replace(",", ""))
             value = _convert(spec.unit, value, after)
             if not spec.low <= value <= spec.high:
@@ -469,6 +488,10 @@ class Reader:
                     found = (number(b.group(1)), m.end())
             if found is None:
                 continue
+            if _GRADE_BEFORE.search(text[max(0, m.start() - 14) : m.start()]) or _GRADE_AFTER.match(
+                text[m.end() : m.end() + 12]
+            ):
+                continue  # "grade 3 diarrhoea", "腹泻3级": a grade, not three episodes
             n, stop = found
             if n is None:
                 continue
@@ -479,6 +502,9 @@ class Reader:
 
 def _convert(unit: str, value: float, after: str) -> float:
     head = after[:12].lower()
+    tenth = re.match(r"度([0-9])(?![0-9])", after)
+    if unit == "temperature" and tenth and value == int(value):
+        value += int(tenth.group(1)) / 10  # "37度8" is 37.8 degrees
     if unit == "temperature" and (95 <= value <= 110 or re.match(r"\s*°?\s*f\b", head)):
         return round((value - 32) * 5 / 9, 1)
     if unit == "count" and value >= 1000:

@@ -148,6 +148,10 @@ _UNIT_RANGE = {
     "pressure": (40.0, 260.0),
     "count": (0.0, 2000.0),
     "mmol": (0.5, 12.0),
+    "mmol_na": (90.0, 190.0),
+    "glucose": (0.5, 100.0),
+    "enzyme": (1.0, 50000.0),
+    "umol": (1.0, 2000.0),
 }
 
 
@@ -212,8 +216,11 @@ def _drug_names(spec: dict[str, Any]) -> tuple[frozenset[str], list[str]]:
     for d in drugs.get("drugs") or []:
         if d.get("class") in classes:
             english |= {str(a) for a in [d["name"], *(d.get("aliases") or [])]}
-    if spec.get("regimens"):
-        for r in drugs.get("regimens") or []:
+    in_classes = {str(d["name"]) for d in drugs.get("drugs") or [] if d.get("class") in classes}
+    for r in drugs.get("regimens") or []:
+        # every regimen for `regimens: true`; otherwise those with a drug of the classes
+        # ("ipilimumab and nivolumab" is a checkpoint-inhibitor regimen)
+        if spec.get("regimens") or in_classes & set(r.get("components") or []):
             english |= {str(a) for a in [r["name"], *(r.get("aliases") or [])]}
     keys = frozenset(term_key(e) for e in english)
     chinese: list[str] = []
