@@ -30,8 +30,8 @@ from casebridge.engine.case import Case, Document, Page, SafetyFlag
 from casebridge.engine.safety import find_flags
 from casebridge.evaluation import Progress, ratio
 
-# Two sets written at different times by different hands; each keeps its own third aside.
-NOTE_FILES = ("safety_notes.yaml", "safety_notes_2.yaml")
+# Sets written at different times by different hands; each keeps its own third aside.
+NOTE_FILES = ("safety_notes.yaml", "safety_notes_2.yaml", "safety_notes_3.yaml")
 
 
 def load_notes() -> dict[str, Any]:

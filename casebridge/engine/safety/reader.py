@@ -113,6 +113,27 @@ _AGO = re.compile(
     re.IGNORECASE,
 )
 _ZH_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+# "in September", "last March", "back in June": a month with no day (find_dates reads
+# full dates); "may" only after a preposition, being also a verb
+_EN_MONTH = re.compile(
+    r"\b(?:in|last|since|back in|during|from|early|late|mid|end of|start of|beginning of)\s+"
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b",
+    re.IGNORECASE,
+)
+_EN_YEAR_AFTER = re.compile(r"\s*,?\s*(?:19|20)\d\d")
+_HEADING = re.compile(r"[ \t]*[A-Z][A-Za-z /&-]{1,30}[:：]|[ \t]*[\u4e00-\u9fff]{2,8}[:：]")
+_TITLE = re.compile(
+    r"\b(?:note|letter|summary|report|clinic|referral|record|assessment|log|discharge)\b"
+    r"|记录|小结|报告|病历|门诊|会诊",
+    re.IGNORECASE,
+)
 _ZH_MONTH = re.compile(r"(?<![\d年])(\d{1,2})\s*月(?:份|初|中|底|末)?(?!\d)")
 
 # Episodes next to a count label.
@@ -230,7 +251,7 @@ class Reader:
         """Is text[start:end] said to be happening to the person now?"""
         s_lo, s_hi = self.sentence(text, start, end)
         c_lo, c_hi = self.clause(text, start, end)
-        g_lo, _g_hi = self.segment(text, start, end)
+        g_lo, g_hi = self.segment(text, start, end)
         current = self._has("current", text, c_lo, c_hi)
         if self._has("conditional", text, g_lo, start):
             return False
@@ -260,7 +281,9 @@ class Reader:
             return False
         if self._has("negated_zh", text, c_lo, start) or self._has("negated", text, c_lo, start):
             return False
-        if self._has("family_zh", text, s_lo, start) or self._has("family", text, s_lo, start):
+        if not current and (
+            self._has("family_zh", text, s_lo, start) or self._has("family", text, s_lo, end)
+        ):
             return False
         if self.someone_else(text, s_lo, start):
             return False
@@ -268,16 +291,45 @@ class Reader:
             return False
         if not current and (
             self._has("historical_zh", text, s_lo, start)
-            or self._has("historical", text, c_lo, c_hi)
+            or self._has("historical", text, g_lo, g_hi)
             or self._has("chronic", text, c_lo, c_hi)
         ):
             return False
         line = text.rfind("\n", 0, start) + 1
         if self._has("history_line", text, line, start):
             return False
+        if self.in_plan(text, start) or self.in_title(text, start):
+            return False
         if self.resolved_after(text, end, c_hi, s_hi):
             return False
         return current is not None or not self.dated_past(text, s_lo, s_hi)
+
+    def in_plan(self, text: str, start: int) -> bool:
+        """The phrase is in a Plan: (or safety-netting, 计划：) section: what would be
+        done, not what has happened. The section runs from its heading to a blank line
+        or the next "Heading:" line."""
+        pattern = self.cue.get("plan_line")
+        if pattern is None:
+            return False
+        pos = start
+        while True:
+            line = text.rfind("\n", 0, pos) + 1
+            if pattern.match(text, line) or pattern.match(text[line:pos].lstrip()):
+                return True
+            if line == 0 or text[max(0, line - 2) : line] == "\n\n":
+                return False
+            if _HEADING.match(text, line) and line < start:
+                return False  # another section began in between
+            pos = line - 1
+
+    def in_title(self, text: str, start: int) -> bool:
+        """The phrase is in the title line of a document ("MSCC Coordinator Note")."""
+        first = text.find("\n")
+        return (
+            0 <= start < first
+            and _TITLE.search(text[:first]) is not None
+            and len(text[:first].split()) <= 8
+        )
 
     def _asked_after(self, text: str, c_hi: int, s_hi: int) -> bool:
         """The sentence ends in a question mark, in a later clause than the phrase's."""
@@ -285,13 +337,17 @@ class Reader:
 
     def someone_else(self, text: str, s_lo: int, start: int) -> bool:
         """The sentence is about another person ("the lady in the next bed was coughing
-        up blood") and nothing about the person themself comes in between."""
-        other = self.cue.get("other_person")
-        if other is None:
-            return False
+        up blood") and nothing about the person themself comes in between. When the
+        writer says they are the one on treatment, their relatives are other people
+        too ("my little boy has a temperature; should I keep away while I'm on chemo?")."""
+        cues = [self.cue.get("other_person")]
+        if self._has("writer_treated", text, 0, len(text)):
+            cues.append(self.cue.get("relatives"))
         last = None
-        for m in other.finditer(text, s_lo, start):
-            last = m
+        for other in cues:
+            for m in other.finditer(text, s_lo, start) if other is not None else ():
+                if last is None or m.end() > last.end():
+                    last = m
         if last is None:
             return False
         return not self._has("self_words", text, last.end(), start)
@@ -382,6 +438,12 @@ class Reader:
         for m in _ZH_YEAR.finditer(piece):
             if int(m.group(1)) < self.limit.year:
                 return True
+        for m in _EN_MONTH.finditer(piece):
+            month = _MONTHS[m.group(1).lower()[:3]]
+            if _EN_YEAR_AFTER.match(piece, m.end()):
+                continue  # "March 2026": find_dates read it
+            if self._month_past(month):
+                return True
         for m in _ZH_MONTH.finditer(piece):
             month = int(m.group(1))
             if 1 <= month <= 12 and not _ZH_YEAR.search(piece[max(0, m.start() - 6) : m.start()]):
@@ -399,6 +461,13 @@ class Reader:
             if n is not None and n * days > self.cfg.recent_days:
                 return True
         return False
+
+    def _month_past(self, month: int) -> bool:
+        """A month named without a year means its latest occurrence up to today; is
+        all of it older than recent_days?"""
+        year = self.today.year if month <= self.today.month else self.today.year - 1
+        last = _dt.date(year + month // 12, month % 12 + 1, 1) - _dt.timedelta(days=1)
+        return last < self.limit
 
     # ------------------------------------------------------------ matching
     def phrases(self, pattern: re.Pattern[str] | None, text: str) -> list[Hit]:
