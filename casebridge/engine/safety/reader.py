@@ -160,6 +160,8 @@ _VALUE = re.compile(
     r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,25}?)"
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d{1,4}(?:[.·]\d{1,2})?)(?![\d])"
 )
+_LISTED = re.compile(r"[,，、]\s*[A-Za-z\u4e00-\u9fff]")  # "K+, urate and phosphate at 6"
+_LETTERS = re.compile(r"[A-Za-z]+")
 _OTHER_NUMBER = re.compile(
     r"\b(?:grade|stage|cycles?|days?|doses?|aged?|years?|weeks?|months?|hours?|hrs?|mins?|"
     r"minutes?|cm|mm|mg|score|AUC|no|number|bed|room|ward|x|times|episodes?|litres?|L)\b"
@@ -512,8 +514,10 @@ class Reader:
         out = []
         for m in spec.labels.finditer(text):
             v = _VALUE.match(text, m.end())
-            if v is None or _OTHER_NUMBER.search(v.group(1)):
+            if v is None or _OTHER_NUMBER.search(v.group(1)) or _LISTED.search(v.group(1)):
                 continue
+            if len(_LETTERS.findall(v.group(1))) > 3:
+                continue  # too many words between: the number is about something else
             raw = v.group(2).replace("·", ".")
             after = text[v.end() : v.end() + 40]
             if re.match(r"\s*(?:[-–~]|to\s)\s*\d", after):
