@@ -289,7 +289,7 @@ def test_every_flag_has_its_label_and_advice_in_chinese() -> None:
 def test_a_flag_says_which_rule_fired_on_which_words_and_its_guideline() -> None:
     (flag,) = screen_text("Corrected calcium 3.41 mmol/L", today=TODAY)
     assert flag.rule == "hypercalcaemia.corrected_calcium" and flag.level == "red"
-    assert flag.phrase == "Corrected calcium 3.41" and "NICE" in flag.guideline
+    assert flag.phrase == "Corrected calcium 3.41 mmol/L" and "NICE" in flag.guideline
     assert "999" in flag.advice and flag.field == "message"
 
 

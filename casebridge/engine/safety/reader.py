@@ -160,6 +160,9 @@ _VALUE = re.compile(
     r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,25}?)"
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d{1,4}(?:[.·]\d{1,2})?)(?![\d])"
 )
+_UNIT_AFTER = re.compile(
+    r"\s?(?:%|°\s?[CF]?|℃|度|mmol/?L|µmol/?L|umol/?L|U/L|[x×]\s?10\^?9/L|×10⁹/L|/min|bpm)", re.I
+)
 _LISTED = re.compile(r"[,，、]\s*[A-Za-z\u4e00-\u9fff]")  # "K+, urate and phosphate at 6"
 _LETTERS = re.compile(r"[A-Za-z]+")
 _OTHER_NUMBER = re.compile(
@@ -544,7 +547,8 @@ class Reader:
                 continue  # inside the reference range written with it
             if not self.stated(text, m.start(), v.end()):
                 continue
-            out.append(Hit(m.start(), v.end()))
+            unit = _UNIT_AFTER.match(text, v.end())
+            out.append(Hit(m.start(), unit.end() if unit else v.end()))
         return out
 
     def counts(self, spec: Count, text: str) -> list[Hit]:
