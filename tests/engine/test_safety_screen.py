@@ -197,6 +197,8 @@ RAISES = [
     ("Grade 3 diarrhoea on capecitabine", "sact_gi", "red", False),
     ("化疗后拉了十几次", "sact_gi", "red", False),
     ("On apixaban and his nose has been bleeding for an hour", "bleeding", "red", False),
+    ("Since the docetaxel she is too weak to get out of bed", "fatigue", "red", False),
+    ("化疗后这两天卧床不起", "fatigue", "red", False),
 ]
 
 # (text, look-alike kind, on treatment)
