@@ -31,7 +31,12 @@ from casebridge.engine.safety import find_flags
 from casebridge.evaluation import Progress, ratio
 
 # Sets written at different times by different hands; each keeps its own third aside.
-NOTE_FILES = ("safety_notes.yaml", "safety_notes_2.yaml", "safety_notes_3.yaml")
+NOTE_FILES = (
+    "safety_notes.yaml",
+    "safety_notes_2.yaml",
+    "safety_notes_3.yaml",
+    "safety_notes_4.yaml",
+)
 
 
 def load_notes() -> dict[str, Any]:

@@ -143,7 +143,7 @@ _COUNT_AFTER = re.compile(
     + _TIMES
     + r"|"
     + _NUM
-    + r"\s*\+?\s*(?:times|episodes?|bouts?|次|回|趟)|(?:每天|每日|一天|日|今天|昨天|昨晚)\s*"
+    + r"\s*\+?\s*(?:times|episodes?|bouts?|次|回|趟|x?\s*(?:a|per|/)\s*(?:day|24 ?h))|(?:每天|每日|一天|日|今天|昨天|昨晚)\s*"
     + _NUM
     + r"\s*(?:余)?\s*次)",
     re.IGNORECASE,
@@ -159,6 +159,11 @@ _COUNT_BEFORE = re.compile(
 _VALUE = re.compile(
     r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,25}?)"
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d{1,4}(?:[.·]\d{1,2})?)(?![\d])"
+)
+_ABOUT_RISK = re.compile(
+    r"(?:\s*(?:and|or|/|和|及|与|、)\s*\S{1,12}?)?\s*(?:risks?\b|prophylaxis|assessment|teaching|education|"
+    r"screening|monitoring|precautions|kit\b|的?风险|预防|宣教)",
+    re.IGNORECASE,
 )
 _UNIT_AFTER = re.compile(
     r"\s?(?:%|°\s?[CF]?|℃|度|mmol/?L|µmol/?L|umol/?L|U/L|[x×]\s?10\^?9/L|×10⁹/L|/min|bpm)", re.I
@@ -189,6 +194,20 @@ _RANGE_AFTER = re.compile(
 
 _GRADE_BEFORE = re.compile(r"(?:grade|G|CTCAE|gr\.?)\s*\d\s*$|(?:\d|I|V|Ⅲ|Ⅳ)\s*(?:级|度)\s*$", re.I)
 _GRADE_AFTER = re.compile(r"^\s*(?:\d|I{1,3}|IV|Ⅲ|Ⅳ)\s*(?:级|度)")
+
+
+_WORD_BACK = re.compile(r"\S+\s*$")
+
+
+def _near_start(text: str, lo: int, start: int, words: int = 6) -> int:
+    """Where the last `words` words before `start` begin (not before `lo`)."""
+    pos = start
+    for _ in range(words):
+        m = _WORD_BACK.search(text, lo, pos)
+        if m is None:
+            return lo
+        pos = m.start()
+    return max(lo, pos)
 
 
 def number(word: str) -> float | None:
@@ -297,7 +316,7 @@ class Reader:
         if not current and (
             self._has("historical_zh", text, s_lo, start)
             or self._has("historical", text, g_lo, g_hi)
-            or self._has("chronic", text, c_lo, c_hi)
+            or self._has("chronic", text, g_lo, g_hi)
         ):
             return False
         line = text.rfind("\n", 0, start) + 1
@@ -305,6 +324,8 @@ class Reader:
             return False
         if self.in_plan(text, start) or self.in_title(text, start):
             return False
+        if _ABOUT_RISK.match(text, end):
+            return False  # "VTE risk", "bleeding and clot risk", "出血和血栓风险"
         if self.resolved_after(text, end, c_hi, s_hi):
             return False
         return current is not None or not self.dated_past(text, s_lo, s_hi)
@@ -369,9 +390,12 @@ class Reader:
         clause, or the clauses before it are a list the negation opens ("no fever,
         cough or shivering"); not across a clause that says something else ("not opened
         his bowels for five days, vomiting since noon")."""
+        near = _near_start(text, max(c_lo, s_lo), start)
+        if context_of(text[near:], start - near, end - near) == "negated":
+            return True  # a negation in the last few words: "no fever", "denies any bleeding"
+        if near > max(c_lo, s_lo) and not _NEGATED_LIST.search(text[max(c_lo, s_lo) : near]):
+            return False  # "not managed a wee all day and says his legs feel like jelly"
         if c_lo <= s_lo:
-            return True
-        if context_of(text[c_lo:], start - c_lo, end - c_lo) == "negated":
             return True
         before = text[s_lo:c_lo]
         if _CONTRAST_END.search(before):
