@@ -197,6 +197,14 @@ RAISES = [
     ("Grade 3 diarrhoea on capecitabine", "sact_gi", "red", False),
     ("化疗后拉了十几次", "sact_gi", "red", False),
     ("On apixaban and his nose has been bleeding for an hour", "bleeding", "red", False),
+    (
+        "Me dad's not managed a wee all day and says his legs feel like jelly, cancer in his spine",
+        "mscc",
+        "red",
+        False,
+    ),
+    ("Irinotecan: diarrhoea 7 a day, lightheaded", "sact_gi", "red", False),
+    ("Dad had his CAR T cells last week and now has a temp of 38.6", "crs_icans", "red", False),
     ("Since the docetaxel she is too weak to get out of bed", "fatigue", "red", False),
     ("化疗后这两天卧床不起", "fatigue", "red", False),
 ]
@@ -250,6 +258,20 @@ QUIET = [
     ("Chronic back pain for years, stable", "chronic_stable", False),
     ("长期腰痛多年，稳定无变化", "chronic_stable", False),
     ("Allergies: penicillin (rash)", "history_line", True),
+    (
+        "Mum was in hospital in September with a clot in her leg, back to normal now",
+        "historical",
+        False,
+    ),
+    ("Plan: premedicate before paclitaxel; anaphylaxis kit at the bedside", "plan", True),
+    ("MSCC Coordinator Note\nMRI: no cord compression. MSCC excluded.", "plan", False),
+    ("Discussed VTE risk with cisplatin; LMWH teaching given", "counselling", True),
+    ("与患者讨论贝伐珠单抗的出血和血栓风险", "counselling", True),
+    (
+        "My little boy has a temp of 38.5 with a cold; should I keep away while I'm on chemo?",
+        "other_person",
+        True,
+    ),
     # words that look like an emergency and are something else
     ("We are confused about the treatment options", "other_meaning", False),
     ("PICC line was fitted on Monday; T6 vertebral collapse on the MRI", "other_meaning", True),
