@@ -7,9 +7,10 @@ not long-standing, and not dated in the past (a date or "three weeks ago" older 
 `recent_days`). "Now", "new", "today" in its clause override a past date, a history cue
 and a chronic cue: "diagnosed with myeloma in 2019, now new leg weakness".
 
-Values: a number after a label, in range for its unit, at or beyond the threshold, and
-outside the reference range written after it. Counts: a number of episodes next to a
-label ("diarrhoea x8", "vomited six times", "腹泻10次").
+It also knows about someone else (a friend, the man in the next bed), a plan or
+safety-netting section, a document's title line, and talk of risk ("VTE risk").
+Values and counts of episodes are read in quantities.py, with the same test of what is
+stated.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from casebridge.engine.extract.context import context_of
+from casebridge.engine.safety.quantities import NUM, find_counts, find_values, number
 from casebridge.engine.safety.rules import Count, Numeric, Rules
 from casebridge.engine.timeline import find_dates, latest_date
 
@@ -51,48 +53,6 @@ _CONTRAST_END = re.compile(
 )
 _LIST_OPENER = re.compile(r"(?:[:：]\s*$|\binclud\w*|包括)", re.IGNORECASE)
 
-_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "once": 1,
-    "two": 2,
-    "twice": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "twenty": 20,
-    "several": 3,
-    "a couple of": 2,
-    "a few": 3,
-}
-_ZH_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_NUM = (
-    r"(\d{1,3}|a couple of|a few|several|once|twice|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|[一二两三四五六七八九十几]{1,3}|半)"
-)
 _UNIT_DAYS = {
     "day": 1,
     "天": 1,
@@ -108,7 +68,7 @@ _UNIT_DAYS = {
     "年": 365,
 }
 _AGO = re.compile(
-    _NUM
+    NUM
     + r"\s*\+?\s*(days?|weeks?|fortnights?|months?|years?|天|日|周|星期|个月|月|年)\s*(?:ago|前|以前|之前)",
     re.IGNORECASE,
 )
@@ -136,66 +96,11 @@ _TITLE = re.compile(
 )
 _ZH_MONTH = re.compile(r"(?<![\d年])(\d{1,2})\s*月(?:份|初|中|底|末)?(?!\d)")
 
-# Episodes next to a count label.
-_TIMES = r"(?:x|×|\*)\s*" + _NUM + r"(?!\s*(?:days?|weeks?|/7|天|周))"
-_COUNT_AFTER = re.compile(
-    r"^[^.;。；\n]{0,40}?(?:"
-    + _TIMES
-    + r"|"
-    + _NUM
-    + r"\s*\+?\s*(?:times|episodes?|bouts?|次|回|趟|x?\s*(?:a|per|/)\s*(?:day|24 ?h))|(?:每天|每日|一天|日|今天|昨天|昨晚)\s*"
-    + _NUM
-    + r"\s*(?:余)?\s*次)",
-    re.IGNORECASE,
-)
-_COUNT_BEFORE = re.compile(
-    _NUM + r"\s*\+?\s*(?:x\s*)?(?:episodes?\s+of\s+|bouts?\s+of\s+|lots\s+of\s+|times\s+)?"
-    r"(?:(?:loose|watery|liquid|runny|bloody)\s+)?$",
-    re.IGNORECASE,
-)
-
-# Between a label and its value a few words ("temp of 38.1", "sats only 88%", "体温最高
-# 39.2℃") but no word that makes the number something else ("Ca ... grade 3", "cycle 2").
-_VALUE = re.compile(
-    r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,25}?)"
-    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d{1,4}(?:[.·]\d{1,2})?)(?![\d])"
-)
 _ABOUT_RISK = re.compile(
     r"(?:\s*(?:and|or|/|和|及|与|、)\s*\S{1,12}?)?\s*(?:risks?\b|prophylaxis|assessment|teaching|education|"
     r"screening|monitoring|precautions|kit\b|的?风险|预防|宣教)",
     re.IGNORECASE,
 )
-_UNIT_AFTER = re.compile(
-    r"\s?(?:%|°\s?[CF]?|℃|度|mmol/?L|µmol/?L|umol/?L|U/L|[x×]\s?10\^?9/L|×10⁹/L|/min|bpm)", re.I
-)
-_LISTED = re.compile(r"[,，、]\s*[A-Za-z\u4e00-\u9fff]")  # "K+, urate and phosphate at 6"
-_LETTERS = re.compile(r"[A-Za-z]+")
-_OTHER_NUMBER = re.compile(
-    r"\b(?:grade|stage|cycles?|days?|doses?|aged?|years?|weeks?|months?|hours?|hrs?|mins?|"
-    r"minutes?|cm|mm|mg|score|AUC|no|number|bed|room|ward|x|times|episodes?|litres?|L)\b"
-    r"|第|周期|岁|年|月|天|级|期|次",
-    re.IGNORECASE,
-)
-_OTHER_UNIT = re.compile(
-    r"\s*(?:cm|mm|m|km|kg|g|mg|mcg|ug|µg|ml|mL|l|L(?!/)|years?|yrs?|y/?o|weeks?|wks?|days?|"
-    r"hours?|hrs?|h|mins?|minutes?|x|×|times|cycles?|doses?|U/L|IU|iu|ng|pg|units?|岁|年|天|周|月|次|个|厘米|毫米|毫克)(?![A-Za-z/])"
-)
-# the units a measurement is written in, which _OTHER_UNIT would otherwise refuse
-_OWN_UNIT = {
-    "count": re.compile(r"\s*[x×]"),
-    "enzyme": re.compile(r"\s*(?:U/L|IU|iu|units?/L)", re.IGNORECASE),
-}
-_RANGE_AFTER = re.compile(
-    r"^\s*(?:[a-zA-Z/^⁹µ×x0-9\s]{0,14}?)?\s*[(\[]\s*(?:ref\w*\.?(?:\s*range)?:?|normal:?|nr:?|参考值:?|参考范围:?)?\s*"
-    r"(\d+(?:\.\d+)?)\s*(?:-|–|~|to|至)\s*(\d+(?:\.\d+)?)",
-    re.IGNORECASE,
-)
-
-
-_GRADE_BEFORE = re.compile(r"(?:grade|G|CTCAE|gr\.?)\s*\d\s*$|(?:\d|I|V|Ⅲ|Ⅳ)\s*(?:级|度)\s*$", re.I)
-_GRADE_AFTER = re.compile(r"^\s*(?:\d|I{1,3}|IV|Ⅲ|Ⅳ)\s*(?:级|度)")
-
-
 _WORD_BACK = re.compile(r"\S+\s*$")
 
 
@@ -208,25 +113,6 @@ def _near_start(text: str, lo: int, start: int, words: int = 6) -> int:
             return lo
         pos = m.start()
     return max(lo, pos)
-
-
-def number(word: str) -> float | None:
-    """A count written in digits, English words or Chinese numerals."""
-    w = word.strip().lower()
-    if w.isdigit():
-        return float(w)
-    if w in _WORDS:
-        return float(_WORDS[w])
-    if w == "半":
-        return 0.5
-    if w and all(c in _ZH_DIGITS or c in "十几" for c in w):
-        w = w.replace("几", "五" if "十" in w else "三")  # "十几次" more than ten, "几次" a few
-        if "十" in w:
-            tens, _, units = w.partition("十")
-            return float(_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(units, 0))
-        # "七八次" (seven or eight): the larger, a missed emergency being the worse error
-        return float(max(_ZH_DIGITS[c] for c in w))
-    return None
 
 
 @dataclass
@@ -538,78 +424,7 @@ class Reader:
         return out
 
     def values(self, spec: Numeric, text: str) -> list[Hit]:
-        out = []
-        for m in spec.labels.finditer(text):
-            v = _VALUE.match(text, m.end())
-            if v is None or _OTHER_NUMBER.search(v.group(1)) or _LISTED.search(v.group(1)):
-                continue
-            if len(_LETTERS.findall(v.group(1))) > 3:
-                continue  # too many words between: the number is about something else
-            raw = v.group(2).replace("·", ".")
-            after = text[v.end() : v.end() + 40]
-            if re.match(r"\s*(?:[-–~]|to\s)\s*\d", after):
-                continue  # a range, not a value: "3.5-5.3"
-            if spec.unit != "pressure" and re.match(r"\s*/\s*\d", after):
-                continue  # a date or a score: "12/11", "9/10"
-            if re.match(r"\s*:\d\d", after):
-                continue  # a time
-            if re.match(r"\s*\+\s*\d", after):
-                continue  # a score: "Gleason 3+4"
-            own = _OWN_UNIT.get(spec.unit)
-            if _OTHER_UNIT.match(after) and not (own and own.match(after)):
-                continue  # another measurement: "3.2 cm", "40 mg"
-            value = float(raw.replace(",", ""))
-            value = _convert(spec.unit, value, after)
-            if not spec.low <= value <= spec.high:
-                continue
-            if spec.above is not None and value < spec.above:
-                continue
-            if spec.below is not None and value > spec.below:
-                continue
-            ref = _RANGE_AFTER.match(after)
-            if ref and float(ref.group(1)) <= value <= float(ref.group(2)):
-                continue  # inside the reference range written with it
-            if not self.stated(text, m.start(), v.end()):
-                continue
-            unit = _UNIT_AFTER.match(text, v.end())
-            out.append(Hit(m.start(), unit.end() if unit else v.end()))
-        return out
+        return [Hit(a, b) for a, b in find_values(spec, text, self.stated)]
 
     def counts(self, spec: Count, text: str) -> list[Hit]:
-        out = []
-        for m in spec.labels.finditer(text):
-            found = None
-            a = _COUNT_AFTER.match(text[m.end() : m.end() + 60])
-            if a:
-                word = next(g for g in a.groups() if g)
-                found = (number(word), m.end() + a.end())
-            else:
-                b = _COUNT_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
-                if b:
-                    found = (number(b.group(1)), m.end())
-            if found is None:
-                continue
-            if _GRADE_BEFORE.search(text[max(0, m.start() - 14) : m.start()]) or _GRADE_AFTER.match(
-                text[m.end() : m.end() + 12]
-            ):
-                continue  # "grade 3 diarrhoea", "腹泻3级": a grade, not three episodes
-            n, stop = found
-            if n is None:
-                continue
-            if spec.low <= n <= spec.high and self.stated(text, m.start(), m.end()):
-                out.append(Hit(m.start(), stop))
-        return out
-
-
-def _convert(unit: str, value: float, after: str) -> float:
-    head = after[:12].lower()
-    tenth = re.match(r"度([0-9])(?![0-9])", after)
-    if unit == "temperature" and tenth and value == int(value):
-        value += int(tenth.group(1)) / 10  # "37度8" is 37.8 degrees
-    if unit == "temperature" and (95 <= value <= 110 or re.match(r"\s*°?\s*f\b", head)):
-        return round((value - 32) * 5 / 9, 1)
-    if unit == "count" and value >= 1000:
-        return value / 1000  # per microlitre
-    if unit == "mmol" and "mg" in head:
-        return value / 4.008  # calcium in mg/dL
-    return value
+        return [Hit(a, b) for a, b in find_counts(spec, text, self.stated)]
