@@ -36,6 +36,7 @@ NOTE_FILES = (
     "safety_notes_2.yaml",
     "safety_notes_3.yaml",
     "safety_notes_4.yaml",
+    "safety_notes_5.yaml",
 )
 
 

@@ -205,6 +205,21 @@ RAISES = [
     ),
     ("Irinotecan: diarrhoea 7 a day, lightheaded", "sact_gi", "red", False),
     ("Dad had his CAR T cells last week and now has a temp of 38.6", "crs_icans", "red", False),
+    (
+        "If your opinion is bad news too then I don't want to be here anymore, I know how I'd do it",
+        "suicidal",
+        "red",
+        False,
+    ),
+    (
+        "Should we wait for your opinion before going to hospital, because his legs went weak "
+        "this morning? He has prostate cancer in the bones.",
+        "mscc",
+        "red",
+        False,
+    ),
+    ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
+    ("不想活了，安眠药我都攒好了", "suicidal", "red", False),
     ("Since the docetaxel she is too weak to get out of bed", "fatigue", "red", False),
     ("化疗后这两天卧床不起", "fatigue", "red", False),
 ]
@@ -272,6 +287,9 @@ QUIET = [
         "other_person",
         True,
     ),
+    ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
+    ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
+    ("化疗期间能不能坐飞机，会不会得血栓？", "question", True),
     # words that look like an emergency and are something else
     ("We are confused about the treatment options", "other_meaning", False),
     ("PICC line was fitted on Monday; T6 vertebral collapse on the MRI", "other_meaning", True),

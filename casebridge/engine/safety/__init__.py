@@ -96,9 +96,9 @@ class _Screen:
         return context_of(text, start, end) not in ("negated", "family")
 
     # ------------------------------------------------------------ rules
-    def rule_hits(self, rule: Rule, text: str) -> list[Hit]:
-        hits = self.reader.phrases(rule.any, text)
-        hits += self.reader.together(rule.all_of, text)
+    def rule_hits(self, rule: Rule, text: str, through: frozenset[str] = frozenset()) -> list[Hit]:
+        hits = self.reader.phrases(rule.any, text, through)
+        hits += self.reader.together(rule.all_of, text, through)
         for spec in rule.numeric:
             hits += self.reader.values(spec, text)
         for count in rule.counts:
@@ -117,7 +117,7 @@ class _Screen:
             for rule in flag.rules:
                 if rule.doc_types and (doc_type is None or doc_type not in rule.doc_types):
                     continue
-                hits = self.rule_hits(rule, text)
+                hits = self.rule_hits(rule, text, flag.through)
                 if hits:
                     out.append((flag, rule, hits[0]))
                     break

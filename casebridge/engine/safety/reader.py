@@ -157,13 +157,16 @@ class Reader:
         return pattern.search(text, lo, hi) if pattern is not None and lo < hi else None
 
     # ------------------------------------------------------------ the tests
-    def stated(self, text: str, start: int, end: int) -> bool:
-        """Is text[start:end] said to be happening to the person now?"""
+    def stated(
+        self, text: str, start: int, end: int, through: frozenset[str] = frozenset()
+    ) -> bool:
+        """Is text[start:end] said to be happening to the person now? `through`: cues
+        the flag reads through (a suicidal thought said conditionally still counts)."""
         s_lo, s_hi = self.sentence(text, start, end)
         c_lo, c_hi = self.clause(text, start, end)
         g_lo, g_hi = self.segment(text, start, end)
         current = self._has("current", text, c_lo, c_hi)
-        if self._has("conditional", text, g_lo, start):
+        if "conditional" not in through and self._has("conditional", text, g_lo, start):
             return False
         if self.educational(text, start, end):
             return False
@@ -177,9 +180,14 @@ class Reader:
             context = "asserted"
         if context in ("negated", "family"):
             return False
-        if context == "possible" and self._asked_after(text, c_hi, s_hi):
+        if context == "possible" and (
+            self._asked_after(text, c_hi, s_hi)
+            or (current is not None and text[s_hi : s_hi + 1] in ("?", "？"))
+        ):
             # "Dad coughed up blood this morning, is that normal?": the question is
-            # about what happened; it does not make it possible
+            # about what happened; it does not make it possible. Nor does a question
+            # around what happened this morning ("should we wait, because his legs went
+            # weak this morning?")
             context = context_of(text[:s_hi] + ".", start, end)
         if context == "possible":
             suspected = self._has("suspected", text, s_lo, start) or self._has(
@@ -385,16 +393,22 @@ class Reader:
         return last < self.limit
 
     # ------------------------------------------------------------ matching
-    def phrases(self, pattern: re.Pattern[str] | None, text: str) -> list[Hit]:
+    def phrases(
+        self, pattern: re.Pattern[str] | None, text: str, through: frozenset[str] = frozenset()
+    ) -> list[Hit]:
         if pattern is None:
             return []
-        return [Hit(*m.span()) for m in pattern.finditer(text) if self.stated(text, *m.span())]
+        return [
+            Hit(*m.span()) for m in pattern.finditer(text) if self.stated(text, *m.span(), through)
+        ]
 
-    def together(self, groups: list[re.Pattern[str]], text: str) -> list[Hit]:
+    def together(
+        self, groups: list[re.Pattern[str]], text: str, through: frozenset[str] = frozenset()
+    ) -> list[Hit]:
         """One stated phrase of every group, each within `window` of the first."""
         if not groups:
             return []
-        first = self.phrases(groups[0], text)
+        first = self.phrases(groups[0], text, through)
         if not first:
             return []
         out = []

@@ -112,6 +112,8 @@ class Flag:
     advice: str
     doc_types: tuple[str, ...]
     rules: list[Rule]
+    # cues this flag reads through: suicidal thoughts said conditionally still count
+    through: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -261,6 +263,7 @@ def rules() -> Rules:
                 advice=" ".join(str(spec.get("advice", "")).split()),
                 doc_types=tuple(spec.get("doc_types") or letter_types),
                 rules=[_rule(r) for r in spec.get("rules") or []],
+                through=frozenset(spec.get("reads_through") or ()),
             )
         )
     advice = {k: " ".join(str(v).split()) for k, v in (data.get("advice") or {}).items()}
