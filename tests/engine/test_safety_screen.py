@@ -219,6 +219,13 @@ RAISES = [
         False,
     ),
     ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
+    (
+        "Pt rang 02:10 feeling awful, advised A&E, ambulance called",
+        "sent_for_urgent_care",
+        "red",
+        False,
+    ),
+    ("电话随访：患者诉胸闷，已嘱立即急诊就诊", "sent_for_urgent_care", "red", False),
     ("不想活了，安眠药我都攒好了", "suicidal", "red", False),
     ("Since the docetaxel she is too weak to get out of bed", "fatigue", "red", False),
     ("化疗后这两天卧床不起", "fatigue", "red", False),
@@ -289,6 +296,7 @@ QUIET = [
     ),
     ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
     ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
+    ("Advised to attend A&E if he coughs up blood or becomes breathless", "hypothetical", False),
     ("化疗期间能不能坐飞机，会不会得血栓？", "question", True),
     # words that look like an emergency and are something else
     ("We are confused about the treatment options", "other_meaning", False),
