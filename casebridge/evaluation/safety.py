@@ -37,6 +37,7 @@ NOTE_FILES = (
     "safety_notes_3.yaml",
     "safety_notes_4.yaml",
     "safety_notes_5.yaml",
+    "safety_notes_6.yaml",
 )
 
 

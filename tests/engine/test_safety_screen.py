@@ -220,6 +220,20 @@ RAISES = [
     ),
     ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
     (
+        "Since the step-up dose of teclistamab her handwriting has gone spidery",
+        "crs_icans",
+        "red",
+        False,
+    ),
+    (
+        "She is drinking jugs of water and is so dozy she can't follow the news; breast cancer",
+        "hypercalcaemia",
+        "red",
+        False,
+    ),
+    ("双免治疗后皮肤和眼睛都发黄了", "hepatitis", "red", False),
+    ("Double vision since yesterday and now his chin is numb", "neuro", "red", False),
+    (
         "Pt rang 02:10 feeling awful, advised A&E, ambulance called",
         "sent_for_urgent_care",
         "red",
@@ -296,6 +310,13 @@ QUIET = [
     ),
     ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
     ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
+    ("That headache on Monday has completely gone after a good sleep", "resolved", False),
+    ("我们小区有个阿姨用了PD-1以后得了心肌炎", "other_person", False),
+    (
+        "They warned us he might get a fever or become confused once the CAR-T cells go in",
+        "hypothetical",
+        False,
+    ),
     ("Advised to attend A&E if he coughs up blood or becomes breathless", "hypothetical", False),
     ("化疗期间能不能坐飞机，会不会得血栓？", "question", True),
     # words that look like an emergency and are something else
