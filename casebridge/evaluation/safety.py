@@ -38,6 +38,7 @@ NOTE_FILES = (
     "safety_notes_4.yaml",
     "safety_notes_5.yaml",
     "safety_notes_6.yaml",
+    "safety_notes_7.yaml",
 )
 
 

@@ -220,6 +220,14 @@ RAISES = [
     ),
     ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
     (
+        "Biliary stent last month; rigors since this afternoon and yellow again",
+        "sepsis",
+        "red",
+        False,
+    ),
+    ("胆管癌放了支架，今天高烧39.5，全身发抖", "sepsis", "red", False),
+    ("On nivolumab: stool frequency 6 above baseline", "immune_colitis", "red", False),
+    (
         "Since the step-up dose of teclistamab her handwriting has gone spidery",
         "crs_icans",
         "red",
@@ -310,6 +318,8 @@ QUIET = [
     ),
     ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
     ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
+    ("Asked directly about chest pain, breathlessness and leg swelling - none", "negated", False),
+    ("我舅舅胃癌大出血走的，我特别怕自己也这样", "family", False),
     ("That headache on Monday has completely gone after a good sleep", "resolved", False),
     ("我们小区有个阿姨用了PD-1以后得了心肌炎", "other_person", False),
     (

@@ -96,6 +96,9 @@ _TITLE = re.compile(
 )
 _ZH_MONTH = re.compile(r"(?<![\d年])(\d{1,2})\s*月(?:份|初|中|底|末)?(?!\d)")
 
+_DENIED_AFTER = re.compile(
+    r"[^.;。；]{0,60}?(?:[-–:]\s*|\b)(?:none|nil|all negative|denied|absent)\b\s*[.;]?", re.I
+)
 _ABOUT_RISK = re.compile(
     r"(?:\s*(?:and|or|/|和|及|与|、)\s*\S{1,12}?)?\s*(?:risks?\b|prophylaxis|assessment|teaching|education|"
     r"screening|monitoring|precautions|kit\b|的?风险|预防|宣教)",
@@ -200,7 +203,7 @@ class Reader:
         if self._has("negated_zh", text, c_lo, start) or self._has("negated", text, c_lo, start):
             return False
         if not current and (
-            self._has("family_zh", text, s_lo, start) or self._has("family", text, s_lo, end)
+            self._has("family_zh", text, s_lo, s_hi) or self._has("family", text, s_lo, end)
         ):
             return False
         if self.someone_else(text, s_lo, start):
@@ -218,6 +221,8 @@ class Reader:
             return False
         if self.in_plan(text, start) or self.in_title(text, start):
             return False
+        if _DENIED_AFTER.match(text, end, s_hi + 1):
+            return False  # "asked about chest pain, breathlessness and leg swelling - none"
         if _ABOUT_RISK.match(text, end):
             return False  # "VTE risk", "bleeding and clot risk", "出血和血栓风险"
         if self.resolved_after(text, end, c_hi, s_hi):
