@@ -220,7 +220,7 @@ RAISES = [
     ),
     ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
     (
-        "Biliary stent last month; rigors since this afternoon and yellow again",
+        "He has a biliary stent and since this afternoon has rigors and is yellow again",
         "sepsis",
         "red",
         False,
