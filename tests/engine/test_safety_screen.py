@@ -219,6 +219,14 @@ RAISES = [
         False,
     ),
     ("He still has a PICC line and gets rigors after every flush", "sepsis", "red", False),
+    ("Bony mets; her legs just folded under her on the stairs this morning", "mscc", "red", False),
+    (
+        "Cycle 3 docetaxel, feels rotten and can't get off the settee",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
+    ("Mum's smile has gone lopsided since breakfast", "stroke", "red", False),
     (
         "He has a biliary stent and since this afternoon has rigors and is yellow again",
         "sepsis",
@@ -318,6 +326,12 @@ QUIET = [
     ),
     ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
     ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
+    ("我老公（不是病人）前天胸痛，已经看过了", "other_person", False),
+    (
+        "Talked him through the symptoms of cord compression and gave an alert card",
+        "counselling",
+        False,
+    ),
     ("Asked directly about chest pain, breathlessness and leg swelling - none", "negated", False),
     ("我舅舅胃癌大出血走的，我特别怕自己也这样", "family", False),
     ("That headache on Monday has completely gone after a good sleep", "resolved", False),
