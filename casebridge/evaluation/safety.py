@@ -40,6 +40,7 @@ NOTE_FILES = (
     "safety_notes_6.yaml",
     "safety_notes_7.yaml",
     "safety_notes_8.yaml",
+    "safety_notes_9.yaml",
 )
 
 

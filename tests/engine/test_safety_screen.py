@@ -228,6 +228,13 @@ RAISES = [
     ),
     ("Mum's smile has gone lopsided since breakfast", "stroke", "red", False),
     (
+        "Caller's wife has mesothelioma and is fighting for breath at rest",
+        "breathing",
+        "red",
+        False,
+    ),
+    ("Heavy PV bleeding, soaking a pad every 20 minutes", "bleeding", "red", False),
+    (
         "He has a biliary stent and since this afternoon has rigors and is yellow again",
         "sepsis",
         "red",
@@ -327,6 +334,12 @@ QUIET = [
     ("上周拉肚子一天五六次，吃了易蒙停已经好了，现在每天一次", "resolved", True),
     ("Would immunotherapy make a stroke or a blood clot more likely for her?", "question", False),
     ("我老公（不是病人）前天胸痛，已经看过了", "other_person", False),
+    ("The rash from the immunotherapy cleared completely with the cream", "resolved", True),
+    (
+        "A friend from my support group is coughing up blood; I told her to ring her team",
+        "other_person",
+        False,
+    ),
     (
         "Talked him through the symptoms of cord compression and gave an alert card",
         "counselling",

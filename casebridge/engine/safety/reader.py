@@ -317,9 +317,9 @@ class Reader:
             )
         for lo, hi in spans:
             for m in pattern.finditer(text, lo, hi):
-                before = text[max(lo, m.start() - 10) : m.start()]
                 undo = self.cue.get("not_before")
-                if undo is not None and undo.search(before):
+                # searched in place, not in a slice: "immunotherapy cleared" has no "not"
+                if undo is not None and undo.search(text, max(lo, m.start() - 10), m.start()):
                     continue
                 return True
         return False
