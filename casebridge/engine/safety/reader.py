@@ -374,12 +374,9 @@ class Reader:
                 return True
         for m in _ZH_MONTH.finditer(piece):
             month = int(m.group(1))
-            if 1 <= month <= 12 and not _ZH_YEAR.search(piece[max(0, m.start() - 6) : m.start()]):
-                # a month with no year: the latest such month not after today
-                year = self.today.year if month <= self.today.month else self.today.year - 1
-                last = _dt.date(year + month // 12, month % 12 + 1, 1) - _dt.timedelta(days=1)
-                if last < self.limit:
-                    return True
+            no_year = not _ZH_YEAR.search(piece[max(0, m.start() - 6) : m.start()])
+            if 1 <= month <= 12 and no_year and self._month_past(month):
+                return True
         for m in _AGO.finditer(piece):
             n = number(m.group(1))
             unit = m.group(2).lower().rstrip("s")

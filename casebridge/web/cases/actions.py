@@ -540,30 +540,14 @@ def _screen_message(
     locked = Case.objects.select_for_update().get(pk=case.pk)
     flags = [{k: f[k] for k in ("flag", "rule", "level", "field", "phrase")} for f in found]
     if safety.red(found) and locked.status in workflow.OPEN:
-        before = {"status": locked.status, "paused": locked.paused}
-        locked.paused_from, locked.status, locked.paused = (
-            locked.status,
-            workflow.PAUSED_SAFETY,
-            True,
-        )
-        locked.paused_reason = safety.pause_reason(found)
-        _save(locked, ["status", "paused", "paused_from", "paused_reason"])
-        audit.record(
-            acting_user,
+        fields = safety.pause(
             locked,
-            "case.paused_for_safety",
-            obj=locked,
-            before=before,
-            after={
-                "status": locked.status,
-                "paused": True,
-                "reason": locked.paused_reason,
-                "from": "message",
-                "message": message.pk,
-                "flags": flags,
-            },
+            reason=safety.pause_reason(found),
+            acting_user=acting_user,
+            after={"from": "message", "message": message.pk, "flags": flags},
             meta=meta,
         )
+        locked.save(update_fields=[*fields, "updated_at"])
     else:  # amber, or red on a case already paused or closed: a coordinator should see it
         if not locked.safety_review:
             locked.safety_review = True

@@ -8,10 +8,15 @@ A finding is kept as a plain dict (JSON in the database, in the audit row):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casebridge.engine.safety import rules, screen_text
 from casebridge.engine.terminology import table
+from casebridge.web.cases import audit, workflow
+
+if TYPE_CHECKING:
+    from casebridge.web.cases.audit import RequestMeta
+    from casebridge.web.cases.models import Case
 
 
 def screen_answers(
@@ -85,6 +90,33 @@ def on_treatment(engine: dict[str, Any]) -> bool:
 
 def pause_reason(found: list[dict[str, Any]]) -> str:
     return "; ".join(dict.fromkeys(str(f.get("label", "")) for f in red(found)))
+
+
+def pause(
+    case: Case,
+    *,
+    reason: str,
+    acting_user: Any = None,
+    after: dict[str, Any] | None = None,
+    meta: RequestMeta | None = None,
+) -> list[str]:
+    """Pause a locked case for safety, bump its version (a status change: an edit
+    made against the old version must reload) and write the audit row. The caller
+    saves the fields returned, in its transaction."""
+    before = {"status": case.status, "paused": case.paused}
+    case.paused_from, case.status, case.paused = case.status, workflow.PAUSED_SAFETY, True
+    case.paused_reason = reason
+    case.version += 1
+    audit.record(
+        acting_user,
+        case,
+        "case.paused_for_safety",
+        obj=case,
+        before=before,
+        after={"status": case.status, "paused": True, "reason": reason, **(after or {})},
+        meta=meta,
+    )
+    return ["status", "paused", "paused_from", "paused_reason", "version"]
 
 
 def clear_flags(engine: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from django_tasks import task
 
 from casebridge.engine.case import Document as EngineDocument
 from casebridge.engine.pipeline import add_document
-from casebridge.web.cases import audit, storage, workflow
+from casebridge.web.cases import audit, safety, storage, workflow
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.lib import engine_case
@@ -128,8 +128,7 @@ def _process(document_id: int, attempt: int) -> str:
             locked.safety_review = True  # listed for a coordinator; the case carries on
             fields.append("safety_review")
         if result.get("paused") and locked.status in workflow.OPEN:
-            _pause_for_safety(locked, result)
-            fields += ["status", "paused", "paused_from", "paused_reason", "version"]
+            fields += _pause_for_safety(locked, result)
         locked.save(update_fields=[*fields, "updated_at"])
         audit.record(
             None,
@@ -161,24 +160,13 @@ def _new_amber(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return bool(_amber(after) - _amber(before or {}))
 
 
-def _pause_for_safety(case: Case, engine: dict[str, Any]) -> None:
+def _pause_for_safety(case: Case, engine: dict[str, Any]) -> list[str]:
     labels = [
         str(f.get("label", ""))
         for f in engine.get("safety_flags", [])
         if f.get("level", "red") == "red"
     ]
-    before = {"status": case.status, "paused": case.paused}
-    case.paused_from, case.status, case.paused = case.status, workflow.PAUSED_SAFETY, True
-    case.paused_reason = "; ".join(label for label in labels if label)
-    case.version += 1  # a status change: an edit made against the old version must reload
-    audit.record(
-        None,
-        case,
-        "case.paused_for_safety",
-        obj=case,
-        before=before,
-        after={"status": case.status, "paused": True, "reason": case.paused_reason},
-    )
+    return safety.pause(case, reason="; ".join(label for label in labels if label))
 
 
 def _failed(document_id: int, attempt: int, error: Exception) -> str:
