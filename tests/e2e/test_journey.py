@@ -37,6 +37,32 @@ def _expect() -> Any:
     return expect
 
 
+def _fill_enquiry(
+    page: Any,
+    *,
+    who: str,
+    diagnosis: str,
+    now: str,
+    questions: str,
+    name: str,
+    email: str,
+    hope: str = "",
+) -> None:
+    """The enquiry's details step: oncology, the person's own words, the UK, English."""
+    page.get_by_label(who).check()
+    page.get_by_label("What is it about?").select_option("oncology")
+    page.get_by_label("The diagnosis, in your own words").fill(diagnosis)
+    page.get_by_label("How things are now, and the current treatment").fill(now)
+    if hope:
+        page.get_by_label("What you hope a second opinion will help with").fill(hope)
+    page.get_by_label("Your questions for the specialists").fill(questions)
+    page.get_by_label("Home country").select_option("GB")
+    page.get_by_label("English", exact=True).check()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("You may contact me about this enquiry by e-mail.").check()
+
+
 def _new_page(browser: Any, watch: PageWatch, viewport: dict[str, int] = DESKTOP) -> Any:
     context = browser.new_context(viewport=viewport, accept_downloads=True, locale="en-GB")
     context.set_default_timeout(20_000)
@@ -178,23 +204,16 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     expect(page).to_have_url(re.compile(r"/enquiry/details/$"))
 
     # 2. The enquiry: oncology, the details.
-    page.get_by_label("I am the patient").check()
-    page.get_by_label("What is it about?").select_option("oncology")
-    page.get_by_label("The diagnosis, in your own words").fill(
-        "Breast cancer in the left breast, found after a biopsy this month"
+    _fill_enquiry(
+        page,
+        who="I am the patient",
+        diagnosis="Breast cancer in the left breast, found after a biopsy this month",
+        now="Waiting for surgery; chemotherapy has been mentioned",
+        hope="To know whether the treatment plan is the right one",
+        questions="Do I need chemotherapy first?",
+        name="Mei Lin",
+        email=PATIENT_EMAIL,
     )
-    page.get_by_label("How things are now, and the current treatment").fill(
-        "Waiting for surgery; chemotherapy has been mentioned"
-    )
-    page.get_by_label("What you hope a second opinion will help with").fill(
-        "To know whether the treatment plan is the right one"
-    )
-    page.get_by_label("Your questions for the specialists").fill("Do I need chemotherapy first?")
-    page.get_by_label("Home country").select_option("GB")
-    page.get_by_label("English", exact=True).check()
-    page.get_by_label("Your name").fill("Mei Lin")
-    page.get_by_label("E-mail address").fill(PATIENT_EMAIL)
-    page.get_by_label("You may contact me about this enquiry by e-mail.").check()
     shots(page, "enquiry-details")
     page.get_by_role("button", name="Send my enquiry").click()
     expect(page).to_have_url(re.compile(r"/enquiry/sent/$"))
@@ -397,20 +416,15 @@ def test_an_emergency_written_in_the_enquiry_stops_it_and_a_patients_message_pau
     page.goto(server.path("/enquiry/"))
     page.get_by_label("None of these apply now").check()
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("A family member").check()
-    page.get_by_label("What is it about?").select_option("oncology")
-    page.get_by_label("The diagnosis, in your own words").fill(
-        "Lung cancer with spread to the spine"
+    _fill_enquiry(
+        page,
+        who="A family member",
+        diagnosis="Lung cancer with spread to the spine",
+        now="Second cycle of chemo",
+        questions="Since yesterday Dad's legs are numb and he can't walk, is that the cancer?",
+        name="Sam Lee",
+        email="sam.lee@example.org",
     )
-    page.get_by_label("How things are now, and the current treatment").fill("Second cycle of chemo")
-    page.get_by_label("Your questions for the specialists").fill(
-        "Since yesterday Dad's legs are numb and he can't walk, is that the cancer?"
-    )
-    page.get_by_label("Home country").select_option("GB")
-    page.get_by_label("English", exact=True).check()
-    page.get_by_label("Your name").fill("Sam Lee")
-    page.get_by_label("E-mail address").fill("sam.lee@example.org")
-    page.get_by_label("You may contact me about this enquiry by e-mail.").check()
     page.get_by_role("button", name="Send my enquiry").click()
     expect(page).to_have_url(re.compile(r"/enquiry/seek-care/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("999")
