@@ -230,3 +230,32 @@ def test_a_relative_writing_about_the_patient_is_not_read_as_family_history(clie
         client, questions="My dad has lung cancer and since last night his legs are numb"
     )
     assert response.redirect_chain[-1][0] == "/enquiry/seek-care/"
+
+
+def test_a_temperature_in_one_answer_is_read_with_the_treatment_named_in_another(client):
+    response = _enquiry(client, questions="He has been shivery tonight, temp 37.8")
+    assert response.redirect_chain[-1][0] == "/enquiry/seek-care/"  # "Second cycle of carboplatin"
+
+
+def test_the_same_temperature_without_treatment_does_not_stop_the_enquiry(client):
+    response = _enquiry(
+        client,
+        diagnosis="Lung cancer, waiting for results",
+        current_status="Seen in clinic, no treatment yet",
+        questions="He has been shivery tonight, temp 37.8",
+    )
+    assert response.redirect_chain[-1][0] != "/enquiry/seek-care/"
+
+
+def test_a_message_is_screened_with_what_the_records_say_of_treatment(people, case):
+    from casebridge.engine.case import Case as EngineCase
+    from casebridge.engine.case import Fact
+
+    do_send_message(case, acting_user=people.owner, body="Temp 37.8 tonight and shivery")
+    case.refresh_from_db()
+    assert case.status != workflow.PAUSED_SAFETY  # nothing says she is on treatment
+    case.engine = EngineCase(facts=[Fact("regimen", "docetaxel", None)]).to_dict()
+    case.save(update_fields=["engine"])
+    do_send_message(case, acting_user=people.owner, body="Temp 37.8 tonight and shivery")
+    case.refresh_from_db()
+    assert case.status == workflow.PAUSED_SAFETY

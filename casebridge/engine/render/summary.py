@@ -32,9 +32,9 @@ from casebridge.engine.case import (
 )
 from casebridge.engine.errors import InputError
 from casebridge.engine.render.redact import Redactor
+from casebridge.engine.safety import flag_term
 from casebridge.engine.terminology import (
     Span,
-    Term,
     categories_for_kind,
     label,
     match_template,
@@ -846,17 +846,10 @@ class _Builder:
             return self.kind_label(detail)
         return self.terms.translate(value, ("gap_term", "fact_kind", "procedure", "biomarker"))
 
-    def _flag_term(self, table: str, flag: SafetyFlag, english: str) -> Term | None:
-        """The terminology entry of a flag (keyed by its flag id, else its category)
-        while its English still reads the same."""
-        for key in dict.fromkeys([flag.rule.split(".")[0], flag.category]):
-            term = self.terms.by_key(f"{table}.{key}") if key else None
-            if term is not None and normalise(term.en) == normalise(english):
-                return term
-        return None
-
     def _flag_label(self, flag: SafetyFlag) -> list[Span]:
-        term = self._flag_term("safety", flag, flag.label or "")
+        term = flag_term(
+            "safety", flag.rule.split(".")[0], flag.category, flag.label or "", self.terms
+        )
         if term is not None:
             return [Span(term.zh if self.zh else term.en)]
         return self.text(flag.label or flag.category, "safety", "diagnosis")
@@ -873,7 +866,9 @@ class _Builder:
             return []
         if not self.zh:
             return [Span(advice)]
-        term = self._flag_term("safety_advice", flag, advice)
+        term = flag_term(
+            "safety_advice", flag.rule.split(".")[0], flag.category, advice, self.terms
+        )
         if term is not None:
             return [Span(term.zh)]
         return [Span(advice, untranslated=True)]

@@ -29,6 +29,7 @@ from casebridge.engine.extract.context import term_key
 from casebridge.engine.registry import component
 from casebridge.engine.safety.reader import Hit, Reader
 from casebridge.engine.safety.rules import Context, Flag, Rule, Rules, rules
+from casebridge.engine.terminology import Term, Terminology, normalise, table
 from casebridge.engine.timeline import latest_date, parse_date, today_of, warn
 
 __all__ = ["find_flags", "rules", "screen_text", "INTAKE_TEXT_FIELDS"]
@@ -264,21 +265,51 @@ def find_flags(case: Case) -> list[SafetyFlag]:
 def screen_text(
     text: str,
     *,
+    case: Case | None = None,
     on_treatment: bool = False,
     programme: str = "oncology",
     today: _dt.date | None = None,
     field: str = "message",
 ) -> list[SafetyFlag]:
-    """The screen on a person's own words outside a case: an enquiry's answers, a
-    message. Red flags first."""
-    intake: dict[str, Any] = {"on_chemotherapy": on_treatment}
+    """The screen on a person's own words outside the records: an enquiry's answers, a
+    message. `case` (when there is one) tells the screen what is known of the person:
+    their treatment and diagnosis facts, intake answers and programme, as it knows them
+    when it screens the records. Red flags first."""
+    base = case or Case(programme=programme)
+    intake: dict[str, Any] = dict(_intake(base))
+    intake.pop("today", None)  # the words are written now, not on the records' date
+    if on_treatment:
+        intake["on_chemotherapy"] = True
     if today is not None:
         intake["today"] = today.isoformat()
-    screen = _Screen(Case(programme=programme, intake=intake))
+    context = Case(programme=base.programme, facts=list(base.facts), intake=intake)
+    screen = _Screen(context)
     flags = [
         screen.make(f, r, text[h.start : h.end], None, field) for f, r, h in screen.text_flags(text)
     ]
     return sorted(_dedupe(flags), key=lambda f: -LEVELS.get(f.level, 0))
+
+
+def context_holds(name: str, text: str, case: Case | None = None) -> bool:
+    """Does `text` (or what the case knows) put the person in a context of
+    red_flags.yaml, e.g. `sact` ("second cycle of carboplatin")? Lets the answers of
+    one form give the context for another answer's words."""
+    return _Screen(case or Case()).holds(name, text)
+
+
+def flag_term(
+    table_name: str, flag_id: str, category: str, english: str, terms: Terminology | None = None
+) -> Term | None:
+    """The terminology entry of a flag in `table_name` (`safety` for its label,
+    `safety_advice` for its advice), keyed by its flag id, else its category, while its
+    English still reads the same: a label edited in red_flags.yaml but not yet in the
+    Chinese table is shown in English rather than as a stale translation."""
+    terms = terms or table()
+    for key in dict.fromkeys([flag_id, category]):
+        term = terms.by_key(f"{table_name}.{key}") if key else None
+        if term is not None and normalise(term.en) == normalise(english):
+            return term
+    return None
 
 
 def pauses(case: Case) -> bool:

@@ -516,7 +516,7 @@ def do_send_message(
     if acting_user.role not in STAFF_ROLES:
         found = safety.screen_answers(
             {"message": body},
-            on_treatment=safety.on_treatment(case.engine or {}),
+            case=safety.engine_case(case.engine),
             programme=case.programme,
         )
     with transaction.atomic():

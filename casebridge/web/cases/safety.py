@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from casebridge.engine.safety import rules, screen_text
-from casebridge.engine.terminology import table
+from casebridge.engine.case import Case as EngineCase
+from casebridge.engine.safety import context_holds, flag_term, rules, screen_text
 from casebridge.web.cases import audit, workflow
 
 if TYPE_CHECKING:
@@ -20,15 +20,23 @@ if TYPE_CHECKING:
 
 
 def screen_answers(
-    texts: dict[str, str], *, on_treatment: bool = False, programme: str = "oncology"
+    texts: dict[str, str],
+    *,
+    case: EngineCase | None = None,
+    on_treatment: bool = False,
+    programme: str = "oncology",
 ) -> list[dict[str, Any]]:
-    """Every red or amber flag the free-text answers raise, red first."""
+    """Every red or amber flag the free-text answers raise, red first. The answers are
+    one person's account: treatment named in one ("second cycle of carboplatin") is the
+    context of a temperature written in another."""
     found: list[dict[str, Any]] = []
+    if not on_treatment:
+        on_treatment = context_holds("sact", "\n".join(texts.values()), case)
     for field_name, text in texts.items():
         if not (text or "").strip():
             continue
         for flag in screen_text(
-            text, on_treatment=on_treatment, programme=programme, field=field_name
+            text, case=case, on_treatment=on_treatment, programme=programme, field=field_name
         ):
             found.append(
                 {
@@ -67,25 +75,18 @@ def label(found: dict[str, Any], lang: str) -> str:
     """A finding's label in the reader's language (the terminology table's Chinese)."""
     english = str(found.get("label", ""))
     if lang.startswith("zh"):
-        term = table().by_key(f"safety.{found.get('flag', '')}")
-        if term is not None and " ".join(term.en.split()) == " ".join(english.split()):
+        term = flag_term(
+            "safety", str(found.get("flag", "")), str(found.get("category", "")), english
+        )
+        if term is not None:
             return term.zh
     return english
 
 
-def on_treatment(engine: dict[str, Any]) -> bool:
-    """Is the case's person on systemic anticancer therapy, as far as the case knows
-    (a treatment fact the screen's `sact` context names, or the intake's answer)?"""
-    sact = rules().contexts.get("sact")
-    if sact is None:
-        return False
-    intake = engine.get("intake") or {}
-    if sact.intake and str(intake.get(sact.intake, "")).lower() in ("true", "yes", "1"):
-        return True
-    return any(
-        f.get("kind") in sact.case_kinds and f.get("context", "asserted") == "asserted"
-        for f in engine.get("facts") or []
-    )
+def engine_case(engine: dict[str, Any] | None) -> EngineCase | None:
+    """The engine's view of a case (its facts and intake) for screening a message in
+    the context the records give: on treatment, known spinal disease, the programme."""
+    return EngineCase.from_dict(engine) if engine else None
 
 
 def pause_reason(found: list[dict[str, Any]]) -> str:
