@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything casebridge needs on a fresh Debian machine: the Debian
-# packages in apt-packages.txt (only those missing) and the Python package with
-# its development tools in .venv. Safe to run again: it does only what is missing.
+# packages in apt-packages.txt (only those missing), the Python package with
+# its development tools in .venv, and the Node packages of the independent FHIR
+# validator in scripts/fhir-validate/node_modules. Safe to run again: it does
+# only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +31,27 @@ if [[ ! -f "$stamp" ]]; then
   .venv/bin/pip install -q -e ".[$extras]"
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The independent FHIR validator (Medplum's, scripts/fhir-validate) the tests run on
+# every example's bundle: `npm ci` from its lock file when node_modules is missing or
+# the lock changed. Debian's npm is installed only when no npm came with Node.js (the
+# NodeSource nodejs package carries its own and conflicts with Debian's).
+if ! command -v npm >/dev/null; then
+  echo "Installing Debian package: npm"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
+fi
+validator=scripts/fhir-validate
+node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+  console.log(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? "yes" : "no")')
+if [[ "$node_ok" != yes ]]; then
+  echo "warning: the FHIR validator needs Node.js 20.19+ or 22.12+ (found $(node --version));" \
+    "its test will fail until a newer Node.js is installed" >&2
+else
+  vstamp="$validator/node_modules/.installed-$(sha256sum <"$validator/package-lock.json" | cut -c1-16)"
+  if [[ ! -f "$vstamp" ]]; then
+    (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$vstamp"
+  fi
 fi

