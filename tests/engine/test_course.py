@@ -261,3 +261,152 @@ def test_a_dated_table_row_takes_its_event_from_its_own_row() -> None:
 
 def test_stopping_smoking_is_no_treatment_end() -> None:
     assert facts("He stopped smoking in 2010.", "event_date") == []
+
+
+# -- status: planned, current, completed ---------------------------------------------------
+
+
+def dated(text: str, date: str = "2026-09-08", doc_type: str = "clinic_letter") -> list[Fact]:
+    doc = doc_of(text, doc_type)
+    doc.document_date = date
+    return course.extract(doc)
+
+
+def status_of(text: str, value: str, date: str = "2026-09-08") -> str | None:
+    found = [f for f in dated(text, date) if f.value == value]
+    assert found, [(f.kind, f.value) for f in dated(text, date)]
+    return found[-1].attributes.get("status")
+
+
+def test_a_regimen_provisionally_from_a_later_date_is_planned() -> None:
+    text = (
+        "Second-line chemotherapy: carboplatin AUC 5 and pemetrexed 500 mg/m2 every 21 days "
+        "for 4 cycles, then maintenance pemetrexed, provisionally from 21/09/2026."
+    )
+    assert status_of(text, "carboplatin") == "planned"
+    assert status_of(text, "pemetrexed") == "planned"
+
+
+def test_a_drug_to_start_after_chemotherapy_is_planned_and_one_continued_is_current() -> None:
+    text = "Plan: letrozole to start after chemotherapy. Continue osimertinib 80 mg once daily."
+    assert status_of(text, "letrozole") == "planned"
+    assert status_of(text, "osimertinib") == "current"
+
+
+def test_the_words_of_a_plan_section_make_its_treatments_planned_unless_they_say_otherwise() -> (
+    None
+):
+    text = (
+        "Plan\n• Adjuvant radiotherapy to the left breast after surgery.\n"
+        "• Continue anastrozole 1 mg once daily.\n"
+    )
+    assert status_of(text, "radiotherapy") == "planned"
+    assert status_of(text, "anastrozole") == "current"
+
+
+def test_a_start_date_after_the_letter_is_planned_and_an_end_before_it_completed() -> None:
+    text = "R-CHOP x6, 04/03/2024 to 17/06/2024. Pembrolizumab from 01/10/2026."
+    assert status_of(text, "R-CHOP") == "completed"
+    assert status_of(text, "pembrolizumab") == "planned"
+
+
+def test_a_planned_word_does_not_make_a_treatment_dated_before_the_letter_planned() -> None:
+    assert (
+        status_of("The planned wide local excision was done on 03/03/2026.", "wide local excision")
+        == "completed"
+    )
+
+
+def test_a_status_is_left_out_when_the_letter_does_not_say() -> None:
+    assert status_of("She has had trastuzumab.", "trastuzumab") is None
+
+
+def test_a_discharge_supply_ends_after_its_days_and_then_when_required_keeps_going() -> None:
+    text = (
+        "Medications on discharge\n"
+        "• Co-amoxiclav 625 mg orally three times a day for 2 more days (complete 7-day course)\n"
+        "• Ondansetron 8 mg orally twice daily for 3 days, then when required\n"
+    )
+    meds = {f.value: f for f in dated(text, "2025-10-16") if f.kind == "medication"}
+    assert meds["co-amoxiclav"].attributes["end_date"] == "2025-10-18"
+    assert meds["co-amoxiclav"].attributes["status"] == "current"
+    assert "end_date" not in meds["ondansetron"].attributes
+    assert meds["ondansetron"].attributes["schedule"] == "for 3 days, then when required"
+
+
+def test_the_drugs_of_a_completed_regimen_share_its_status() -> None:
+    text = "First-line: R-CHOP-21 x 6 cycles, 04/03/2024 to 17/06/2024 (rituximab 375 mg/m2, cyclophosphamide 750 mg/m2)."
+    assert status_of(text, "rituximab", "2026-09-09") == "completed"
+
+
+# -- dates of a course ---------------------------------------------------------------------------
+
+
+def test_a_regimen_is_dated_by_its_first_given_cycle_not_a_planned_cycle() -> None:
+    [f] = [
+        f
+        for f in dated("FOLFOX cycle 3 due 28/09/2026 (cycle 1 17/08/2026).")
+        if f.kind == "regimen"
+    ]
+    assert f.attributes["start_date"] == "2026-08-17"
+    assert f.attributes["next_cycle_date"] == "2026-09-28"
+    assert f.attributes["status"] == "current"
+
+
+def test_two_excisions_of_different_sides_and_years_keep_their_own_date_and_side() -> None:
+    text = (
+        "She had a right breast wide local excision on 03/03/2026 "
+        "(previous left breast wide local excision in 2015)."
+    )
+    found = [
+        (f.attributes.get("date"), f.attributes.get("side"))
+        for f in dated(text)
+        if f.kind == "surgery"
+    ]
+    assert found == [("2026-03-03", "right"), ("2015", "left")]
+
+
+def test_a_medicine_since_a_date_is_current_and_its_next_dose_is_not_its_start() -> None:
+    text = (
+        "Medication list\nOsimertinib 80 mg - one tablet every morning (since 17/11/2025)\n"
+        "Zoledronic acid 4 mg drip - every 12 weeks at the hospital (next 13/10/2026)\n"
+    )
+    meds = {
+        f.value: f.attributes
+        for f in dated(text, "2026-09-12", "medication_list")
+        if f.kind == "medication"
+    }
+    assert meds["osimertinib"]["start_date"] == "2025-11-17"
+    assert meds["osimertinib"]["status"] == "current"
+    assert meds["zoledronic acid"]["next_date"] == "2026-10-13"
+    assert "start_date" not in meds["zoledronic acid"]
+
+
+# -- schedules stay in the value -------------------------------------------------------------------
+
+
+def test_schedule_qualifiers_stay_with_the_medicine() -> None:
+    text = (
+        "Medications on discharge\n"
+        "• Dexamethasone 40 mg orally once daily on days 2-4 (18-20/08/2026), with breakfast\n"
+        "• Co-trimoxazole 480 mg orally twice daily on Mondays, Wednesdays and Fridays\n"
+        "• Gliclazide 40 mg orally each morning on dexamethasone days only (new)\n"
+        "• Loperamide 2 mg when needed\n"
+    )
+    meds = {f.value: f for f in dated(text, "2026-08-18") if f.kind == "medication"}
+    assert meds["dexamethasone"].display == "dexamethasone 40 mg orally once daily days 2–4"
+    assert meds["co-trimoxazole"].attributes["schedule"] == "Mon/Wed/Fri"
+    assert meds["gliclazide"].attributes["schedule"] == "on dexamethasone days only"
+    assert meds["loperamide"].attributes["frequency"] == "when needed"
+
+
+def test_the_days_of_a_cycle_stay_with_a_drug_of_a_regimen() -> None:
+    text = "Salvage R-GDP: gemcitabine 1000 mg/m2 days 1 and 8, cisplatin 75 mg/m2 day 1."
+    drugs = {f.value: f.attributes.get("schedule") for f in dated(text) if f.kind == "drug"}
+    assert drugs == {"gemcitabine": "days 1 and 8", "cisplatin": "day 1"}
+
+
+def test_a_lab_value_is_not_dated_by_the_comparison_study_on_its_line() -> None:
+    text = "Blood glucose 5.6 mmol/L. Comparison: CT 28/05/2026."
+    [lab] = [f for f in dated(text, "2026-09-03", "radiology") if f.kind == "lab"]
+    assert lab.attributes.get("date") != "2026-05-28"

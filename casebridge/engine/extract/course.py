@@ -30,8 +30,10 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Document, Fact, Page
+from casebridge.engine.extract import schedule as _schedule
+from casebridge.engine.extract import status as _status
 from casebridge.engine.extract.context import compile_terms, context_of, sentence_bounds, term_key
-from casebridge.engine.extract.dates import DateMatch, date_at, find_dates
+from casebridge.engine.extract.dates import DateMatch, date_at, find_dates, is_after
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.kb import load
 
@@ -233,6 +235,9 @@ _GY = re.compile(
     r"\s*(?:fractions?|#|fx\b|fr\b|daily fractions)?)?"
 )
 _FRACTIONS = re.compile(r"(?i)\b(?P<fx>\d{1,2})\s*(?:fractions|#)")
+_CYCLE_LEAD = re.compile(
+    r"(?i)\b(?:cycle|C)\s*(?P<n>\d{1,2})(?:\s*(?:day|D)\s*\d{1,2})?\b[^.;\d]{0,20}$"
+)
 _START_CUE = re.compile(
     r"(?i)\b(?:start(?:ed|ing)?|commenc\w*|began|begun|initiat\w*|from|since|C1D1|cycle\s*1)\b"
 )
@@ -373,6 +378,7 @@ _DOC_DATE_LABELS = re.compile(
     r"(?:[ \t]+(?:on|date|out))?|sign[- ]out[ \t]+date"
     r"|printed(?:[ \t]+on)?|produced(?:[ \t]+on)?|written(?:[ \t]+on)?"
     r"|date[ \t]+of[ \t]+(?:exam|examination|scan|procedure|meeting)|(?:MDT|meeting)[ \t]+date"
+    r"|updated(?:[ \t]+on)?(?:[ \t]+by[ \t]+[A-Z][a-z]+)?"
     r"|(?<![\w ])date)\b\s*[:\-]?\s*"
 )
 _SPECIFIC_DOC_LABEL = re.compile(
@@ -464,6 +470,8 @@ class _Page:
     low: str
     dob: set[int] = field(default_factory=set)  # start offsets of dates of birth
     facts: list[Fact] = field(default_factory=list)
+    doc_date: str | None = None  # the record's date, against which a status is read
+    sections: list[_status.Section] = field(default_factory=list)
 
     def dates_in(self, lo: int, hi: int) -> list[DateMatch]:
         return [d for d in self.dates if lo <= d.start and d.end <= hi and d.start not in self.dob]
@@ -512,6 +520,8 @@ def _fact(
     if context is None:
         context, extra = _context(p.text, span[0], span[1], kind)
         attrs.update(extra)
+    if kind in _STATUS_KINDS and context == "asserted":
+        _put_status(p, span, kind, attrs)
     fact = make_fact(
         p.doc,
         p.page,
@@ -525,6 +535,24 @@ def _fact(
     )
     p.facts.append(fact)
     return fact
+
+
+_STATUS_KINDS = TREATMENT_KINDS | {"medication"}
+
+
+def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str]) -> None:
+    """attributes["status"] (planned / current / completed) and ["status_date"] (the record's
+    date it holds on), when the record says; nothing when it does not."""
+    section = _status.section_status(p.sections, span[0])
+    if section is None and kind == "medication" and p.doc.doc_type == "medication_list":
+        section = "current"  # a list of what the patient takes
+    found = _status.read_status(
+        p.text, span, kind=kind, attrs=attrs, doc_date=p.doc_date, section=section
+    )
+    if found:
+        attrs["status"] = found
+        if p.doc_date:
+            attrs["status_date"] = p.doc_date
 
 
 def _num(raw: str) -> int:
@@ -556,6 +584,7 @@ def _treatments(p: _Page) -> None:
     for m, term in kept:
         by_sentence.setdefault(sentence_bounds(text, m.start, m.end), []).append((m, term))
     for (lo, hi), group in by_sentence.items():
+        before = len(p.facts)
         owned = _assign_dates(p, lo, hi, [m for m, _ in group])
         gy = list(_GY.finditer(text, lo, hi)) if "gy" in p.low else []
         for i, (m, term) in enumerate(group):
@@ -567,8 +596,7 @@ def _treatments(p: _Page) -> None:
                 for _key, d in owned.get(m.start, []):
                     _put_date(attrs, "date", d)
             else:
-                for key, d in owned.get(m.start, []):
-                    _put_date(attrs, key, d)
+                _put_dates(p, attrs, owned.get(m.start, []))
             dose = _DOSE_AFTER.match(text, m.end, min(len(text), m.end + 40))
             if dose and term.kind != "radiotherapy":
                 attrs["dose"] = " ".join(dose.group("dose").split())
@@ -582,13 +610,83 @@ def _treatments(p: _Page) -> None:
                 attrs["current_cycle"] = cur.group("n")
             if term.kind == "radiotherapy":
                 _radiotherapy_dose(text, m, gy, nxt, lo, attrs)
+            elif term.kind not in ("surgery", "transplant"):
+                stop = _clause_end(text, m.end, min(nxt, hi))
+                attrs["schedule"] = _schedule.schedule_after(text, m.end, stop)
+            side = _side(text, m, lo, hi)
+            if side and term.kind in ("surgery", "radiotherapy"):
+                attrs["side"] = side
             value = term.value
             _fact(p, (m.start, m.end), term.kind, value, f"treatment.{term.kind}", attributes=attrs)
+        _share_regimen_status(p.facts[before:])
         if gy and not any(t.kind == "radiotherapy" for _, t in group):
             _bare_radiotherapy(p, gy)
     if not kept and "gy" in p.low:
         for lo_hi in {sentence_bounds(text, g.start(), g.end()) for g in _GY.finditer(text)}:
             _bare_radiotherapy(p, list(_GY.finditer(text, *lo_hi)))
+
+
+def _put_dates(p: _Page, attrs: dict[str, str], owned: list[tuple[str, DateMatch]]) -> None:
+    """A course's dates. Cycle dates ("cycle 2 started 07/09/2026") are kept as
+    attributes["cycle_dates"]; only cycle 1 starts the course, and a cycle after the record's
+    date is the next one due (attributes["next_cycle_date"]), never the course's date."""
+    cycles: list[str] = []
+    given: DateMatch | None = None
+    for key, d in owned:
+        if not key.startswith("cycle:"):
+            _put_date(attrs, key, d)
+            continue
+        n = key.split(":", 1)[1]
+        if p.doc_date and is_after(d.iso, p.doc_date):
+            _put_date(attrs, "next_cycle_date", d)
+            continue
+        cycles.append(f"C{n} {d.iso}")
+        if n == "1":
+            _put_date(attrs, "start_date", d)
+        elif not given:
+            given = d
+    if cycles:
+        attrs["cycle_dates"] = "; ".join(cycles)
+    if given is not None and "start_date" not in attrs:
+        _put_date(attrs, "date", given)  # dated by its first given cycle
+
+
+_SIDE_BEFORE = re.compile(r"(?i)\b(?P<side>left|right|bilateral)\b[\w ]{0,25}$")
+_SIDE_AFTER = re.compile(
+    r"(?i)[ \t]*(?:of|to|on)[ \t]+(?:the[ \t]+)?(?P<side>left|right|bilateral)\b"
+)
+
+
+def _side(text: str, m: Mention, lo: int, hi: int) -> str:
+    """The side a procedure or radiotherapy was on, from its own words ("right breast wide
+    local excision", "mastectomy of the left breast")."""
+    before = _SIDE_BEFORE.search(text, max(lo, m.start - 30), m.start)
+    if before and not re.search(r"[,;]", before.group()):
+        return before.group("side").lower()
+    after = _SIDE_AFTER.match(text, m.end, min(hi, m.end + 30))
+    return after.group("side").lower() if after else ""
+
+
+def _clause_end(text: str, start: int, stop: int) -> int:
+    """Where a drug's own words end: at the next comma, semicolon or full stop."""
+    m = re.compile(r"[,;]|\.(?=\s|$)").search(text, start, stop)
+    return m.start() if m else stop
+
+
+def _share_regimen_status(facts: list[Fact]) -> None:
+    """The drugs of a regimen named in its sentence ("R-CHOP ... (rituximab 375 mg/m2,
+    cyclophosphamide ...)") share the regimen's status when their own words say none."""
+    regimens = [f for f in facts if f.kind == "regimen" and f.attributes.get("status")]
+    for fact in facts:
+        if fact.kind == "regimen" or fact.attributes.get("status"):
+            continue
+        for reg in regimens:
+            parts = {c.strip().lower() for c in reg.attributes.get("components", "").split(",")}
+            if fact.value.lower() in parts:
+                fact.attributes["status"] = reg.attributes["status"]
+                if reg.attributes.get("status_date"):
+                    fact.attributes["status_date"] = reg.attributes["status_date"]
+                break
 
 
 _HEADING_WORDS = re.compile(r"(?i)(?:therapy|treatment|and|cell|plan|discussion|options?)?")
@@ -692,7 +790,10 @@ def _assign_dates(
         next_range = i + 1 < len(dates) and re.fullmatch(
             r"\s*(?:-|–|to|until|till)\s*", text[d.end : dates[i + 1].start]
         )
-        if next_range:
+        cycle = _CYCLE_LEAD.search(lead)
+        if cycle and not next_range and not prev_range:
+            key = f"cycle:{cycle.group('n')}"
+        elif next_range:
             key = "start_date"
         elif prev_range or _END_CUE.search(lead):
             key = "end_date"
@@ -812,10 +913,8 @@ def _labs(p: _Page) -> None:
         line_lo = text.rfind("\n", 0, m.start) + 1
         line_hi = text.find("\n", m.end)
         line_hi = len(text) if line_hi == -1 else line_hi
-        dates = p.dates_in(line_lo, line_hi)
-        if dates:
-            before = [d for d in dates if d.end <= m.start]
-            d = before[-1] if before else dates[0]
+        d = _lab_date(p, m, line_lo, line_hi)
+        if d is not None:
             attrs["date"] = d.iso
             attrs["date_precision"] = d.precision
         shown = f"{v.group('cmp') or ''}{v.group('val')}" + (f" {unit}" if unit else "")
@@ -833,6 +932,27 @@ def _labs(p: _Page) -> None:
             display=display,
             context="asserted",
         )
+
+
+_COMPARISON = re.compile(
+    r"(?i)\b(?:comparison|compared\s+(?:with|to)|previous(?:ly)?|prior|baseline|was|from)\b"
+)
+
+
+def _lab_date(p: _Page, m: Mention, line_lo: int, line_hi: int) -> DateMatch | None:
+    """A lab value's own date on its line: the nearest before it, else the first after it,
+    never a date that belongs to a scan or comparison named between them ("Blood glucose
+    5.6 mmol/L. Comparison: CT 28/05/2026"); without one the report's date stands."""
+    dates = p.dates_in(line_lo, line_hi)
+    before = [d for d in dates if d.end <= m.start]
+    after = [d for d in dates if d.start >= m.end]
+    for d in [*reversed(before), *after]:
+        lo, hi = (d.end, m.start) if d.end <= m.start else (m.end, d.start)
+        between = p.mentions_in(lo, hi)
+        if any(x.first("imaging") for x in between) or _COMPARISON.search(p.text, lo, hi):
+            continue
+        return d
+    return None
 
 
 # ------------------------------------------------------------------ performance status
@@ -1023,8 +1143,47 @@ def _med_fact(p: _Page, m: re.Match[str], start: int, rule: str) -> None:
     }
     if known:
         attrs["class"] = known.cls
-    display = " ".join(x for x in (value, attrs["dose"], attrs["route"], attrs["frequency"]) if x)
+    line_end = p.text.find("\n", end)
+    line_end = len(p.text) if line_end == -1 else line_end
+    if rule == "medication.text":
+        line_end = min(line_end, _sentence_end(p.text, end))
+    attrs["schedule"] = _schedule.schedule_after(
+        p.text, end, line_end, frequency=attrs["frequency"]
+    )
+    _med_dates(p, end, line_end, attrs)
+    shown = (value, attrs["dose"], attrs["route"], attrs["frequency"], attrs["schedule"])
+    display = " ".join(x for x in shown if x)
     _fact(p, (start, end), "medication", value, rule, attributes=attrs, display=display)
+
+
+_MED_DATE_LEAD = re.compile(
+    r"(?i)\b(?P<start>since|started|starting|from|commenced|began)"
+    r"|\b(?P<end>until|till|stopped|ended|to|completed)"
+    r"|\b(?P<next>next(?:\s+due)?|due|repeat)"
+    r"|\b(?P<on>given|on|dated?)\b[^\w]*$"
+)
+
+
+def _med_dates(p: _Page, lo: int, hi: int, attrs: dict[str, str]) -> None:
+    """Dates written in a medicine's own item: "(since 17/11/2025)" starts it, "(next
+    13/10/2026)" is its next dose, "given 08/09/2026" dates it."""
+    for d in p.dates_in(lo, hi):
+        lead = _MED_DATE_LEAD.search(p.text, max(lo, d.start - 14), d.start)
+        if lead is None:
+            continue
+        if lead.group("start"):
+            _put_date(attrs, "start_date", d)
+        elif lead.group("end"):
+            _put_date(attrs, "end_date", d)
+        elif lead.group("next"):
+            _put_date(attrs, "next_date", d)
+        else:
+            _put_date(attrs, "date", d)
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    m = re.compile(r"[.;](?=\s|$)").search(text, pos)
+    return m.start() if m else len(text)
 
 
 # ------------------------------------------------------------------ dated events
@@ -1043,6 +1202,8 @@ def _events(p: _Page, doc_date: tuple[int, str] | None, doc_event: str) -> None:
             event, mention = found
             label, cue = mention.text, (mention.start, mention.end)
         attrs = {"date": d.iso, "precision": d.precision, "event": event, "label": label}
+        if p.doc_date and is_after(d.iso, p.doc_date):
+            attrs["status"] = "planned"  # booked or expected: it has not happened yet
         display = f"{event.replace('_', ' ')}: {' '.join(d.text.split())}"
         # the date of a scan happened even when the scan showed "no progression"; only a
         # progression or relapse that is itself negated ("no relapse since 2019") is not an event
@@ -1168,11 +1329,13 @@ def document_date(doc: Document) -> str | None:
 
 
 # ------------------------------------------------------------------ entry point
-def _prepare(doc: Document, page: Page) -> _Page:
+def _prepare(doc: Document, page: Page, doc_date: str | None = None) -> _Page:
     text = page.text
     mentions = _scan(text)
     dates = find_dates(text)
     p = _Page(doc, page, text, mentions, [m.start for m in mentions], dates, text.lower())
+    p.doc_date = doc_date
+    p.sections = _status.sections(text)
     for d in dates:
         if _DOB_LABEL.search(text, max(0, d.start - 20), d.start):
             p.dob.add(d.start)
@@ -1185,9 +1348,10 @@ _LETTERS = frozenset({"clinic_letter", "referral_letter", "discharge_summary", "
 def extract(doc: Document) -> list[Fact]:
     """Every course fact on every page of the document."""
     found = _document_date(doc)
+    doc_date = doc.document_date or (found[1].iso if found else None)
     facts: list[Fact] = []
     for page in pages(doc):
-        p = _prepare(doc, page)
+        p = _prepare(doc, page, doc_date)
         _treatments(p)
         _responses(p)
         _comorbidities(p)
@@ -1195,7 +1359,7 @@ def extract(doc: Document) -> list[Fact]:
         _performance(p)
         _allergies(p)
         _medications(p)
-        doc_date = (found[1].start, found[1].iso) if found and found[0] is page else None
-        _events(p, doc_date, "letter" if doc.doc_type in _LETTERS else "report")
+        written = (found[1].start, found[1].iso) if found and found[0] is page else None
+        _events(p, written, "letter" if doc.doc_type in _LETTERS else "report")
         facts.extend(p.facts)
     return facts

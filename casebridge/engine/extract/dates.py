@@ -284,3 +284,51 @@ def date_at(text: str, pos: int, limit: int = 40) -> DateMatch | None:
     for d in find_dates(text, begin, min(len(text), begin + limit)):
         return d if d.start == begin else None
     return None
+
+
+def first_day(iso: str) -> _dt.date | None:
+    """The first day an ISO date of any precision ("2024", "2024-03", "2024-03-12") can mean."""
+    parts = iso.split("-")
+    try:
+        return _dt.date(
+            int(parts[0]),
+            int(parts[1]) if len(parts) > 1 else 1,
+            int(parts[2][:2]) if len(parts) > 2 else 1,
+        )
+    except (ValueError, IndexError):
+        return None
+
+
+def last_day(iso: str) -> _dt.date | None:
+    """The last day an ISO date of any precision can mean."""
+    first = first_day(iso)
+    if first is None:
+        return None
+    parts = iso.split("-")
+    if len(parts) == 1:
+        return _dt.date(first.year, 12, 31)
+    if len(parts) == 2:
+        nxt = _dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        return nxt - _dt.timedelta(days=1)
+    return first
+
+
+def is_after(iso: str, ref: str) -> bool:
+    """Whether every day `iso` can mean comes after every day `ref` can mean
+    ("2026-09-21" is after "2026-09-08"; "2026-09" is not after "2026-09-08")."""
+    a, b = first_day(iso), last_day(ref)
+    return a is not None and b is not None and a > b
+
+
+def is_before(iso: str, ref: str) -> bool:
+    """Whether every day `iso` can mean comes before every day `ref` can mean."""
+    a, b = last_day(iso), first_day(ref)
+    return a is not None and b is not None and a < b
+
+
+def add_days(iso: str, days: int) -> str | None:
+    """A day-precision ISO date moved by `days`; None for a date less precise than a day."""
+    if len(iso.split("-")) != 3:
+        return None
+    day = first_day(iso)
+    return (day + _dt.timedelta(days=days)).isoformat() if day else None
