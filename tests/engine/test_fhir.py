@@ -15,7 +15,7 @@ from casebridge.engine.case import (
     Identifier,
 )
 from casebridge.engine.extract.spans import SNIPPET_PAD
-from casebridge.engine.render.fhir import SOURCE_EXTENSION, to_ips_bundle
+from casebridge.engine.render.fhir import SOURCE_EXTENSION, to_ips_bundle, treatment_status
 from tests.engine import factories
 
 # sourced as the extractors source a fact: the name and NHS number share a line with the
@@ -228,3 +228,253 @@ def test_a_person_entered_fact_is_said_to_come_from_a_person():
     assert "entered by a person" in procedure["note"][0]["text"]
     codes = [s["code"]["coding"][0]["code"] for s in bundle["entry"][0]["resource"]["section"]]
     assert "47519-4" in codes
+
+
+# -- status of treatments and medications --------------------------------------------------
+
+_PLAN = "Letrozole to start after chemotherapy. Wide local excision planned. Amlodipine."
+
+
+def _status_case(*facts_args: tuple[str, str, dict]) -> Case:
+    doc = _doc("d1", "clinic_letter", _PLAN, name="letter.pdf")
+    case = Case(case_id="CB-TEST0002", created=WHEN, documents=[doc])
+    case.facts = [factories.fact(doc, kind, value, **attrs) for kind, value, attrs in facts_args]
+    return case
+
+
+def test_treatment_status_reads_the_status_attribute_and_history_means_completed():
+    doc = _doc("d1", "clinic_letter", _PLAN)
+    make = partial(factories.fact, doc, "drug", "letrozole")
+    assert treatment_status(make(status="planned")) == "planned"
+    assert treatment_status(make(status="current")) == "current"
+    assert treatment_status(make(status="completed")) == "completed"
+    assert treatment_status(make(historical="yes")) == "completed"
+    assert treatment_status(make(context="historical")) == "completed"
+    assert treatment_status(make()) == "unknown"
+    assert treatment_status(make(status="stopped?")) == "unknown"
+
+
+def test_medication_statement_status_is_intended_active_completed_or_unknown():
+    case = _status_case(
+        ("hormone_therapy", "letrozole", {"status": "planned"}),
+        ("medication", "amlodipine", {"status": "current"}),
+        ("drug", "docetaxel", {"historical": "yes"}),
+        ("medication", "paracetamol", {}),
+    )
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    by_name = {m["medicationCodeableConcept"]["text"]: m["status"] for m in statements}
+    assert by_name == {
+        "letrozole": "intended",
+        "amlodipine": "active",
+        "docetaxel": "completed",
+        "paracetamol": "unknown",
+    }
+
+
+def test_a_planned_operation_is_a_service_request_in_the_plan_of_care_not_a_procedure():
+    case = _status_case(
+        ("surgery", "wide local excision", {"status": "planned", "date": "2026-10-02"}),
+        ("radiotherapy", "radiotherapy", {"status": "planned"}),
+    )
+    bundle = to_ips_bundle(case)
+    assert _resources(bundle, "Procedure") == []
+    requests = _resources(bundle, "ServiceRequest")
+    assert {(r["status"], r["intent"]) for r in requests} == {("active", "plan")}
+    assert {r["code"]["text"] for r in requests} == {"wide local excision", "radiotherapy"}
+    assert any(r.get("occurrenceDateTime") == "2026-10-02" for r in requests)
+    section = {s["code"]["coding"][0]["code"]: s for s in bundle["entry"][0]["resource"]["section"]}
+    assert len(section["18776-5"]["entry"]) == 2  # IPS plan of care
+    assert "47519-4" not in section  # no history of procedures
+
+
+def test_procedure_status_is_in_progress_for_current_and_completed_for_history():
+    case = _status_case(
+        ("radiotherapy", "radiotherapy", {"status": "current"}),
+        ("surgery", "mastectomy", {"historical": "yes", "date": "2015"}),
+        ("surgery", "axillary node clearance", {}),
+    )
+    procedures = _resources(to_ips_bundle(case), "Procedure")
+    by_name = {p["code"]["text"]: p for p in procedures}
+    assert by_name["radiotherapy"]["status"] == "in-progress"
+    assert by_name["mastectomy"]["status"] == "completed"
+    assert by_name["mastectomy"]["performedDateTime"] == "2015"
+    assert by_name["axillary node clearance"]["status"] == "unknown"
+    assert by_name["radiotherapy"]["code"]["coding"][0]["code"] == "108290001"
+
+
+def test_planned_and_given_courses_of_one_drug_stay_two_statements():
+    case = _status_case(
+        ("drug", "docetaxel", {"historical": "yes"}),
+        ("drug", "docetaxel", {"status": "planned"}),
+    )
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    assert sorted(m["status"] for m in statements) == ["completed", "intended"]
+
+
+# -- what IPS requires on every resource --------------------------------------------------
+
+DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+
+
+def test_every_observation_and_medication_statement_has_a_date_or_says_it_is_unknown():
+    bundle = to_ips_bundle(_breast_case())
+    resources = _resources(bundle, "Observation") + _resources(bundle, "MedicationStatement")
+    assert resources
+    for resource in resources:
+        dated = [k for k in resource if k.startswith("effective")]
+        if not dated:
+            absent = resource["_effectiveDateTime"]["extension"][0]
+            assert absent == {"url": DAR, "valueCode": "unknown"}, resource["resourceType"]
+
+
+def test_a_stated_date_becomes_the_effective_date_and_is_never_invented():
+    case = _breast_case()
+    doc = case.documents[0]
+    case.facts.append(_fact(doc, "lab", "haemoglobin 128 g/L", "grade 2", date="2026-08-30"))
+    bundle = to_ips_bundle(case)
+    dated = [o for o in _resources(bundle, "Observation") if "effectiveDateTime" in o]
+    assert [o["effectiveDateTime"] for o in dated] == ["2026-08-30"]
+
+
+def test_conditions_and_allergies_carry_clinical_and_verification_status():
+    case = _breast_case()
+    letter = case.documents[1]
+    case.facts.append(_fact(letter, "allergy", "penicillin", "letrozole", reaction="rash"))
+    bundle = to_ips_bundle(case)
+    for resource in _resources(bundle, "Condition") + _resources(bundle, "AllergyIntolerance"):
+        assert resource["clinicalStatus"]["coding"][0]["code"] == "active"
+        assert resource["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    (penicillin,) = [
+        a for a in _resources(bundle, "AllergyIntolerance") if a["code"]["text"] == "penicillin"
+    ]
+    assert penicillin["reaction"][0]["manifestation"][0]["text"] == "rash"
+
+
+def test_a_condition_only_the_patient_writes_of_is_unconfirmed():
+    case = _breast_case()
+    letter = case.documents[1]
+    case.facts.append(_fact(letter, "comorbidity", "hypertension", "Plan", reported_by="patient"))
+    bundle = to_ips_bundle(case)
+    (condition,) = [
+        c for c in _resources(bundle, "Condition") if c["code"]["text"] == "hypertension"
+    ]
+    assert condition["verificationStatus"]["coding"][0]["code"] == "unconfirmed"
+
+
+# -- standard codes from the knowledge data ------------------------------------------------
+
+
+def test_the_cancer_condition_is_coded_as_a_disorder_with_its_morphology_as_the_extension():
+    case = _breast_case()
+    case.facts[0].code = Code("urn:oid:2.16.840.1.113883.6.43.1", "8500/3", "ductal")
+    bundle = to_ips_bundle(case)
+    (condition,) = _resources(bundle, "Condition")
+    assert condition["code"]["coding"] == [
+        {
+            "system": "http://snomed.info/sct",
+            "code": "408643008",
+            "display": "Infiltrating duct carcinoma of breast",
+        }
+    ]
+    morphology = [e for e in condition["extension"] if "histology" in e["url"]]
+    assert morphology[0]["valueCodeableConcept"]["coding"][0]["code"] == "8500/3"
+    assert condition["bodySite"][0]["coding"][0]["code"] == "76752008"
+
+
+def test_a_histology_without_a_checked_disorder_code_falls_back_to_the_site_or_to_text():
+    case = _breast_case()
+    case.facts[0] = _fact(case.documents[0], "histology", "metaplastic carcinoma", "ductal")
+    (condition,) = _resources(to_ips_bundle(case), "Condition")
+    assert condition["code"]["coding"][0]["code"] == "254837009"  # malignant neoplasm of breast
+    case.facts = [f for f in case.facts if f.kind != "primary_site"]
+    (condition,) = _resources(to_ips_bundle(case), "Condition")
+    assert "coding" not in condition["code"]
+    assert condition["code"]["text"] == "metaplastic carcinoma"
+
+
+def test_medicines_carry_their_atc_code_and_the_schedule_as_written():
+    case = _breast_case()
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    docetaxel = next(m for m in statements if m["medicationCodeableConcept"]["text"] == "docetaxel")
+    assert docetaxel["medicationCodeableConcept"]["coding"][0] == {
+        "system": "http://www.whocc.no/atc",
+        "code": "L01CD02",
+        "display": "docetaxel",
+    }
+    doc = case.documents[1]
+    case.facts.append(
+        _fact(
+            doc,
+            "medication",
+            "dexamethasone",
+            "Plan",
+            dose="8 mg",
+            route="orally",
+            frequency="on days 2-4",
+        )
+    )
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    dex = next(m for m in statements if m["medicationCodeableConcept"]["text"] == "dexamethasone")
+    assert dex["dosage"] == [{"text": "8 mg orally on days 2-4"}]
+
+
+def test_a_lab_value_is_a_loinc_coded_quantity_only_when_its_unit_fits_the_code():
+    case = _breast_case()
+    doc = case.documents[0]
+    case.facts = [
+        _fact(doc, "lab", "haemoglobin 128 g/L", "grade 2", analyte="haemoglobin"),
+        _fact(doc, "lab", "creatinine 1.1 mg/dL", "Ki-67", analyte="creatinine"),
+    ]
+    case.facts[0].attributes |= {"value": "128", "unit": "g/L"}
+    case.facts[1].attributes |= {"value": "1.1", "unit": "mg/dL"}
+    observations = _resources(to_ips_bundle(case), "Observation")
+    hb = next(o for o in observations if o["code"]["text"] == "haemoglobin")
+    assert hb["code"]["coding"][0]["code"] == "718-7"
+    assert hb["valueQuantity"] == {
+        "value": 128.0,
+        "unit": "g/L",
+        "system": "http://unitsofmeasure.org",
+        "code": "g/L",
+    }
+    creatinine = next(o for o in observations if o["code"]["text"] == "creatinine")
+    assert "coding" not in creatinine["code"]  # 14682-9 is moles per volume, not mg/dL
+    assert creatinine["valueQuantity"]["value"] == 1.1
+
+
+def test_tnm_categories_with_a_stated_prefix_carry_the_ajcc_code():
+    bundle = to_ips_bundle(_breast_case())
+    obs = {
+        o["code"]["coding"][0]["code"]: o
+        for o in _resources(bundle, "Observation")
+        if o["code"].get("coding")
+    }
+    assert obs["21899-0"]["valueCodeableConcept"]["coding"] == [
+        {"system": "http://cancerstaging.org", "code": "pT2"}
+    ]
+    assert obs["21900-6"]["valueCodeableConcept"]["coding"][0]["code"] == "pN1a"
+
+
+# -- no duplicates -------------------------------------------------------------------------
+
+
+def test_a_tnm_value_written_without_its_prefix_joins_the_prefixed_one():
+    case = _breast_case()
+    letter = case.documents[1]
+    case.facts.append(_fact(letter, "t_category", "T2", "Plan"))  # the same T2, no prefix
+    observations = _resources(to_ips_bundle(case), "Observation")
+    t_values = [
+        o
+        for o in observations
+        if "T category" in o["code"]["text"] or o["code"]["text"].startswith("Primary tumor")
+    ]
+    assert len(t_values) == 1
+    assert len([e for e in t_values[0]["extension"] if e["url"] == SOURCE_EXTENSION]) == 2
+
+
+def test_a_drug_read_as_a_treatment_and_in_a_medication_list_is_one_statement():
+    case = _breast_case()
+    letter = case.documents[1]
+    case.facts.append(_fact(letter, "medication", "docetaxel", "docetaxel"))
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    names = [m["medicationCodeableConcept"]["text"] for m in statements]
+    assert names.count("docetaxel") == 1

@@ -14,6 +14,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from casebridge.engine.case import Case
+from casebridge.engine.render.fhir import to_ips_bundle
+from tests.engine import factories
+from tests.engine.test_examples import breast, dlbcl, lung  # noqa: F401  (module fixtures)
+
 VALIDATOR = Path(__file__).resolve().parents[2] / "scripts" / "fhir-validate"
 
 
@@ -82,3 +89,43 @@ def test_the_validator_reports_a_missing_required_element_and_an_unknown_propert
     found = errors(medplum_issues(_bundle(observation)))
     assert any("Observation.code" in f and "Missing required" in f for f in found), found
     assert any("Observation.subject.text" in f for f in found), found
+
+
+# -- the bundles casebridge writes -------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["breast", "lung", "dlbcl"])
+def test_every_example_bundle_passes_medplums_validator_with_no_error(example, request):
+    case: Case = request.getfixturevalue(example)
+    bundle = to_ips_bundle(case)
+    report = medplum_issues(bundle)
+    assert len(report) == len(bundle["entry"]) + 1  # the Bundle and every entry were checked
+    assert errors(report) == []
+
+
+def test_a_bundle_with_every_treatment_status_passes_medplums_validator():
+    doc = factories.document(
+        "d1",
+        "clinic_letter",
+        "Had left mastectomy 2015. Radiotherapy ongoing. Wide local excision planned. "
+        "Letrozole to start. Taking amlodipine. Haemoglobin 128 g/L. Penicillin allergy.",
+        date="2026-09-01",
+    )
+    fact = factories.fact
+    case = Case(case_id="CB-STATUS", created="2026-09-14T10:00:00+00:00", documents=[doc])
+    case.facts = [
+        fact(doc, "histology", "invasive ductal carcinoma"),
+        fact(doc, "surgery", "mastectomy", context="historical", date="2015"),
+        fact(doc, "radiotherapy", "radiotherapy", status="current"),
+        fact(doc, "surgery", "wide local excision", status="planned"),
+        fact(doc, "hormone_therapy", "letrozole", "Letrozole", status="planned"),
+        fact(doc, "medication", "amlodipine", status="current"),
+        fact(doc, "lab", "haemoglobin 128 g/L", "Haemoglobin 128 g/L", analyte="haemoglobin"),
+        fact(doc, "allergy", "penicillin", "Penicillin"),
+    ]
+    case.facts[6].attributes |= {"value": "128", "unit": "g/L"}
+    bundle = to_ips_bundle(case)
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"ServiceRequest", "Procedure", "MedicationStatement", "AllergyIntolerance"} <= kinds
+    assert errors(medplum_issues(bundle)) == []

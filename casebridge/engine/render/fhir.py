@@ -12,7 +12,16 @@ SOURCE_EXTENSION (sub-extensions `document` -> Reference to the DocumentReferenc
 of the source file, `page`, `snippet`, `fact`, `foundBy`), and a human-readable
 `note` naming the file, page and verbatim snippet. Values are never guessed:
 a fact kind without a checked code gets a text-only CodeableConcept
-(codes live in knowledge/fhir_codes.yaml), and a fact without a date gets no date.
+(codes live in knowledge/fhir_codes.yaml, each with its source), and a fact without a
+date gets no date: where IPS requires one (Observation and MedicationStatement
+effective[x], Procedure performed[x]) the element carries the data-absent-reason
+extension `unknown` instead.
+
+Status: a treatment or medication fact's `status` attribute (planned / current /
+completed; `historical` means completed; see treatment_status) gives
+MedicationStatement intended / active / completed / unknown and Procedure
+in-progress / completed / unknown; a planned procedure is a ServiceRequest
+(status active, intent plan) in the IPS plan-of-care section, never a Procedure.
 
 Every resource is validated with its fhir.resources model, and the whole
 Bundle once more, so what this returns is a JSON-ready dict that round-trips.
@@ -38,6 +47,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from casebridge import __version__
 from casebridge.engine.case import BIOMARKER_KINDS, NOT_STATED, Case, Fact
@@ -59,6 +69,7 @@ _MODELS: dict[str, Any] = {
     "Observation": Observation,
     "Patient": Patient,
     "Procedure": Procedure,
+    "ServiceRequest": ServiceRequest,
 }
 
 TNM_KINDS = ("stage_group", "t_category", "n_category", "m_category")
@@ -88,8 +99,36 @@ CANCER_KINDS = ("histology", "diagnosis", "cancer_type", "primary_site", "latera
 # R-CHOP"): a historical mention is still a fact of the patient's history.
 _HISTORY_OK = set(PROCEDURE_KINDS) | set(MEDICATION_KINDS)
 _FHIR_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
+ATC = "http://www.whocc.no/atc"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+
+# treatment_status() -> the status code of each resource type (FHIR R4 value sets
+# medication-statement-status and event-status).
+MEDICATION_STATUS = {
+    "planned": "intended",
+    "current": "active",
+    "completed": "completed",
+    "unknown": "unknown",
+}
+PROCEDURE_STATUS = {"current": "in-progress", "completed": "completed", "unknown": "unknown"}
 _MM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm)\s*$", re.IGNORECASE)
 _ECOG = re.compile(r"(?:ECOG|WHO|PS)\D{0,12}([0-4])\b|^\s*([0-4])\s*$", re.IGNORECASE)
+
+
+def treatment_status(fact: Fact) -> str:
+    """'planned', 'current', 'completed' or 'unknown' for a treatment or medication fact:
+    its `status` attribute as the extractors set it; a historical mention (attribute
+    `historical: yes` or context `historical`) is completed; anything else is unknown."""
+    status = fact.attributes.get("status", "").strip().lower()
+    if status in ("planned", "current", "completed"):
+        return status
+    if fact.attributes.get("historical", "").strip().lower() == "yes":
+        return "completed"
+    if fact.context == "historical":
+        return "completed"
+    return "unknown"
 
 
 def to_ips_bundle(case: Case, *, timestamp: str | None = None) -> dict[str, Any]:
@@ -173,14 +212,26 @@ class _Builder:
                 out.append(fact)
         return out
 
-    def groups(self, *kinds: str) -> list[list[Fact]]:
+    def groups(self, *kinds: str, across_kinds: bool = False) -> list[list[Fact]]:
         """Facts of the kinds, one group per distinct (kind, prefix, value),
         in the order first seen: the same value read in three documents is one
-        resource with three sources; different values are separate resources."""
-        grouped: dict[tuple[str, str, str], list[Fact]] = {}
+        resource with three sources; different values are separate resources.
+
+        No duplicates: a TNM value written without its c/p prefix joins the one
+        prefixed group of the same kind and value (the imaging report's "T2" is the
+        letter's "cT2"); with `across_kinds` the kind is left out of the key (osimertinib
+        read as a targeted therapy and in a medication list is one medication), and
+        treatments are grouped by their status too (planned and given stay apart)."""
+        grouped: dict[tuple[str, str, str, str], list[Fact]] = {}
         for fact in self.facts(*kinds):
-            key = (fact.kind, _prefix_class(fact), fact.value.strip().lower())
+            kind = "" if across_kinds else fact.kind
+            status = treatment_status(fact) if fact.kind in _HISTORY_OK else ""
+            key = (kind, _prefix_class(fact), fact.value.strip().lower(), status)
             grouped.setdefault(key, []).append(fact)
+        for key in [k for k in grouped if k[0] in TNM_KINDS and not k[1]]:
+            prefixed = [k for k in grouped if k[0] == key[0] and k[2] == key[2] and k[1]]
+            if len(prefixed) == 1:
+                grouped[prefixed[0]] += grouped.pop(key)
         return list(grouped.values())
 
     def doc_ref(self, document_id: str) -> str:
@@ -294,6 +345,35 @@ class _Builder:
         )
         return entry.full_url
 
+    def statuses(self, facts: list[Fact], clinical: str, kind: str) -> dict[str, Any]:
+        """clinicalStatus and verificationStatus of a Condition (kind 'condition') or an
+        AllergyIntolerance ('allergy'): what a clinical record states is confirmed; what
+        only the patient's own writing states is unconfirmed."""
+        own = bool(facts) and all(f.attributes.get("reported_by") == "patient" for f in facts)
+        verification = "unconfirmed" if own else "confirmed"
+        return {
+            "clinicalStatus": {
+                "coding": [{"system": self.codes[f"{kind}_clinical"], "code": clinical}]
+            },
+            "verificationStatus": {
+                "coding": [{"system": self.codes[f"{kind}_verification"], "code": verification}]
+            },
+        }
+
+    def cancer_code(self, histology: list[Fact], site: list[Fact]) -> dict[str, str] | None:
+        """The SNOMED CT disorder of the primary cancer from the knowledge data: the
+        histology at its site, else the site's malignant neoplasm, else none."""
+        names = {f.value.strip().lower() for f in histology}
+        sites = [f.value.strip().lower() for f in site]
+        for entry in self.codes["cancer_conditions"]:
+            if entry["histology"].lower() in names and entry.get("site", "") in ("", *sites):
+                return {"system": SNOMED, "code": entry["code"], "display": entry["display"]}
+        for name in sites:
+            known = self.codes["cancer_by_site"].get(name)
+            if known:
+                return {"system": SNOMED, **known}
+        return None
+
     def cancer_condition(self) -> list[_Entry]:
         histology = self.facts("histology")
         diagnosis = self.facts("diagnosis")
@@ -303,28 +383,37 @@ class _Builder:
         used = histology + diagnosis + cancer_type + site + laterality
         if not (histology or diagnosis or cancer_type or site):
             return []
-        named = (histology or diagnosis or cancer_type)[:1]
+        # A TCGA study code (cancer_type) is the evaluation's label, never a name shown.
+        named = (histology or diagnosis)[:1]
         code: dict[str, Any] = {
             "text": self.scrub(named[0].display) if named else "Cancer (type not stated)"
         }
         codings = [
             _coding(f)
             for f in diagnosis + histology
-            if f.code is not None and "icd-o" not in f.code.system.lower()
+            if f.code is not None and not _is_icdo(f.code.system)
         ]
+        known = self.cancer_code(histology, site)
+        if known and all(c["code"] != known["code"] for c in codings):
+            codings.append(known)
         if codings:
             code["coding"] = codings[:1]
         resource: dict[str, Any] = {
             "resourceType": "Condition",
+            **self.statuses(used, "active", "condition"),
             "category": _problem_list(),
             "code": code,
             "subject": {"reference": self.patient_url},
         }
-        morph = [f for f in histology if f.code is not None and "icd-o" in f.code.system.lower()]
+        morph = [f for f in histology if f.code is not None and _is_icdo(f.code.system)]
         body: dict[str, Any] | None = None
         if site:
-            body = {"text": self.scrub(site[0].display)}
-            if site[0].code is not None:
+            written = site[0].attributes.get("as_written", "").strip() or site[0].display
+            body = {"text": self.scrub(written)}
+            structure = self.codes["body_sites"].get(site[0].value.strip().lower())
+            if structure:
+                body["coding"] = [{"system": SNOMED, **structure}]
+            elif site[0].code is not None:
                 body["coding"] = [_coding(site[0])]
         if laterality:
             lat = self.codes["laterality"].get(laterality[0].value.lower())
@@ -345,10 +434,6 @@ class _Builder:
                     "valueCodeableConcept": {"coding": [_coding(morph[0])]},
                 }
             )
-        if cancer_type:
-            resource["note"].append(
-                {"text": f"Cancer type (TCGA study code): {cancer_type[0].value}"}
-            )
         summary = code["text"] + (f", {body['text']}" if body else "")
         if laterality:
             summary += f" ({laterality[0].display})"
@@ -360,10 +445,15 @@ class _Builder:
         out = []
         for group in self.groups("comorbidity"):
             first = group[0]
+            code = _concept(self.scrub(first.display), first)
+            known = self.codes["comorbidities"].get(first.value.strip().lower())
+            if known and "coding" not in code:
+                code["coding"] = [{"system": SNOMED, **known}]
             resource = {
                 "resourceType": "Condition",
+                **self.statuses(group, "active", "condition"),
                 "category": _problem_list(),
-                "code": _concept(self.scrub(first.display), first),
+                "code": code,
                 "subject": {"reference": self.patient_url},
             }
             out.append(
@@ -375,11 +465,15 @@ class _Builder:
         out = []
         for group in self.groups("allergy"):
             first = group[0]
-            resource = {
+            resource: dict[str, Any] = {
                 "resourceType": "AllergyIntolerance",
+                **self.statuses(group, "active", "allergy"),
                 "code": _concept(self.scrub(first.display), first),
                 "patient": {"reference": self.patient_url},
             }
+            reaction = first.attributes.get("reaction", "").strip()
+            if reaction:
+                resource["reaction"] = [{"manifestation": [{"text": self.scrub(reaction)}]}]
             out.append(
                 self.add(self.sourced(resource, group), f"allergy|{first.id}", first.display)
             )
@@ -392,6 +486,7 @@ class _Builder:
             coding = dict(self.codes["no_known_allergy"]["drug" if drug else "any"])
             resource = {
                 "resourceType": "AllergyIntolerance",
+                **self.statuses(nka, "active", "allergy"),
                 "code": {"coding": [coding], "text": coding["display"]},
                 "patient": {"reference": self.patient_url},
             }
@@ -400,64 +495,95 @@ class _Builder:
             )
         return out
 
+    def absent(self) -> dict[str, Any]:
+        """The data-absent-reason extension for a required date the record does not give."""
+        return {"extension": [{"url": self.codes["data_absent_reason"], "valueCode": "unknown"}]}
+
     def medications(self) -> list[_Entry]:
         out = []
-        for group in self.groups(*MEDICATION_KINDS):
+        for group in self.groups(*MEDICATION_KINDS, across_kinds=True):
             first = group[0]
-            if first.kind == "medication":
-                status = "completed" if first.context == "historical" else "active"
-            else:
-                status = "completed" if all(f.context == "historical" for f in group) else "unknown"
+            status = treatment_status(first)
+            code = _concept(self.scrub(first.display), first)
+            atc = self.codes["atc"].get(first.value.strip().lower())
+            if atc and "coding" not in code:
+                code["coding"] = [{"system": ATC, **atc}]
             resource: dict[str, Any] = {
                 "resourceType": "MedicationStatement",
-                "status": status,
-                "medicationCodeableConcept": _concept(self.scrub(first.display), first),
+                "status": MEDICATION_STATUS[status],
+                "medicationCodeableConcept": code,
                 "subject": {"reference": self.patient_url},
             }
-            if first.kind != "medication":
+            if any(f.kind != "medication" for f in group):
                 resource["category"] = {"text": "Cancer-related medication"}
                 if self.cancer_url:
                     resource["reasonReference"] = [{"reference": self.cancer_url}]
-            period = _period(first)
+            period = _group_period(group)
             if period:
                 resource["effectivePeriod"] = period
-            dose = first.attributes.get("dose")
-            if dose:
-                resource["dosage"] = [{"text": dose}]
+            else:
+                resource["_effectiveDateTime"] = self.absent()
+            dosage = _dosage(group)
+            if dosage:
+                resource["dosage"] = [{"text": self.scrub(dosage)}]
             out.append(
                 self.add(self.sourced(resource, group), f"medication|{first.id}", first.display)
             )
         return out
 
-    def procedures(self) -> list[_Entry]:
-        out = []
+    def procedures(self) -> tuple[list[_Entry], list[_Entry]]:
+        """(Procedures, ServiceRequests): a planned procedure is a request, not an event."""
+        done: list[_Entry] = []
+        planned: list[_Entry] = []
         for group in self.groups(*PROCEDURE_KINDS):
             first = group[0]
+            status = treatment_status(first)
+            code = _concept(self.scrub(first.display), first)
+            known = self.codes["procedures"].get(first.value.strip().lower())
+            if known and "coding" not in code:
+                code["coding"] = [{"system": SNOMED, **known}]
+            period = _group_period(group)
+            if status == "planned":
+                request: dict[str, Any] = {
+                    "resourceType": "ServiceRequest",
+                    "status": "active",
+                    "intent": "plan",
+                    "category": [{"text": first.kind.replace("_", " ")}],
+                    "code": code,
+                    "subject": {"reference": self.patient_url},
+                }
+                if period and "end" in period:
+                    request["occurrencePeriod"] = period
+                elif period:
+                    request["occurrenceDateTime"] = period["start"]
+                if self.cancer_url:
+                    request["reasonReference"] = [{"reference": self.cancer_url}]
+                summary = f"{first.display} (planned)"
+                planned.append(self.add(self.sourced(request, group), f"plan|{first.id}", summary))
+                continue
             resource: dict[str, Any] = {
                 "resourceType": "Procedure",
-                "status": "completed"
-                if all(f.context == "historical" for f in group)
-                else "unknown",
+                "status": PROCEDURE_STATUS[status],
                 "category": {"text": first.kind.replace("_", " ")},
-                "code": _concept(self.scrub(first.display), first),
+                "code": code,
                 "subject": {"reference": self.patient_url},
             }
-            period = _period(first)
             if period and "end" in period:
                 resource["performedPeriod"] = period
             elif period:
                 resource["performedDateTime"] = period["start"]
+            else:
+                resource["_performedDateTime"] = self.absent()
             if self.cancer_url:
                 resource["reasonReference"] = [{"reference": self.cancer_url}]
-            out.append(
+            done.append(
                 self.add(self.sourced(resource, group), f"procedure|{first.id}", first.display)
             )
-        return out
+        return done, planned
 
     def _observation(
         self, facts: list[Fact], code: dict[str, Any], category: str | None
     ) -> dict[str, Any]:
-        first = facts[0]
         resource: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "final",
@@ -470,9 +596,11 @@ class _Builder:
             ]
         if self.cancer_url:
             resource["focus"] = [{"reference": self.cancer_url}]
-        when = _date(first, "date")
+        when = next((d for d in (_date(f, "date") for f in facts) if d), None)
         if when:
             resource["effectiveDateTime"] = when
+        else:
+            resource["_effectiveDateTime"] = self.absent()
         return self.sourced(resource, facts)
 
     def staging(self) -> list[_Entry]:
@@ -513,12 +641,27 @@ class _Builder:
             code = {"text": f"TNM {label} (clinical or pathological not stated)"}
         shown = _tnm_display(first)
         resource = self._observation(group, code, None)
-        resource["valueCodeableConcept"] = {"text": shown}
+        value: dict[str, Any] = {"text": shown}
+        ajcc = _ajcc_code(first, pclass)
+        if ajcc:
+            value["coding"] = [{"system": self.codes["tnm_value_system"], "code": ajcc}]
+        resource["valueCodeableConcept"] = value
         if editions:
             resource["method"] = {"text": editions[0].display}
         if members:
             resource["hasMember"] = [{"reference": url} for url in members]
         return self.add(resource, f"tnm|{first.id}", f"{label}: {shown}")
+
+    def lab_code(self, fact: Fact) -> dict[str, Any]:
+        """The LOINC code of a lab value when its analyte is known and its unit fits the
+        code's property; otherwise the analyte's name as text."""
+        analyte = fact.attributes.get("analyte", "").strip()
+        unit = fact.attributes.get("unit", "").strip().lower()
+        known = self.codes["labs"].get(analyte.lower())
+        if known and (unit in known["units"] or (not unit and known.get("unitless"))):
+            coding = {"system": LOINC, "code": known["code"], "display": known["display"]}
+            return {"coding": [coding], "text": analyte}
+        return {"text": analyte or self.codes["observations"]["lab"]["text"]}
 
     def results(self) -> list[_Entry]:
         out = self.staging()
@@ -534,6 +677,8 @@ class _Builder:
                     "coding": [{"system": LOINC, **self.codes["ecog"]}],
                     "text": self.codes["ecog"]["display"],
                 }
+            elif first.kind == "lab":
+                code = self.lab_code(first)
             elif "code" in spec:
                 code = {
                     "coding": [{"system": LOINC, "code": spec["code"], "display": spec["display"]}],
@@ -545,16 +690,26 @@ class _Builder:
             display = self.scrub(first.display)
             size = _MM.match(first.value) if first.kind == "tumour_size" else None
             ecog = _ECOG.search(first.value) if first.kind == "performance_status" else None
+            number = first.attributes.get("value", "") if first.kind == "lab" else ""
             if size:
                 unit = size.group(2).lower()
                 resource["valueQuantity"] = {
                     "value": float(size.group(1)),
                     "unit": unit,
-                    "system": "http://unitsofmeasure.org",
+                    "system": UCUM,
                     "code": unit,
                 }
             elif ecog and code.get("coding"):
                 resource["valueInteger"] = int(ecog.group(1) or ecog.group(2))
+            elif _NUMBER.match(number):
+                written = first.attributes.get("unit", "").strip()
+                quantity: dict[str, Any] = {"value": float(number)}
+                if written:
+                    quantity["unit"] = written
+                    ucum = self.codes["ucum"].get(written.lower())
+                    if ucum:
+                        quantity |= {"system": UCUM, "code": ucum}
+                resource["valueQuantity"] = quantity
             else:
                 concept: dict[str, Any] = {"text": display}
                 coded = values.get(first.value.strip().lower())
@@ -562,6 +717,8 @@ class _Builder:
                     concept["coding"] = [dict(coded)]
                 resource["valueCodeableConcept"] = concept
             label = spec.get("display") or spec.get("text")
+            if first.kind == "lab":
+                label = code["text"]
             out.append(self.add(resource, f"result|{first.id}", f"{label}: {display}"))
         return out
 
@@ -569,12 +726,18 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         self.patient()
         device_url = self.author()
+        problems = self.cancer_condition() + self.comorbidities()
+        allergies = self.allergies()
+        medications = self.medications()
+        results = self.results()
+        procedures, planned = self.procedures()
         sections = [
-            _Section("problems", self.cancer_condition() + self.comorbidities()),
-            _Section("allergies", self.allergies()),
-            _Section("medications", self.medications()),
-            _Section("results", self.results()),
-            _Section("procedures", self.procedures()),
+            _Section("problems", problems),
+            _Section("allergies", allergies),
+            _Section("medications", medications),
+            _Section("results", results),
+            _Section("procedures", procedures),
+            _Section("plan_of_care", planned),
         ]
         composition = {
             "resourceType": "Composition",
@@ -678,6 +841,41 @@ def _date(fact: Fact, *names: str) -> str | None:
         if value and _FHIR_DATE.match(value):
             return value
     return None
+
+
+def _is_icdo(system: str) -> bool:
+    """ICD-O-3 by name or by its OID (2.16.840.1.113883.6.43.1, histology.yaml): a
+    morphology or topography code, never the Condition's own code."""
+    return "icd-o" in system.lower() or system.startswith("urn:oid:2.16.840.1.113883.6.43")
+
+
+def _ajcc_code(fact: Fact, pclass: str) -> str | None:
+    """'cT2', 'pN1a': the AJCC code of a T, N or M category with a stated c or p prefix."""
+    if fact.kind == "stage_group" or pclass not in ("clinical", "pathological"):
+        return None
+    prefix = fact.attributes.get("prefix", "").strip().lower().rstrip("tnm")
+    if prefix not in ("c", "p"):
+        return None
+    value = fact.value.strip()
+    if not re.fullmatch(r"[TNM](?:[0-4X]|is|a|mi)[a-d]?\d?(?:\(\w+\))?", value, re.IGNORECASE):
+        return None
+    return prefix + value[0].upper() + value[1:]
+
+
+def _group_period(facts: list[Fact]) -> dict[str, str] | None:
+    """The first stated period among the facts of one resource."""
+    return next((p for p in (_period(f) for f in facts) if p), None)
+
+
+def _dosage(facts: list[Fact]) -> str:
+    """Dose, route and schedule as written, from the fact that states most of them."""
+    best = ""
+    for fact in facts:
+        parts = [fact.attributes.get(k, "").strip() for k in ("dose", "route", "frequency")]
+        text = " ".join(p for p in parts if p)
+        if len(text) > len(best):
+            best = text
+    return best
 
 
 def _period(fact: Fact) -> dict[str, str] | None:
