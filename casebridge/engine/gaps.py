@@ -304,7 +304,12 @@ def evaluate_item(case: Case, item: dict[str, Any]) -> ChecklistResult:
     from_intake = _intake_says(case, rule.get("intake"))
     satisfied = bool(docs or facts or from_intake)
     if not satisfied and rule.get("not_due_if_only_planned") and kinds:
-        planned = [f for f in case.facts if f.kind in kinds and f.context == "possible"]
+        planned = [
+            f
+            for f in case.facts
+            if f.kind in kinds
+            and (f.context == "possible" or f.attributes.get("status") == "planned")
+        ]
         if planned:
             # the records discuss treatment options but name none as given: nothing to summarise
             note = "Only treatments under discussion are named; none is recorded as given."
@@ -518,7 +523,13 @@ def _treatment_missing(case: Case, rule: dict[str, Any]) -> list[Gap]:
     def gives(f: Fact) -> bool:
         return any(str(f.attributes.get(k, "")).strip() for k in needs)
 
-    named = [f for f in case.facts if f.kind in kinds and f.context in _HAPPENED]
+    named = [
+        f
+        for f in case.facts
+        if f.kind in kinds
+        and f.context in _HAPPENED
+        and f.attributes.get("status") != "planned"  # not given: no dates or doses to ask for
+    ]
     covered = {f.value.lower() for f in named if gives(f)}
     for f in named:
         if gives(f) and f.attributes.get("components"):

@@ -8,8 +8,9 @@ Events come from four places, each keeping its Source:
   event labelled by its document type;
 - DICOM studies (``Document.metadata["study_date"]`` and ``["modality"]``).
 
-Events of the same day and the same kind are merged into one event with several
-sources. A thing without a readable date is left out: dates are never invented.
+A planned treatment is a "planned" event and anything dated after its own record a
+"booked" (or "planned") one: never an event that happened. Events of the same day and the
+same kind are merged into one event with several sources. A thing without a readable date is left out: dates are never invented.
 The small date helpers here (parse_date, find_dates, today_of) are shared by
 the gaps and safety stages.
 """
@@ -20,6 +21,7 @@ import datetime as _dt
 from collections.abc import Iterator
 
 from casebridge.engine.case import TREATMENT_KINDS, Case, Document, Fact, Source, TimelineEvent
+from casebridge.engine.currency import settle
 from casebridge.engine.extract import dates as _dates
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.registry import component
@@ -133,13 +135,28 @@ def _event_date_fact(fact: Fact) -> TimelineEvent | None:
     what = attrs.get("event") or "event"
     label = fact.display if fact.display and parse_date(fact.display) is None else what
     event.label = label[:1].upper() + label[1:] if label else "Event"
+    if attrs.get("status") == "planned" and event.kind not in ("letter", "report"):
+        # dated after its own record: booked or expected, it has not happened yet
+        planned = "planned" if event.kind in _TREATMENT_EVENTS else "booked"
+        event.label = f"{planned.capitalize()}: {what.replace('_', ' ')}"
+        event.kind = planned
     return event
+
+
+_TREATMENT_EVENTS = frozenset(
+    {"treatment", "treatment_start", "treatment_end", "transplant", "surgery"}
+)
 
 
 def _treatment_events(fact: Fact) -> list[TimelineEvent]:
     label_of = fact_kinds().get(fact.kind, {}).get("label", fact.kind)
     name = fact.display or fact.value
     events: list[TimelineEvent] = []
+    if fact.attributes.get("status") == "planned":
+        # a treatment that has not been given is on the timeline as planned, never as given
+        when = fact.attributes.get("start_date") or fact.attributes.get("date")
+        ev = _event(when, "planned", f"Planned: {name}", fact.source)
+        return [ev] if ev else []
     start = fact.attributes.get("start_date") or fact.attributes.get("date")
     kind = "surgery" if fact.kind == "surgery" else "treatment_start"
     if fact.kind == "transplant":
@@ -232,7 +249,8 @@ def build_timeline(case: Case) -> list[TimelineEvent]:
     "timeline",
     level="case",
     reads=("facts", "documents"),
-    writes=("timeline",),
+    writes=("timeline", "facts.attributes.status"),
 )
 def timeline(case: Case) -> None:
+    settle(case)  # a course that ran out before the latest record is completed
     case.timeline = build_timeline(case)

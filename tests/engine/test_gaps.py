@@ -304,3 +304,9 @@ def test_only_treatments_under_discussion_need_no_treatment_summary():
         )
     )
     assert "treatment-summary" not in _ids(case)
+
+
+def test_dates_and_doses_of_treatments_given_are_not_asked_for_a_planned_only_drug():
+    letter = document("l1", "clinic_letter", "Letrozole to start after chemotherapy.", "2024-05-10")
+    case = _breast(fact(letter, "hormone_therapy", "letrozole", status="planned"), docs=(letter,))
+    assert not {"treatment-dates-missing", "treatment-doses-missing"} & _ids(case)

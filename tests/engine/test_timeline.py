@@ -103,3 +103,37 @@ def test_the_stage_replaces_its_output_when_run_again():
     timeline(case)
     assert len(case.timeline) == 1
     assert [e.date for e in case.timeline] == sorted(e.date for e in case.timeline)
+
+
+def test_a_planned_treatment_is_on_the_timeline_as_planned_not_as_started():
+    doc = document(
+        "l1",
+        "clinic_letter",
+        "Carboplatin and pemetrexed provisionally from 21/09/2026.",
+        "2026-09-08",
+    )
+    found = fact(doc, "drug", "pemetrexed", start_date="2026-09-21", status="planned")
+    events = [e for e in build_timeline(Case(documents=[doc], facts=[found])) if e.kind != "letter"]
+    assert [(e.date, e.kind, e.label) for e in events] == [
+        ("2026-09-21", "planned", "Planned: pemetrexed")
+    ]
+
+
+def test_a_scan_dated_after_its_letter_is_booked_not_done():
+    doc = document("l1", "clinic_letter", "Interim PET-CT booked 24/09/2026.", "2026-09-09")
+    found = fact(
+        doc, "event_date", "24/09/2026", date="2026-09-24", event="imaging", status="planned"
+    )
+    [event] = [
+        e for e in build_timeline(Case(documents=[doc], facts=[found])) if e.kind != "letter"
+    ]
+    assert (event.kind, event.label) == ("booked", "Booked: imaging")
+
+
+def test_a_discharge_supply_that_ran_out_before_the_latest_record_is_completed():
+    old = document("d1", "discharge_summary", "Co-amoxiclav for 2 more days.", "2025-10-16")
+    new = document("l1", "clinic_letter", "Seen in clinic.", "2026-09-08")
+    supply = fact(old, "medication", "co-amoxiclav", status="current", end_date="2025-10-18")
+    case = Case(documents=[old, new], facts=[supply])
+    timeline(case)
+    assert supply.attributes["status"] == "completed"
