@@ -478,3 +478,43 @@ def test_a_drug_read_as_a_treatment_and_in_a_medication_list_is_one_statement():
     statements = _resources(to_ips_bundle(case), "MedicationStatement")
     names = [m["medicationCodeableConcept"]["text"] for m in statements]
     assert names.count("docetaxel") == 1
+
+
+def test_a_mention_without_status_joins_the_one_course_whose_status_is_stated():
+    case = _status_case(
+        (
+            "regimen",
+            "R-CHOP",
+            {"historical": "yes", "start_date": "2024-03-04", "end_date": "2024-06-17"},
+        ),
+        ("regimen", "R-CHOP", {"date": "2024-02"}),
+        ("drug", "gemcitabine", {"status": "planned"}),
+        ("drug", "gemcitabine", {"status": "current"}),
+        ("drug", "gemcitabine", {}),
+    )
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    (rchop,) = [m for m in statements if m["medicationCodeableConcept"]["text"] == "R-CHOP"]
+    assert rchop["status"] == "completed"
+    assert rchop["effectivePeriod"] == {"start": "2024-03-04", "end": "2024-06-17"}
+    gemcitabine = [m for m in statements if m["medicationCodeableConcept"]["text"] == "gemcitabine"]
+    assert sorted(m["status"] for m in gemcitabine) == ["active", "intended", "unknown"]
+
+
+def test_the_schedule_stays_in_the_dosage_and_the_status_date_is_when_it_was_asserted():
+    case = _status_case(
+        (
+            "medication",
+            "gliclazide",
+            {
+                "dose": "40 mg",
+                "frequency": "each morning",
+                "schedule": "on dexamethasone days only",
+                "status": "current",
+                "status_date": "2026-08-18",
+            },
+        ),
+    )
+    (statement,) = _resources(to_ips_bundle(case), "MedicationStatement")
+    assert statement["dosage"] == [{"text": "40 mg each morning on dexamethasone days only"}]
+    assert statement["dateAsserted"] == "2026-08-18"
+    assert statement["status"] == "active"

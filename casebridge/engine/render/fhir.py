@@ -232,6 +232,13 @@ class _Builder:
             prefixed = [k for k in grouped if k[0] == key[0] and k[2] == key[2] and k[1]]
             if len(prefixed) == 1:
                 grouped[prefixed[0]] += grouped.pop(key)
+        # A mention without a status joins the one course of the same treatment whose
+        # status is stated (R-CHOP named in a scan report is the completed R-CHOP);
+        # with two stated statuses (planned and given) it cannot say which, so stays.
+        for key in [k for k in grouped if k[3] == "unknown"]:
+            stated = [k for k in grouped if k[:3] == key[:3] and k[3] not in ("", "unknown")]
+            if len(stated) == 1:
+                grouped[stated[0]] += grouped.pop(key)
         return list(grouped.values())
 
     def doc_ref(self, document_id: str) -> str:
@@ -523,6 +530,9 @@ class _Builder:
                 resource["effectivePeriod"] = period
             else:
                 resource["_effectiveDateTime"] = self.absent()
+            asserted = next((d for d in (_date(f, "status_date") for f in group) if d), None)
+            if asserted:
+                resource["dateAsserted"] = asserted
             dosage = _dosage(group)
             if dosage:
                 resource["dosage"] = [{"text": self.scrub(dosage)}]
@@ -863,19 +873,22 @@ def _ajcc_code(fact: Fact, pclass: str) -> str | None:
 
 
 def _group_period(facts: list[Fact]) -> dict[str, str] | None:
-    """The first stated period among the facts of one resource."""
-    return next((p for p in (_period(f) for f in facts) if p), None)
+    """The fullest stated period among the facts of one resource (start and end over
+    a start alone), the first of equals."""
+    periods = [p for p in (_period(f) for f in facts) if p]
+    return max(periods, key=len) if periods else None
 
 
 def _dosage(facts: list[Fact]) -> str:
-    """Dose, route and schedule as written, from the fact that states most of them."""
-    best = ""
+    """Dose, route and schedule as written, from the first fact that states any (the one
+    the resource is named by, so text and dosage never come from two documents)."""
+    keys = ("dose", "route", "frequency", "schedule")
     for fact in facts:
-        parts = [fact.attributes.get(k, "").strip() for k in ("dose", "route", "frequency")]
+        parts = [fact.attributes.get(k, "").strip() for k in keys]
         text = " ".join(p for p in parts if p)
-        if len(text) > len(best):
-            best = text
-    return best
+        if text:
+            return text
+    return ""
 
 
 def _period(fact: Fact) -> dict[str, str] | None:
