@@ -242,7 +242,26 @@ def build_timeline(case: Case) -> list[TimelineEvent]:
             events.extend(_treatment_events(fact))
     for doc in case.documents:
         events.extend(_document_events(doc))
-    return merge_events(events)
+    return merge_events(_happened_wins(events))
+
+
+def _happened_wins(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """A booked item that another record shows happened on its date (an EBUS "arranged" in a
+    discharge summary, then reported) is that event; a planned start the plan's own
+    treatment already names is not repeated."""
+    done = {(e.date, e.kind) for e in events if e.kind not in ("planned", "booked")}
+    named = {
+        e.date for e in events if e.kind == "planned" and e.label != "Planned: treatment start"
+    }
+    kept = []
+    for e in events:
+        what = e.label.partition(": ")[2].replace(" ", "_")
+        if e.kind == "booked" and (e.date, what) in done:
+            continue
+        if e.kind == "planned" and e.label.startswith("Planned: treatment") and e.date in named:
+            continue
+        kept.append(e)
+    return kept
 
 
 @component(

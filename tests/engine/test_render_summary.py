@@ -453,3 +453,161 @@ def test_common_reasons_a_document_needs_attention_are_in_chinese():
     assert "照片过于模糊或过暗" in zh and "部分页面无法读取（第 2, 5 页）" in zh
     assert "与 letter.pdf 内容相同" in zh
     assert "A reason nobody curated<sup" in zh
+
+
+# -- planned, current, completed; a date on every fact -----------------------------------------
+
+ONCOLOGY_LETTER = (
+    "Plan\n"
+    "• Continue osimertinib 80 mg once daily until chemotherapy starts.\n"
+    "• Second-line chemotherapy: carboplatin AUC 5 and pemetrexed 500 mg/m2, provisionally "
+    "from 21/09/2026.\n"
+    "Performance status: ECOG 1\n"
+)
+DISCHARGE = (
+    "Medications on discharge\n"
+    "• Co-amoxiclav 625 mg orally three times a day for 2 more days\n"
+    "• Gliclazide 40 mg orally each morning on dexamethasone days only\n"
+    "• Co-trimoxazole 480 mg orally twice daily on Mondays, Wednesdays and Fridays\n"
+    "ECOG 0\n"
+)
+
+
+def course_case() -> Case:
+    letter = document("c" * 16, "clinic_letter", ONCOLOGY_LETTER, "2026-09-08", name="letter.pdf")
+    old = document("d" * 16, "discharge_summary", DISCHARGE, "2026-08-20", name="discharge.pdf")
+    return Case(
+        case_id="CB-TEST0002",
+        documents=[old, letter],
+        facts=[
+            fact(letter, "targeted_therapy", "osimertinib", status="current"),
+            fact(letter, "drug", "carboplatin", status="planned", dose="AUC 5"),
+            fact(letter, "drug", "pemetrexed", status="planned", start_date="2026-09-21"),
+            fact(letter, "performance_status", "ECOG 1", "ECOG 1"),
+            fact(old, "performance_status", "ECOG 0", "ECOG 0"),
+            fact(
+                old,
+                "medication",
+                "co-amoxiclav",
+                "Co-amoxiclav 625 mg",
+                display="co-amoxiclav 625 mg orally three times a day",
+                status="completed",
+                end_date="2026-08-22",
+            ),
+            fact(
+                old,
+                "medication",
+                "gliclazide",
+                "Gliclazide 40 mg",
+                display="gliclazide 40 mg orally each morning on dexamethasone days only",
+                dose="40 mg",
+                route="orally",
+                frequency="each morning",
+                schedule="on dexamethasone days only",
+                status="current",
+                status_date="2026-08-20",
+            ),
+            fact(
+                old,
+                "medication",
+                "co-trimoxazole",
+                "Co-trimoxazole 480 mg",
+                display="co-trimoxazole 480 mg orally twice daily Mon/Wed/Fri",
+                dose="480 mg",
+                route="orally",
+                frequency="twice daily",
+                schedule="Mon/Wed/Fri",
+                status="current",
+                status_date="2026-08-20",
+            ),
+        ],
+    )
+
+
+def line_text(summary, label_start: str) -> str:  # type: ignore[no-untyped-def]
+    for section in summary.sections:
+        for line in section.lines:
+            label = "".join(s.text for s in line.label)
+            if label.startswith(label_start):
+                return "".join(s.text for p in line.parts for s in p.spans)
+    raise AssertionError(f"no line {label_start!r}")
+
+
+def test_planned_drugs_are_under_the_plan_marked_planned_and_never_in_treatment_history():
+    summary = build_summary(course_case(), "en")
+    plan = line_text(summary, "Plan (planned")
+    assert "carboplatin" in plan and "pemetrexed (planned; from 2026-09-21" in plan
+    history = [
+        "".join(s.text for p in ln.parts for s in p.spans)
+        for sec in summary.sections
+        if sec.key == "treatment"
+        for ln in sec.lines
+        if ln.status != "note"
+    ]
+    assert not any("carboplatin" in text or "pemetrexed" in text for text in history)
+    assert "osimertinib (current" in line_text(summary, "Targeted therapy")
+
+
+def test_current_medications_hold_only_what_is_current_on_the_latest_record_s_date():
+    summary = build_summary(course_case(), "en")
+    current = line_text(summary, "Current medications (as of 2026-09-08)")
+    assert "gliclazide" in current and "co-amoxiclav" not in current
+    earlier = line_text(summary, "Earlier medications")
+    assert "co-amoxiclav 625 mg orally three times a day (completed; until 2026-08-22)" in earlier
+
+
+def test_schedules_stay_in_the_medicine_s_row_in_english_and_chinese():
+    en = line_text(build_summary(course_case(), "en"), "Current medications")
+    assert "on dexamethasone days only" in en and "Mon/Wed/Fri" in en
+    zh = line_text(build_summary(course_case(), "zh"), "当前用药")
+    assert "格列齐特 40 mg 口服 每日早晨，仅在地塞米松用药日" in zh
+    assert "复方磺胺甲噁唑 480 mg 口服 每日两次，周一、周三、周五" in zh
+
+
+def test_planned_items_are_marked_planned_in_chinese():
+    zh = line_text(build_summary(course_case(), "zh"), "计划（尚未实施）")
+    assert "培美曲塞 (计划; 2026-09-21起" in zh
+
+
+def test_several_values_of_one_kind_are_dated_newest_first_with_the_current_one_stated():
+    summary = build_summary(course_case(), "en")
+    assert (
+        line_text(summary, "Performance status")
+        == "ECOG 1 (2026-09-08; current)ECOG 0 (2026-08-20)"
+    )
+
+
+def test_two_excisions_of_different_dates_and_sides_are_two_rows():
+    doc = document(
+        "e" * 16,
+        "clinic_letter",
+        "Right breast wide local excision 03/03/2026. Left breast wide local excision in 2015.",
+        "2026-09-01",
+    )
+    case = Case(
+        documents=[doc],
+        facts=[
+            fact(
+                doc,
+                "surgery",
+                "wide local excision",
+                "wide local excision",
+                date="2026-03-03",
+                side="right",
+                status="completed",
+            ),
+            fact(
+                doc,
+                "surgery",
+                "wide local excision",
+                "wide local excision",
+                nth=1,
+                date="2015",
+                side="left",
+                status="completed",
+            ),
+        ],
+    )
+    line = line_text(build_summary(case, "en"), "Surgery")
+    assert "wide local excision, right (completed; 2026-03-03)" in line
+    assert "wide local excision, left (completed; 2015)" in line

@@ -30,7 +30,14 @@ from casebridge.engine.case import (
     Source,
     TimelineEvent,
 )
+from casebridge.engine.currency import (
+    current_on_latest,
+    fact_date,
+    latest_record_date,
+    stated_on,
+)
 from casebridge.engine.errors import InputError
+from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.redact import Redactor
 from casebridge.engine.safety import flag_term
 from casebridge.engine.terminology import (
@@ -74,7 +81,11 @@ DOC_RANK = ("pathology", "genetic_report", "mdt_outcome", "radiology", "operativ
             "medication_list", "imaging_study", "other")  # fmt: skip
 # timeline events that only date a document (its letter or report date): left out
 DOCUMENT_EVENTS = frozenset({"letter", "report"})
-_MED_DETAIL = ("dose", "frequency", "route")  # the fullest wording of a medicine is shown
+_MED_DETAIL = ("dose", "frequency", "route")
+# kinds whose value changes over time: of several dated values the newest is marked current
+CHANGING = frozenset(
+    {"performance_status", "response", "ki67", "tumour_size", "stage_group", "pdl1", "lab"}
+)  # the fullest wording of a medicine is shown
 
 
 @dataclass
@@ -166,6 +177,7 @@ class _Builder:
         self.redact = Redactor(case.identifiers, lang)
         self._id_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
         self._inline_conflicts: set[str] = set()  # kinds whose own line shows the conflict
+        self.latest = latest_record_date(case)
 
     # -- wording ----------------------------------------------------------------
     def word(self, key: str, **fmt: object) -> str:
@@ -429,14 +441,17 @@ class _Builder:
         groups: dict[str, list[Fact]] = {}
         for fact in facts:
             groups.setdefault(self._group_key(fact), []).append(fact)
+        ordered = self._newest_first(list(groups.values()))
         parts: list[Part] = []
         notes: list[Span] = []
-        for i, group in enumerate(groups.values()):
+        for i, group in enumerate(ordered):
             refs = sorted({n for f in group for n in self.fact_refs(f)})
             spans = self.value(group[0])
             note = self.note_for(group[0])
             if note:
                 spans = [*spans, Span(" ("), *note, Span(")")]
+            changing = kind in CHANGING and i == 0 and self._several_dates(ordered)
+            spans += self.date_note(group, current=changing)
             parts.append(Part(spans, refs, sep="" if i == 0 else (" ≠ " if not hedged else "; ")))
         conflict = len(groups) > 1 and self._conflicting(kind, facts)
         status = "conflict" if conflict else "fact"
@@ -640,23 +655,33 @@ class _Builder:
         return self.section("biomarkers", lines)
 
     def treatment(self) -> Section:
-        """One line per kind of treatment; each treatment once, with every date it is given."""
+        """One line per kind of treatment given, each course or procedure once with its
+        status and dates (two procedures of different dates or sides are two items); then
+        the plan: everything planned and not given, marked planned."""
         lines: list[Line] = []
+        planned: list[list[Fact]] = []
         for kind in TREATMENT_KINDS:
-            groups: dict[str, list[Fact]] = {}
-            for f in self.visible(kind):
-                groups.setdefault(self._group_key(f), []).append(f)
+            facts = self.visible(kind)
+            given = [f for f in facts if f.attributes.get("status") != "planned"]
+            planned += _courses([f for f in facts if f.attributes.get("status") == "planned"])
             parts: list[Part] = []
-            for group in groups.values():
-                parts.append(self.group_part(group, group[0], _whens(group), first=not parts))
+            for group in _courses(given):
+                parts.append(self.course_part(group, first=not parts))
             if parts:
                 lines.append(Line(self.kind_label(kind), parts))
-        if not lines:
-            lines = [
+        planned += self._med_groups(
+            [f for f in self.visible("medication") if f.attributes.get("status") == "planned"]
+        )
+        if planned:
+            parts = [self.course_part(g, first=i == 0) for i, g in enumerate(planned)]
+            lines.append(Line([Span(self.word("heading.plan"))], parts, "note"))
+        if not [ln for ln in lines if ln.status != "note"]:
+            lines.insert(
+                0,
                 Line(
                     [Span(self.word("heading.treatment"))], [Part(self.not_stated())], "not_stated"
-                )
-            ]
+                ),
+            )
         response = self.kind_line(
             "response", key_item=True, label_spans=[Span(self.word("heading.response"))]
         )
@@ -668,7 +693,7 @@ class _Builder:
         """Current medications, allergies, performance status, key labs, other conditions:
         one line each, items separated by semicolons."""
         lines = [
-            self.list_line("medications", "medication", key_item=True),
+            *self.medication_lines(),
             self.allergy_line(),
             self.list_line("performance", "performance_status", key_item=True),
             self.list_line("labs", "lab", key_item=True),
@@ -695,15 +720,181 @@ class _Builder:
         for f in facts:
             groups.setdefault(_item_key(f) + "|" + f.context, []).append(f)
         parts: list[Part] = []
-        for group in groups.values():
+        ordered = self._newest_first(list(groups.values()))
+        several = _several_of_one(kind, ordered, self.case)
+        for group in ordered:
             fact = max(group, key=lambda f: sum(1 for k in _MED_DETAIL if f.attributes.get(k)))
-            when = fact.attributes.get("date", "")
-            parts.append(self.group_part(group, fact, [when] if when else [], first=not parts))
+            part = self.group_part(group, fact, [], first=not parts)
+            part.spans += self.date_note(group, current=id(group) in several)
+            parts.append(part)
         if not parts:
             if not key_item:
                 return None
             return Line(label_spans, [Part(self.not_stated())], "not_stated")
         return Line(label_spans, parts)
+
+    # -- status and dates ------------------------------------------------------------
+    def _date_of(self, group: list[Fact]) -> str:
+        dates = [d for f in group if (d := fact_date(self.case, f))]
+        return max(dates) if dates else ""
+
+    def _newest_first(self, groups: list[list[Fact]]) -> list[list[Fact]]:
+        """Groups of one kind, the newest first (undated ones last, in reading order)."""
+        if len(groups) < 2:
+            return groups
+        dated = sorted((g for g in groups if self._date_of(g)), key=self._date_of, reverse=True)
+        return [*dated, *(g for g in groups if not self._date_of(g))]
+
+    def _several_dates(self, groups: list[list[Fact]]) -> bool:
+        return len({self._date_of(g) for g in groups if self._date_of(g)}) > 1
+
+    def date_note(self, group: list[Fact], *, current: bool = False) -> list[Span]:
+        """ " (2026-09-08)", " (2026-09-08; current)" or " (date not stated)"."""
+        date = self._date_of(group)
+        words = [date] if date else [self.word("heading.date_not_stated")]
+        if current:
+            words.append(self.word("heading.latest_value"))
+        return [Span(f" ({'; '.join(words)})")]
+
+    def course_status(self, group: list[Fact]) -> str:
+        """The status of the newest statement that gives one; current only when the latest
+        records confirm it."""
+        said = [f for f in group if f.attributes.get("status")]
+        if not said:
+            return ""
+        newest = max(said, key=lambda f: stated_on(self.case, f) or "")
+        status = newest.attributes["status"]
+        if status == "current" and not current_on_latest(self.case, newest, self.latest):
+            when = stated_on(self.case, newest)
+            if when:
+                return self.word("heading.current_as_of", date=when)
+        return self.word(f"heading.status_{status}")
+
+    def course_when(self, group: list[Fact]) -> list[str]:
+        """The course's own dates (start – end, a single date, the next cycle), else the
+        date of the record stating it."""
+        words: list[str] = []
+        starts = _precise({f.attributes.get("start_date", "") for f in group})
+        ends = _precise({f.attributes.get("end_date", "") for f in group})
+        dates = _precise({f.attributes.get("date", "") for f in group})
+        if starts and ends:
+            words.append(f"{starts[0]} – {ends[-1]}")
+        elif starts:
+            words.append(self.word("heading.from_date", date=starts[0]))
+        elif ends:
+            words.append(self.word("heading.until_date", date=ends[-1]))
+        if dates and not starts:
+            words.append(", ".join(dates))
+        nxt = sorted(
+            {f.attributes["next_cycle_date"] for f in group if f.attributes.get("next_cycle_date")}
+        )
+        if nxt:
+            words.append(self.word("heading.next_cycle", date=nxt[0]))
+        nxt = sorted({f.attributes["next_date"] for f in group if f.attributes.get("next_date")})
+        if nxt:
+            words.append(self.word("heading.next_dose", date=nxt[0]))
+        planned = any(f.attributes.get("status") == "planned" for f in group)
+        if not words or planned:
+            said = sorted(d for f in group if (d := stated_on(self.case, f)))
+            words.append(
+                self.word("heading.as_of", date=said[-1])
+                if said
+                else self.word("heading.date_not_stated")
+            )
+        return words
+
+    def course_part(self, group: list[Fact], *, first: bool, status: bool = True) -> Part:
+        """A treatment or medicine with its status and dates: "osimertinib (current; from
+        2025-11-17)", "wide local excision, right (completed; 2026-03-03)"."""
+        fact = max(group, key=lambda f: sum(1 for k in _MED_DETAIL if f.attributes.get(k)))
+        refs = sorted({n for f in group for n in self.fact_refs(f)})
+        spans = self.medicine(fact) if fact.kind == "medication" else self.value(fact)
+        side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
+        if side:
+            spans = [*spans, Span(", "), *self.text(side, "laterality")]
+        said = self.course_status(group) if status else ""
+        words = [w for w in (said, *self.course_when(group)) if w]
+        spans = [*spans, Span(f" ({'; '.join(words)})")]
+        note = self.note_for(fact)
+        if note:
+            spans += [Span(" ("), *note, Span(")")]
+        return Part(spans, refs, sep="" if first else "; ")
+
+    def medicine(self, fact: Fact) -> list[Span]:
+        """A medicine with its dose, route, frequency and schedule; in Chinese each piece
+        through the table, so that a piece the table lacks never drops the others."""
+        if not self.zh:
+            return [Span(fact.display or fact.value)]
+        a = fact.attributes
+        spans: list[Span] = list(self.text(fact.value, "drug"))
+        for piece, cats in (
+            (a.get("dose", ""), ("dosing",)),
+            (a.get("route", ""), ("dosing",)),
+            (a.get("frequency", ""), ("dosing",)),
+        ):
+            if piece:
+                spans += [Span(" "), *self.text(piece, *cats)]
+        for qualifier in [q for q in a.get("schedule", "").split(", ") if q]:
+            spans += [Span("，"), *self.schedule(qualifier)]
+        return spans
+
+    def schedule(self, qualifier: str) -> list[Span]:
+        """One schedule qualifier in Chinese (terminology_zh.yaml schedule and weekday)."""
+        if "/" in qualifier and all(
+            self.terms.lookup(d, ("weekday",)) for d in qualifier.split("/")
+        ):
+            days = [self.terms.lookup(d, ("weekday",)) for d in qualifier.split("/")]
+            return [Span("、".join(t.zh for t in days if t is not None))]
+        for term in self.terms.in_category("schedule"):
+            values = match_template(term.en, qualifier)
+            if values is None:
+                continue
+            filled = {}
+            for name, value in values.items():
+                spans = self.text(value, "drug") if name == "drug" else [Span(value)]
+                if any(s.untranslated for s in spans):
+                    return self.text(qualifier, "schedule")
+                filled[name] = "".join(s.text for s in spans)
+            return [Span(term.zh.format(**filled))]
+        return self.text(qualifier, "schedule", "dosing")
+
+    def _med_groups(self, facts: list[Fact]) -> list[list[Fact]]:
+        groups: dict[str, list[Fact]] = {}
+        for f in facts:
+            groups.setdefault(_item_key(f) + "|" + f.context, []).append(f)
+        return list(groups.values())
+
+    def medication_lines(self) -> list[Line]:
+        """Current medications: only what is current on the latest record's date. Courses
+        that ended, and medicines the latest records do not confirm, are earlier medications
+        with their dates; planned ones are in the plan."""
+        current: list[list[Fact]] = []
+        earlier: list[list[Fact]] = []
+        for group in self._med_groups(self.visible("medication")):
+            said = [f for f in group if f.attributes.get("status")]
+            newest = max(said, key=lambda f: stated_on(self.case, f) or "") if said else None
+            status = newest.attributes["status"] if newest is not None else ""
+            if status == "planned" and all(f.attributes.get("status") == "planned" for f in group):
+                continue  # shown in the plan
+            if newest is not None and current_on_latest(self.case, newest, self.latest):
+                current.append(group)
+            else:
+                earlier.append(group)
+        heading = (
+            self.word("heading.medications_as_of", date=self.latest)
+            if self.latest
+            else self.word("heading.medications")
+        )
+        lines = []
+        if current:
+            parts = [self.course_part(g, first=i == 0, status=False) for i, g in enumerate(current)]
+            lines.append(Line([Span(heading)], parts))
+        else:
+            lines.append(Line([Span(heading)], [Part(self.not_stated())], "not_stated"))
+        if earlier:
+            parts = [self.course_part(g, first=i == 0) for i, g in enumerate(earlier)]
+            lines.append(Line([Span(self.word("heading.earlier_medications"))], parts))
+        return lines
 
     def allergy_line(self) -> Line:
         line = self.list_line("allergies", "allergy", key_item=True)
@@ -756,9 +947,11 @@ class _Builder:
                 if text and not _DATEISH.fullmatch(text) and text not in values:
                     values.append(text)
         term = self.terms.by_key(f"event.{event.kind}")
-        if event.kind in ("treatment", "treatment_start", "treatment_end") and values:
+        if event.kind in ("treatment", "treatment_start", "treatment_end", "planned") and values:
             what = [] if event.kind == "treatment" else self._event_word(event, term)
-            named = [s for v in values for s in (*self.text(v, "drug", "procedure"), Span(", "))]
+            named = [
+                s for v in values for s in (*self.text(v, "drug", "procedure", "event"), Span(", "))
+            ]
             return [*what, *([Span(": ")] if what else []), *named[:-1]]
         word = self._event_word(event, term)
         if values and event.kind not in ("diagnosis", "imaging", "biopsy", "admission",
@@ -1045,6 +1238,67 @@ def _whens(group: list[Fact]) -> list[str]:
     ranges = [w for w in found if "–" in w]
     ends = {e.strip() for r in ranges for e in r.split("–")}
     return sorted(w for w in found if "–" in w or w not in ends)
+
+
+def _precise(dates: set[str]) -> list[str]:
+    """Distinct dates, in order, without one that a more precise date also says
+    ("2025-11" beside "2025-11-17")."""
+    found = {d for d in dates if d}
+    return sorted(d for d in found if not any(o != d and o.startswith(d) for o in found))
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Two values of a date or side that may be the same ("" is unknown; "2026" and
+    "2026-03-03" may be one date, "2015" and "2026-03-03" never)."""
+    return not a or not b or a.startswith(b) or b.startswith(a)
+
+
+def _courses(facts: list[Fact]) -> list[list[Fact]]:
+    """Mentions of one treatment gathered into courses. A procedure (surgery, radiotherapy,
+    transplant) of another date or side is another event, never merged; a mention without a
+    date or side joins the one course it can belong to."""
+    clusters: list[tuple[str, str, list[Fact]]] = []  # (date, side, facts)
+    ordered = sorted(
+        facts, key=lambda f: (not f.attributes.get("date"), not f.attributes.get("side"))
+    )
+    for fact in ordered:
+        key = normalise(fact.value) + "|" + fact.context
+        date = (
+            (fact.attributes.get("date") or fact.attributes.get("start_date") or "")
+            if fact.kind in DATED_ONCE
+            else ""
+        )
+        side = fact.attributes.get("side", "")
+        fits = [
+            i
+            for i, (d, sd, group) in enumerate(clusters)
+            if normalise(group[0].value) + "|" + group[0].context == key
+            and _compatible(d, date)
+            and _compatible(sd, side)
+        ]
+        if len(fits) == 1:
+            d, sd, group = clusters[fits[0]]
+            group.append(fact)
+            clusters[fits[0]] = (d or date, sd or side, group)
+        else:
+            clusters.append((date, side, [fact]))
+    order = {id(f): i for i, f in enumerate(facts)}
+    return sorted((g for _, _, g in clusters), key=lambda g: min(order[id(f)] for f in g))
+
+
+def _several_of_one(kind: str, groups: list[list[Fact]], case: Case) -> set[int]:
+    """For a list line (labs, performance status): the newest group of each analyte that
+    has values of several dates, to be marked current."""
+    by: dict[str, list[list[Fact]]] = {}
+    for group in groups:
+        key = group[0].attributes.get("analyte", "") if kind == "lab" else kind
+        by.setdefault(key, []).append(group)
+    marked: set[int] = set()
+    for same in by.values():
+        dates = {d for g in same for f in g if (d := fact_date(case, f))}
+        if len(same) > 1 and len(dates) > 1:
+            marked.add(id(same[0]))
+    return marked
 
 
 def _date(iso: str, precision: str) -> str:
