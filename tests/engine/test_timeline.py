@@ -137,3 +137,14 @@ def test_a_discharge_supply_that_ran_out_before_the_latest_record_is_completed()
     case = Case(documents=[old, new], facts=[supply])
     timeline(case)
     assert supply.attributes["status"] == "completed"
+
+
+def test_a_booked_biopsy_another_record_shows_was_done_is_the_biopsy():
+    discharge = document("d1", "discharge_summary", "Follow-up: EBUS 22/10/2025.", "2025-10-16")
+    report = document("p1", "pathology", "Collected: 22/10/2025", "2025-11-07")
+    booked = fact(
+        discharge, "event_date", "22/10/2025", date="2025-10-22", event="biopsy", status="planned"
+    )
+    done = fact(report, "event_date", "22/10/2025", date="2025-10-22", event="biopsy")
+    events = build_timeline(Case(documents=[discharge, report], facts=[booked, done]))
+    assert [e.kind for e in events if e.date == "2025-10-22"] == ["biopsy"]
