@@ -41,6 +41,8 @@ NOTE_FILES = (
     "safety_notes_7.yaml",
     "safety_notes_8.yaml",
     "safety_notes_9.yaml",
+    "safety_notes_10.yaml",
+    "safety_notes_11.yaml",
 )
 
 

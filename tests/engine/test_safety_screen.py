@@ -266,6 +266,40 @@ RAISES = [
     ("不想活了，安眠药我都攒好了", "suicidal", "red", False),
     ("Since the docetaxel she is too weak to get out of bed", "fatigue", "red", False),
     ("化疗后这两天卧床不起", "fatigue", "red", False),
+    (
+        "On pembrolizumab; the tiredness has got worse and I can't manage the housework",
+        "fatigue_amber",
+        "amber",
+        False,
+    ),
+    ("化疗期间越来越乏力，家务都做不了了", "fatigue_amber", "amber", False),
+    (
+        "On FOLFOX, new tingling in my fingertips after each cycle",
+        "neuropathy_amber",
+        "amber",
+        False,
+    ),
+    # a value read through where it came from, a record flattened into one line
+    ("The GP rang: his potassium on yesterday's bloods was 6.4", "tumour_lysis", "red", False),
+    ("PMH: AF, CKD 3a. A: RR 26, BP 88/52, NEWS2 9", "sepsis", "red", False),
+    ("既往史：高血压。今日双下肢无力，走不了路，乳腺癌骨转移", "mscc", "red", False),
+    # an aside that is history does not make what follows history
+    (
+        "mum (ovarian cancer, finished chemo in the summer): no poo or wind since Friday, tummy swollen, bringing up green stuff",
+        "bowel_obstruction",
+        "red",
+        False,
+    ),
+    (
+        "adjusted calcium 2.78 mmol/L (ref 2.20-2.60), 2.52 a month ago",
+        "calcium_amber",
+        "amber",
+        False,
+    ),
+    ("He's had enough and is going to take all his morphine at once", "suicidal", "red", False),
+    ("我已经想好怎么结束了，这周末家里没人", "suicidal", "red", False),
+    # a question about what is happening now is no general question
+    ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
 ]
 
 # (text, look-alike kind, on treatment)
@@ -365,6 +399,47 @@ QUIET = [
     ("My arm is sore after the flu jab; I'm sick of these headaches", "other_meaning", False),
     ("Carries an EpiPen for a nut allergy", "other_meaning", False),
     ("化疗后浑身没劲，手发抖；中性粒细胞百分比 0.45；肺大疱", "other_meaning", True),
+    # 不 before a symptom negates it
+    ("现在不咳嗽、不喘、不发烧、不胸痛，吃饭睡觉都好", "negated", True),
+    # a later reading of the same test supersedes an earlier one
+    (
+        "K+ 6.1 on yesterday's sample, haemolysed. Repeat this morning: K+ 4.6 mmol/L",
+        "superseded",
+        True,
+    ),
+    ("昨日血钾6.2mmol/L，标本溶血；今晨复查血钾4.5mmol/L", "superseded", True),
+    # a finding said to be normal, a thing being checked
+    (
+        "Day 28 after CAR-T: ICE score 10/10 today, handwriting normal. Seizure-free",
+        "normal_value",
+        True,
+    ),
+    ("CAR-T回输后：书写正常，言语流利", "normal_value", True),
+    ("Carer to check temperature twice daily after the CAR-T infusion", "counselling", True),
+    # a general question about a condition
+    ("想问细胞因子释放综合征一般在回输后多久出现？", "question", True),
+    ("I'd like to ask how soon ICANS can happen after CAR-T?", "question", True),
+    # dated in the past by a day and month, or part of a month
+    (
+        "After cycle 4 (given 20 October) she had the runs, 6 times a day, for two days",
+        "historical",
+        True,
+    ),
+    ("I was very breathless in early October from fluid on my lung", "historical", False),
+    # resolved after a contrast, or clauses later in Chinese
+    ("Constipated for 4 days after cycle 1, but the lactulose sorted it out", "resolved", True),
+    ("上周拉肚子，一天4次左右，吃了洛哌丁胺后就好了", "resolved", True),
+    # other people: in-laws, a relative said not to have cancer, 其丈夫
+    ("My mother-in-law was diagnosed with a clot in her leg", "other_person", False),
+    ("My dad (he doesn't have cancer) had chest pain in the car", "other_person", False),
+    ("患者来电咨询其丈夫发热38.5℃该如何处理", "other_person", True),
+    # education copied from a poster or training
+    (
+        "Copied from the FAST poster: has their face fallen on one side? Is speech slurred?",
+        "leaflet",
+        True,
+    ),
+    ("出院宣教：讲解CAR-T回输后注意事项，如出现发热、写字困难应立即返院", "leaflet", True),
 ]
 
 

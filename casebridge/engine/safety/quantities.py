@@ -78,7 +78,7 @@ _COUNT_BEFORE = re.compile(
 # Between a label and its value a few words ("temp of 38.1", "sats only 88%", "体温最高
 # 39.2℃") but no word that makes the number something else ("Ca ... grade 3", "cycle 2").
 _VALUE = re.compile(
-    r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,25}?)"
+    r"(?![A-Za-z])((?:[^\d\n.;。；]|\.(?!\s)){0,40}?)"
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d{1,4}(?:[.·]\d{1,2})?)(?![\d])"
 )
 _UNIT_AFTER = re.compile(
@@ -86,6 +86,14 @@ _UNIT_AFTER = re.compile(
 )
 _LISTED = re.compile(r"[,，、]\s*[A-Za-z\u4e00-\u9fff]")  # "K+, urate and phosphate at 6"
 _LETTERS = re.compile(r"[A-Za-z]+")
+# Words that say where a value comes from do not put it further from its label:
+# "potassium on yesterday's bloods was 6.4".
+_FROM_TEST = re.compile(
+    r"\b(?:on|in|from)\s+(?:(?:yesterday|today|this morning|last night|the|his|her|my|"
+    r"their|latest|recent|repeat|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?:'?s)?\s+){1,2}(?:bloods?|blood tests?|results?|samples?|tests?|check)\b",
+    re.IGNORECASE,
+)
 _OTHER_NUMBER = re.compile(
     r"\b(?:grade|stage|cycles?|days?|doses?|aged?|years?|weeks?|months?|hours?|hrs?|mins?|"
     r"minutes?|cm|mm|mg|score|AUC|no|number|bed|room|ward|x|times|episodes?|litres?|L)\b"
@@ -132,13 +140,16 @@ def number(word: str) -> float | None:
 
 
 def find_values(spec: Numeric, text: str, stated: Stated) -> list[tuple[int, int]]:
-    """(start, end) of every value at or beyond the rule's threshold, stated now."""
-    out = []
+    """(start, end) of every value at or beyond the rule's threshold, stated now. A
+    later reading of the same test that is not beyond it supersedes the earlier ones:
+    "K+ 6.1 on yesterday's sample, haemolysed; repeat this morning K+ 4.6"."""
+    out: list[tuple[int, int]] = []
+    normal_at: list[int] = []  # where a reading within the threshold was written
     for m in spec.labels.finditer(text):
         v = _VALUE.match(text, m.end())
         if v is None or _OTHER_NUMBER.search(v.group(1)) or _LISTED.search(v.group(1)):
             continue
-        if len(_LETTERS.findall(v.group(1))) > 3:
+        if len(_LETTERS.findall(_FROM_TEST.sub(" ", v.group(1)))) > 3:
             continue  # too many words between: the number is about something else
         raw = v.group(2).replace("·", ".")
         after = text[v.end() : v.end() + 40]
@@ -157,18 +168,19 @@ def find_values(spec: Numeric, text: str, stated: Stated) -> list[tuple[int, int
         value = _convert(spec.unit, value, after)
         if not spec.low <= value <= spec.high:
             continue
-        if spec.above is not None and value < spec.above:
-            continue
-        if spec.below is not None and value > spec.below:
-            continue
         ref = _RANGE_AFTER.match(after)
-        if ref and float(ref.group(1)) <= value <= float(ref.group(2)):
-            continue  # inside the reference range written with it
+        if (
+            (spec.above is not None and value < spec.above)
+            or (spec.below is not None and value > spec.below)
+            or (ref and float(ref.group(1)) <= value <= float(ref.group(2)))
+        ):
+            normal_at.append(m.start())  # within the threshold, or its own reference range
+            continue
         if not stated(text, m.start(), v.end()):
             continue
         unit = _UNIT_AFTER.match(text, v.end())
         out.append((m.start(), unit.end() if unit else v.end()))
-    return out
+    return [(a, b) for a, b in out if not any(n > b for n in normal_at)]
 
 
 def find_counts(spec: Count, text: str, stated: Stated) -> list[tuple[int, int]]:

@@ -94,10 +94,43 @@ _TITLE = re.compile(
     r"|记录|小结|报告|病历|门诊|会诊",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
+_GENERAL = re.compile(
+    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|\b(?:usually|normally|generally|how soon|"
+    r"how long|how common|how often|what are|can it|is it common)\b",
+    re.IGNORECASE,
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CONTRAST_ANY = re.compile(r"但是|但|不过|然而|可是")
+_CONTRAST_START = re.compile(r"[,，\s]*(?:but|however|although|though|但是|但|不过)\b", re.I)
+# A day and month without a year ("given 10 November", "on 6th Nov"): its latest
+# occurrence up to today.
+_EN_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*[:.]\d)",
+    re.IGNORECASE,
+)
+# The part of a month a prefix names: "early November" was over by the 10th.
+_MONTH_PART_DAY = {"early": 10, "start of": 10, "beginning of": 10, "mid": 20}
 _ZH_MONTH = re.compile(r"(?<![\d年])(\d{1,2})\s*月(?:份|初|中|底|末)?(?!\d)")
 
 _DENIED_AFTER = re.compile(
     r"[^.;。；]{0,60}?(?:[-–:]\s*|\b)(?:none|nil|all negative|denied|absent)\b\s*[.;]?", re.I
+)
+# 不 straight before a symptom negates it ("不发烧、不胸痛"); elsewhere 不 is part of the
+# symptom ("走不了", "止不住", "高烧不退"), so the cue list cannot hold it alone.
+_ZH_NOT_BEFORE = re.compile(r"(?:不|不再|并不|从不|也不|都不|并没)$")
+# A finding said to be normal ("handwriting normal", "ICE score 10/10", "seizure-free",
+# "书写正常") or a thing being checked ("carer to check temperature twice daily").
+_NORMAL_AFTER = re.compile(
+    r"(?:-free\b|\s*(?:score\s*)?(?:is |was |remains |are |were )?(?:normal|fine|intact|"
+    r"unremarkable|10/10|10 ?分|正常|流利|清楚)(?![\w]))",
+    re.IGNORECASE,
+)
+_CHECKED_BEFORE = re.compile(
+    r"(?:check|checking|monitor|monitoring|record|recording|measure|measuring|take|taking|"
+    r"监测|测量)\s*(?:(?:his|her|their|my|your|the|own)\s+)?$",
+    re.IGNORECASE,
 )
 _ABOUT_RISK = re.compile(
     r"(?:\s*(?:and|or|/|和|及|与|、)\s*\S{1,12}?)?\s*(?:risks?\b|prophylaxis|assessment|teaching|education|"
@@ -122,6 +155,22 @@ def _near_start(text: str, lo: int, start: int, words: int = 6) -> int:
 class Hit:
     start: int
     end: int
+
+
+_ASIDE = re.compile(r"[(（][^()（）]{0,200}[)）]")
+
+
+def _without_asides(text: str, lo: int, hi: int, start: int) -> str:
+    """The text with the brackets of [lo, hi) blanked unless the phrase is inside them:
+    "mum (ovarian cancer, finished chemo in the summer): can't keep anything down" is not
+    history because of its aside. Offsets stay the same."""
+    if "(" not in text[lo:hi] and "（" not in text[lo:hi]:
+        return text
+    out = text
+    for m in _ASIDE.finditer(text, lo, hi):
+        if not m.start() <= start < m.end():
+            out = out[: m.start()] + " " * (m.end() - m.start()) + out[m.end() :]
+    return out
 
 
 class Reader:
@@ -202,22 +251,27 @@ class Reader:
             return False
         if self._has("negated_zh", text, c_lo, start) or self._has("negated", text, c_lo, start):
             return False
+        if _ZH_NOT_BEFORE.search(text, max(c_lo, start - 3), start):
+            return False
         if not current and (
             self._has("family_zh", text, s_lo, s_hi) or self._has("family", text, s_lo, end)
         ):
             return False
         if self.someone_else(text, s_lo, start):
             return False
-        if self.asked_ahead(text, s_lo, s_hi):
+        if self.asked_ahead(text, s_lo, s_hi) or self.asked_about(text, s_lo, s_hi, current):
             return False
+        aside = _without_asides(text, g_lo, g_hi, start)
         if not current and (
-            self._has("historical_zh", text, s_lo, start)
-            or self._has("historical", text, g_lo, g_hi)
-            or self._has("chronic", text, g_lo, g_hi)
+            self._has("historical_zh", aside, s_lo, start)
+            or self._has("historical", aside, g_lo, min(g_hi, c_hi))
+            or self._has("chronic", aside, g_lo, g_hi)
         ):
             return False
         line = text.rfind("\n", 0, start) + 1
-        if self._has("history_line", text, line, start):
+        # A history heading reaches to the end of its sentence: a record flattened into
+        # one line ("PMH: AF, CKD 3a. A: RR 26, BP 88/52") goes on to today's findings.
+        if self._has("history_line", text, max(line, s_lo), start):
             return False
         if self.in_plan(text, start) or self.in_title(text, start):
             return False
@@ -225,9 +279,17 @@ class Reader:
             return False  # "asked about chest pain, breathlessness and leg swelling - none"
         if _ABOUT_RISK.match(text, end):
             return False  # "VTE risk", "bleeding and clot risk", "出血和血栓风险"
+        if _NORMAL_AFTER.match(text, end):
+            return False
+        if not _DIGIT.search(text, start, end) and _CHECKED_BEFORE.search(
+            text, max(0, start - 30), start
+        ):
+            return False  # a reading ("checked her temperature: 38.6") is not an instruction
         if self.resolved_after(text, end, c_hi, s_hi):
             return False
-        return current is not None or not self.dated_past(text, s_lo, s_hi)
+        # A date before the phrase dates the sentence; one after it only its own clause:
+        # "calcium 2.78 (ref 2.20-2.60), 2.52 a month ago" is today's value.
+        return current is not None or not self.dated_past(text, s_lo, c_hi)
 
     def in_plan(self, text: str, start: int) -> bool:
         """The phrase is in a Plan: (or safety-netting, 计划：) section: what would be
@@ -284,6 +346,19 @@ class Reader:
         question = end in ("?", "？") or "吗" in text[s_lo:s_hi]
         return question and self._has("ahead", text, 0, len(text)) is not None
 
+    def asked_about(self, text: str, s_lo: int, s_hi: int, current: re.Match[str] | None) -> bool:
+        """The sentence asks about a condition in general ("想问细胞因子释放综合征一般
+        在回输后多久出现？"): it opens with an asking phrase, ends in a question mark and
+        says nothing of now."""
+        if text[s_hi : s_hi + 1] not in ("?", "？") or current is not None:
+            return False
+        opener = self._has("asked_about", text, s_lo, min(s_hi, s_lo + 20))
+        if opener is None or text[s_lo : opener.start()].strip(" ：:，,"):
+            return False
+        # Only a question about what usually happens, with no reading of the person in it:
+        # "请问我爸发烧39度怎么办？" asks about now, and is an emergency.
+        return _GENERAL.search(text, s_lo, s_hi) is not None and not _DIGIT.search(text, s_lo, s_hi)
+
     def _negation_reaches(self, text: str, s_lo: int, c_lo: int, start: int, end: int) -> bool:
         """A negation of the sentence reaches the phrase when it is in the phrase's own
         clause, or the clauses before it are a list the negation opens ("no fever,
@@ -308,7 +383,17 @@ class Reader:
         if pattern is None:
             return False
         spans = [(end, c_hi)]
-        if c_hi < s_hi:
+        contrast = _CONTRAST_START.match(text, c_hi) if c_hi < s_hi else None
+        if contrast is not None:
+            # "constipated for 4 days, but the lactulose and senna sorted it out"
+            nxt = _CLAUSE_END.search(text, contrast.end(), s_hi)
+            spans.append((c_hi, nxt.start() if nxt else s_hi))
+        elif c_hi < s_hi and _CJK.match(text, max(end - 1, 0)):
+            # Chinese clauses carry no spaces to count words by; the resolution may come
+            # clauses later ("拉肚子，一天4次左右，吃了洛哌丁胺后就好了"), up to a contrast
+            nxt = _CONTRAST_ANY.search(text, c_hi, s_hi)
+            spans.append((c_hi, nxt.start() if nxt else s_hi))
+        elif c_hi < s_hi:
             nxt = _CLAUSE_END.search(text, c_hi + 1, s_hi)
             head = text[c_hi + 1 : nxt.start() if nxt else s_hi]
             words = head.split()
@@ -370,7 +455,14 @@ class Reader:
             month = _MONTHS[m.group(1).lower()[:3]]
             if _EN_YEAR_AFTER.match(piece, m.end()):
                 continue  # "March 2026": find_dates read it
-            if self._month_past(month):
+            prefix = m.group(0)[: m.start(1) - m.start()].strip().lower()
+            if self._month_past(month, _MONTH_PART_DAY.get(prefix)):
+                return True
+        for m in _EN_DAY_MONTH.finditer(piece):
+            if _EN_YEAR_AFTER.match(piece, m.end()):
+                continue
+            day, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            if 1 <= int(day) <= 31 and self._month_past(_MONTHS[name.lower()[:3]], int(day)):
                 return True
         for m in _ZH_MONTH.finditer(piece):
             month = int(m.group(1))
@@ -387,11 +479,15 @@ class Reader:
                 return True
         return False
 
-    def _month_past(self, month: int) -> bool:
-        """A month named without a year means its latest occurrence up to today; is
-        all of it older than recent_days?"""
+    def _month_past(self, month: int, day: int | None = None) -> bool:
+        """A month (or a day of it) named without a year means its latest occurrence up
+        to today; is all of it older than recent_days?"""
         year = self.today.year if month <= self.today.month else self.today.year - 1
         last = _dt.date(year + month // 12, month % 12 + 1, 1) - _dt.timedelta(days=1)
+        if day is not None:
+            last = last.replace(day=min(day, last.day))
+            if last > self.today:
+                last = last.replace(year=last.year - 1)
         return last < self.limit
 
     # ------------------------------------------------------------ matching
