@@ -44,30 +44,9 @@ def parse_date(value: str | None) -> tuple[str, str] | None:
     return _dates.parse_date(value)
 
 
-def as_date(iso: str) -> _dt.date | None:
-    """The first day an ISO date (of any precision) could mean."""
-    parts = iso.split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else 1
-        day = int(parts[2]) if len(parts) > 2 else 1
-        return _dt.date(year, month, day)
-    except (ValueError, IndexError):
-        return None
-
-
-def latest_date(iso: str) -> _dt.date | None:
-    """The last day an ISO date (of any precision) could mean."""
-    first = as_date(iso)
-    if first is None:
-        return None
-    parts = iso.split("-")
-    if len(parts) == 1:
-        return _dt.date(first.year, 12, 31)
-    if len(parts) == 2:
-        nxt = _dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        return nxt - _dt.timedelta(days=1)
-    return first
+# The first and the last day an ISO date of any precision can mean (extract/dates.py).
+as_date = _dates.first_day
+latest_date = _dates.last_day
 
 
 def today_of(case: Case) -> _dt.date:
