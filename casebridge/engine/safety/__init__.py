@@ -78,7 +78,7 @@ class _Screen:
                 if self._mentioned(text, m.start(), m.end()):
                     return True
         if ctx.drugs:
-            from casebridge.engine.extract.course import treatment_mentions
+            from casebridge.engine.extract.lexicon import treatment_mentions
 
             for mention in treatment_mentions(text):
                 for term in mention.terms:
