@@ -3,6 +3,13 @@
 Each module evaluates one capability over a folder with the layout of the
 project's shared eval data (tcga/, mtsamples/); this runs them all and merges
 their figures into one dict.
+
+Tuning half and held-out half. Every TCGA figure is given three times: over all rows,
+`*_tune` and `*_heldout`. The **tuning half** is the rows at an even 0-based position
+among a file's data rows (0, 2, 4, ...); the **held-out half** is the rows at an odd
+position. Rules are written and tuned by reading rows of the tuning half only; of the
+held-out half only the figures are looked at, never a row's text. (The MTSamples
+document-type figures keep their older names: `doc_type_accuracy_odd` is its held-out half.)
 """
 
 from __future__ import annotations
@@ -20,6 +27,16 @@ Progress = Callable[[str], None]
 def ratio(right: int, total: int) -> float:
     """right / total to four places; 0.0 when there is nothing to count."""
     return round(right / total, 4) if total else 0.0
+
+
+TUNE = "tune"
+HELDOUT = "heldout"
+HALVES = (TUNE, HELDOUT)
+
+
+def half(index: int) -> str:
+    """The half of the data row at 0-based position `index`: TUNE when even, HELDOUT when odd."""
+    return TUNE if index % 2 == 0 else HELDOUT
 
 
 REQUIRED = {

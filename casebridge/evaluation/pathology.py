@@ -9,8 +9,7 @@ Figures (all fractions 0..1; *_n are counts):
 
 * cancer_type_accuracy: reports_kefeli_t14.csv text vs cancer_type.csv, joined on the
   12-character barcode, over every report with a gold code; no cancer_type fact ("not stated")
-  counts as wrong. *_even / *_odd: the same over even / odd row indices (rules were developed
-  on even rows; odd rows check them).
+  counts as wrong.
 * cancer_type_accuracy_ocr_lines: the same over reports_ocr_lines.csv, an independent OCR of
   other TCGA reports, over readable reports (50+ characters) with a gold code.
 * er_agreement / pr_agreement: kefeli reports of patients whose clinical_labels.csv
@@ -26,6 +25,10 @@ Figures (all fractions 0..1; *_n are counts):
   the fraction the engine flags needs_attention when read the way an upload is read
   (casebridge.engine.ingest.read_bytes on the text as a .txt file).
 * reports_per_second: both extractors together, one core, over the kefeli reports.
+
+Every figure but the last two is also given with `_tune` / `_heldout`: over the tuning half
+(even row positions in its file: the rules were written on these) and the held-out half
+(odd positions: only measured), see casebridge.evaluation.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pathlib import Path
 
 from casebridge.engine.case import Fact
 from casebridge.engine.extract import biomarkers, tumour
-from casebridge.evaluation import Progress, ratio
+from casebridge.evaluation import HALVES, Progress, half, ratio
 from casebridge.evaluation.tcga import barcode, read_rows, report_document
 
 _HER2_CLASS = {
@@ -72,8 +75,9 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
     reports = read_rows(tcga / "reports_kefeli_t14.csv")
 
     say(f"pathology: {len(reports)} kefeli reports ...")
-    right = {"all": 0, "even": 0, "odd": 0}
-    total = {"all": 0, "even": 0, "odd": 0}
+    parts = ("", *HALVES)
+    right = dict.fromkeys(parts, 0)
+    total = dict.fromkeys(parts, 0)
     marker = {
         "er": ("er_status", "er_status_by_ihc", _HORMONE_CLASS, ("Positive", "Negative")),
         "pr": ("pr_status", "pr_status_by_ihc", _HORMONE_CLASS, ("Positive", "Negative")),
@@ -84,7 +88,8 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
             ("Positive", "Negative", "Equivocal"),
         ),
     }
-    agree = {k: [0, 0, 0, 0] for k in marker}  # right, total, right_answered, answered
+    # right, total, right_answered, answered
+    agree = {(k, part): [0, 0, 0, 0] for k in marker for part in parts}
     elapsed = 0.0
     for index, row in enumerate(reports):
         patient = barcode(row["patient_filename"])
@@ -93,11 +98,11 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
         started = time.perf_counter()
         facts = tumour.extract(doc) + biomarkers.extract(doc)
         elapsed += time.perf_counter() - started
+        here = ("", half(index))
         gold = gold_type.get(patient)
         if gold:
             guess = next((f.value for f in facts if f.kind == "cancer_type"), None)
-            half = "even" if index % 2 == 0 else "odd"
-            for key in ("all", half):
+            for key in here:
                 total[key] += 1
                 right[key] += guess == gold
         label_row = labels.get(patient)
@@ -109,23 +114,26 @@ def evaluate(data_dir: Path, progress: Progress | None = None) -> dict[str, floa
             if expected not in allowed or ("her2" if name == "her2" else kind) not in named:
                 continue
             call = _call(facts, kind, classes)
-            agree[name][1] += 1
-            agree[name][0] += call == expected
-            if call is not None:
-                agree[name][3] += 1
-                agree[name][2] += call == expected
+            for key in here:
+                tally = agree[name, key]
+                tally[1] += 1
+                tally[0] += call == expected
+                if call is not None:
+                    tally[3] += 1
+                    tally[2] += call == expected
 
     results: dict[str, float] = {
-        "cancer_type_accuracy": ratio(right["all"], total["all"]),
-        "cancer_type_accuracy_even": ratio(right["even"], total["even"]),
-        "cancer_type_accuracy_odd": ratio(right["odd"], total["odd"]),
-        "cancer_type_n": float(total["all"]),
+        "cancer_type_n": float(total[""]),
         "reports_per_second": round(len(reports) / elapsed, 1) if elapsed else 0.0,
     }
-    for name, (r, n, ra, na) in agree.items():
-        results[f"{name}_agreement"] = ratio(r, n)
-        results[f"{name}_agreement_answered"] = ratio(ra, na)
-        results[f"{name}_n"] = float(n)
+    for part in parts:
+        sfx = f"_{part}" if part else ""
+        results[f"cancer_type_accuracy{sfx}"] = ratio(right[part], total[part])
+    for (name, part), (r, n, ra, na) in agree.items():
+        sfx = f"_{part}" if part else ""
+        results[f"{name}_agreement{sfx}"] = ratio(r, n)
+        results[f"{name}_agreement_answered{sfx}"] = ratio(ra, na)
+        results[f"{name}_n{sfx}"] = float(n)
 
     lines = tcga / "reports_ocr_lines.csv"
     if lines.exists():
@@ -139,9 +147,11 @@ def _ocr_lines(rows: list[dict[str, str]], gold_type: dict[str, str]) -> dict[st
         from casebridge.engine.ingest import read_bytes
     except ImportError:  # pragma: no cover - ingest is part of the engine
         read_bytes = None  # type: ignore[assignment]
-    right = total = 0
+    parts = ("", *HALVES)
+    right = dict.fromkeys(parts, 0)
+    total = dict.fromkeys(parts, 0)
     short = flagged = 0
-    for row in rows:
+    for index, row in enumerate(rows):
         text = row.get("ocr_text", "") or ""
         patient = barcode(row.get("patient_id", "") or "")
         if len(text) < _UNREADABLE_CHARS:
@@ -157,11 +167,15 @@ def _ocr_lines(rows: list[dict[str, str]], gold_type: dict[str, str]) -> dict[st
             continue
         facts = tumour.extract(report_document(row.get("report_id", patient), text))
         guess = next((f.value for f in facts if f.kind == "cancer_type"), None)
-        total += 1
-        right += guess == gold
-    return {
-        "cancer_type_accuracy_ocr_lines": ratio(right, total),
-        "cancer_type_ocr_lines_n": float(total),
+        for key in ("", half(index)):
+            total[key] += 1
+            right[key] += guess == gold
+    out = {
+        "cancer_type_ocr_lines_n": float(total[""]),
         "unreadable_reported": ratio(flagged, short),
         "unreadable_n": float(short),
     }
+    for part in parts:
+        sfx = f"_{part}" if part else ""
+        out[f"cancer_type_accuracy_ocr_lines{sfx}"] = ratio(right[part], total[part])
+    return out
