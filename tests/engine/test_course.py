@@ -410,3 +410,15 @@ def test_a_lab_value_is_not_dated_by_the_comparison_study_on_its_line() -> None:
     text = "Blood glucose 5.6 mmol/L. Comparison: CT 28/05/2026."
     [lab] = [f for f in dated(text, "2026-09-03", "radiology") if f.kind == "lab"]
     assert lab.attributes.get("date") != "2026-05-28"
+
+
+def test_medicines_a_letter_says_to_continue_are_current_on_its_date_without_a_dose() -> None:
+    text = "Dated 09/09/2026\nPlan:\n• Continue aciclovir, co-trimoxazole and allopurinol as prescribed"
+    found = {f.value: f for f in facts(text, "medication")}
+    assert set(found) == {"aciclovir", "co-trimoxazole", "allopurinol"}
+    assert all(f.attributes.get("status") == "current" for f in found.values())
+
+
+def test_continue_names_only_medicines_and_leaves_anticancer_drugs_to_the_treatments() -> None:
+    assert facts("Continue the current plan and review in clinic", "medication") == []
+    assert facts("Continue capecitabine at the same dose", "medication") == []

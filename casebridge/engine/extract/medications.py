@@ -9,8 +9,9 @@ from functools import lru_cache
 from casebridge.engine.extract import schedule as _schedule
 from casebridge.engine.extract.context import compile_terms, term_key
 from casebridge.engine.extract.course_page import _fact, _Page, _put_date, _sentence_end
-from casebridge.engine.extract.lexicon import _exact_key, _lexicon
+from casebridge.engine.extract.lexicon import CLASS_KIND, _exact_key, _lexicon
 from casebridge.engine.kb import load
+from casebridge.engine.terminology import table
 
 _MED_HEAD = re.compile(r"(?i)\s*(?P<head>[A-Za-z][A-Za-z ()]{1,40}?)\s*(?::|$)\s*(?P<rest>.*)$")
 
@@ -211,6 +212,7 @@ def _medications(p: _Page) -> None:
             bullet = _BULLET.match(line)
             b = bullet.end() if bullet else 0
             _med_items(p, item_re, base + b, line[b:], taken)
+    _continued(p, taken)
     if not _DOSE_HINT.search(p.low):
         return
     for m in free_re.finditer(text):
@@ -219,6 +221,47 @@ def _medications(p: _Page) -> None:
         if m.group("name").lower() in _MED_WORD_STOP:
             continue
         _med_fact(p, m, m.start(), "medication.text")
+
+
+# "Continue aciclovir, co-trimoxazole and allopurinol as prescribed": medicines a letter
+# names without a dose are current on its date all the same.
+_CONTINUE = re.compile(
+    r"(?i)\b(?:continue|continuing|to continue|remains? on|stays? on|carry on with)\s+"
+    r"(?:(?:with|on|his|her|their|the)\s+)?"
+    r"(?P<list>[A-Za-z][\w-]*(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)[A-Za-z][\w-]*){0,8})"
+)
+_LIST_SEP = re.compile(r"\s*,\s*|\s+and\s+|\s*&\s*")
+# Anticancer drugs are read as treatments (treatments.py), not as medicines.
+_TREATMENT_CLASSES = frozenset(CLASS_KIND)
+
+
+def _continued(p: _Page, taken: list[tuple[int, int]]) -> None:
+    lex = _lexicon()
+    for m in _CONTINUE.finditer(p.text):
+        pos = m.start("list")
+        for name in _LIST_SEP.split(m.group("list")):
+            start = p.text.find(name, pos)
+            pos = start + len(name)
+            terms = lex.loose_terms.get(term_key(name)) or ()
+            known = next((t for t in terms if t.cat == "treatment"), None)
+            if known is not None and known.cls in _TREATMENT_CLASSES:
+                continue
+            value = known.value if known else _medicines().get(term_key(name))
+            if value is None or any(s <= start < e for s, e in taken):
+                continue  # only a medicine the knowledge base names: "continue the plan" is none
+            attrs = {"class": known.cls} if known else {}
+            _fact(p, (start, pos), "medication", value, "medication.continued", attributes=attrs)
+            taken.append((start, pos))
+
+
+@lru_cache(maxsize=1)
+def _medicines() -> dict[str, str]:
+    """Every medicine the terminology table names (English and synonyms), by match key."""
+    out: dict[str, str] = {}
+    for term in table().in_category("drug"):
+        for name in (term.en, *term.synonyms):
+            out.setdefault(term_key(name), term.en)
+    return out
 
 
 def _med_items(
