@@ -455,3 +455,147 @@ def test_a_stage_near_a_diagnosis_cue_or_a_recurrence_score_stays_as_written() -
     ):
         stage = next(f for f in tnm.extract(doc_of(text)) if f.kind == "stage_group")
         assert stage.attributes["prefix"] == "", text
+
+
+# --- Reading findings the way a pathologist means them (issue 9, part 7) ---
+
+
+def test_a_checklist_field_named_involvement_is_not_a_finding() -> None:
+    # "Parametrial involvement:" with its answer lost is a field, not parametrial invasion
+    # (AJCC 8th ch. 52: T2b needs parametrial invasion stated).
+    text = (
+        "Radical hysterectomy: invasive squamous cell carcinoma of the cervix. "
+        "Uterine serosal involvement: Parametrial involvement: SURGICAL PATHOLOGY REPORT"
+    )
+    assert values(text, "t_category") == []
+
+
+def test_a_negative_answer_of_one_field_does_not_negate_the_next_field() -> None:
+    # "Focality: Not specified" answers Focality; the extension is present: pT3a (ch. 58).
+    text = (
+        "Radical prostatectomy. Prostatic adenocarcinoma, Gleason score 3 + 4 = 7. "
+        "Focality: Not specified Laterality: Bilateral Extraprostatic extension: Present "
+        "Seminal vesicle invasion: Absent"
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T3a"
+
+
+def test_a_negated_verb_negates_every_structure_listed_after_it() -> None:
+    # Lung, AJCC 8th ch. 36: 2.5 cm -> T1c (7th T1b); "not involve ... or the chest wall"
+    # negates the chest wall too, so it does not block the size rule.
+    text = (
+        "Right upper lobectomy. Lung adenocarcinoma. Tumor size: 2.5 cm. The tumor does not "
+        "involve the bronchus, the parietal pleura or the chest wall."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T1c"
+    but = text.replace("or the chest wall.", "but invades the chest wall.")
+    assert values(but, "t_category") == []
+
+
+def test_a_kidney_report_stating_both_confined_and_extension_gets_no_t() -> None:
+    text = (
+        "Radical nephrectomy: renal cell carcinoma, 6 cm, confined to the kidney. "
+        "The tumor invades the perinephric fat."
+    )
+    assert values(text, "t_category") == []
+
+
+def test_a_kidney_tumour_invading_the_adrenal_of_its_side_is_not_inferred() -> None:
+    # Contiguous ipsilateral adrenal invasion: 7th/8th T4, 6th T3a: not settled.
+    text = (
+        "Left radical nephrectomy: renal cell carcinoma. Tumor measures 14 cm. Tumor invades "
+        "perinephric adipose tissue and directly invades left adrenal gland."
+    )
+    assert values(text, "t_category") == []
+
+
+def test_a_finding_that_only_appears_so_is_not_a_finding() -> None:
+    text = (
+        "Radical hysterectomy: invasive squamous cell carcinoma of the cervix. "
+        "The lesion appears to extend into the parametrium. Vaginal cuff: negative."
+    )
+    assert "T2" not in values(text, "t_category")
+
+
+def test_in_situ_carcinoma_in_the_vagina_does_not_make_a_cervical_t2() -> None:
+    # AJCC 8th ch. 1: T is by the invasive tumour.
+    text = (
+        "Radical hysterectomy: invasive squamous cell carcinoma of the cervix. Vaginal "
+        "extension: In situ squamous cell carcinoma involving the vaginal mucosa."
+    )
+    assert values(text, "t_category") == []
+
+
+def test_a_cervical_tumour_invading_the_bladder_wall_is_not_inferred_from_its_extent() -> None:
+    # Bladder or rectal invasion is T4 (ch. 52), whatever the checklist's size line says.
+    text = (
+        "Hysterectomy. Cervix tissue checklist. Bladder wall and rectal wall are infiltrated "
+        "by tumor. Tumor extent: Lesion greater than 4.0 cm"
+    )
+    assert values(text, "t_category") == []
+
+
+def test_a_numbered_field_answer_belongs_to_its_own_field() -> None:
+    # "6. Capsular formation is absent 7. Portal vein invasion: yes": the vein is invaded.
+    text = (
+        "Hepatectomy. Hepatocellular carcinoma. Tumor number: one Tumor size: 3.0 x 2.8 cm "
+        "6. Capsular formation is absent 7. Microvessel invasion: yes"
+    )
+    fact = best(text, "t_category")  # solitary > 2 cm with vascular invasion: T2 (ch. 22)
+    assert fact is not None and fact.value == "T2"
+
+
+def test_it_reads_ocr_l_for_the_substage_digit() -> None:
+    assert values("AJCC staging: - pTlblNOMx.", "t_category") == ["T1b"]
+    assert values("AJCC staging: - pTlblNOMx.", "n_category") == ["N0"]
+
+
+def test_it_reads_the_residual_tumour_class_written_inside_the_tnm_string() -> None:
+    text = "A3CC/UICC stage :pT3aR1NOMX. Dr. has reviewed"
+    assert values(text, "t_category") == ["T3a"]
+    assert values(text, "n_category") == ["N0"]
+    assert values(text, "m_category") == ["MX"]
+
+
+def test_mesothelioma_t_is_not_inferred_from_one_structure() -> None:
+    # AJCC 8th ch. 70: T2 needs every ipsilateral pleural surface involved, not only the lung.
+    text = "Extrapleural pneumonectomy: malignant mesothelioma, epithelioid, infiltrating lung parenchyma."
+    assert values(text, "t_category") == []
+
+
+def test_an_undated_stomach_serosa_report_gets_no_t_because_the_6th_edition_says_t3() -> None:
+    text = "Total gastrectomy. Stomach tissue checklist. Extent of invasion: Serosa"
+    assert values(text, "t_category") == []  # 6th T3, 7th/8th T4a
+    dated = doc_of(text)
+    dated.document_date = "2012-05-01"
+    assert [f.value for f in tnm.extract(dated) if f.kind == "t_category"] == ["T4a"]
+    older = doc_of(text)
+    older.document_date = "2005-05-01"
+    assert [f.value for f in tnm.extract(older) if f.kind == "t_category"] == ["T3"]
+    deep = "Total gastrectomy. Stomach tissue checklist. Extent of invasion: Muscularis propria"
+    assert values(deep, "t_category") == ["T2"]  # 6th T2a, 7th/8th T2
+
+
+def test_oral_cavity_bone_awaiting_decalcification_gets_no_t() -> None:
+    text = (
+        "Composite resection, floor of mouth: squamous cell carcinoma, 3.0 cm in greatest "
+        "dimension. Depth of invasion 4 mm. The bone was sent for decalcification."
+    )
+    assert values(text, "t_category") == []
+
+
+def test_oral_cavity_carcinoma_invading_the_mandible_is_t4a() -> None:
+    text = (
+        "Right tongue and mandible, resection: squamous carcinoma invading mandible bone. "
+        "Tumor size: 3.0 cm."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T4a"
+
+
+def test_the_evaluation_tunes_on_even_rows_and_holds_out_odd_rows() -> None:
+    from casebridge.evaluation import HELDOUT, TUNE, half
+
+    assert [half(i) for i in range(4)] == [TUNE, HELDOUT, TUNE, HELDOUT]

@@ -114,7 +114,12 @@ _NUM_LC = (
     r"(?<![\d.])(?P<nums>\d{1,3}(?:[.,]\d{1,2})?(?:\s*(?:[x×]|by)\s*\d{1,3}(?:[.,]\d{1,2})?){0,2})"
     r"\.?\s{0,2}(?P<unit>cm|mm)\b"
 )
-_SEP = r"(?:[\s,;/:.\-]{0,4}(?:\(\d{1,3}\s*/\s*\d{1,3}\)[\s,;/.]{0,3})?)"
+# Between categories: separators, a node count "(0/12)", or the residual-tumour class
+# written inside the string ("pT3aR1NOMX": AJCC 8th ch. 1, R0-R2 and RX).
+_SEP = (
+    r"(?:[\s,;/:.\-]{0,4}(?:\(\d{1,3}\s*/\s*\d{1,3}\)[\s,;/.]{0,3})?"
+    r"(?:R[012Xx][\s,;/]{0,2}(?=(?:p|c|yp)?N\s?[0-3XxOo]))?)"
+)
 # After a bare "NO"/"No" (OCR for N0): anything but a following English word.
 _O_GUARD = (
     r"(?:(?=[\s,;/.]{0,3}(?:p|c)?M\s?[01XxOo](?![A-Za-z0-9]))"  # "NO Mx": an M category follows
@@ -129,14 +134,19 @@ def _kb() -> _KB:
     pre = _alts(list(tnm["prefixes"]))
     # "pTic": OCR i for 1, only before a substage letter (so "pTis" stays in situ).
     t_value = r"(?P<tv>is|IS|[0-4]|[Xx]|[lIO]|i(?=[a-c](?![a-z])))"
-    t_sub = r"(?P<tsub>mi|[a-d](?:[12](?!\d))?|[A-D](?![A-Za-z])|[A-D](?=N\s?[0-3XxOo]))?"
+    # "pTlbl": OCR l for the substage digit too, only when a category or nothing follows.
+    t_sub = (
+        r"(?P<tsub>mi|[a-d](?:[12](?!\d)|[lI](?=[NnM\s,;.)]|$))?"
+        r"|[A-D](?![A-Za-z])|[A-D](?=N\s?[0-3XxOo]))?"
+    )
     t_sfx = r"(?P<tsfx>\s?\((?:m|\d{1,2}|multifocal|sn)\)|m(?![A-Za-z0-9]))?"
     # Upper-case "PT4" (all-capitals reports) only directly before the category digit.
     # After the category: nothing alphanumeric but a joined N or M ("pT2N0", "T2NOMX",
     # "T2pN0") or a grade ("pT3bG3"), so "TISSUE" is not Tis.
     t_token = re.compile(
         rf"(?<![A-Za-z0-9])(?P<tpre>{pre}|P(?=T[0-4X]))?T\s?{t_value}{t_sub}{t_sfx}"
-        r"(?:(?=pN)|(?![a-z0-9]))(?![A-FH-LO-Z])(?!G(?![1-4]))"
+        r"(?:(?=pN)|(?![a-z0-9]))(?![A-FH-LO-QS-Z])(?!G(?![1-4]))"
+        r"(?!R(?![012Xx](?:p|c|yp)?N\s?[0-3XxOo]))"
     )
     n_core = (
         r"(?P<npre>yp|p|c)?N\s?(?P<nv>[0-3]|[Xx]|[Oo])"
@@ -315,7 +325,11 @@ def _kb() -> _KB:
         pos_after=pos_after,
         unknown_after=unknown_after,
         pos_before=pos_before,
-        verb=re.compile(r"\b(?:invad|involv|extend|infiltrat|penetrat)\w*", re.IGNORECASE),
+        # Verb forms only: "Parametrial involvement:" is a checklist field, not a finding.
+        verb=re.compile(
+            r"\b(?:(?:invad|involv|infiltrat|penetrat)(?:es|ed|ing)|extend(?:s|ed|ing))\b",
+            re.IGNORECASE,
+        ),
         node_ratio=node_ratio,
         node_of=node_of,
         node_word=node_word,
@@ -359,6 +373,7 @@ def _normal(kb: _KB, kind: str, letter: str, main: str, sub: str, extra: str = "
     if main.lower() == "is":
         return "Tis"
     sub = sub.lower()
+    sub = sub[:1] + sub[1:].replace("l", "1").replace("i", "1")  # "pTlbl": T1b1
     for candidate in (letter + main + sub + extra, letter + main + sub, letter + main + sub[:1]):
         if candidate in kb.values[kind]:
             return candidate
@@ -702,20 +717,57 @@ def detect_organ(text: str) -> str | None:
     return None
 
 
-_CLAUSE_END = re.compile(r"[.;]\s+(?=[A-Z])|;|,\s*but\b")
+# A clause ends at ". " before a capital (OCR line breaks also became ". "), a semicolon,
+# ", but", or a checklist field's label ("Focality: Not specified
+# Laterality: Bilateral Extraprostatic extension: Present": the "not" answers Focality).
+_CLAUSE_END = re.compile(r"[.;]\s+(?=[A-Z])|;|,\s*but\b|[A-Za-z)]\s?:\s")
+# A negated verb whose objects run on as a list: "Tumor does not invade into the
+# perinephric adipose tissue, renal sinus or the renal vein" negates all three.
+_NEG_VERB = re.compile(
+    r"(?<![A-Za-z])(?:does|do|did|is|are|was|were)?\s*(?:not|no longer)\s+(?:\w+\s+){0,2}?"
+    r"(?:invad|involv|extend|infiltrat|penetrat)\w*|(?<![A-Za-z])without\s+(?:\w+\s+){0,2}?"
+    r"(?:invasion|involvement|extension)\s+(?:of|into)",
+    re.IGNORECASE,
+)
+_LIST_BREAK = re.compile(
+    r"\b(?:but|however|although|though|except|yet|while|whereas)\b"
+    r"|\b(?:invad|involv|infiltrat|penetrat)(?:es|ed|ing)\b|\bextend(?:s|ed|ing)\b",
+    re.IGNORECASE,
+)
+_LIST_WINDOW = 120
+
+
+def _clause_before(text: str, start: int, width: int) -> str:
+    """Up to `width` characters before `start`, from the last clause end on. The phrase's
+    first character is in view, so that "absent. 7. Portal vein invasion" ends a clause."""
+    lo = max(0, start - width)
+    cuts = [m.end() for m in _CLAUSE_END.finditer(text, lo, start + 1) if m.end() <= start]
+    return text[cuts[-1] if cuts else lo : start]
 
 
 def _absent(kb: _KB, text: str, start: int, end: int) -> bool:
-    """True when the phrase at [start, end) is stated absent (negated)."""
-    lo = max(0, start - kb.neg_window)
-    before = text[lo:start]
-    # A sentence ends at ". " before a capital (OCR line breaks also became ". ").
-    cuts = [m.end() for m in _CLAUSE_END.finditer(before)]
-    if cuts:
-        before = before[cuts[-1] :]
-    if kb.neg_before.search(before):
+    """True when the phrase at [start, end) is stated absent (negated): a negation cue
+    shortly before it in its clause, a negated verb it is listed after, or a negative
+    answer right after it."""
+    if kb.neg_before.search(_clause_before(text, start, kb.neg_window)):
+        return True
+    clause = _clause_before(text, start, _LIST_WINDOW)
+    last = None
+    for found in _NEG_VERB.finditer(clause):
+        last = found
+    if last is not None and not _LIST_BREAK.search(clause, last.end()):
         return True
     return kb.neg_after.match(text, end) is not None
+
+
+# A finding stated with doubt is not a finding: "The lesion appears to extend into the
+# parametrium" (a gross impression the microscopy may not confirm).
+_HEDGED_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:appears?|appearing|seems?|suspicious|suspected|possibl[ey]|probabl[ey]"
+    r"|questionabl[ey]|equivocal|cannot be (?:ruled out|excluded)|may|might|likely)"
+    r"(?![A-Za-z])(?:\W+\w+){0,4}?\W*$",
+    re.IGNORECASE,
+)
 
 
 def _unknown(kb: _KB, text: str, end: int) -> bool:
@@ -736,6 +788,10 @@ def _asserted(kb: _KB, regex: str, text: str) -> re.Match[str] | None:
     for m in kb.rule_patterns[regex].finditer(_lower(text)):
         if _absent(kb, text, m.start(), m.end()) or _unknown(kb, text, m.end()):
             continue
+        if _HEDGED_BEFORE.search(_clause_before(text, m.start(), 40)):
+            continue
+        if _IN_SITU.search(_lower(_clause_before(text, m.start(), 80))):
+            continue  # "in situ carcinoma involving the vagina": T is by the invasive tumour
         if (
             kb.verb.search(m.group(0))
             or kb.pos_after.match(text, m.end())
@@ -878,17 +934,25 @@ class Inferred:
         return cls("t_category", value, m.start(), m.end(), rule, why)
 
 
+# The year from which each AJCC edition applies (cases diagnosed from 1 January).
+_EDITION_FROM = ((2018, "8th"), (2010, "7th"), (2003, "6th"), (1998, "5th"))
+
+
 def resolve_edition(text: str, document_date: str | None = None) -> tuple[str | None, str]:
-    """(edition, basis) used where the 7th and 8th editions disagree: the edition the report
-    writes; else the one in force on the document's date (AJCC 8th from 1 January 2018);
-    else `undated_edition` of ajcc_t_rules.yaml, which is null: (None, "not stated"), and
-    a T is then inferred only where the 7th and 8th editions agree."""
+    """(edition, basis) used where the editions disagree: the edition the report writes;
+    else the one in force on the document's date (AJCC 8th for cases from 1 January 2018,
+    7th from 2010, 6th from 2003, 5th from 1998); else `undated_edition` of
+    ajcc_t_rules.yaml, which is null: (None, "not stated"), and a T is then inferred only
+    where the editions agree (see infer_t)."""
     written = _edition_of(text)
     if written:
         return written, "written"
     year = (document_date or "")[:4]
     if year.isdigit():
-        return ("8th" if int(year) >= 2018 else "7th"), "dated"
+        for since, edition in _EDITION_FROM:
+            if int(year) >= since:
+                return edition, "dated"
+        return None, "not stated"
     if _kb().undated_edition:
         return _kb().undated_edition, "assumed"
     return None, "not stated"
@@ -906,9 +970,12 @@ def infer_t(text: str, organ: str | None, edition: str | None = None) -> Inferre
     eighth = _infer_t(text, organ, "8th")
     if eighth is None:
         return None
-    seventh = _infer_t(text, organ, "7th")
-    if seventh is None or _main(seventh.value) != _main(eighth.value):
-        return None
+    for older in ("7th", "6th"):
+        # The 6th edition (2002-2009) differs in main category only where ajcc_t_rules.yaml
+        # gives a level its `6th` value (stomach depth); elsewhere it reads as the 7th.
+        other = _infer_t(text, organ, older)
+        if other is None or _main(other.value) != _main(eighth.value):
+            return None
     return eighth
 
 
@@ -932,7 +999,7 @@ def _infer_t(text: str, organ: str | None, edition: str) -> Inferred | None:
     if kind == "conditions":
         return _infer_conditions(kb, text, organ, spec)
     if kind == "depth":
-        return _infer_depth(kb, text, organ, spec)
+        return _infer_depth(kb, text, organ, spec, edition)
     if kind == "features":
         return _infer_features(kb, text, organ, spec)
     if kind == "thickness":
@@ -1025,6 +1092,8 @@ def _infer_size(
         if hit and (floor is None or item["category"] > floor[0]):
             floor = (str(item["category"]), hit)
     if floor and floor[0].startswith("T3") and organ == "kidney":
+        if any(_present(kb, r, text) for r in spec.get("confined_phrases", [])):
+            return None  # "confined to the kidney" and an extension: the report disagrees
         m = floor[1]
         return Inferred.t_at(
             floor[0],
@@ -1056,7 +1125,7 @@ def _infer_size(
     cat7 = _table(spec.get("size_7th", spec["size_8th"]), size)
     if cat8 is None or cat7 is None:
         return None
-    if edition == "7th":
+    if edition in ("5th", "6th", "7th"):
         value = cat7
     elif edition == "8th" or _main(cat8) == _main(cat7):
         value = cat8
@@ -1118,12 +1187,18 @@ def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> I
     return None
 
 
-def _infer_depth(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
+def _infer_depth(
+    kb: _KB, text: str, organ: str, spec: dict[str, Any], edition: str
+) -> Inferred | None:
+    """The deepest level the report describes; a level's `6th` value under the 5th/6th."""
     present: list[tuple[str, re.Match[str]]] = []
     for level in spec["levels"]:
         hit = _present(kb, level["phrase"], text)
         if hit:
-            present.append((str(level["category"]), hit))
+            category = level["category"]
+            if edition in ("5th", "6th") and "6th" in level:
+                category = level["6th"]
+            present.append((str(category), hit))
     if not present:
         return None
     if len({_main(c) for c, _ in present}) >= 3:
