@@ -43,6 +43,7 @@ NOTE_FILES = (
     "safety_notes_9.yaml",
     "safety_notes_10.yaml",
     "safety_notes_11.yaml",
+    "safety_notes_12.yaml",
 )
 
 

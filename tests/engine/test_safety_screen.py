@@ -298,6 +298,35 @@ RAISES = [
     ),
     ("He's had enough and is going to take all his morphine at once", "suicidal", "red", False),
     ("我已经想好怎么结束了，这周末家里没人", "suicidal", "red", False),
+    # patients' own words: scores, spellings, swelling, weakness said in Chinese
+    ("Mum's tummy pain is now 10/10 and the new patches aren't touching it", "pain", "red", False),
+    ("骨转移，髋部疼得厉害，吗啡水都压不住", "pain", "red", False),
+    (
+        "On docetaxel, the thermometer keeps saying 35.6 and she is shivering",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
+    (
+        "She had the chemo drip a week ago and today has a temper chair of 37.9",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
+    (
+        "Her face and neck have been puffing up, her collar is too tight and she is breathless",
+        "svco",
+        "red",
+        False,
+    ),
+    ("这几天脸和脖子越来越肿，衬衫领子扣不上了，胸前的血管鼓起来", "svco", "red", False),
+    ("前列腺癌骨转移，从周三开始腿没力气，走路拖着，昨天还拉在裤子里了", "mscc", "red", False),
+    ("She hasn't been able to walk since Tuesday; she has spinal mets", "mscc", "red", False),
+    ("胸水又多了，现在憋得不行了，坐着不动也喘", "breathing", "red", False),
+    ("刚才半边脸和手抖了好几分钟，然后说不了话", "neuro", "red", False),
+    ("化疗后嘴巴烂了几个口子，吃东西有点疼", "mucositis_amber", "amber", False),
+    ("Acne-like spots on his face and chest since cetuximab", "rash_amber", "amber", False),
+    ("这几天皮肤和眼睛越来越黄，小便茶色，大便发白", "jaundice_amber", "amber", False),
     # a question about what is happening now is no general question
     ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
 ]
@@ -433,6 +462,31 @@ QUIET = [
     ("My mother-in-law was diagnosed with a clot in her leg", "other_person", False),
     ("My dad (he doesn't have cancer) had chest pain in the car", "other_person", False),
     ("患者来电咨询其丈夫发热38.5℃该如何处理", "other_person", True),
+    # "hasn't" straight before a symptom, a form's answers, prevention, quotations
+    ("He hasn't coughed up any blood, his phlegm is just white", "negated", False),
+    ("To answer your form: breathlessness - no; chest pain - no; fever - no", "negated", True),
+    ("表格回答：气短-没有；胸痛-没有；发烧-没有", "negated", True),
+    ("计划放疗前先吃地塞米松防止脑水肿，他现在没有任何症状", "plan", False),
+    ("Dexamethasone is given to prevent brain swelling during radiotherapy", "plan", False),
+    ("CAR-T的单子上写'发烧、糊涂、发抖、说话困难——马上联系我们'，我们贴冰箱上了", "leaflet", True),
+    (
+        "The CAR-T sheet says 'fever, confusion, shaking - call us at once'; his infusion is next month",
+        "leaflet",
+        True,
+    ),
+    ("护士讲了伊匹木单抗的副作用：拉肚子、皮疹、肝脏发炎。她还没开始打", "counselling", True),
+    ("脊髓压迫一般发展得有多快？只是看资料好奇问问", "question", False),
+    (
+        "Please ignore the bit about vomiting in my last message - that was our toddler, not my husband",
+        "other_person",
+        True,
+    ),
+    ("之前说的吐了好几回是我家小孩肠胃炎，不是我老公", "other_person", True),
+    (
+        "Mum had a temperature of 38.4 on the 10th of October after her last chemo; fine since",
+        "historical",
+        True,
+    ),
     # education copied from a poster or training
     (
         "Copied from the FAST poster: has their face fallen on one side? Is speech slurred?",

@@ -96,7 +96,7 @@ _TITLE = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _GENERAL = re.compile(
-    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|\b(?:usually|normally|generally|how soon|"
+    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|会[^，。？]{0,8}吗|多快|\b(?:usually|normally|generally|how soon|"
     r"how long|how common|how often|what are|can it|is it common)\b",
     re.IGNORECASE,
 )
@@ -106,7 +106,7 @@ _CONTRAST_START = re.compile(r"[,，\s]*(?:but|however|although|though|但是|�
 # A day and month without a year ("given 10 November", "on 6th Nov"): its latest
 # occurrence up to today.
 _EN_DAY_MONTH = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*[:.]\d)",
     re.IGNORECASE,
 )
@@ -119,6 +119,11 @@ _DENIED_AFTER = re.compile(
 )
 # 不 straight before a symptom negates it ("不发烧、不胸痛"); elsewhere 不 is part of the
 # symptom ("走不了", "止不住", "高烧不退"), so the cue list cannot hold it alone.
+# The same in English: "he hasn't coughed up any blood" (a phrase that holds its own
+# negative, "hasn't passed urine", starts at the negative and is not touched).
+_EN_NOT_BEFORE = re.compile(
+    r"\b(?:hasn.?t|has not|haven.?t|have not|hadn.?t|had not|didn.?t|did not|never)\s+$", re.I
+)
 _ZH_NOT_BEFORE = re.compile(r"(?:不|不再|并不|从不|也不|都不|并没)$")
 # A finding said to be normal ("handwriting normal", "ICE score 10/10", "seizure-free",
 # "书写正常") or a thing being checked ("carer to check temperature twice daily").
@@ -130,6 +135,21 @@ _NORMAL_AFTER = re.compile(
 _CHECKED_BEFORE = re.compile(
     r"(?:check|checking|monitor|monitoring|record|recording|measure|measuring|take|taking|"
     r"监测|测量)\s*(?:(?:his|her|their|my|your|the|own)\s+)?$",
+    re.IGNORECASE,
+)
+# A form's answer straight after the phrase: "chest pain - no", "胸痛-没有".
+_FORM_NO = re.compile(r"\s*[-–:：]\s*(?:no|nil|none|nope|没有|无|否)(?![A-Za-z])", re.IGNORECASE)
+# Prevention of the thing is not the thing: "地塞米松防止脑水肿", "to prevent tumour lysis".
+_PREVENT_BEFORE = re.compile(
+    r"(?:防止|预防|避免|以防|to prevent|prevent(?:s|ing)?|to avoid|avoid(?:s|ing)?|reduce the risk of)"
+    r"\s*(?:the |any |a )?$",
+    re.IGNORECASE,
+)
+# Words quoted from a sheet, a leaflet or a poster: "the CAR-T sheet says 'fever, confusion...'".
+_QUOTE_OPEN = re.compile(r"[\'‘“\"「『]")
+_QUOTED_FROM = re.compile(
+    r"(?:写|写着|写的|上写|印着|says?|said|reads?|read|printed|copied|poster|leaflet|sheet|card|"
+    r"booklet|单子|说明书|手册|宣传)\W{0,3}$",
     re.IGNORECASE,
 )
 _ABOUT_RISK = re.compile(
@@ -251,7 +271,9 @@ class Reader:
             return False
         if self._has("negated_zh", text, c_lo, start) or self._has("negated", text, c_lo, start):
             return False
-        if _ZH_NOT_BEFORE.search(text, max(c_lo, start - 3), start):
+        if _ZH_NOT_BEFORE.search(text, max(c_lo, start - 3), start) or _EN_NOT_BEFORE.search(
+            text, max(c_lo, start - 12), start
+        ):
             return False
         if not current and (
             self._has("family_zh", text, s_lo, s_hi) or self._has("family", text, s_lo, end)
@@ -279,7 +301,11 @@ class Reader:
             return False  # "asked about chest pain, breathlessness and leg swelling - none"
         if _ABOUT_RISK.match(text, end):
             return False  # "VTE risk", "bleeding and clot risk", "出血和血栓风险"
-        if _NORMAL_AFTER.match(text, end):
+        if _NORMAL_AFTER.match(text, end) or _FORM_NO.match(text, end):
+            return False
+        if _PREVENT_BEFORE.search(text, max(0, start - 30), start) or self.quoted(text, start):
+            return False
+        if self._has("other_after", text, end, s_hi):
             return False
         if not _DIGIT.search(text, start, end) and _CHECKED_BEFORE.search(
             text, max(0, start - 30), start
@@ -346,6 +372,18 @@ class Reader:
         question = end in ("?", "？") or "吗" in text[s_lo:s_hi]
         return question and self._has("ahead", text, 0, len(text)) is not None
 
+    def quoted(self, text: str, start: int) -> bool:
+        """The phrase is inside a quotation opened right after "the sheet says", "说明书上写"."""
+        lo = max(0, start - 200)
+        opens = list(_QUOTE_OPEN.finditer(text, lo, start))
+        if not opens:
+            return False
+        q = opens[-1]
+        close = {"‘": "’", "“": "”", "「": "」", "『": "』"}.get(q.group(0), q.group(0))
+        if close in text[q.end() : start]:
+            return False  # the quotation closed before the phrase
+        return _QUOTED_FROM.search(text, max(0, q.start() - 20), q.start()) is not None
+
     def asked_about(self, text: str, s_lo: int, s_hi: int, current: re.Match[str] | None) -> bool:
         """The sentence asks about a condition in general ("想问细胞因子释放综合征一般
         在回输后多久出现？"): it opens with an asking phrase, ends in a question mark and
@@ -353,8 +391,12 @@ class Reader:
         if text[s_hi : s_hi + 1] not in ("?", "？") or current is not None:
             return False
         opener = self._has("asked_about", text, s_lo, min(s_hi, s_lo + 20))
-        if opener is None or text[s_lo : opener.start()].strip(" ：:，,"):
-            return False
+        about_nobody = not (
+            self._has("person_words", text, s_lo, s_hi) or self._has("person_zh", text, s_lo, s_hi)
+        )
+        opens = opener is not None and not text[s_lo : opener.start()].strip(" ：:，,")
+        if not (opens or about_nobody):
+            return False  # "脊髓压迫一般发展得有多快？" has no asking words, but is about nobody
         # Only a question about what usually happens, with no reading of the person in it:
         # "请问我爸发烧39度怎么办？" asks about now, and is an emergency.
         return _GENERAL.search(text, s_lo, s_hi) is not None and not _DIGIT.search(text, s_lo, s_hi)
