@@ -1,5 +1,5 @@
-"""Two small middlewares: security headers Django 5.2 does not set itself, and
-the idle timeout for staff sessions."""
+"""Small middlewares: security headers Django 5.2 does not set itself, the idle
+and absolute session limits, and the second factor staff must enrol."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 LAST_SEEN_KEY = "casebridge_last_seen"
+SIGNED_IN_KEY = "casebridge_signed_in"
 # The last-seen time is saved at most this often: saving it on every request
 # would write the session row on every page, and the timeout counts minutes.
 LAST_SEEN_RESOLUTION_SECONDS = 30
@@ -30,9 +31,11 @@ class SecurityHeadersMiddleware:
         return response
 
 
-class StaffIdleTimeoutMiddleware:
-    """A staff member (coordinator, reviewer, admin) idle for longer than
-    STAFF_IDLE_TIMEOUT_SECONDS is logged out; the request goes on as anonymous,
+class SessionLimitsMiddleware:
+    """Every signed-in session has two limits: idle (no request for
+    IDLE_TIMEOUT_SECONDS, STAFF_IDLE_TIMEOUT_SECONDS for coordinators, reviewers
+    and admins) and absolute (SESSION_MAX_SECONDS after sign-in, however busy).
+    Past either the person is logged out and the request goes on as anonymous,
     so a page that needs a login sends them to it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -40,15 +43,82 @@ class StaffIdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and getattr(user, "is_case_staff", False):
+        if user is not None and user.is_authenticated:
             now = time.time()
-            last_seen = request.session.get(LAST_SEEN_KEY)
-            if (
-                last_seen is not None
-                and now - float(last_seen) > settings.STAFF_IDLE_TIMEOUT_SECONDS
+            session = request.session
+            idle_limit = (
+                settings.STAFF_IDLE_TIMEOUT_SECONDS
+                if getattr(user, "is_case_staff", False)
+                else settings.IDLE_TIMEOUT_SECONDS
+            )
+            last_seen = session.get(LAST_SEEN_KEY)
+            started = session.get(SIGNED_IN_KEY)
+            if started is None:  # a session from before this limit: it starts now
+                session[SIGNED_IN_KEY] = started = now
+            if (last_seen is not None and now - float(last_seen) > idle_limit) or (
+                now - float(started) > settings.SESSION_MAX_SECONDS
             ):
                 logout(request)  # flushes the session
                 request.session_idle_expired = True  # type: ignore[attr-defined]
             elif last_seen is None or now - float(last_seen) >= LAST_SEEN_RESOLUTION_SECONDS:
-                request.session[LAST_SEEN_KEY] = now
+                session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+# The old name (staff were the only ones with an idle limit).
+StaffIdleTimeoutMiddleware = SessionLimitsMiddleware
+
+
+def mark_signed_in(request: HttpRequest) -> None:
+    """Start the absolute and idle clocks of a new sign-in (accounts.adapter)."""
+    now = time.time()
+    request.session[SIGNED_IN_KEY] = now
+    request.session[LAST_SEEN_KEY] = now
+
+
+# Where a coordinator, reviewer or admin without a second factor may still go:
+# enrolling it, signing out, the login steps, and what every page needs.
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/accounts/reauthenticate/",
+    "/accounts/confirm-email/",
+    "/accounts/password/",
+    "/i18n/",
+    "/static/",
+    "/healthz",
+)
+
+
+class StaffMFAMiddleware:
+    """Coordinators, reviewers and admins read every patient's records: until
+    they have enrolled a second factor (TOTP) every page but enrolment sends
+    them to it. allauth then asks for the code at every sign-in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "is_case_staff", False)
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+        ):
+            from casebridge.web.cases.mfa import has_second_factor
+
+            if not has_second_factor(user):
+                return redirect_to_enrolment(request)
+        return self.get_response(request)
+
+
+def redirect_to_enrolment(request: HttpRequest) -> HttpResponse:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    target = reverse("mfa_activate_totp")
+    if request.method == "GET":
+        target += "?" + urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(target)

@@ -125,9 +125,13 @@ def _requeue_loop(stop: threading.Event) -> None:
 def prepare(*, demo: bool, url: str) -> str:
     """Migrate the database; with demo, seed the demo (its logins and records).
     Django must be set up. Returns what to print."""
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    from casebridge.web.keys import secure_data_dir
+
+    call_command("migrate", interactive=False, verbosity=0)  # also the cache table
+    secure_data_dir(settings.DATA_DIR)  # the database file migrate may have just made
     if not demo:
         return f"casebridge at {url} (coordinator console: {url}console/)"
     from casebridge.web.console.demo import describe, seed_demo
@@ -151,6 +155,9 @@ def main(
 ) -> int:
     """Run the platform until interrupted; returns an exit code (0 on Ctrl-C,
     1 when it cannot start, with the reason printed)."""
+    # Whatever this process and its children create (database, -wal, keys,
+    # files) is readable by this user only.
+    os.umask(0o077)
     os.environ.update(serve_environment(demo=demo, host=host, data_dir=data_dir))
     import django
     from django.conf import settings

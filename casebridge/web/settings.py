@@ -2,7 +2,8 @@
 defaults for a developer. docs/web.md lists every variable.
 
 Production (CASEBRIDGE_DEBUG off and CASEBRIDGE_DEMO off) refuses to start
-without CASEBRIDGE_SECRET_KEY and CASEBRIDGE_MASTER_KEY.
+without CASEBRIDGE_SECRET_KEY, CASEBRIDGE_MASTER_KEY and CASEBRIDGE_AUDIT_KEY;
+in DEBUG/demo each is generated once into the data folder (0600).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from casebridge.web.keys import MasterKeyError, ensure_data_dir, load_master_key
+from casebridge.web.keys import (
+    MasterKeyError,
+    ensure_data_dir,
+    load_audit_key,
+    load_master_key,
+    load_secret_key,
+)
 
 WEB_DIR = Path(__file__).resolve().parent  # templates, static files and translations
 
@@ -78,18 +85,18 @@ DATA_DIR = Path(env("CASEBRIDGE_DATA_DIR") or Path.cwd() / "var").resolve()
 ensure_data_dir(DATA_DIR)
 FILES_DIR = DATA_DIR / "files"  # encrypted uploads; never served
 
-SECRET_KEY = env("CASEBRIDGE_SECRET_KEY")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "CASEBRIDGE_SECRET_KEY is not set. In production the server refuses to start "
-            "without it (set CASEBRIDGE_DEBUG=1 for a development server)."
-        )
-    SECRET_KEY = "insecure-development-key-never-use-in-production"
-
 try:
+    # Never a public constant: a demo reachable by others must not accept
+    # forged e-mail confirmation or enquiry-resume links.
+    SECRET_KEY = load_secret_key(
+        env("CASEBRIDGE_SECRET_KEY") or None, DATA_DIR, allow_generate=not PRODUCTION
+    )
     CASEBRIDGE_MASTER_KEY = load_master_key(
         env("CASEBRIDGE_MASTER_KEY") or None, DATA_DIR, allow_generate=not PRODUCTION
+    )
+    # The key of the audit chain's HMACs (cases/audit.py), outside the database.
+    CASEBRIDGE_AUDIT_KEY = load_audit_key(
+        env("CASEBRIDGE_AUDIT_KEY") or None, DATA_DIR, allow_generate=not PRODUCTION
     )
 except MasterKeyError as error:
     raise ImproperlyConfigured(str(error)) from None
@@ -132,6 +139,30 @@ else:
     raise ImproperlyConfigured("CASEBRIDGE_DB must be 'sqlite' or 'postgres'")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# -- the shared cache -------------------------------------------------------------
+# Login throttling, allauth's rate limits, used TOTP codes and the enquiry and
+# invitation limits live here, so they hold across every web process and
+# machine and survive a restart. Default: Django's database cache (the table is
+# created by `migrate`, cases/apps.py); CASEBRIDGE_CACHE_BACKEND names another
+# (e.g. django.core.cache.backends.redis.RedisCache with
+# CASEBRIDGE_CACHE_LOCATION=redis://host:6379). Never per-process memory.
+CACHES = {
+    "default": {
+        "BACKEND": env("CASEBRIDGE_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": env("CASEBRIDGE_CACHE_LOCATION", "casebridge_cache"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(env("CASEBRIDGE_CACHE_MAX_ENTRIES", "100000"))},
+    }
+}
+
+# -- the client's address -----------------------------------------------------------
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the
+# N-th address from the right; or a proxy sets one header with the client's
+# address (e.g. X-Real-IP). Unset, REMOTE_ADDR is the client and forwarded
+# headers are ignored (anyone can send them). Used by throttling and the audit.
+TRUSTED_PROXY_COUNT = int(env("CASEBRIDGE_TRUSTED_PROXIES", "0"))
+CLIENT_IP_HEADER = env("CASEBRIDGE_CLIENT_IP_HEADER")
+
 # -- applications ---------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -141,6 +172,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
     "casebridge.web.accounts",
@@ -160,10 +192,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "casebridge.web.middleware.StaffIdleTimeoutMiddleware",
+    "casebridge.web.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "casebridge.web.middleware.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "casebridge.web.urls"
@@ -197,6 +230,39 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # the verified link signs the patient in
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_ADAPTER = "casebridge.web.accounts.adapter.AccountAdapter"
+# allauth's own limits, in the shared cache. Failed logins are limited per
+# client address only: the per-address part is casebridge's progressive delay
+# (accounts/throttle.py), which a stranger cannot turn into a lock-out.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("CASEBRIDGE_RATE_LOGIN", "30/m/ip"),
+    # wrong passwords, per client address (accounts/adapter.py)
+    "login_failed_ip": env("CASEBRIDGE_RATE_LOGIN_FAILED", "10/m/ip,60/h/ip"),
+    # allauth's own use of it: wrong TOTP codes, per account (only someone who
+    # has the password gets that far)
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": env("CASEBRIDGE_RATE_SIGNUP", "10/m/ip,50/h/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reauthenticate": "10/m/user",
+}
+# Failed logins an address gets before each try waits; the wait doubles with
+# every further failure, up to the ceiling; a browser that signed in to the
+# account before (a signed device cookie) is not slowed by strangers' failures.
+LOGIN_FREE_ATTEMPTS = int(env("CASEBRIDGE_LOGIN_FREE_ATTEMPTS", "5"))
+LOGIN_MAX_DELAY_SECONDS = int(env("CASEBRIDGE_LOGIN_MAX_DELAY_SECONDS", "120"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(env("CASEBRIDGE_LOGIN_FAILURE_WINDOW_SECONDS", "3600"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
+# Before a sensitive action (sending a case abroad) the person proves who they
+# are again unless they did within this many seconds (cases/reauth.py).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(env("CASEBRIDGE_REAUTH_SECONDS", "300"))
+
+# -- multi-factor authentication (allauth.mfa: TOTP with recovery codes) -------------
+# Required for coordinators, reviewers and admins (middleware.StaffMFAMiddleware),
+# offered to patients and families (Account > Two-factor authentication).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("CASEBRIDGE_MFA_ISSUER", "casebridge")
+MFA_ADAPTER = "casebridge.web.accounts.adapter.MFAAdapter"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 AUTH_PASSWORD_VALIDATORS = [
@@ -218,7 +284,13 @@ EMAIL_USE_TLS = envbool("CASEBRIDGE_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("CASEBRIDGE_FROM_EMAIL", "casebridge <noreply@localhost>")
 
 # -- sessions, cookies, security headers --------------------------------------
-SESSION_COOKIE_AGE = int(env("CASEBRIDGE_SESSION_AGE", str(14 * 24 * 3600)))
+# Everyone's session ends SESSION_MAX_SECONDS after sign-in whatever they do
+# (the absolute limit), and after IDLE_TIMEOUT_SECONDS without a request
+# (STAFF_IDLE_TIMEOUT_SECONDS for coordinators, reviewers and admins):
+# middleware.SessionLimitsMiddleware. The cookie lives no longer than that.
+SESSION_MAX_SECONDS = int(env("CASEBRIDGE_SESSION_HOURS", "12")) * 3600
+IDLE_TIMEOUT_SECONDS = int(env("CASEBRIDGE_IDLE_MINUTES", "60")) * 60
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG

@@ -39,6 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebridge.web.settings")
 os.environ["CASEBRIDGE_DATA_DIR"] = _DATA_DIR  # never a developer's ./var
 os.environ.setdefault("CASEBRIDGE_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("CASEBRIDGE_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("CASEBRIDGE_AUDIT_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]

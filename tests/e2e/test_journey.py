@@ -93,8 +93,11 @@ def _sign_in(page: Any, server: E2EServer, email: str, password: str, next_path:
     assert "/accounts/login/" not in page.url, f"signing in as {email} failed: {page.url}"
 
 
-def _make_coordinator() -> None:
+def _make_coordinator() -> str:
+    """A coordinator with a second factor (staff must have one); returns its
+    TOTP secret, from which the test computes the code an authenticator shows."""
     from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from casebridge.web.accounts.models import Role, User
 
@@ -102,6 +105,20 @@ def _make_coordinator() -> None:
         COORDINATOR_EMAIL, COORDINATOR_PASSWORD, role=Role.COORDINATOR, full_name="Carol Jones"
     )
     EmailAddress.objects.create(user=user, email=COORDINATOR_EMAIL, verified=True, primary=True)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def _give_totp_code(page: Any, secret: str) -> None:
+    """The second step of a staff sign-in: the code of the authenticator app."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    assert "/accounts/2fa/authenticate/" in page.url, f"no second-factor step: {page.url}"
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+    assert "/accounts/2fa/authenticate/" not in page.url, f"the code was refused: {page.url}"
 
 
 def _document_states() -> list[tuple[str, str, list[str]]]:
@@ -316,9 +333,10 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     phone.close()
 
     # 8. A coordinator signs in to the console, opens the case and corrects the grade.
-    server.db(_make_coordinator)
+    secret = server.db(_make_coordinator)
     console = _new_page(browser, watch)
     _sign_in(console, server, COORDINATOR_EMAIL, COORDINATOR_PASSWORD, "/console/")
+    _give_totp_code(console, secret)
     console.goto(server.path("/console/"))
     shots(console, "console-queue")
     console.get_by_role("link", name=pseudonym.group(1)).first.click()

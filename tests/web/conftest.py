@@ -23,6 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casebridge.web.settings")
 os.environ["CASEBRIDGE_DATA_DIR"] = _DATA_DIR
 os.environ.setdefault("CASEBRIDGE_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("CASEBRIDGE_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("CASEBRIDGE_AUDIT_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
 
 PASSWORD = "a long enough test password"
 
@@ -48,6 +49,25 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def enrol_totp(user) -> str:
+    """Give `user` a TOTP authenticator (as the enrolment page would); returns
+    its secret, from which a test computes real codes (totp_code)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The code an authenticator app shows now (RFC 6238, 30 s, 6 digits)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time() if at is None else at) // 30))
+
+
 @dataclass
 class People:
     """A base set, like healthchecks' BaseTestCase: the patient who owns the
@@ -67,7 +87,10 @@ def people(db: None) -> People:
     from casebridge.web.accounts.models import Role, User
 
     def make(email: str, role: str) -> User:
-        return User.objects.create_user(email, PASSWORD, role=role, full_name=email.split("@")[0])
+        user = User.objects.create_user(email, PASSWORD, role=role, full_name=email.split("@")[0])
+        if user.is_case_staff:  # staff cannot work without a second factor
+            user.totp_secret = enrol_totp(user)  # type: ignore[attr-defined]
+        return user
 
     return People(
         owner=make("alice@example.org", Role.PATIENT),

@@ -18,6 +18,7 @@ from casebridge.web.console.demo import (
     examples_dir,
     seed_demo,
 )
+from tests.web.conftest import enrol_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,10 @@ def test_the_demo_seeds_a_patient_and_a_coordinator_who_can_sign_in(
     assert client.login(email=PATIENT_EMAIL, password=logins.patient_password)
     client.logout()
     assert client.login(email=COORDINATOR_EMAIL, password=logins.coordinator_password)
+    # a coordinator first enrols a second factor (the page shows its QR code)
+    response = client.get(reverse("console:queue"), secure=True)
+    assert response.status_code == 302 and "/accounts/2fa/totp/activate/" in response["Location"]
+    enrol_totp(coordinator)
     assert client.get(reverse("console:queue"), secure=True).status_code == 200
 
 

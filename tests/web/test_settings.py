@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import base64
+import os
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
-from casebridge.web.keys import MasterKeyError, ensure_data_dir, load_master_key
+import casebridge.web.settings as settings_module
+from casebridge.web.keys import (
+    MasterKeyError,
+    ensure_data_dir,
+    load_audit_key,
+    load_master_key,
+    load_secret_key,
+)
 from casebridge.web.middleware import LAST_SEEN_KEY
 from casebridge.web.settings import database_from_url
 
@@ -42,6 +51,79 @@ def test_the_data_folder_is_private_and_ignores_itself_in_git(tmp_path):
     folder = ensure_data_dir(tmp_path / "var")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_the_demo_generates_its_secret_key_into_the_data_folder_never_a_constant(tmp_path):
+    first = load_secret_key(None, tmp_path / "a", allow_generate=True)
+    other = load_secret_key(None, tmp_path / "b", allow_generate=True)
+    assert len(first) >= 50 and first != other  # random per installation
+    assert stat.S_IMODE((tmp_path / "a" / "secret.key").stat().st_mode) == 0o600
+    assert load_secret_key(None, tmp_path / "a", allow_generate=True) == first  # kept
+    with pytest.raises(MasterKeyError, match="CASEBRIDGE_SECRET_KEY is not set"):
+        load_secret_key(None, tmp_path / "c", allow_generate=False)
+    assert "insecure" not in Path(settings_module.__file__).read_text()
+
+
+def test_a_demo_server_signs_with_the_generated_key_of_its_data_folder(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.SECRET_KEY)"
+    env = {
+        **os.environ,
+        "CASEBRIDGE_DEMO": "1",
+        "CASEBRIDGE_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "casebridge.web.settings",
+    }
+    env.pop("CASEBRIDGE_SECRET_KEY", None)
+    keys = [
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert keys[0] == keys[1] == (tmp_path / "secret.key").read_text().strip()
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+
+
+def test_an_existing_data_folder_and_database_are_forced_private(tmp_path):
+    folder = tmp_path / "var"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    for name in ("casebridge.sqlite3", "casebridge.sqlite3-wal", "master.key"):
+        (folder / name).write_text("x")
+        os.chmod(folder / name, 0o644)  # made under umask 022, or copied
+    ensure_data_dir(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for name in ("casebridge.sqlite3", "casebridge.sqlite3-wal", "master.key"):
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+
+
+def test_a_sqlite_database_opened_later_is_made_private(tmp_path):
+    """What cases.apps connects to connection_created, on a database file made
+    by another process under umask 022."""
+    import sqlite3
+
+    from django.db.utils import ConnectionHandler
+
+    from casebridge.web.cases.apps import private_sqlite_files
+
+    path = tmp_path / "late.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    os.chmod(path, 0o644)
+    handler = ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}}
+    )
+    private_sqlite_files(None, connection=handler["default"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_audit_key_is_required_in_production_and_generated_for_a_demo(tmp_path):
+    with pytest.raises(MasterKeyError, match="CASEBRIDGE_AUDIT_KEY is not set"):
+        load_audit_key(None, tmp_path, allow_generate=False)
+    key = load_audit_key(None, tmp_path, allow_generate=True)
+    assert len(key) == 32 and stat.S_IMODE((tmp_path / "audit.key").stat().st_mode) == 0o600
 
 
 def test_database_urls_for_postgres_and_sqlite_are_understood():
@@ -116,11 +198,32 @@ def test_a_staff_session_ends_after_fifteen_idle_minutes(client, people, setting
 
 
 @pytest.mark.django_db
-def test_a_patient_session_does_not_time_out_when_idle(client, people):
+def test_a_patient_session_ends_after_an_hour_idle_not_fourteen_days(client, people, settings):
+    assert settings.IDLE_TIMEOUT_SECONDS == 60 * 60
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_MAX_SECONDS == 12 * 3600
     client.force_login(people.owner)
-    _idle(client, 60 * 60)
+    client.get("/healthz", secure=True)
+    _idle(client, 50 * 60)
     client.get("/healthz", secure=True)
     assert client.session.get("_auth_user_id") == str(people.owner.pk)
+    _idle(client, 61 * 60)
+    client.get("/healthz", secure=True)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_every_session_ends_twelve_hours_after_sign_in_however_busy(client, people):
+    from casebridge.web.middleware import SIGNED_IN_KEY
+
+    for person in (people.owner, people.coordinator):
+        client.force_login(person)
+        client.get("/healthz", secure=True)
+        session = client.session
+        session[SIGNED_IN_KEY] = time.time() - 12 * 3600 - 5
+        session[LAST_SEEN_KEY] = time.time()  # busy a second ago
+        session.save()
+        client.get("/healthz", secure=True)
+        assert "_auth_user_id" not in client.session, person
 
 
 def test_cookies_are_secure_and_csrf_protected(settings):

@@ -5,3 +5,10 @@ class AccountsConfig(AppConfig):
     name = "casebridge.web.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from allauth.mfa.signals import authentication_failed
+
+        from casebridge.web.accounts.signals import on_mfa_failed
+
+        authentication_failed.connect(on_mfa_failed, dispatch_uid="casebridge.accounts.mfa_failed")

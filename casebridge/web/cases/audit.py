@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from casebridge.web.cases.clientip import client_ip
 from casebridge.web.cases.models import AuditEvent, Case
 
 
@@ -25,7 +26,7 @@ def meta_from_request(request: HttpRequest | None) -> RequestMeta | None:
     if request is None:
         return None
     return RequestMeta(
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:400],
     )
 
@@ -39,12 +40,14 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     meta: RequestMeta | None = None,
+    actor_label: str = "",
 ) -> AuditEvent:
-    """One audit row. actor None means the system (a background task)."""
+    """One audit row. actor None means the system (a background task), or
+    whoever actor_label names (e.g. "anonymous" for a failed sign-in)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor.email if is_user else "system",
+        actor_label=actor.email if is_user else (actor_label or "system"),
         case=case,
         case_pseudonym=case.pseudonym if case is not None else "",
         action=action,

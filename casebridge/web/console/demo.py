@@ -121,4 +121,7 @@ def describe(logins: DemoLogins, url: str) -> str:
     ]
     lines += [f"  skipped {item}" for item in logins.skipped]
     lines.append("  (the passwords change every time the demo starts)")
+    lines.append(
+        "  the coordinator enrols a second factor (an authenticator app, TOTP) at first sign-in"
+    )
     return "\n".join(lines)

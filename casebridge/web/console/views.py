@@ -42,6 +42,7 @@ from casebridge.web.cases.lib import (
     engine_case,
 )
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
+from casebridge.web.cases.reauth import SENDS_ABROAD, require_recent_authentication
 from casebridge.web.console import lib
 from casebridge.web.console.actions import (
     do_clear_red_flag,
@@ -317,6 +318,10 @@ def change_status(request: AuthedRequest, ref: str) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _invalid(request, ref, form, "status")
+    if form.cleaned_data["status"] in SENDS_ABROAD:
+        # matched with a reviewing team abroad: the person proves who they are
+        # again first (their POST is kept and carried out once they have)
+        require_recent_authentication(request)
     try:
         updated = do_change_status(
             case,

@@ -1,0 +1,136 @@
+"""allauth adapters: where casebridge's account rules meet allauth.
+
+AccountAdapter: the client's address as the installation's proxies report it
+(cases.clientip), allauth's failed-login limit per client address, the
+progressive delay per account (accounts.throttle), every failed and
+successful sign-in in the audit log, and the session clocks started.
+
+MFAAdapter: TOTP secrets encrypted with a key derived from the master key
+(never readable in a database dump), and staff may not remove their TOTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from casebridge.web.accounts import throttle
+from casebridge.web.cases import audit
+from casebridge.web.cases.clientip import client_ip
+from casebridge.web.middleware import mark_signed_in
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+
+
+def _user_for(email: str) -> Any:
+    from casebridge.web.accounts.models import User
+
+    return User.objects.filter(email__iexact=email).first() if email else None
+
+
+def audit_login(request: HttpRequest, action: str, email: str, **after: Any) -> None:
+    """An audit row for a sign-in attempt, tied to the account it named (if any)."""
+    user = _user_for(email)
+    audit.record(
+        None,
+        None,
+        action,
+        obj=user,
+        after={"login": email, **after},
+        meta=audit.meta_from_request(request),
+        actor_label="anonymous",
+    )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        return client_ip(request) or "0.0.0.0"  # noqa: S104 - a key for counting, never bound
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # allauth's "login_failed" rate is per client address here (settings):
+        # checked now, counted only when the password turns out wrong.
+        if not ratelimit.consume(request, action="login_failed_ip", dry_run=True):
+            audit_login(request, "login.throttled", _login_of(credentials), why="client")
+            raise self.validation_error("too_many_login_attempts")
+        email = _login_of(credentials)
+        wait = throttle.wait_seconds(request, email)
+        if wait > 0:
+            audit_login(request, "login.throttled", email, why="account", wait=wait)
+            raise forms.ValidationError(
+                _(
+                    "Too many failed sign-ins for this address. Wait %(seconds)d seconds and "
+                    "try again, or reset your password."
+                )
+                % {"seconds": wait}
+            )
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        email = _login_of(credentials)
+        ratelimit.consume(request, action="login_failed_ip")
+        failures = throttle.record_failure(request, email)
+        audit_login(request, "login.failed", email, failures=failures)
+
+    def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
+        """Staff re-authenticate with their second factor (cases/reauth.py)."""
+        methods: list[dict[str, Any]] = super().get_reauthentication_methods(user)
+        if getattr(user, "is_case_staff", False):
+            second = [m for m in methods if m.get("id") == "mfa_reauthenticate"]
+            return second or methods
+        return methods
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post_login(request, user, **kwargs)
+        throttle.record_success(request, user, response)
+        mark_signed_in(request)
+        audit.record(
+            user,
+            None,
+            "login.succeeded",
+            obj=user,
+            meta=audit.meta_from_request(request),
+        )
+        return response
+
+
+def _mfa_key() -> AESGCM:
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"casebridge mfa secrets"
+    ).derive(settings.CASEBRIDGE_MASTER_KEY)
+    return AESGCM(key)
+
+
+PREFIX = "cb1:"
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = _mfa_key().encrypt(nonce, text.encode(), b"allauth.mfa")
+        return PREFIX + base64.b64encode(nonce + sealed).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(PREFIX):
+            return encrypted_text  # stored before encryption was on
+        raw = base64.b64decode(encrypted_text[len(PREFIX) :])
+        return _mfa_key().decrypt(raw[:12], raw[12:], b"allauth.mfa").decode()
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Coordinators, reviewers and admins keep their TOTP: they may replace
+        it through recovery codes, not go without one."""
+        staff = getattr(authenticator.user, "is_case_staff", False)
+        return not (staff and authenticator.type == Authenticator.Type.TOTP)
