@@ -121,7 +121,7 @@ def test_every_fact_line_carries_a_numbered_source_with_its_verbatim_snippet():
                 assert part.refs, f"{section.key}: {line} has no source"
                 assert set(part.refs) <= numbers
     assert any("invasive ductal carcinoma, grade 2" in s.snippet for s in summary.sources)
-    assert summary.sources[0].where.startswith("pathology_2024-03.pdf p.1")
+    assert any(s.where.startswith("pathology_2024-03.pdf p.1") for s in summary.sources)
 
 
 def test_key_items_without_a_fact_read_not_stated_in_both_languages():
@@ -611,3 +611,182 @@ def test_two_excisions_of_different_dates_and_sides_are_two_rows():
     line = line_text(build_summary(case, "en"), "Surgery")
     assert "wide local excision, right (completed; 2026-03-03)" in line
     assert "wide local excision, left (completed; 2015)" in line
+
+
+# -- the opening block: what the MDT needs first --------------------------------------------
+
+MDT_LETTER = (
+    "Dear Dr Whitfield,\n"
+    "Current status: Progressive disease on CT 03/09/2026.\n"
+    "Treatment to date: Osimertinib 80 mg once daily from 17/11/2025.\n"
+    "Plan\n"
+    "• Second-line chemotherapy: carboplatin AUC 5 and pemetrexed 500 mg/m2, provisionally "
+    "from 21/09/2026.\n"
+    "• If MET amplified: consider savolitinib.\n"
+    "Mr Pritchard would like a second opinion on his treatment plan and I have given him "
+    "copies.\n"
+)
+FAMILY_NOTE = (
+    "What we want to ask\n"
+    "Should he carry on osimertinib together with the chemo?\n"
+    "ROS1 was never tested - does that matter now?\n"
+    "He walks the dog every day.\n"
+)
+EBUS = (
+    "Molecular pathology (NGS DNA panel, 07/11/2025)\n"
+    "EGFR: Exon 19 deletion detected: c.2235_2249del p.(Glu746_Ala750del). Variant allele "
+    "frequency 18%. No EGFR T790M detected.\n"
+    "Lymphovascular invasion is not identified in the cores.\n"
+    "Stage IVA (cT2a N2 M1b, TNM 8th edition).\n"
+)
+
+
+def mdt_case() -> Case:
+    letter = document("f" * 16, "clinic_letter", MDT_LETTER, "2026-09-08", name="letter.pdf")
+    note = document("g" * 16, "other", FAMILY_NOTE, "2026-09-10", name="our questions.txt")
+    note.metadata["author"] = "patient"
+    ebus = document("h" * 16, "genetic_report", EBUS, "2025-11-07", name="ebus.pdf")
+    ct = document("i" * 16, "radiology", "EGFR mutation detected.", "2026-09-03", name="ct.pdf")
+    return Case(
+        case_id="CB-TEST0003",
+        documents=[ebus, ct, letter, note],
+        facts=[
+            fact(letter, "response", "progressive disease", "Progressive disease",
+                 date="2026-09-03"),
+            fact(letter, "targeted_therapy", "osimertinib", "Osimertinib",
+                 start_date="2025-11-17", status="current"),
+            fact(letter, "drug", "carboplatin", status="planned"),
+            fact(letter, "drug", "pemetrexed", status="planned", start_date="2026-09-21"),
+            fact(letter, "targeted_therapy", "savolitinib", context="possible"),
+            fact(letter, "medication", "adcal-d3", "adcal-d3", frequency="one tablet twice a day",
+                 status="current"),
+            fact(letter, "medication", "entecavir", "entecavir", dose="0.5 mg",
+                 frequency="once daily", status="current"),
+            fact(letter, "medication", "salbutamol", "salbutamol", dose="100 micrograms",
+                 frequency="up to four times a day when needed", status="current"),
+            fact(ebus, "egfr", "Exon 19 deletion", "Exon 19 deletion",
+                 display="EGFR Exon 19 deletion", variant="Exon 19 deletion"),
+            fact(ebus, "egfr", "T790M not detected", "No EGFR T790M detected",
+                 display="EGFR T790M not detected", variant="T790M"),
+            fact(ct, "egfr", "detected", "EGFR mutation detected",
+                 display="EGFR mutation detected"),
+            fact(note, "egfr", "exon 19", "exon 19", display="EGFR exon 19",
+                 reported_by="patient"),
+            fact(ebus, "lvi", "absent", "Lymphovascular invasion is not identified in the cores",
+                 display="lymphovascular invasion absent"),
+            fact(ebus, "tnm_edition", "8th", "TNM 8th edition", display="TNM 8th edition"),
+            fact(ebus, "diagnosis", "Adenocarcinoma of the right upper lobe, stage IVA",
+                 "Stage IVA"),
+        ],
+    )  # fmt: skip
+
+
+def opening(summary) -> list[str]:  # type: ignore[no-untyped-def]
+    first = summary.sections[0]
+    assert first.key == "essentials"
+    return ["".join(s.text for s in line.label) for line in first.lines]
+
+
+def test_the_summary_opens_with_the_clinical_question_status_treatment_and_plan():
+    summary = build_summary(mdt_case(), "en")
+    assert opening(summary) == [
+        "What the UK letters ask",
+        "The patient asks (the patient writes)",
+        "Current disease status",
+        "Current treatment and line",
+        "Plan (planned, not given)",
+        "Options under discussion (conditional, not planned)",
+    ]
+    assert line_text(summary, "What the UK letters ask").startswith(
+        "a second opinion on his treatment plan"
+    )
+    asks = line_text(summary, "The patient asks")
+    assert "“Should he carry on osimertinib together with the chemo?”" in asks
+    assert "ROS1 was never tested - does that matter now?" in asks and "walks the dog" not in asks
+    assert line_text(summary, "Current disease status") == "progressive disease (2026-09-03)"
+    assert line_text(summary, "Options under discussion") == "savolitinib"
+
+
+def test_the_line_of_treatment_is_stated_or_follows_from_the_dated_history_never_guessed():
+    summary = build_summary(mdt_case(), "en")
+    current = line_text(summary, "Current treatment and line")
+    assert current == (
+        "osimertinib (current; from 2025-11-17) — first-line (from the dated treatment history)"
+    )
+    assert "carboplatin (planned; as of 2026-09-08) — second-line" in line_text(summary, "Plan")
+    case = mdt_case()
+    for f in case.facts:
+        if f.value == "osimertinib":
+            f.attributes.pop("start_date")  # undated: the history cannot number it
+    assert line_text(build_summary(case, "en"), "Current treatment and line") == (
+        "osimertinib (current; as of 2026-09-08)"
+    )
+
+
+def test_the_opening_block_is_in_chinese_with_the_patient_s_own_words_marked_english():
+    summary = build_summary(mdt_case(), "zh")
+    assert line_text(summary, "英国来信的诉求").startswith("就治疗方案寻求第二诊疗意见")
+    assert line_text(summary, "当前治疗及线数").startswith("奥希替尼 (当前; 2025-11-17起) — 一线")
+    asks = next(ln for ln in summary.sections[0].lines if ln.status == "note")
+    assert all(s.untranslated for p in asks.parts for s in p.spans)
+    assert "[EN]" in render_html(mdt_case(), "zh").split("患者提问")[1][:400]
+
+
+def test_one_row_per_biomarker_holds_the_most_specific_result_with_hgvs_and_vaf():
+    en = line_text(build_summary(mdt_case(), "en"), "EGFR")
+    assert en == (
+        "EGFR Exon 19 deletion c.2235_2249del p.(Glu746_Ala750del), VAF 18% (2025-11-07); "
+        "EGFR T790M not detected (2025-11-07)"
+    ).replace("; ", "")
+    zh = line_text(build_summary(mdt_case(), "zh"), "EGFR")
+    assert zh.startswith("EGFR 19号外显子缺失 c.2235_2249del p.(Glu746_Ala750del), VAF 18%")
+    assert "突变 (" not in zh and "exon 19" not in zh
+
+
+def test_chinese_medicine_rows_keep_the_inn_name_dose_and_frequency():
+    zh = line_text(build_summary(mdt_case(), "zh"), "当前用药")
+    assert "碳酸钙/维生素D3（商品名 Adcal-D3） 每次1片每日两次" in zh
+    assert "恩替卡韦 0.5 mg 每日一次" in zh
+    assert "沙丁胺醇 100 微克 每日最多四次按需服用" in zh
+
+
+def test_chinese_never_says_absent_for_not_identified_in_the_cores():
+    zh = line_text(build_summary(mdt_case(), "zh"), "脉管侵犯")
+    assert zh.startswith("穿刺组织中未见") and "无" not in zh
+    en = line_text(build_summary(mdt_case(), "en"), "Lymphovascular invasion")
+    assert en.startswith("lymphovascular invasion not identified in the cores")
+
+
+def test_tnm_8th_edition_is_uicc_tnm_in_chinese_and_ajcc_only_when_the_record_says_ajcc():
+    assert line_text(build_summary(mdt_case(), "zh"), "TNM / AJCC").startswith("UICC TNM 第8版")
+    assert line_text(build_summary(breast_case(), "zh"), "TNM / AJCC").startswith("AJCC 第8版")
+
+
+def test_a_value_the_table_covers_only_in_part_stays_whole_english_marked():
+    summary = build_summary(mdt_case(), "zh")
+    line = next(
+        ln for s in summary.sections for ln in s.lines if "".join(x.text for x in ln.label)
+        .startswith("诊断（原文记载）")
+    )  # fmt: skip
+    spans = line.parts[0].spans
+    assert spans[0].untranslated and spans[0].text.startswith("Adenocarcinoma of the right")
+    assert not any("期" in s.text for s in spans[:1])
+
+
+def test_every_drug_of_the_knowledge_base_it_can_name_has_a_chinese_inn_name():
+    from casebridge.engine import kb
+    from casebridge.engine.terminology import table
+
+    terms = table()
+    names = [d["name"] for d in kb.load("drugs")["drugs"]]
+    for name in ("entecavir", "salbutamol", "Adcal-D3", "osimertinib", "glofitamab"):
+        assert terms.lookup(name, ("drug",)) is not None, name
+    covered = [n for n in names if terms.lookup(n, ("drug",)) is not None]
+    assert len(covered) / len(names) > 0.85
+    for procedure, zh in (
+        ("lymphadenectomy", "淋巴结清扫术"),
+        ("sigmoid (high anterior) resection", "乙状结肠切除术（高位前切除术）"),
+        ("high anterior resection", "高位前切除术"),
+    ):
+        term = terms.lookup(procedure, ("procedure",))
+        assert term is not None and term.zh == zh and "直肠前切除术" not in term.zh

@@ -2,8 +2,10 @@
 
 `build_summary(case, lang)` decides which lines appear, in which order, with which numbered
 source references; the renderers only lay it out. Order (what a reviewing oncologist reads
-in two minutes): safety notice (when the case has safety flags), identity, diagnosis,
-staging, biomarkers, treatment history, response, current medications, allergies,
+in two minutes): safety notice (when the case has safety flags), identity, what the MDT
+needs first (render/essentials.py: the clinical question, current status, current treatment
+and its line, the plan and the options under discussion), diagnosis, staging, biomarkers
+(one row per biomarker), treatment history, response, current medications, allergies,
 performance status, key labs, other conditions, timeline, conflicts, main gaps, documents
 needing attention, then the numbered sources and the disclaimer in both languages.
 
@@ -38,11 +40,14 @@ from casebridge.engine.currency import (
 )
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
+from casebridge.engine.render.biomarker_rows import biomarker_lines
+from casebridge.engine.render.essentials import essentials
 from casebridge.engine.render.redact import Redactor
 from casebridge.engine.safety import flag_term
 from casebridge.engine.terminology import (
     Span,
     categories_for_kind,
+    is_neutral,
     label,
     match_template,
     normalise,
@@ -213,6 +218,15 @@ class _Builder:
             self._provisional.append(source)
         return [self._numbers[key]]
 
+    def intake_ref(self, field_name: str, text: str) -> list[int]:
+        """A reference to one of the patient's intake answers."""
+        key = ("intake", field_name, text)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._provisional)
+            where = f"{self.word('heading.intake')}: {field_name}"
+            self._provisional.append((where, text))
+        return [self._numbers[key]]
+
     def fact_refs(self, fact: Fact) -> list[int]:
         if fact.source is not None:
             return self.ref(fact.source)
@@ -348,14 +362,29 @@ class _Builder:
         ]
 
     def value(self, fact: Fact) -> list[Span]:
+        """The value as shown. In Chinese a value is translated whole or shown whole in
+        English, marked: never half-translated."""
+        spans = self._value(fact)
+        if self.zh and len(spans) > 1 and any(s.untranslated for s in spans):
+            return [Span(" ".join((fact.display or fact.value).split()), untranslated=True)]
+        return spans
+
+    def _value(self, fact: Fact) -> list[Span]:
         kind = fact.kind
         english = fact.display or fact.value
+        exact = self._exact_absence(fact)
+        if exact:
+            return exact
         if kind == "cancer_type":
             return self._cancer_type(fact)
+        if kind == "regimen" and self.zh:
+            joined = self._regimen_of_drugs(fact.value)
+            if joined:
+                return joined
         if kind == "stage_group":
             return self._stage(fact.value, fact.attributes.get("prefix", ""))
         if kind == "tnm_edition":
-            return self._edition(fact.value)
+            return self._edition(fact)
         if kind == "grade" and re.fullmatch(r"[1-4X]", fact.value.strip()):
             graded = f"grade {fact.value.strip()}"
             if not self.zh:
@@ -387,8 +416,7 @@ class _Builder:
                 if self.zh
                 else [Span(fact.display or fact.value)]
             )
-        name = term.zh if self.zh else term.en
-        return [Span(f"{name} (TCGA {code})")]
+        return [Span(term.zh if self.zh else term.en)]  # TCGA codes stay in the evaluation
 
     def _stage(self, value: str, prefix: str) -> list[Span]:
         core = re.sub(r"(?i)^\s*stage\s*", "", value).strip()
@@ -400,17 +428,53 @@ class _Builder:
         spans = self.terms.translate(value, ("stage",))
         return [*spans, Span(suffix)] if suffix else spans
 
-    def _edition(self, value: str) -> list[Span]:
-        match = re.search(r"(?i)\b(AJCC|UICC|TNM)?\s*(\d{1,2})(?:st|nd|rd|th)?\b", value)
+    def _edition(self, fact: Fact) -> list[Span]:
+        """The edition as the record names it: "AJCC 第8版" only when it says AJCC; "TNM 8th
+        edition" or UICC is UICC TNM 第8版; an edition without either is just 第8版."""
+        words = " ".join((fact.display or fact.value).split())
+        said = f"{words} {fact.source.snippet if fact.source else ''}"
         if not self.zh:
-            return [Span(value)]
-        term = self.terms.lookup(value, ("stage",))
-        if term is not None:
-            return [Span(term.zh)]
-        if match:
-            org = (match.group(1) or "AJCC").upper()
-            return [Span(label("heading.edition_n", "zh", org=org, n=match.group(2)))]
-        return self.terms.translate(value, ("stage",))
+            return [Span(words)]
+        match = re.search(r"(\d{1,2})(?:st|nd|rd|th)?\b", words)
+        if not match:
+            return self.terms.translate(words, ("stage",))
+        if re.search(r"\bAJCC\b", said):
+            key = "heading.edition_n"
+            org = "AJCC"
+        elif re.search(r"\b(?:UICC|TNM)\b", said):
+            key, org = "heading.edition_n", "UICC TNM"
+        else:
+            key, org = "heading.edition_only", ""
+        return [Span(label(key, "zh", org=org, n=match.group(1)))]
+
+    def _regimen_of_drugs(self, name: str) -> list[Span]:
+        """A regimen named by its drugs ("carboplatin-pemetrexed") as their Chinese names
+        joined by "+"; an acronym (R-CHOP) reads the same in Chinese and is left to the
+        table."""
+        drugs = name.split("-")
+        if len(drugs) < 2 or is_neutral(name):
+            return []
+        names = [self.terms.lookup(d, ("drug",)) for d in drugs]
+        if any(t is None for t in names):
+            return []
+        return [Span("+".join(t.zh for t in names if t is not None))]
+
+    def _exact_absence(self, fact: Fact) -> list[Span]:
+        """A finding the record says was not identified in what was examined ("not
+        identified in the cores") is shown in those words, never as absent (无)."""
+        if normalise(fact.value) not in ("absent", "not identified", "not seen", "negative"):
+            return []
+        if fact.kind in BIOMARKER_KINDS or fact.source is None:
+            return []
+        m = _NOT_IDENTIFIED.search(fact.source.snippet)
+        if m is None:
+            return []
+        words = " ".join(m.group(0).split())
+        if not self.zh:
+            subject = re.sub(r"(?i)\s*\b(?:absent|negative|not identified|not seen)$", "",
+                             fact.display or "")  # fmt: skip
+            return [Span(f"{subject} {words}".strip())]
+        return self.terms.translate(words, ("result",))
 
     def note_for(self, fact: Fact) -> list[Span]:
         spans: list[Span] = []
@@ -478,9 +542,11 @@ class _Builder:
         case = self.case
         safety = self.safety()
         meta = self.meta()
+        first = essentials(self)
         sections = [
             s
             for s in (
+                self.section("essentials", first),
                 self.diagnosis(),
                 self.staging(),
                 self.biomarkers(),
@@ -643,7 +709,7 @@ class _Builder:
         return Line(lbl, parts, "conflict" if conflict else "fact", note)
 
     def biomarkers(self) -> Section | None:
-        lines = [ln for k in BIOMARKER_KINDS if (ln := self.kind_line(k, key_item=False))]
+        lines = biomarker_lines(self)
         if not lines and self.case.programme != "oncology":
             return None
         if not lines:
@@ -656,26 +722,18 @@ class _Builder:
 
     def treatment(self) -> Section:
         """One line per kind of treatment given, each course or procedure once with its
-        status and dates (two procedures of different dates or sides are two items); then
-        the plan: everything planned and not given, marked planned."""
+        status and dates (two procedures of different dates or sides are two items). The
+        plan (everything planned and not given) opens the summary (render/essentials.py)."""
         lines: list[Line] = []
-        planned: list[list[Fact]] = []
         for kind in TREATMENT_KINDS:
             facts = self.visible(kind)
             given = [f for f in facts if f.attributes.get("status") != "planned"]
-            planned += _courses([f for f in facts if f.attributes.get("status") == "planned"])
             parts: list[Part] = []
             for group in _courses(given):
                 parts.append(self.course_part(group, first=not parts))
             if parts:
                 lines.append(Line(self.kind_label(kind), parts))
-        planned += self._med_groups(
-            [f for f in self.visible("medication") if f.attributes.get("status") == "planned"]
-        )
-        if planned:
-            parts = [self.course_part(g, first=i == 0) for i, g in enumerate(planned)]
-            lines.append(Line([Span(self.word("heading.plan"))], parts, "note"))
-        if not [ln for ln in lines if ln.status != "note"]:
+        if not lines:
             lines.insert(
                 0,
                 Line(
@@ -1088,6 +1146,10 @@ class _Builder:
         return self.text(text, "doc_type")
 
 
+_NOT_IDENTIFIED = re.compile(
+    r"(?i)\b(?:not identified|not seen)"
+    r"(?:\s+in\s+(?:the|these|this|any)\s+(?:cores?|biops(?:y|ies)|samples?|specimens?|material|sections?))?"
+)
 _DATEISH = re.compile(
     r"(?i)(?:\d{1,4}(?:st|nd|rd|th)?|[/.\-]|\s|,|jan\w*|feb\w*|mar\w*|apr\w*|may|june?|"
     r"july?|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*)+"
