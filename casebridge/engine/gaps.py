@@ -381,6 +381,13 @@ def _required_biomarkers(case: Case, rule: dict[str, Any]) -> list[Gap]:
         for f in case.facts_of(k)
         if f.source
     ][:3]
+    # a recorded assessment closes the rule ("she does not meet the testing criteria")
+    if any(
+        f.context == "asserted" and f.attributes.get("reported_by") != "patient"
+        for kind in rule.get("closed_by") or []
+        for f in case.facts_of(str(kind))
+    ):
+        return []
     equivalent = {"her2_ihc": ["her2_ish"]}
     gaps = []
     for kind in rule.get("each", []):
@@ -536,6 +543,16 @@ def _treatment_missing(case: Case, rule: dict[str, Any]) -> list[Gap]:
             covered.update(c.strip().lower() for c in f.attributes["components"].split(","))
     near = _sentences_with(case, [f for f in named if gives(f)])
     covered.update(f.value.lower() for f in named if _sentence_key(case, f) in near)
+    if "date" in needs:
+        # "Palliative radiotherapy to T9, 8 Gy in 1 fraction, 05/12/2025": the record says
+        # when, in the treatment's own sentence, even where no date was attached to it
+        covered.update(f.value.lower() for f in named if _dated_sentence(case, f))
+    for f in named:
+        # a regimen whose drugs have their doses or dates written ("R-GDP: rituximab
+        # 375 mg/m2 day 1, gemcitabine 1000 mg/m2 ...") has them
+        parts = [c.strip().lower() for c in f.attributes.get("components", "").split(",")]
+        if any(p and p in covered for p in parts):
+            covered.add(f.value.lower())
     lacking = [f for f in named if f.value.lower() not in covered]
     if not lacking:
         return []
@@ -559,6 +576,18 @@ def _sentence_key(case: Case, fact: Fact) -> tuple[str, int, int, int] | None:
         return None
     lo, hi = _bounds(doc.pages[src.page - 1].text, src.start, src.end)
     return src.document_id, src.page, lo, hi
+
+
+def _dated_sentence(case: Case, fact: Fact) -> bool:
+    """The sentence stating the fact also gives a date (a treatment given, not planned:
+    planned ones are not asked about)."""
+    from casebridge.engine.extract.dates import find_dates
+
+    where = _sentence_key(case, fact)
+    doc = case.document(where[0]) if where else None
+    if where is None or doc is None:
+        return False
+    return bool(find_dates(doc.pages[where[1] - 1].text, where[2], where[3]))
 
 
 def _sentences_with(case: Case, facts: list[Fact]) -> set[tuple[str, int, int, int] | None]:
@@ -706,10 +735,15 @@ def _states_done(text: str, pattern: re.Pattern[str], pending: re.Pattern[str]) 
 
 def _staging_incomplete(case: Case, rule: dict[str, Any]) -> list[Gap]:
     """A T or N category without any M category or stage group: distant staging is not
-    recorded (AJCC: the stage group needs M; cM0 may be assigned clinically)."""
+    recorded (AJCC: the stage group needs M; cM0 may be assigned clinically). A staging
+    investigation recorded as showing no distant spread ("Staging CT: no evidence of
+    metastatic disease") or a metastatic site stated as present records it."""
     tn = [f for k in ("t_category", "n_category") for f in case.facts_of(k)]
     if not tn or case.facts_of("m_category") or case.facts_of("stage_group"):
         return []
+    for kind in rule.get("closed_by") or []:
+        if any(f.context == "asserted" for f in case.facts_of(str(kind))):
+            return []
     evidence = [f.source for f in tn if f.source][:3]
     return [_rule_gap(rule, str(rule["id"]), evidence)]
 

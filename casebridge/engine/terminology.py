@@ -75,6 +75,14 @@ KIND_CATEGORIES: dict[str, tuple[str, ...]] = {
     "diagnosis": ("diagnosis", "histology", "site", "laterality"),
     "comorbidity": ("diagnosis",),
     "event_date": ("event", "procedure", "diagnosis"),
+    "metastatic_site": ("site", "laterality"),
+    "distant_staging": ("diagnosis", "result"),
+    "serology": ("diagnosis", "result"),
+    "menopausal_status": ("diagnosis",),
+    "smoking_status": ("diagnosis",),
+    "family_history": ("diagnosis", "histology", "site"),
+    "germline_assessment": ("diagnosis",),
+    "patient_statement": (),
 }
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")

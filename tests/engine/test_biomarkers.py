@@ -138,7 +138,17 @@ def test_a_marker_named_as_a_drug_target_or_a_request_is_not_a_result() -> None:
 
 def test_no_variant_detected_is_a_negative_result_for_other_markers() -> None:
     fact = _one("MET: No exon 14 skipping variant detected (DNA).", "other_biomarker")
-    assert fact.value == "not detected"
+    assert fact.value == "exon 14 skipping variant not detected"
+    assert fact.context == "asserted"
+
+
+def test_a_negative_result_names_only_what_was_tested() -> None:
+    # "no MET exon 14 skipping" says nothing of MET amplification: never "MET not detected"
+    fact = _one("No MET exon 14 skipping detected.", "other_biomarker")
+    assert fact.display == "MET exon 14 skipping not detected"
+    assert _one("No RET fusion detected.", "other_biomarker").display == "RET fusion not detected"
+    amplification = _one("No MET amplification.", "other_biomarker")
+    assert amplification.display == "MET amplification not detected"
 
 
 def test_a_dash_before_a_result_word_is_not_a_minus_sign() -> None:

@@ -462,14 +462,17 @@ def test_a_first_person_clinic_letter_is_still_a_clinic_letter() -> None:
     assert (result.doc_type, result.author) == ("clinic_letter", "")
 
 
-def test_facts_of_a_patients_note_are_sourced_and_marked_reported_by_the_patient() -> None:
+def test_facts_of_a_patients_note_are_sourced_and_shown_as_what_the_patient_writes() -> None:
     from casebridge.engine.extract import extract
 
     case = Case()
     doc = _run(_doc(PATIENT_QUESTIONS))
     extract(case, doc)
-    grades = [f for f in case.facts if f.kind == "grade"]
-    assert grades and all(f.attributes["reported_by"] == "patient" for f in grades)
+    assert not [f for f in case.facts if f.kind == "grade"]
+    grades = [f for f in case.facts if f.attributes.get("about") == "grade"]
+    assert grades and all(f.kind == "patient_statement" for f in grades)
+    assert all(f.attributes["reported_by"] == "patient" for f in grades)
+    assert all(f.display.startswith("the patient writes") for f in grades)
     assert all(f.source is not None for f in case.facts)
     letter = _doc(CLINIC_LETTER)
     letter.id = "d2"

@@ -111,9 +111,11 @@ def test_breast_example_conditional_plans_are_not_results_or_treatments(breast):
     assert comorbidities == {"hypertension", "hypercholesterolaemia"}
 
 
-def test_breast_example_gaps_are_her2_ish_distant_staging_and_germline_testing(breast):
+def test_breast_example_gaps_are_her2_ish_and_distant_staging(breast):
     ids = gap_ids(breast)
-    assert {"her2-ish-missing", "staging-incomplete", "breast-germline:brca"} <= ids
+    assert {"her2-ish-missing", "staging-incomplete"} <= ids
+    # the clinic letter records the genetics criteria assessment: testing was considered
+    assert "breast-germline:brca" not in ids
     assert not {"treatment-dates-missing", "treatment-doses-missing", "treatment-summary"} & ids
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from casebridge.engine.case import PROGRAMMES, Case, Document, Fact
-from casebridge.engine.gaps import checklist_items, evaluate_checklist, find_gaps, gaps
+from casebridge.engine.gaps import checklist_items, evaluate_checklist, find_gaps, gaps, infer_gaps
 from tests.engine.factories import document, fact
 
 TODAY = {"today": "2024-06-01"}
@@ -310,3 +310,53 @@ def test_dates_and_doses_of_treatments_given_are_not_asked_for_a_planned_only_dr
     letter = document("l1", "clinic_letter", "Letrozole to start after chemotherapy.", "2024-05-10")
     case = _breast(fact(letter, "hormone_therapy", "letrozole", status="planned"), docs=(letter,))
     assert not {"treatment-dates-missing", "treatment-doses-missing"} & _ids(case)
+
+
+def test_a_staging_ct_with_no_evidence_of_metastatic_disease_closes_the_distant_staging_gap():
+    from casebridge.engine.extract import extract_document
+
+    text = (
+        "Diagnosis: Adenocarcinoma of the sigmoid colon, pT3 N1b.\n"
+        "Staging CT chest, abdomen and pelvis (10/08/2026): no evidence of metastatic disease."
+    )
+    doc = document("m1", "mdt_outcome", text, "2026-08-15")
+    case = Case(programme="oncology", documents=[doc], facts=extract_document(doc))
+    assert "staging-incomplete" not in {g.id for g in infer_gaps(case)}
+    awaited = document(
+        "m2", "mdt_outcome", "Clinical stage: cT2 N1; staging awaited.", "2026-08-15"
+    )
+    case = Case(programme="oncology", documents=[awaited], facts=extract_document(awaited))
+    assert "staging-incomplete" in {g.id for g in infer_gaps(case)}
+
+
+def test_a_recorded_genetics_criteria_assessment_closes_the_germline_gap():
+    from casebridge.engine.extract import extract_document
+
+    base = "Diagnosis: Left breast invasive ductal carcinoma (NST), grade 3. ER positive."
+    assessed = base + (
+        "\nGenetic testing: she does not currently meet the national testing criteria."
+    )
+    for text, gap in ((base, True), (assessed, False)):
+        doc = document("b1", "clinic_letter", text, "2026-09-11")
+        case = Case(programme="oncology", documents=[doc], facts=extract_document(doc))
+        assert ("breast-germline:brca" in {g.id for g in infer_gaps(case)}) is gap
+
+
+def test_the_patients_own_question_does_not_close_the_germline_gap():
+    from casebridge.engine.extract import extract_document
+
+    letter = document("b1", "clinic_letter", "Diagnosis: left breast invasive ductal carcinoma.")
+    note = document("q1", "other", "Do I meet the criteria for genetic testing? My mother had it.")
+    note.metadata["author"] = "patient"
+    facts = extract_document(letter) + extract_document(note)
+    case = Case(programme="oncology", documents=[letter, note], facts=facts)
+    assert "breast-germline:brca" in {g.id for g in infer_gaps(case)}
+
+
+def test_a_treatment_dated_in_its_own_sentence_is_not_missing_its_date():
+    from casebridge.engine.extract import extract_document
+
+    text = "Treatment to date: Palliative radiotherapy to T9, 8 Gy in 1 fraction, 05/12/2025."
+    doc = document("o1", "clinic_letter", text, "2026-09-08")
+    case = Case(programme="oncology", documents=[doc], facts=extract_document(doc))
+    assert "treatment-dates-missing" not in {g.id for g in infer_gaps(case)}

@@ -296,3 +296,39 @@ def test_the_diagnosis_statement_ends_at_its_sentence_not_at_the_line() -> None:
 def test_a_diagnosis_with_no_end_in_reach_is_not_cut_mid_phrase() -> None:
     text = "Diagnosis: invasive ductal carcinoma " + "and further words " * 40
     assert _value(text, "diagnosis") is None
+
+
+def test_the_primary_site_names_its_subsite_with_its_icdo3_code() -> None:
+    text = "DIAGNOSIS: Adenocarcinoma of the sigmoid colon, moderately differentiated, pT3 N1b."
+    (site,) = [f for f in _facts(text) if f.kind == "primary_site"]
+    assert (site.value, site.display) == ("colon", "sigmoid colon")
+    assert site.code is not None and site.code.code == "C18.7"
+
+
+def test_the_side_of_a_lung_nodule_is_not_given_to_a_sigmoid_colon_primary() -> None:
+    text = (
+        "DIAGNOSIS: Adenocarcinoma of the sigmoid colon, pT3 N1b.\n"
+        "Staging CT: incidental 4 mm nodule in the right lower lobe, likely benign."
+    )
+    assert _value(text, "laterality") is None
+
+
+def test_the_side_is_read_from_the_primarys_own_sentence() -> None:
+    text = (
+        "Imaging: right breast normal.\n"
+        "DIAGNOSIS: Left breast, core biopsy: invasive ductal carcinoma, grade 2."
+    )
+    assert _value(text, "laterality") == "left"
+
+
+def test_a_landmark_is_not_the_primarys_subsite() -> None:
+    text = "DIAGNOSIS: Left breast, 6 cm from the nipple: invasive ductal carcinoma."
+    sites = [f for f in _facts(text) if f.kind == "primary_site"]
+    assert [f.display for f in sites] == ["breast"]
+
+
+def test_the_cancer_type_is_shown_by_its_name_never_its_study_code() -> None:
+    text = "FINAL DIAGNOSIS: Lung, right upper lobe, lobectomy: Invasive adenocarcinoma."
+    (fact,) = [f for f in _facts(text) if f.kind == "cancer_type"]
+    assert fact.value == "LUAD"  # the evaluation's label
+    assert "LUAD" not in fact.display and "TCGA" not in fact.display

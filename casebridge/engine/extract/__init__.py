@@ -8,20 +8,32 @@ Modules are plain functions over text: fast, no model loading.
 from __future__ import annotations
 
 from casebridge.engine.case import Case, Document, Fact
-from casebridge.engine.extract import biomarkers, course, identifiers, tnm, tumour
+from casebridge.engine.extract import (
+    biomarkers,
+    course,
+    haem,
+    history,
+    identifiers,
+    metastases,
+    serology,
+    tnm,
+    tumour,
+)
+from casebridge.engine.extract.patient import PATIENT, as_patient_statement
 from casebridge.engine.registry import component
 
-EXTRACTORS = (tumour, tnm, biomarkers, course)
-
-
-PATIENT = "patient"  # Document.metadata["author"] of a note the patient or family wrote
+EXTRACTORS = (tumour, haem, metastases, tnm, biomarkers, serology, history, course)
 
 
 def extract_document(doc: Document) -> list[Fact]:
     """Every extractor's facts for one document. Facts read from a note the patient or
-    their family wrote (metadata author "patient", set by 'classify') keep their source
-    and carry attributes["reported_by"] = "patient": the patient's account, which later
-    stages keep out of conflicts and show as patient-reported."""
+    their family wrote (metadata author "patient", set by 'classify') carry
+    attributes["reported_by"] = "patient" and are never a clinical fact: each becomes a
+    `patient_statement` ("the patient writes: ...", attributes["about"] the kind it would
+    have been), so a question such as "the clinic says grade 3 but I think the biopsy says
+    grade 2" is never the source of a grade. What the patient says they take and react to
+    (medicines, allergies) stays as it is, marked patient-reported: medicines
+    reconciliation starts from the patient's own account (NICE NG5)."""
     facts: list[Fact] = []
     seen: set[str] = set()
     reported_by_patient = doc.metadata.get("author") == PATIENT
@@ -31,8 +43,9 @@ def extract_document(doc: Document) -> list[Fact]:
                 seen.add(fact.id)
                 if reported_by_patient:
                     fact.attributes["reported_by"] = PATIENT
+                    fact = as_patient_statement(doc, fact)
                 facts.append(fact)
-    return facts
+    return serology.supersede(facts)
 
 
 @component(

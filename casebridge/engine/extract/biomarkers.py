@@ -834,6 +834,25 @@ def _brca(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | No
     )
 
 
+# What a negative result says was tested, after the gene: "no MET exon 14 skipping
+# detected" tested exon 14 skipping, not every MET alteration (a MET amplification is another
+# test). Kept as written so that a negative result is no wider than the test.
+_TESTED = re.compile(
+    r"[\s:,\-]*(?:no\s+|without\s+)?((?:exon\s*\d{1,2}\s*)?(?:[\w\-]+\s+){0,3}?"
+    r"(?:skipping(?:\s+(?:variant|mutation|alteration)s?)?|amplification|fusions?|"
+    r"rearrangements?|mutations?|deletions?|insertions?|overexpression|translocations?|"
+    r"exon\s*\d{1,2}\s+\w+))(?=\s+(?:was\s+|were\s+|is\s+)?(?:not\s+)?"
+    r"(?:detected|identified|found|seen|present)|[\s.,;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _tested(text: str, start: int) -> str:
+    """The alteration a negative result names right after the gene, or ''."""
+    m = _TESTED.match(text, start, min(len(text), start + 60))
+    return " ".join(m.group(1).split()) if m else ""
+
+
 def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | None:
     lex = lexicon()
     text = page.text
@@ -842,6 +861,9 @@ def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | N
     no = _NO_RESULT_AFTER.match(window)
     if no or _NO_GENE_BEFORE.search(text, max(0, m.start - 30), m.start):
         end, value = (no.end() if no else 0), "not detected"
+        tested = _tested(text, m.end)
+        if tested:
+            value = f"{tested} not detected"
     else:
         options: list[tuple[int, int, str]] = []
         me = _METHYL.search(window)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Code, Document, Fact, Page
+from casebridge.engine.extract import primary_detail
 from casebridge.engine.extract.context import context_of
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.extract.terms import Corrector, compile_terms, key, normalise
@@ -401,9 +402,7 @@ def _words(mention: Mention) -> str:
     return " ".join(mention.page.text[mention.start : mention.end].split())
 
 
-def _type_facts(doc: Document) -> list[Fact]:
-    mentions = find_mentions(doc)
-    decision = decide(mentions)
+def _type_facts(doc: Document, mentions: list[Mention], decision: Decision | None) -> list[Fact]:
     if decision is None:
         return []
     lex = lexicon()
@@ -421,7 +420,8 @@ def _type_facts(doc: Document) -> list[Fact]:
         decision.code,
         found_by="tumour.cancer_type.site_histology",
         context="asserted",
-        display=f"{decision.code} ({lex.studies.get(decision.code, decision.code)})",
+        # the study's name, never its code: the code is the evaluation's label
+        display=lex.studies.get(decision.code, decision.code),
         attributes={"evidence": evidence, "words": " + ".join(said)},
     )
     facts.append(fact)
@@ -429,7 +429,9 @@ def _type_facts(doc: Document) -> list[Fact]:
     # A site that only weakly suggests the study ("bone marrow" for a lymphoma) is not named
     # as the primary site.
     if site is not None and dict(site.entry.votes).get(decision.code, 0.0) >= _SITE_VOTE:
-        facts.append(_term_fact(doc, site, "primary_site"))
+        site_fact = _term_fact(doc, site, "primary_site")
+        primary_detail.refine_site(site_fact, site.entry.name, mentions)
+        facts.append(site_fact)
     if decision.histology is not None:
         facts.append(_term_fact(doc, decision.histology, "histology"))
     return facts
@@ -452,21 +454,10 @@ def _term_fact(doc: Document, mention: Mention, kind: str) -> Fact:
     return fact
 
 
-# -- laterality, grade, size, margins, nodes, LVI, diagnosis line ----------------------------
+# -- grade, size, margins, nodes, LVI, diagnosis line (the side: primary_detail.py) -----
 # Element names and value sets follow the CAP cancer protocols (Tumor Size, Histologic Grade,
 # Margins, Regional Lymph Nodes, Lymphovascular Invasion) and the grading systems they cite:
 # Nottingham (Elston-Ellis), WHO CNS, Gleason/ISUP grade group, Fuhrman/WHO-ISUP, FIGO.
-
-_LATERALITY = re.compile(
-    r"\blaterality\s*[:\-]\s*(left|right|bilateral|midline)\b|"
-    r"\b(left|right|bilateral)\s+(?:breast|kidney|lung|upper lobe|lower lobe|middle lobe|"
-    r"ovary|adrenal|testis|testicle|thyroid lobe|lobe of thyroid|eye|globe|radical nephrectomy|"
-    r"partial nephrectomy|nephrectomy|mastectomy|orchiectomy|orchidectomy|adrenalectomy|"
-    r"hemithyroidectomy|thyroid|pleura|tongue|tonsil|frontal|temporal|parietal|occipital|"
-    r"cerebellar|pneumonectomy|lobectomy)\b|"
-    r"\b(?:breast|kidney|lung|ovary|adrenal|testis|eye|thyroid lobe)\s*,\s*(left|right)\b",
-    re.IGNORECASE,
-)
 
 _GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -534,7 +525,7 @@ _GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # "grade 2", "Grade II", "grade: 3", "grade 2 of 3" as letters and reports write it.
         "grade",
         re.compile(
-            r"(?<![\w\-/])grade\s*(?:is\s+)?[:=]?\s*([1-4]|IV|I{1,3}|iv|i{1,3})(?![\w+.,]\d)"
+            r"(?<![\w\-/])grade\s*(?:is\s+)?[:=]?\s*([1-4]|IV|I{1,3}|iv|i{1,3})(?![\w+.,\-–]\d)"
             r"(?!\w)(?:\s*(?:/|of|out\s+of)\s*(?:3|4|III|IV)\b)?",
             re.IGNORECASE,
         ),
@@ -862,14 +853,6 @@ def _detail_facts(doc: Document) -> list[Fact]:
     for page in pages(doc):
         text = page.text
         low = text.lower()
-        m = (
-            _LATERALITY.search(text)
-            if ("left" in low or "right" in low or "bilat" in low)
-            else None
-        )
-        if m:
-            side = next(g for g in m.groups() if g).lower()
-            facts.append(make_fact(doc, page, m, "laterality", side, found_by="tumour.laterality"))
         grade = _grade_fact(doc, page, text, low)
         if grade:
             facts.append(grade)
@@ -1076,4 +1059,12 @@ def extract(doc: Document) -> list[Fact]:
     """Tumour facts of one document (see the module docstring)."""
     if not any(p.text.strip() for p in doc.pages):
         return []
-    return _type_facts(doc) + _detail_facts(doc)
+    mentions = find_mentions(doc)
+    decision = decide(mentions)
+    facts = _type_facts(doc, mentions, decision)
+    # The side only from the primary's own organ (extract/primary_detail.py).
+    organ = decision.site.entry.name if decision is not None and decision.site else None
+    side = primary_detail.laterality(doc, organ, mentions)
+    if side is not None:
+        facts.append(side)
+    return facts + _detail_facts(doc)
