@@ -316,6 +316,19 @@ CONTENT_SECURITY_POLICY = env(
     "frame-ancestors 'none'; form-action 'self'",
 )
 
+# -- enquiries and invitations (counted in the shared cache) -----------------------
+# New enquiries one client address may send ("N/h", "N/d" or "N/seconds").
+ENQUIRY_RATE = env("CASEBRIDGE_ENQUIRY_RATE", "10/h")
+# Red-flagged enquiries from one client, with no account and no coordinator's
+# clearance yet, open at once: more are refused (the person is still told to call
+# 999 / NHS 111), so a flood cannot bury genuine urgent enquiries.
+ENQUIRY_RED_FLAG_CAP = int(env("CASEBRIDGE_ENQUIRY_RED_FLAG_CAP", "3"))
+# The same enquiry (same e-mail, same words) within this many minutes is merged.
+ENQUIRY_DUPLICATE_MINUTES = int(env("CASEBRIDGE_ENQUIRY_DUPLICATE_MINUTES", "60"))
+# Invitations one person may send, and invitation e-mails one address receives.
+INVITE_RATE = env("CASEBRIDGE_INVITE_RATE", "10/h")
+INVITE_EMAIL_RATE = env("CASEBRIDGE_INVITE_EMAIL_RATE", "3/d")
+
 # -- uploads -------------------------------------------------------------------
 MAX_UPLOAD_BYTES = int(env("CASEBRIDGE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -95,7 +95,8 @@ def do_create_case(
     """Open a case for `owner`: the patient for themselves, or staff for a patient."""
     if acting_user.pk != owner.pk and acting_user.role not in {Role.COORDINATOR, Role.ADMIN}:
         raise NotAllowed("Only the patient or a coordinator can open a case.")
-    if owner.role != Role.PATIENT:
+    if owner.role in STAFF_ROLES:
+        # anyone else may be a patient, whoever invited them to follow another case
         raise ActionError("A case belongs to a patient: this account is not a patient's.")
     if programme not in dict(PROGRAMME_CHOICES):
         raise ActionError(f"Unknown programme '{programme}'.")
@@ -452,10 +453,16 @@ def do_invite_member(
     can_upload: bool = False,
     can_message: bool = False,
     meta: RequestMeta | None = None,
-) -> CaseMember:
+) -> CaseMember | None:
     """The patient invites a family member or caregiver, who may always view and,
-    if granted, upload and send messages. A new address gets an account without
-    a password (they set one through the e-mailed link: next step)."""
+    if granted, upload and send messages. The invitation is a membership of this
+    case, never a role: a new address gets an ordinary account (no password yet;
+    they set one through the e-mailed link) that can still enquire and own a
+    case of its own.
+
+    A staff address is not invited (staff see every case already), and the
+    patient is not told so: None is returned and the refusal is audited, so
+    the answer is the same for every address (no disclosure of staff accounts)."""
     require(acting_user, case, "consent")
     email = User.objects.normalize_email((email or "").strip()).lower()
     if "@" not in email:
@@ -465,11 +472,18 @@ def do_invite_member(
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            user = User.objects.create_user(email, role=Role.FAMILY)
+            user = User.objects.create_user(email, role=Role.PATIENT)
         elif user.pk == case.owner_id:
             raise ActionError("You cannot invite yourself to your own case.")
         elif user.role in STAFF_ROLES:
-            raise ActionError("This address belongs to a staff account and cannot be invited.")
+            audit.record(
+                acting_user,
+                case,
+                "member.invite_refused",
+                after={"email": email, "reason": "staff account"},
+                meta=meta,
+            )
+            return None
         member, created = CaseMember.objects.get_or_create(
             case=case,
             user=user,

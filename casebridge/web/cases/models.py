@@ -169,12 +169,21 @@ class Enquiry(models.Model):
     case = models.OneToOneField(
         Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="enquiry"
     )
+    # the client address it came from (cases.clientip), for the per-client limits
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # SHA-256 of the e-mail and the person's own words: the same enquiry sent
+    # twice within ENQUIRY_DUPLICATE_MINUTES is merged into the first
+    answers_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "enquiries"
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["client_ip", "red_flag_state"], name="enquiry_client"),
+            models.Index(fields=["answers_hash"], name="enquiry_answers"),
+        ]
 
 
 class Document(models.Model):

@@ -9,8 +9,10 @@ commit and carry a link only, never health data.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebridge.engine.ingest.sniff import sniff
-from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import audit
+from casebridge.web.accounts.models import STAFF_ROLES, Role, User
+from casebridge.web.cases import audit, throttle
 from casebridge.web.cases.access import can, require
 from casebridge.web.cases.actions import (
     do_create_case,
@@ -44,6 +46,7 @@ from casebridge.web.cases.models import (
     snapshot,
 )
 from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
+from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content
 
 MAX_FIELD = 5_000
@@ -62,21 +65,101 @@ def _clean(value: Any, what: str, *, required: bool = False, limit: int = MAX_FI
 # -- the enquiry ----------------------------------------------------------------
 
 
+class RedFlagCapReached(Throttled):
+    """This client already has ENQUIRY_RED_FLAG_CAP red-flagged enquiries waiting
+    for a coordinator: no more are kept. The page still says: seek care now."""
+
+
+def _client(meta: RequestMeta | None) -> str | None:
+    return meta.ip if meta is not None else None
+
+
+def _check_enquiry_rate(meta: RequestMeta | None) -> None:
+    """A new enquiry from this client address, within ENQUIRY_RATE."""
+    limit, window = throttle.parse_rate(settings.ENQUIRY_RATE)
+    if not throttle.hit("enquiry", _client(meta), limit=limit, window=window):
+        minutes = max(1, throttle.retry_after(window) // 60)
+        raise Throttled(
+            f"Many enquiries were sent from this connection recently. Please try again in "
+            f"{minutes} minutes, or e-mail us. In an emergency call 999, or NHS 111 for "
+            "urgent advice.",
+            retry_after=throttle.retry_after(window),
+        )
+
+
+def open_red_flags_from(ip: str | None) -> int:
+    """Red-flagged enquiries from this client, with no account, no case and no
+    coordinator's clearance yet."""
+    if not ip:
+        return 0
+    return Enquiry.objects.filter(
+        client_ip=ip,
+        red_flag_state=Enquiry.RedFlag.FLAGGED,
+        user__isnull=True,
+        case__isnull=True,
+    ).count()
+
+
+def _check_red_flag_cap(meta: RequestMeta | None) -> None:
+    if open_red_flags_from(_client(meta)) >= settings.ENQUIRY_RED_FLAG_CAP:
+        raise RedFlagCapReached(
+            "Several urgent enquiries from this connection are already waiting for a "
+            "coordinator. Please seek local care now: call 999, or NHS 111 for urgent advice."
+        )
+
+
+def _recent() -> Any:
+    return timezone.now() - timedelta(minutes=settings.ENQUIRY_DUPLICATE_MINUTES)
+
+
+def _merged(enquiry: Enquiry, *, acting_user: Any, meta: RequestMeta | None) -> Enquiry:
+    audit.record(
+        acting_user,
+        None,
+        "enquiry.duplicate_merged",
+        obj=enquiry,
+        after={"into": enquiry.pk},
+        meta=meta,
+    )
+    return enquiry
+
+
 def do_flag_enquiry(
     *, acting_user: Any, red_flags: list[str], meta: RequestMeta | None = None
 ) -> Enquiry:
     """The urgency check found a red flag: keep an enquiry flagged for a
-    coordinator. Nothing more can be done with it until a coordinator clears it."""
+    coordinator. Nothing more can be done with it until a coordinator clears it.
+
+    The same ticks from the same client within ENQUIRY_DUPLICATE_MINUTES, with no
+    contact left yet, are merged into that enquiry; a client with
+    ENQUIRY_RED_FLAG_CAP open ones gets RedFlagCapReached; new enquiries count
+    against ENQUIRY_RATE (Throttled)."""
     known = set(content.red_flag_ids())
     ticked = [flag for flag in red_flags if flag in known]
     if not ticked:
         raise ActionError("No urgent symptom was ticked.")
+    ip = _client(meta)
     with transaction.atomic():
+        if ip:
+            for earlier in Enquiry.objects.filter(
+                client_ip=ip,
+                red_flag_state=Enquiry.RedFlag.FLAGGED,
+                user__isnull=True,
+                case__isnull=True,
+                email="",
+                phone="",
+                created_at__gte=_recent(),
+            ):
+                if sorted(earlier.red_flag_answers or []) == sorted(ticked):
+                    return _merged(earlier, acting_user=acting_user, meta=meta)
+        _check_red_flag_cap(meta)
+        _check_enquiry_rate(meta)
         enquiry = Enquiry.objects.create(
             full_name="",
             email="",
             red_flag_answers=ticked,
             red_flag_state=Enquiry.RedFlag.FLAGGED,
+            client_ip=ip,
         )
         audit.record(
             acting_user,
@@ -215,6 +298,11 @@ def do_submit_enquiry(
     """Save the enquiry's answers: a new enquiry with no red flag, or one a
     coordinator cleared (`enquiry`). A flagged enquiry is refused.
 
+    The same new enquiry (same e-mail, same words) within
+    ENQUIRY_DUPLICATE_MINUTES is merged into the first; a new one counts against
+    the client's ENQUIRY_RATE, and one whose words raise a red flag against its
+    ENQUIRY_RED_FLAG_CAP (Throttled, RedFlagCapReached; nothing saved).
+
     The free-text answers go through the engine's emergency screen: a patient often
     writes the emergency there rather than ticking it. A red flag (one a coordinator
     has not already cleared) flags the enquiry as the tick-boxes do: the person is told
@@ -260,9 +348,30 @@ def do_submit_enquiry(
         },
         programme=answers.programme,
     )
+    digest = answers_digest(fields)
     with transaction.atomic():
         if enquiry is None:
-            saved = Enquiry.objects.create(red_flag_state=Enquiry.RedFlag.NONE, **fields)
+            earlier = (
+                Enquiry.objects.filter(
+                    email=fields["email"],
+                    answers_hash=digest,
+                    case__isnull=True,
+                    created_at__gte=_recent(),
+                )
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if earlier is not None:
+                return _merged(earlier, acting_user=acting_user, meta=meta)
+            if red(found) and not getattr(acting_user, "is_authenticated", False):
+                _check_red_flag_cap(meta)
+            _check_enquiry_rate(meta)
+            saved = Enquiry.objects.create(
+                red_flag_state=Enquiry.RedFlag.NONE,
+                client_ip=_client(meta),
+                answers_hash=digest,
+                **fields,
+            )
             before = None
         else:
             saved = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
@@ -283,6 +392,15 @@ def do_submit_enquiry(
         )
         _record_screen(saved, found, acting_user=acting_user, meta=meta)
     return saved
+
+
+def answers_digest(fields: dict[str, Any]) -> str:
+    """SHA-256 of the e-mail and the person's own words, spaces and case folded."""
+    words = [
+        " ".join(str(fields.get(name, "")).split()).casefold()
+        for name in ("email", "programme", "diagnosis", "current_treatment", "goals", "question")
+    ]
+    return hashlib.sha256("\x1f".join(words).encode()).hexdigest()
 
 
 def _record_screen(
@@ -400,8 +518,8 @@ def do_open_case_from_enquiry(
             locked.status = Enquiry.Status.VERIFIED
             locked.save(update_fields=["email_verified_at", "status", "updated_at"])
             audit.record(acting_user, None, "enquiry.verified", obj=locked, meta=meta)
-        if acting_user.role != Role.PATIENT:
-            return None  # a staff or family account does not own a case
+        if acting_user.role in STAFF_ROLES:
+            return None  # a staff account does not own a case
         return do_create_case(
             acting_user=acting_user,
             owner=acting_user,
@@ -583,9 +701,21 @@ def do_invite_family(
     can_message: bool,
     link: str,
     meta: RequestMeta | None = None,
-) -> CaseMember:
+) -> CaseMember | None:
     """The patient invites a family member or caregiver; they get an e-mail with
-    a link to set a password and sign in (no health data in it)."""
+    a link to set a password and sign in (no health data in it).
+
+    One person sends at most INVITE_RATE invitations (Throttled); one address
+    receives at most INVITE_EMAIL_RATE invitation e-mails, whoever sends them
+    (past it the membership is made but no e-mail goes). The answer is the same
+    for every address: a staff address gets no membership and no e-mail
+    (cases.actions.do_invite_member), and the patient is not told."""
+    limit, window = throttle.parse_rate(settings.INVITE_RATE)
+    if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
+        raise Throttled(
+            "You have sent many invitations in a short time. Please try again later.",
+            retry_after=throttle.retry_after(window),
+        )
     with transaction.atomic():
         member = do_invite_member(
             case,
@@ -596,10 +726,23 @@ def do_invite_family(
             can_message=can_message,
             meta=meta,
         )
+        if member is None:
+            return None
         address = member.user.email
-        transaction.on_commit(
-            lambda: _send_link_mail([address], "you were invited to follow a case", link)
-        )
+        mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
+        if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
+            transaction.on_commit(
+                lambda: _send_link_mail([address], "you were invited to follow a case", link)
+            )
+        else:
+            audit.record(
+                acting_user,
+                case,
+                "member.invite_mail_limited",
+                obj=member,
+                after={"email": address},
+                meta=meta,
+            )
     return member
 
 

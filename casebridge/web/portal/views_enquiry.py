@@ -14,9 +14,11 @@ from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Enquiry
 from casebridge.web.cases.safety import label as safety_label
+from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content
 from casebridge.web.portal.actions import (
     EnquiryAnswers,
+    RedFlagCapReached,
     do_add_enquiry_contact,
     do_flag_enquiry,
     do_submit_enquiry,
@@ -51,9 +53,12 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ticked = form.cleaned_data["red_flags"]
         if ticked:
-            flagged = do_flag_enquiry(
-                acting_user=request.user, red_flags=ticked, meta=meta_from_request(request)
-            )
+            try:
+                flagged = do_flag_enquiry(
+                    acting_user=request.user, red_flags=ticked, meta=meta_from_request(request)
+                )
+            except Throttled as error:
+                return limited(request, error)
             request.session[ENQUIRY_KEY] = flagged.pk
             request.session.pop(URGENCY_OK_KEY, None)
             return redirect("portal:seek_care")
@@ -149,6 +154,16 @@ def details(request: HttpRequest) -> HttpResponse:
                 enquiry=enquiry,  # a cleared one, or this session's (a second submit)
                 meta=meta_from_request(request),
             )
+        except RedFlagCapReached as error:
+            return limited(request, error)
+        except Throttled as error:
+            form.add_error(None, str(error))
+            return render(
+                request,
+                "portal/enquiry_details.html",
+                {"form": form, "guidance": content.guidance_for("enquiry")},
+                status=429,
+            )
         except ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -167,6 +182,20 @@ def details(request: HttpRequest) -> HttpResponse:
         "portal/enquiry_details.html",
         {"form": form, "guidance": content.guidance_for("enquiry")},
     )
+
+
+def limited(request: HttpRequest, error: Throttled) -> HttpResponse:
+    """Too many enquiries from this connection: nothing was kept, and the page
+    still says what a red flag needs (seek care now: 999 / NHS 111)."""
+    response = render(
+        request,
+        "portal/enquiry_limited.html",
+        {"reason": str(error), "advice": content.red_flag_advice()},
+        status=429,
+    )
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _resume(request: HttpRequest, token: str) -> HttpResponse:
