@@ -90,3 +90,9 @@ def test_a_relatives_or_an_excluded_lymphoma_is_not_the_patients_diagnosis() -> 
 def test_short_forms_count_only_in_capitals_and_common_words_are_not_entities() -> None:
     assert _histology("ALL MARGINS ARE CLEAR. Tumour 24 MM.") == []
     assert _histology("The patient is on cll medication.") == []
+
+
+def test_high_grade_in_an_entity_name_is_not_a_tumour_grade() -> None:
+    facts = _facts("Biopsy: high-grade B-cell lymphoma with MYC and BCL2 rearrangements.")
+    assert [f.value for f in facts if f.kind == "histology"] == ["high-grade B-cell lymphoma"]
+    assert not [f for f in facts if f.kind == "grade"]

@@ -75,3 +75,10 @@ def test_a_hepatitis_b_diagnosis_without_serology_stays_a_condition() -> None:
         document("d1", "clinic_letter", "PMH: chronic hepatitis B on tenofovir.")
     )
     assert not [f for f in facts if f.kind == "serology"]
+
+
+def test_a_serology_heading_is_not_a_diagnosis_of_hepatitis_b() -> None:
+    text = "Hepatitis B serology: core antibody positive, surface antigen negative."
+    facts = extract_document(document("d1", "clinic_letter", text))
+    assert not [f for f in facts if f.kind == "comorbidity"]
+    assert [f.value for f in facts if f.kind == "serology"][0].startswith("past (resolved)")

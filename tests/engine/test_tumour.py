@@ -332,3 +332,8 @@ def test_the_cancer_type_is_shown_by_its_name_never_its_study_code() -> None:
     (fact,) = [f for f in _facts(text) if f.kind == "cancer_type"]
     assert fact.value == "LUAD"  # the evaluation's label
     assert "LUAD" not in fact.display and "TCGA" not in fact.display
+
+
+def test_a_right_sided_breast_cancer_is_on_the_right() -> None:
+    text = "DIAGNOSIS: Right-sided breast cancer: invasive ductal carcinoma, grade 2."
+    assert _value(text, "laterality") == "right"

@@ -69,7 +69,7 @@ def rules() -> _Rules:
         subsites=compile_terms(terms),
         subsite_of={k: tuple(v) for k, v in subsite_of.items()},
         sided=re.compile(
-            r"\b(left|right|bilateral|L|R)\s+(?:(?:upper|lower|middle)\s+)?"
+            r"\b(left|right|bilateral|L|R)(?:[\s-]+sided)?\s+(?:(?:upper|lower|middle)\s+)?"
             r"(?:(?:outer|inner)\s+)?(" + alternatives + r")\b"
             r"|\b(" + alternatives + r")\s*,\s*(left|right)\b",
             re.IGNORECASE,

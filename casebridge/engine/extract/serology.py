@@ -26,6 +26,7 @@ from casebridge.engine.kb import load
 _PANEL_GAP = 160  # characters between two results of one panel
 _AFTER = 30  # characters after a marker searched for its result
 _CONTEXT_BEFORE = 160  # characters before a bare marker searched for its virus
+_NAMED_BEFORE = 40  # a condition named this close before a panel is the panel's heading
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ def extract(doc: Document) -> list[Fact]:
 
 def supersede(facts: list[Fact]) -> list[Fact]:
     """The facts without the comorbidities a serology panel's own words gave ("hepatitis
-    B" read from "hepatitis B core antibody positive")."""
+    B" read from "hepatitis B core antibody positive", or from its heading "Hepatitis B
+    serology: core antibody positive")."""
     panels = [
         f
         for f in facts
@@ -243,7 +245,7 @@ def supersede(facts: list[Fact]) -> list[Fact]:
                 and p.source.document_id == src.document_id
                 and p.source.page == src.page
                 and src.start < p.source.end
-                and p.source.start < src.end + 1
+                and p.source.start <= src.end + _NAMED_BEFORE
                 and value in by_code[p.attributes["virus"]].supersedes
                 for p in panels
             ):

@@ -542,7 +542,8 @@ _GRADE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"pin\b|prostatic\s+intraepithelial|squamous\s+intraepithelial|sil\b|hsil\b|lsil\b|"
             r"cin\b|dcis\b|ductal\s+carcinoma\s+in\s+situ|in\s+situ|glandular\s+dysplasia|"
             r"adenoma|tubular|urothelial\s+dysplasia|uptake|fdg|avid\w*|activity|metabolic|"
-            r"fever|pyrexia|inflammat\w*|enhancement|signal|stenosis|obstruction))",
+            r"fever|pyrexia|inflammat\w*|enhancement|signal|stenosis|obstruction|"
+            r"[bt][\s\-]?cell|lymphoma|non[\s\-]?hodgkin|transformation))",
             re.IGNORECASE,
         ),
     ),
