@@ -44,6 +44,7 @@ NOTE_FILES = (
     "safety_notes_10.yaml",
     "safety_notes_11.yaml",
     "safety_notes_12.yaml",
+    "safety_notes_13.yaml",
 )
 
 

@@ -327,6 +327,36 @@ RAISES = [
     ("化疗后嘴巴烂了几个口子，吃东西有点疼", "mucositis_amber", "amber", False),
     ("Acne-like spots on his face and chest since cetuximab", "rash_amber", "amber", False),
     ("这几天皮肤和眼睛越来越黄，小便茶色，大便发白", "jaundice_amber", "amber", False),
+    # indirect wording of an enquiry form
+    (
+        "Over the past few days his face and neck have gone puffy and his collar won't do up; he is breathless",
+        "svco",
+        "red",
+        False,
+    ),
+    (
+        "On durvalumab: more breathless every day, can't manage the stairs that he climbed fine last month",
+        "breathing",
+        "red",
+        False,
+    ),
+    ("In the past 24 hours she has had diarrhoea 9 times since the chemo", "sact_gi", "red", False),
+    (
+        "Her right hand and face keep twitching in episodes and she can't speak while it happens",
+        "neuro",
+        "red",
+        False,
+    ),
+    ("老公肺癌脑转移，今晚突然抽起来，眼睛往上翻，现在叫不太醒", "neuro", "red", False),
+    (
+        "He hasn't been able to pass water since last night and only dribbles",
+        "urinary",
+        "red",
+        False,
+    ),
+    ("CAR-T回输后第六天，写自己名字都写错，说话颠三倒四", "crs_icans", "red", False),
+    ("第二疗程以后特别累，家务做不动了，买菜也去不了", "fatigue_amber", "amber", False),
+    ("上次化疗后嘴里起了几个溃疡，疼，但还能吃稀饭", "mucositis_amber", "amber", False),
     # a question about what is happening now is no general question
     ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
 ]
@@ -487,6 +517,9 @@ QUIET = [
         "historical",
         True,
     ),
+    ("His mouth ulcers from the first cycle have completely healed", "resolved", True),
+    ("Could the brain metastases cause seizures in future?", "question", False),
+    ("PICC护理单上写：注意管子周围有没有红、肿、痛，或者发烧", "leaflet", True),
     # education copied from a poster or training
     (
         "Copied from the FAST poster: has their face fallen on one side? Is speech slurred?",

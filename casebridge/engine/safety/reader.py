@@ -95,9 +95,10 @@ _TITLE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_RELATIVE = re.compile(r"\b(?:that|which|who|than)\b", re.IGNORECASE)
 _GENERAL = re.compile(
-    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|会[^，。？]{0,8}吗|多快|\b(?:usually|normally|generally|how soon|"
-    r"how long|how common|how often|what are|can it|is it common)\b",
+    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|会[^，。？]{0,8}吗|多快|将来|以后会|\b(?:usually|normally|generally|how soon|"
+    r"how long|how common|how often|what are|can it|is it common|in (?:the )?future|later on)\b",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -284,9 +285,13 @@ class Reader:
         if self.asked_ahead(text, s_lo, s_hi) or self.asked_about(text, s_lo, s_hi, current):
             return False
         aside = _without_asides(text, g_lo, g_hi, start)
+        # What follows the phrase dates it only up to a relative clause: "can't manage the
+        # stairs that he climbed fine last month" is about now.
+        rel = _RELATIVE.search(text, end, c_hi)
+        own_hi = rel.start() if rel else c_hi
         if not current and (
             self._has("historical_zh", aside, s_lo, start)
-            or self._has("historical", aside, g_lo, min(g_hi, c_hi))
+            or self._has("historical", aside, g_lo, min(g_hi, own_hi))
             or self._has("chronic", aside, g_lo, g_hi)
         ):
             return False
@@ -315,7 +320,7 @@ class Reader:
             return False
         # A date before the phrase dates the sentence; one after it only its own clause:
         # "calcium 2.78 (ref 2.20-2.60), 2.52 a month ago" is today's value.
-        return current is not None or not self.dated_past(text, s_lo, c_hi)
+        return current is not None or not self.dated_past(text, s_lo, own_hi)
 
     def in_plan(self, text: str, start: int) -> bool:
         """The phrase is in a Plan: (or safety-netting, 计划：) section: what would be
