@@ -67,3 +67,18 @@ def test_a_conditional_criteria_mention_is_not_an_assessment() -> None:
     assert (
         _facts("We will refer her if she meets the testing criteria.", "germline_assessment") == []
     )
+
+
+def test_uk_shorthand_family_history_is_read() -> None:
+    text = "FH: mother ovarian ca aged 52, maternal aunt breast ca at 45."
+    assert [f.display for f in _facts(text, "family_history")] == [
+        "mother: ovarian ca (aged 52)",
+        "maternal aunt: breast ca (aged 45)",
+    ]
+    assert [f.display for f in _facts("FHx: nil.", "family_history")] == ["FHx: nil"]
+
+
+def test_no_smoking_history_is_never_smoked_and_a_current_smoker_keeps_pack_years() -> None:
+    assert _facts("No smoking history.", "smoking_status")[0].value == "never smoked"
+    (current,) = _facts("Smoking: current, 30 pack years.", "smoking_status")
+    assert current.display == "current smoker (30 pack-years)"

@@ -163,7 +163,7 @@ def _family(doc: Document, page: Page, r: _Rules) -> list[Fact]:
         seen.add(value)
         attributes = {"relative": relative, "condition": condition}
         if age:
-            attributes["age_at_diagnosis"] = age.group(1)
+            attributes["age"] = age.group(1)  # as written: at diagnosis, or at death
         facts.append(
             make_fact(
                 doc, page, (m.start(), (age or cond).end()), "family_history", value,
