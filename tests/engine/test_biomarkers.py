@@ -223,3 +223,26 @@ def test_it_reads_compact_and_lower_case_receptor_forms() -> None:
 def test_lower_case_er_pr_and_her_words_are_not_read_as_receptors() -> None:
     assert _facts("The er was busy and her 2 children came with her.") == []
     assert not any(f.kind == "her2_ihc" for f in _facts("Her2 Negative <10.7 Positive >=11.5"))
+
+
+def test_no_before_the_genes_is_a_negative_result_for_each_never_a_pathogenic_variant() -> None:
+    facts = [
+        f for f in _facts("No pathogenic BRCA1 or BRCA2 variant detected.") if f.kind == "brca"
+    ]
+    assert [f.value for f in facts] == ["not detected", "not detected"]
+    assert [f.display for f in facts] == [
+        "BRCA1 pathogenic variant not detected",
+        "BRCA2 pathogenic variant not detected",
+    ]
+
+
+def test_no_heading_the_result_after_a_variant_is_that_variant_not_detected() -> None:
+    fact = _one("BRAF: no V600 mutation detected.", "braf")
+    assert fact.value == "V600 not detected"
+    assert _one("BRAF V600E detected.", "braf").value == "V600E"
+
+
+def test_a_negative_result_keeps_the_exons_it_covered() -> None:
+    fact = _one("EGFR: no mutation detected in exons 18-21.", "egfr")
+    assert fact.value == "not detected"
+    assert fact.display == "EGFR mutation not detected (exons 18-21)"

@@ -583,6 +583,18 @@ _NO_GENE_BEFORE = re.compile(
     r"(?:an?\s+|any\s+)?$",
     re.IGNORECASE,
 )
+# The exons a negative result covered: "no mutation detected in exons 18-21".
+_SCOPE = re.compile(
+    r"\b(?:in|across|of)\s+(exons?\s+\d{1,2}(?:\s*(?:-|\u2013|to|,|and|/)\s*\d{1,2})*)",
+    re.IGNORECASE,
+)
+# "No pathogenic BRCA1 or BRCA2 variant detected": a "no" before the genes it covers.
+_NO_BEFORE_GENES = re.compile(
+    r"\b(?:no|without|negative\s+for|absence\s+of)\s+(?:(?:evidence\s+of|an?|any|"
+    r"pathogenic|likely\s+pathogenic|germline|somatic|clinically\s+significant|deleterious|"
+    r"actionable|or|and)\s+)*(?:[A-Za-z][A-Za-z0-9]{1,6}\s*(?:,|or|and|/)\s*)*$",
+    re.IGNORECASE,
+)
 # "No exon 14 skipping variant detected": a "no" heading the result clause.
 _NO_RESULT_AFTER = re.compile(
     r"[\s:,\-]*(?:no|without)\b[^.;\n]{0,60}?\b(?:detected|identified|found|seen|present)\b",
@@ -604,6 +616,8 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
     inner = variant_pattern.search(m.name) if variant_pattern else None
     chain = m.chain_start if m.chain_start >= 0 else m.start
     said_no = bool(_NO_GENE_BEFORE.search(text, max(0, chain - 30), chain))
+    # "BRAF: no V600 mutation detected": a "no" heading the result clause after the gene
+    said_no = said_no or bool(_NO_RESULT_AFTER.match(window))
     if variant_pattern:
         v = variant_pattern.search(window)
         if v:
@@ -668,6 +682,10 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
             display = (
                 f"{label} wild-type" if what == "wild-type" else f"{label} {what} not detected"
             )
+    scope = _SCOPE.search(window) if "not detected" in value else None
+    if scope:  # "no mutation detected in exons 18-21": only those exons were tested
+        attrs["tested"] = " ".join(scope.group(1).split())
+        display = f"{display} ({attrs['tested']})"
     if noun and value in ("not detected", "negative"):
         attrs["result_as_written"] = noun
     return make_fact(
@@ -821,6 +839,16 @@ def _brca(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | No
     if not options:
         return None
     _, value, end = min(options)
+    clause = _CLAUSE_START.search(text, max(0, m.start - 60), m.start)
+    said_no = _NO_BEFORE_GENES.search(
+        text, clause.start() if clause else max(0, m.start - 60), m.start
+    )
+    if value == "pathogenic variant detected" and (said_no or _NO_RESULT_AFTER.match(window)):
+        value = "not detected"  # "no pathogenic BRCA1 or BRCA2 variant detected"
+    display = f"{gene} {value}"
+    said = text[clause.start() if clause else max(0, m.start - 60) : hi].lower()
+    if value == "not detected" and "pathogenic" in said:
+        display = f"{gene} pathogenic variant not detected"  # what was looked for, as written
     return make_fact(
         doc,
         page,
@@ -829,7 +857,7 @@ def _brca(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | No
         value,
         found_by="biomarkers.brca",
         context=_context(text, m.start, m.end),
-        display=f"{gene} {value}",
+        display=display,
         attributes={"gene": gene},
     )
 
