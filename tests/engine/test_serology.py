@@ -82,3 +82,10 @@ def test_a_serology_heading_is_not_a_diagnosis_of_hepatitis_b() -> None:
     facts = extract_document(document("d1", "clinic_letter", text))
     assert not [f for f in facts if f.kind == "comorbidity"]
     assert [f.value for f in facts if f.kind == "serology"][0].startswith("past (resolved)")
+
+
+def test_clinic_shorthand_is_read_and_a_cell_surface_antigen_is_not_hepatitis_b() -> None:
+    assert _values("Hep B sAg neg, core Ab pos")[0].startswith("past (resolved) or occult")
+    assert _values("HBsAg -ve, anti-HBc +ve.")[0].startswith("past (resolved) or occult")
+    assert _values("HIV 1/2 Ag/Ab negative.") == ["HIV test negative"]
+    assert _values("CD20 surface antigen positive.") == []
