@@ -119,7 +119,7 @@ def test_the_cancer_type_is_named_in_words_never_by_its_study_code(client, peopl
     _login(client, people.owner)
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     facts = page.split('id="h-facts"', 1)[1].split("</section>", 1)[0]
-    assert "Cancer type</span></th>" in facts and "Breast invasive carcinoma" in facts
+    assert "Cancer type</span></th>" in facts and "Invasive breast carcinoma" in facts
     assert "BRCA" not in facts and "TCGA" not in facts  # never read as the BRCA gene
     assert patient_value("cancer_type", "LUAD (Lung adenocarcinoma)") == "Lung adenocarcinoma"
     assert patient_value("cancer_type", "XYZ") == "XYZ"  # unknown: shown as it is

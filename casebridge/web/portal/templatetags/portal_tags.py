@@ -60,11 +60,17 @@ def patient_label(kind: str, fallback: str) -> str:
 
 def patient_value(kind: str, value: str) -> str:
     """A coded value in words: the cancer type's study code becomes its name
-    ("BRCA (Breast invasive carcinoma)" -> "Breast invasive carcinoma"), so a
+    ("BRCA (Breast invasive carcinoma)" -> "Invasive breast carcinoma"), so a
     patient never reads a study code as a gene. Other values are shown as they are."""
     if kind == "cancer_type" and value.strip():
         code = value.strip().split()[0].upper()
-        return _term(f"cancer_type.{code}") or value
+        table = terminology()
+        # the engine shows the clinical name ("Invasive breast carcinoma"); older case
+        # JSON holds "BRCA (Breast invasive carcinoma)": either finds the same term
+        term = table.by_key(f"cancer_type.{code}") or table.lookup(value, ["cancer_type"])
+        if term is None:
+            return value
+        return term.zh if content.current_lang() == "zh" and term.zh else term.en
     return value
 
 
