@@ -357,6 +357,28 @@ RAISES = [
     ("CAR-T回输后第六天，写自己名字都写错，说话颠三倒四", "crs_icans", "red", False),
     ("第二疗程以后特别累，家务做不动了，买菜也去不了", "fatigue_amber", "amber", False),
     ("上次化疗后嘴里起了几个溃疡，疼，但还能吃稀饭", "mucositis_amber", "amber", False),
+    # a voice message transcribed with pauses for punctuation
+    (
+        "王老师 我爸前列腺癌骨转移 这两天说脚杆软 走路像踩棉花 背倒是不痛 大便也有点屙不出",
+        "mscc",
+        "red",
+        False,
+    ),
+    ("我老婆脑转移 今天下午右手一直抽 一阵一阵的 抽了好几次了", "neuro", "red", False),
+    ("我妈这两天人昏沉沉的 叫醒了说话颠三倒四 认不得我 以前人很清楚的", "neuro", "red", False),
+    (
+        "我妈昨天打的表柔比星 回来发现打针那个地方手背肿起来了 红 痛 起了小水泡",
+        "extravasation",
+        "red",
+        False,
+    ),
+    ("我打了两次奥沙利铂 最近手指头有点麻 碰冷水更明显", "neuropathy_amber", "amber", False),
+    (
+        "Since this cycle of docetaxel he gets so tired he has to stop halfway through the washing up",
+        "fatigue_amber",
+        "amber",
+        False,
+    ),
     # a question about what is happening now is no general question
     ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
 ]
@@ -520,6 +542,22 @@ QUIET = [
     ("His mouth ulcers from the first cycle have completely healed", "resolved", True),
     ("Could the brain metastases cause seizures in future?", "question", False),
     ("PICC护理单上写：注意管子周围有没有红、肿、痛，或者发烧", "leaflet", True),
+    (
+        "那张免疫治疗的卡片上写 腹泻每天超过4次 咳嗽 气短 皮疹 黄疸 要及时告诉医生 我老公在打PD-1",
+        "leaflet",
+        True,
+    ),
+    (
+        "我爸的病友 也是前列腺癌 上个月突然腿不能动了 说是脊髓压迫 我爸现在走路好好的",
+        "other_person",
+        False,
+    ),
+    (
+        "药剂师说卡培他滨吃了手脚可能会红 脱皮 拉肚子的话要停药打电话 我妈下个月开始吃",
+        "counselling",
+        True,
+    ),
+    ("我老公CAR-T已经过了三个月了 没有发烧 说话写字都正常", "normal_value", True),
     # education copied from a poster or training
     (
         "Copied from the FAST poster: has their face fallen on one side? Is speech slurred?",

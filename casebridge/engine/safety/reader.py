@@ -29,6 +29,15 @@ from casebridge.engine.timeline import find_dates, latest_date
 _SENTENCE_END = re.compile(
     r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;。！；？]|(?<=[\w)])\?(?=\s|$)|\n\s*\n"
     r"|\n(?=[ \t]*(?:[-•*·]|\d{1,2}[.)]\s))"
+    # a voice message transcribed into Chinese pauses with spaces, not punctuation:
+    # "背倒是不痛 大便也有点屙不出" is two sentences
+    r"|(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])"
+)
+# The sentence a framing cue governs (a leaflet's "如出现…", "隔壁床的大爷…", a card that
+# says "腹泻 咳嗽 气短"): punctuation only, the transcript's pauses do not end it.
+_FRAME_END = re.compile(
+    r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;。！；？]|(?<=[\w)])\?(?=\s|$)|\n\s*\n"
+    r"|\n(?=[ \t]*(?:[-•*·]|\d{1,2}[.)]\s))"
 )
 # Clause ends inside a sentence: commas (not the "、" of a Chinese list) and contrast words.
 _CLAUSE_END = re.compile(
@@ -129,7 +138,7 @@ _ZH_NOT_BEFORE = re.compile(r"(?:不|不再|并不|从不|也不|都不|并没)$
 # A finding said to be normal ("handwriting normal", "ICE score 10/10", "seizure-free",
 # "书写正常") or a thing being checked ("carer to check temperature twice daily").
 _NORMAL_AFTER = re.compile(
-    r"(?:-free\b|\s*(?:score\s*)?(?:is |was |remains |are |were )?(?:normal|fine|intact|"
+    r"(?:-free\b|\s*(?:score\s*)?(?:is |was |remains |are |were |都|也|均|还)?(?:normal|fine|intact|"
     r"unremarkable|10/10|10 ?分|正常|流利|清楚)(?![\w]))",
     re.IGNORECASE,
 )
@@ -204,12 +213,19 @@ class Reader:
         self.cue = cfg.cues
 
     # ------------------------------------------------------------ text parts
-    def sentence(self, text: str, start: int, end: int) -> tuple[int, int]:
+    def sentence(
+        self, text: str, start: int, end: int, ends: re.Pattern[str] = _SENTENCE_END
+    ) -> tuple[int, int]:
         lo = max(0, start - 400)
-        for m in _SENTENCE_END.finditer(text, lo, start):
+        for m in ends.finditer(text, lo, start):
             lo = m.end()
-        nxt = _SENTENCE_END.search(text, end, end + 400)
+        nxt = ends.search(text, end, end + 400)
         return lo, (nxt.start() if nxt else min(len(text), end + 400))
+
+    def frame(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """The sentence by its punctuation alone: what a framing cue (a condition, a
+        leaflet, another person) governs."""
+        return self.sentence(text, start, end, _FRAME_END)
 
     def _cut(self, pattern: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
         lo, hi = self.sentence(text, start, end)
@@ -239,9 +255,13 @@ class Reader:
         c_lo, c_hi = self.clause(text, start, end)
         g_lo, g_hi = self.segment(text, start, end)
         current = self._has("current", text, c_lo, c_hi)
-        if "conditional" not in through and self._has("conditional", text, g_lo, start):
+        f_lo, f_hi = self.frame(text, start, end)
+        f_seg = f_lo
+        for m in _SEGMENT_END.finditer(text, f_lo, start):
+            f_seg = m.end()
+        if "conditional" not in through and self._has("conditional", text, f_seg, start):
             return False
-        if self.educational(text, start, end):
+        if self.educational(text, start, end, (f_lo, f_hi)):
             return False
         context = context_of(text, start, end)
         if context == "negated" and not self._negation_reaches(text, s_lo, c_lo, start, end):
@@ -280,7 +300,7 @@ class Reader:
             self._has("family_zh", text, s_lo, s_hi) or self._has("family", text, s_lo, end)
         ):
             return False
-        if self.someone_else(text, s_lo, start):
+        if self.someone_else(text, f_lo, start):
             return False
         if self.asked_ahead(text, s_lo, s_hi) or self.asked_about(text, s_lo, s_hi, current):
             return False
@@ -316,7 +336,7 @@ class Reader:
             text, max(0, start - 30), start
         ):
             return False  # a reading ("checked her temperature: 38.6") is not an instruction
-        if self.resolved_after(text, end, c_hi, s_hi):
+        if self.resolved_after(text, end, c_hi, s_hi, f_hi):
             return False
         # A date before the phrase dates the sentence; one after it only its own clause:
         # "calcium 2.78 (ref 2.20-2.60), 2.52 a month ago" is today's value.
@@ -423,7 +443,9 @@ class Reader:
             return False  # "no chest pain but coughed up blood"
         return _NEGATED_LIST.search(before) is not None
 
-    def resolved_after(self, text: str, end: int, c_hi: int, s_hi: int) -> bool:
+    def resolved_after(
+        self, text: str, end: int, c_hi: int, s_hi: int, f_hi: int | None = None
+    ) -> bool:
         """A resolved word after the phrase in its clause, or opening the next clause
         ("diarrhoea, which has now settled"), not undone by "not" just before it."""
         pattern = self.cue.get("resolved")
@@ -438,8 +460,10 @@ class Reader:
         elif c_hi < s_hi and _CJK.match(text, max(end - 1, 0)):
             # Chinese clauses carry no spaces to count words by; the resolution may come
             # clauses later ("拉肚子，一天4次左右，吃了洛哌丁胺后就好了"), up to a contrast
-            nxt = _CONTRAST_ANY.search(text, c_hi, s_hi)
-            spans.append((c_hi, nxt.start() if nxt else s_hi))
+            # (to the end of the punctuated sentence: a transcript's pauses do not end it)
+            stop = max(s_hi, f_hi or s_hi)
+            nxt = _CONTRAST_ANY.search(text, c_hi, stop)
+            spans.append((c_hi, nxt.start() if nxt else stop))
         elif c_hi < s_hi:
             nxt = _CLAUSE_END.search(text, c_hi + 1, s_hi)
             head = text[c_hi + 1 : nxt.start() if nxt else s_hi]
@@ -456,13 +480,17 @@ class Reader:
                 return True
         return False
 
-    def educational(self, text: str, start: int, end: int) -> bool:
+    def educational(
+        self, text: str, start: int, end: int, frame: tuple[int, int] | None = None
+    ) -> bool:
         """Leaflet, education or counselling text: a cue in the phrase's sentence part,
         a cue in a line or sentence that opens the list it belongs to, or a cue in the
         title (first line) of the text."""
         g_lo, g_hi = self.segment(text, start, end)
         if self._has("education", text, g_lo, g_hi):
             return True
+        if frame is not None and self._has("education", text, frame[0], start):
+            return True  # "那张卡片上写 腹泻 咳嗽 气短": the card's list, in a transcript's pauses
         para_lo = text.rfind("\n\n", 0, start)
         para_lo = 0 if para_lo == -1 else para_lo + 2
         para_hi = text.find("\n\n", end)
