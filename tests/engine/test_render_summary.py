@@ -704,7 +704,7 @@ def test_the_summary_opens_with_the_clinical_question_status_treatment_and_plan(
     assert "“Should he carry on osimertinib together with the chemo?”" in asks
     assert "ROS1 was never tested - does that matter now?" in asks and "walks the dog" not in asks
     assert line_text(summary, "Current disease status") == "progressive disease (2026-09-03)"
-    assert line_text(summary, "Options under discussion") == "savolitinib"
+    assert line_text(summary, "Options under discussion") == "if MET amplified: savolitinib"
 
 
 def test_the_line_of_treatment_is_stated_or_follows_from_the_dated_history_never_guessed():
@@ -790,3 +790,258 @@ def test_every_drug_of_the_knowledge_base_it_can_name_has_a_chinese_inn_name():
     ):
         term = terms.lookup(procedure, ("procedure",))
         assert term is not None and term.zh == zh and "直肠前切除术" not in term.zh
+
+
+# -- metastatic sites, negative staging, serology, background, what the patient writes ------
+def extracted_case(*docs: Document, programme: str = "oncology") -> Case:
+    """A case whose facts are what the extractors read from `docs` (a note whose metadata
+    author is "patient" gives the patient's statements, as after classification)."""
+    from casebridge.engine.extract import extract_document
+
+    return Case(
+        case_id="CB-TEST0009",
+        programme=programme,
+        documents=list(docs),
+        facts=[f for d in docs for f in extract_document(d)],
+    )
+
+
+def row(summary, label_start: str) -> str:  # type: ignore[no-untyped-def]
+    """A line's text with its untranslated spans marked [EN]."""
+    for section in summary.sections:
+        for line in section.lines:
+            if "".join(s.text for s in line.label).startswith(label_start):
+                return "".join(
+                    (p.sep if i else "")
+                    + "".join(("[EN]" if s.untranslated else "") + s.text for s in p.spans)
+                    for i, p in enumerate(line.parts)
+                )
+    raise AssertionError(f"no line {label_start!r}")
+
+
+def section_of(summary, key: str):  # type: ignore[no-untyped-def]
+    return next((s for s in summary.sections if s.key == key), None)
+
+
+def refs_of(summary, label_start: str) -> list[int]:  # type: ignore[no-untyped-def]
+    for section in summary.sections:
+        for line in section.lines:
+            if "".join(s.text for s in line.label).startswith(label_start):
+                return [n for p in line.parts for n in p.refs]
+    raise AssertionError(f"no line {label_start!r}")
+
+
+LUNG_CT = (
+    "CT THORAX, ABDOMEN AND PELVIS\n"
+    "Clinical details: EGFR-mutant adenocarcinoma of the right upper lobe on osimertinib.\n"
+    "Findings: enlarging right upper lobe primary. New liver metastases. Stable treated T9 bone"
+    " metastasis. A 9 mm left adrenal nodule suspicious for metastasis.\n"
+)
+COLON_LETTER = (
+    "COLORECTAL CLINIC LETTER\n"
+    "Diagnosis: Adenocarcinoma of the sigmoid colon, moderately differentiated, pT3 N1b.\n"
+    "Staging CT chest, abdomen and pelvis on 05/08/2026: no evidence of metastatic disease.\n"
+    "Social history: ex-smoker (15 pack-years, stopped 2012).\n"
+    "Family history: Father: bowel cancer, diagnosed aged 59.\n"
+    "Hepatitis B serology: hepatitis B core antibody positive, surface antigen negative.\n"
+    "Plan\n"
+    "- If MSI-high: discuss pembrolizumab at the MDT.\n"
+)
+BREAST_LETTER = (
+    "BREAST CLINIC LETTER\n"
+    "Diagnosis: Left breast invasive ductal carcinoma (NST), grade 2.\n"
+    "Menopausal status: Postmenopausal (last menstrual period 2021)\n"
+    "Plan\n"
+    "• If HER2 amplified: refer for neoadjuvant chemotherapy with\n"
+    "trastuzumab and pertuzumab before surgery.\n"
+    "• Genetic testing: she does not currently meet the national testing criteria (mother"
+    " diagnosed with breast cancer at 68).\n"
+)
+FL_LETTER = (
+    "HAEMATOLOGY CLINIC LETTER\n"
+    "Diagnosis: Follicular lymphoma, grade 1-2, stage IVA, CD19 positive.\n"
+    "Plan: If progression after rituximab, consider CAR-T cell therapy.\n"
+)
+FAMILY_TIMELINE = (
+    "Dad's own timeline\n"
+    "He stopped smoking in 2010 (smoked about 20 a day for 20 years).\n"
+    "Should he carry on osimertinib with the chemo?\n"
+)
+
+
+def test_metastatic_sites_are_their_own_row_under_the_diagnosis_in_english_and_chinese():
+    ct = document("m" * 16, "radiology", LUNG_CT, "2026-09-03", name="ct.pdf")
+    case = extracted_case(ct)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    assert row(en, "Metastatic sites") == (
+        "liver (first recorded 2026-09-03); bone (T9) (first recorded 2026-09-03);"
+        " adrenal gland (possible) (first recorded 2026-09-03)"
+    )
+    assert refs_of(en, "Metastatic sites") and all(refs_of(en, "Metastatic sites"))
+    assert [s.key for s in en.sections].index("diagnosis") < [s.key for s in en.sections].index(
+        "staging"
+    )
+    assert "Metastatic sites" in [
+        "".join(x.text for x in ln.label) for ln in section_of(en, "diagnosis").lines
+    ]
+    zh_sites = row(zh, "转移部位")
+    assert "肝 (首次记录于2026-09-03)" in zh_sites and "骨 (T9)" in zh_sites
+    assert "肾上腺 (可能)" in zh_sites and "[EN]" not in zh_sites
+
+
+def test_the_current_status_says_metastatic_with_the_asserted_sites_never_the_suspected_ones():
+    ct = document("m" * 16, "radiology", LUNG_CT, "2026-09-03", name="ct.pdf")
+    case = extracted_case(ct)
+    status = row(build_summary(case, "en"), "Current disease status")
+    assert status == "metastatic: liver, bone (T9) (2026-09-03)"
+    zh = row(build_summary(case, "zh"), "当前病情")
+    assert "转移部位：" in zh and "肝" in zh and "肾上腺" not in zh
+
+
+def test_a_negative_staging_ct_reads_as_the_investigation_and_its_words_dated_by_the_scan():
+    letter = document("c" * 16, "clinic_letter", COLON_LETTER, "2026-08-14", name="letter.pdf")
+    case = extracted_case(letter)
+    en = row(build_summary(case, "en"), "Distant staging")
+    assert en == "staging CT: no evidence of metastatic disease (2026-08-05)"
+    zh = row(build_summary(case, "zh"), "远处转移评估")
+    assert zh == "分期CT：无远处转移 (2026-08-05)"
+
+
+def test_serology_is_shown_as_the_panel_reads_past_or_occult_exposure_never_hepatitis_b():
+    letter = document("c" * 16, "clinic_letter", COLON_LETTER, "2026-08-14", name="letter.pdf")
+    case = extracted_case(letter)
+    en_summary, zh_summary = build_summary(case, "en"), build_summary(case, "zh")
+    en = row(en_summary, "Viral serology")
+    assert en.startswith("past (resolved) or occult hepatitis B exposure, not current infection")
+    assert en.endswith("(2026-08-14)") and refs_of(en_summary, "Viral serology")
+    zh = row(zh_summary, "病毒血清学")
+    assert zh.startswith("既往（已恢复）或隐匿性乙型肝炎病毒暴露，非现症感染") and "[EN]" not in zh
+    with pytest.raises(AssertionError):
+        row(en_summary, "Other conditions")  # no "hepatitis B" among the conditions
+
+
+def test_a_serology_panel_no_reading_fits_is_its_markers_with_their_results_in_chinese():
+    lab = document("l" * 16, "laboratory", "HBV: anti-HBs positive.", "2026-05-01", name="lab.pdf")
+    panel = fact(lab, "serology", "hepatitis B serology: anti-HBs positive", "anti-HBs positive",
+                 virus="HBV", results="anti-HBs positive")  # fmt: skip
+    case = Case(case_id="CB-TEST0010", documents=[lab], facts=[panel])
+    assert row(build_summary(case, "en"), "Viral serology") == (
+        "hepatitis B serology: anti-HBs positive (2026-05-01)"
+    )
+    assert (
+        row(build_summary(case, "zh"), "病毒血清学") == "乙型肝炎血清学：抗-HBs 阳性 (2026-05-01)"
+    )
+
+
+def test_smoking_and_family_history_are_background_rows_with_pack_years_stopped_relative_and_age():
+    letter = document("c" * 16, "clinic_letter", COLON_LETTER, "2026-08-14", name="letter.pdf")
+    case = extracted_case(letter)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    assert section_of(en, "background") is not None
+    assert row(en, "Smoking status") == "ex-smoker (15 pack-years, stopped 2012) (2026-08-14)"
+    assert row(zh, "吸烟状况") == "既往吸烟 (15 包年，2012年戒烟) (2026-08-14)"
+    assert row(en, "Family history") == "father: bowel cancer (aged 59) (2026-08-14)"
+    assert row(zh, "家族史") == "父亲：结直肠癌 (59岁) (2026-08-14)"
+    assert refs_of(en, "Smoking status") and refs_of(en, "Family history")
+
+
+def test_menopausal_status_and_the_germline_assessment_are_background_rows_in_both_languages():
+    letter = document("b" * 16, "clinic_letter", BREAST_LETTER, "2026-09-11", name="letter.pdf")
+    case = extracted_case(letter)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    assert row(en, "Menopausal status") == "postmenopausal (2026-09-11)"
+    assert row(zh, "绝经状态") == "绝经后 (2026-09-11)"
+    assert (
+        row(en, "Germline testing assessment") == "does not meet the testing criteria (2026-09-11)"
+    )
+    assert row(zh, "胚系基因检测评估") == "不符合检测标准 (2026-09-11)"
+    assert row(en, "Family history").startswith("mother: breast cancer (aged 68)")
+    assert row(zh, "家族史").startswith("母亲：乳腺癌 (68岁)")
+
+
+def test_what_the_patient_writes_is_its_own_part_quoted_never_a_clinical_row():
+    letter = document("f" * 16, "clinic_letter", MDT_LETTER, "2026-09-08", name="letter.pdf")
+    note = document("g" * 16, "other", FAMILY_TIMELINE, "2026-09-10", name="dad.txt")
+    note.metadata["author"] = "patient"
+    case = extracted_case(letter, note)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    background = section_of(en, "background")
+    assert background is None or all(
+        "".join(s.text for s in ln.label) != "Smoking status" for ln in background.lines
+    )
+    part = section_of(en, "patient_writes_section")
+    assert part is not None and part.heading.startswith("The patient writes")
+    assert row(en, "Smoking status") == (
+        "“He stopped smoking in 2010 (smoked about 20 a day for 20 years).” (written 2026-09-10)"
+    )
+    assert refs_of(en, "Smoking status")
+    # the question is quoted once, by the opening block
+    assert "carry on osimertinib" not in "".join(
+        s.text for ln in part.lines for p in ln.parts for s in p.spans
+    )
+    zh_part = section_of(zh, "patient_writes_section")
+    assert zh_part is not None and zh_part.heading.startswith("患者自述")
+    assert row(zh, "吸烟状况") == (
+        "[EN]“He stopped smoking in 2010 (smoked about 20 a day for 20 years).” (2026-09-10书写)"
+    )
+
+
+def test_the_chinese_primary_site_row_shows_the_subsite_the_english_row_shows():
+    ct = document("m" * 16, "radiology", LUNG_CT, "2026-09-03", name="ct.pdf")
+    letter = document("c" * 16, "clinic_letter", COLON_LETTER, "2026-08-14", name="letter.pdf")
+    for doc, en_site, zh_site in ((ct, "upper lobe of lung", "肺上叶"),
+                                  (letter, "sigmoid colon", "乙状结肠")):  # fmt: skip
+        case = extracted_case(doc)
+        assert row(build_summary(case, "en"), "Primary site").startswith(en_site)
+        assert row(build_summary(case, "zh"), "原发部位").startswith(zh_site)
+
+
+def test_a_cancer_without_a_tcga_study_shows_its_histology_as_the_cancer_type():
+    letter = document("h" * 16, "clinic_letter", FL_LETTER, "2026-07-02", name="letter.pdf")
+    case = extracted_case(letter)
+    assert not [f for f in case.facts if f.kind == "cancer_type"]
+    assert row(build_summary(case, "en"), "Cancer type") == "Follicular lymphoma (2026-07-02)"
+    assert row(build_summary(case, "zh"), "癌症类型") == "滤泡性淋巴瘤 (2026-07-02)"
+    myeloma = document("y" * 16, "clinic_letter", "Diagnosis: IgG kappa multiple myeloma.",
+                       "2026-03-01", name="myeloma.pdf")  # fmt: skip
+    summary = build_summary(extracted_case(myeloma), "zh")
+    assert row(summary, "癌症类型").startswith("多发性骨髓瘤")
+
+
+def test_cd19_stated_for_a_car_t_question_is_its_own_biomarker_row_in_both_languages():
+    letter = document("h" * 16, "clinic_letter", FL_LETTER, "2026-07-02", name="letter.pdf")
+    case = extracted_case(letter)
+    assert row(build_summary(case, "en"), "CD19") == "CD19 positive (2026-07-02)"
+    assert row(build_summary(case, "zh"), "CD19") == "CD19 阳性 (2026-07-02)"
+
+
+def test_a_result_a_rebiopsy_reports_again_is_dated_by_both_reports():
+    first = document("p" * 16, "pathology", "Immunohistochemistry: CD20 positive.",
+                     "2024-02-19", name="biopsy 2024.pdf")  # fmt: skip
+    again = document("q" * 16, "pathology", "Relapse: CD20 positive.", "2026-08-10",
+                     name="biopsy 2026.pdf")  # fmt: skip
+    letter = document("r" * 16, "clinic_letter", "Known CD20 positive.", "2026-09-09",
+                      name="letter.pdf")  # fmt: skip
+    case = extracted_case(first, again, letter)
+    assert row(build_summary(case, "en"), "CD20") == "CD20 positive (2024-02-19, 2026-08-10)"
+
+
+def test_an_option_is_shown_after_the_condition_its_letter_states():
+    letter = document("b" * 16, "clinic_letter", BREAST_LETTER, "2026-09-11", name="letter.pdf")
+    case = extracted_case(letter)
+    assert row(build_summary(case, "en"), "Options under discussion") == (
+        "if HER2 amplified: trastuzumab, pertuzumab"
+    )
+    assert row(build_summary(case, "zh"), "讨论中的方案") == "若HER2 扩增：曲妥珠单抗、帕妥珠单抗"
+
+
+def test_what_a_condition_names_is_neither_an_option_nor_a_finding():
+    letter = document("h" * 16, "clinic_letter", FL_LETTER, "2026-07-02", name="letter.pdf")
+    case = extracted_case(letter)
+    en = build_summary(case, "en")
+    assert row(en, "Options under discussion") == (
+        "if progression after rituximab: CAR-T cell therapy"
+    )
+    assert row(en, "Response") == "not stated"
+    zh = row(build_summary(case, "zh"), "讨论中的方案")
+    assert zh == "若[EN]progression after rituximab：CAR-T 细胞治疗"

@@ -6,7 +6,8 @@ result of the same sense contains ("EGFR exon 19" beside "EGFR exon 19 deletion"
 out; results of other variants stay ("EGFR T790M not detected" is what was tested, not a
 repetition). The variant detail the record states with the result (HGVS c. and p., variant
 allele frequency) is shown with it. A result is dated by the first report of it (a later
-letter quoting it is not a new test). The patient's own writing is never a result's source
+letter quoting it is not a new test); a later report of the same result on a test of its own
+(a re-biopsy at relapse) adds its date. The patient's own writing is never a result's source
 while a clinical record gives it.
 """
 
@@ -33,6 +34,8 @@ _VAF = re.compile(
     r"(?:of|:|=)?\s*(\d{1,3}(?:\.\d+)?\s*%)"
 )
 _DETAIL_REACH = 120  # characters after a result searched for its HGVS and VAF
+TEST_REPORTS = frozenset({"pathology", "genetic_report", "laboratory"})
+MAX_TEST_DATES = 3  # dates shown for one result
 
 
 def biomarker_lines(b: _Builder) -> list[Line]:
@@ -83,7 +86,7 @@ def _row(b: _Builder, kind: str, label: list[Span], facts: list[Fact]) -> Line:
             1 for f in group if f.attributes.get("reported_by") == "patient"
         ):
             spans = [*spans, Span(f" ({b.word('heading.patient_writes')})")]
-        words = [_first_date(b, group) or b.word("heading.date_not_stated")]
+        words = [", ".join(_test_dates(b, group)) or b.word("heading.date_not_stated")]
         if i == 0 and several and kind in CHANGING:
             words.append(b.word("heading.latest_value"))
         spans = [*spans, Span(f" ({'; '.join(words)})")]
@@ -144,6 +147,24 @@ def variant_detail(b: _Builder, group: list[Fact]) -> str:
         if found or vaf:
             return ", ".join([" ".join(found)] * bool(found) + [f"VAF {vaf}"] * bool(vaf))
     return ""
+
+
+def _test_dates(b: _Builder, group: list[Fact]) -> list[str]:
+    """The first report's date, and the date of each later report of the same result on its
+    own test (a pathology, genetic or laboratory report: a new specimen, as at relapse);
+    a letter quoting the result adds no date."""
+    first = _first_date(b, group)
+    if not first:
+        return []
+    later = {
+        d
+        for f in group
+        if (doc := b.case.document(f.source.document_id) if f.source else None) is not None
+        and doc.doc_type in TEST_REPORTS
+        and (d := fact_date(b.case, f))
+        and d[:7] != first[:7]
+    }
+    return [first, *sorted(later)[-MAX_TEST_DATES + 1 :]] if later else [first]
 
 
 def _first_date(b: _Builder, group: list[Fact]) -> str:

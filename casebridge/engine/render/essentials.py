@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from casebridge.engine import kb
-from casebridge.engine.case import Fact, Source
+from casebridge.engine.case import BIOMARKER_KINDS, Fact, Source
 from casebridge.engine.currency import current_on_latest, fact_date, stated_on
+from casebridge.engine.render.history_rows import metastatic_status
 from casebridge.engine.terminology import Span, normalise
 
 if TYPE_CHECKING:
@@ -259,6 +260,9 @@ def _current_status(b: _Builder) -> Line | None:
                 refs = sorted({n for f in relapse for n in b.fact_refs(f)})
                 spans = [*b.value(relapse[0]), *b.date_note(relapse)]
                 parts.append(Part(spans, refs, sep="; " if parts else ""))
+            for part in metastatic_status(b):
+                part.sep = "; " if parts else ""
+                parts.append(part)
     if not parts:
         return None
     return Line([Span(b.word("heading.current_disease_status"))], parts)
@@ -400,23 +404,180 @@ def _plan(b: _Builder) -> Line | None:
 
 def _options(b: _Builder) -> Line | None:
     """Treatments a clinical record discusses conditionally ("if HER2 amplified: …",
-    "would refer … to be considered for CAR-T"): named as options, never as a plan."""
+    "would refer … to be considered for CAR-T"): named as options, never as a plan, each
+    after the condition its record states ("if HER2 amplified: trastuzumab, pertuzumab");
+    options of one condition are one item, in the order the records give them. Of several
+    conditions stated for one option, the last one written (a letter's plan) is shown."""
     from casebridge.engine.render.summary import Line, Part, _courses
 
-    parts: list[Part] = []
+    items: list[tuple[list[Fact], Condition | None]] = []
     for kind in PLAN_KINDS:
         facts = [
             f
             for f in b.visible(kind, ("possible",))
             if f.attributes.get("reported_by") != "patient"
         ]
-        for group in _courses([*facts]):
-            refs = sorted({n for f in group for n in b.fact_refs(f)})
-            spans = b.value(group[0])
+        for group in _courses([f for f in facts if not in_condition(b, f)]):
+            found = [c for f in sorted(group, key=_position) if (c := condition_of(b, f))]
+            items.append((group, found[-1] if found else None))
+    items.sort(key=lambda item: min(_position(f) for f in item[0]))
+    merged: list[tuple[list[list[Fact]], Condition | None]] = []
+    for group, cond in items:
+        same = next((m for m in merged if cond is not None and m[1] is not None
+                     and m[1].key == cond.key), None)  # fmt: skip
+        if same is not None:
+            same[0].append(group)
+        else:
+            merged.append(([group], cond))
+    parts: list[Part] = []
+    for groups, cond in merged:
+        spans: list[Span] = []
+        refs: set[int] = set()
+        if cond is not None:
+            spans += [*_condition_spans(b, cond), Span("：" if b.zh else ": ")]
+            refs.update(b.ref(cond.source))
+        for i, group in enumerate(groups):
+            spans += [Span("、" if b.zh else ", ")] if i else []
+            spans += b.value(group[0])
             side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
             if side:
-                spans = [*spans, Span(", "), *b.text(side, "laterality")]
-            parts.append(Part(spans, refs, sep="; " if parts else ""))
+                spans = [*spans, Span(" ("), *b.text(side, "laterality"), Span(")")]
+            refs.update(n for f in group for n in b.fact_refs(f))
+        parts.append(Part(spans, sorted(refs), sep="; " if parts else ""))
     if not parts:
         return None
     return Line([Span(b.word("heading.options"))], parts, "note")
+
+
+# -- the condition of an option ------------------------------------------------------------
+_MAX_CONDITION = 140  # characters: a longer "if" clause is not shown
+_IF = re.compile(r"(?i)\b(?:if|unless)\s+")
+_UNIT_START = re.compile(r"(?:•|\n[ \t]*\n|\.\s|\?\s|;\s|\n[ \t]*(?:[-*]|\d{1,2}[.)])\s)")
+# the connector words a condition made only of biomarker results may keep
+_CONNECTORS = re.compile(r"(?i)^(?:[\s,;/()]|and|or|with|both)*$")
+
+
+@dataclass
+class Condition:
+    text: str  # as written: "HER2 amplified"
+    source: Source
+    results: list[Fact]  # the biomarker results the condition is made of
+
+    @property
+    def key(self) -> str:
+        return normalise(self.text)
+
+
+def _position(fact: Fact) -> tuple[str, int, int]:
+    src = fact.source
+    return (src.document_id, src.page, src.start) if src is not None else ("", 0, 0)
+
+
+def condition_of(b: _Builder, fact: Fact) -> Condition | None:
+    """The "if …" clause a record states before an option in its sentence or list item
+    ("If HER2 amplified: … trastuzumab", "If the lymphoma does not respond to salvage, or
+    relapses after transplant, I would refer him … for CAR-T"), up to its colon or the comma
+    that closes it."""
+    src = fact.source
+    clause = _clause(b, fact)
+    if clause is None or src is None:
+        return None
+    text, begin = clause
+    end = _condition_end(text, begin, src.start)
+    if end is None:
+        return None
+    words = " ".join(text[begin:end].split()).strip(" ,")
+    if not 3 <= len(words) <= _MAX_CONDITION or "?" in words:
+        return None
+    doc = b.case.document(src.document_id)
+    source = Source(src.document_id, doc.file_name if doc else src.file_name, src.page,
+                    begin, end, words)  # fmt: skip
+    results = [
+        f
+        for kind in BIOMARKER_KINDS
+        for f in b.visible(kind, ("possible", "asserted"))
+        if f.source is not None
+        and f.source.document_id == src.document_id
+        and f.source.page == src.page
+        and begin <= f.source.start < end
+    ]
+    return Condition(words, source, results)
+
+
+def _clause(b: _Builder, fact: Fact) -> tuple[str, int] | None:
+    """The page text and where the last "if" of the fact's sentence or list item before it
+    begins its clause."""
+    src = fact.source
+    if src is None:
+        return None
+    text = b._page_text(src)
+    if not text or not 0 <= src.start <= len(text):
+        return None
+    lo = max(0, src.start - 400)
+    unit = [m.end() for m in _UNIT_START.finditer(text, lo, src.start)]
+    start = unit[-1] if unit else lo
+    found = list(_IF.finditer(text, start, src.start))
+    return (text, found[-1].end()) if found else None
+
+
+def in_condition(b: _Builder, fact: Fact) -> bool:
+    """Whether the fact is said inside an "if …" clause ("If progression after rituximab,
+    …"): a condition, not a finding or an option."""
+    clause = _clause(b, fact)
+    if clause is None or fact.source is None:
+        return False
+    text, begin = clause
+    end = _condition_end(text, begin, min(len(text), fact.source.end + _MAX_CONDITION))
+    return end is not None and end >= fact.source.end
+
+
+def _condition_end(text: str, begin: int, limit: int) -> int | None:
+    """Where an "if" clause ends: its colon, "then", or a comma not inside brackets and not
+    followed by "or" / "and" (a clause of several conditions goes on)."""
+    depth = 0
+    i = begin
+    while i < limit:
+        c = text[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and c == ":":
+            return i
+        elif depth == 0 and c == ",":
+            if not re.match(r"\s*(?:or|and)\b", text[i + 1 : i + 8]):
+                return i
+        elif depth == 0 and re.match(r"\s+then\b", text[i : i + 6]):
+            return i
+        i += 1
+    return None
+
+
+def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
+    """ "if HER2 amplified"; in Chinese through the table, else from the biomarker results
+    the clause is made of, else the clause in English, marked."""
+    if not b.zh:
+        return [Span(b.word("heading.if_condition", condition=cond.text))]
+    whole = b.text(cond.text, "biomarker", "result", "response")
+    if not any(s.untranslated for s in whole):
+        return [Span(b.word("heading.if_condition", condition="".join(s.text for s in whole)))]
+    if cond.results:
+        begin, end = cond.source.start, cond.source.end
+        rest = list(b._page_text(cond.source)[begin:end])
+        for f in cond.results:
+            assert f.source is not None
+            for i in range(max(begin, f.source.start), min(end, f.source.end)):
+                rest[i - begin] = " "
+        said: list[str] = []
+        if _CONNECTORS.match("".join(rest)):
+            for f in sorted(cond.results, key=_position):
+                spans = b.value(f)
+                if any(s.untranslated for s in spans):
+                    break
+                words = "".join(s.text for s in spans)
+                if words not in said:
+                    said.append(words)
+            else:
+                return [Span(b.word("heading.if_condition", condition="，".join(said)))]
+    return [Span(b.word("heading.if_condition", condition="").strip()),
+            Span(cond.text, untranslated=True)]  # fmt: skip

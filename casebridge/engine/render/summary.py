@@ -41,7 +41,16 @@ from casebridge.engine.currency import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.biomarker_rows import biomarker_lines
-from casebridge.engine.render.essentials import essentials
+from casebridge.engine.render.essentials import essentials, in_condition
+from casebridge.engine.render.history_rows import (
+    background_lines,
+    cancer_type_from_histology,
+    group_key,
+    metastatic_line,
+    own_date,
+    patient_lines,
+    value_of,
+)
 from casebridge.engine.render.redact import Redactor
 from casebridge.engine.safety import flag_term
 from casebridge.engine.terminology import (
@@ -61,8 +70,12 @@ DIAGNOSIS_EXTRA = ("diagnosis", "tumour_size", "lymph_nodes", "margins", "lvi")
 # kinds whose display carries what the value leaves out (dose, result, reaction)
 DISPLAY_FIRST = frozenset(
     {"medication", "lab", "allergy", "grade", "other_biomarker", "performance_status",
-     "lymph_nodes", "tumour_size", "margins", *BIOMARKER_KINDS, *TREATMENT_KINDS}
+     "lymph_nodes", "tumour_size", "margins", "primary_site", "metastatic_site",
+     *BIOMARKER_KINDS, *TREATMENT_KINDS}
 )  # fmt: skip
+# kinds whose several mentions of one value are shown by the fullest wording ("upper lobe
+# of lung" for "lung", "bone (T9)" for "bone")
+FULLEST = frozenset({"primary_site", "metastatic_site"})
 TNM_KINDS = ("t_category", "n_category", "m_category")
 PREFIX_ORDER = ("c", "p", "yc", "yp", "r", "rp", "a", "")
 PREFIX_KEYS = {
@@ -377,6 +390,9 @@ class _Builder:
             return exact
         if kind == "cancer_type":
             return self._cancer_type(fact)
+        own = value_of(self, fact)
+        if own is not None:
+            return own
         if kind == "regimen" and self.zh:
             joined = self._regimen_of_drugs(fact.value)
             if joined:
@@ -490,28 +506,40 @@ class _Builder:
         return spans
 
     def kind_line(
-        self, kind: str, *, key_item: bool, label_spans: list[Span] | None = None
+        self,
+        kind: str,
+        *,
+        key_item: bool,
+        label_spans: list[Span] | None = None,
+        facts: list[Fact] | None = None,
     ) -> Line | None:
-        """One line for a fact kind: each distinct value with its sources; both values
-        when records disagree; "not stated" for a key item with no fact."""
+        """One line for a fact kind (or for the `facts` given): each distinct value with
+        its sources; both values when records disagree; "not stated" for a key item with no
+        fact."""
         lbl = label_spans if label_spans is not None else self.kind_label(kind)
-        facts = self.visible(kind)
         hedged = False
-        if not facts:
-            facts = self.visible(kind, ("possible", "negated"))
-            hedged = bool(facts)
+        if facts is None:
+            facts = self.visible(kind)
+            if not facts:  # a value inside an "if …" clause is a condition, not a finding
+                facts = [
+                    f
+                    for f in self.visible(kind, ("possible", "negated"))
+                    if not f.attributes.get("hypothetical") and not in_condition(self, f)
+                ]
+                hedged = bool(facts)
         if not facts:
             return Line(lbl, [Part(self.not_stated())], "not_stated") if key_item else None
         groups: dict[str, list[Fact]] = {}
         for fact in facts:
             groups.setdefault(self._group_key(fact), []).append(fact)
-        ordered = self._newest_first(list(groups.values()))
+        ordered = self._newest_first(_fold_subsites(list(groups.values())))
         parts: list[Part] = []
         notes: list[Span] = []
         for i, group in enumerate(ordered):
             refs = sorted({n for f in group for n in self.fact_refs(f)})
-            spans = self.value(group[0])
-            note = self.note_for(group[0])
+            shown = _fullest(group) if kind in FULLEST else group[0]
+            spans = self.value(shown)
+            note = self.note_for(shown)
             if note:
                 spans = [*spans, Span(" ("), *note, Span(")")]
             changing = kind in CHANGING and i == 0 and self._several_dates(ordered)
@@ -528,7 +556,11 @@ class _Builder:
         return Line(lbl, parts, status, notes)
 
     def _group_key(self, fact: Fact) -> str:
-        return "|".join((normalise(fact.value), fact.attributes.get("prefix", ""), fact.context))
+        own = group_key(fact, self)
+        if own is not None:
+            return own
+        return "|".join((normalise(fact.value), fact.attributes.get("prefix", ""),
+                         fact.attributes.get("subsite", ""), fact.context))  # fmt: skip
 
     def _conflicting(self, kind: str, facts: list[Fact]) -> bool:
         """Whether these facts disagree. The reconcile stage alone decides (same
@@ -552,6 +584,8 @@ class _Builder:
                 self.biomarkers(),
                 self.treatment(),
                 self.status(),
+                self.section("background", background_lines(self)),
+                self.section("patient_writes_section", patient_lines(self)),
                 self.conflicts(),
                 self.gaps(),
                 self.attention(),
@@ -640,8 +674,14 @@ class _Builder:
         key_kinds = ONCOLOGY_DIAGNOSIS_KEY if oncology else ("diagnosis",)
         for kind in key_kinds:
             line = self.kind_line(kind, key_item=True)
+            if kind == "cancer_type" and line is not None and line.status == "not_stated":
+                named = cancer_type_from_histology(self)  # no TCGA study: the histology
+                line = self.kind_line(kind, key_item=True, facts=named) if named else line
             if line:
                 lines.append(line)
+        sites = metastatic_line(self)
+        if sites is not None:
+            lines.append(sites)
         extra = DIAGNOSIS_EXTRA if oncology else ONCOLOGY_DIAGNOSIS_KEY + DIAGNOSIS_EXTRA[1:]
         for kind in extra:
             line = self.kind_line(kind, key_item=False)
@@ -672,6 +712,14 @@ class _Builder:
             line = self.kind_line(kind, key_item=key_item)
             if line:
                 lines.append(line)
+        negative = self.kind_line(
+            "distant_staging",
+            key_item=False,
+            facts=[f for f in self.visible("distant_staging", ("asserted",))
+                   if f.attributes.get("reported_by") != "patient"],
+        )  # fmt: skip
+        if negative is not None:
+            lines.append(negative)
         return self.section("staging", lines)
 
     def _tnm_line(self, prefix: str, facts: list[Fact]) -> Line:
@@ -755,6 +803,7 @@ class _Builder:
             self.allergy_line(),
             self.list_line("performance", "performance_status", key_item=True),
             self.list_line("labs", "lab", key_item=True),
+            self.kind_line("serology", key_item=False),
             self.list_line("conditions", "comorbidity", key_item=False),
         ]
         return self.section("status", [ln for ln in lines if ln is not None])
@@ -793,7 +842,7 @@ class _Builder:
 
     # -- status and dates ------------------------------------------------------------
     def _date_of(self, group: list[Fact]) -> str:
-        dates = [d for f in group if (d := fact_date(self.case, f))]
+        dates = [d for f in group if (d := own_date(self, f) or fact_date(self.case, f))]
         return max(dates) if dates else ""
 
     def _newest_first(self, groups: list[list[Fact]]) -> list[list[Fact]]:
@@ -1166,6 +1215,33 @@ def _without_repeats(items: list[list[Span]]) -> list[list[Span]]:
         if not any(j != i and len(texts[j]) > len(texts[i]) and texts[i] in texts[j]
                    for j in range(len(items)))
     ]  # fmt: skip
+
+
+def _fullest(group: list[Fact]) -> Fact:
+    """The mention with the fullest wording, an asserted one first."""
+    asserted = [f for f in group if f.context == "asserted"] or group
+    return max(asserted, key=lambda f: (len(f.display or f.value), -group.index(f)))
+
+
+def _fold_subsites(groups: list[list[Fact]]) -> list[list[Fact]]:
+    """A primary site named only by its organ ("lung") joins the one subsite of that organ
+    the records name ("upper lobe of lung"): the same site, said less precisely."""
+    subsites: dict[tuple[str, str], list[list[Fact]]] = {}
+    for group in groups:
+        first = group[0]
+        if first.kind == "primary_site" and first.attributes.get("subsite"):
+            subsites.setdefault((normalise(first.value), first.context), []).append(group)
+    if not subsites:
+        return groups
+    out: list[list[Fact]] = []
+    for group in groups:
+        first = group[0]
+        home = subsites.get((normalise(first.value), first.context), [])
+        if first.kind == "primary_site" and not first.attributes.get("subsite") and len(home) == 1:
+            home[0].extend(group)
+            continue
+        out.append(group)
+    return out
 
 
 def _fold_unprefixed(tnm: list[Fact]) -> list[Fact]:
