@@ -46,6 +46,7 @@ NOTE_FILES = (
     "safety_notes_12.yaml",
     "safety_notes_13.yaml",
     "safety_notes_14.yaml",
+    "safety_notes_15.yaml",
 )
 
 

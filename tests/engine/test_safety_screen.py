@@ -379,6 +379,34 @@ RAISES = [
         "amber",
         False,
     ),
+    # a Chinese record machine-translated into English
+    (
+        "Patient suddenly appear right side limbs weakness and speech unclear 1 hour, mouth angle deviation",
+        "stroke",
+        "red",
+        False,
+    ),
+    (
+        "Patient colon cancer, abdominal distension and pain 2 days, stop passing gas and stool, vomiting",
+        "bowel_obstruction",
+        "red",
+        False,
+    ),
+    (
+        "Patient rectal cancer, 12 hours no urination, lower abdomen bulge and pain",
+        "urinary",
+        "red",
+        False,
+    ),
+    (
+        "Patient on chemotherapy, today appear consciousness blurred, call no response",
+        "neuro",
+        "red",
+        False,
+    ),
+    ("我爸十几个小时没尿了，小肚子鼓鼓的硬硬的，他是前列腺癌", "urinary", "red", False),
+    ("我奶奶肺癌，今天咳了好几口鲜血", "bleeding", "red", False),
+    ("我老婆在化疗（顺铂），左边小腿这两天又肿又红又烫，比右边粗了三公分", "vte", "red", False),
     # a question about what is happening now is no general question
     ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
 ]
@@ -558,6 +586,8 @@ QUIET = [
         True,
     ),
     ("我老公CAR-T已经过了三个月了 没有发烧 说话写字都正常", "normal_value", True),
+    ("我外婆礼拜一尿路感染有点糊涂，现在完全清醒了", "resolved", False),
+    ("现在不喘不胸痛，腿也不肿", "negated", True),
     # education copied from a poster or training
     (
         "Copied from the FAST poster: has their face fallen on one side? Is speech slurred?",
