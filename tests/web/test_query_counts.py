@@ -142,7 +142,9 @@ def test_the_console_case_page_asks_as_many_queries_for_30_documents_as_for_3(
     count = _same_count(
         client, people.coordinator, lambda i: f"/console/cases/{cases[i].pseudonym}/"
     )
-    assert count <= 20
+    # 20, and the audited read's place in the chain: the newest row (and on
+    # PostgreSQL the chain's advisory lock, a statement of its own).
+    assert count <= 22
 
 
 def test_the_console_queue_does_not_grow_with_documents_or_cases(client, people, cases):

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from casebridge.engine.case import PROGRAMMES, Correction
@@ -317,7 +318,14 @@ class InternalNote(models.Model):
 
 class AuditEvent(models.Model):
     """Who did or read what, when, with the data before and after. Rows are only
-    ever added; they outlive the case they describe (case_pseudonym stays)."""
+    ever added; they outlive the case they describe (case_pseudonym stays).
+
+    Tamper-evident: `seq` numbers the rows 1, 2, 3 … and `hmac` chains each row
+    to the one before with the audit key, kept outside the database
+    (cases/auditchain.py; written by cases/audit.record, checked by
+    `manage.py verify_audit`). On PostgreSQL a trigger refuses UPDATE and
+    DELETE of rows, except the foreign keys set NULL when a case or user goes
+    (migration 0006)."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -334,7 +342,11 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by audit.record before the HMAC is computed over it (not auto_now_add,
+    # which would overwrite it at save).
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    seq = models.BigIntegerField(unique=True, editable=False)
+    hmac = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
