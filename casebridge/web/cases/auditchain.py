@@ -218,11 +218,12 @@ def compare_head(result: Result, kept: Head, hmac_at_kept_seq: str | None) -> Pr
     if result.head is None or result.head.seq < kept.seq:
         newest = f"seq {result.head.seq}" if result.head else "no row at all"
         first = 1 if result.head is None else result.head.seq + 1
+        gap = f"seq {first} was" if first == kept.seq else f"seq {first}–{kept.seq} were"
         return Problem(
             "truncated",
             first,
             None,
-            f"missing rows: seq {first}–{kept.seq} were deleted (the kept head is seq "
+            f"missing rows: {gap} deleted (the kept head is seq "
             f"{kept.seq}, the log now ends at {newest}): the newest rows were truncated",
         )
     if hmac_at_kept_seq is None or not hmac_lib.compare_digest(hmac_at_kept_seq, kept.hmac):
