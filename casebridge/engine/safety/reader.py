@@ -26,19 +26,19 @@ from casebridge.engine.timeline import find_dates, latest_date
 
 # Sentence ends: . ! ; (not a decimal point), a "?" right after a word ("? PE" is a cue),
 # Chinese full stops, a blank line, or a line that starts a list item.
-_SENTENCE_END = re.compile(
+_PUNCTUATED_END = (
     r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;。！；？]|(?<=[\w)])\?(?=\s|$)|\n\s*\n"
     r"|\n(?=[ \t]*(?:[-•*·]|\d{1,2}[.)]\s))"
+)
+_SENTENCE_END = re.compile(
+    _PUNCTUATED_END
     # a voice message transcribed into Chinese pauses with spaces, not punctuation:
     # "背倒是不痛 大便也有点屙不出" is two sentences
-    r"|(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])"
+    + r"|(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])"
 )
 # The sentence a framing cue governs (a leaflet's "如出现…", "隔壁床的大爷…", a card that
 # says "腹泻 咳嗽 气短"): punctuation only, the transcript's pauses do not end it.
-_FRAME_END = re.compile(
-    r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[!;。！；？]|(?<=[\w)])\?(?=\s|$)|\n\s*\n"
-    r"|\n(?=[ \t]*(?:[-•*·]|\d{1,2}[.)]\s))"
-)
+_FRAME_END = re.compile(_PUNCTUATED_END)
 # Clause ends inside a sentence: commas (not the "、" of a Chinese list) and contrast words.
 _CLAUSE_END = re.compile(
     r"[,，:：]|\s[-–]\s|\b(?:but|however|although|though|whereas)\b|但是|但|不过|然而"
@@ -227,8 +227,15 @@ class Reader:
         leaflet, another person) governs."""
         return self.sentence(text, start, end, _FRAME_END)
 
-    def _cut(self, pattern: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
-        lo, hi = self.sentence(text, start, end)
+    def _cut(
+        self,
+        pattern: re.Pattern[str],
+        text: str,
+        start: int,
+        end: int,
+        ends: re.Pattern[str] = _SENTENCE_END,
+    ) -> tuple[int, int]:
+        lo, hi = self.sentence(text, start, end, ends)
         a = lo
         for m in pattern.finditer(text, lo, start):
             a = m.end()
@@ -256,9 +263,7 @@ class Reader:
         g_lo, g_hi = self.segment(text, start, end)
         current = self._has("current", text, c_lo, c_hi)
         f_lo, f_hi = self.frame(text, start, end)
-        f_seg = f_lo
-        for m in _SEGMENT_END.finditer(text, f_lo, start):
-            f_seg = m.end()
+        f_seg = self._cut(_SEGMENT_END, text, start, end, _FRAME_END)[0]
         if "conditional" not in through and self._has("conditional", text, f_seg, start):
             return False
         if self.educational(text, start, end, (f_lo, f_hi)):

@@ -530,7 +530,7 @@ def do_send_message(
     if acting_user.role not in STAFF_ROLES:
         found = safety.screen_answers(
             {"message": body},
-            case=safety.engine_case(case.engine),
+            case=engine_case(case) if case.engine else None,
             programme=case.programme,
         )
     with transaction.atomic():

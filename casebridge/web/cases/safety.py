@@ -83,12 +83,6 @@ def label(found: dict[str, Any], lang: str) -> str:
     return english
 
 
-def engine_case(engine: dict[str, Any] | None) -> EngineCase | None:
-    """The engine's view of a case (its facts and intake) for screening a message in
-    the context the records give: on treatment, known spinal disease, the programme."""
-    return EngineCase.from_dict(engine) if engine else None
-
-
 def pause_reason(found: list[dict[str, Any]]) -> str:
     return "; ".join(dict.fromkeys(str(f.get("label", "")) for f in red(found)))
 
