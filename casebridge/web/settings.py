@@ -121,6 +121,9 @@ elif env("CASEBRIDGE_DB", "sqlite") == "postgres":
             "PORT": env("CASEBRIDGE_DB_PORT", "5432"),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Two test runs at once on one server (two checkouts, a session
+            # and its CI) each name their own test database.
+            "TEST": {"NAME": env("CASEBRIDGE_DB_TEST_NAME") or None},
         }
     }
 elif env("CASEBRIDGE_DB", "sqlite") == "sqlite":
