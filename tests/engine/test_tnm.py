@@ -363,6 +363,27 @@ def test_an_unticked_option_after_a_ticked_answer_is_not_a_finding() -> None:
     assert values(options, "n_category") == ["N2b"]
 
 
+def test_two_listed_options_with_none_ticked_answer_nothing() -> None:
+    text = (
+        "Distant Metastasis (pM) | pMX: Cannot be assessed | pM 1: Distant metastasis | "
+        "*Specify site(s), if known: _"
+    )
+    assert values(text, "m_category") == []
+
+
+def test_of_two_listed_options_the_ticked_one_is_the_answer() -> None:
+    text = (
+        "Distant Metastasis (pM) | X   pMX:    Cannot be assessed___ pM1:    Distant "
+        "metastasis | *Specify site(s), if known: ____"
+    )
+    assert values(text, "m_category") == ["MX"]
+
+
+def test_a_category_with_its_definition_alone_is_still_read() -> None:
+    text = "Distant metastasis (pM): pM1: Distant metastasis, liver (biopsy proven)."
+    assert values(text, "m_category") == ["M1"]
+
+
 def test_thyroid_extension_gives_t3_under_the_7th_edition_only() -> None:
     text = (
         "Total thyroidectomy: papillary thyroid carcinoma. Size = 1.3 cm. "

@@ -551,6 +551,8 @@ _TICK = re.compile(r"(?:\[\s*[xX]\s*\]|\(\s*[xX]\s*\)|(?<![A-Za-z])[xX])\.?\s*$"
 # "Distant Metastasis (pM). x Not applicable. pM1: Distant metastasis.": another answer of
 # the same field is ticked just before an unticked, defined option.
 _OTHER_TICKED = re.compile(r"(?<![A-Za-z])[xX]\.?\s+[A-Z][a-z]")
+# The longest definition between two listed options ("pMX: Cannot be assessed___ pM1:").
+_OPTION_GAP = 80
 _REVISED = re.compile(r"\b(?:revis|amend|correct|addend)\w*", re.IGNORECASE)
 
 
@@ -567,8 +569,16 @@ def _drop_option_lists(text: str, hits: list[Hit]) -> list[Hit]:
                 text, lo, h.start
             ):
                 drop.add(h)
+        ticked = [h for h in group if _TICK.search(text, max(0, h.start - 6), h.start)]
         if len({h.value for h in group}) >= 3:
-            drop.update(h for h in group if not _TICK.search(text, max(0, h.start - 6), h.start))
+            drop.update(h for h in group if h not in ticked)
+        # Two options of one field listed one after the other, each with its definition
+        # ("pMX: Cannot be assessed | pM1: Distant metastasis"): a checklist's choices.
+        # Only a ticked one is an answer; with none ticked the field is not answered.
+        listed = sorted(group, key=lambda h: h.start)
+        for first, second in zip(listed, listed[1:]):
+            if first.value != second.value and second.start - first.end <= _OPTION_GAP:
+                drop.update(h for h in (first, second) if h not in ticked)
     return [h for h in hits if h not in drop]
 
 
