@@ -12,6 +12,8 @@ lint: install
 	.venv/bin/ruff check casebridge tests benchmarks examples
 	.venv/bin/ruff format --check casebridge tests benchmarks examples
 	data=$$(mktemp -d) && CASEBRIDGE_DEMO=1 CASEBRIDGE_DATA_DIR=$$data .venv/bin/mypy; status=$$?; rm -rf "$$data"; exit $$status
+	.venv/bin/bandit -q -r casebridge -c pyproject.toml --severity-level medium
+	.venv/bin/python scripts/audit_dependencies.py
 
 # The whole suite on SQLite, then the web tests again on PostgreSQL (127.0.0.1:5432, db test).
 test: lint

@@ -99,7 +99,7 @@ def address_in_use(host: str, port: int) -> str:
 
 
 def url_for(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host
+    shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # nosec B104 - a URL shown
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"

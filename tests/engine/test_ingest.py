@@ -208,6 +208,50 @@ def test_it_reads_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
     assert "Second page" in doc.pages[1].text
 
 
+def _docx_with_body(tmp_path: Path, body: bytes) -> bytes:
+    """A real DOCX (python-docx) whose word/document.xml is replaced by `body`."""
+    word = DocxDocument()
+    word.add_paragraph("Clinic letter.")
+    path = tmp_path / "base.docx"
+    word.save(str(path))
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = body if item.filename == "word/document.xml" else src.read(item)
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("prolog", "ref"),
+    [
+        # entity expansion ("billion laughs"): each level multiplies by ten
+        (
+            b'<!DOCTYPE w [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+            b"&c;",
+        ),
+        # an external entity that would read a file of the machine
+        (b'<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>', b"&x;"),
+        # a declaration after a long comment, beyond any first-bytes check
+        (b"<!-- " + b"padding " * 2000 + b'--><!DOCTYPE w [<!ENTITY a "lol">]>', b"&a;"),
+    ],
+)
+def test_a_docx_part_with_a_document_type_declaration_is_refused_not_expanded(
+    tmp_path: Path, prolog: bytes, ref: bytes
+) -> None:
+    body = (
+        b'<?xml version="1.0"?>' + prolog + b'<w:document xmlns:w="http://schemas.openxmlformats'
+        b'.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+        + ref
+        + b"</w:t></w:r></w:p></w:body></w:document>"
+    )
+    doc = only(read_bytes(_docx_with_body(tmp_path, body), "letter.docx"))
+    assert doc.status == "needs_attention"
+    assert any("damaged" in p for p in doc.problems), doc.problems
+    assert not any("root:" in p.text or "lol" in p.text for p in doc.pages)
+
+
 def test_it_reads_utf16_text_with_a_byte_order_mark() -> None:
     doc = only(read_bytes(("\ufeff" + LETTER).encode("utf-16-le"), "letter.txt"))
     assert doc.pages[0].method == "plain"

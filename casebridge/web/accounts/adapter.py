@@ -59,7 +59,7 @@ def audit_login(request: HttpRequest, action: str, email: str, **after: Any) -> 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
-        return client_ip(request) or "0.0.0.0"  # noqa: S104 - a key for counting, never bound
+        return client_ip(request) or "0.0.0.0"  # noqa: S104  # nosec B104 - a key for counting, never bound
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         # allauth's "login_failed" rate is per client address here (settings):

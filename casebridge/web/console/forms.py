@@ -123,7 +123,7 @@ def doc_type_options(selected: str) -> SafeString:
         "",
         '<option value="{}"{}>{}</option>',
         (
-            (value, mark_safe(" selected") if value == selected else "", label)
+            (value, mark_safe(" selected") if value == selected else "", label)  # nosec B308 B703
             for value, label in DOC_TYPE_CHOICES
         ),
     )
