@@ -32,6 +32,11 @@ CASE_STAGES: tuple[str, ...] = ("reconcile", "timeline", "gaps", "safety", "ques
 
 # progress(document_name, index, total) is called before each document is read.
 Progress = Callable[[str, int, int], None]
+# admit(documents) sees the documents of one file right after ingest, before they
+# are classified and extracted: a caller's caps (the web platform's limits on
+# characters and pages) mark one needs_attention and empty its pages, and the
+# costly stages then skip it.
+Admit = Callable[[list[Document]], None]
 
 
 def new_case(programme: str = "oncology", intake: dict[str, Any] | None = None) -> Case:
@@ -77,10 +82,14 @@ def build_case(
     return case
 
 
-def add_document(case: Case, data: bytes | Path, name: str) -> list[Document]:
+def add_document(
+    case: Case, data: bytes | Path, name: str, *, admit: Admit | None = None
+) -> list[Document]:
     """Add one uploaded file (an archive may yield several documents) to an
     existing case without re-reading the others; people's corrections are kept."""
     docs = read_path(data, name) if isinstance(data, Path) else read_bytes(data, name)
+    if admit is not None:
+        admit(docs)
     _add(case, docs)
     refresh(case)
     return docs

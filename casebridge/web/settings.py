@@ -341,6 +341,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A document whose worker has not finished within the lease is re-queued.
 DOCUMENT_LEASE_SECONDS = int(env("CASEBRIDGE_DOCUMENT_LEASE_SECONDS", "900"))
 DOCUMENT_MAX_ATTEMPTS = int(env("CASEBRIDGE_DOCUMENT_MAX_ATTEMPTS", "3"))
+# Each document is read in a child process under these limits (cases/reader.py);
+# a document over one needs a person's attention, with the limit named, and is
+# not retried. The caps on pages and characters apply to each document read
+# (each member of an archive) before its costly stages.
+DOCUMENT_READ_CPU_SECONDS = int(env("CASEBRIDGE_READ_CPU_SECONDS", "120"))
+DOCUMENT_READ_MEMORY_MB = int(env("CASEBRIDGE_READ_MEMORY_MB", "1024"))
+DOCUMENT_READ_WALL_SECONDS = float(env("CASEBRIDGE_READ_WALL_SECONDS", "300"))
+DOCUMENT_MAX_PAGES = int(env("CASEBRIDGE_DOCUMENT_MAX_PAGES", "500"))
+DOCUMENT_MAX_CHARACTERS = int(env("CASEBRIDGE_DOCUMENT_MAX_CHARACTERS", "2000000"))
 
 # -- the rest --------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -5,20 +5,23 @@ process_document(document_id):
   1. claims the document (queued → processing, attempts + 1, a lease), in a
      short transaction; a document already processed is left alone, so running
      the task twice is harmless;
-  2. decrypts it and runs the engine (Case.from_dict → add_document → to_dict)
-     outside any lock, on a snapshot of the case's engine JSON, with the people's
-     corrections from the database as engine Corrections;
-  3. merges under the case row lock (select_for_update): if the engine JSON
-     changed meanwhile (another document, a correction), the document is added
-     again to the fresh JSON under the lock, so nothing is overwritten;
-  4. marks the document processed / needs_attention, with the engine's reasons,
-     and pauses the case when the engine's safety screen says so.
+  2. decrypts it and reads it outside any lock in a child process with CPU,
+     memory and wall-clock limits and caps on pages and characters
+     (cases/reader.py): the engine's ingest, classification and extraction;
+  3. merges what it read under the case row lock (select_for_update) into the
+     case's engine JSON as it is then, with the people's corrections from the
+     database, and re-runs the case stages; a document added meanwhile with the
+     same content (which makes this one a duplicate) sends it back to step 2;
+  4. marks the document processed / needs_attention, with the engine's reasons
+     (or the limit that stopped the read), and pauses the case when the
+     engine's safety screen says so.
 
 A worker that dies leaves the document in `processing` with a lease that runs
 out: requeue_stale_documents() (the `requeue_stale_documents` command, run
 every few minutes) puts it back in the queue, and a new run of the task also
 takes over a document whose lease has run out. After DOCUMENT_MAX_ATTEMPTS
-the document is marked failed, with a plain-language reason.
+the document is marked failed, with a plain-language reason. A document over a
+reading limit is not retried: it needs a person's attention at once.
 """
 
 from __future__ import annotations
@@ -34,8 +37,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from casebridge.engine.case import Document as EngineDocument
-from casebridge.engine.pipeline import add_document
-from casebridge.web.cases import audit, safety, storage, workflow
+from casebridge.web.cases import audit, reader, safety, storage, workflow
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.lib import engine_case
@@ -88,61 +90,85 @@ def _claim(document_id: int) -> int | str:
         return doc.attempts
 
 
-def _read(case: Case, data: bytes, name: str) -> tuple[dict[str, Any], list[EngineDocument]]:
-    engine = engine_case(case)
-    docs = add_document(engine, data, name)
-    return engine.to_dict(), docs
+# How many times a read is made again because documents with its content were
+# added to the case while it was read (an archive's members; rare).
+READ_ROUNDS = 3
+
+
+def read_limits() -> reader.ReadLimits:
+    return reader.ReadLimits(
+        cpu_seconds=settings.DOCUMENT_READ_CPU_SECONDS,
+        memory_mb=settings.DOCUMENT_READ_MEMORY_MB,
+        wall_seconds=settings.DOCUMENT_READ_WALL_SECONDS,
+        max_characters=settings.DOCUMENT_MAX_CHARACTERS,
+        max_pages=settings.DOCUMENT_MAX_PAGES,
+    )
+
+
+def _read(case: Case, data: bytes, name: str) -> tuple[list[dict[str, Any]], reader.ReadOutcome]:
+    known = list((case.engine or {}).get("documents") or [])
+    programme = str((case.engine or {}).get("programme") or "oncology")
+    outcome = reader.read_document(
+        data, name, programme=programme, known=known, limits=read_limits()
+    )
+    return known, outcome
 
 
 def _process(document_id: int, attempt: int) -> str:
     doc = Document.objects.get(pk=document_id)
     case = case_for_system(doc.case_id)
     data = storage.read_document(case, doc)
-    seen = case.engine
-    result, docs = _read(case, data, doc.file_name)
+    for _round in range(READ_ROUNDS):
+        known, outcome = _read(case, data, doc.file_name)
+        with transaction.atomic():
+            locked = case_for_system(doc.case_id, lock=True)
+            doc = Document.objects.select_for_update().get(pk=document_id)
+            if doc.state != Document.State.PROCESSING or doc.attempts != attempt:
+                return "superseded: another run took this document over"
+            if reader.still_fits(known, list(locked.engine.get("documents") or []), outcome):
+                return _merge(locked, doc, outcome, attempt)
+        case = locked  # its content arrived meanwhile: read again against the case as it is
+    raise RuntimeError("the case kept receiving this document's content while it was read")
 
-    with transaction.atomic():
-        locked = case_for_system(doc.case_id, lock=True)
-        doc = Document.objects.select_for_update().get(pk=document_id)
-        if doc.state != Document.State.PROCESSING or doc.attempts != attempt:
-            return "superseded: another run took this document over"
-        if locked.engine != seen:  # changed while we read: add again to the fresh case
-            result, docs = _read(locked, data, doc.file_name)
-        locked.engine = result
-        reasons = [p for d in docs for p in d.problems]
-        doc.state = (
-            Document.State.NEEDS_ATTENTION
-            if any(d.status == "needs_attention" for d in docs)
-            else Document.State.PROCESSED
-        )
-        doc.reasons = list(dict.fromkeys(reasons))
-        doc.engine_doc_ids = [d.id for d in docs]
-        doc.engine_doc_id = docs[0].id if docs else ""
-        doc.doc_type = docs[0].doc_type if docs else ""
-        doc.media_type = docs[0].media_type if docs else doc.media_type
-        doc.processed_at = timezone.now()
-        doc.lease_expires_at = None
-        doc.save()
-        fields = ["engine"]
-        if _new_amber(seen, result) and not locked.safety_review:
-            locked.safety_review = True  # listed for a coordinator; the case carries on
-            fields.append("safety_review")
-        if result.get("paused") and locked.status in workflow.OPEN:
-            fields += _pause_for_safety(locked, result)
-        locked.save(update_fields=[*fields, "updated_at"])
-        audit.record(
-            None,
-            locked,
-            "document.processed",
-            obj=doc,
-            after={
-                "state": doc.state,
-                "engine_doc_ids": doc.engine_doc_ids,
-                "doc_type": doc.doc_type,
-                "reasons": doc.reasons,
-                "attempt": attempt,
-            },
-        )
+
+def _merge(locked: Case, doc: Document, outcome: reader.ReadOutcome, attempt: int) -> str:
+    """Under the case lock: add what was read to the case and record it."""
+    before = locked.engine
+    engine = engine_case(locked)
+    docs: list[EngineDocument] = reader.merge(engine, outcome)
+    result = engine.to_dict()
+    locked.engine = result
+    reasons = [p for d in docs for p in d.problems]
+    doc.state = (
+        Document.State.NEEDS_ATTENTION
+        if any(d.status == "needs_attention" for d in docs)
+        else Document.State.PROCESSED
+    )
+    doc.reasons = list(dict.fromkeys(reasons))
+    doc.engine_doc_ids = [d.id for d in docs]
+    doc.engine_doc_id = docs[0].id if docs else ""
+    doc.doc_type = docs[0].doc_type if docs else ""
+    doc.media_type = docs[0].media_type if docs and not outcome.limit else doc.media_type
+    doc.processed_at = timezone.now()
+    doc.lease_expires_at = None
+    doc.save()
+    fields = ["engine"]
+    if _new_amber(before, result) and not locked.safety_review:
+        locked.safety_review = True  # listed for a coordinator; the case carries on
+        fields.append("safety_review")
+    if result.get("paused") and locked.status in workflow.OPEN:
+        fields += _pause_for_safety(locked, result)
+    locked.save(update_fields=[*fields, "updated_at"])
+    after: dict[str, Any] = {
+        "state": doc.state,
+        "engine_doc_ids": doc.engine_doc_ids,
+        "doc_type": doc.doc_type,
+        "reasons": doc.reasons,
+        "attempt": attempt,
+    }
+    if outcome.limit:
+        after["limit"] = outcome.limit
+    audit.record(None, locked, "document.processed", obj=doc, after=after)
     return str(doc.state)
 
 
