@@ -1,8 +1,9 @@
 """`casebridge serve`: the whole platform on one machine, for a demo or a small
 installation: SQLite and encrypted files in the data folder, the migrations
-applied, a background worker (django-tasks-db's `db_worker`, as a child
-process) plus a thread that re-queues documents a dead worker left behind,
-and gunicorn in front: several web processes, so that pages are served on
+applied, background workers (django-tasks-db's `db_worker`, as child
+processes: two by default, so that one long document does not hold up the
+others) plus a thread that re-queues documents a dead worker left behind and
+restarts a worker that died, and gunicorn in front: several web processes, so that pages are served on
 every core at once (one Python process serves one page at a time, whatever
 its number of threads), with WhiteNoise serving the CSS and scripts.
 
@@ -35,6 +36,11 @@ REQUEUE_EVERY_SECONDS = 60.0
 # process, at a lower p95. More threads suit slow clients with no buffering
 # proxy in front (--threads; gunicorn's "gthread" workers).
 DEFAULT_THREADS = 1
+# Document workers: each reads one document at a time (in a child process of
+# its own, under limits: cases/reader.py), so with one worker a long document
+# holds up every other patient's. Two keep the queue moving on a 2-core
+# machine while the web processes still get their turn.
+DEFAULT_DOCUMENT_WORKERS = 2
 
 
 def default_workers(cpus: int | None = None) -> int:
@@ -47,6 +53,17 @@ def default_workers(cpus: int | None = None) -> int:
         except ValueError:
             log.warning("CASEBRIDGE_WEB_WORKERS=%r is not a number: ignored", configured)
     return max(2, (cpus if cpus is not None else os.cpu_count() or 1) + 1)
+
+
+def default_document_workers() -> int:
+    """Document workers: CASEBRIDGE_DOCUMENT_WORKERS, else 2."""
+    configured = os.environ.get("CASEBRIDGE_DOCUMENT_WORKERS", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            log.warning("CASEBRIDGE_DOCUMENT_WORKERS=%r is not a number: ignored", configured)
+    return DEFAULT_DOCUMENT_WORKERS
 
 
 def is_loopback(host: str) -> bool:
@@ -105,12 +122,55 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _requeue_loop(stop: threading.Event) -> None:
+class Workers:
+    """The document workers, as child processes; one that died is started again."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.children: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            self.children = [self._spawn() for _ in range(self.count)]
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(worker_command(), env=dict(os.environ))  # noqa: S603
+
+    def restart_dead(self, stopping: threading.Event) -> int:
+        """Start again each worker that has exited; returns how many."""
+        restarted = 0
+        with self._lock:
+            for index, child in enumerate(self.children):
+                if child.poll() is not None and not stopping.is_set():
+                    log.warning(
+                        "document worker %d exited (%s): started again", index, child.returncode
+                    )
+                    self.children[index] = self._spawn()
+                    restarted += 1
+        return restarted
+
+    def stop(self) -> None:
+        with self._lock:
+            for child in self.children:
+                child.terminate()
+            for child in self.children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+
+
+def _requeue_loop(stop: threading.Event, workers: Workers | None = None) -> None:
     from django.db import close_old_connections
 
     from casebridge.web.cases.tasks import requeue_stale_documents
 
     while not stop.wait(REQUEUE_EVERY_SECONDS):
+        if workers is not None:
+            workers.restart_dead(stop)
         try:
             close_old_connections()
             ids = requeue_stale_documents()
@@ -152,6 +212,7 @@ def main(
     worker: bool = True,
     workers: int | None = None,
     threads: int = DEFAULT_THREADS,
+    document_workers: int | None = None,
 ) -> int:
     """Run the platform until interrupted; returns an exit code (0 on Ctrl-C,
     1 when it cannot start, with the reason printed)."""
@@ -195,11 +256,12 @@ def main(
         return 1
     print(banner, flush=True)
 
-    child: subprocess.Popen[bytes] | None = None
+    workers_running: Workers | None = None
     stop = threading.Event()
     if worker:
-        child = subprocess.Popen(worker_command(), env=dict(os.environ))  # noqa: S603
-        threading.Thread(target=_requeue_loop, args=(stop,), daemon=True).start()
+        workers_running = Workers(document_workers or default_document_workers())
+        workers_running.start()
+        threading.Thread(target=_requeue_loop, args=(stop, workers_running), daemon=True).start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -208,12 +270,8 @@ def main(
         pass
     finally:
         stop.set()
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if workers_running is not None:
+            workers_running.stop()
     return 0
 
 
