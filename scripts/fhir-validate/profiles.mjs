@@ -1,0 +1,88 @@
+// The IPS 2.0.0 and mCODE 4.0.0 StructureDefinitions (npm hl7.fhir.uv.ips and
+// hl7.fhir.us.mcode), loaded into Medplum's validator, with what Medplum cannot
+// evaluate in each of them named rather than skipped in silence.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataType } from '@medplum/core';
+
+export const PACKAGES = ['hl7.fhir.uv.ips', 'hl7.fhir.us.mcode'];
+
+// Medplum's parser knows these discriminator types only; it throws on the others
+// ("profile", "exists"). It also folds slices nested under a sliced element into that
+// element's own slices (Composition-uv-ips: the section-note extension and entry:problem
+// become "slices" of Composition.section, so no section matches sectionProblems, even in
+// the IG's own examples). Such a slicing is taken out of the copy Medplum loads, and
+// slices.mjs evaluates it instead.
+const MEDPLUM_DISCRIMINATORS = new Set(['value', 'pattern', 'type']);
+
+function readPackage(dir) {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('StructureDefinition-') && name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')));
+}
+
+/** A copy of the SD without the top-level slicings Medplum cannot parse, and their ids. */
+function forMedplum(sd) {
+  const stripped = [];
+  const elements = sd.snapshot.element;
+  for (const element of elements) {
+    if (!element.slicing || element.id.includes(':')) {
+      continue;
+    }
+    const kinds = element.slicing.discriminator?.map((d) => d.type) ?? [];
+    const nested = elements.some((e) => e.sliceName && e.path.startsWith(`${element.path}.`));
+    if (nested || kinds.some((kind) => !MEDPLUM_DISCRIMINATORS.has(kind))) {
+      stripped.push(element.id);
+    }
+  }
+  if (!stripped.length) {
+    return { medplum: sd, stripped };
+  }
+  const keep = (element) => !stripped.some((id) => element.id.startsWith(`${id}:`));
+  const kept = elements.filter(keep).map((element) => {
+    if (!stripped.includes(element.id)) {
+      return element;
+    }
+    const { slicing: _slicing, ...rest } = element;
+    return rest;
+  });
+  return { medplum: { ...sd, snapshot: { element: kept } }, stripped };
+}
+
+/** What this script cannot check for the profile: bindings and the profiles of types
+ * and reference targets (Medplum checks neither), each named by its element. */
+function notChecked(sd) {
+  const out = [];
+  for (const element of sd.snapshot.element) {
+    const { binding } = element;
+    if (binding?.valueSet && (binding.strength === 'required' || binding.strength === 'extensible')) {
+      out.push(`${element.id}: ${binding.strength} binding to ${binding.valueSet} (codes are not checked against value sets)`);
+    }
+    for (const type of element.type ?? []) {
+      for (const profile of type.profile ?? []) {
+        out.push(`${element.id}: conformance of the ${type.code} to ${profile}`);
+      }
+      if (type.code === 'Reference' && !element.id.includes(':')) {
+        const custom = (type.targetProfile ?? []).filter((url) => !url.startsWith('http://hl7.org/fhir/StructureDefinition/'));
+        if (custom.length) {
+          out.push(`${element.id}: conformance of the referenced resource to ${custom.join(' or ')}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Loads every profile of the IG packages under `nodeModules`; returns url -> profile. */
+export function loadProfiles(nodeModules) {
+  const profiles = new Map();
+  for (const pkg of PACKAGES) {
+    const sds = readPackage(join(nodeModules, pkg)).filter((sd) => sd.kind !== 'logical' && sd.snapshot);
+    for (const sd of sds) {
+      const { medplum, stripped } = forMedplum(sd);
+      loadDataType(medplum);
+      profiles.set(sd.url, { sd, medplum, stripped, package: pkg, notChecked: notChecked(sd) });
+    }
+  }
+  return profiles;
+}
