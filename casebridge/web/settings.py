@@ -335,6 +335,10 @@ INVITE_EMAIL_RATE = env("CASEBRIDGE_INVITE_EMAIL_RATE", "3/d")
 # -- uploads -------------------------------------------------------------------
 MAX_UPLOAD_BYTES = int(env("CASEBRIDGE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# What one person may add in any 24 hours, in all their cases (cases/quota.py):
+# the document workers are shared by every patient.
+UPLOAD_FILES_PER_DAY = int(env("CASEBRIDGE_UPLOAD_FILES_PER_DAY", "300"))
+UPLOAD_MB_PER_DAY = int(env("CASEBRIDGE_UPLOAD_MB_PER_DAY", "1000"))
 
 # -- background tasks (django-tasks, stored in the database) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

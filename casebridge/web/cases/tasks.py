@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TASK_MIN_PRIORITY
 
 from casebridge.engine.case import Document as EngineDocument
 from casebridge.web.cases import audit, reader, safety, storage, workflow
@@ -229,12 +230,32 @@ def _give_up(doc: Document, why: str) -> None:
     audit.record(None, doc.case, "document.failed", obj=doc, after={"reason": reason})
 
 
+def fair_priority(document_id: int) -> int:
+    """The task's priority: minus the number of the case's documents uploaded
+    before this one that are still waiting or being read. Workers take the
+    highest priority first, so the n-th waiting document of each case comes
+    before every case's (n+1)-th: a case that uploads 300 files does not starve
+    another case's single one."""
+    doc = Document.objects.filter(pk=document_id).only("case_id").first()
+    if doc is None:
+        return 0
+    ahead = (
+        Document.objects.filter(
+            case_id=doc.case_id, state__in=[Document.State.QUEUED, Document.State.PROCESSING]
+        )
+        .filter(pk__lt=document_id)
+        .count()
+    )
+    return -min(ahead, -TASK_MIN_PRIORITY)
+
+
 def enqueue_document(document_id: int, delay: dt.timedelta | None = None) -> None:
-    """Queue process_document (call it from transaction.on_commit)."""
+    """Queue process_document (call it from transaction.on_commit), with its
+    case's fair priority."""
+    options: dict[str, Any] = {"priority": fair_priority(document_id)}
     if delay:
-        process_document.using(run_after=timezone.now() + delay).enqueue(document_id)
-    else:
-        process_document.enqueue(document_id)
+        options["run_after"] = timezone.now() + delay
+    process_document.using(**options).enqueue(document_id)
 
 
 def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:

@@ -45,6 +45,7 @@ from casebridge.web.cases.models import (
     Message,
     snapshot,
 )
+from casebridge.web.cases.quota import check_upload_quota
 from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
 from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content
@@ -585,6 +586,7 @@ def do_upload_documents(
         try:
             if size > settings.MAX_UPLOAD_BYTES or size <= 0:
                 check_upload(name, size, b"")
+            check_upload_quota(acting_user, name, size)  # before the file is read
             data = reader() if callable(reader) else reader
             check_upload(name, len(data), data)
             document = do_upload_document(
