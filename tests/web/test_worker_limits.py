@@ -95,9 +95,7 @@ def test_a_document_that_needs_more_memory_than_the_limit_is_stopped_and_named(
     _assert_the_case_goes_on(case, people.owner)
 
 
-def test_a_text_over_the_character_cap_is_not_read_and_says_how_long_it_is(
-    people, case, settings
-):
+def test_a_text_over_the_character_cap_is_not_read_and_says_how_long_it_is(people, case, settings):
     settings.DOCUMENT_MAX_CHARACTERS = 1_000
     doc = _process(case, people.owner, "notes.txt", (BLOCK * 10).encode())
     assert doc.state == Document.State.NEEDS_ATTENTION and doc.attempts == 1
@@ -131,3 +129,42 @@ def test_a_normal_document_is_read_in_a_child_with_its_facts_and_sources(people,
     assert her2 is not None and her2.source is not None
     assert her2.source.document_id == doc.engine_doc_id
     assert her2.source.snippet and "HER2" in her2.source.snippet
+
+
+def test_ocr_page_images_stay_in_a_folder_the_worker_removes_even_when_it_kills_the_reader(
+    tmp_path, monkeypatch
+):
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    from casebridge.web.cases.reader import ReadLimits, read_document
+
+    scan = (Path(__file__).parents[2] / "examples/breast-her2/Scan 13 Sep 2026.pdf").read_bytes()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the worker makes it
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.update(p.name for p in tmp_path.rglob("*.pgm"))
+            done.wait(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for wall in (300, 0.5):  # read to the end, then killed in the middle
+            outcome = read_document(
+                scan,
+                "scan.pdf",
+                programme="oncology",
+                known=[],
+                limits=ReadLimits(wall_seconds=wall),
+            )
+            # (pymp-* is multiprocessing's own, for the forkserver's socket)
+            assert [p for p in tmp_path.iterdir() if not p.name.startswith("pymp-")] == []
+    finally:
+        done.set()
+        watcher.join()
+    assert seen  # the page images were written there, and nowhere left behind
+    assert outcome.limit == "wall"

@@ -32,7 +32,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -136,6 +138,16 @@ def _kill_group(process: Any) -> None:
 def _run(header: dict[str, Any], data: bytes, limits: ReadLimits) -> tuple[bytes | None, str]:
     """Run one child; returns (its JSON answer, "") or (None, the limit that
     stopped it). Raises ReaderError when it ended for a reason of its own."""
+    # The child's temporary folder (OCR's page images) is the parent's to
+    # remove: a child killed at a limit cannot clean up after itself.
+    folder = tempfile.mkdtemp(prefix="casebridge-read-")
+    try:
+        return _run_in({**header, "tmp": folder}, data, limits)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_in(header: dict[str, Any], data: bytes, limits: ReadLimits) -> tuple[bytes | None, str]:
     context = _context()
     ours, theirs = context.Pipe(duplex=True)
     process = context.Process(

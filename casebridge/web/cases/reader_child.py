@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import resource
+import tempfile
 from dataclasses import asdict
 from multiprocessing.connection import Connection
 from typing import Any
@@ -36,6 +37,8 @@ def main(conn: Connection, limits: dict[str, Any]) -> None:
     _set_limits(limits)
     try:
         header = json.loads(conn.recv_bytes())
+        # OCR's page images go to the folder the parent removes after us.
+        tempfile.tempdir = header.get("tmp") or None
         data = conn.recv_bytes()
         answer = read(data, header, limits)
         del data
