@@ -171,7 +171,9 @@ for (const url of new Set(results.flatMap((r) => r.profiles.map((p) => p.url))))
   }
 }
 
-process.stdout.write(JSON.stringify({ results, profiles }, null, 1) + '\n');
 const bad = (issues) => issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
 const failed = results.some((r) => bad(r.issues) || r.profiles.some((p) => bad(p.issues)));
-process.exit(failed ? 1 : 0);
+// exitCode, not exit(): writes to a pipe are asynchronous, and exit() would cut a long
+// report short.
+process.exitCode = failed ? 1 : 0;
+process.stdout.write(JSON.stringify({ results, profiles }, null, 1) + '\n');

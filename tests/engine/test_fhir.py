@@ -125,9 +125,7 @@ def test_the_patient_carries_the_pseudonym_and_no_name_or_number():
 def test_pathological_tnm_uses_the_pathological_loinc_codes_and_keeps_the_prefix():
     bundle = to_ips_bundle(_breast_case())
     obs = {
-        o["code"]["coding"][0]["code"]: o
-        for o in _resources(bundle, "Observation")
-        if o["code"].get("coding")
+        c["code"]: o for o in _resources(bundle, "Observation") for c in o["code"].get("coding", [])
     }
     assert obs["21899-0"]["valueCodeableConcept"]["text"] == "pT2"
     assert obs["21900-6"]["valueCodeableConcept"]["text"] == "pN1a"
@@ -135,14 +133,19 @@ def test_pathological_tnm_uses_the_pathological_loinc_codes_and_keeps_the_prefix
     assert obs["16112-5"]["valueCodeableConcept"]["coding"][0]["code"] == "10828004"
 
 
-def test_a_tnm_category_without_a_prefix_gets_no_guessed_code():
+def test_a_tnm_category_without_a_prefix_gets_only_the_generic_t_category_code():
     case = _breast_case()
     doc = case.documents[0]
     case.facts = [_fact(doc, "t_category", "T2", "pT2")]
     bundle = to_ips_bundle(case)
     (obs,) = _resources(bundle, "Observation")
-    assert "coding" not in obs["code"]
+    # SNOMED CT "T category" (mCODE's staging type for an unprefixed value), neither the
+    # clinical nor the pathological code, and no AJCC value code without its prefix.
+    assert obs["code"]["coding"] == [
+        {"system": "http://snomed.info/sct", "code": "78873005", "display": "T category"}
+    ]
     assert "not stated" in obs["code"]["text"]
+    assert "coding" not in obs["valueCodeableConcept"]
 
 
 def test_every_resource_from_a_fact_carries_its_source_document_page_and_snippet():
@@ -444,9 +447,7 @@ def test_a_lab_value_is_a_loinc_coded_quantity_only_when_its_unit_fits_the_code(
 def test_tnm_categories_with_a_stated_prefix_carry_the_ajcc_code():
     bundle = to_ips_bundle(_breast_case())
     obs = {
-        o["code"]["coding"][0]["code"]: o
-        for o in _resources(bundle, "Observation")
-        if o["code"].get("coding")
+        c["code"]: o for o in _resources(bundle, "Observation") for c in o["code"].get("coding", [])
     }
     assert obs["21899-0"]["valueCodeableConcept"]["coding"] == [
         {"system": "http://cancerstaging.org", "code": "pT2"}

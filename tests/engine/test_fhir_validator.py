@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from casebridge.engine.case import Case
+from casebridge.engine.case import Case, Code
 from casebridge.engine.render.fhir import to_ips_bundle
 from tests.engine import factories
 from tests.engine.test_examples import breast, dlbcl, lung  # noqa: F401  (module fixtures)
@@ -83,6 +83,10 @@ def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
 
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"text": "CB-TEST"}]}
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def test_the_validator_accepts_a_well_formed_resource():
@@ -145,4 +149,178 @@ def test_a_bundle_with_every_treatment_status_passes_medplums_validator():
     bundle = to_ips_bundle(case)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert {"ServiceRequest", "Procedure", "MedicationStatement", "AllergyIntolerance"} <= kinds
+    assert errors(medplum_issues(bundle)) == []
+
+
+# -- the profiles: the check really runs --------------------------------------------------
+
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+IPS = "http://hl7.org/fhir/uv/ips/StructureDefinition/"
+
+
+def _profile_errors(resource: dict[str, Any]) -> list[str]:
+    return [e for e in errors(medplum_issues(_bundle(PATIENT, resource))) if "[R4]" not in e]
+
+
+def _metastatic_case() -> Case:
+    doc = factories.document(
+        "d1",
+        "clinic_letter",
+        "Adenocarcinoma of the right upper lobe, cT3 N0 M1b (AJCC 8th edition), "
+        "stage IVA. CT: new liver metastases and a T9 bone metastasis.",
+        date="2026-09-01",
+    )
+    fact = factories.fact
+    case = Case(case_id="CB-METS", created="2026-09-14T10:00:00+00:00", documents=[doc])
+    case.facts = [
+        fact(doc, "histology", "adenocarcinoma", "Adenocarcinoma"),
+        fact(doc, "primary_site", "lung", "right upper lobe"),
+        fact(doc, "t_category", "T3", "cT3", prefix="c"),
+        fact(doc, "n_category", "N0", "N0", prefix="c"),
+        fact(doc, "m_category", "M1b", "M1b", prefix="c"),
+        fact(doc, "tnm_edition", "8th", "AJCC 8th edition", display="AJCC 8th edition"),
+        fact(doc, "stage_group", "IVA", "stage IVA", prefix="c"),
+        fact(doc, "metastatic_site", "liver", "liver metastases"),
+        fact(doc, "metastatic_site", "bone", "T9 bone metastasis", display="bone (T9)", level="T9"),
+    ]
+    return case
+
+
+def test_a_primary_cancer_condition_without_its_code_is_caught_against_the_mcode_profile():
+    condition = {
+        "resourceType": "Condition",
+        "meta": {"profile": [MCODE + "mcode-primary-cancer-condition"]},
+        "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "active"}]},
+        "category": [{"coding": [{"system": CATEGORY, "code": "problem-list-item"}]}],
+        "subject": {"reference": "Patient/p1"},
+    }
+    # Valid R4 (Condition.code is 0..1 there): only the profile makes the code required.
+    found = _profile_errors(condition)
+    assert any("[mcode-primary-cancer-condition]" in f and "Condition.code" in f for f in found)
+    condition["code"] = {"text": "adenocarcinoma of lung"}
+    assert _profile_errors(condition) == []
+
+
+def test_an_mcode_tnm_category_without_its_staging_method_is_caught():
+    observation = {
+        "resourceType": "Observation",
+        "meta": {"profile": [MCODE + "mcode-tnm-primary-tumor-category"]},
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "exam"}]}],
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "399504009"}]},
+        "subject": {"reference": "Patient/p1"},
+        "valueCodeableConcept": {"coding": [{"system": "http://cancerstaging.org", "code": "cT2"}]},
+    }
+    found = _profile_errors(observation)
+    assert any("Observation.method" in f for f in found), found
+
+
+def test_an_ips_lab_result_without_its_date_is_caught_and_a_data_absent_reason_satisfies_it():
+    observation = {
+        "resourceType": "Observation",
+        "meta": {"profile": [IPS + "Observation-results-laboratory-pathology-uv-ips"]},
+        "status": "final",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "laboratory"}]}],
+        "code": {"text": "Ki-67"},
+        "subject": {"reference": "Patient/p1"},
+        "performer": [{"display": "Cellular Pathology"}],
+        "valueString": "20%",
+    }
+    assert any("effective" in f for f in _profile_errors(observation))
+    observation["_effectiveDateTime"] = {"extension": [{"url": DAR, "valueCode": "unknown"}]}
+    assert _profile_errors(observation) == []
+
+
+def test_an_ips_composition_section_with_neither_entries_nor_empty_reason_breaks_ips_comp_1():
+    # A constraint inside a slice: Medplum does not look there, slices.mjs does.
+    bundle = to_ips_bundle(_metastatic_case())
+    composition = bundle["entry"][0]["resource"]
+    allergies = next(
+        s for s in composition["section"] if s["code"]["coding"][0]["code"] == "48765-2"
+    )
+    allergies.pop("emptyReason", None)
+    allergies.pop("entry", None)
+    found = errors(medplum_issues(bundle))
+    assert any("[Composition-uv-ips]" in f and "ips-comp-1" in f for f in found), found
+
+
+def test_a_claimed_profile_the_validator_does_not_hold_is_an_error():
+    patient = {**PATIENT, "meta": {"profile": ["https://example.org/StructureDefinition/x"]}}
+    found = errors(medplum_issues(_bundle(patient)))
+    assert any("not in the validator's IG packages" in f for f in found), found
+
+
+def test_the_report_names_what_the_validator_cannot_check_per_profile():
+    report = medplum_report(to_ips_bundle(_metastatic_case()))
+    not_checked = report["profiles"][MCODE + "mcode-primary-cancer-condition"]["notChecked"]
+    assert any("Condition.code" in n and "binding" in n for n in not_checked), not_checked
+
+
+# -- the conventions, against the profiles -------------------------------------------------
+
+
+def test_a_metastatic_site_is_a_secondary_cancer_condition_with_its_body_site():
+    bundle = to_ips_bundle(_metastatic_case())
+    secondaries = [
+        e["resource"]
+        for e in bundle["entry"]
+        if MCODE + "mcode-secondary-cancer-condition"
+        in e["resource"].get("meta", {}).get("profile", [])
+    ]
+    by_site = {s["bodySite"][0]["coding"][0]["code"]: s for s in secondaries}
+    assert set(by_site) == {"10200004", "119186007"}  # liver structure, bone (mCODE TG263CM)
+    bone = by_site["119186007"]
+    assert bone["bodySite"][0]["text"] == "bone (T9)"
+    assert {c["code"] for c in bone["code"]["coding"]} == {"128462008", "C79.51"}
+    primary = next(
+        e["fullUrl"]
+        for e in bundle["entry"]
+        if MCODE + "mcode-primary-cancer-condition"
+        in e["resource"].get("meta", {}).get("profile", [])
+    )
+    related = [x for x in bone["extension"] if x["url"].endswith("condition-related")]
+    assert related[0]["valueReference"]["reference"] == primary
+    assert errors(medplum_issues(bundle)) == []
+
+
+def test_tnm_values_are_coded_as_mcode_specifies_and_pass_its_profiles():
+    bundle = to_ips_bundle(_metastatic_case())
+    tnm = {
+        p.rsplit("/", 1)[-1]: e["resource"]
+        for e in bundle["entry"]
+        for p in e["resource"].get("meta", {}).get("profile", [])
+        if "mcode-tnm" in p
+    }
+    assert set(tnm) == {
+        "mcode-tnm-primary-tumor-category",
+        "mcode-tnm-regional-nodes-category",
+        "mcode-tnm-distant-metastases-category",
+        "mcode-tnm-stage-group",
+    }
+    t = tnm["mcode-tnm-primary-tumor-category"]
+    assert t["code"]["coding"][0]["code"] == "399504009"  # SNOMED CT cT category
+    assert {c["code"] for c in t["valueCodeableConcept"]["coding"]} == {"1228938002", "cT3"}
+    assert t["method"]["coding"][0]["code"] == "897275008"  # AJCC 8th, as the record says
+    m = tnm["mcode-tnm-distant-metastases-category"]
+    assert m["valueCodeableConcept"]["coding"] == [
+        {"system": "http://cancerstaging.org", "code": "cM1b"}  # no SNOMED code checked
+    ]
+    group = tnm["mcode-tnm-stage-group"]
+    assert len(group["hasMember"]) == 3 and group["focus"]
+    assert errors(medplum_issues(bundle)) == []
+
+
+def test_a_lymphoma_stage_claims_no_tnm_profile():
+    doc = factories.document("d1", "clinic_letter", "DLBCL, stage IIA.", date="2026-09-01")
+    case = Case(case_id="CB-LYM", created="2026-09-14T10:00:00+00:00", documents=[doc])
+    histology = factories.fact(doc, "histology", "diffuse large B-cell lymphoma", "DLBCL")
+    histology.code = Code(
+        system="urn:oid:2.16.840.1.113883.6.43.1",
+        code="9680/3",
+        display="Diffuse large B-cell lymphoma, NOS",
+    )
+    case.facts = [histology, factories.fact(doc, "stage_group", "IIA", "stage IIA")]
+    bundle = to_ips_bundle(case)
+    claimed = [p for e in bundle["entry"] for p in e["resource"].get("meta", {}).get("profile", [])]
+    assert not any("mcode-tnm" in p for p in claimed)
     assert errors(medplum_issues(bundle)) == []

@@ -188,14 +188,29 @@ class _Builder:
             text = pattern.sub(f"[{label}]", text)
         return text
 
-    def add(self, resource: dict[str, Any], key: str, summary: str = "") -> _Entry:
+    def add(
+        self, resource: dict[str, Any], key: str, summary: str = "", profiles: Iterable[str] = ()
+    ) -> _Entry:
+        """Validates and appends a resource; `profiles` are keys of fhir_codes.yaml
+        `profiles` ("condition", "tnm.t_category"), claimed in meta.profile."""
         url = self._url(key)
         resource = {**resource, "id": url.removeprefix("urn:uuid:")}
+        claimed = [self.profile(name) for name in profiles]
+        if claimed:
+            resource["meta"] = {"profile": claimed}
+
         model = _MODELS[resource["resourceType"]]
         model.model_validate(resource)  # fail here, naming the resource, not in the Bundle
         entry = _Entry(url, resource, summary)
         self.entries.append(entry)
         return entry
+
+    def profile(self, name: str) -> str:
+        """The canonical URL of a profile named in fhir_codes.yaml ("tnm.t_category")."""
+        node: Any = self.codes["profiles"]
+        for part in name.split("."):
+            node = node[part]
+        return str(node)
 
     def facts(self, *kinds: str) -> list[Fact]:
         out = []
@@ -339,6 +354,7 @@ class _Builder:
                 },
             },
             "patient",
+            profiles=["patient"],
         )
 
     def author(self) -> str:
@@ -444,9 +460,46 @@ class _Builder:
         summary = code["text"] + (f", {body['text']}" if body else "")
         if laterality:
             summary += f" ({laterality[0].display})"
-        entry = self.add(resource, "condition|primary-cancer", summary)
+        claims = ["condition", "primary_cancer"]
+        entry = self.add(resource, "condition|primary-cancer", summary, claims)
         self.cancer_url = entry.full_url
         return [entry]
+
+    def metastases(self) -> list[_Entry]:
+        """One mCODE SecondaryCancerCondition per metastatic site a clinical record asserts:
+        the metastatic disorder with the site's ICD-10-CM code, the site in bodySite (its
+        level, "T9", kept in the text), related to the primary cancer."""
+        out = []
+        for group in self.groups("metastatic_site"):
+            first = group[0]
+            site = self.codes["metastatic_sites"].get(first.value.strip().lower(), {})
+            codings = [dict(self.codes["metastatic_disorder"])]
+            if site.get("icd10cm"):
+                icd = {"code": site["icd10cm"], "display": site["icd10cm_display"]}
+                codings.append({"system": self.codes["icd10cm"], **icd})
+            shown = next((f.display for f in group if f.attributes.get("level")), first.display)
+            body: dict[str, Any] = {"text": self.scrub(shown)}
+            if site.get("code"):
+                body["coding"] = [
+                    {"system": SNOMED, "code": site["code"], "display": site["display"]}
+                ]
+            resource: dict[str, Any] = {
+                "resourceType": "Condition",
+                **self.statuses(group, "active", "condition"),
+                "category": _problem_list(),
+                "code": {"coding": codings, "text": f"Metastasis: {self.scrub(shown)}"},
+                "bodySite": [body],
+                "subject": {"reference": self.patient_url},
+            }
+            self.sourced(resource, group)
+            if self.cancer_url:
+                related = {"reference": self.cancer_url}
+                link = {"url": self.codes["condition_related_extension"], "valueReference": related}
+                resource["extension"].append(link)
+            claims = ["condition", "secondary_cancer"]
+            key = f"condition|metastasis|{first.value.strip().lower()}"
+            out.append(self.add(resource, key, f"Metastasis: {shown}", claims))
+        return out
 
     def comorbidities(self) -> list[_Entry]:
         out = []
@@ -464,7 +517,12 @@ class _Builder:
                 "subject": {"reference": self.patient_url},
             }
             out.append(
-                self.add(self.sourced(resource, group), f"condition|{first.id}", first.display)
+                self.add(
+                    self.sourced(resource, group),
+                    f"condition|{first.id}",
+                    first.display,
+                    ["condition"],
+                )
             )
         return out
 
@@ -482,7 +540,9 @@ class _Builder:
             if reaction:
                 resource["reaction"] = [{"manifestation": [{"text": self.scrub(reaction)}]}]
             out.append(
-                self.add(self.sourced(resource, group), f"allergy|{first.id}", first.display)
+                self.add(
+                    self.sourced(resource, group), f"allergy|{first.id}", first.display, ["allergy"]
+                )
             )
         nka = self.facts("no_known_allergies")
         if nka:
@@ -498,7 +558,12 @@ class _Builder:
                 "patient": {"reference": self.patient_url},
             }
             out.append(
-                self.add(self.sourced(resource, nka), "allergy|none-known", coding["display"])
+                self.add(
+                    self.sourced(resource, nka),
+                    "allergy|none-known",
+                    coding["display"],
+                    ["allergy"],
+                )
             )
         return out
 
@@ -537,7 +602,12 @@ class _Builder:
             if dosage:
                 resource["dosage"] = [{"text": self.scrub(dosage)}]
             out.append(
-                self.add(self.sourced(resource, group), f"medication|{first.id}", first.display)
+                self.add(
+                    self.sourced(resource, group),
+                    f"medication|{first.id}",
+                    first.display,
+                    ["medication"],
+                )
             )
         return out
 
@@ -587,7 +657,12 @@ class _Builder:
             if self.cancer_url:
                 resource["reasonReference"] = [{"reference": self.cancer_url}]
             done.append(
-                self.add(self.sourced(resource, group), f"procedure|{first.id}", first.display)
+                self.add(
+                    self.sourced(resource, group),
+                    f"procedure|{first.id}",
+                    first.display,
+                    ["procedure"],
+                )
             )
         return done, planned
 
@@ -611,6 +686,10 @@ class _Builder:
             resource["effectiveDateTime"] = when
         else:
             resource["_effectiveDateTime"] = self.absent()
+        if category == "laboratory":
+            # IPS results require a performer; the bundle carries no organisations (the
+            # lab is in the source document's letterhead), so it is stated absent.
+            resource["performer"] = [self.absent()]
         return self.sourced(resource, facts)
 
     def staging(self) -> list[_Entry]:
@@ -640,27 +719,70 @@ class _Builder:
     ) -> _Entry:
         first = group[0]
         spec = self.codes["tnm"].get(pclass, {}).get(first.kind)
+        snomed = self.codes["tnm_snomed"][pclass or "unprefixed"][first.kind]
         label = {
             "stage_group": "Stage group",
             "t_category": "T category",
             "n_category": "N category",
         }.get(first.kind, "M category")
+        # mCODE prefers the SNOMED CT staging type; LOINC stays as a second coding.
+        codings = [{"system": SNOMED, **snomed}]
         if spec:
-            code: dict[str, Any] = {"coding": [{"system": LOINC, **spec}], "text": spec["display"]}
+            codings.append({"system": LOINC, **spec})
+            code: dict[str, Any] = {"coding": codings, "text": spec["display"]}
         else:
-            code = {"text": f"TNM {label} (clinical or pathological not stated)"}
+            code = {"coding": codings, "text": f"TNM {label} (clinical or pathological not stated)"}
         shown = _tnm_display(first)
-        resource = self._observation(group, code, None)
+        resource = self._observation(
+            group, code, self.codes["tnm_category"][pclass or "unprefixed"]
+        )
         value: dict[str, Any] = {"text": shown}
         ajcc = _ajcc_code(first, pclass)
+        value_codings = []
+        snomed_values = {k.lower(): v for k, v in self.codes["tnm_value_snomed"].items()}
+        known = snomed_values.get((ajcc or shown).lower())
+        if known and (ajcc or pclass):
+            value_codings.append({"system": SNOMED, **known})
         if ajcc:
-            value["coding"] = [{"system": self.codes["tnm_value_system"], "code": ajcc}]
+            value_codings.append({"system": self.codes["tnm_value_system"], "code": ajcc})
+        if value_codings:
+            value["coding"] = value_codings
         resource["valueCodeableConcept"] = value
-        if editions:
-            resource["method"] = {"text": editions[0].display}
+        resource["method"] = self.staging_method(editions)
         if members:
             resource["hasMember"] = [{"reference": url} for url in members]
-        return self.add(resource, f"tnm|{first.id}", f"{label}: {shown}")
+        # A stage group is an mCODE TNM stage group only with the cancer it stages (focus
+        # 1..1) and only for a cancer TNM stages (not a lymphoma's Ann Arbor stage).
+        claims: list[str] = []
+        if self.tnm_applies() and (first.kind != "stage_group" or self.cancer_url):
+            claims = [f"tnm.{first.kind}"]
+        return self.add(resource, f"tnm|{first.id}", f"{label}: {shown}", claims)
+
+    def staging_method(self, editions: list[Fact]) -> dict[str, Any]:
+        """The staging system as mCODE codes it: AJCC by edition where the record says
+        AJCC, UICC for "TNM"/"UICC", the words as written the text; none stated: absent."""
+        if not editions:
+            return self.absent()
+        fact = editions[0]
+        said = " ".join([fact.value, fact.display, fact.source.snippet if fact.source else ""])
+        methods = self.codes["staging_method"]
+        edition = fact.value.strip().lower()
+        if "ajcc" in said.lower() and edition in methods["ajcc"]:
+            coding = dict(methods["ajcc"][edition])
+        else:
+            coding = dict(methods["uicc"])
+        return {"coding": [coding], "text": self.scrub(fact.display)}
+
+    def tnm_applies(self) -> bool:
+        """False for a haematolymphoid cancer (ICD-O-3 morphology in the knowledge range),
+        which TNM does not stage."""
+        span = self.codes["tnm_not_for_morphology"]
+        for fact in self.facts("histology"):
+            if fact.code is not None and _is_icdo(fact.code.system):
+                digits = re.match(r"\d{4}", fact.code.code)
+                if digits and span["from"] <= int(digits.group()) <= span["to"]:
+                    return False
+        return True
 
     def lab_code(self, fact: Fact) -> dict[str, Any]:
         """The LOINC code of a lab value when its analyte is known and its unit fits the
@@ -729,14 +851,21 @@ class _Builder:
             label = spec.get("display") or spec.get("text")
             if first.kind == "lab":
                 label = code["text"]
-            out.append(self.add(resource, f"result|{first.id}", f"{label}: {display}"))
+            claims = ["lab"] if spec.get("category") == "laboratory" else []
+            if spec.get("tumour_marker"):
+                claims.append("tumour_marker")
+            if "valueInteger" in resource and code.get("coding") == [
+                {"system": LOINC, **self.codes["ecog"]}
+            ]:
+                claims.append("ecog")
+            out.append(self.add(resource, f"result|{first.id}", f"{label}: {display}", claims))
         return out
 
     # -- assembly ----------------------------------------------------------
     def build(self) -> dict[str, Any]:
         self.patient()
         device_url = self.author()
-        problems = self.cancer_condition() + self.comorbidities()
+        problems = self.cancer_condition() + self.metastases() + self.comorbidities()
         allergies = self.allergies()
         medications = self.medications()
         results = self.results()
@@ -760,11 +889,12 @@ class _Builder:
             "confidentiality": "R",
             "section": [self._section(s) for s in sections if s.entries or s.key in _REQUIRED],
         }
-        first = self.add(composition, "composition")
+        first = self.add(composition, "composition", profiles=["composition"])
         self.entries.remove(first)
         bundle = {
             "resourceType": "Bundle",
             "id": str(uuid.uuid5(self.namespace, "bundle")),
+            "meta": {"profile": [self.profile("bundle")]},
             "identifier": {"system": "urn:ietf:rfc:3986", "value": self._url("bundle-identifier")},
             "type": "document",
             "timestamp": self.when,
