@@ -22,7 +22,11 @@ outcome with `limit` set and a plain reason naming the limit, and the case's
 other documents go on. Only a fault of the reader itself (not the file's)
 raises ReaderError, which the task retries.
 
-Django-free: the task passes the limits in (settings.DOCUMENT_READ_*).
+Django-free: the task passes the limits in (settings.DOCUMENT_READ_*). Why a
+forkserver and not `subprocess` of a fresh interpreter: the ~3 s a fresh one
+spends warming the engine, on every document. Its one condition is
+multiprocessing's: the worker's main module must be safe to import
+(`python -m django db_worker` and manage.py are).
 """
 
 from __future__ import annotations
