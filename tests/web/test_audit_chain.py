@@ -24,7 +24,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from casebridge.web.cases import audit, auditchain
+from casebridge.web.cases import audit, auditchain, sealed
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.actions import do_add_note
 from casebridge.web.cases.models import AuditEvent, Case
@@ -90,7 +90,8 @@ def test_every_row_is_numbered_from_one_and_chained_to_the_one_before(log):
     assert [event.seq for event in log] == list(range(1, len(log) + 1))
     key, prev = audit.audit_key(), auditchain.GENESIS
     for event in log:
-        fields = {name: getattr(event, name) for name in auditchain.CONTENT_FIELDS}
+        # as stored: before/after in the envelope sealed with the case's key
+        fields = {name: sealed.stored_value(event, name) for name in auditchain.CONTENT_FIELDS}
         assert event.hmac == auditchain.mac(key, event.seq, prev, fields)
         prev = event.hmac
     assert len({event.hmac for event in log}) == len(log)

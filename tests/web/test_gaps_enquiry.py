@@ -8,8 +8,9 @@ import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.core import mail, signing
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
@@ -67,20 +68,31 @@ def test_the_coordinator_sees_the_goals_on_the_enquiry_page(client, people):
     assert "Their questions" in page and "Why?" in page
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_goals_out_of_the_question_and_back():
     assert migration.split_goals("Goals: cure\n\nIs it spread?") == ("cure", "Is it spread?")
     assert migration.split_goals("Goals: cure") == ("cure", "")
     assert migration.split_goals("Just a question") == ("", "Just a question")
-    old = Enquiry.objects.create(full_name="A", email="a@example.org", question="Goals: g\n\nq?")
-    plain = Enquiry.objects.create(full_name="B", email="b@example.org", question="only q")
-    migration.forwards(apps, None)
-    old.refresh_from_db()
-    plain.refresh_from_db()
-    assert (old.goals, old.question) == ("g", "q?")
-    assert (plain.goals, plain.question) == ("", "only q")
-    migration.backwards(apps, None)
-    old.refresh_from_db()
-    assert old.question == "Goals: g\n\nq?"
+    # run on the schema of its time: later migrations seal these columns
+    target = [("cases", "0002_enquiry_goals")]
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("cases")
+    try:
+        executor.migrate(target)
+        apps = MigrationExecutor(connection).loader.project_state(target).apps
+        Old = apps.get_model("cases", "Enquiry")
+        old = Old.objects.create(full_name="A", email="a@example.org", question="Goals: g\n\nq?")
+        plain = Old.objects.create(full_name="B", email="b@example.org", question="only q")
+        migration.forwards(apps, None)
+        old.refresh_from_db()
+        plain.refresh_from_db()
+        assert (old.goals, old.question) == ("g", "q?")
+        assert (plain.goals, plain.question) == ("", "only q")
+        migration.backwards(apps, None)
+        old.refresh_from_db()
+        assert old.question == "Goals: g\n\nq?"
+    finally:
+        MigrationExecutor(connection).migrate(latest)
 
 
 # -- resuming a cleared red-flag enquiry --------------------------------------------

@@ -21,9 +21,9 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from casebridge.web.cases import auditchain
+from casebridge.web.cases import auditchain, sealed
 from casebridge.web.cases.clientip import client_ip
-from casebridge.web.cases.models import AuditEvent, Case
+from casebridge.web.cases.models import AuditEvent, Case, Enquiry
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,9 @@ def record(
         ip=meta.ip if meta else None,
         user_agent=(meta.user_agent if meta else "")[:400],
     )
+    # before/after are sealed with the key of the case (or enquiry) the row is
+    # about, so erasing it leaves who-did-what-when readable and the details not
+    event.seal_details(case if case is not None else obj if isinstance(obj, Enquiry) else None)
     with transaction.atomic():  # a savepoint inside the action's transaction
         seq, prev = _take_chain_head()
         event.at = timezone.now()  # after the lock: times rise with seq
@@ -113,7 +116,8 @@ def _lock_chain() -> None:
 
 
 def _content(event: AuditEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in auditchain.CONTENT_FIELDS}
+    """What the HMAC covers: the row as stored (before/after as their envelopes)."""
+    return {name: sealed.stored_value(event, name) for name in auditchain.CONTENT_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from casebridge.engine.case import PROGRAMMES, Correction
-from casebridge.web.cases import workflow
+from casebridge.web.cases import datakeys, sealed, workflow
+from casebridge.web.cases.sealed import (
+    KeyHolder,
+    SealedEnvelopeField,
+    SealedJSONField,
+    SealedTextField,
+)
 
 
 def new_pseudonym() -> str:
     """CB- and eight upper-case hex digits, like the engine's case ids."""
     return "CB-" + secrets.token_hex(4).upper()
+
+
+def new_key_ref() -> str:
+    """An enquiry's random name in its key's associated data (its id does not
+    exist yet when its first fields are sealed)."""
+    return secrets.token_hex(16)
 
 
 # Labels marked for translation (gettext_noop: plain text here, so choices and
@@ -42,7 +54,16 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", gettext_noop("Urgent (days)")
 
 
-class Case(models.Model):
+class Case(KeyHolder, models.Model):
+    """A patient's case. Its health data (the engine JSON: every page's text,
+    every fact with its snippet, the identifiers; and what hangs off it:
+    messages, notes, corrections, audit details) is sealed with the case's own
+    data key (cases/sealed.py); `wrapped_key` is that key wrapped by the master
+    key. Deleting the row destroys the key, so nothing sealed under it opens again."""
+
+    KEY_FIELDS = ("pseudonym", "wrapped_key")
+    KIND = "case"
+
     pseudonym = models.CharField(max_length=11, unique=True, default=new_pseudonym, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases"
@@ -60,16 +81,17 @@ class Case(models.Model):
         blank=True,
         related_name="coordinated_cases",
     )
-    engine = models.JSONField(default=dict, help_text="The engine's Case.to_dict().")
+    # The engine's Case.to_dict(), sealed: read and assign it as the dict.
+    engine = SealedJSONField(default=dict)
     paused = models.BooleanField(default=False)
-    paused_reason = models.TextField(blank=True)
+    paused_reason = SealedTextField(blank=True)  # the red flags' labels: health data
     # an amber safety flag (call the helpline today) that no coordinator has looked at yet:
     # the case carries on, and the console lists it
     safety_review = models.BooleanField(default=False)
     # Optimistic concurrency: every change bumps it; a change made against an
     # older version is refused (actions.ConcurrencyError).
     version = models.PositiveIntegerField(default=1)
-    # This case's data key, AES-GCM wrapped by the master key (storage.py).
+    # This case's data key, AES-GCM wrapped by the master key (datakeys.py).
     wrapped_key = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +102,18 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+    def key_aad(self) -> bytes:
+        return datakeys.case_key_aad(self.pseudonym)
+
+    def sealing_identity(self) -> str:
+        return self.pseudonym
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # every case has its key from its first save, whoever creates it
+        if self._state.adding and not self.wrapped_key:
+            self.wrapped_key = datakeys.new_wrapped_key(self.key_aad())
+        super().save(*args, **kwargs)
 
 
 class CaseMember(models.Model):
@@ -118,8 +152,16 @@ class CaseMember(models.Model):
         )
 
 
-class Enquiry(models.Model):
-    """The confidential first contact, before there is an account or a case."""
+class Enquiry(KeyHolder, models.Model):
+    """The confidential first contact, before there is an account or a case.
+
+    Its own words (name, phone, diagnosis, treatment, goals, question, red-flag
+    ticks and what the screen found) are sealed with the enquiry's own data key
+    (there is no case yet); the e-mail stays clear, as duplicates and accounts
+    are matched on it. Erasing the case it became deletes this row and its key."""
+
+    KEY_FIELDS = ("key_ref", "wrapped_key")
+    KIND = "enquiry"
 
     class Status(models.TextChoices):
         NEW = "new", gettext_noop("New (e-mail not yet verified)")
@@ -140,23 +182,23 @@ class Enquiry(models.Model):
         CAREGIVER = "caregiver", "A caregiver"
         CLINICIAN = "clinician", "The patient's clinician"
 
-    full_name = models.CharField(max_length=200)
+    full_name = SealedTextField()
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True)
+    phone = SealedTextField(blank=True)
     country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
     preferred_language = models.CharField(max_length=10, default="en")
     relationship = models.CharField(
         max_length=20, choices=Relationship.choices, default=Relationship.SELF
     )
     programme = models.CharField(max_length=20, choices=PROGRAMME_CHOICES, default="oncology")
-    diagnosis = models.TextField(blank=True, help_text="In the enquirer's own words.")
-    current_treatment = models.TextField(blank=True)
-    goals = models.TextField(blank=True, help_text="What they hope a second opinion helps with.")
-    question = models.TextField(blank=True, help_text="Their questions for the specialists.")
+    diagnosis = SealedTextField(blank=True)  # in the enquirer's own words
+    current_treatment = SealedTextField(blank=True)
+    goals = SealedTextField(blank=True)  # what they hope a second opinion helps with
+    question = SealedTextField(blank=True)  # their questions for the specialists
     nhs_care_ongoing = models.BooleanField(null=True)
-    red_flag_answers = models.JSONField(default=list, blank=True)  # red-flag ids ticked
+    red_flag_answers = SealedJSONField(default=list, blank=True)  # red-flag ids ticked
     # what the emergency screen found in the free-text answers: [{flag, level, field, ...}]
-    safety_flags = models.JSONField(default=list, blank=True)
+    safety_flags = SealedJSONField(default=list, blank=True)
     red_flag_state = models.CharField(
         max_length=20, choices=RedFlag.choices, default=RedFlag.NOT_SCREENED
     )
@@ -175,6 +217,9 @@ class Enquiry(models.Model):
     # SHA-256 of the e-mail and the person's own words: the same enquiry sent
     # twice within ENQUIRY_DUPLICATE_MINUTES is merged into the first
     answers_hash = models.CharField(max_length=64, blank=True)
+    # this enquiry's data key, wrapped by the master key with key_ref as associated data
+    key_ref = models.CharField(max_length=32, unique=True, default=new_key_ref, editable=False)
+    wrapped_key = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,6 +230,17 @@ class Enquiry(models.Model):
             models.Index(fields=["client_ip", "red_flag_state"], name="enquiry_client"),
             models.Index(fields=["answers_hash"], name="enquiry_answers"),
         ]
+
+    def key_aad(self) -> bytes:
+        return datakeys.enquiry_key_aad(self.key_ref)
+
+    def sealing_identity(self) -> str:
+        return self.key_ref
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.wrapped_key:
+            self.wrapped_key = datakeys.new_wrapped_key(self.key_aad())
+        super().save(*args, **kwargs)
 
 
 class Document(models.Model):
@@ -239,8 +295,8 @@ class FactCorrection(models.Model):
     fact_id = models.CharField(max_length=64)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField()
-    value = models.TextField(null=True, blank=True)
+    reason = SealedTextField(holder="case")
+    value = SealedTextField(holder="case", null=True, blank=True)
     rejected = models.BooleanField(default=False)
     kind = models.CharField(max_length=60, null=True, blank=True)
     context = models.CharField(max_length=20, null=True, blank=True)
@@ -297,7 +353,7 @@ class Consent(models.Model):
 class Message(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = SealedTextField(holder="case")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -309,7 +365,7 @@ class InternalNote(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = SealedTextField(holder="case")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -338,8 +394,11 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=60)  # e.g. case.read, document.uploaded
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    # Sealed with the key of the case (or, before there is one, the enquiry)
+    # the row is about, inside a JSON envelope the HMAC covers (audit.record);
+    # clear JSON when there is no such holder. Read as the value written.
+    before = SealedEnvelopeField(null=True, blank=True)
+    after = SealedEnvelopeField(null=True, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     # Set by audit.record before the HMAC is computed over it (not auto_now_add,
@@ -354,6 +413,37 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.case_pseudonym}"
+
+    def envelope_holder(self, kind: str) -> KeyHolder | None:
+        """Whose key opens this row's before/after: its case, or the enquiry it
+        is about. None once that is gone (erased): the details stay sealed."""
+        if kind == Case.KIND:
+            if self.case_id is None:
+                return None
+            if AuditEvent.case.is_cached(self):
+                return self.case
+            model: type[models.Model] = Case
+            pk: Any = self.case_id
+        elif kind == Enquiry.KIND and self.object_type == "enquiry" and self.object_id.isdigit():
+            model, pk = Enquiry, int(self.object_id)
+        else:
+            return None
+        cached = self.__dict__.get("_casebridge_envelope_holder")
+        if cached is None or cached.pk != pk:
+            cached = model._base_manager.only(*model.KEY_FIELDS).filter(pk=pk).first()  # type: ignore[attr-defined]
+            self.__dict__["_casebridge_envelope_holder"] = cached
+        return cached if isinstance(cached, KeyHolder) else None
+
+    def seal_details(self, holder: KeyHolder | None) -> None:
+        """Put before/after in their envelopes, sealed with `holder`'s key
+        (audit.record calls it before computing the row's HMAC)."""
+        if holder is None:
+            return
+        table = self._meta.db_table
+        for name in ("before", "after"):
+            value = sealed.stored_value(self, name)
+            if value is not None and not sealed.is_envelope(value):
+                self.__dict__[name] = sealed.seal_json(holder, table, name, value)
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:

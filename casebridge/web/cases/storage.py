@@ -2,8 +2,8 @@
 
 Each case has its own data key (32 random bytes), stored only wrapped: AES-GCM
 under the master key (settings.CASEBRIDGE_MASTER_KEY), with the case pseudonym
-as associated data. Each file is AES-GCM encrypted under its case's data key
-with a random 96-bit nonce and associated data "<pseudonym>/<document id>", so
+as associated data (cases/datakeys.py, shared with the sealed database fields).
+Each file is AES-GCM encrypted under its case's data key with a random 96-bit nonce and associated data "<pseudonym>/<document id>", so
 a blob moved to another case or document fails its integrity check. Files live
 under DATA_DIR/files/<pseudonym>/ (0700 folders, 0600 files), never under a
 path the web server serves.
@@ -23,23 +23,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-from casebridge.web.cases import audit
+from casebridge.web.cases import audit, datakeys
 from casebridge.web.cases.access import grant_of
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.models import Case, Document
 
-KEY_VERSION = b"\x01"
 FILE_MAGIC = b"CBF1"
 NONCE_BYTES = 12
-
-
-def _master_key() -> bytes:
-    key: bytes = settings.CASEBRIDGE_MASTER_KEY
-    return key
-
-
-def _key_aad(pseudonym: str) -> bytes:
-    return b"casebridge/case-key/" + pseudonym.encode()
 
 
 def _file_aad(case: Case, document: Document) -> bytes:
@@ -48,20 +38,20 @@ def _file_aad(case: Case, document: Document) -> bytes:
 
 def new_wrapped_key(pseudonym: str, master_key: bytes | None = None) -> bytes:
     """A fresh random data key for a case, wrapped by the master key."""
-    data_key = secrets.token_bytes(32)
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    sealed = AESGCM(master_key or _master_key()).encrypt(nonce, data_key, _key_aad(pseudonym))
-    return KEY_VERSION + nonce + sealed
+    return datakeys.new_wrapped_key(datakeys.case_key_aad(pseudonym), master_key)
 
 
 def unwrap_key(case: Case, master_key: bytes | None = None) -> bytes:
-    wrapped = bytes(case.wrapped_key)
-    if not wrapped.startswith(KEY_VERSION) or len(wrapped) != 1 + NONCE_BYTES + 48:
-        raise StorageError(f"The data key of case {case.pseudonym} is missing or damaged.")
-    nonce, sealed = wrapped[1 : 1 + NONCE_BYTES], wrapped[1 + NONCE_BYTES :]
+    """The case's data key (cases/datakeys.py: the current master key or, during
+    a rotation, a previous one opens it)."""
+    masters = None if master_key is None else [master_key]
     try:
-        return AESGCM(master_key or _master_key()).decrypt(nonce, sealed, _key_aad(case.pseudonym))
-    except InvalidTag:
+        return datakeys.unwrap(bytes(case.wrapped_key), case.key_aad(), masters)
+    except datakeys.DataKeyError as error:
+        if "damaged" in str(error):
+            raise StorageError(
+                f"The data key of case {case.pseudonym} is missing or damaged."
+            ) from None
         raise StorageError(
             f"The data key of case {case.pseudonym} cannot be opened with this server's "
             "master key (wrong CASEBRIDGE_MASTER_KEY, or the key was altered)."

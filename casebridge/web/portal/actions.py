@@ -148,10 +148,10 @@ def do_flag_enquiry(
                 user__isnull=True,
                 case__isnull=True,
                 email="",
-                phone="",
                 created_at__gte=_recent(),
             ):
-                if sorted(earlier.red_flag_answers or []) == sorted(ticked):
+                # phone and ticks are sealed: compared here, not in the query
+                if not earlier.phone and sorted(earlier.red_flag_answers or []) == sorted(ticked):
                     return _merged(earlier, acting_user=acting_user, meta=meta)
         _check_red_flag_cap(meta)
         _check_enquiry_rate(meta)

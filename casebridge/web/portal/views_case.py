@@ -33,7 +33,7 @@ from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
-from casebridge.web.cases.models import Case, CaseMember, Consent, Document, Message
+from casebridge.web.cases.models import Case, CaseMember, Consent, Document
 from casebridge.web.portal import content, lib
 from casebridge.web.portal.actions import (
     do_flag_document_type,
@@ -644,7 +644,9 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
     else:
         case = _gate(request, pk)
         form = MessageForm()
-    thread = list(Message.objects.filter(case=case).select_related("sender"))
+    # through the case (not Message.objects): each message comes with its case,
+    # whose key opens the bodies, without a query per message
+    thread = list(case.messages.select_related("sender"))
     return render(
         request,
         "portal/messages.html",
