@@ -409,6 +409,40 @@ RAISES = [
     ("我老婆在化疗（顺铂），左边小腿这两天又肿又红又烫，比右边粗了三公分", "vte", "red", False),
     # a question about what is happening now is no general question
     ("请问我爸化疗后发烧39度怎么办？", "neutropenic_sepsis", "red", False),
+    # NG234: spinal pain suggestive of metastases in known spinal disease, without a deficit
+    (
+        "Myeloma. Pain in the middle of his back for a week, worse when he coughs, wakes him at night",
+        "spinal_pain_amber",
+        "amber",
+        False,
+    ),
+    ("腰椎转移的老病人，这周腰痛越来越重，晚上痛醒", "spinal_pain_amber", "amber", False),
+    (
+        "Known spinal mets, now needs two carers to stand her, legs have gone weak",
+        "mscc",
+        "red",
+        False,
+    ),
+    # moderate hyponatraemia (Society for Endocrinology 125-129 mmol/L)
+    ("Sodium 127 (135-145) on Monday's bloods, feels fine", "hyponatraemia_amber", "amber", False),
+    ("血钠 128 mmol/L（137-147）", "hyponatraemia_amber", "amber", False),
+    # NEWS2 aggregate of 5 or more from the observations written (RCP 2017, NICE NG51)
+    ("Obs at home: T 38.4, HR 115, BP 104/70, RR 23", "sepsis", "red", False),
+    ("上门测：体温38.3℃，心率120次/分，血压102/64mmHg，呼吸23次/分", "sepsis", "red", False),
+    # a temperature said in words, as a voice transcript writes it
+    ("化疗第八天 刚量了一下三十八度五 浑身发抖", "neutropenic_sepsis", "red", True),
+    ("在吃替吉奥，今天发烧了", "neutropenic_sepsis", "red", False),
+    ("靶向治疗中，在家用指脉氧测了只有89%", "breathing", "red", False),
+    # bruising or a petechial rash with bleeding: signs of a very low platelet count
+    (
+        "On chemo: bruises on both arms she can't explain and her gums bleed",
+        "bleeding",
+        "red",
+        True,
+    ),
+    ("化疗后身上出血点很多，刷牙牙龈出血", "bleeding", "red", True),
+    ("她把安眠药攒了一盒，说不想活了", "suicidal", "red", False),
+    ("Says he has been saving up his sleeping tablets", "suicidal", "red", False),
 ]
 
 # (text, look-alike kind, on treatment)
@@ -595,6 +629,17 @@ QUIET = [
         True,
     ),
     ("出院宣教：讲解CAR-T回输后注意事项，如出现发热、写字困难应立即返院", "leaflet", True),
+    # general questions about a threshold, discharge instructions, forwarded articles
+    ("请问化疗后体温到多少度要去急诊？", "question", True),
+    ("At what temperature should I ring the hotline after chemo?", "question", True),
+    ("免疫治疗出院指导：出现腹泻、咳嗽气短、皮疹请及时就诊。", "leaflet", True),
+    ("[转发文章] 化疗后出现以下情况要马上去医院：发热、出血、呕吐不止", "leaflet", True),
+    (
+        "Told his wife: should he get a temperature or start shivering, ring 111 at once",
+        "hypothetical",
+        True,
+    ),
+    ("Allergy list updated: co-amoxiclav 2019 - anaphylaxis, not given since", "historical", False),
 ]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import replace
 from typing import Any
 
 from casebridge.engine.case import Case, Document, SafetyFlag, Source
@@ -104,6 +105,8 @@ class _Screen:
             hits += self.reader.values(spec, text)
         for count in rule.counts:
             hits += self.reader.counts(count, text)
+        if rule.score is not None:
+            hits += self.reader.score(rule.score, text)
         if hits and rule.requires and not self.holds(rule.requires, text):
             return []
         return sorted(hits, key=lambda h: h.start)
@@ -115,13 +118,22 @@ class _Screen:
         for flag in self.cfg.flags:
             if doc_type is not None and doc_type not in flag.doc_types:
                 continue
+            partly: tuple[Rule, Hit] | None = None
             for rule in flag.rules:
                 if rule.doc_types and (doc_type is None or doc_type not in rule.doc_types):
                     continue
                 hits = self.rule_hits(rule, text, flag.through)
-                if hits:
-                    out.append((flag, rule, hits[0]))
+                whole = [h for h in hits if not h.partial]
+                if whole or (hits and flag.level != "red"):
+                    out.append((flag, rule, (whole or hits)[0]))
+                    partly = None
                     break
+                if hits and partly is None:
+                    partly = (rule, hits[0])
+            if partly is not None:
+                # a red rule only partly met (one sign stated, another denied), and no
+                # other rule of the flag met: amber, with the general amber advice
+                out.append((replace(flag, level="amber", advice=""), *partly))
         # an amber finding on the words of a red one says nothing more ("new back pain"
         # within suspected cord compression)
         reds = [h for f, _r, h in out if f.level == "red"]

@@ -139,12 +139,36 @@ def number(word: str) -> float | None:
     return None
 
 
-def find_values(spec: Numeric, text: str, stated: Stated) -> list[tuple[int, int]]:
-    """(start, end) of every value at or beyond the rule's threshold, stated now. A
-    later reading of the same test that is not beyond it supersedes the earlier ones:
-    "K+ 6.1 on yesterday's sample, haemolysed; repeat this morning K+ 4.6"."""
-    out: list[tuple[int, int]] = []
-    normal_at: list[int] = []  # where a reading within the threshold was written
+# A temperature said in words, as a voice transcript writes it: "三十八度二" (38.2),
+# "三十九度", "三十八点五度"; read only after a word of measuring or fever.
+_ZH_TEMP = re.compile(
+    r"([三四])十([一二三四五六七八九])?(?:度([一二三四五六七八九])?|点([一二三四五六七八九])度?)"
+)
+_ZH_TEMP_CUE = re.compile(r"量|测|烧|体温|发热|温度|表上")
+
+
+def _zh_temperatures(spec: Numeric, text: str) -> list[tuple[int, int, float, bool]]:
+    out = []
+    for m in _ZH_TEMP.finditer(text):
+        if not _ZH_TEMP_CUE.search(text, max(0, m.start() - 10), m.start()):
+            continue
+        tens, units, tenth_a, tenth_b = m.groups()
+        tenth = tenth_a or tenth_b
+        value = (
+            _ZH_DIGITS[tens] * 10
+            + (_ZH_DIGITS[units] if units else 0)
+            + (_ZH_DIGITS[tenth] / 10 if tenth else 0.0)
+        )
+        if spec.low <= value <= spec.high:
+            out.append((m.start(), m.end(), value, False))
+    return out
+
+
+def readings(spec: Numeric, text: str) -> list[tuple[int, int, float, bool]]:
+    """Every value of the measurement in the text: (label start, value end, value in the
+    rule's unit, inside its own written reference range). A range, a date, a score, a
+    time or a number in another unit is not a value."""
+    out: list[tuple[int, int, float, bool]] = []
     for m in spec.labels.finditer(text):
         v = _VALUE.match(text, m.end())
         if v is None or _OTHER_NUMBER.search(v.group(1)) or _LISTED.search(v.group(1)):
@@ -164,23 +188,57 @@ def find_values(spec: Numeric, text: str, stated: Stated) -> list[tuple[int, int
         own = _OWN_UNIT.get(spec.unit)
         if _OTHER_UNIT.match(after) and not (own and own.match(after)):
             continue  # another measurement: "3.2 cm", "40 mg"
-        value = float(raw.replace(",", ""))
-        value = _convert(spec.unit, value, after)
+        value = _convert(spec.unit, float(raw.replace(",", "")), after)
         if not spec.low <= value <= spec.high:
             continue
         ref = _RANGE_AFTER.match(after)
-        if (
-            (spec.above is not None and value < spec.above)
-            or (spec.below is not None and value > spec.below)
-            or (ref and float(ref.group(1)) <= value <= float(ref.group(2)))
-        ):
-            normal_at.append(m.start())  # within the threshold, or its own reference range
-            continue
-        if not stated(text, m.start(), v.end()):
-            continue
+        inside = bool(ref and float(ref.group(1)) <= value <= float(ref.group(2)))
         unit = _UNIT_AFTER.match(text, v.end())
-        out.append((m.start(), unit.end() if unit else v.end()))
+        out.append((m.start(), unit.end() if unit else v.end(), value, inside))
+    if spec.unit == "temperature":
+        out += _zh_temperatures(spec, text)
+    return sorted(out)
+
+
+def _beyond(spec: Numeric, value: float) -> bool:
+    return not (
+        (spec.above is not None and value < spec.above)
+        or (spec.below is not None and value > spec.below)
+    )
+
+
+def find_values(spec: Numeric, text: str, stated: Stated) -> list[tuple[int, int]]:
+    """(start, end) of every value at or beyond the rule's threshold, stated now. A
+    later reading of the same test that is not beyond it supersedes the earlier ones:
+    "K+ 6.1 on yesterday's sample, haemolysed; repeat this morning K+ 4.6"."""
+    out: list[tuple[int, int]] = []
+    normal_at: list[int] = []  # where a reading within the threshold was written
+    for start, end, value, inside in readings(spec, text):
+        if not _beyond(spec, value) or inside:
+            normal_at.append(start)  # within the threshold, or its own reference range
+            continue
+        if stated(text, start, end):
+            out.append((start, end))
     return [(a, b) for a, b in out if not any(n > b for n in normal_at)]
+
+
+def score_total(
+    parts: list[tuple[Numeric, list[tuple[float, int]]]], text: str, stated: Stated
+) -> tuple[int, int, list[tuple[int, int]]]:
+    """An early-warning score (NEWS2) from the observations written: each part's latest
+    stated reading scores the points of its band (bands: (upper bound, points), the
+    first whose bound the value does not exceed). (total, parts read, their spans)."""
+    total, read, spans = 0, 0, []
+    for spec, bands in parts:
+        values = [(a, b, v) for a, b, v, _inside in readings(spec, text) if stated(text, a, b)]
+        if not values:
+            continue
+        a, b, value = values[-1]
+        points = next((p for bound, p in bands if value <= bound), bands[-1][1])
+        total += points
+        read += 1
+        spans.append((a, b))
+    return total, read, spans
 
 
 def find_counts(spec: Count, text: str, stated: Stated) -> list[tuple[int, int]]:

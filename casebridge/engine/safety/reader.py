@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 
 from casebridge.engine.extract.context import context_of
-from casebridge.engine.safety.quantities import NUM, find_counts, find_values, number
-from casebridge.engine.safety.rules import Count, Numeric, Rules
+from casebridge.engine.safety.quantities import NUM, find_counts, find_values, number, score_total
+from casebridge.engine.safety.rules import Count, Numeric, Rules, Score
 from casebridge.engine.timeline import find_dates, latest_date
 
 # Sentence ends: . ! ; (not a decimal point), a "?" right after a word ("? PE" is a cue),
@@ -61,6 +61,19 @@ _CONTRAST_END = re.compile(
     r"(?:\b(?:but|however|although|though|whereas)|但是|但|不过|然而)\W*$", re.I
 )
 _LIST_OPENER = re.compile(r"(?:[:：]\s*$|\binclud\w*|包括)", re.IGNORECASE)
+# What titles a text: its first line; in a text of one line, a tag it opens with
+# ("[转发公众号文章]", "【健康宣教】") or a heading before a colon ("CAR-T患者出院指导：").
+_TEXT_TITLE = re.compile(
+    r"\s*(?:[\[【(（][^\]】)）\n]{1,30}[\]】)）]|[^:：\n。.!?？！]{1,30}[:：])"
+)
+
+
+def _title_end(text: str) -> int:
+    if "\n" in text[:200]:
+        return text.find("\n")
+    m = _TEXT_TITLE.match(text)
+    return m.end() if m else 0
+
 
 _UNIT_DAYS = {
     "day": 1,
@@ -106,8 +119,10 @@ _TITLE = re.compile(
 _DIGIT = re.compile(r"\d")
 _RELATIVE = re.compile(r"\b(?:that|which|who|than)\b", re.IGNORECASE)
 _GENERAL = re.compile(
-    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|会[^，。？]{0,8}吗|多快|将来|以后会|\b(?:usually|normally|generally|how soon|"
-    r"how long|how common|how often|what are|can it|is it common|in (?:the )?future|later on)\b",
+    r"一般|通常|常见|多久|多长时间|会不会|是否会|哪些|会[^，。？]{0,8}吗|多快|将来|以后会|多少度|到什么程度|什么情况下|"
+    r"什么时候(?:需要|要|该|应该)|\b(?:usually|normally|generally|how soon|"
+    r"how long|how common|how often|what are|can it|is it common|in (?:the )?future|later on|"
+    r"what temperature|at what (?:point|temperature)|when should)\b",
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -185,6 +200,9 @@ def _near_start(text: str, lo: int, start: int, words: int = 6) -> int:
 class Hit:
     start: int
     end: int
+    # a sign of the rule was stated and another denied ("headache, no vomiting"): the
+    # rule's own level is not shown; the flag is amber (the honest middle)
+    partial: bool = False
 
 
 _ASIDE = re.compile(r"[(（][^()（）]{0,200}[)）]")
@@ -504,8 +522,7 @@ class Reader:
             "person_words", text, para_lo, para_hi
         ):
             return True  # information about a condition, about nobody: a leaflet
-        first_line = text[: text.find("\n")] if "\n" in text[:200] else ""
-        if first_line and self._has("education", text, 0, len(first_line)):
+        if self._has("education", text, 0, _title_end(text)):
             return True
         para = text.rfind("\n\n", 0, start)
         p_lo = 0 if para == -1 else para + 2
@@ -593,14 +610,24 @@ class Reader:
         for hit in first:
             span = [hit.start, hit.end]
             s_lo, s_hi = self.sentence(text, hit.start, hit.end)
+            partial = False
             for group in groups[1:]:
                 # a stated phrase, or any words of the group later in the first phrase's
-                # own sentence: they share its status ("not opened for 3 days")
+                # own sentence: they share its status ("not opened for 3 days"), unless
+                # denied in a clause of their own ("headache, no vomiting", "头疼，没有呕吐"):
+                # then the group is only partly met
+                later = [
+                    m
+                    for m in group.finditer(text)
+                    if hit.end <= m.start() < s_hi or self.stated(text, *m.span())
+                ]
                 others = [
                     Hit(*m.span())
-                    for m in group.finditer(text)
-                    if (hit.end <= m.start() < s_hi) or self.stated(text, *m.span())
+                    for m in later
+                    if not self._negated_after(text, hit.end, m.start(), m.end())
                 ]
+                if not others and later:
+                    others = [Hit(*m.span(), partial=True) for m in later]
                 near = [
                     o
                     for o in others
@@ -610,13 +637,31 @@ class Reader:
                 ]
                 if not near:
                     break
+                partial = partial or near[0].partial
                 span = [min(span[0], near[0].start), max(span[1], near[0].end)]
             else:
-                out.append(Hit(span[0], span[1]))
+                out.append(Hit(span[0], span[1], partial))
         return out
+
+    def _negated_after(self, text: str, after: int, start: int, end: int) -> bool:
+        """text[start:end] negated within its own clause, after position `after`."""
+        c_lo, _ = self.clause(text, start, end)
+        lo = max(c_lo, after)
+        if lo >= start:
+            return False
+        if self._has("negated_zh", text, lo, start) or self._has("negated", text, lo, start):
+            return True
+        return context_of(text[lo:end], start - lo, end - lo) == "negated"
 
     def values(self, spec: Numeric, text: str) -> list[Hit]:
         return [Hit(a, b) for a, b in find_values(spec, text, self.stated)]
+
+    def score(self, spec: Score, text: str) -> list[Hit]:
+        """One hit over the observations when their score reaches the rule's total."""
+        total, read, spans = score_total(spec.parts, text, self.stated)
+        if read < spec.min_parts or total < spec.min_total:
+            return []
+        return [Hit(min(a for a, _ in spans), max(b for _, b in spans))]
 
     def counts(self, spec: Count, text: str) -> list[Hit]:
         return [Hit(a, b) for a, b in find_counts(spec, text, self.stated)]

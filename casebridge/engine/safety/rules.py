@@ -92,6 +92,17 @@ class Count:
 
 
 @dataclass
+class Score:
+    """An early-warning score over several observations (NEWS2): each part's reading
+    scores the points of its band; the rule holds at `min_total` or more from at least
+    `min_parts` observations."""
+
+    parts: list[tuple[Numeric, list[tuple[float, int]]]]
+    min_total: int
+    min_parts: int
+
+
+@dataclass
 class Rule:
     id: str
     requires: str = ""
@@ -100,6 +111,7 @@ class Rule:
     numeric: list[Numeric] = field(default_factory=list)
     counts: list[Count] = field(default_factory=list)
     doc_types: tuple[str, ...] = ()
+    score: Score | None = None
 
 
 @dataclass
@@ -207,7 +219,16 @@ def _rule(spec: dict[str, Any]) -> Rule:
             for c in spec.get("counts") or []
         ],
         doc_types=tuple(spec.get("doc_types") or ()),
+        score=_score(spec["score"]) if spec.get("score") else None,
     )
+
+
+def _score(spec: dict[str, Any]) -> Score:
+    parts = [
+        (_numeric(part), [(float(bound), int(points)) for bound, points in part["bands"]])
+        for part in spec["parts"]
+    ]
+    return Score(parts, int(spec["min_total"]), int(spec.get("min_parts", 1)))
 
 
 def _drug_names(spec: dict[str, Any]) -> tuple[frozenset[str], list[str]]:
