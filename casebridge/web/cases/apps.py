@@ -14,6 +14,17 @@ class CasesConfig(AppConfig):
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="cb.cache_table")
         connection_created.connect(private_sqlite_files, dispatch_uid="cb.sqlite_mode")
+        connection_created.connect(sqlite_secure_delete, dispatch_uid="cb.sqlite_secure_delete")
+
+
+def sqlite_secure_delete(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """SQLite overwrites deleted content with zeros (it would otherwise stay in
+    free pages of the file): an erased case's rows, its wrapped key among them,
+    leave no bytes behind, and neither do the older copies of a row an update
+    replaced (cases/actions.do_erase_case)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
 
 
 def create_cache_table(sender: Any, using: str = "default", **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
@@ -17,6 +18,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from casebridge.engine.case import Case as EngineCase
+from casebridge.web.cases import sealed
 from casebridge.web.cases.models import Case, Consent, FactCorrection
 
 T = TypeVar("T")
@@ -141,6 +143,14 @@ def clear_engine_cache() -> None:
         _views.clear()
 
 
+def forget_case(case_pk: int) -> None:
+    """Drop this process's parsed engine of a case (an erased case's plaintext
+    must not outlive it in memory)."""
+    with _views_lock:
+        for key in [k for k in _views if isinstance(k, tuple) and k[0] == case_pk]:
+            del _views[key]
+
+
 # -- rendered fragments ------------------------------------------------------------------
 #
 # Parts of a page that depend only on one reading of a case (its facts table,
@@ -168,12 +178,19 @@ def cached_fragment(
     if seconds <= 0 or not view.token:
         return render()
     key = f"casebridge:fragment:{case.pk}:{view.token}:{name}:{lang}:{role}"
+    # The default cache is a database table: a fragment (a facts table) is
+    # health data, so it is kept sealed with the case's key like the fields
+    # it comes from, and unreadable once the case is erased.
+    aad = sealed.field_aad("cache", "fragment", case.pseudonym)
     cache = caches["default"]
     found = cache.get(key)
-    if isinstance(found, str):
-        return found
+    if isinstance(found, bytes):
+        try:
+            return sealed.open_sealed(case.data_key(), aad, found).decode()
+        except InvalidTag:
+            pass  # not ours (a reused key): rendered again
     html = render()
-    cache.set(key, html, seconds)
+    cache.set(key, bytes(sealed.seal(case.data_key(), aad, html.encode())), seconds)
     return html
 
 

@@ -252,7 +252,8 @@ class Document(models.Model):
         FAILED = "failed", "Failed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
-    file_name = models.CharField(max_length=255)
+    # sealed: an upload's name is often the patient's ("J Smith NHS 943 476 5919.pdf")
+    file_name = SealedTextField(holder="case")
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     media_type = models.CharField(max_length=100, default="application/octet-stream")

@@ -106,40 +106,54 @@ def give_enquiries_keys(apps: Any, schema_editor: Any) -> None:
         Enquiry.objects.using(db).filter(pk=pk).update(key_ref=ref, wrapped_key=wrapped)
 
 
-def seal_fields(apps: Any, schema_editor: Any) -> None:
-    db = schema_editor.connection.alias
-    cases, enquiries = _holders(apps, db)
-    for model_name, name, is_json, holder_name in FIELDS:
-        model = apps.get_model("cases", model_name)
-        table = model._meta.db_table
-        extra = ["case_id"] if holder_name == "case" else []
-        for row in model.objects.using(db).values("pk", name, *extra).iterator():
-            holder = _field_holder(row, model_name, holder_name, cases, enquiries)
-            value = row[name]
-            if value is None and (model_name, name) in NULLABLE:
-                continue
-            plain = sealed.encode_json(value) if is_json else str(value).encode()
-            aad = sealed.field_aad(table, name, holder.sealing_identity())
-            ciphertext = sealed.seal(holder.data_key(), aad, plain)
-            model.objects.using(db).filter(pk=row["pk"]).update(**{f"{name}_sealed": ciphertext})
+def sealer(fields: list[tuple[str, str, bool, str]]) -> Any:
+    """A RunPython function that fills each `<name>_sealed` column with the
+    ciphertext of `name` (also used by later migrations sealing more fields)."""
+
+    def seal_fields(apps: Any, schema_editor: Any) -> None:
+        db = schema_editor.connection.alias
+        cases, enquiries = _holders(apps, db)
+        for model_name, name, is_json, holder_name in fields:
+            model = apps.get_model("cases", model_name)
+            table = model._meta.db_table
+            extra = ["case_id"] if holder_name == "case" else []
+            for row in model.objects.using(db).values("pk", name, *extra).iterator():
+                holder = _field_holder(row, model_name, holder_name, cases, enquiries)
+                value = row[name]
+                if value is None and (model_name, name) in NULLABLE:
+                    continue
+                plain = sealed.encode_json(value) if is_json else str(value).encode()
+                aad = sealed.field_aad(table, name, holder.sealing_identity())
+                ciphertext = sealed.seal(holder.data_key(), aad, plain)
+                model.objects.using(db).filter(pk=row["pk"]).update(
+                    **{f"{name}_sealed": ciphertext}
+                )
+
+    return seal_fields
 
 
-def open_fields(apps: Any, schema_editor: Any) -> None:
-    db = schema_editor.connection.alias
-    cases, enquiries = _holders(apps, db)
-    for model_name, name, is_json, holder_name in FIELDS:
-        model = apps.get_model("cases", model_name)
-        table = model._meta.db_table
-        extra = ["case_id"] if holder_name == "case" else []
-        for row in model.objects.using(db).values("pk", f"{name}_sealed", *extra).iterator():
-            ciphertext = row[f"{name}_sealed"]
-            if ciphertext is None:
-                continue
-            holder = _field_holder(row, model_name, holder_name, cases, enquiries)
-            aad = sealed.field_aad(table, name, holder.sealing_identity())
-            plain = sealed.open_sealed(holder.data_key(), aad, bytes(ciphertext))
-            value = json.loads(plain) if is_json else plain.decode()
-            model.objects.using(db).filter(pk=row["pk"]).update(**{name: value})
+def opener(fields: list[tuple[str, str, bool, str]]) -> Any:
+    """The reverse of sealer(fields): the clear column filled again."""
+
+    def open_fields(apps: Any, schema_editor: Any) -> None:
+        db = schema_editor.connection.alias
+        cases, enquiries = _holders(apps, db)
+        for model_name, name, is_json, holder_name in fields:
+            model = apps.get_model("cases", model_name)
+            table = model._meta.db_table
+            extra = ["case_id"] if holder_name == "case" else []
+            rows = model.objects.using(db).values("pk", f"{name}_sealed", *extra)
+            for row in rows.iterator():
+                ciphertext = row[f"{name}_sealed"]
+                if ciphertext is None:
+                    continue
+                holder = _field_holder(row, model_name, holder_name, cases, enquiries)
+                aad = sealed.field_aad(table, name, holder.sealing_identity())
+                plain = sealed.open_sealed(holder.data_key(), aad, bytes(ciphertext))
+                value = json.loads(plain) if is_json else plain.decode()
+                model.objects.using(db).filter(pk=row["pk"]).update(**{name: value})
+
+    return open_fields
 
 
 def _rechain(apps: Any, schema_editor: Any, change: Any) -> None:
@@ -285,7 +299,7 @@ def _operations() -> list[Any]:
         ),
         *nullable,
         *add,
-        migrations.RunPython(seal_fields, open_fields, elidable=False),
+        migrations.RunPython(sealer(FIELDS), opener(FIELDS), elidable=False),
         *swap,
         migrations.AlterField(
             model_name="auditevent",
