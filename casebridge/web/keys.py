@@ -76,6 +76,23 @@ def load_master_key(value: str | None, data_dir: Path, *, allow_generate: bool) 
     return decode_key(_generated(data_dir / KEY_FILE_NAME, new_key_text))
 
 
+def load_accepted_master_keys(value: str | None) -> list[bytes]:
+    """CASEBRIDGE_MASTER_KEYS_ACCEPTED: master keys accepted for opening data
+    keys besides CASEBRIDGE_MASTER_KEY, during a rotation (`manage.py
+    rotate_master_key`): the key about to become current while the servers
+    are restarted, then the one it replaced until every key is re-wrapped.
+    Base64 keys separated by commas or spaces; empty or unset: none."""
+    keys: list[bytes] = []
+    for part in (value or "").replace(",", " ").split():
+        try:
+            keys.append(decode_key(part))
+        except MasterKeyError as error:
+            raise MasterKeyError(
+                str(error).replace("CASEBRIDGE_MASTER_KEY", "CASEBRIDGE_MASTER_KEYS_ACCEPTED")
+            ) from None
+    return keys
+
+
 def load_audit_key(value: str | None, data_dir: Path, *, allow_generate: bool) -> bytes:
     """The key of the audit chain (HMAC-SHA256), like the master key: from
     CASEBRIDGE_AUDIT_KEY, else in DEBUG/demo the file audit.key in the data

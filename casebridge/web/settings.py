@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from casebridge.web.keys import (
     MasterKeyError,
     ensure_data_dir,
+    load_accepted_master_keys,
     load_audit_key,
     load_master_key,
     load_secret_key,
@@ -93,6 +94,11 @@ try:
     )
     CASEBRIDGE_MASTER_KEY = load_master_key(
         env("CASEBRIDGE_MASTER_KEY") or None, DATA_DIR, allow_generate=not PRODUCTION
+    )
+    # During a master-key rotation only: other keys that still open data keys
+    # (cases/datakeys.py; `manage.py rotate_master_key`).
+    CASEBRIDGE_MASTER_KEYS_ACCEPTED = load_accepted_master_keys(
+        env("CASEBRIDGE_MASTER_KEYS_ACCEPTED")
     )
     # The key of the audit chain's HMACs (cases/audit.py), outside the database.
     CASEBRIDGE_AUDIT_KEY = load_audit_key(

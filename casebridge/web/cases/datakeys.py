@@ -10,9 +10,9 @@ Free of models so that models.py, storage.py and migrations can use it.
 Wrapped key format: b"\\x01" + nonce(12) + AES-GCM(data key) (32 + 16 tag bytes).
 
 Master-key rotation: settings.CASEBRIDGE_MASTER_KEY wraps every new key;
-settings.CASEBRIDGE_MASTER_KEY_PREVIOUS (a list, possibly empty) holds the
-keys that are still accepted for opening keys wrapped before a rotation, until
-`manage.py rotate_master_key` has re-wrapped them all.
+settings.CASEBRIDGE_MASTER_KEYS_ACCEPTED (a list, usually empty) holds other
+master keys accepted for opening during a rotation, until `manage.py
+rotate_master_key` has re-wrapped every key with the current one.
 """
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ def master_key() -> bytes:
     return bytes(settings.CASEBRIDGE_MASTER_KEY)
 
 
-def previous_master_keys() -> list[bytes]:
-    """Keys of before a rotation, accepted for opening only."""
-    return [bytes(k) for k in getattr(settings, "CASEBRIDGE_MASTER_KEY_PREVIOUS", ()) or ()]
+def other_master_keys() -> list[bytes]:
+    """Keys accepted for opening only, during a rotation."""
+    return [bytes(k) for k in getattr(settings, "CASEBRIDGE_MASTER_KEYS_ACCEPTED", ()) or ()]
 
 
 def accepted_master_keys() -> list[bytes]:
-    """The current key first (the common case after a rotation), then the previous ones."""
+    """The current key first (what most keys are wrapped with), then the others."""
     current = master_key()
-    return [current, *(k for k in previous_master_keys() if k != current)]
+    return [current, *(k for k in other_master_keys() if k != current)]
 
 
 def wrap(data_key: bytes, aad: bytes, master: bytes | None = None) -> bytes:
