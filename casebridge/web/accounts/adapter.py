@@ -19,6 +19,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -28,7 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from casebridge.web.accounts import throttle
-from casebridge.web.cases import audit
+from casebridge.web.cases import audit, datakeys
 from casebridge.web.cases.clientip import client_ip
 from casebridge.web.middleware import mark_signed_in
 
@@ -107,14 +108,27 @@ class AccountAdapter(DefaultAccountAdapter):
         return response
 
 
-def _mfa_key() -> AESGCM:
+def _mfa_key(master: bytes | None = None) -> AESGCM:
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"casebridge mfa secrets"
-    ).derive(settings.CASEBRIDGE_MASTER_KEY)
+    ).derive(master if master is not None else settings.CASEBRIDGE_MASTER_KEY)
     return AESGCM(key)
 
 
 PREFIX = "cb1:"
+
+
+def open_secret(encrypted_text: str) -> tuple[str, bool]:
+    """The secret, and whether the current master key sealed it (during a
+    rotation the other accepted keys open it too; rotate_master_key re-seals)."""
+    raw = base64.b64decode(encrypted_text[len(PREFIX) :])
+    for index, master in enumerate(datakeys.accepted_master_keys()):
+        try:
+            text = _mfa_key(master).decrypt(raw[:12], raw[12:], b"allauth.mfa").decode()
+        except InvalidTag:
+            continue
+        return text, index == 0
+    raise InvalidTag
 
 
 class MFAAdapter(DefaultMFAAdapter):
@@ -126,8 +140,7 @@ class MFAAdapter(DefaultMFAAdapter):
     def decrypt(self, encrypted_text: str) -> str:
         if not encrypted_text.startswith(PREFIX):
             return encrypted_text  # stored before encryption was on
-        raw = base64.b64decode(encrypted_text[len(PREFIX) :])
-        return _mfa_key().decrypt(raw[:12], raw[12:], b"allauth.mfa").decode()
+        return open_secret(encrypted_text)[0]
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """Coordinators, reviewers and admins keep their TOTP: they may replace
