@@ -3,6 +3,7 @@
 casebridge build RECORDS_DIR --programme oncology --out OUT_DIR
 casebridge eval --data ../shared/eval
 casebridge show OUT_DIR/case.json
+casebridge match OUT_DIR/case.json
 """
 
 from __future__ import annotations
@@ -209,6 +210,96 @@ def show(case_json: Path) -> None:
         where = fact.source.ref() if fact.source else f"entered by {fact.found_by}"
         ctx = "" if fact.context == "asserted" else f" [{fact.context}]"
         click.echo(f"{fact.kind:<20} {fact.display}{ctx}  ({where})")
+
+
+@main.command()
+@click.argument("case_json", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the explanations.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as one JSON object.")
+@click.option(
+    "--directory",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A directory file to rank against instead of the packaged one (an edited copy).",
+)
+def match(case_json: Path, lang: str, as_json: bool, directory: Path | None) -> None:
+    """Rank the China medical directions for a built case (its case.json), each
+    explained: which facts matched, what the patient asked for, what is still missing,
+    and the MDT disciplines the facts call for. The coordinator chooses; nothing here
+    is a promise of a review, eligibility or an outcome."""
+    import yaml
+
+    from casebridge.engine.match import rank
+
+    data = _read_json(case_json, "case")
+    try:
+        case = Case.from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    other = None
+    if directory is not None:
+        try:
+            other = yaml.safe_load(directory.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise click.ClickException(f"E203: cannot read directory {directory}: {exc}") from exc
+        if not isinstance(other, dict) or not isinstance(other.get("directions"), list):
+            raise click.ClickException(f"E203: {directory} holds no `directions` list")
+    ranking = rank(case, other)
+    if as_json:
+        click.echo(json.dumps(ranking.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    _print_ranking(ranking.to_dict(), lang)
+
+
+def _print_ranking(r: dict[str, Any], lang: str) -> None:
+    zh = lang == "zh"
+    say = click.echo
+    programme = r["programme"]
+    if zh:
+        from casebridge.engine.terminology import table
+
+        term = table().by_key(f"programme.{programme}")
+        programme = term.zh if term is not None else programme
+    say(f"{'病例' if zh else 'Case'} {r['case_id']} ({programme})")
+    say("建议的多学科团队：" if zh else "MDT disciplines the facts call for:")
+    grouped: dict[str, list[str]] = {}  # one line per reason: "Haematology, Pathology: ..."
+    for d in r["disciplines"]:
+        name, _, why = d[lang].partition("：" if zh else ": ")
+        grouped.setdefault(why, []).append(name)
+    for why, names in grouped.items():
+        say(f"  - {('、' if zh else ', ').join(names)}{'：' if zh else ': '}{why}")
+    missing = r["matches"][0]["missing"] if r["matches"] else []
+    if missing:
+        say("任何科室审阅前仍缺少：" if zh else "Still missing before any department could review:")
+        for item in missing:
+            say(f"  - {item[lang]}")
+    say(
+        "方向排序（由协调员选择；以下均不构成任何承诺）："
+        if zh
+        else "Directions, best first (the coordinator chooses; nothing here is a promise):"
+    )
+    for n, m in enumerate(r["matches"], start=1):
+        city = (m["city"] or {}).get(lang, "")
+        say(f"{n:>2}. {m['hospital'][lang]} · {m['department'][lang]}, {city}  [{m['score']}]")
+        for title_en, title_zh, key in (
+            ("matched", "匹配", "matched"),
+            ("for you", "对您", "asked"),
+            ("not listed", "未列出", "not_offered"),
+        ):
+            for item in m[key]:
+                say(f"      {title_zh if zh else title_en}: {item[lang]}")
+        for src in m["sources"]:
+            say(f"      {'来源' if zh else 'source'}: {src.get('url')}")
+        say(f"      {'最后核实' if zh else 'last verified'}: {m['verified']}")
+    if r["not_ranked"]:
+        say("未排序：" if zh else "Not ranked:")
+        for d in r["not_ranked"]:
+            say(f"  - {d['id']}: {d[lang]}")
 
 
 @main.command()
