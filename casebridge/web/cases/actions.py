@@ -15,13 +15,12 @@ typed is lost.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import unicodedata
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from casebridge.engine.case import fact_id as engine_fact_id
@@ -31,8 +30,9 @@ from casebridge.web.accounts.models import STAFF_ROLES, Role, User
 from casebridge.web.cases import audit, safety, storage, workflow
 from casebridge.web.cases.access import GRANT_ATTR, require
 from casebridge.web.cases.audit import RequestMeta
+from casebridge.web.cases.erasure import do_erase_case
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, DuplicateDocument, NotAllowed
-from casebridge.web.cases.lib import engine_case, forget_case
+from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     Case,
@@ -49,7 +49,6 @@ from casebridge.web.cases.models import (
 from casebridge.web.cases.tasks import enqueue_document
 
 MAX_TEXT = 20_000
-log = logging.getLogger(__name__)
 
 
 def _text(value: str, what: str) -> str:
@@ -592,65 +591,6 @@ def do_add_note(
             acting_user, case, "note.added", obj=note, after={"length": len(body)}, meta=meta
         )
     return note
-
-
-# -- erasure -----------------------------------------------------------------------
-
-
-def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = None) -> str:
-    """Erase a case (UK GDPR art. 17): its data key and every row of it (the
-    case, its documents, messages, notes, corrections, consents, members,
-    record requests, and the enquiry it came from with that enquiry's own
-    key), then, once committed, its encrypted files. An administrator's act.
-
-    What stays is the audit log, as it must: who did what and when, with the
-    pseudonym; its before/after were sealed with the keys destroyed here, so
-    they no longer open (the chain still verifies). Returns the pseudonym.
-
-    On SQLite deleted content is overwritten (secure_delete, cases/apps.py)
-    and the write-ahead log is checkpointed and truncated after the commit, so
-    neither the file nor its -wal keeps a byte of the case."""
-    require(acting_user, case, "manage")
-    if acting_user.role != Role.ADMIN:
-        raise NotAllowed("Only an administrator can erase a case.")
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().defer("engine").get(pk=case.pk)
-        pseudonym = locked.pseudonym
-        blobs = [storage.blob_path(d) for d in locked.documents.all() if d.blob_path]
-        counts = {
-            "documents": len(blobs),
-            "messages": locked.messages.count(),
-            "notes": locked.notes.count(),
-        }
-        # clear JSON on purpose (no holder): it must stay readable after the key goes
-        audit.record(
-            acting_user, None, "case.erased", after={"case": pseudonym, **counts}, meta=meta
-        )
-        Enquiry.objects.filter(case=locked).delete()
-        locked.delete()
-        transaction.on_commit(lambda: _after_erasure(case.pk, pseudonym, blobs))
-    return pseudonym
-
-
-def _after_erasure(case_pk: int, pseudonym: str, blobs: list[Any]) -> None:
-    for path in blobs:
-        path.unlink(missing_ok=True)
-    folder = storage.files_dir() / pseudonym
-    if folder.is_dir():
-        for leftover in folder.iterdir():  # temporary files of an interrupted upload
-            leftover.unlink(missing_ok=True)
-        folder.rmdir()
-    forget_case(case_pk)
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        # The log's older frames hold the deleted pages as they were before the
-        # delete: copy them into the file (where secure_delete zeroes them) and
-        # empty the log. A reader holding an old snapshot can keep it from
-        # finishing; SQLite's next automatic checkpoint then does it.
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except OperationalError:
-            log.warning("erasure of %s: the write-ahead log could not be truncated now", pseudonym)
 
 
 __all__ = [

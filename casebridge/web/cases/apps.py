@@ -21,7 +21,7 @@ def sqlite_secure_delete(sender: Any, connection: Any, **kwargs: Any) -> None:
     """SQLite overwrites deleted content with zeros (it would otherwise stay in
     free pages of the file): an erased case's rows, its wrapped key among them,
     leave no bytes behind, and neither do the older copies of a row an update
-    replaced (cases/actions.do_erase_case)."""
+    replaced (cases/erasure.do_erase_case)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA secure_delete = ON")

@@ -16,7 +16,8 @@ a page that never reads a field never decrypts it.
 
 Only save() writes a sealed field: QuerySet.update(), filter() and raw values
 that are not ciphertext are refused (TypeError), so plaintext can never reach
-the column by another path.
+the column by another path. values() and values_list() give the ciphertext
+(a Sealed): read sealed fields through model instances.
 
 The audit log's before/after stay JSON (the HMAC chain covers what is stored):
 seal_json / open_json put a sealed value in a {"sealed": ..., "by": ...}

@@ -1,0 +1,76 @@
+"""Erasing a case (UK GDPR art. 17): do_erase_case, a do_* action like those of
+actions.py (which re-exports it), kept apart for what it must also do outside
+the database: the files, the process's parsed copy and SQLite's log."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import OperationalError, connection, transaction
+
+from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases import audit, storage
+from casebridge.web.cases.access import require
+from casebridge.web.cases.audit import RequestMeta
+from casebridge.web.cases.errors import NotAllowed
+from casebridge.web.cases.lib import forget_case
+from casebridge.web.cases.models import Case, Enquiry
+
+log = logging.getLogger(__name__)
+
+
+def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = None) -> str:
+    """Erase a case (UK GDPR art. 17): its data key and every row of it (the
+    case, its documents, messages, notes, corrections, consents, members,
+    record requests, and the enquiry it came from with that enquiry's own
+    key), then, once committed, its encrypted files. An administrator's act.
+
+    What stays is the audit log, as it must: who did what and when, with the
+    pseudonym; its before/after were sealed with the keys destroyed here, so
+    they no longer open (the chain still verifies). Returns the pseudonym.
+
+    On SQLite deleted content is overwritten (secure_delete, cases/apps.py)
+    and the write-ahead log is checkpointed and truncated after the commit, so
+    neither the file nor its -wal keeps a byte of the case."""
+    require(acting_user, case, "manage")
+    if acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator can erase a case.")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().defer("engine").get(pk=case.pk)
+        pseudonym = locked.pseudonym
+        blobs = [storage.blob_path(d) for d in locked.documents.all() if d.blob_path]
+        counts = {
+            "documents": len(blobs),
+            "messages": locked.messages.count(),
+            "notes": locked.notes.count(),
+        }
+        # clear JSON on purpose (no holder): it must stay readable after the key goes
+        audit.record(
+            acting_user, None, "case.erased", after={"case": pseudonym, **counts}, meta=meta
+        )
+        Enquiry.objects.filter(case=locked).delete()
+        locked.delete()
+        transaction.on_commit(lambda: _after_erasure(case.pk, pseudonym, blobs))
+    return pseudonym
+
+
+def _after_erasure(case_pk: int, pseudonym: str, blobs: list[Any]) -> None:
+    for path in blobs:
+        path.unlink(missing_ok=True)
+    folder = storage.files_dir() / pseudonym
+    if folder.is_dir():
+        for leftover in folder.iterdir():  # temporary files of an interrupted upload
+            leftover.unlink(missing_ok=True)
+        folder.rmdir()
+    forget_case(case_pk)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # The log's older frames hold the deleted pages as they were before the
+        # delete: copy them into the file (where secure_delete zeroes them) and
+        # empty the log. A reader holding an old snapshot can keep it from
+        # finishing; SQLite's next automatic checkpoint then does it.
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except OperationalError:
+            log.warning("erasure of %s: the write-ahead log could not be truncated now", pseudonym)
