@@ -377,8 +377,11 @@ def _outside(d: dict[str, Any], p: _Profile, directory: dict[str, Any]) -> Reaso
     groups = directory.get("condition_groups") or {}
     served = [groups.get(k, {}).get("label", {"en": k, "zh": k}) for k in d.get("conditions") or []]
     facts = [*p.cancer_types.values(), *p.haem.values()]
-    shown = ", ".join(sorted({f.display or f.value for f in facts}))
-    shown_zh = "、".join(sorted({_zh(f) for f in facts}))
+    # one wording per diagnosis: the cancer type and the histology often say the same
+    shown = ", ".join(
+        sorted({(f.display or f.value).lower(): f.display or f.value for f in facts}.values())
+    )
+    shown_zh = "、".join(sorted({_zh(f).lower(): _zh(f) for f in facts}.values()))
     return Reason(
         en=f"serves {', '.join(s['en'] for s in served)}; the records say {shown}",
         zh=f"诊治{'、'.join(s['zh'] for s in served)}；记录显示为{shown_zh}",

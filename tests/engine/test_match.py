@@ -260,3 +260,21 @@ def test_a_directory_file_that_cannot_be_read_is_a_clear_error(
     bad.write_text(content, encoding="utf-8")
     result = CliRunner().invoke(main, ["match", str(case_json), "--directory", str(bad)])
     assert result.exit_code == 1 and "E203" in result.output
+
+
+def test_on_the_packaged_directory_the_car_t_question_ranks_a_car_t_centre_first(
+    dlbcl: Case,  # noqa: F811
+) -> None:
+    from casebridge.engine.directions import load_directions
+
+    ranking = rank(dlbcl)
+    best = ranking.matches[0]
+    assert "car_t" in best.direction["capabilities"]
+    assert any("offers CAR-T cell therapy" in r.en for r in best.matched)
+    # every direction of the packaged directory is either ranked or said why not
+    ids = {m.id for m in ranking.matches} | {d["id"] for d, _ in ranking.not_ranked}
+    assert ids == {d.id for d in load_directions()}
+    assert all(
+        not m.direction["programmes"] or "oncology" in m.direction["programmes"]
+        for m in ranking.matches
+    )
