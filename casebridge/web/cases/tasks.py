@@ -19,7 +19,10 @@ process_document(document_id):
 A worker that dies leaves the document in `processing` with a lease that runs
 out: requeue_stale_documents() (the `requeue_stale_documents` command, run
 every few minutes) puts it back in the queue, and a new run of the task also
-takes over a document whose lease has run out. After DOCUMENT_MAX_ATTEMPTS
+takes over a document whose lease has run out. It also queues again a document
+left `queued` with no task that will run it (a worker killed between taking the
+task and claiming the document; an upload's process killed between its commit
+and the enqueue). After DOCUMENT_MAX_ATTEMPTS
 the document is marked failed, with a plain-language reason. A document over a
 reading limit is not retried: it needs a person's attention at once.
 """
@@ -33,9 +36,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import TASK_MIN_PRIORITY
+from django_tasks.base import TASK_MIN_PRIORITY, TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from casebridge.engine.case import Document as EngineDocument
 from casebridge.web.cases import audit, reader, safety, storage, workflow
@@ -258,11 +263,42 @@ def enqueue_document(document_id: int, delay: dt.timedelta | None = None) -> Non
     process_document.using(**options).enqueue(document_id)
 
 
+def _queued_without_a_task(now: dt.datetime) -> list[int]:
+    """Queued documents no task will ever run. A worker killed after
+    django-tasks-db marked the task RUNNING but before _claim leaves the
+    document `queued` with no lease and its task RUNNING for ever; a process
+    killed between an upload's commit and its on_commit enqueue leaves it with
+    no task at all (tests/web/test_faults_worker.py kills at both points).
+    A RUNNING task counts as alive for one lease after it started; documents
+    queued less than a lease ago are left to the enqueue under way (a second
+    task would only find the document taken: harmless, but needless)."""
+    alive_since = now - dt.timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
+    waiting = set(
+        Document.objects.filter(
+            state=Document.State.QUEUED, created_at__lt=alive_since
+        ).values_list("pk", flat=True)
+    )
+    if not waiting:
+        return []
+    tasks = DBTaskResult.objects.filter(task_path=process_document.module_path).filter(
+        Q(status=TaskResultStatus.READY)
+        | Q(status=TaskResultStatus.RUNNING, started_at__gte=alive_since)
+    )
+    for args_kwargs in tasks.values_list("args_kwargs", flat=True).iterator():
+        waiting.difference_update((args_kwargs or {}).get("args") or [])
+    return sorted(waiting)
+
+
 def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
     """Put back in the queue every document whose worker died (still
-    `processing` after its lease ran out). Returns their ids."""
+    `processing` after its lease ran out), and queue again every queued
+    document no task will run (_queued_without_a_task). Returns their ids."""
     now = now or timezone.now()
     requeued: list[int] = []
+    orphaned = _queued_without_a_task(now)
+    for pk in orphaned:
+        log.warning("document %s was queued with no task to run it: queued again", pk)
+        enqueue_document(pk)
     with transaction.atomic():
         stale = (
             Document.objects.select_for_update(of=("self",))
@@ -283,4 +319,4 @@ def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
             requeued.append(doc.pk)
         for pk in requeued:
             transaction.on_commit(functools.partial(enqueue_document, pk))
-    return requeued
+    return [*orphaned, *requeued]
