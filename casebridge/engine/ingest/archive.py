@@ -12,6 +12,7 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 
 from casebridge.engine.case import Document
@@ -69,7 +70,14 @@ def read_zip(archive: Document, data: bytes, depth: int, read_member: ReadMember
                     )
                 )
                 continue
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                ValueError,
+                EOFError,
+                NotImplementedError,
+                zlib.error,
+            ):
                 docs.append(_refused(archive, info, shown, "This file in the archive is damaged"))
                 continue
             budget -= len(content)

@@ -6,6 +6,7 @@ import io
 import re
 import xml.etree.ElementTree as ET  # nosec B405 - types only; parsing is defusedxml's
 import zipfile
+import zlib
 
 from defusedxml import ElementTree as SafeET
 
@@ -31,7 +32,13 @@ def read_docx(doc: Document, data: bytes) -> None:
     except _TooLarge:
         doc.needs_attention("This Word document is too large to read")
         return
-    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError, ValueError):
+    except _TooDeep:
+        doc.needs_attention(
+            "This Word document is nested too deeply to read (tables or boxes inside one "
+            f"another more than {limits.MAX_XML_DEPTH} levels): please save it as PDF"
+        )
+        return
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError, ValueError, zlib.error):
         doc.needs_attention("This Word document is damaged and cannot be opened")
         return
     root = body.find(f"{W}body")
@@ -48,6 +55,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    pass
+
+
 def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
     info = zf.getinfo(name)
     if info.file_size > limits.MAX_XML_BYTES:
@@ -59,7 +70,22 @@ def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
     # A DOCX part never needs a DTD: refused, so no entity expansion or external entity
     # (defusedxml's DTDForbidden is a ValueError, reported as an unreadable file).
     root: ET.Element = SafeET.fromstring(raw, forbid_dtd=True)
+    # The text is gathered by recursion over the nesting: a part nested deeper than any
+    # real document (tables in tables, a hostile file's 100,000 levels) is refused first.
+    if _depth(root) > limits.MAX_XML_DEPTH:
+        raise _TooDeep(name)
     return root
+
+
+def _depth(root: ET.Element) -> int:
+    """How deep the elements nest, counted without recursion (stops past the limit)."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack and deepest <= limits.MAX_XML_DEPTH:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _unique(texts: object) -> str:

@@ -39,3 +39,4 @@ MAX_TEXT_LAYER_GARBAGE = 0.2  # share of unmappable glyphs above which a text la
 MIN_READABLE_CHARS = 50  # fewer letters/digits in a whole document: "no readable text"
 MIN_LANGUAGE_CHARS = 200  # shorter texts are not judged for language (too little evidence)
 MAX_XML_BYTES = 50 * MB  # the text part of a DOCX
+MAX_XML_DEPTH = 200  # elements nested deeper in a DOCX part are not read (real ones: ~20)

@@ -32,7 +32,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if declared:
         try:
             return data.decode(declared), declared
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # "undefined" raises UnicodeError, not ...DecodeError
             pass
     try:
         # EUC-CN only decodes where every high byte pairs with another high byte,
