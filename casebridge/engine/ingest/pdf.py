@@ -10,7 +10,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageStat
 
 from casebridge.engine.case import Document, Page
-from casebridge.engine.ingest import limits, ocr
+from casebridge.engine.ingest import limits, ocr, pdf_active
 from casebridge.engine.ingest.text import normalise
 
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
@@ -38,6 +38,7 @@ def _has_images(page: pdfium.PdfPage) -> bool:
 
 
 def read_pdf(doc: Document, data: bytes) -> None:
+    flag_active_content(doc, data)
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -55,6 +56,19 @@ def read_pdf(doc: Document, data: bytes) -> None:
         _read_pages(doc, pdf)
     finally:
         pdf.close()
+
+
+def flag_active_content(doc: Document, data: bytes) -> None:
+    """metadata["active_content"]: "" when checked and none found, else the kinds found (or
+    "unchecked"): the web then serves staff a redrawn copy (ingest/pdf_active.py). Kinds
+    found are also a reason the coordinator sees. Checked before pdfium opens the file: a
+    damaged file a viewer would repair is checked all the same."""
+    found = pdf_active.find_active(data)
+    if found.kinds:
+        doc.metadata["active_content"] = ", ".join(found.kinds)
+        doc.needs_attention(pdf_active.reason(found))
+    else:
+        doc.metadata["active_content"] = "" if found.checked else pdf_active.UNCHECKED
 
 
 def _read_pages(doc: Document, pdf: pdfium.PdfDocument) -> None:

@@ -25,6 +25,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from casebridge.engine.ingest import pdf_active
+from casebridge.engine.ingest.sniff import sniff
 from casebridge.engine.output import case_json
 from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.fhir import to_ips_bundle
@@ -40,6 +42,7 @@ from casebridge.web.cases.lib import (
     cached_form_fragment,
     cached_fragment,
     engine_case,
+    read_engine,
 )
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
 from casebridge.web.cases.reauth import SENDS_ABROAD, require_recent_authentication
@@ -490,9 +493,31 @@ def document_file(request: AuthedRequest, ref: str, doc: int) -> HttpResponse:
         data = storage.read_document(case, document)
     except ActionError as error:
         return _render_case(request, case, status=500, error=str(error))
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Content-Disposition"] = _attachment(document.file_name)
+    name, kind = document.file_name, "application/octet-stream"
+    if sniff(data[:8192]).handler == "pdf" and not _checked_clean(case, document):
+        # Active content (or a PDF not checked for it): staff and reviewers get the pages
+        # redrawn as pictures in a limited child (engine/ingest/pdf_active.py); the stored
+        # original stays as it is.
+        try:
+            data = pdf_active.redraw_in_child(data)
+        except pdf_active.RedrawError:
+            return _render_case(request, case, status=422, error=REDRAW_FAILED)
+        name, kind = f"{name.removesuffix('.pdf')} (redrawn copy).pdf", "application/pdf"
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = _attachment(name)
     return response
+
+
+REDRAW_FAILED = (
+    "This PDF holds active content (or could not be checked for it) and a safe copy could not "
+    "be made: ask the patient for another copy of the record"
+)
+
+
+def _checked_clean(case: Case, document: Document) -> bool:
+    """Whether ingest checked this PDF for active content and found none."""
+    read = read_engine(case).engine.document(document.engine_doc_id)
+    return read is not None and read.metadata.get("active_content") == ""
 
 
 def _attachment(name: str, inline: bool = False) -> str:
