@@ -18,6 +18,7 @@ picks the one a clinician would report when several are written.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -576,7 +577,7 @@ def _drop_option_lists(text: str, hits: list[Hit]) -> list[Hit]:
         # ("pMX: Cannot be assessed | pM1: Distant metastasis"): a checklist's choices.
         # Only a ticked one is an answer; with none ticked the field is not answered.
         listed = sorted(group, key=lambda h: h.start)
-        for first, second in zip(listed, listed[1:]):
+        for first, second in itertools.pairwise(listed):
             if first.value != second.value and second.start - first.end <= _OPTION_GAP:
                 drop.update(h for h in (first, second) if h not in ticked)
     return [h for h in hits if h not in drop]
