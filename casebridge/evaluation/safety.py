@@ -48,6 +48,7 @@ NOTE_FILES = (
     "safety_notes_14.yaml",
     "safety_notes_15.yaml",
     "safety_notes_16.yaml",
+    "safety_notes_17.yaml",
 )
 
 

@@ -442,6 +442,39 @@ RAISES = [
     ),
     ("化疗后身上出血点很多，刷牙牙龈出血", "bleeding", "red", True),
     ("她把安眠药攒了一盒，说不想活了", "suicidal", "red", False),
+    # set 17 round: exertional breathlessness, thyroid, hypoglycaemia, leucostasis
+    (
+        "On carboplatin: getting breathless on exertion, stairs are harder",
+        "breathless_amber",
+        "amber",
+        False,
+    ),
+    ("在化疗，这周爬三楼就喘，得停下来歇", "breathless_amber", "amber", False),
+    (
+        "Pembrolizumab since spring: exhausted and I feel the cold all the time, put on 4 kg",
+        "thyroid_io_amber",
+        "amber",
+        False,
+    ),
+    ("用PD-1半年了，最近特别乏力，怕冷，体重增加了三公斤", "thyroid_io_amber", "amber", False),
+    (
+        "On dexamethasone and gliclazide, sugar 2.6 this morning and sweaty",
+        "hypoglycaemia",
+        "red",
+        False,
+    ),
+    ("指尖血糖2.5，出冷汗", "hypoglycaemia", "red", False),
+    ("BM 3.6 before lunch, had a biscuit", "hypoglycaemia_amber", "amber", False),
+    ("早上血糖3.5，手抖出汗", "hypoglycaemia_amber", "amber", False),
+    ("New AML, WBC 180 today, headache and blurred vision", "leucostasis", "red", False),
+    ("慢粒白血病，阴茎异常勃起已经三个小时，很痛", "leucostasis", "red", False),
+    (
+        "Myeloma: since yesterday he won't weight bear and has been wet through twice",
+        "mscc",
+        "red",
+        False,
+    ),
+    ("我阿爸有脑瘤，啱啱成个人抽筋，眼反白，叫佢唔应", "neuro", "red", False),
     ("Says he has been saving up his sleeping tablets", "suicidal", "red", False),
 ]
 
@@ -640,6 +673,18 @@ QUIET = [
         True,
     ),
     ("Allergy list updated: co-amoxiclav 2019 - anaphylaxis, not given since", "historical", False),
+    # fiction, pets, figures of speech, childhood, Cantonese negation, service names
+    ("Watching a drama where a character on chemo gets a fever and rigors", "other_person", True),
+    ("小说里主人公化疗后高烧寒战，写得太真实了", "other_person", True),
+    ("Our cat had a seizure this morning, she's at the vet's now", "other_person", False),
+    ("家里的狗狗今天一直吐，带去宠物医院了", "other_person", True),
+    ("Nearly had a heart attack at the parking charges!", "figure_of_speech", False),
+    ("看到停车费，我差点心梗", "figure_of_speech", False),
+    ("When I was 12 I had neutropenic sepsis; I'm 25 now and well", "historical", False),
+    ("小时候化疗时得过败血症，现在很好", "historical", False),
+    ("佢今日冇发烧，冇呕，食咗饭", "negated", True),
+    ("Referred on the MSCC pathway for an MRI; mobilising normally, no neuro signs", "plan", False),
+    ("出院医嘱：1.两周后复查；2.体温≥38℃请及时就诊", "plan", True),
 ]
 
 

@@ -111,6 +111,12 @@ _EN_MONTH = re.compile(
 )
 _EN_YEAR_AFTER = re.compile(r"\s*,?\s*(?:19|20)\d\d")
 _HEADING = re.compile(r"[ \t]*[A-Z][A-Za-z /&-]{1,30}[:：]|[ \t]*[\u4e00-\u9fff]{2,8}[:：]")
+# a sentence end that is not a numbered item's ("1.", "2、"): it ends an inline section
+_ITEMS_END = re.compile(r"(?<!\d)[。.!?！？](?!\s*(?:\d+|[一二三四五六七八九十]+)[.、)）])")
+# a heading inside a line: after a sentence end, a space or the line's start
+_INLINE_HEADING = re.compile(
+    r"(?:^|(?<=[。；;.!?！？\s]))((?:[A-Z][A-Za-z /&-]{1,30}|[\u4e00-\u9fff]{2,8})\s*[:：])", re.M
+)
 _TITLE = re.compile(
     r"\b(?:note|letter|summary|report|clinic|referral|record|assessment|log|discharge)\b"
     r"|记录|小结|报告|病历|门诊|会诊",
@@ -372,6 +378,16 @@ class Reader:
         pattern = self.cue.get("plan_line")
         if pattern is None:
             return False
+        # a record flattened into one line: the last heading before the phrase in its line
+        # ("出院情况：一般情况可。出院医嘱：1.三周后返院；3.体温≥38℃请及时就诊")
+        line_lo = text.rfind("\n", 0, start) + 1
+        headings = list(_INLINE_HEADING.finditer(text, line_lo, start))
+        if (
+            headings
+            and pattern.match(text, headings[-1].start(1))
+            and not _ITEMS_END.search(text, headings[-1].end(), start)
+        ):
+            return True  # the section's numbered or ";"-separated items, not a new sentence
         pos = start
         while True:
             line = text.rfind("\n", 0, pos) + 1
@@ -409,9 +425,21 @@ class Reader:
             for m in other.finditer(text, s_lo, start) if other is not None else ():
                 if last is None or m.end() > last.end():
                     last = m
+        animal = self._has_last("animal", text, s_lo, start)
+        if animal is not None and (last is None or animal.end() > last.end()):
+            # an animal: "he" and "she" are the animal too; only the writer, the patient
+            # or a person named by role ends its reach ("my dog ... he's got a temp")
+            return not self._has("animal_self_words", text, animal.end(), start)
         if last is None:
             return False
         return not self._has("self_words", text, last.end(), start)
+
+    def _has_last(self, cue: str, text: str, lo: int, hi: int) -> re.Match[str] | None:
+        pattern = self.cue.get(cue)
+        found = None
+        for m in pattern.finditer(text, lo, hi) if pattern is not None and lo < hi else ():
+            found = m
+        return found
 
     def asked_ahead(self, text: str, s_lo: int, s_hi: int) -> bool:
         """A question in a text that says it asks ahead of time ("is a fever after chemo
