@@ -60,10 +60,10 @@ def _wait_for_work(installation: Installation, worker, timeout: float = 90) -> N
         time.sleep(0.05)
 
 
-def _finish(installation: Installation, requeuer) -> dict:
+def _finish(installation: Installation, requeuer, timeout: float = 120) -> dict:
     """Run one worker to the end, stop it and the re-queue loop, then check."""
     worker = installation.start("worker")
-    installation.wait_until_done(timeout=120)
+    installation.wait_until_done(timeout=timeout)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0
     requeuer.send_signal(signal.SIGKILL)
