@@ -182,7 +182,7 @@ def check() -> dict[str, Any]:
     from casebridge.web.cases.errors import StorageError
     from casebridge.web.cases.models import AuditEvent, Case, Document
 
-    report: dict[str, Any] = {"states": {}, "problems": []}
+    report: dict[str, Any] = {"states": {}, "problems": [], "names": []}
     problems: list[str] = report["problems"]
     report["states"] = dict(Counter(Document.objects.values_list("state", flat=True)))
     processed_rows = Counter(
@@ -201,6 +201,7 @@ def check() -> dict[str, Any]:
         claimed: list[str] = []
         for doc in Document.objects.filter(case=case):
             attempts.append(doc.attempts)
+            report["names"].append(doc.file_name)
             claimed += doc.engine_doc_ids
             if doc.state in {"processed", "needs_attention"}:
                 if processed_rows[str(doc.pk)] != 1:
@@ -262,7 +263,9 @@ class Installation:
     """A database (a SQLite file, or a PostgreSQL database made for it) and a
     data folder with its own keys, used only through real processes."""
 
-    def __init__(self, root: Any, backend: str, name: str) -> None:
+    def __init__(
+        self, root: Any, backend: str, name: str, keys_of: Installation | None = None
+    ) -> None:
         import base64
         import secrets
         from pathlib import Path
@@ -296,6 +299,9 @@ class Installation:
             CASEBRIDGE_SSL_REDIRECT="0",
             CASEBRIDGE_HSTS_SECONDS="0",
         )
+        if keys_of is not None:  # the same installation, moved: its keys too
+            for key in ("SECRET", "MASTER", "AUDIT"):
+                env[f"CASEBRIDGE_{key}_KEY"] = keys_of.env[f"CASEBRIDGE_{key}_KEY"]
         self.env = env
         self.processes: list[Any] = []
         if backend == "postgres":
