@@ -346,6 +346,44 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_FILES_PER_DAY = int(env("CASEBRIDGE_UPLOAD_FILES_PER_DAY", "300"))
 UPLOAD_MB_PER_DAY = int(env("CASEBRIDGE_UPLOAD_MB_PER_DAY", "1000"))
 
+# -- where the encrypted uploads are kept (cases/storage.py) ----------------------
+# Each upload is encrypted with its case's key before it reaches the store, so
+# the store only ever holds ciphertext. Default ("local"): the data folder,
+# DATA_DIR/files (cases/datafolder.py). "s3": an S3-compatible object store
+# (AWS S3, MinIO, Ceph...) through django-storages, so that several machines
+# share the files. Without the key variables boto3 finds its own credentials
+# (an instance role, AWS_* variables, ~/.aws).
+BLOB_STORAGE = env("CASEBRIDGE_STORAGE", "local")
+if BLOB_STORAGE == "local":
+    _blobs: dict[str, object] = {"BACKEND": "casebridge.web.cases.datafolder.DataFolderStorage"}
+elif BLOB_STORAGE == "s3":
+    if not env("CASEBRIDGE_S3_BUCKET"):
+        raise ImproperlyConfigured("CASEBRIDGE_STORAGE=s3 needs CASEBRIDGE_S3_BUCKET")
+    _s3_options = {
+        "bucket_name": env("CASEBRIDGE_S3_BUCKET"),
+        "endpoint_url": env("CASEBRIDGE_S3_ENDPOINT_URL"),
+        "region_name": env("CASEBRIDGE_S3_REGION"),
+        "access_key": env("CASEBRIDGE_S3_ACCESS_KEY_ID"),
+        "secret_key": env("CASEBRIDGE_S3_SECRET_ACCESS_KEY"),
+        "location": env("CASEBRIDGE_S3_PREFIX"),  # a key prefix inside a shared bucket
+        "addressing_style": env("CASEBRIDGE_S3_ADDRESSING_STYLE"),  # "path" for some MinIO
+    }
+    _blobs = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **{name: value for name, value in _s3_options.items() if value},
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": True,  # a document has one blob, stored under its own name
+        },
+    }
+else:
+    raise ImproperlyConfigured("CASEBRIDGE_STORAGE must be 'local' or 's3'")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "casebridge-blobs": _blobs,
+}
+
 # -- background tasks (django-tasks, stored in the database) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A document whose worker has not finished within the lease is re-queued.

@@ -5,7 +5,6 @@ the database: the files, the process's parsed copy and SQLite's log."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.db import OperationalError, connection, transaction
 
@@ -39,7 +38,7 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
     with transaction.atomic():
         locked = Case.objects.select_for_update().defer("engine").get(pk=case.pk)
         pseudonym = locked.pseudonym
-        blobs = [storage.blob_path(d) for d in locked.documents.all() if d.blob_path]
+        blobs = [d.blob_path for d in locked.documents.all() if d.blob_path]
         counts = {
             "documents": len(blobs),
             "messages": locked.messages.count(),
@@ -55,14 +54,11 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
     return pseudonym
 
 
-def _after_erasure(case_pk: int, pseudonym: str, blobs: list[Any]) -> None:
-    for path in blobs:
-        path.unlink(missing_ok=True)
-    folder = storage.files_dir() / pseudonym
-    if folder.is_dir():
-        for leftover in folder.iterdir():  # temporary files of an interrupted upload
-            leftover.unlink(missing_ok=True)
-        folder.rmdir()
+def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str]) -> None:
+    # Through the storage API, so the same holds for an object store.
+    for name in blobs:
+        storage.delete_blob_named(name)
+    storage.delete_case_blobs(pseudonym)  # temporary files of an interrupted upload
     forget_case(case_pk)
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         # The log's older frames hold the deleted pages as they were before the

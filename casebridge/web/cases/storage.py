@@ -3,10 +3,17 @@
 Each case has its own data key (32 random bytes), stored only wrapped: AES-GCM
 under the master key (settings.CASEBRIDGE_MASTER_KEY), with the case pseudonym
 as associated data (cases/datakeys.py, shared with the sealed database fields).
-Each file is AES-GCM encrypted under its case's data key with a random 96-bit nonce and associated data "<pseudonym>/<document id>", so
-a blob moved to another case or document fails its integrity check. Files live
-under DATA_DIR/files/<pseudonym>/ (0700 folders, 0600 files), never under a
-path the web server serves.
+Each file is AES-GCM encrypted under its case's data key with a random 96-bit
+nonce and associated data "<pseudonym>/<document id>", so a blob moved to
+another case or document fails its integrity check.
+
+The encrypted blobs go through Django's storage API, the storage named
+BLOBS in settings.STORAGES, under the names "files/<pseudonym>/<id>.bin"
+(Document.blob_path). By default that is the data folder
+(cases/datafolder.py: DATA_DIR/files/<pseudonym>/, 0700 folders, 0600 files,
+never under a path the web server serves); with CASEBRIDGE_STORAGE=s3 an
+S3-compatible object store (django-storages). Either way only ciphertext is
+handed to the store: encryption and decryption happen here, in the process.
 
 Formats:
     wrapped key  b"\\x01" + nonce(12) + AES-GCM(data key) (32 + 16 tag bytes)
@@ -15,13 +22,15 @@ Formats:
 
 from __future__ import annotations
 
-import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from casebridge.web.cases import audit, datakeys
 from casebridge.web.cases.access import grant_of
@@ -30,6 +39,18 @@ from casebridge.web.cases.models import Case, Document
 
 FILE_MAGIC = b"CBF1"
 NONCE_BYTES = 12
+BLOBS = "casebridge-blobs"  # the alias in settings.STORAGES
+FILES_PREFIX = "files"
+
+
+def blob_store() -> Storage:
+    return storages[BLOBS]
+
+
+def is_local() -> bool:
+    """Whether the blobs are files of this machine (the default data folder),
+    for the tools that copy or walk folders (backup, restore)."""
+    return isinstance(blob_store(), FileSystemStorage)
 
 
 def _file_aad(case: Case, document: Document) -> bytes:
@@ -59,35 +80,44 @@ def unwrap_key(case: Case, master_key: bytes | None = None) -> bytes:
 
 
 def files_dir() -> Path:
-    return Path(settings.DATA_DIR) / "files"
+    """The folder of the blobs on the filesystem backend (DATA_DIR/files).
+    Filesystem only: with an object store nothing is there; use list_blobs."""
+    return Path(settings.DATA_DIR) / FILES_PREFIX
 
 
 def blob_path(document: Document) -> Path:
-    return Path(settings.DATA_DIR) / document.blob_path
+    """The file of a document's blob. Filesystem backend only (tests and
+    folder tools); an object store has no path (NotImplementedError)."""
+    return Path(blob_store().path(document.blob_path))
+
+
+def blob_name(case: Case, document: Document) -> str:
+    return f"{FILES_PREFIX}/{case.pseudonym}/{document.pk}.bin"
 
 
 def store_document(case: Case, document: Document, data: bytes) -> str:
-    """Encrypt and write a document's content; returns its path relative to
-    DATA_DIR (for Document.blob_path). The document must already have its id."""
+    """Encrypt and store a document's content; returns its name in the store
+    (for Document.blob_path: on the filesystem backend, its path relative to
+    DATA_DIR). The document must already have its id."""
     if document.pk is None or document.case_id != case.pk:
         raise ValueError("store_document needs a saved document of this case")
-    folder = files_dir() / case.pseudonym
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     nonce = secrets.token_bytes(NONCE_BYTES)
     sealed = AESGCM(unwrap_key(case)).encrypt(nonce, data, _file_aad(case, document))
-    final = folder / f"{document.pk}.bin"
-    temp = folder / f".{document.pk}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    name = blob_name(case, document)
+    stored = blob_store().save(name, ContentFile(FILE_MAGIC + nonce + sealed))
+    if stored != name:  # both backends overwrite; a renamed blob would be lost
+        blob_store().delete(stored)
+        raise StorageError(f"The store kept the file of '{document.file_name}' as {stored}.")
+    return stored
+
+
+def _read_blob(document: Document) -> bytes:
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(FILE_MAGIC + nonce + sealed)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return final.relative_to(Path(settings.DATA_DIR)).as_posix()
+        with blob_store().open(document.blob_path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise StorageError(f"The stored file of '{document.file_name}' is missing.") from None
+    return bytes(raw)
 
 
 def read_document(case: Case, document: Document) -> bytes:
@@ -101,10 +131,7 @@ def read_document(case: Case, document: Document) -> bytes:
         raise StorageError("This document does not belong to this case.")
     if not document.blob_path:
         raise StorageError(f"The stored file of '{document.file_name}' is missing.")
-    try:
-        raw = blob_path(document).read_bytes()
-    except FileNotFoundError:
-        raise StorageError(f"The stored file of '{document.file_name}' is missing.") from None
+    raw = _read_blob(document)
     if not raw.startswith(FILE_MAGIC) or len(raw) < len(FILE_MAGIC) + NONCE_BYTES + 16:
         raise StorageError(f"The stored file of '{document.file_name}' is damaged.")
     start = len(FILE_MAGIC)
@@ -123,4 +150,49 @@ def read_document(case: Case, document: Document) -> bytes:
 
 def delete_blob(document: Document) -> None:
     if document.blob_path:
-        blob_path(document).unlink(missing_ok=True)
+        delete_blob_named(document.blob_path)
+
+
+def delete_blob_named(name: str) -> None:
+    """Remove a blob; nothing happens when it is not there."""
+    blob_store().delete(name)
+
+
+def delete_case_blobs(pseudonym: str) -> int:
+    """Remove everything stored under a case's prefix (its blobs and what an
+    interrupted upload left: temporary files on the filesystem), then its
+    folder where there is one; returns how many entries went."""
+    store = blob_store()
+    prefix = f"{FILES_PREFIX}/{pseudonym}"
+    try:
+        _folders, names = store.listdir(prefix)
+    except FileNotFoundError:  # the filesystem backend, nothing ever stored
+        return 0
+    for name in names:
+        store.delete(f"{prefix}/{name}")
+    if isinstance(store, FileSystemStorage):
+        store.delete(prefix)  # the emptied folder (an object store has none)
+    return len(names)
+
+
+def list_blobs() -> list[str]:
+    """The name of every entry stored under files/ (blobs and any temporary
+    file of an upload being written), sorted: for verify_files and backup,
+    whichever the backend."""
+    store = blob_store()
+    found: list[str] = []
+    pending = [FILES_PREFIX]
+    while pending:
+        prefix = pending.pop()
+        try:
+            folders, names = store.listdir(prefix)
+        except FileNotFoundError:
+            continue
+        found += [f"{prefix}/{name}" for name in names]
+        pending += [f"{prefix}/{folder}" for folder in folders]
+    return sorted(found)
+
+
+def blob_modified_at(name: str) -> datetime:
+    """When a stored entry was last written (the orphan sweep's grace)."""
+    return blob_store().get_modified_time(name)
