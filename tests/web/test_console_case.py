@@ -6,9 +6,15 @@ from django.urls import reverse
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_assign, do_upload_document
-from casebridge.web.cases.models import AuditEvent, Document, FactCorrection, InternalNote, Message
+from casebridge.web.cases.models import (
+    AuditEvent,
+    Document,
+    FactCorrection,
+    InternalNote,
+    Message,
+    RecordRequest,
+)
 from casebridge.web.cases.tasks import process_document
-from casebridge.web.console.models import RecordRequest
 
 pytestmark = pytest.mark.django_db
 

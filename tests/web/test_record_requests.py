@@ -12,9 +12,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from casebridge.web.cases.errors import ActionError
-from casebridge.web.cases.models import AuditEvent, Message
+from casebridge.web.cases.models import AuditEvent, Message, RecordRequest
 from casebridge.web.console.actions import do_close_record_request, do_request_records
-from casebridge.web.console.models import RecordRequest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

@@ -15,6 +15,11 @@ from django.utils.translation import gettext_noop
 
 from casebridge.engine.case import PROGRAMMES, Correction
 from casebridge.web.cases import datakeys, sealed, workflow
+
+# Defined in its own module; imported here so that Django registers it with the
+# other models of `cases` (and `from casebridge.web.cases.models import
+# RecordRequest` works like for every other model).
+from casebridge.web.cases.record_requests import RecordRequest as RecordRequest
 from casebridge.web.cases.sealed import (
     KeyHolder,
     SealedEnvelopeField,

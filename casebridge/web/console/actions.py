@@ -19,9 +19,8 @@ from casebridge.web.cases.actions import _lock, _save, _text, do_send_message
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
-from casebridge.web.cases.models import Case, Document, Enquiry, snapshot
+from casebridge.web.cases.models import Case, Document, Enquiry, RecordRequest, snapshot
 from casebridge.web.cases.safety import clear_flags
-from casebridge.web.console.models import RecordRequest
 from casebridge.web.portal.actions import enquiry_resume_link, send_enquiry_resume_mail
 
 CONSOLE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -277,6 +276,7 @@ def do_close_record_request(
             )
         except RecordRequest.DoesNotExist:
             raise Http404("No such request") from None
+        locked.case = case  # the key of its sealed title: no second load of the case
         if not locked.is_open:
             raise ActionError(_already_closed(locked))
         before = snapshot(locked, REQUEST_FIELDS)
@@ -284,12 +284,14 @@ def do_close_record_request(
         # The guard on SQLite too (where select_for_update locks nothing): only
         # an open request is updated, so of two closings at once one wins.
         changed = RecordRequest.objects.filter(pk=locked.pk, state=RecordRequest.State.OPEN).update(
-            state=state, closed_at=now, closed_by=acting_user, close_note=note
+            state=state, closed_at=now, closed_by=acting_user
         )
         if changed != 1:
             raise ActionError(_already_closed(RecordRequest.objects.get(pk=locked.pk)))
         locked.state, locked.closed_at, locked.closed_by = state, now, acting_user
-        locked.close_note = note
+        if note:  # sealed, so written by save() (update() refuses it), in the same transaction
+            locked.close_note = note
+            locked.save(update_fields=["close_note"])
         if state == RecordRequest.State.DONE:
             body = f"We have received: {locked.title}. Thank you."
         else:

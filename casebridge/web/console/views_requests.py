@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
+from casebridge.web.cases.models import RecordRequest
 from casebridge.web.console.actions import CLOSING_STATES, do_close_record_request
-from casebridge.web.console.models import RecordRequest
 from casebridge.web.console.views import _done, _meta, _refused, console_view
 
 

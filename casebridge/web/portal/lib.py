@@ -23,8 +23,7 @@ from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import EngineView, engine_case
-from casebridge.web.cases.models import AuditEvent, Case, Document
-from casebridge.web.console.models import RecordRequest
+from casebridge.web.cases.models import AuditEvent, Case, Document, RecordRequest
 
 STATUS_TEXT: dict[str, Any] = {
     workflow.ENQUIRY: _("We have your enquiry and will look at it soon."),
@@ -271,12 +270,16 @@ def open_record_requests(case: Case) -> list[AskedRecord]:
     """The records a coordinator asked for and has not closed (received or no
     longer needed), oldest first: one query, whatever their number. Read per
     page, never from a fragment cached per engine reading (it would go stale)."""
+    # Through the case's related manager, so that every row has its case (and
+    # so its key) without a query per row; instances, not values_list(): title
+    # and detail are sealed and open only through the model.
     rows = (
-        RecordRequest.objects.filter(case=case, state=RecordRequest.State.OPEN)
+        case.record_requests.filter(state=RecordRequest.State.OPEN)
+        .select_related(None)
+        .only("case_id", "title", "detail", "created_at")
         .order_by("created_at", "pk")
-        .values_list("title", "detail", "created_at")
     )
-    return [AskedRecord(title, detail, asked_at) for title, detail, asked_at in rows]
+    return [AskedRecord(row.title, row.detail, row.created_at) for row in rows]
 
 
 def find_fact(engine: EngineCase, fact_id: str) -> Fact | None:

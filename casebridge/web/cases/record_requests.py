@@ -1,13 +1,28 @@
-"""The console's one stored noun: a request for records a coordinator sent the
-patient. The patient sees it as a to-do item (and as a message on the case)
-until a coordinator closes it: received, or no longer needed."""
+"""A request for records a coordinator sent the patient. The patient sees it as
+a to-do item (and as a message on the case) until a coordinator closes it:
+received, or no longer needed.
+
+It lives in `cases` because several apps read it (the console asks and closes,
+the portal lists what is asked, review will read it) and apps never import one
+another. The table keeps the name it had when the console owned it
+(console_recordrequest): the move changed Django's state only, never the data
+(cases migration 0010).
+
+Its free text is health data ("Histology report of the liver biopsy, Royal
+Marsden, March"): title, detail and the staff's close note are sealed with the
+case's key (cases/sealed.py; migration 0011 sealed the rows written before)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 
-from casebridge.web.cases.models import Case
+from casebridge.web.cases.sealed import SealedTextField
+
+if TYPE_CHECKING:
+    from casebridge.web.cases.models import Case, Message
 
 
 class RecordRequestQuerySet(models.QuerySet["RecordRequest"]):
@@ -42,15 +57,21 @@ class RecordRequest(models.Model):
         DONE = "done", "Received"
         CANCELLED = "cancelled", "No longer needed"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="record_requests")
-    title = models.CharField(max_length=200, help_text="What is asked for, in plain words.")
-    detail = models.TextField(blank=True, help_text="Why it is needed, who usually holds it.")
+    # Named by string, so that models.py can import this module before Case exists.
+    case: models.ForeignKey[Case, Case] = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="record_requests"
+    )
+    # What is asked for, in plain words (at most 200 characters: do_request_records).
+    title = SealedTextField(holder="case", help_text="What is asked for, in plain words.")
+    detail = SealedTextField(
+        holder="case", blank=True, help_text="Why it is needed, who usually holds it."
+    )
     gap_id = models.CharField(max_length=120, blank=True, help_text="The engine gap it answers.")
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    message = models.ForeignKey(
+    message: models.ForeignKey[Message | None, Message | None] = models.ForeignKey(
         "cases.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,17 +83,20 @@ class RecordRequest(models.Model):
         blank=True,
         related_name="+",
     )
-    close_note = models.TextField(
-        blank=True, help_text="Staff only: why it was closed (never shown to the patient)."
+    close_note = SealedTextField(
+        holder="case",
+        blank=True,
+        help_text="Staff only: why it was closed (never shown to the patient).",
     )
 
     objects = RecordRequestManager()
 
     class Meta:
+        db_table = "console_recordrequest"
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.title
+        return f"record request {self.pk}"  # not the title: it is sealed health data
 
     @property
     def is_open(self) -> bool:
