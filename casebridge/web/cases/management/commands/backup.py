@@ -140,6 +140,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         dest: Path = options["dest"]
+        if not storage.is_local():
+            raise CommandError(
+                "the encrypted files are in an object store (CASEBRIDGE_STORAGE=s3): back them "
+                "up with the store's own versioning or replication; this command copies a "
+                "data folder"
+            )
         if dest.exists():
             raise CommandError(f"{dest} exists already: name a new folder")
         dest.mkdir(parents=True, mode=0o700)

@@ -103,6 +103,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         src: Path = options["src"]
+        if not storage.is_local():
+            raise _refuse(
+                "the encrypted files are in an object store (CASEBRIDGE_STORAGE=s3): restore "
+                "them with the store's own versioning; this command restores a data folder"
+            )
         manifest = _check_backup(src)
         files = storage.files_dir()
         if not options["force"]:

@@ -2,7 +2,7 @@
 
 Checks that the database and the encrypted files agree: every document row's
 file is there and opens with its case's data key (AES-GCM: altered, truncated
-or swapped files fail), and every file under DATA_DIR/files belongs to a row.
+or swapped files fail), and every file under files/ (the data folder, or the object store) belongs to a row.
 
 A file no row names is what an upload leaves when its process is killed
 between writing the file (which comes first, so that a committed row always
@@ -16,12 +16,11 @@ Exit codes: 0 all agree (after any removal); 1 a problem remains (named).
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
+import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from casebridge.web.cases import storage
 from casebridge.web.cases.access import case_for_system
@@ -31,9 +30,9 @@ from casebridge.web.cases.models import Case, Document
 EXIT_PROBLEM = 1
 
 
-def stored_files() -> list[Path]:
-    root = storage.files_dir()
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+def stored_files() -> list[str]:
+    """Every entry under files/, whichever the storage backend (storage.list_blobs)."""
+    return storage.list_blobs()
 
 
 def unreadable_documents() -> tuple[int, list[str]]:
@@ -51,13 +50,10 @@ def unreadable_documents() -> tuple[int, list[str]]:
     return checked, problems
 
 
-def orphans() -> list[Path]:
-    """Files under DATA_DIR/files that no document row names."""
-    named = {
-        (Path(settings.DATA_DIR) / p).resolve()
-        for p in Document.objects.exclude(blob_path="").values_list("blob_path", flat=True)
-    }
-    return [p for p in stored_files() if p.resolve() not in named]
+def orphans() -> list[str]:
+    """Entries under files/ that no document row names."""
+    named = set(Document.objects.exclude(blob_path="").values_list("blob_path", flat=True))
+    return [name for name in stored_files() if name not in named]
 
 
 class Command(BaseCommand):
@@ -83,16 +79,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         checked, problems = unreadable_documents()
         found = orphans()
-        cutoff = time.time() - options["grace_minutes"] * 60
+        cutoff = timezone.now() - dt.timedelta(minutes=options["grace_minutes"])
         removed = 0
         if options["remove_orphans"]:
-            for path in found:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink(missing_ok=True)
+            for name in found:
+                if storage.blob_modified_at(name) < cutoff:
+                    storage.delete_blob_named(name)
                     removed += 1
             found = orphans()
-        root = storage.files_dir()
-        problems += [f"{p.relative_to(root)}: no document names this file" for p in found]
+        problems += [f"{name}: no document names this file" for name in found]
         self.stdout.write(
             f"{checked} document(s) checked, {len(stored_files())} file(s) stored, "
             f"{removed} orphan file(s) removed"
