@@ -20,8 +20,8 @@ from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, Document, Enquiry, RecordRequest, snapshot
+from casebridge.web.cases.notify import enquiry_resume_link, send_enquiry_resume_mail
 from casebridge.web.cases.safety import clear_flags
-from casebridge.web.portal.actions import enquiry_resume_link, send_enquiry_resume_mail
 
 CONSOLE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 

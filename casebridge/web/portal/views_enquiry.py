@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Enquiry
+from casebridge.web.cases.notify import enquiry_from_resume_token
 from casebridge.web.cases.safety import label as safety_label
 from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content
@@ -22,7 +23,6 @@ from casebridge.web.portal.actions import (
     do_add_enquiry_contact,
     do_flag_enquiry,
     do_submit_enquiry,
-    enquiry_from_resume_token,
 )
 from casebridge.web.portal.forms import ContactForm, EnquiryForm, UrgencyForm
 from casebridge.web.portal.signals import continue_enquiry
