@@ -16,14 +16,10 @@ from casebridge.web.cases.actions import do_correct_fact, do_give_consent, do_up
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Document
 from casebridge.web.cases.tasks import process_document
+from casebridge.web.cases.templatetags.dates import when
+from casebridge.web.portal.facts import group_fact_rows, patient_value
 from casebridge.web.portal.lib import request_letters
-from casebridge.web.portal.templatetags.portal_tags import (
-    group_fact_rows,
-    letter_html_text,
-    letter_plain_text,
-    patient_value,
-    when,
-)
+from casebridge.web.portal.templatetags.portal_tags import letter_html_text, letter_plain_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

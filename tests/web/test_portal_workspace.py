@@ -249,7 +249,7 @@ def test_dates_follow_the_reader_s_convention():
 
     from django.utils import timezone, translation
 
-    from casebridge.web.portal.templatetags.portal_tags import when
+    from casebridge.web.cases.templatetags.dates import when
 
     moment = timezone.make_aware(dt.datetime(2026, 11, 23, 8, 56))
     with translation.override("en-gb"):

@@ -24,6 +24,7 @@ from casebridge.engine.render.requests import render_requests
 from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import EngineView, engine_case
 from casebridge.web.cases.models import AuditEvent, Case, Document, RecordRequest
+from casebridge.web.portal.facts import group_fact_rows
 
 STATUS_TEXT: dict[str, Any] = {
     workflow.ENQUIRY: _("We have your enquiry and will look at it soon."),
@@ -160,13 +161,11 @@ class FactLine:
 
 
 def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
-    """The facts grouped by kind and value (portal_tags.group_fact_rows), each
+    """The facts grouped by kind and value (facts.group_fact_rows), each
     source's link built from one reverse() per case rather than one per row;
     computed once per reading of the case and language."""
 
     def compute(engine: EngineCase) -> list[FactLine]:
-        from casebridge.web.portal.templatetags.portal_tags import group_fact_rows
-
         marker = "0FACT0"
         pattern = reverse("portal:fact_source", args=[pseudonym, marker])
         head, _sep, tail = pattern.partition(marker)

@@ -1,36 +1,32 @@
-"""Template helpers for the patient's pages (and a date filter the console uses).
+"""Template helpers for the patient's pages.
 
-Reads only, no state changes: the facts table grouped by value, plain labels
-for coded facts (from the engine's terminology), the patient-facing progress of
-a case (what happens next), the request letter as simple HTML or plain text,
-and ISO timestamps formatted for people.
+Reads only, no state changes: the facts table grouped by value (portal/facts.py),
+the patient-facing progress of a case (what happens next), the request letter
+as simple HTML or plain text, and ISO timestamps formatted for people (the
+`when` filter of cases/templatetags/dates.py, registered here too).
 
 Load with {% load portal_tags %}.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from casebridge.engine.kb import fact_kinds
-from casebridge.engine.terminology import table as terminology
 from casebridge.web.cases import workflow
 from casebridge.web.cases.models import Case, Consent, Document, Enquiry
-from casebridge.web.portal import content
+from casebridge.web.cases.templatetags.dates import when
+from casebridge.web.portal.facts import FactGroup, group_fact_rows
 from casebridge.web.portal.forms import PROGRAMME_LABELS
 from casebridge.web.portal.lib import STATUS_TEXT
 
@@ -42,93 +38,7 @@ PROBLEMS = {Document.State.NEEDS_ATTENTION, Document.State.FAILED}
 EARLY = {workflow.ENQUIRY, workflow.TRIAGE, workflow.COLLECTING_RECORDS}
 
 
-# -- facts: plain labels, and one row per value ------------------------------------------
-
-
-def _term(key: str) -> str:
-    """The engine terminology's wording for `key` in the page's language, or ''."""
-    term = terminology().by_key(key)
-    if term is None:
-        return ""
-    return term.zh if content.current_lang() == "zh" and term.zh else term.en
-
-
-def patient_label(kind: str, fallback: str) -> str:
-    """The fact kind's plain name ("Cancer type", not "Cancer type (TCGA study code)")."""
-    return _term(f"fact_kind.{kind}") or fallback
-
-
-def patient_value(kind: str, value: str) -> str:
-    """A coded value in words: the cancer type's study code becomes its name
-    ("BRCA (Breast invasive carcinoma)" -> "Invasive breast carcinoma"), so a
-    patient never reads a study code as a gene. Other values are shown as they are."""
-    if kind == "cancer_type" and value.strip():
-        code = value.strip().split()[0].upper()
-        table = terminology()
-        # the engine shows the clinical name ("Invasive breast carcinoma"); older case
-        # JSON holds "BRCA (Breast invasive carcinoma)": either finds the same term
-        term = table.by_key(f"cancer_type.{code}") or table.lookup(value, ["cancer_type"])
-        if term is None:
-            return value
-        return term.zh if content.current_lang() == "zh" and term.zh else term.en
-    return value
-
-
-@dataclass
-class FactGroup:
-    """Facts of one kind with the same value: one row, with every source."""
-
-    kind: str
-    label: str
-    value: str
-    context_text: Any
-    corrected: bool
-    rows: list[Any] = field(default_factory=list)  # FactRows with a source, one per place
-    by_person: bool = False  # a fact added by a person (no source)
-    first_of_kind: bool = True  # the first row of its kind (the next ones follow it)
-
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
-    @property
-    def first(self) -> Any:
-        return self.rows[0] if self.rows else None
-
-
-def group_fact_rows(rows: Iterable[Any]) -> list[FactGroup]:
-    """Facts grouped by (kind, value, context, corrected); each place (document
-    page) listed once. The rows of a kind stay together, kinds in the order of
-    knowledge/fact_kinds.yaml (diagnosis first, dated events last), values in
-    the order they first appear."""
-    groups: dict[tuple[str, str, str, bool], FactGroup] = {}
-    seen: set[tuple[tuple[str, str, str, bool], str, int]] = set()
-    for row in rows:
-        value = patient_value(row.kind, str(row.value))
-        key = (row.kind, value.strip().casefold(), row.context, bool(row.corrected))
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = FactGroup(
-                kind=row.kind,
-                label=patient_label(row.kind, str(row.label)),
-                value=value,
-                context_text=row.context_text,
-                corrected=bool(row.corrected),
-            )
-        source = row.source
-        if source is None:
-            group.by_person = True
-            continue
-        place = (key, source.document_id, source.page)
-        if place in seen:
-            continue
-        seen.add(place)
-        group.rows.append(row)
-    order = {kind: index for index, kind in enumerate(fact_kinds())}
-    ordered = sorted(groups.values(), key=lambda g: order.get(g.kind, len(order)))
-    for before, group in zip([None, *ordered], ordered, strict=False):
-        group.first_of_kind = before is None or before.kind != group.kind
-    return ordered
+# -- facts: one row per value (grouped in portal/facts.py) ---------------------------------
 
 
 @register.filter
@@ -393,20 +303,6 @@ def letter_plain(text: str) -> str:
 
 # -- dates -----------------------------------------------------------------------------
 
-
-@register.filter
-def when(value: Any) -> str:
-    """An ISO 8601 timestamp (or a datetime) for people, in the site's time zone
-    and the reader's convention ("23 Nov 2026, 08:56", "2026年11月23日 08:56").
-    Anything else is shown as it is."""
-    moment = value
-    if isinstance(value, str):
-        try:
-            moment = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return value
-    if not isinstance(moment, dt.datetime):
-        return "" if value is None else str(value)
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return dateformat.format(moment, get_format("DATETIME_FORMAT"))
+# The console's pages use it too: it lives in cases (`{% load dates %}`), and
+# portal pages keep it under this library as well.
+register.filter("when", when)
