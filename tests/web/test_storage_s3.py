@@ -10,6 +10,7 @@ operator's environment gives.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -268,3 +269,18 @@ def test_list_blobs_names_every_object_with_when_it_was_written(bucket, people, 
     assert storage.list_blobs() == sorted([first.blob_path, second.blob_path])
     written = storage.blob_modified_at(first.blob_path)
     assert written.tzinfo is not None and abs(time.time() - written.timestamp()) < 300
+
+
+def test_verify_files_finds_an_orphan_object_and_sweeps_it_from_the_bucket(bucket, people, case):
+    from django.core.management import CommandError, call_command
+
+    document = do_upload_document(case, acting_user=people.owner, file_name="a.txt", data=CONTENT)
+    orphan = f"files/{case.pseudonym}/999999.bin"  # an upload killed before its commit
+    bucket.put(f"{PREFIX}/{orphan}", b"CBF1 no row names this")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_files", stdout=out, stderr=err)
+    assert f"{orphan}: no document names this file" in err.getvalue()
+    call_command("verify_files", "--remove-orphans", "--grace-minutes", "0", stdout=out)
+    assert bucket.keys() == [_key(document)]
+    assert "every document's file opens" in out.getvalue()
