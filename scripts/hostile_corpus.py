@@ -103,11 +103,21 @@ def read_one(entry: Entry, limits: ReadLimits) -> Result:
 
 
 def run(entries: list[Entry], limits: ReadLimits, progress: bool = False) -> list[Result]:
+    """Read every entry. With `progress`, the counts so far every 250 files and each failure
+    when it happens (on stderr), so that a run stopped early still says what it saw."""
     results = []
+    counts: Counter[str] = Counter()
     for number, entry in enumerate(entries, start=1):
-        results.append(read_one(entry, limits))
-        if progress and number % 250 == 0:
-            print(f"  {number}/{len(entries)}", file=sys.stderr, flush=True)
+        result = read_one(entry, limits)
+        results.append(result)
+        counts[result.verdict] += 1
+        if not progress:
+            continue
+        if result.verdict in ("unexpected", "crashed"):
+            print(f"  {result.verdict.upper()}: {entry.path.name} {result.detail}", file=sys.stderr)
+        if number % 250 == 0:
+            seen = ", ".join(f"{v} {counts[v]}" for v in VERDICTS)
+            print(f"  {number}/{len(entries)}: {seen}", file=sys.stderr, flush=True)
     return results
 
 
