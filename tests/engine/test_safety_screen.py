@@ -475,6 +475,17 @@ RAISES = [
         False,
     ),
     ("我阿爸有脑瘤，啱啱成个人抽筋，眼反白，叫佢唔应", "neuro", "red", False),
+    # set 18 round
+    (
+        "On nivolumab: the meter says HI and his breath smells of pear drops",
+        "hyperglycaemia",
+        "red",
+        False,
+    ),
+    ("打PD-1后口渴多尿，血糖仪显示HI，呼出的气有烂苹果味", "hyperglycaemia", "red", False),
+    ("mum on chemo, ear one = 38.6, freezing cold", "neutropenic_sepsis", "red", False),
+    ("奥沙利铂化疗中，手指持续麻木，系扣子困难", "neuropathy_amber", "amber", False),
+    ("用了PD-1以后胳膊上起了红疹子，很痒", "rash_amber", "amber", False),
     ("Says he has been saving up his sleeping tablets", "suicidal", "red", False),
 ]
 
@@ -685,6 +696,29 @@ QUIET = [
     ("佢今日冇发烧，冇呕，食咗饭", "negated", True),
     ("Referred on the MSCC pathway for an MRI; mobilising normally, no neuro signs", "plan", False),
     ("出院医嘱：1.两周后复查；2.体温≥38℃请及时就诊", "plan", True),
+    # questionnaires answered no, replies explaining in general, a treated writer's relative
+    (
+        "Symptom check: Temperature over 37.5? N. Shivers? N. New pain? N.",
+        "questionnaire_none",
+        True,
+    ),
+    ("随访问卷：腹泻□有 ☑无；咳嗽气促□有 ☑无；发热□有 ☑无", "questionnaire_none", True),
+    ("PHQ-9 item 9 (better off dead or hurting yourself): Not at all", "questionnaire_none", False),
+    ("症状自评：腹泻频率：从不", "questionnaire_none", True),
+    (
+        "Consultant's reply: in general, fever or rigors after chemo matter because counts are low",
+        "doctor_reply",
+        True,
+    ),
+    ("【医生回复】免疫治疗的不良反应可以累及全身：腹泻、咳嗽气短、皮肤发黄", "doctor_reply", True),
+    (
+        "My sister was rushed in with chest pain last night. I'm fine myself on my chemo",
+        "family",
+        False,
+    ),
+    ("我闺女发烧39度，我下礼拜化疗，要不要躲着她", "family", False),
+    ("这个报销流程把我折腾得要吐血了", "figure_of_speech", False),
+    ("MI query: can she take citalopram with osimertinib?", "question", True),
 ]
 
 

@@ -169,7 +169,15 @@ _CHECKED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # A form's answer straight after the phrase: "chest pain - no", "胸痛-没有".
-_FORM_NO = re.compile(r"\s*[-–:：]\s*(?:no|nil|none|nope|没有|无|否)(?![A-Za-z])", re.IGNORECASE)
+# Also a questionnaire's, at the end of the item the phrase is in: "New pain? N", "腹泻频率：
+# 从不", "咳嗽气促□有 ☑无", "(thoughts that you would be better off dead ...): Not at all".
+# The answer must end the item: "chest pain: no cough" answers nothing about chest pain.
+_FORM_NO = re.compile(
+    r"[^.;\n:：?？。；!！]{0,80}?\s*(?:[-–:：?？]\s*(?:no|n|nil|none|nope|never|not at all|没有|无|否|从不|"
+    r"一点也没有|从来没有)|[□☐]\s*(?:有|yes|y)\s*[☑☒✓✔■]\s*(?:无|no|n))"
+    r"(?![A-Za-z\u4e00-\u9fff])(?=\s*(?:[.;,。；，、\n□☐]|$))",
+    re.IGNORECASE,
+)
 # Prevention of the thing is not the thing: "地塞米松防止脑水肿", "to prevent tumour lysis".
 _PREVENT_BEFORE = re.compile(
     r"(?:防止|预防|避免|以防|to prevent|prevent(?:s|ing)?|to avoid|avoid(?:s|ing)?|reduce the risk of)"
@@ -180,7 +188,7 @@ _PREVENT_BEFORE = re.compile(
 _QUOTE_OPEN = re.compile(r"[\'‘“\"「『]")
 _QUOTED_FROM = re.compile(
     r"(?:写|写着|写的|上写|印着|says?|said|reads?|read|printed|copied|poster|leaflet|sheet|card|"
-    r"booklet|单子|说明书|手册|宣传)\W{0,3}$",
+    r"booklet|单子|说明书|手册|宣传|check|draft|blog|post|poem|story|essay|文章|草稿|小说)\W{0,3}$",
     re.IGNORECASE,
 )
 _ABOUT_RISK = re.compile(
@@ -421,10 +429,15 @@ class Reader:
         if self._has("writer_treated", text, 0, len(text)):
             cues.append(self.cue.get("relatives"))
         last = None
-        for other in cues:
+        relative = False  # the last cue names a relative of a writer who is the one treated
+        for n, other in enumerate(cues):
             for m in other.finditer(text, s_lo, start) if other is not None else ():
                 if last is None or m.end() > last.end():
-                    last = m
+                    last, relative = m, n == 1
+        if last is not None and relative:
+            # "my brother - he was rushed in with chest pain ... I'm fine myself": he is
+            # the relative; only the writer or the patient ends the reach
+            return not self._has("animal_self_words", text, last.end(), start)
         animal = self._has_last("animal", text, s_lo, start)
         if animal is not None and (last is None or animal.end() > last.end()):
             # an animal: "he" and "she" are the animal too; only the writer, the patient
