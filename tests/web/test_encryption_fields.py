@@ -204,10 +204,17 @@ def _old_rows(apps, owner_id: int) -> dict[str, int]:
         case=case, author_id=owner_id, body=f"note {MARKER}"
     )
     correction = apps.get_model("cases", "FactCorrection").objects.create(
-        case=case, fact_id="f1", by_id=owner_id, reason=f"reason {MARKER}", value=None
+        case=case, fact_id="f1", by_id=owner_id, reason=f"reason {MARKER}", value=f"v {MARKER}"
     )
+    # linked as real ones are (to the account and the case): on PostgreSQL a row with
+    # foreign keys updated twice in one transaction leaves deferred trigger events that
+    # a later ALTER TABLE of the same migration refuses
     enquiry = apps.get_model("cases", "Enquiry").objects.create(
-        full_name=f"name {MARKER}", email="e@example.org", diagnosis=f"dx {MARKER}"
+        full_name=f"name {MARKER}",
+        email="e@example.org",
+        diagnosis=f"dx {MARKER}",
+        user_id=owner_id,
+        case=case,
     )
     Event = apps.get_model("cases", "AuditEvent")
     prev = auditchain.GENESIS
@@ -267,7 +274,7 @@ def test_the_migration_seals_existing_rows_rechains_the_audit_and_goes_back(peop
     assert audit.verify().ok
     assert Message.objects.get(pk=pks["cases_message"]).body == f"message {MARKER}"
     assert Enquiry.objects.get(pk=pks["cases_enquiry"]).diagnosis == f"dx {MARKER}"
-    assert FactCorrection.objects.get(pk=pks["cases_factcorrection"]).value is None
+    assert FactCorrection.objects.get(pk=pks["cases_factcorrection"]).value == f"v {MARKER}"
     events = AuditEvent.objects.order_by("seq")
     assert [e.after for e in events][:2] == [{"reason": f"audit {MARKER}"}, {"red_flags": [MARKER]}]
 

@@ -156,6 +156,21 @@ def opener(fields: list[tuple[str, str, bool, str]]) -> Any:
     return open_fields
 
 
+def check_audit_chain(apps: Any, schema_editor: Any) -> None:
+    """Refuse before anything changes when the audit log does not verify: the steps
+    below commit one by one (the migration is not atomic), so a late refusal would
+    leave the fields sealed and the audit not."""
+    AuditEvent = apps.get_model("cases", "AuditEvent")
+    db = schema_editor.connection.alias
+    rows = list(AuditEvent.objects.using(db).order_by("seq", "pk").values(*auditchain.ROW_FIELDS))
+    result = auditchain.walk(rows, bytes(settings.CASEBRIDGE_AUDIT_KEY))
+    if result.problem is not None:
+        raise RuntimeError(
+            "The audit log does not verify, so its details were not sealed (re-chaining "
+            f"would hide the change): {result.problem.message}. Run `manage.py verify_audit`."
+        )
+
+
 def _rechain(apps: Any, schema_editor: Any, change: Any) -> None:
     """Verify the chain, change each row's before/after with change(row,
     cases, enquiries), and chain the rows again from the first changed one."""
@@ -271,6 +286,7 @@ def _operations() -> list[Any]:
             ),
         ]
     return [
+        migrations.RunPython(check_audit_chain, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="enquiry",
             name="key_ref",
@@ -316,6 +332,14 @@ def _operations() -> list[Any]:
 
 
 class Migration(migrations.Migration):
+    # Not one transaction: each RunPython step commits in its own (Django wraps it), and
+    # the schema changes run after. In one transaction PostgreSQL refuses the ALTER TABLE
+    # that follows an update of rows with foreign keys that were already changed in the
+    # same transaction ("pending trigger events": an enquiry given its key, then sealed;
+    # a correction's reason and value sealed one after the other). Every step can run
+    # again: sealing writes only the *_sealed columns, which the swap then renames.
+    atomic = False
+
     dependencies = [("cases", "0007_seal_case_engine")]
 
     operations = _operations()
