@@ -50,6 +50,7 @@ NOTE_FILES = (
     "safety_notes_16.yaml",
     "safety_notes_17.yaml",
     "safety_notes_18.yaml",
+    "safety_notes_19.yaml",
 )
 
 

@@ -486,6 +486,24 @@ RAISES = [
     ("mum on chemo, ear one = 38.6, freezing cold", "neutropenic_sepsis", "red", False),
     ("奥沙利铂化疗中，手指持续麻木，系扣子困难", "neuropathy_amber", "amber", False),
     ("用了PD-1以后胳膊上起了红疹子，很痒", "rash_amber", "amber", False),
+    # set 19 round: dialect and dictation
+    (
+        "his nose has been bleeding for forty minutes non stop, platelets low",
+        "bleeding",
+        "red",
+        False,
+    ),
+    ("我老汉肺癌转到骨头了，这两天脚杆没得力气，站都站不稳", "mscc", "red", False),
+    ("我爸脑转移，脑壳痛得越来越凶，早上都吐了", "raised_icp", "red", False),
+    (
+        "She said she'd jump from the balcony tonight, she has written a suicide note",
+        "suicidal",
+        "red",
+        False,
+    ),
+    ("妈妈说等爸爸睡着就从阳台跳下去，遗书都写好了", "suicidal", "red", False),
+    ("I have not been able to pass my water since teatime, tummy swollen", "urinary", "red", False),
+    ("在打信迪利单抗，这两天拉稀十来次", "immune_colitis", "red", False),
     ("Says he has been saving up his sleeping tablets", "suicidal", "red", False),
 ]
 
@@ -719,6 +737,15 @@ QUIET = [
     ("我闺女发烧39度，我下礼拜化疗，要不要躲着她", "family", False),
     ("这个报销流程把我折腾得要吐血了", "figure_of_speech", False),
     ("MI query: can she take citalopram with osimertinib?", "question", True),
+    # a line site with its signs denied is no finding; written advice given is education
+    ("社区护士随访：PICC穿刺点干燥无红肿", "negated", True),
+    ("PICC site clean, not red, not swollen, no pain", "negated", True),
+    (
+        "Given our clinic's written advice on neutropenic fever; she is well and afebrile",
+        "leaflet",
+        True,
+    ),
+    ("社区宣传栏抄下来的：出现口角歪斜、言语不清立即拨打120", "leaflet", True),
 ]
 
 

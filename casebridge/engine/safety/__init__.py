@@ -130,7 +130,7 @@ class _Screen:
                     break
                 if hits and partly is None:
                     partly = (rule, hits[0])
-            if partly is not None:
+            if partly is not None and flag.partly != "none":
                 # a red rule only partly met (one sign stated, another denied), and no
                 # other rule of the flag met: amber, with the general amber advice
                 out.append((replace(flag, level="amber", advice=""), *partly))

@@ -692,6 +692,8 @@ class Reader:
             return False
         if self._has("negated_zh", text, lo, start) or self._has("negated", text, lo, start):
             return True
+        if text[max(lo, start - 1) : start] == "不":
+            return True  # "不肿不痛": 不 straight before the word
         return context_of(text[lo:end], start - lo, end - lo) == "negated"
 
     def values(self, spec: Numeric, text: str) -> list[Hit]:

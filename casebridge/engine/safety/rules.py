@@ -126,6 +126,9 @@ class Flag:
     rules: list[Rule]
     # cues this flag reads through: suicidal thoughts said conditionally still count
     through: frozenset[str] = frozenset()
+    # a red rule only partly met (one sign stated, the other denied): "amber", or "none"
+    # where the first sign says nothing alone (a line site is no symptom)
+    partly: str = "amber"
 
 
 @dataclass
@@ -285,6 +288,7 @@ def rules() -> Rules:
                 doc_types=tuple(spec.get("doc_types") or letter_types),
                 rules=[_rule(r) for r in spec.get("rules") or []],
                 through=frozenset(spec.get("reads_through") or ()),
+                partly=str(spec.get("when_partly_met") or "amber"),
             )
         )
     advice = {k: " ".join(str(v).split()) for k, v in (data.get("advice") or {}).items()}
