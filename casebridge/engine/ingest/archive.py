@@ -33,7 +33,10 @@ def read_zip(archive: Document, data: bytes, depth: int, read_member: ReadMember
         archive.needs_attention("This ZIP archive is damaged and cannot be opened")
         return [archive]
     docs: list[Document] = []
-    members = [i for i in infos if not i.is_dir() and not _SYSTEM_FILES.search(i.filename)]
+    # endswith, not ZipInfo.is_dir(): that indexes the name and raises on an empty one
+    members = [
+        i for i in infos if not i.filename.endswith("/") and not _SYSTEM_FILES.search(i.filename)
+    ]
     if not members:
         archive.needs_attention("This ZIP archive has no files in it")
         return [archive]

@@ -10,7 +10,7 @@ import io
 import re
 
 import pydicom
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 
 from casebridge.engine.case import Document, Page
 from casebridge.engine.kb import load
@@ -30,7 +30,16 @@ def read_dicom(doc: Document, data: bytes) -> bytes | None:
     """Fill doc from a DICOM file. Returns an encapsulated PDF's bytes, if it holds one."""
     try:
         ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
-    except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
+    # BytesLengthException: a value whose length does not fit its VR (not a ValueError)
+    except (
+        InvalidDicomError,
+        BytesLengthException,
+        OSError,
+        ValueError,
+        EOFError,
+        KeyError,
+        TypeError,
+    ):
         doc.needs_attention(DAMAGED)
         return None
     if len(ds) == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from concurrent.futures import Future
 
@@ -41,7 +42,18 @@ def read_image(doc: Document, data: bytes) -> None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         doc.needs_attention("This picture is too large to read: please send a smaller copy")
         return
-    except (OSError, ValueError, SyntaxError, EOFError):
+    # Pillow's decoders also raise TypeError ("Missing dimensions": a TIFF without a width),
+    # struct.error (a GIF cut short), KeyError and IndexError on malformed headers.
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        TypeError,
+        KeyError,
+        IndexError,
+        struct.error,
+    ):
         doc.needs_attention("This picture is damaged or incomplete and cannot be opened")
         return
     doc.pages = [
