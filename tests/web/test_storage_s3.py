@@ -148,8 +148,10 @@ def _key(document: Document) -> str:
     return f"{PREFIX}/{document.blob_path}"
 
 
-def _local_files() -> list[Path]:
-    root = Path(django_settings.DATA_DIR) / "files"
+def _local_files(pseudonym: str) -> list[Path]:
+    """The case's own files in the data folder (other tests' workers may still be
+    writing theirs elsewhere in it)."""
+    root = Path(django_settings.DATA_DIR) / "files" / pseudonym
     return [p for p in root.rglob("*") if p.is_file()] if root.is_dir() else []
 
 
@@ -178,12 +180,12 @@ def test_the_default_store_is_the_data_folder():
 def test_an_upload_is_an_object_in_the_bucket_that_reads_back_through_the_gate(
     bucket, people, case
 ):
-    before = set(_local_files())
+    before = set(_local_files(case.pseudonym))
     document = do_upload_document(case, acting_user=people.owner, file_name="l.txt", data=CONTENT)
     assert not storage.is_local()
     assert document.blob_path == f"files/{case.pseudonym}/{document.pk}.bin"
     assert bucket.keys() == [_key(document)]
-    assert set(_local_files()) == before  # nothing landed in the data folder
+    assert set(_local_files(case.pseudonym)) == before  # nothing landed in the data folder
     gated = get_case_for_user_or_404(people.coordinator, case.pk)
     assert storage.read_document(gated, document) == CONTENT
 
