@@ -156,19 +156,26 @@ def opener(fields: list[tuple[str, str, bool, str]]) -> Any:
     return open_fields
 
 
-def check_audit_chain(apps: Any, schema_editor: Any) -> None:
-    """Refuse before anything changes when the audit log does not verify: the steps
-    below commit one by one (the migration is not atomic), so a late refusal would
-    leave the fields sealed and the audit not."""
+def _verified_rows(apps: Any, schema_editor: Any) -> list[dict[str, Any]]:
+    """The audit rows in chain order, refused when the chain does not verify."""
     AuditEvent = apps.get_model("cases", "AuditEvent")
     db = schema_editor.connection.alias
-    rows = list(AuditEvent.objects.using(db).order_by("seq", "pk").values(*auditchain.ROW_FIELDS))
+    fields = (*auditchain.ROW_FIELDS, "case_id")
+    rows = list(AuditEvent.objects.using(db).order_by("seq", "pk").values(*fields))
     result = auditchain.walk(rows, bytes(settings.CASEBRIDGE_AUDIT_KEY))
     if result.problem is not None:
         raise RuntimeError(
             "The audit log does not verify, so its details were not sealed (re-chaining "
             f"would hide the change): {result.problem.message}. Run `manage.py verify_audit`."
         )
+    return rows
+
+
+def check_audit_chain(apps: Any, schema_editor: Any) -> None:
+    """Refuse before anything changes when the audit log does not verify: the steps
+    below commit one by one (the migration is not atomic), so a late refusal would
+    leave the fields sealed and the audit not."""
+    _verified_rows(apps, schema_editor)
 
 
 def _rechain(apps: Any, schema_editor: Any, change: Any) -> None:
@@ -177,14 +184,7 @@ def _rechain(apps: Any, schema_editor: Any, change: Any) -> None:
     AuditEvent = apps.get_model("cases", "AuditEvent")
     db = schema_editor.connection.alias
     key = bytes(settings.CASEBRIDGE_AUDIT_KEY)
-    fields = (*auditchain.ROW_FIELDS, "case_id")
-    rows = list(AuditEvent.objects.using(db).order_by("seq", "pk").values(*fields))
-    result = auditchain.walk(rows, key)
-    if result.problem is not None:
-        raise RuntimeError(
-            "The audit log does not verify, so its details were not sealed (re-chaining "
-            f"would hide the change): {result.problem.message}. Run `manage.py verify_audit`."
-        )
+    rows = _verified_rows(apps, schema_editor)
     cases, enquiries = _holders(apps, db)
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
