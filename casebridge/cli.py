@@ -259,12 +259,9 @@ def match(case_json: Path, lang: str, as_json: bool, directory: Path | None) -> 
 def _print_ranking(r: dict[str, Any], lang: str) -> None:
     zh = lang == "zh"
     say = click.echo
-    programme = r["programme"]
-    if zh:
-        from casebridge.engine.terminology import table
+    from casebridge.engine.terminology import label
 
-        term = table().by_key(f"programme.{programme}")
-        programme = term.zh if term is not None else programme
+    programme = label(f"programme.{r['programme']}", lang)
     say(f"{'病例' if zh else 'Case'} {r['case_id']} ({programme})")
     say("建议的多学科团队：" if zh else "MDT disciplines the facts call for:")
     grouped: dict[str, list[str]] = {}  # one line per reason: "Haematology, Pathology: ..."

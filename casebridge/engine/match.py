@@ -24,6 +24,8 @@ from typing import Any
 
 from casebridge.engine.case import Case, Fact
 from casebridge.engine.kb import load
+from casebridge.engine.terminology import categories_for_kind, table, translate
+from casebridge.engine.terminology import label as term_label
 
 __all__ = ["Reason", "Match", "Ranking", "rank", "propose_disciplines"]
 
@@ -254,8 +256,6 @@ def _condition_hit(group_key: str, p: _Profile, directory: dict[str, Any]) -> Re
 
 def _zh(f: Fact) -> str:
     """A fact's wording in Chinese from the terminology table; English left marked [EN]."""
-    from casebridge.engine.terminology import categories_for_kind, translate
-
     spans = translate(f.display or f.value, *categories_for_kind(f.kind))
     text = "".join(s.text for s in spans)
     return text + (" [EN]" if any(s.untranslated and s.text.strip() for s in spans) else "")
@@ -320,8 +320,8 @@ def rank(case: Case, directory: dict[str, Any] | None = None) -> Ranking:
                     d,
                     Reason(
                         en=f"serves {', '.join(served)}, not {p.programme}",
-                        zh=f"服务项目为{'、'.join(map(_programme_zh, served))}，"
-                        f"不是{_programme_zh(p.programme)}",
+                        zh=f"服务项目为{'、'.join(term_label(f'programme.{x}', 'zh') for x in served)}，"
+                        f"不是{term_label(f'programme.{p.programme}', 'zh')}",
                     ),
                 )
             )
@@ -364,13 +364,6 @@ def rank(case: Case, directory: dict[str, Any] | None = None) -> Ranking:
     matches.sort(key=lambda m: (-m.score, m.id))
     disciplines = propose_disciplines(case, directory)
     return Ranking(case.case_id, p.programme, disciplines, matches, not_ranked)
-
-
-def _programme_zh(programme: str) -> str:
-    from casebridge.engine.terminology import table
-
-    term = table().by_key(f"programme.{programme}")
-    return term.zh if term is not None else programme
 
 
 def _outside(d: dict[str, Any], p: _Profile, directory: dict[str, Any]) -> Reason:
@@ -441,8 +434,6 @@ def _asked(d: dict[str, Any], p: _Profile, asked: list[Reason]) -> int:
 
 def _missing(case: Case) -> list[Reason]:
     """The case's gaps, most needed first: what a department would ask for first."""
-    from casebridge.engine.terminology import table
-
     terms = table()
     out = []
     for gap in sorted(case.gaps, key=lambda g: _SEVERITY_ORDER.get(g.severity, 3)):

@@ -425,15 +425,15 @@ class Reader:
         up blood") and nothing about the person themself comes in between. When the
         writer says they are the one on treatment, their relatives are other people
         too ("my little boy has a temperature; should I keep away while I'm on chemo?")."""
-        cues = [self.cue.get("other_person")]
+        cues = ["other_person"]
         if self._has("writer_treated", text, 0, len(text)):
-            cues.append(self.cue.get("relatives"))
+            cues.append("relatives")
         last = None
         relative = False  # the last cue names a relative of a writer who is the one treated
-        for n, other in enumerate(cues):
-            for m in other.finditer(text, s_lo, start) if other is not None else ():
-                if last is None or m.end() > last.end():
-                    last, relative = m, n == 1
+        for cue in cues:
+            m = self._has_last(cue, text, s_lo, start)
+            if m is not None and (last is None or m.end() > last.end()):
+                last, relative = m, cue == "relatives"
         if last is not None and relative:
             # "my brother - he was rushed in with chest pain ... I'm fine myself": he is
             # the relative; only the writer or the patient ends the reach
