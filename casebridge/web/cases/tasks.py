@@ -43,7 +43,7 @@ from django_tasks.base import TASK_MIN_PRIORITY, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from casebridge.engine.case import Document as EngineDocument
-from casebridge.web.cases import audit, reader, safety, storage, workflow
+from casebridge.web.cases import audit, lease, reader, safety, storage, workflow
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.lib import engine_case
@@ -125,7 +125,8 @@ def _process(document_id: int, attempt: int) -> str:
     case = case_for_system(doc.case_id)
     data = storage.read_document(case, doc)
     for _round in range(READ_ROUNDS):
-        known, outcome = _read(case, data, doc.file_name)
+        with lease.kept(document_id, attempt):
+            known, outcome = _read(case, data, doc.file_name)
         with transaction.atomic():
             locked = case_for_system(doc.case_id, lock=True)
             doc = Document.objects.select_for_update().get(pk=document_id)
