@@ -195,3 +195,30 @@ def test_guidance_is_shown_in_english_and_chinese(client):
     page = client.get("/guidance/").content.decode()
     assert "数据主体查阅请求" in page
     assert "紧急情况请拨打 999 / NHS 111" in page and 'lang="zh-Hans"' in page
+
+
+def test_a_coordinators_message_that_promises_is_refused_and_the_text_kept(client, people, case):
+    _login(client, people.coordinator)
+    body = "Good news: the team in Shanghai will definitely accept you and guarantee a cure."
+    response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": body})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Message.objects.exists()
+    assert "cannot be sent" in page and "guarantee" in page and body in page
+
+
+def test_a_coordinators_message_in_chinese_that_promises_is_refused_in_chinese(people, case):
+    from django.utils import translation
+
+    from casebridge.web.cases.errors import ActionError
+    from casebridge.web.portal.actions import do_post_message
+
+    with translation.override("zh-hans"), pytest.raises(ActionError, match="保证"):
+        do_post_message(case, acting_user=people.coordinator, body="我们保证专家会接收", link="x")
+    assert not Message.objects.exists()
+
+
+def test_a_patients_own_worried_question_about_a_cure_is_sent(client, people, case):
+    _login(client, people.owner)
+    body = "Can they guarantee a cure? Will I definitely be accepted?"
+    response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": body})
+    assert response.status_code == 302 and Message.objects.get().body == body

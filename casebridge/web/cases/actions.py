@@ -46,6 +46,7 @@ from casebridge.web.cases.models import (
     Urgency,
     snapshot,
 )
+from casebridge.web.cases.promises import refuse_promises
 from casebridge.web.cases.tasks import enqueue_document
 
 MAX_TEXT = 20_000
@@ -524,9 +525,13 @@ def do_send_message(
     """Post a message on the case. A message from the patient or their family goes
     through the emergency screen: a red flag pauses the case (as a red flag in the
     records does) in the same transaction; an amber one lists the case for a
-    coordinator. Staff messages are not screened (they quote, advise and safety-net)."""
+    coordinator. Staff messages are not screened (they quote, advise and safety-net)
+    but must not promise: a guarantee, a cure, acceptance or a certain outcome
+    is refused with the phrases named (cases/promises.py)."""
     require(acting_user, case, "message")
     body = _text(body, "message")
+    if acting_user.role in STAFF_ROLES:
+        refuse_promises(body)
     found: list[dict[str, Any]] = []
     if acting_user.role not in STAFF_ROLES:
         found = safety.screen_answers(
