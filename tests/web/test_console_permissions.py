@@ -31,6 +31,7 @@ METHODS = {
     "add_note": "post",
     "correct_fact": "post",
     "request_records": "post",
+    "choose_direction": "post",
     "close_record_request": "post",
     "override_doc_type": "post",
     "document_file": "get",

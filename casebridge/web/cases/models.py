@@ -366,6 +366,32 @@ class Message(models.Model):
         ordering = ["created_at", "pk"]
 
 
+class DirectionChoice(models.Model):
+    """The coordinator's choice of a China department and MDT disciplines for a
+    case (issue 11, part 2), with the explanation the ranking gave at that
+    moment (facts matched, what the patient asked for, what is still missing),
+    so that the patient sees the choice and why, as it was made, in English and
+    Chinese. A later choice replaces it (`active`); none is ever edited."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="direction_choices")
+    direction_id = models.CharField(max_length=120)
+    directory_version = models.CharField(max_length=40, blank=True)
+    # the directory's names and city, in both languages: {"hospital": {"en", "zh"}, ...}
+    names = models.JSONField(default=dict)
+    disciplines = models.JSONField(default=list)  # discipline keys (knowledge/mdt_disciplines)
+    # the ranking's explanation of this direction: sealed, it quotes the case's facts
+    explanation = SealedJSONField(holder="case", default=dict)
+    note = SealedTextField(holder="case", blank=True)  # the coordinator's words to the patient
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-chosen_at", "-pk"]
+
+
 class InternalNote(models.Model):
     """Staff only: never shown to the patient or family."""
 

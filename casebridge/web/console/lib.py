@@ -23,7 +23,7 @@ from casebridge.engine.kb import fact_kinds
 from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import workflow
+from casebridge.web.cases import matching, workflow
 from casebridge.web.cases.lib import EngineView, TypeFlag, open_type_flags, read_engine
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
@@ -410,3 +410,17 @@ def document_page(
     ordered = sorted((pk for pk, _ in light), key=lambda pk: pk not in needs)
     page = Paginator(ordered, per_page).get_page(number)
     return DocumentPage(case, engine_docs, page, dict(light), flags, len(needs))
+
+
+def matching_section(case: Case) -> dict[str, Any] | None:
+    """What the case page's matching section shows; None before the records
+    are ready (a ranking on half the records would mislead)."""
+    if case.status not in matching.CHOOSABLE:
+        return None
+    data = matching.ranking(case)
+    proposed = {d["key"] for d in data["disciplines"]}
+    return {
+        "ranking": data,
+        "choice": matching.active_choice(case),
+        "disciplines": [{**d, "proposed": d["key"] in proposed} for d in data["all_disciplines"]],
+    }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casebridge.web.console import views, views_requests
+from casebridge.web.console import views, views_matching, views_requests
 
 app_name = "console"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<str:ref>/notes", views.add_note, name="add_note"),
     path("cases/<str:ref>/facts", views.correct_fact, name="correct_fact"),
     path("cases/<str:ref>/requests", views.request_records, name="request_records"),
+    path("cases/<str:ref>/matching", views_matching.choose_direction, name="choose_direction"),
     path(
         "cases/<str:ref>/requests/<int:pk>/close",
         views_requests.close_record_request,

@@ -253,6 +253,7 @@ def _render_case(
         "request_form": bound.get("request") or RecordRequestForm(),
         "outputs": _outputs(),
         "letters": page.letters,
+        "matching": lib.matching_section(case),
     }
     return render(request, "console/case.html", context, status=status)
 

@@ -53,6 +53,7 @@ from casebridge.web.portal.forms import (
     RevokeMemberForm,
     TransferConsentForm,
 )
+from casebridge.web.portal.matched import chosen_direction
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
 
 SUMMARY_LANGS = ("en", "zh")
@@ -196,6 +197,7 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
             document_count=len(states),
             latest_documents=lib.latest_documents(case),
             record_requests=lib.open_record_requests(case),
+            matched=chosen_direction(case, lang),
             sections=mark_safe(sections),  # noqa: S308  # nosec B308 B703 - our own template
             consent_given=has_processing_consent(case),
         ),

@@ -1,0 +1,37 @@
+"""What the patient sees of the coordinator's choice of a department in China
+(issue 11, part 2): the department, why it was chosen (the ranking's
+explanation as it was at the choice), what they asked for, what is still
+needed, the disciplines, the coordinator's note, in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casebridge.engine.directions import load_directions
+from casebridge.web.cases import matching
+from casebridge.web.cases.models import Case
+
+
+def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
+    choice = matching.active_choice(case)
+    if choice is None:
+        return None
+    key = "zh" if (lang or "").startswith("zh") else "en"
+
+    def pick(value: dict[str, Any] | None) -> str:
+        value = value or {}
+        return str(value.get(key) or value.get("en") or "")
+
+    names = load_directions().disciplines
+    explanation = choice.explanation or {}
+    return {
+        "hospital": pick(choice.names.get("hospital")),
+        "department": pick(choice.names.get("department")),
+        "city": pick(choice.names.get("city")),
+        "disciplines": [getattr(names[d], key) if d in names else d for d in choice.disciplines],
+        "why": [pick(r) for r in explanation.get("matched") or []],
+        "asked": [pick(r) for r in explanation.get("asked") or []],
+        "missing": [pick(r) for r in explanation.get("missing") or []],
+        "note": choice.note,
+        "chosen_at": choice.chosen_at,
+    }
