@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_change_status
-from casebridge.web.cases.models import AuditEvent
+from casebridge.web.cases.models import AuditEvent, DirectionChoice
 from tests.web.conftest import PASSWORD, enrol_totp, totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -163,6 +163,10 @@ def _ready_for_review(case, people):
         case = do_change_status(
             case, acting_user=people.coordinator, status=status, expected_version=case.version
         )
+    # a department chosen (tests/web/test_matching.py covers the choice itself)
+    DirectionChoice.objects.create(
+        case=case, direction_id="fuscc-breast-surgery", chosen_by=people.coordinator
+    )
     return case
 
 

@@ -216,3 +216,23 @@ def test_a_relative_sees_the_choice_and_before_a_choice_nothing_is_shown(client,
     best = _chosen(people, ready)
     page = client.get(f"/cases/{ready.pseudonym}/").content.decode()
     assert best["hospital"]["en"] in page
+
+
+def test_the_status_buttons_cannot_match_a_case_without_a_chosen_department(people, ready):
+    from casebridge.web.cases.actions import do_change_status
+
+    with pytest.raises(ActionError, match="choosing a department"):
+        do_change_status(
+            ready,
+            acting_user=people.coordinator,
+            status=workflow.MATCHED,
+            expected_version=ready.version,
+        )
+    ready.refresh_from_db()
+    assert ready.status == workflow.READY_FOR_REVIEW
+
+
+def test_the_console_offers_no_matched_button_only_the_matching_section(client, people, ready):
+    client.force_login(people.coordinator)
+    page = client.get(f"/console/cases/{ready.pseudonym}/").content.decode()
+    assert 'name="status" value="matched"' not in page and 'id="matching"' in page

@@ -144,6 +144,15 @@ def do_change_status(
     with transaction.atomic():
         locked = _lock(case, expected_version)
         workflow.check_transition(locked.status, status, paused_from=locked.paused_from)
+        if (
+            status == workflow.MATCHED
+            and locked.status != workflow.PAUSED_SAFETY
+            and not locked.direction_choices.filter(active=True).exists()
+        ):
+            raise ActionError(
+                "A case is matched by choosing a department for it: use the matching section "
+                "of the case page."
+            )
         before = snapshot(locked, ["status", "paused", "paused_from"])
         if status == workflow.PAUSED_SAFETY:
             locked.paused_from, locked.paused = locked.status, True

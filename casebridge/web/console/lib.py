@@ -310,6 +310,8 @@ def case_page(case: Case) -> CasePage:
     view = read_engine(case)
     parts = view.derived("console.case_page", _engine_parts)
     moves = workflow.allowed_moves(case.status, paused_from=case.paused_from)
+    if case.status == workflow.READY_FOR_REVIEW:
+        moves = moves - {workflow.MATCHED}  # by choosing a department (the matching section)
     return CasePage(
         engine=view.engine,
         view=view,
