@@ -210,6 +210,16 @@ def test_the_patient_reading_chinese_sees_the_choice_and_why_in_chinese(client, 
     assert best["department"]["en"] not in page
 
 
+def test_a_case_moved_back_to_collecting_records_no_longer_shows_the_patient_a_choice(
+    client, people, ready
+):
+    _chosen(people, ready)
+    Case.objects.filter(pk=ready.pk).update(status=workflow.COLLECTING_RECORDS)
+    client.force_login(people.owner)
+    page = client.get(f"/cases/{ready.pseudonym}/").content.decode()
+    assert "The department chosen" not in page
+
+
 def test_a_relative_sees_the_choice_and_before_a_choice_nothing_is_shown(client, people, ready):
     client.force_login(people.family)
     assert "The department chosen" not in client.get(f"/cases/{ready.pseudonym}/").content.decode()

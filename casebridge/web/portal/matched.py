@@ -8,11 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from casebridge.engine.directions import load_directions
-from casebridge.web.cases import matching
+from casebridge.web.cases import matching, workflow
 from casebridge.web.cases.models import Case
+
+# Where the patient sees the choice: once the case is matched, and on after it
+# (a case moved back to collecting records has its department reconsidered).
+SHOWN = frozenset(
+    {workflow.MATCHED, workflow.UNDER_REVIEW, workflow.OPINION_READY, workflow.POST_REVIEW}
+)
 
 
 def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
+    status = case.paused_from if case.status == workflow.PAUSED_SAFETY else case.status
+    if status not in SHOWN:
+        return None  # and no query: the overview's count stays the same for every case
     choice = matching.active_choice(case)
     if choice is None:
         return None
