@@ -33,7 +33,7 @@ class _Rule:
     why_en: str
     why_zh: str
     pattern: re.Pattern[str]
-    except_after: tuple[str, ...]
+    except_words: tuple[str, ...]
 
 
 @cache
@@ -51,14 +51,14 @@ def _data() -> tuple[list[_Rule], dict[str, Any]]:
                     else rf"(?<![\w]){text}"
                 )
             alternatives.append(text)
-        excepted = (rule.get("except_followed_by") or {}).get("zh", [])
+        excepted = (rule.get("except_words") or {}).get("zh", [])
         rules.append(
             _Rule(
                 id=str(rule["id"]),
                 why_en=str(rule["why"]["en"]),
                 why_zh=str(rule["why"]["zh"]),
                 pattern=re.compile("|".join(alternatives), re.IGNORECASE),
-                except_after=tuple(str(e) for e in excepted),
+                except_words=tuple(str(e) for e in excepted),
             )
         )
     return rules, raw["before"]
@@ -83,14 +83,24 @@ def _denied_or_asked(text: str, start: int, before: dict[str, Any]) -> bool:
     return False
 
 
+def _inside_other_word(text: str, match: re.Match[str], words: tuple[str, ...]) -> bool:
+    """Whether the phrase found is part of one of `words` (一定 in 一定要)."""
+    phrase = match.group(0)
+    for word in words:
+        at = word.find(phrase)
+        start = match.start() - at
+        if at >= 0 and start >= 0 and text[start : start + len(word)] == word:
+            return True
+    return False
+
+
 def find(text: str) -> list[Promise]:
     """Every promise in `text`, in the order they occur."""
     rules, before = _data()
     found: list[Promise] = []
     for rule in rules:
         for match in rule.pattern.finditer(text or ""):
-            after = text[match.end() : match.end() + 3]
-            if any(after.startswith(word) for word in rule.except_after):
+            if _inside_other_word(text, match, rule.except_words):
                 continue
             if _denied_or_asked(text, match.start(), before):
                 continue

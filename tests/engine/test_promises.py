@@ -30,6 +30,7 @@ PROMISES = [
     ("质子治疗无风险。", "certainty"),
     ("这个方案百分之百有效。", "certainty"),
     ("治愈率很高。", "cure"),
+    ("我们有绝对的把握。", "certainty"),  # 的 after 绝对 is no exception: only 一定的 is
 ]
 
 NOT_PROMISES = [
@@ -46,6 +47,8 @@ NOT_PROMISES = [
     "专家会评估您是否符合条件。",
     "这不一定意味着需要更改治疗。",
     "压缩包内此文件使用绝对路径。",
+    "我们会在一定时间内回复您。",  # "within a certain time"
+    "这需要一定的准备。",  # "some preparation"
 ]
 
 
