@@ -166,9 +166,13 @@ def requeue_loop(every: float) -> None:
 
     while True:
         close_old_connections()
-        ids = requeue_stale_documents()
-        if ids:
-            print(f"requeued {ids}", flush=True)
+        try:  # as serve's loop: a failed round is logged and the next one retries
+            ids = requeue_stale_documents()
+        except Exception as error:  # noqa: BLE001
+            print(f"re-queueing failed: {error!r}", flush=True)
+        else:
+            if ids:
+                print(f"requeued {ids}", flush=True)
         time.sleep(every)
 
 

@@ -68,6 +68,8 @@ def _finish(installation: Installation, requeuer, timeout: float = 120) -> dict:
     assert worker.wait(timeout=60) == 0
     requeuer.send_signal(signal.SIGKILL)
     requeuer.wait()
+    # no round of the re-queue loop failed (a deadlock with a merge once did)
+    assert "re-queueing failed" not in (installation.root / "requeue-loop.log").read_text()
     done = installation.run("check")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -300,13 +300,23 @@ def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
     for pk in orphaned:
         log.warning("document %s was queued with no task to run it: queued again", pk)
         enqueue_document(pk)
-    with transaction.atomic():
-        stale = (
-            Document.objects.select_for_update(of=("self",))
-            .select_related("case")
-            .filter(state=Document.State.PROCESSING, lease_expires_at__lt=now)
-        )
-        for doc in stale:
+    stale = Document.objects.filter(state=Document.State.PROCESSING, lease_expires_at__lt=now)
+    for pk, case_id in stale.values_list("pk", "case_id"):
+        with transaction.atomic():
+            # The case row first, then the document, then the audit chain: the
+            # order a worker's merge takes them in (_process). Locking the
+            # document first deadlocked on PostgreSQL with a merge of the same
+            # case (the merge holding the case and waiting for the chain's lock,
+            # this holding the chain and waiting for the case row).
+            list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk"))
+            doc = (
+                Document.objects.select_for_update(of=("self",))
+                .select_related("case")
+                .filter(pk=pk, state=Document.State.PROCESSING, lease_expires_at__lt=now)
+                .first()
+            )
+            if doc is None:  # finished or renewed meanwhile
+                continue
             doc.state, doc.lease_expires_at = Document.State.QUEUED, None
             doc.save(update_fields=["state", "lease_expires_at"])
             audit.record(
@@ -318,6 +328,5 @@ def requeue_stale_documents(now: dt.datetime | None = None) -> list[int]:
                 after={"state": "queued"},
             )
             requeued.append(doc.pk)
-        for pk in requeued:
-            transaction.on_commit(functools.partial(enqueue_document, pk))
+            transaction.on_commit(functools.partial(enqueue_document, doc.pk))
     return [*orphaned, *requeued]
