@@ -12,6 +12,7 @@ from django import forms
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
+from casebridge.engine.directions import load_directions
 from casebridge.web.cases import matching
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.errors import ActionError
@@ -46,7 +47,7 @@ class ChooseDirectionForm(forms.Form):
 @console_view
 def choose_direction(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
-    keys = [d["key"] for d in matching.ranking(case)["all_disciplines"]]
+    keys = list(load_directions().disciplines)  # the form's choices: no ranking needed for them
     form = ChooseDirectionForm(request.POST, keys=keys)
     if not form.is_valid():
         message = next(iter(form.errors.values()))[0]
