@@ -42,6 +42,10 @@ class Reason:
     en: str
     zh: str
     facts: list[str] = field(default_factory=list)  # fact ids
+    # the same for the patient: their words, no file or page references ("" when
+    # a line is for the coordinator alone)
+    plain_en: str = ""
+    plain_zh: str = ""
 
 
 @dataclass
@@ -70,7 +74,15 @@ class Ranking:
         """Plain JSON: what `casebridge match --json` prints and the console stores."""
 
         def reasons(items: list[Reason]) -> list[dict[str, Any]]:
-            return [{"en": r.en, "zh": r.zh, "facts": r.facts} for r in items]
+            return [
+                {
+                    "en": r.en,
+                    "zh": r.zh,
+                    "facts": r.facts,
+                    **({"plain": {"en": r.plain_en, "zh": r.plain_zh}} if r.plain_en else {}),
+                }
+                for r in items
+            ]
 
         return {
             "case_id": self.case_id,
@@ -250,6 +262,7 @@ def _condition_hit(group_key: str, p: _Profile, directory: dict[str, Any]) -> Re
         return Reason(
             en=f'"{m.group(0)}" in the records or the patient\'s words → serves {label["en"]}',
             zh=f"记录或患者描述中的“{m.group(0)}” → 诊治{label['zh']}",
+            **_serves_plain(label),
         )
     return None
 
@@ -267,7 +280,15 @@ def _fact_reason(f: Fact, label: dict[str, str]) -> Reason:
         en=f"{f.display or f.value} ({where}) → serves {label['en']}",
         zh=f"{_zh(f)}（{where}）→ 诊治{label['zh']}",
         facts=[f.id],
+        **_serves_plain(label),
     )
+
+
+def _serves_plain(label: dict[str, str]) -> dict[str, Any]:
+    return {
+        "plain_en": f"It looks after {label['en'].lower()}, which your records describe.",
+        "plain_zh": f"该科室诊治{label['zh']}，与您病历中的情况相关。",
+    }
 
 
 def _needs(p: _Profile, directory: dict[str, Any]) -> dict[str, Reason]:
@@ -348,6 +369,8 @@ def rank(case: Case, directory: dict[str, Any] | None = None) -> Ranking:
                         en=f"{why.en} → offers {label['en']}",
                         zh=f"{why.zh} → 提供{label['zh']}",
                         facts=why.facts,
+                        plain_en=f"It lists {label['en']}, which you or your records mention.",
+                        plain_zh=f"该科室列有{label['zh']}，您或您的病历中提到了这一点。",
                     )
                 )
             else:
@@ -389,18 +412,25 @@ def _asked(d: dict[str, Any], p: _Profile, asked: list[Reason]) -> int:
     if p.language:
         if p.language in languages:
             score += 1
+            name = _LANGUAGE_NAMES.get(p.language, {"en": p.language, "zh": p.language})
             asked.append(
                 Reason(
                     en=f"you asked for {p.language}: offered",
                     zh=f"您希望使用{p.language}：可提供",
+                    plain_en=f"You asked for {name['en']}: it says it can work in it.",
+                    plain_zh=f"您希望使用{name['zh']}：该科室表示可以提供。",
                 )
             )
         else:
             known = ", ".join(languages) if languages else "not stated publicly"
+            name = _LANGUAGE_NAMES.get(p.language, {"en": p.language, "zh": p.language})
             asked.append(
                 Reason(
                     en=f"you asked for {p.language}: languages {known}",
                     zh=f"您希望使用{p.language}：语言{known if languages else '未公开说明'}",
+                    plain_en=f"You asked for {name['en']}: it does not say publicly that it "
+                    "offers it. Your coordinator can ask.",
+                    plain_zh=f"您希望使用{name['zh']}：该科室未公开说明可以提供，您的协调员可以询问。",
                 )
             )
     city = d.get("city") or {}
@@ -411,6 +441,8 @@ def _asked(d: dict[str, Any], p: _Profile, asked: list[Reason]) -> int:
                 Reason(
                     en=f"in {city.get('en')}, as you asked",
                     zh=f"位于{city.get('zh')}，符合您的选择",
+                    plain_en=f"It is in {city.get('en')}, as you asked.",
+                    plain_zh=f"该科室位于{city.get('zh')}，符合您的选择。",
                 )
             )
     remote = d.get("remote_review")
@@ -420,6 +452,8 @@ def _asked(d: dict[str, Any], p: _Profile, asked: list[Reason]) -> int:
             Reason(
                 en="reviews records remotely before any travel",
                 zh="可在出行前远程审阅病历",
+                plain_en="It can look at your records from a distance, before any travel.",
+                plain_zh="该科室可在您出行之前远程查看您的病历。",
             )
         )
     elif remote is None:
@@ -427,9 +461,28 @@ def _asked(d: dict[str, Any], p: _Profile, asked: list[Reason]) -> int:
             Reason(
                 en="whether it reviews records remotely is not stated publicly",
                 zh="是否可远程审阅病历未公开说明",
+                plain_en="It does not say publicly whether it looks at records from a distance. "
+                "Your coordinator can ask.",
+                plain_zh="该科室未公开说明是否可以远程查看病历，您的协调员可以询问。",
             )
         )
     return score
+
+
+# The languages a patient may ask for, named for them (ISO 639-1 codes, as the
+# intake and the directory hold them).
+_LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "en": {"en": "English", "zh": "英语"},
+    "zh": {"en": "Chinese", "zh": "中文"},
+    "cy": {"en": "Welsh", "zh": "威尔士语"},
+    "ar": {"en": "Arabic", "zh": "阿拉伯语"},
+    "ur": {"en": "Urdu", "zh": "乌尔都语"},
+    "pl": {"en": "Polish", "zh": "波兰语"},
+    "fr": {"en": "French", "zh": "法语"},
+    "de": {"en": "German", "zh": "德语"},
+    "es": {"en": "Spanish", "zh": "西班牙语"},
+    "ru": {"en": "Russian", "zh": "俄语"},
+}
 
 
 def _missing(case: Case) -> list[Reason]:

@@ -51,7 +51,7 @@ REQUIRED = {
 
 
 def run_all(data_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
-    from casebridge.evaluation import doctype, pathology, safety, tnm
+    from casebridge.evaluation import doctype, pathology, promises, safety, tnm
 
     if not data_dir.is_dir():
         raise InputError(f"evaluation data folder {data_dir} does not exist")
@@ -67,6 +67,7 @@ def run_all(data_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
         ("pathology", pathology),
         ("doctype", doctype),
         ("safety", safety),
+        ("promises", promises),
     ):
         say(f"evaluating {name} ...")
         started = time.perf_counter()

@@ -15,7 +15,26 @@ from tests.engine.test_examples import breast, dlbcl, lung  # noqa: F401  (modul
 
 PROMISES = [
     ("We guarantee the team will see your case.", "guarantee"),
-    ("Rest assured, everything will be fine.", "guarantee"),
+    ("Rest assured, everything will be fine.", "certainty"),
+    ("I promise you will be fine.", "guarantee"),
+    ("I assure you the treatment works.", "guarantee"),
+    ("Your cancer is curable.", "cure"),
+    ("You will make a full recovery.", "cure"),
+    ("Don't worry, you will definitely be cured.", "cure"),  # "don't worry" denies nothing
+    ("Don’t worry you will be cured.", "cure"),  # a curly apostrophe
+    ("They’ll definitely accept you.", "certainty"),
+    ("We guarantee it won't hurt.", "guarantee"),  # a negation after a guarantee is its content
+    ("包您满意。", "guarantee"),
+    ("百分百有效。", "certainty"),
+    ("他们会接受您的病例。", "acceptance"),
+    ("医院会收治您。", "acceptance"),
+    ("不会有任何风险。", "certainty"),
+    ("保證治癒。", "guarantee"),  # traditional characters
+    ("毫无疑问能治好。", "cure"),
+    ("没问题，一定能治好。", "certainty"),
+    ("不仅能治好，还能恢复工作。", "cure"),
+    ("治愈率100%。", "cure"),
+    ("这个疗法１００％有效。", "certainty"),  # full-width digits and sign
     ("This treatment will cure you.", "cure"),
     ("Many patients there are cured.", "cure"),
     ("You will be accepted by the proton centre.", "acceptance"),
@@ -49,6 +68,31 @@ NOT_PROMISES = [
     "压缩包内此文件使用绝对路径。",
     "我们会在一定时间内回复您。",  # "within a certain time"
     "这需要一定的准备。",  # "some preparation"
+    "We cannot guarantee that this will cure you.",  # the denial covers its clause
+    "We don’t guarantee a cure.",
+    "Nobody can guarantee the outcome.",
+    "No one can promise you will be accepted.",
+    "It is impossible to guarantee a result.",
+    "A cure is not possible at this stage.",
+    "Please definitely call 999 if you feel worse.",  # safety advice
+    "Appointment times suitable for you are listed below.",
+    "You may be eligible for travel insurance.",
+    "100% of your documents have arrived.",
+    "We will take you through the steps.",
+    "Make sure to bring your scans.",
+    "Don't worry, we will reply by Friday.",
+    "我们不能保证一定能治好。",
+    "无法100%保证。",
+    "很难保证结果。",
+    "请一定不要自行停药。",
+    "绝对不要开车。",
+    "请保证充足的睡眠。",
+    "您肯定很担心。",  # feeling, not an outcome
+    "我们一定会尽快回复您。",  # logistics
+    "您的资料会被接收并加密保存。",
+    "如果您符合条件，我们会告诉您。",  # a condition
+    "我们会有效率地处理。",  # "efficiently"
+    "专家能治好吗？",  # a question
 ]
 
 
@@ -60,6 +104,11 @@ def test_a_promise_is_found_with_its_rule(text: str, rule: str) -> None:
 @pytest.mark.parametrize("text", NOT_PROMISES)
 def test_a_denial_a_question_or_a_lookalike_word_is_not_a_promise(text: str) -> None:
     assert promises.find(text) == [], text
+
+
+def test_overlapping_phrases_are_reported_once() -> None:
+    found = promises.find("他们一定会被接收。")
+    assert [(p.rule, p.phrase) for p in found] == [("acceptance", "一定会被接收")]
 
 
 def test_each_hit_gives_its_place_in_the_text() -> None:
@@ -107,3 +156,18 @@ def test_the_matching_explanations_of_each_example_promise_nothing_in_either_lan
         texts = _strings(rank(case).to_dict())
         assert texts
         assert {s: [p.phrase for p in promises.find(s)] for s in texts if promises.find(s)} == {}
+
+
+def test_on_the_held_third_of_the_message_set_it_finds_most_promises_and_refuses_few() -> None:
+    """The set (casebridge/evaluation/promise_messages.yaml) was written by a
+    helper that never saw the rules; its held third was kept aside while they
+    were tuned. Floors a little under the figures measured when the set came
+    in (held recall 0.771, false refusals 0.038): a change that loses ground on
+    unseen messages fails here."""
+    from casebridge.evaluation import promises as measured
+
+    figures = measured.evaluate()
+    assert figures["promise_recall"] >= 0.75
+    assert figures["promise_false_refusal_rate"] <= 0.06
+    assert figures["promise_recall_dev"] >= 0.95
+    assert figures["promise_false_refusal_rate_dev"] <= 0.02

@@ -192,11 +192,11 @@ def test_the_patient_sees_the_chosen_department_and_why_in_english(client, peopl
     best = _chosen(people, ready)
     client.force_login(people.owner)
     page = client.get(f"/cases/{ready.pseudonym}/").content.decode().replace("&#x27;", "'")
-    assert "The department chosen to review your case" in page
+    assert "The department proposed to review your case" in page
     assert best["department"]["en"] in page and best["hospital"]["en"] in page
-    assert best["matched"][0]["en"] in page and "Medical oncology" in page
+    assert best["matched"][0]["plain"]["en"] in page and "Medical oncology" in page
     assert "The breast team will look at your pathology." in page
-    assert "Nothing is sent to this hospital until you have given your consent" in page
+    assert "Nothing is sent to this department until you have given your consent" in page
 
 
 def test_the_patient_reading_chinese_sees_the_choice_and_why_in_chinese(client, people, ready):
@@ -204,9 +204,9 @@ def test_the_patient_reading_chinese_sees_the_choice_and_why_in_chinese(client, 
     client.force_login(people.owner)
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = client.get(f"/cases/{ready.pseudonym}/").content.decode()
-    assert "为您审阅病例而选定的科室" in page and "选择该科室的原因" in page
+    assert "拟请其审阅您病例的科室" in page and "选择该科室的原因" in page
     assert best["department"]["zh"] in page and best["hospital"]["zh"] in page
-    assert best["matched"][0]["zh"] in page
+    assert best["matched"][0]["plain"]["zh"] in page
     assert best["department"]["en"] not in page
 
 
@@ -217,12 +217,14 @@ def test_a_case_moved_back_to_collecting_records_no_longer_shows_the_patient_a_c
     Case.objects.filter(pk=ready.pk).update(status=workflow.COLLECTING_RECORDS)
     client.force_login(people.owner)
     page = client.get(f"/cases/{ready.pseudonym}/").content.decode()
-    assert "The department chosen" not in page
+    assert "The department proposed" not in page
 
 
 def test_a_relative_sees_the_choice_and_before_a_choice_nothing_is_shown(client, people, ready):
     client.force_login(people.family)
-    assert "The department chosen" not in client.get(f"/cases/{ready.pseudonym}/").content.decode()
+    assert (
+        "The department proposed" not in client.get(f"/cases/{ready.pseudonym}/").content.decode()
+    )
     best = _chosen(people, ready)
     page = client.get(f"/cases/{ready.pseudonym}/").content.decode()
     assert best["hospital"]["en"] in page

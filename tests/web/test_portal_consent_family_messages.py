@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import can_share_abroad
-from casebridge.web.cases.models import CaseMember, Consent, Message
+from casebridge.web.cases.models import Case, CaseMember, Consent, DirectionChoice, Message
 from casebridge.web.portal import content
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -48,19 +49,31 @@ def test_the_chinese_page_records_chinese_consent_wording(client, people, case):
 def test_a_transfer_consent_names_the_country_and_recipient_and_withdrawal_is_one_step(
     client, people, case
 ):
+    Case.objects.filter(pk=case.pk).update(status=workflow.MATCHED)
+    choice = DirectionChoice(case=case, chosen_by=people.coordinator)
+    choice.direction_id = "fuscc-breast-surgery"
+    choice.names = {
+        "hospital": {"en": "Fudan University Shanghai Cancer Center", "zh": "复旦大学附属肿瘤医院"},
+        "department": {"en": "Department of Breast Surgery", "zh": "乳腺外科"},
+        "city": {"en": "Shanghai", "zh": "上海"},
+    }
+    choice.save()
     _login(client, people.owner)
     url = f"/cases/{case.pseudonym}/consent/"
     client.post(url, {"action": "give_processing", "p-agree": "on"})
-    recipient = content.transfer_recipients("en")[0]
-    client.post(url, {"action": "give_transfer", "t-agree": "on", "t-recipient": recipient.id})
+    page = client.get(url).content.decode()
+    assert "Department of Breast Surgery, Fudan University Shanghai Cancer Center" in page
+    client.post(
+        url, {"action": "give_transfer", "t-agree": "on", "t-recipient": "fuscc-breast-surgery"}
+    )
     transfer = Consent.objects.get(kind="transfer_abroad")
-    assert transfer.country == "CN" and transfer.recipients == [recipient.id]
-    assert can_share_abroad(case, recipient.id)
-    assert recipient.name in client.get(url).content.decode()
+    assert transfer.country == "CN" and transfer.recipients == ["fuscc-breast-surgery"]
+    assert can_share_abroad(case, "fuscc-breast-surgery")
+    assert "You gave this consent" in client.get(url).content.decode()
 
     client.post(url, {"action": "withdraw_processing"})
     assert not Consent.objects.filter(withdrawn_at__isnull=True).exists()
-    assert not can_share_abroad(case, recipient.id)
+    assert not can_share_abroad(case, "fuscc-breast-surgery")
 
 
 def test_a_family_member_is_invited_with_chosen_permissions_by_a_link_only_email(

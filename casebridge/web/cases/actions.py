@@ -27,12 +27,12 @@ from casebridge.engine.case import fact_id as engine_fact_id
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.pipeline import new_case, refresh
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
-from casebridge.web.cases import audit, safety, storage, workflow
+from casebridge.web.cases import audit, matching, safety, storage, workflow
 from casebridge.web.cases.access import GRANT_ATTR, require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.erasure import do_erase_case
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, DuplicateDocument, NotAllowed
-from casebridge.web.cases.lib import engine_case
+from casebridge.web.cases.lib import can_share_abroad, engine_case
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     Case,
@@ -153,7 +153,14 @@ def do_change_status(
                 "A case is matched by choosing a department for it: use the matching section "
                 "of the case page."
             )
+        if status == workflow.UNDER_REVIEW and locked.status != workflow.PAUSED_SAFETY:
+            _refuse_review_without_consent(locked)
         before = snapshot(locked, ["status", "paused", "paused_from"])
+        retired: list[str] = []
+        if status in BEFORE_MATCHING:
+            # moved back for more records or checks: the department is chosen
+            # again from the ranking of the records as they will then be
+            retired = matching.deactivate_choice(locked)
         if status == workflow.PAUSED_SAFETY:
             locked.paused_from, locked.paused = locked.status, True
             locked.paused_reason = reason
@@ -173,10 +180,37 @@ def do_change_status(
             "case.status_changed",
             obj=locked,
             before=before,
-            after={**snapshot(locked, ["status", "paused", "paused_from"]), "reason": reason},
+            after={
+                **snapshot(locked, ["status", "paused", "paused_from"]),
+                "reason": reason,
+                **({"directions_retired": retired} if retired else {}),
+            },
             meta=meta,
         )
     return locked
+
+
+# Statuses before a department is chosen: a case moved back to one of them
+# loses its choice.
+BEFORE_MATCHING = frozenset(
+    {workflow.COLLECTING_RECORDS, workflow.READY_FOR_REVIEW, workflow.TRIAGE, workflow.ENQUIRY}
+)
+
+
+def _refuse_review_without_consent(locked: Case) -> None:
+    """Under review means the reviewing team abroad has the case: refused
+    unless a department is chosen and the patient's consents (processing and
+    transfer abroad naming that hospital) are in force, as the patient's page
+    promises."""
+    recipient = matching.consent_recipient(locked, "en")
+    if recipient is None:
+        raise ActionError("Choose a department for the case before it goes under review.")
+    if not can_share_abroad(locked, recipient["id"]):
+        raise ActionError(
+            f"The patient has not consented to sending their case to {recipient['name']}: "
+            "their consent to transfer abroad must name this department (and their consent "
+            "to processing must be in force) before the case goes under review."
+        )
 
 
 def do_assign(
@@ -529,17 +563,24 @@ def do_invite_member(
 
 
 def do_send_message(
-    case: Case, *, acting_user: User, body: str, meta: RequestMeta | None = None
+    case: Case,
+    *,
+    acting_user: User,
+    body: str,
+    meta: RequestMeta | None = None,
+    composed: bool = False,
 ) -> Message:
     """Post a message on the case. A message from the patient or their family goes
     through the emergency screen: a red flag pauses the case (as a red flag in the
     records does) in the same transaction; an amber one lists the case for a
     coordinator. Staff messages are not screened (they quote, advise and safety-net)
     but must not promise: a guarantee, a cure, acceptance or a certain outcome
-    is refused with the phrases named (cases/promises.py)."""
+    is refused with the phrases named (cases/promises.py). `composed`: the
+    platform's own sentence around words already checked (a record request's
+    title, when the request closes): not checked again."""
     require(acting_user, case, "message")
     body = _text(body, "message")
-    if acting_user.role in STAFF_ROLES:
+    if acting_user.role in STAFF_ROLES and not composed:
         refuse_promises(body)
     found: list[dict[str, Any]] = []
     if acting_user.role not in STAFF_ROLES:

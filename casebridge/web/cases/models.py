@@ -333,7 +333,9 @@ class Consent(models.Model):
     text_version = models.CharField(max_length=40, help_text="Version of the wording shown.")
     language = models.CharField(max_length=10, default="en")
     country = models.CharField(max_length=2, blank=True, help_text="Destination, ISO alpha-2.")
-    recipients = models.JSONField(default=list, blank=True)  # who may receive the case
+    # who may receive the case (department ids of the directory): sealed, a
+    # department names what the patient has
+    recipients = SealedJSONField(holder="case", default=list, blank=True)
     given_at = models.DateTimeField(auto_now_add=True)
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -374,11 +376,14 @@ class DirectionChoice(models.Model):
     Chinese. A later choice replaces it (`active`); none is ever edited."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="direction_choices")
-    direction_id = models.CharField(max_length=120)
+    # Sealed like the explanation: which department (an oncology one, a
+    # fertility one) and which disciplines say what the patient has.
+    direction_id = SealedTextField(holder="case")
     directory_version = models.CharField(max_length=40, blank=True)
     # the directory's names and city, in both languages: {"hospital": {"en", "zh"}, ...}
-    names = models.JSONField(default=dict)
-    disciplines = models.JSONField(default=list)  # discipline keys (knowledge/mdt_disciplines)
+    names = SealedJSONField(holder="case", default=dict)
+    # discipline keys (knowledge/mdt_disciplines)
+    disciplines = SealedJSONField(holder="case", default=list)
     # the ranking's explanation of this direction: sealed, it quotes the case's facts
     explanation = SealedJSONField(holder="case", default=dict)
     note = SealedTextField(holder="case", blank=True)  # the coordinator's words to the patient
@@ -390,6 +395,14 @@ class DirectionChoice(models.Model):
 
     class Meta:
         ordering = ["-chosen_at", "-pk"]
+        constraints = [
+            # two coordinators choosing at once cannot leave two active choices
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(active=True),
+                name="cases_one_active_direction_choice",
+            )
+        ]
 
 
 class InternalNote(models.Model):

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # Workflow moves that hand the case to a reviewing team abroad.
-SENDS_ABROAD = frozenset({"matched"})
+SENDS_ABROAD = frozenset({"matched", "under_review"})
 
 
 def recently_authenticated(request: HttpRequest, *, within: int | None = None) -> bool:

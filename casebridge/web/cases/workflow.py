@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     TRIAGE: gettext_noop("Triage"),
     COLLECTING_RECORDS: gettext_noop("Collecting records"),
     READY_FOR_REVIEW: gettext_noop("Ready for review"),
-    MATCHED: gettext_noop("Matched with a reviewing team"),
+    MATCHED: gettext_noop("Department chosen"),
     UNDER_REVIEW: gettext_noop("Under review"),
     OPINION_READY: gettext_noop("Opinion ready"),
     POST_REVIEW: gettext_noop("After the review"),

@@ -296,7 +296,8 @@ def do_close_record_request(
             body = f"We have received: {locked.title}. Thank you."
         else:
             body = f"We no longer need: {locked.title}. You do not need to send it."
-        do_send_message(case, acting_user=acting_user, body=body, meta=meta)
+        # the title passed the promise check when the request was sent with it
+        do_send_message(case, acting_user=acting_user, body=body, meta=meta, composed=True)
         audit.record(
             acting_user,
             case,

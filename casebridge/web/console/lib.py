@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -414,15 +415,23 @@ def document_page(
     return DocumentPage(case, engine_docs, page, dict(light), flags, len(needs))
 
 
-def matching_section(case: Case) -> dict[str, Any] | None:
+def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, Any] | None:
     """What the case page's matching section shows; None before the records
-    are ready (a ranking on half the records would mislead)."""
+    are ready (a ranking on half the records would mislead). After a refused
+    choice, `sent` (the bound form) keeps what the coordinator picked and wrote."""
     if case.status not in matching.CHOOSABLE:
         return None
     data = matching.ranking(case)
-    proposed = {d["key"] for d in data["disciplines"]}
+    choice = matching.active_choice(case)
+    picked = {d["key"] for d in data["disciplines"]}
+    selected, note = (choice.direction_id if choice else ""), ""
+    if sent is not None:
+        picked = set(sent["disciplines"].value() or [])
+        selected, note = sent["direction"].value() or "", sent["note"].value() or ""
     return {
         "ranking": data,
-        "choice": matching.active_choice(case),
-        "disciplines": [{**d, "proposed": d["key"] in proposed} for d in data["all_disciplines"]],
+        "choice": choice,
+        "selected": selected,
+        "note": note,
+        "disciplines": [{**d, "proposed": d["key"] in picked} for d in data["all_disciplines"]],
     }

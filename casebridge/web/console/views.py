@@ -253,7 +253,7 @@ def _render_case(
         "request_form": bound.get("request") or RecordRequestForm(),
         "outputs": _outputs(),
         "letters": page.letters,
-        "matching": lib.matching_section(case),
+        "matching": lib.matching_section(case, bound.get("matching")),
     }
     return render(request, "console/case.html", context, status=status)
 
@@ -292,7 +292,9 @@ def _refused(
     if isinstance(error, ConcurrencyError):
         data = request.POST.copy()
         data["expected_version"] = str(case.version)
-        retry = {"action": action, "form": type(form)(data), "fields": dict(data.items())}
+        # every value of a field sent more than once (a discipline per box)
+        fields = [(name, value) for name, values in data.lists() for value in values]
+        retry = {"action": action, "form": type(form)(data), "fields": fields}
         return _render_case(request, case, status=409, error=str(error), retry=retry)
     return _render_case(request, case, status=400, error=str(error), bound={bound_as: form})
 

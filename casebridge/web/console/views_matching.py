@@ -30,7 +30,7 @@ class ChooseDirectionForm(forms.Form):
     )
     note = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=matching.NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why this department, for the patient (optional; shown to them)",
     )
@@ -52,6 +52,16 @@ def choose_direction(request: AuthedRequest, ref: str) -> HttpResponse:
     if not form.is_valid():
         message = next(iter(form.errors.values()))[0]
         return _refused(request, ref, ActionError(message), form, "", "matching")
+    try:
+        # refused before the second factor is asked for, not after it
+        matching.check_choice(
+            case,
+            direction_id=form.cleaned_data["direction"],
+            disciplines=form.cleaned_data["disciplines"],
+            note=form.cleaned_data["note"],
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "matching")
     require_recent_authentication(request)  # its POST is kept and carried out afterwards
     try:
         choice = matching.do_choose_direction(
@@ -66,4 +76,4 @@ def choose_direction(request: AuthedRequest, ref: str) -> HttpResponse:
     except ActionError as error:
         return _refused(request, ref, error, form, "", "matching")
     name = f"{choice.names['department']['en']}, {choice.names['hospital']['en']}"
-    return _done(request, case, f"The case is matched with {name}.", "matching")
+    return _done(request, case, f"Department chosen for the case: {name}.", "matching")

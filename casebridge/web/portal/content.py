@@ -72,17 +72,6 @@ def consent_text(kind: str, lang: str | None = None) -> ConsentText:
 
 
 @dataclass(frozen=True)
-class Recipient:
-    id: str
-    country: str
-    name: str
-
-
-def transfer_recipients(lang: str | None = None) -> list[Recipient]:
-    return [Recipient(r["id"], r["country"], pick(r, lang)) for r in load("consents")["recipients"]]
-
-
-@dataclass(frozen=True)
 class Guidance:
     id: str
     title: str

@@ -153,10 +153,14 @@ class TransferConsentForm(forms.Form):
     recipient = forms.ChoiceField(label=_("Reviewing team"), widget=forms.RadioSelect)
     agree = forms.BooleanField(label=_("I agree"), required=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, recipients: list[dict[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """`recipients`: the department chosen for the case (cases.matching.
+        consent_recipient), the one team a consent may name now."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["recipient"]).choices = [
-            (r.id, f"{r.name} ({r.country})") for r in content.transfer_recipients()
+            (r["id"], f"{r['name']} ({r['country']})") for r in recipients or []
         ]
 
 

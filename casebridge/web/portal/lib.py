@@ -31,7 +31,9 @@ STATUS_TEXT: dict[str, Any] = {
     "triage": _("A coordinator is checking whether we can help."),
     "collecting_records": _("We are collecting your records. Add any you have."),
     "ready_for_review": _("Your records are ready; we are finding the right team."),
-    "matched": _("A reviewing team has been found."),
+    "matched": _(
+        "Your coordinator has chosen a department in China to ask for a review of your case."
+    ),
     "under_review": _("The reviewing team is looking at your case."),
     "opinion_ready": _("The opinion is ready. Your coordinator will go through it with you."),
     "post_review": _("Follow-up after the opinion."),

@@ -9,18 +9,19 @@ from typing import Any
 
 from casebridge.engine.directions import load_directions
 from casebridge.web.cases import matching, workflow
+from casebridge.web.cases.lib import can_share_abroad
 from casebridge.web.cases.models import Case
 
 # Where the patient sees the choice: once the case is matched, and on after it
-# (a case moved back to collecting records has its department reconsidered).
+# (a case moved back to collecting records has its department chosen again).
 SHOWN = frozenset(
     {workflow.MATCHED, workflow.UNDER_REVIEW, workflow.OPINION_READY, workflow.POST_REVIEW}
 )
 
 
 def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
-    status = case.paused_from if case.status == workflow.PAUSED_SAFETY else case.status
-    if status not in SHOWN:
+    # not while paused for safety: then the page is about getting care at home
+    if case.status not in SHOWN:
         return None  # and no query: the overview's count stays the same for every case
     choice = matching.active_choice(case)
     if choice is None:
@@ -31,6 +32,11 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         value = value or {}
         return str(value.get(key) or value.get("en") or "")
 
+    def plain(lines: list[dict[str, Any]] | None) -> list[str]:
+        # the patient's wording of each line; a line written for the
+        # coordinator alone (file and page references) is not shown to them
+        return [pick(r["plain"]) for r in lines or [] if r.get("plain")]
+
     names = load_directions().disciplines
     explanation = choice.explanation or {}
     return {
@@ -38,9 +44,11 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         "department": pick(choice.names.get("department")),
         "city": pick(choice.names.get("city")),
         "disciplines": [getattr(names[d], key) if d in names else d for d in choice.disciplines],
-        "why": [pick(r) for r in explanation.get("matched") or []],
-        "asked": [pick(r) for r in explanation.get("asked") or []],
-        "missing": [pick(r) for r in explanation.get("missing") or []],
+        "why": plain(explanation.get("matched")),
+        "about": plain(explanation.get("asked")),
         "note": choice.note,
         "chosen_at": choice.chosen_at,
+        # the next step is theirs while no consent in force names this department
+        "consent_needed": case.status == workflow.MATCHED
+        and not can_share_abroad(case, choice.direction_id),
     }

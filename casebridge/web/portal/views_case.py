@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.web.cases import workflow
+from casebridge.web.cases import matching, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -491,7 +491,10 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
     processing_text = content.consent_text(Consent.Kind.PROCESSING_ART9, lang)
     transfer_text = content.consent_text(Consent.Kind.TRANSFER_ABROAD, lang)
     processing_form = ConsentForm(prefix="p")
-    transfer_form = TransferConsentForm(prefix="t")
+    # a transfer consent names the department chosen for the case, and no other
+    recipient = matching.consent_recipient(case, lang)
+    offered = [recipient] if recipient else []
+    transfer_form = TransferConsentForm(prefix="t", recipients=offered)
     if request.method == "POST":
         meta = meta_from_request(request)
         action = request.POST.get("action")
@@ -510,21 +513,16 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
                     messages.success(request, _("Thank you. You can now add your records."))
                     return redirect("portal:documents", pk=case.pseudonym)
             elif action == "give_transfer":
-                transfer_form = TransferConsentForm(request.POST, prefix="t")
-                if transfer_form.is_valid():
-                    recipient = next(
-                        r
-                        for r in content.transfer_recipients(lang)
-                        if r.id == transfer_form.cleaned_data["recipient"]
-                    )
+                transfer_form = TransferConsentForm(request.POST, prefix="t", recipients=offered)
+                if recipient is not None and transfer_form.is_valid():
                     do_give_consent(
                         case,
                         acting_user=request.user,
                         kind=Consent.Kind.TRANSFER_ABROAD,
                         text_version=transfer_text.version,
                         language=lang,
-                        country=recipient.country,
-                        recipients=[recipient.id],
+                        country=recipient["country"],
+                        recipients=[recipient["id"]],
                         meta=meta,
                     )
                     messages.success(request, _("Your consent was recorded."))
@@ -544,7 +542,8 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
             messages.error(request, str(error))
     processing = active_consents(case, Consent.Kind.PROCESSING_ART9)
     transfers = active_consents(case, Consent.Kind.TRANSFER_ABROAD)
-    names = {r.id: r.name for r in content.transfer_recipients(lang)}
+    names = matching.recipient_names(lang)
+    consented = recipient is not None and any(recipient["id"] in c.recipients for c in transfers)
     return render(
         request,
         "portal/consent.html",
@@ -556,6 +555,8 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
             transfer_text=transfer_text,
             processing=processing,
             transfers=[(c, [names.get(r, r) for r in c.recipients]) for c in transfers],
+            recipient=recipient,
+            consented=consented,
             processing_form=processing_form,
             transfer_form=transfer_form,
             history=list(case.consents.all()),
