@@ -28,7 +28,7 @@ from casebridge.engine.kb import fact_kinds
 from casebridge.engine.pipeline import new_case, refresh
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
 from casebridge.web.cases import audit, matching, safety, storage, workflow
-from casebridge.web.cases.access import GRANT_ATTR, require
+from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.erasure import do_erase_case
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, DuplicateDocument, NotAllowed
@@ -48,6 +48,7 @@ from casebridge.web.cases.models import (
 )
 from casebridge.web.cases.promises import refuse_promises
 from casebridge.web.cases.tasks import enqueue_document
+from casebridge.web.cases.versions import lock_case, save_case
 
 MAX_TEXT = 20_000
 
@@ -61,24 +62,8 @@ def _text(value: str, what: str) -> str:
     return value
 
 
-def _lock(case: Case, expected_version: int | None) -> Case:
-    """The case row, locked until the transaction ends, checked against the
-    version the person saw. Carries the caller's gate stamp over."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConcurrencyError(
-            f"Case {locked.pseudonym} was changed by someone else while you had it open "
-            f"(you saw version {expected_version}, it is now version {locked.version}). "
-            "Your change was not saved: reload the case, check it, and make the change again."
-        )
-    if hasattr(case, GRANT_ATTR):
-        setattr(locked, GRANT_ATTR, getattr(case, GRANT_ATTR))
-    return locked
-
-
-def _save(case: Case, fields: list[str]) -> None:
-    case.version += 1
-    case.save(update_fields=[*fields, "version", "updated_at"])
+# the names the actions and the console have always used
+_lock, _save = lock_case, save_case
 
 
 # -- cases ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, DirectionChoice
 from casebridge.web.cases.promises import refuse_promises
+from casebridge.web.cases.versions import lock_case, save_case
 
 # Where a choice may be made: a case whose records are ready, or one already
 # matched whose coordinator changes the department before anything is sent.
@@ -92,12 +93,10 @@ def do_choose_direction(
     again while matched replaces the earlier one. Refused with a clear message:
     a case not ready, a direction not ranked, no discipline or an unknown one,
     a note that promises (check_choice)."""
-    from casebridge.web.cases.actions import _lock, _save  # actions imports cases.lib too
-
     require(acting_user, case, "manage")
     note = (note or "").strip()
     with transaction.atomic():
-        locked = _lock(case, expected_version)
+        locked = lock_case(case, expected_version)
         if locked.status not in CHOOSABLE:
             raise ActionError(
                 f"A department can be chosen once the case is ready for review; this case is "
@@ -126,7 +125,7 @@ def do_choose_direction(
             locked.status = workflow.MATCHED
         # a new version even when already matched: a page or form made against
         # the earlier choice is out of date
-        _save(locked, ["status"])
+        save_case(locked, ["status"])
         audit.record(
             acting_user,
             locked,
