@@ -119,9 +119,10 @@ def _patterns(kind: str, value: str) -> list[str]:
     if kind in _NUMERIC_KINDS:
         return _number_patterns(kind, value)
     if kind == "postcode":
-        body = _chars(re.sub(r"\s+", "", value), r"\s*")
-        return [rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"]
+        return _postcode_patterns(value)
     if kind == "address":
+        # a postcode inside the address is a postcode too (with its misreadings)
+        codes = [p for m in _UK_POSTCODE.finditer(value) for p in _postcode_patterns(m.group(0))]
         parts = [p for p in re.split(r"[\s,|]+", value) if p]
         if parts and parts[0].lower() == "address":
             parts = parts[1:]  # "Address | 27 ..." read with its label
@@ -135,8 +136,25 @@ def _patterns(kind: str, value: str) -> list[str]:
             if len(p) >= 4 and p.isalpha() and p[0].isupper()
             and p.lower() not in STREET_WORDS and p.lower() not in NOT_NAMES and not _is_term(p)
         ]  # fmt: skip
-        return [whole, *words]
+        return [whole, *words, *codes]
     return _name_patterns(value)
+
+
+_UK_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})(?![A-Za-z0-9])"
+)
+
+
+def _postcode_patterns(value: str) -> list[str]:
+    """The postcode as written with any spacing, and its outward code followed by
+    any three characters: an OCR reading of "8QJ" as "8Q)" still hides it."""
+    body = _chars(re.sub(r"\s+", "", value), r"\s*")
+    out = [rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"]
+    found = _UK_POSTCODE.fullmatch(value.strip().upper())
+    if found:
+        outward = re.escape(found.group(1))
+        out.append(rf"(?<![A-Za-z0-9]){outward}\s*[0-9OoIlSsBZ][^\s,;]{{2}}(?![A-Za-z0-9])")
+    return out
 
 
 def _chars(text: str, gap: str) -> str:

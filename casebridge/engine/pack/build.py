@@ -1,0 +1,140 @@
+"""Building a case pack: exactly what a reviewing team abroad receives, and its
+manifest (issue 11, part 3).
+
+    summary.en.pdf, summary.zh.pdf, summary.en.html, summary.zh.html
+        the one-page summaries (identifiers already replaced by markers)
+    fhir.json
+        the FHIR R4 IPS bundle (pseudonymised the same way)
+    originals/NN-<type>-<date>.pdf
+        every page of every original, redacted (pages.py): never the uploaded file,
+        and never its file name (a name often holds the patient's)
+
+The manifest lists each file with its SHA-256, size and, for an original, how
+many pages went as images, how many as text alone (and why), and how many
+identifiers were blacked out. The pack's hash is the SHA-256 of the manifest:
+what a patient approves and what is sent are the same pack only when the hashes
+match. DICOM images are not in it: they go to the reviewers' viewer (part 5b).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from casebridge.engine.case import Case, Document
+from casebridge.engine.pack.pages import redact_document
+from casebridge.engine.pack.pdf import redacted_pdf
+from casebridge.engine.render.fhir import to_ips_bundle
+from casebridge.engine.render.html import render_html
+from casebridge.engine.render.pdf import render_pdf
+from casebridge.engine.render.redact import Redactor
+
+FORMAT = 1  # the manifest's layout
+
+
+@dataclass(frozen=True)
+class PackFile:
+    name: str
+    media_type: str
+    data: bytes
+    role: str  # summary | fhir | original
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Pack:
+    files: list[PackFile]
+    manifest: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        return manifest_hash(self.manifest)
+
+
+def manifest_hash(manifest: dict[str, Any]) -> str:
+    canonical = json.dumps(manifest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def build_pack(
+    case: Case,
+    original: Callable[[Document], bytes | None],
+    *,
+    pseudonym: str,
+    created: str,
+) -> Pack:
+    """The pack of `case` as it is now. `original(document)` gives a document's
+    uploaded bytes (None when they cannot be had: its pages go as redacted text);
+    `created` (ISO 8601) is the pack's time, also the FHIR bundle's."""
+    files = [
+        PackFile("summary.en.pdf", "application/pdf", render_pdf(case, "en"), "summary"),
+        PackFile("summary.zh.pdf", "application/pdf", render_pdf(case, "zh"), "summary"),
+        PackFile("summary.en.html", "text/html", render_html(case, "en").encode(), "summary"),
+        PackFile("summary.zh.html", "text/html", render_html(case, "zh").encode(), "summary"),
+        PackFile(
+            "fhir.json",
+            "application/fhir+json",
+            json.dumps(
+                to_ips_bundle(case, timestamp=created), ensure_ascii=False, indent=2
+            ).encode(),
+            "fhir",
+        ),
+    ]
+    redactor = Redactor(case.identifiers, "en")
+    left_out: list[dict[str, Any]] = []
+    number = 0
+    for document in case.documents:
+        if document.duplicate_of:
+            continue
+        if document.media_type == "application/dicom":
+            left_out.append({"type": document.doc_type, "why": "DICOM images go to the viewer"})
+            continue
+        if not document.pages:
+            left_out.append({"type": document.doc_type, "why": "nothing could be read from it"})
+            continue
+        number += 1
+        pages = redact_document(document, original(document), redactor)
+        name = (
+            f"originals/{number:02d}-{document.doc_type}-{document.document_date or 'undated'}.pdf"
+        )
+        files.append(
+            PackFile(
+                name,
+                "application/pdf",
+                redacted_pdf(pages, f"{pseudonym} {number:02d} {document.doc_type}"),
+                "original",
+                {
+                    "doc_type": document.doc_type,
+                    "date": document.document_date or "",
+                    "pages": len(pages),
+                    "pages_as_text": [p.number for p in pages if p.image is None],
+                    "identifiers_hidden": sum(p.blacked_out for p in pages),
+                    "notes": sorted({p.note for p in pages if p.note}),
+                },
+            )
+        )
+    manifest = {
+        "format": FORMAT,
+        "case": pseudonym,
+        "created": created,
+        "files": [
+            {
+                "name": f.name,
+                "media_type": f.media_type,
+                "sha256": f.sha256,
+                "size": len(f.data),
+                "role": f.role,
+                **f.details,
+            }
+            for f in files
+        ],
+        "left_out": left_out,
+    }
+    return Pack(files, manifest)
