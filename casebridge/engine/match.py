@@ -104,7 +104,15 @@ class Ranking:
                 }
                 for m in self.matches
             ],
-            "not_ranked": [{"id": d.get("id"), **reasons([r])[0]} for d, r in self.not_ranked],
+            "not_ranked": [
+                {
+                    "id": d.get("id"),
+                    "name": f"{(d.get('department') or {}).get('en', '')}, "
+                    f"{(d.get('hospital') or {}).get('en', '')}",
+                    **reasons([r])[0],
+                }
+                for d, r in self.not_ranked
+            ],
         }
 
 

@@ -15,6 +15,7 @@ from casebridge.web.cases.models import CaseMember, Enquiry
 from casebridge.web.console import urls as console_urls
 from casebridge.web.console.actions import do_request_records
 from casebridge.web.middleware import LAST_SEEN_KEY
+from tests.web.records import stored_pack
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,9 @@ METHODS = {
     "correct_fact": "post",
     "request_records": "post",
     "choose_direction": "post",
+    "prepare_pack": "post",
+    "send_pack": "post",
+    "pack_file": "get",
     "close_record_request": "post",
     "override_doc_type": "post",
     "document_file": "get",
@@ -64,6 +68,7 @@ def world(people, case):
     CaseMember.objects.create(case=case, user=revoked, revoked_at=timezone.now())
     people.family_revoked = revoked
     asked = do_request_records(case, acting_user=people.coordinator, title="CT report")
+    stored_pack(case, people.coordinator)
     kwargs = {
         "pk": enquiry.pk,
         "ref": case.pseudonym,
@@ -71,6 +76,8 @@ def world(people, case):
         "name": "checklist.md",
         # URLs whose pk is not the enquiry's: their own values, by URL name
         "close_record_request": {"pk": asked.pk},
+        "number": 1,
+        "position": 0,
     }
     return people, kwargs
 

@@ -55,13 +55,24 @@ def _consent(people, case: Case, recipient: str) -> None:
 
 
 def _to_review(people, case: Case) -> Case:
-    case.refresh_from_db()
-    return do_change_status(
-        case,
-        acting_user=people.coordinator,
-        status=workflow.UNDER_REVIEW,
-        expected_version=case.version,
+    """Prepare, build, approve (as the patient) and send the pack: how a case
+    goes under review."""
+    from casebridge.web.cases.packs import (
+        build_pack,
+        do_approve_pack,
+        do_prepare_pack,
+        do_send_pack,
     )
+
+    case.refresh_from_db()
+    pack = do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert build_pack.call(pack.pk) == "built"
+    pack.refresh_from_db()
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    case.refresh_from_db()
+    return case
 
 
 # -- consent before review ------------------------------------------------------------------
@@ -69,10 +80,10 @@ def _to_review(people, case: Case) -> Case:
 
 def test_a_case_goes_under_review_only_with_a_consent_naming_the_chosen_department(people, matched):
     case, best = matched
-    with pytest.raises(ActionError, match="has not consented"):
+    with pytest.raises(ActionError, match="consent to send their case"):
         _to_review(people, case)
     _consent(people, case, "some-other-department")
-    with pytest.raises(ActionError, match="has not consented"):
+    with pytest.raises(ActionError, match="consent to send their case"):
         _to_review(people, case)
     case.refresh_from_db()
     assert case.status == workflow.MATCHED
@@ -91,7 +102,7 @@ def test_a_withdrawn_consent_stops_the_case_going_under_review(people, matched):
     case, best = matched
     _consent(people, case, best["id"])
     do_withdraw_consent(case, acting_user=people.owner, kind="processing_art9")
-    with pytest.raises(ActionError, match="has not consented"):
+    with pytest.raises(ActionError, match="consent to send their case"):
         _to_review(people, case)
 
 

@@ -14,6 +14,7 @@ from casebridge.web.cases.actions import do_give_consent, do_invite_member, do_u
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.portal.lib import request_letters
+from tests.web.records import stored_pack
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -55,6 +56,9 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "letter_download": ("get", VIEWERS),
     "consent": ("get", PATIENT_ONLY),
     "consent#post": ("post", PATIENT_ONLY),
+    "pack": ("get", VIEWERS),
+    "pack#post": ("post", PATIENT_ONLY),
+    "pack_file": ("get", VIEWERS),
     "family": ("get", PATIENT_ONLY),
     "family#post": ("post", PATIENT_ONLY),
     "messages": ("get", VIEWERS),
@@ -77,6 +81,7 @@ def world(people, case):
     process_document.call(doc.pk)
     case.refresh_from_db()
     engine = engine_case(case)
+    stored_pack(case, people.coordinator)
     users = {
         "owner": people.owner,
         "family_with_permission": people.family,
@@ -100,6 +105,8 @@ def world(people, case):
         "letter": [pk, request_letters(engine)[0].slug],
         "letter_download": [pk, request_letters(engine)[0].slug, "txt"],
         "consent": [pk],
+        "pack": [pk],
+        "pack_file": [pk, 1, 0],
         "family": [pk],
         "messages": [pk],
         "activity": [pk],

@@ -32,7 +32,7 @@ from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.erasure import do_erase_case
 from casebridge.web.cases.errors import ActionError, ConcurrencyError, DuplicateDocument, NotAllowed
-from casebridge.web.cases.lib import can_share_abroad, engine_case
+from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     Case,
@@ -139,7 +139,10 @@ def do_change_status(
                 "of the case page."
             )
         if status == workflow.UNDER_REVIEW and locked.status != workflow.PAUSED_SAFETY:
-            _refuse_review_without_consent(locked)
+            raise ActionError(
+                "A case goes under review when the version of its pack the patient approved is "
+                "sent: use the pack section of the case page."
+            )
         before = snapshot(locked, ["status", "paused", "paused_from"])
         retired: list[str] = []
         if status in BEFORE_MATCHING:
@@ -180,22 +183,6 @@ def do_change_status(
 BEFORE_MATCHING = frozenset(
     {workflow.COLLECTING_RECORDS, workflow.READY_FOR_REVIEW, workflow.TRIAGE, workflow.ENQUIRY}
 )
-
-
-def _refuse_review_without_consent(locked: Case) -> None:
-    """Under review means the reviewing team abroad has the case: refused
-    unless a department is chosen and the patient's consents (processing and
-    transfer abroad naming that hospital) are in force, as the patient's page
-    promises."""
-    recipient = matching.consent_recipient(locked, "en")
-    if recipient is None:
-        raise ActionError("Choose a department for the case before it goes under review.")
-    if not can_share_abroad(locked, recipient["id"]):
-        raise ActionError(
-            f"The patient has not consented to sending their case to {recipient['name']}: "
-            "their consent to transfer abroad must name this department (and their consent "
-            "to processing must be in force) before the case goes under review."
-        )
 
 
 def do_assign(

@@ -405,6 +405,66 @@ class DirectionChoice(models.Model):
         ]
 
 
+class CasePack(models.Model):
+    """One version of what is sent to the chosen department abroad (issue 11,
+    part 3): built from the case as it was (engine/pack), approved by the
+    patient exactly as built (the hash they saw), then sent. A built pack never
+    changes; new records make a new version, and an unsent older one is
+    superseded."""
+
+    class State(models.TextChoices):
+        BUILDING = "building", "Being prepared"
+        READY = "ready", "Ready for the patient's approval"
+        APPROVED = "approved", "Approved by the patient"
+        SENT = "sent", "Sent"
+        SUPERSEDED = "superseded", "Replaced by a newer version"
+        FAILED = "failed", "Could not be prepared"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="packs")
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.BUILDING)
+    # the department it is for (a directory id): sealed, it says what the patient has
+    recipient = SealedTextField(holder="case")
+    case_version = models.PositiveIntegerField()  # the case's version it was built from
+    sha256 = models.CharField(max_length=64, blank=True)  # of the manifest (engine/pack)
+    manifest = SealedJSONField(holder="case", default=dict)
+    error = models.TextField(blank=True)  # why it could not be prepared, in plain words
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="cases_one_pack_number")
+        ]
+
+
+class PackFile(models.Model):
+    """One file of a pack, stored encrypted like a document (storage.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    pack = models.ForeignKey(CasePack, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveSmallIntegerField()
+    name = SealedTextField(holder="case")  # originals/01-pathology-2026-09-08.pdf
+    media_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    blob_path = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+
+
 class InternalNote(models.Model):
     """Staff only: never shown to the patient or family."""
 

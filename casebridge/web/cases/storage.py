@@ -22,6 +22,7 @@ Formats:
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from casebridge.web.cases import audit, datakeys
 from casebridge.web.cases.access import grant_of
 from casebridge.web.cases.errors import StorageError
-from casebridge.web.cases.models import Case, Document
+from casebridge.web.cases.models import Case, Document, PackFile
 
 FILE_MAGIC = b"CBF1"
 NONCE_BYTES = 12
@@ -145,6 +146,51 @@ def read_document(case: Case, document: Document) -> bytes:
         ) from None
     if grant.user is not None:
         audit.record(grant.user, case, "document.read", obj=document)
+    return content
+
+
+def _pack_aad(case: Case, file: PackFile) -> bytes:
+    return f"{case.pseudonym}/pack/{file.pk}".encode()
+
+
+def store_pack_file(case: Case, file: PackFile, data: bytes) -> str:
+    """Encrypt and store one file of a pack (files/<pseudonym>/pack-<id>.bin),
+    as store_document does a document; returns its name in the store."""
+    if file.pk is None or file.case_id != case.pk:
+        raise ValueError("store_pack_file needs a saved pack file of this case")
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    sealed = AESGCM(unwrap_key(case)).encrypt(nonce, data, _pack_aad(case, file))
+    name = f"{FILES_PREFIX}/{case.pseudonym}/pack-{file.pk}.bin"
+    stored = blob_store().save(name, ContentFile(FILE_MAGIC + nonce + sealed))
+    if stored != name:
+        blob_store().delete(stored)
+        raise StorageError(f"The store kept a file of pack {file.pack_id} as {stored}.")
+    return stored
+
+
+def read_pack_file(case: Case, file: PackFile) -> bytes:
+    """The decrypted content of a pack file, checked against its recorded hash.
+    `case` must be the one the access gate (or case_for_system) returned."""
+    if grant_of(case) is None:
+        raise PermissionError("read_pack_file needs a case returned by the access gate")
+    if file.case_id != case.pk or not file.blob_path:
+        raise StorageError("This file is not part of this case's packs.")
+    try:
+        with blob_store().open(file.blob_path, "rb") as handle:
+            raw = bytes(handle.read())
+    except FileNotFoundError:
+        raise StorageError("A stored file of the pack is missing.") from None
+    start = len(FILE_MAGIC)
+    if not raw.startswith(FILE_MAGIC) or len(raw) < start + NONCE_BYTES + 16:
+        raise StorageError("A stored file of the pack is damaged.")
+    try:
+        content = AESGCM(unwrap_key(case)).decrypt(
+            raw[start : start + NONCE_BYTES], raw[start + NONCE_BYTES :], _pack_aad(case, file)
+        )
+    except InvalidTag:
+        raise StorageError("A stored file of the pack failed its integrity check.") from None
+    if hashlib.sha256(content).hexdigest() != file.sha256:
+        raise StorageError("A stored file of the pack is not the one that was approved.")
     return content
 
 

@@ -24,8 +24,14 @@ from casebridge.engine.kb import fact_kinds
 from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import matching, workflow
-from casebridge.web.cases.lib import EngineView, TypeFlag, open_type_flags, read_engine
+from casebridge.web.cases import matching, packs, workflow
+from casebridge.web.cases.lib import (
+    EngineView,
+    TypeFlag,
+    can_share_abroad,
+    open_type_flags,
+    read_engine,
+)
 from casebridge.web.cases.models import (
     PROGRAMME_CHOICES,
     PROGRAMME_LABELS,
@@ -423,15 +429,33 @@ def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, An
         return None
     data = matching.ranking(case)
     choice = matching.active_choice(case)
-    picked = {d["key"] for d in data["disciplines"]}
-    selected, note = (choice.direction_id if choice else ""), ""
+    # the form starts from the choice made, else from what the facts propose
+    picked = set(choice.disciplines) if choice else {d["key"] for d in data["disciplines"]}
+    selected, note = (choice.direction_id if choice else ""), (choice.note if choice else "")
     if sent is not None:
         picked = set(sent["disciplines"].value() or [])
         selected, note = sent["direction"].value() or "", sent["note"].value() or ""
+    names = {d["key"]: d["en"] for d in data["all_disciplines"]}
     return {
         "ranking": data,
         "choice": choice,
+        "choice_disciplines": [names.get(k, k) for k in choice.disciplines] if choice else [],
         "selected": selected,
         "note": note,
         "disciplines": [{**d, "proposed": d["key"] in picked} for d in data["all_disciplines"]],
+    }
+
+
+def pack_section(case: Case) -> dict[str, Any] | None:
+    """The case page's pack section: from the choice of a department on."""
+    if case.status not in packs.PACKABLE:
+        return None
+    current = packs.current_pack(case)
+    recipient = matching.consent_recipient(case, "en")
+    return {
+        "current": current,
+        "files": list(current.files.all()) if current else [],
+        "sent": packs.sent_packs(case),
+        "recipient": recipient,
+        "consented": recipient is not None and can_share_abroad(case, recipient["id"]),
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casebridge.web.console import views, views_matching, views_requests
+from casebridge.web.console import views, views_matching, views_packs, views_requests
 
 app_name = "console"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("cases/<str:ref>/facts", views.correct_fact, name="correct_fact"),
     path("cases/<str:ref>/requests", views.request_records, name="request_records"),
     path("cases/<str:ref>/matching", views_matching.choose_direction, name="choose_direction"),
+    path("cases/<str:ref>/pack", views_packs.prepare_pack, name="prepare_pack"),
+    path("cases/<str:ref>/pack/<int:number>/send", views_packs.send_pack, name="send_pack"),
+    path(
+        "cases/<str:ref>/pack/<int:number>/<int:position>",
+        views_packs.pack_file,
+        name="pack_file",
+    ),
     path(
         "cases/<str:ref>/requests/<int:pk>/close",
         views_requests.close_record_request,

@@ -254,6 +254,7 @@ def _render_case(
         "outputs": _outputs(),
         "letters": page.letters,
         "matching": lib.matching_section(case, bound.get("matching")),
+        "pack": lib.pack_section(case),
     }
     return render(request, "console/case.html", context, status=status)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from casebridge.engine.directions import load_directions
-from casebridge.web.cases import matching, workflow
-from casebridge.web.cases.lib import can_share_abroad
-from casebridge.web.cases.models import Case
+from casebridge.web.cases import matching, packs, workflow
+from casebridge.web.cases.lib import active_consents, can_share_abroad
+from casebridge.web.cases.models import Case, CasePack, Consent
 
 # Where the patient sees the choice: once the case is matched, and on after it
 # (a case moved back to collecting records has its department chosen again).
@@ -37,6 +37,8 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         # coordinator alone (file and page references) is not shown to them
         return [pick(r["plain"]) for r in lines or [] if r.get("plain")]
 
+    consented = can_share_abroad(case, choice.direction_id)
+    pack = packs.current_pack(case)
     names = load_directions().disciplines
     explanation = choice.explanation or {}
     return {
@@ -48,7 +50,19 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         "about": plain(explanation.get("asked")),
         "note": choice.note,
         "chosen_at": choice.chosen_at,
-        # the next step is theirs while no consent in force names this department
-        "consent_needed": case.status == workflow.MATCHED
-        and not can_share_abroad(case, choice.direction_id),
+        # the next step is theirs while no consent in force names this department,
+        # then while a version of the pack waits for their approval
+        "consent_needed": case.status == workflow.MATCHED and not consented,
+        "consented_at": consent_given_at(case, choice.direction_id) if consented else None,
+        "pack": pack,
+        "pack_to_approve": pack is not None and pack.state == CasePack.State.READY,
+        "name": matching.recipient_name(choice.names, lang),
     }
+
+
+def consent_given_at(case: Case, recipient: str) -> Any:
+    """When the transfer consent in force naming `recipient` was given."""
+    for consent in active_consents(case, Consent.Kind.TRANSFER_ABROAD):
+        if recipient in consent.recipients:
+            return consent.given_at
+    return None

@@ -2,6 +2,7 @@ from django.urls import path
 
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
+from casebridge.web.portal import views_pack as pack
 from casebridge.web.portal import views_steps as steps
 
 app_name = "portal"
@@ -28,6 +29,8 @@ urlpatterns = [
         name="letter_download",
     ),
     path("cases/<str:pk>/consent/", case.consent, name="consent"),
+    path("cases/<str:pk>/pack/", pack.pack, name="pack"),
+    path("cases/<str:pk>/pack/<int:number>/<int:position>", pack.pack_file, name="pack_file"),
     path("cases/<str:pk>/family/", case.family, name="family"),
     path("cases/<str:pk>/messages/", case.case_messages, name="messages"),
     path("cases/<str:pk>/activity/", case.activity, name="activity"),

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -57,6 +58,8 @@ from casebridge.web.portal.matched import chosen_direction
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
 
 SUMMARY_LANGS = ("en", "zh")
+# the countries a transfer consent may name, for the patient (ISO 3166-1 alpha-2)
+COUNTRY_NAMES = {"CN": gettext_lazy("China")}
 # The engine's summary page carries its own inline CSS and no scripts.
 SUMMARY_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -493,8 +496,13 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
     processing_form = ConsentForm(prefix="p")
     # a transfer consent names the department chosen for the case, and no other
     recipient = matching.consent_recipient(case, lang)
-    offered = [recipient] if recipient else []
-    transfer_form = TransferConsentForm(prefix="t", recipients=offered)
+    offered = (
+        [{**recipient, "country": str(COUNTRY_NAMES.get(recipient["country"], ""))}]
+        if recipient
+        else []
+    )
+    initial = {"recipient": recipient["id"]} if recipient else {}
+    transfer_form = TransferConsentForm(prefix="t", recipients=offered, initial=initial)
     if request.method == "POST":
         meta = meta_from_request(request)
         action = request.POST.get("action")
@@ -510,6 +518,9 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
                         language=lang,
                         meta=meta,
                     )
+                    if recipient is not None:  # they came for the transfer consent too
+                        messages.success(request, _("Thank you. Your consent was recorded."))
+                        return redirect(reverse("portal:consent", args=[case.pseudonym]) + "#h-t")
                     messages.success(request, _("Thank you. You can now add your records."))
                     return redirect("portal:documents", pk=case.pseudonym)
             elif action == "give_transfer":

@@ -25,7 +25,7 @@ from django.utils import timezone
 from casebridge.web.cases import storage
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.errors import StorageError
-from casebridge.web.cases.models import Case, Document
+from casebridge.web.cases.models import Case, Document, PackFile
 
 EXIT_PROBLEM = 1
 
@@ -53,6 +53,7 @@ def unreadable_documents() -> tuple[int, list[str]]:
 def orphans() -> list[str]:
     """Entries under files/ that no document row names."""
     named = set(Document.objects.exclude(blob_path="").values_list("blob_path", flat=True))
+    named |= set(PackFile.objects.exclude(blob_path="").values_list("blob_path", flat=True))
     return [name for name in stored_files() if name not in named]
 
 

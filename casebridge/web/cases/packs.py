@@ -1,0 +1,295 @@
+"""Sending a case pack, only with consent and approval (issue 11, part 3).
+
+    do_prepare_pack   a coordinator asks for a new version of the pack for the
+                      chosen department; a worker builds it (build_pack task:
+                      engine/pack, every original page redacted) and stores it
+                      encrypted, frozen, with its manifest's hash
+    do_approve_pack   the patient approves that version, naming its hash: what
+                      they saw is what will be sent
+    do_send_pack      a coordinator sends the approved version: refused unless
+                      the consents stand (processing, and transfer abroad naming
+                      that department), the department is still the chosen one
+                      and every stored file still has its approved hash; the
+                      first pack sent moves the case to under review
+
+A pack once built never changes. New records, a new choice of department or a
+new version asked for replace an unsent one (superseded); a sent one stays on
+record beside the next.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from casebridge.engine.case import Document as EngineDocument
+from casebridge.engine.pack.build import build_pack as engine_build_pack
+from casebridge.engine.pack.build import manifest_hash
+from casebridge.web.accounts.models import User
+from casebridge.web.cases import audit, matching, storage, workflow
+from casebridge.web.cases.access import case_for_system, require
+from casebridge.web.cases.audit import RequestMeta
+from casebridge.web.cases.errors import ActionError, StorageError
+from casebridge.web.cases.lib import can_share_abroad, engine_case
+from casebridge.web.cases.models import Case, CasePack, Document, PackFile
+from casebridge.web.cases.versions import lock_case, save_case
+
+log = logging.getLogger(__name__)
+
+# where a pack may be prepared and sent: a department is chosen, or the case is
+# already with it (new records make a new version)
+PACKABLE = frozenset({workflow.MATCHED, workflow.UNDER_REVIEW})
+OPEN_STATES = (CasePack.State.BUILDING, CasePack.State.READY, CasePack.State.APPROVED)
+
+
+def current_pack(case: Case) -> CasePack | None:
+    """The newest version that is not superseded (being prepared, ready, approved,
+    sent or failed), or None."""
+    return case.packs.exclude(state=CasePack.State.SUPERSEDED).first()
+
+
+def sent_packs(case: Case) -> list[CasePack]:
+    return list(case.packs.filter(state=CasePack.State.SENT))
+
+
+def do_prepare_pack(
+    case: Case, *, acting_user: User, expected_version: int, meta: RequestMeta | None = None
+) -> CasePack:
+    """A new version of the pack for the chosen department, built by a worker.
+    An unsent earlier version is superseded."""
+    require(acting_user, case, "manage")
+    with transaction.atomic():
+        locked = lock_case(case, expected_version)
+        if locked.status not in PACKABLE:
+            raise ActionError(
+                "A pack is prepared once a department is chosen for the case; this case is "
+                f"'{locked.get_status_display()}'."
+            )
+        if locked.documents.exclude(
+            state__in=[Document.State.PROCESSED, Document.State.NEEDS_ATTENTION]
+        ).exists():
+            raise ActionError(
+                "Some records are still being read: prepare the pack once they are all read."
+            )
+        recipient = matching.consent_recipient(locked, "en")
+        if recipient is None:
+            raise ActionError("Choose a department for the case before preparing its pack.")
+        replaced = _supersede(locked)
+        number = (
+            locked.packs.order_by("-number").values_list("number", flat=True).first() or 0
+        ) + 1
+        pack = CasePack(
+            case=locked, number=number, case_version=locked.version, created_by=acting_user
+        )
+        pack.recipient = recipient["id"]
+        pack.save()
+        save_case(locked, [])
+        audit.record(
+            acting_user,
+            locked,
+            "pack.requested",
+            obj=pack,
+            after={"number": number, "recipient": recipient["id"], "superseded": replaced},
+            meta=meta,
+        )
+        transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
+    case.version = locked.version
+    return pack
+
+
+def _supersede(locked: Case) -> list[int]:
+    old = list(locked.packs.filter(state__in=[*OPEN_STATES, CasePack.State.FAILED]))
+    for pack in old:
+        pack.state = CasePack.State.SUPERSEDED
+        pack.save(update_fields=["state"])
+    return [p.number for p in old]
+
+
+@task()
+def build_pack(pack_id: int) -> str:
+    """Build and store one pack version (a worker's task). Returns what happened."""
+    pack = CasePack.objects.filter(pk=pack_id).first()
+    if pack is None or pack.state != CasePack.State.BUILDING:
+        return "nothing to build"
+    case = case_for_system(pack.case_id)
+    try:
+        built = engine_build_pack(
+            engine_case(case),
+            _originals(case),
+            pseudonym=case.pseudonym,
+            created=timezone.now().isoformat(timespec="seconds"),
+        )
+    except Exception as error:  # noqa: BLE001 - recorded on the pack for the coordinator
+        log.exception("building pack %s failed", pack_id)
+        return _failed(pack_id, f"The pack could not be prepared ({type(error).__name__}).")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = CasePack.objects.select_for_update().get(pk=pack_id)
+            if locked.state != CasePack.State.BUILDING:
+                return "superseded while it was built"
+            for position, file in enumerate(built.files):
+                row = PackFile(
+                    case=case,
+                    pack=locked,
+                    position=position,
+                    media_type=file.media_type,
+                    sha256=file.sha256,
+                    size=len(file.data),
+                )
+                row.name = file.name
+                row.save()
+                row.blob_path = storage.store_pack_file(case, row, file.data)
+                stored.append(row.blob_path)
+                row.save(update_fields=["blob_path"])
+            locked.case = case
+            locked.manifest = built.manifest
+            locked.sha256 = built.sha256
+            locked.state = CasePack.State.READY
+            locked.save(update_fields=["manifest", "sha256", "state"])
+            audit.record(
+                None,
+                case,
+                "pack.built",
+                obj=locked,
+                after={"number": locked.number, "sha256": built.sha256, "files": len(built.files)},
+            )
+    except Exception as error:  # noqa: BLE001
+        for name in stored:  # nothing of a rolled-back pack stays in the store
+            storage.delete_blob_named(name)
+        log.exception("storing pack %s failed", pack_id)
+        return _failed(pack_id, f"The pack could not be stored ({type(error).__name__}).")
+    return "built"
+
+
+def _originals(case: Case) -> Any:
+    """The uploaded bytes of each engine document; None for an archive's member
+    (its pages then go as redacted text) or a file that does not open."""
+    by_engine_id = {
+        d.engine_doc_id: d for d in case.documents.all() if d.engine_doc_id and d.blob_path
+    }
+
+    def original(document: EngineDocument) -> bytes | None:
+        web = by_engine_id.get(document.id)
+        if web is None:
+            return None
+        try:
+            return storage.read_document(case, web)  # the system's read: no audit row
+        except StorageError:
+            return None
+
+    return original
+
+
+def _failed(pack_id: int, why: str) -> str:
+    CasePack.objects.filter(pk=pack_id, state=CasePack.State.BUILDING).update(
+        state=CasePack.State.FAILED, error=why
+    )
+    return why
+
+
+def do_approve_pack(
+    pack: CasePack, *, acting_user: User, sha256: str, meta: RequestMeta | None = None
+) -> CasePack:
+    """The patient approves exactly this version (`sha256` is the hash their
+    preview showed). Refused: a version not ready, or not the one they saw."""
+    case = pack.case
+    require(acting_user, case, "consent")
+    with transaction.atomic():
+        locked = CasePack.objects.select_for_update().get(pk=pack.pk, case=case)
+        locked.case = case
+        if locked.state != CasePack.State.READY:
+            raise ActionError(_not_ready(locked))
+        if sha256 != locked.sha256 or manifest_hash(locked.manifest) != locked.sha256:
+            raise ActionError(
+                "This is not the version you looked at: a newer one was prepared. "
+                "Look at it again before you approve it."
+            )
+        locked.state = CasePack.State.APPROVED
+        locked.approved_by, locked.approved_at = acting_user, timezone.now()
+        locked.save(update_fields=["state", "approved_by", "approved_at"])
+        audit.record(
+            acting_user,
+            case,
+            "pack.approved",
+            obj=locked,
+            after={"number": locked.number, "sha256": locked.sha256},
+            meta=meta,
+        )
+    return locked
+
+
+def _not_ready(pack: CasePack) -> str:
+    if pack.state == CasePack.State.APPROVED:
+        return "You have already approved this version."
+    if pack.state == CasePack.State.SENT:
+        return "This version has already been sent."
+    if pack.state == CasePack.State.SUPERSEDED:
+        return "A newer version replaced this one: look at the newer one."
+    return "This version is not ready to approve yet."
+
+
+def do_send_pack(
+    pack: CasePack,
+    *,
+    acting_user: User,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> CasePack:
+    """Send the approved version to the chosen department. The first one sent
+    moves the case to under review."""
+    case = pack.case
+    require(acting_user, case, "manage")
+    with transaction.atomic():
+        locked_case = lock_case(case, expected_version)
+        locked = CasePack.objects.select_for_update().get(pk=pack.pk, case=locked_case)
+        locked.case = locked_case
+        if locked.state != CasePack.State.APPROVED:
+            raise ActionError("Only a version the patient has approved can be sent.")
+        if locked_case.status not in PACKABLE:
+            raise ActionError(
+                f"The case is '{locked_case.get_status_display()}': nothing can be sent now."
+            )
+        chosen = matching.consent_recipient(locked_case, "en")
+        if chosen is None or chosen["id"] != locked.recipient:
+            raise ActionError(
+                "This version was prepared for another department than the one now chosen: "
+                "prepare a new version."
+            )
+        if not can_share_abroad(locked_case, locked.recipient):
+            raise ActionError(
+                f"The patient's consent to send their case to {chosen['name']} is not in force "
+                "(it was withdrawn, or never given): nothing was sent."
+            )
+        # each stored file still the approved one (the platform's check: no read audited)
+        system = case_for_system(locked_case.pk)
+        for file in locked.files.all():
+            storage.read_pack_file(system, file)
+        locked.state = CasePack.State.SENT
+        locked.sent_by, locked.sent_at = acting_user, timezone.now()
+        locked.save(update_fields=["state", "sent_by", "sent_at"])
+        before = locked_case.status
+        if locked_case.status == workflow.MATCHED:
+            workflow.check_transition(locked_case.status, workflow.UNDER_REVIEW)
+            locked_case.status = workflow.UNDER_REVIEW
+        save_case(locked_case, ["status"])
+        audit.record(
+            acting_user,
+            locked_case,
+            "pack.sent",
+            obj=locked,
+            before={"status": before},
+            after={
+                "status": locked_case.status,
+                "number": locked.number,
+                "sha256": locked.sha256,
+                "recipient": locked.recipient,
+            },
+            meta=meta,
+        )
+    case.status, case.version = locked_case.status, locked_case.version
+    return locked

@@ -1,0 +1,106 @@
+"""The patient's preview of exactly what would be sent to the department abroad,
+and their approval of that version (issue 11, part 3). Every file opens here as
+it will be sent; approving names the version's hash, so a version prepared
+after they looked cannot be approved by mistake."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from casebridge.engine.terminology import label
+from casebridge.web.cases import matching, packs
+from casebridge.web.cases.access import allowed
+from casebridge.web.cases.audit import meta_from_request
+from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.http import AuthedRequest
+from casebridge.web.cases.lib import can_share_abroad
+from casebridge.web.cases.models import CasePack
+from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
+from casebridge.web.portal import content
+from casebridge.web.portal.views_case import _ctx, _gate
+
+
+class ApproveForm(forms.Form):
+    sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": gettext_lazy("Tick the box to confirm you have looked at it.")},
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def pack(request: AuthedRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk)
+    lang = content.current_lang()
+    current = packs.current_pack(case)
+    form = ApproveForm(initial={"sha256": current.sha256 if current else ""})
+    if request.method == "POST":
+        case = _gate(request, pk, "consent")
+        form = ApproveForm(request.POST)
+        if current is None:
+            messages.error(request, _("Nothing was changed."))
+        elif form.is_valid():
+            current.case = case
+            try:
+                packs.do_approve_pack(
+                    current,
+                    acting_user=request.user,
+                    sha256=form.cleaned_data["sha256"],
+                    meta=meta_from_request(request),
+                )
+            except ActionError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your coordinator can now send this version, and only this one."),
+                )
+                return redirect("portal:pack", pk=case.pseudonym)
+    recipient = matching.consent_recipient(case, lang)
+    files = list(current.files.all()) if current else []
+    manifest = {f["name"]: f for f in (current.manifest if current else {}).get("files", [])}
+    key = "zh" if lang.startswith("zh") else "en"
+    rows, number = [], 0
+    for f in files:
+        about = dict(manifest.get(f.name, {}))
+        if about.get("role") == "original":
+            number += 1
+            about["number"] = number
+            about["type"] = label(f"doc_type.{about.get('doc_type', 'other')}", key)
+        rows.append((f, about))
+    return render(
+        request,
+        "portal/pack.html",
+        _ctx(
+            request,
+            case,
+            "pack",
+            pack=current,
+            files=rows,
+            recipient=recipient,
+            consented=recipient is not None and can_share_abroad(case, recipient["id"]),
+            may_approve=allowed(request.user, case, "consent"),
+            ready=current is not None and current.state == CasePack.State.READY,
+            form=form,
+            sent=packs.sent_packs(case),
+        ),
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def pack_file(request: AuthedRequest, pk: str, number: int, position: int) -> HttpResponse:
+    case = _gate(request, pk)
+    _pack, file = pack_file_or_404(case, number, position)
+    return pack_file_response(case, file, meta_from_request(request))

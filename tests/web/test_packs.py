@@ -1,0 +1,233 @@
+"""Case packs in the web platform (issue 11, part 3): a coordinator prepares a
+version for the chosen department, a worker builds it (redacted, encrypted,
+hashed), the patient approves exactly that version, a coordinator sends it;
+each step refused with a clear message when it may not happen."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from casebridge.web.cases import storage, workflow
+from casebridge.web.cases.access import case_for_system
+from casebridge.web.cases.actions import (
+    do_change_status,
+    do_give_consent,
+    do_upload_document,
+    do_withdraw_consent,
+)
+from casebridge.web.cases.errors import ActionError, StorageError
+from casebridge.web.cases.matching import do_choose_direction, ranking
+from casebridge.web.cases.models import AuditEvent, Case, CasePack
+from casebridge.web.cases.packs import (
+    build_pack,
+    current_pack,
+    do_approve_pack,
+    do_prepare_pack,
+    do_send_pack,
+)
+from casebridge.web.cases.tasks import process_document
+from tests.web.records import PATHOLOGY
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
+
+
+@pytest.fixture
+def matched(people, case) -> tuple[Case, str]:
+    """Alice's breast case, read, matched, with her consents naming the department."""
+    doc = do_upload_document(
+        case, acting_user=people.owner, file_name="histology.txt", data=PATHOLOGY.encode()
+    )
+    assert process_document.call(doc.pk) == "processed"
+    Case.objects.filter(pk=case.pk).update(status=workflow.READY_FOR_REVIEW)
+    case.refresh_from_db()
+    best = ranking(case)["matches"][0]["id"]
+    do_choose_direction(
+        case, acting_user=people.coordinator, direction_id=best, disciplines=["pathology"]
+    )
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="1")
+    do_give_consent(
+        case,
+        acting_user=people.owner,
+        kind="transfer_abroad",
+        text_version="1",
+        country="CN",
+        recipients=[best],
+    )
+    case.refresh_from_db()
+    return case, best
+
+
+def _built(people, case: Case) -> CasePack:
+    case.refresh_from_db()
+    pack = do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert build_pack.call(pack.pk) == "built"
+    pack.refresh_from_db()
+    return pack
+
+
+def test_a_prepared_pack_is_built_frozen_and_hashed_with_every_file_encrypted(people, matched):
+    case, best = matched
+    pack = _built(people, case)
+    assert pack.state == CasePack.State.READY and pack.number == 1 and pack.recipient == best
+    names = [f.name for f in pack.files.all()]
+    assert {"summary.en.pdf", "summary.zh.pdf", "fhir.json"} <= set(names)
+    assert any(n.startswith("originals/01-pathology") for n in names)
+    system = case_for_system(case.pk)
+    for file in pack.files.all():
+        with storage.blob_store().open(file.blob_path, "rb") as handle:
+            raw = handle.read()
+        assert raw.startswith(storage.FILE_MAGIC) and b"Invasive" not in raw
+        assert len(storage.read_pack_file(system, file)) == file.size
+    assert [f["sha256"] for f in pack.manifest["files"]] == [f.sha256 for f in pack.files.all()]
+    assert AuditEvent.objects.filter(action="pack.built").exists()
+
+
+def test_the_patient_approves_exactly_the_version_they_saw(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    with pytest.raises(ActionError, match="not the version you looked at"):
+        do_approve_pack(pack, acting_user=people.owner, sha256="0" * 64)
+    approved = do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    assert approved.state == CasePack.State.APPROVED and approved.approved_by == people.owner
+
+
+@pytest.mark.parametrize("who", ["coordinator", "family", "outsider"])
+def test_only_the_patient_approves(people, matched, who):
+    case, _best = matched
+    pack = _built(people, case)
+    with pytest.raises(Http404):
+        do_approve_pack(pack, acting_user=getattr(people, who), sha256=pack.sha256)
+
+
+def test_sending_the_approved_version_puts_the_case_under_review(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="under review when"):  # not by the status buttons
+        do_change_status(
+            case,
+            acting_user=people.coordinator,
+            status=workflow.UNDER_REVIEW,
+            expected_version=case.version,
+        )
+    sent = do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    case.refresh_from_db()
+    assert sent.state == CasePack.State.SENT and case.status == workflow.UNDER_REVIEW
+    event = AuditEvent.objects.get(action="pack.sent")
+    assert event.after["sha256"] == pack.sha256 and event.before["status"] == "matched"
+
+
+def test_an_unapproved_version_is_not_sent(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="approved"):
+        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+
+
+def test_a_withdrawn_transfer_consent_stops_the_sending(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    do_withdraw_consent(case, acting_user=people.owner, kind="transfer_abroad")
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="not in force"):
+        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.APPROVED
+
+
+def test_a_stored_file_changed_after_approval_stops_the_sending(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    file = pack.files.first()
+    file.sha256 = "f" * 64  # the record no longer matches what is stored
+    file.save(update_fields=["sha256"])
+    case.refresh_from_db()
+    with pytest.raises(StorageError, match="not the one that was approved"):
+        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+
+
+def test_a_new_version_supersedes_the_unsent_one_and_keeps_its_number(people, matched):
+    case, _best = matched
+    first = _built(people, case)
+    second = _built(people, case)
+    first.refresh_from_db()
+    assert first.state == CasePack.State.SUPERSEDED and second.number == 2
+    assert current_pack(case) == second
+    with pytest.raises(ActionError, match="newer one"):
+        do_approve_pack(first, acting_user=people.owner, sha256=first.sha256)
+
+
+def test_a_pack_is_not_prepared_before_a_department_is_chosen(people, case):
+    with pytest.raises(ActionError, match="once a department is chosen"):
+        do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+
+
+# -- the pages ------------------------------------------------------------------------------
+
+
+def test_the_console_prepares_a_version_and_sends_it_only_after_a_fresh_second_factor(
+    client, people, matched
+):
+    from tests.web.conftest import totp_code
+
+    case, _best = matched
+    client.force_login(people.coordinator)
+    done = client.post(f"/console/cases/{case.pseudonym}/pack", {"expected_version": case.version})
+    assert done.status_code == 302
+    pack = current_pack(case)
+    assert build_pack.call(pack.pk) == "built"
+    page = client.get(f"/console/cases/{case.pseudonym}/").content.decode()
+    assert 'id="pack"' in page and "Waiting for the patient" in page and "fhir.json" in page
+    pack.refresh_from_db()
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    url = f"/console/cases/{case.pseudonym}/pack/{pack.number}/send"
+    response = client.post(url, {"expected_version": case.version})
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
+    client.post(response["Location"], {"code": totp_code(people.coordinator.totp_secret)})
+    case.refresh_from_db()
+    assert case.status == workflow.UNDER_REVIEW
+
+
+def test_the_patient_sees_every_file_and_approves_exactly_that_version(client, people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    client.force_login(people.owner)
+    home = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    assert "See what would be sent" in home
+    page = client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
+    assert "Summary in Chinese (PDF)" in page and "Record 1: Pathology report" in page
+    assert "Approve this version" in page
+    summary = client.get(f"/cases/{case.pseudonym}/pack/{pack.number}/0")
+    assert summary.status_code == 200 and summary["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(action="pack.file_read").exists()
+    refused = client.post(f"/cases/{case.pseudonym}/pack/", {"sha256": pack.sha256})
+    assert "Tick the box" in refused.content.decode()
+    client.post(f"/cases/{case.pseudonym}/pack/", {"sha256": pack.sha256, "confirm": "on"})
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.APPROVED
+    assert (
+        "You approved this version" in client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
+    )
+
+
+def test_a_relative_sees_what_would_be_sent_but_cannot_approve_it(client, people, matched):
+    case, _best = matched
+    _built(people, case)
+    client.force_login(people.family)
+    page = client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
+    assert "Summary in English (PDF)" in page and "Approve this version" not in page
+
+
+def test_the_patient_reading_chinese_sees_the_preview_in_chinese(client, people, matched):
+    case, _best = matched
+    _built(people, case)
+    client.force_login(people.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
+    assert "将发送的内容" in page and "病理报告" in page and "批准此版本" in page
