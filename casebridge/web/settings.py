@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "casebridge.web.cases",
     "casebridge.web.portal",
     "casebridge.web.console",
+    "casebridge.web.review",
 ]
 
 MIDDLEWARE = [
@@ -423,3 +424,7 @@ LOGGING = {
 # Parsed engine JSON kept per process for read-only pages, keyed on the case's
 # version (casebridge.web.cases.lib.read_engine); 0 turns the cache off.
 ENGINE_CACHE_SIZE = int(env("CASEBRIDGE_ENGINE_CACHE_SIZE", "8"))
+
+# A reviewing team keeps access to a case this many days after its due date
+# (an opinion may run late); after that the gate answers 404 like any other case.
+REVIEW_ACCESS_GRACE_DAYS = int(env("CASEBRIDGE_REVIEW_ACCESS_GRACE_DAYS", "14"))

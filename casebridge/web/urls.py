@@ -34,6 +34,8 @@ def _module_exists(name: str) -> bool:
 if _module_exists("casebridge.web.console.urls") and apps.is_installed("casebridge.web.console"):
     urlpatterns.append(path("console/", include("casebridge.web.console.urls")))
 
+urlpatterns.append(path("review/", include("casebridge.web.review.urls")))
+
 if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

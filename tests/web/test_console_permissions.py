@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_upload_document
-from casebridge.web.cases.models import CaseMember, Enquiry
+from casebridge.web.cases.models import CaseMember, Enquiry, ReviewerProfile
 from casebridge.web.console import urls as console_urls
 from casebridge.web.console.actions import do_request_records
 from casebridge.web.middleware import LAST_SEEN_KEY
@@ -40,6 +40,10 @@ METHODS = {
     "override_doc_type": "post",
     "document_file": "get",
     "case_output": "get",
+    "reviewers": "get",
+    "reviewer_active": "post",
+    "assign_review": "post",
+    "revoke_review": "post",
 }
 ROLES = (
     "owner",
@@ -69,7 +73,11 @@ def world(people, case):
     people.family_revoked = revoked
     asked = do_request_records(case, acting_user=people.coordinator, title="CT report")
     stored_pack(case, people.coordinator)
+    profile = ReviewerProfile.objects.create(
+        user=people.reviewer, direction_id="fuscc-breast-surgery", invited_by=people.coordinator
+    )
     kwargs = {
+        "reviewer": profile.pk,
         "pk": enquiry.pk,
         "ref": case.pseudonym,
         "doc": doc.pk,

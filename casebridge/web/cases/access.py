@@ -12,11 +12,17 @@ Needs:
     manage   change status, assign, internal notes (staff work)
     consent  give or withdraw consent, invite family, withdraw the case
              (the patient's own decisions)
+    review   work on the case as a member of its reviewing team abroad
 
 Who has which (a user's role, then their tie to the case):
     admin        every need except consent (consent is the patient's own act)
     coordinator  view, upload, message, correct, manage on every case
-    reviewer     nothing yet (cases will be shared with them one by one)
+    reviewer     view and review on a case opened to them, and only while
+                 its assignment is open (not revoked, not past its end), they
+                 sit on it, their department is the assignment's, they have a
+                 second factor and the patient's consent to the transfer
+                 naming that department stands (review_access.open_assignment);
+                 every other case, and every case once any of these lapses: 404
     owner        view, upload, message, consent on their own case
     member       view, and upload / message where the patient granted them
     anyone else  nothing: 404
@@ -33,11 +39,21 @@ from django.http import Http404, HttpRequest
 from casebridge.web.accounts.models import Role
 from casebridge.web.cases import audit
 from casebridge.web.cases.models import Case, CaseMember, InternalNote
+from casebridge.web.cases.review_access import open_assignment
 
-NEEDS: tuple[str, ...] = ("view", "upload", "message", "correct", "manage", "consent")
+NEEDS: tuple[str, ...] = (
+    "view",
+    "upload",
+    "message",
+    "correct",
+    "manage",
+    "consent",
+    "review",
+)
 STAFF_NEEDS = frozenset({"view", "upload", "message", "correct", "manage"})
 OWNER_NEEDS = frozenset({"view", "upload", "message", "consent"})
 ADMIN_NEEDS = STAFF_NEEDS
+REVIEWER_NEEDS = frozenset({"view", "review"})
 
 GRANT_ATTR = "_casebridge_grant"
 M = TypeVar("M", bound=models.Model)
@@ -72,7 +88,7 @@ def needs_of(user: Any, case: Case) -> frozenset[str]:
     if role == Role.COORDINATOR:
         return STAFF_NEEDS
     if role == Role.REVIEWER:
-        return frozenset()
+        return REVIEWER_NEEDS if open_assignment(user, case) is not None else frozenset()
     if case.owner_id == user.pk:
         return OWNER_NEEDS
     member = CaseMember.objects.filter(case=case, user=user).first()
@@ -116,7 +132,7 @@ def get_case_for_user_or_404(
         raise Http404("No such case")
     grant = Grant(user.pk, need, staff="manage" in needs, user=user, needs=needs)
     setattr(case, GRANT_ATTR, grant)
-    if need == "view":
+    if need in ("view", "review"):  # a reviewer's every read is on record too
         audit.record(user, case, "case.read", meta=audit.meta_from_request(request))
     return case
 

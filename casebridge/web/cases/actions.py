@@ -47,6 +47,7 @@ from casebridge.web.cases.models import (
     snapshot,
 )
 from casebridge.web.cases.promises import refuse_promises
+from casebridge.web.cases.reviews import revoke_for_withdrawal
 from casebridge.web.cases.tasks import enqueue_document
 from casebridge.web.cases.versions import lock_case, save_case
 
@@ -455,6 +456,8 @@ def do_withdraw_consent(
                 after={"kind": consent.kind, "withdrawn_at": now.isoformat()},
                 meta=meta,
             )
+        if Consent.Kind.TRANSFER_ABROAD in kinds:
+            revoke_for_withdrawal(case, acting_user, meta)
     return withdrawn
 
 

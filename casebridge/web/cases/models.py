@@ -562,3 +562,13 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+# Reviewers and their assignments, in their own module (see its docstring).
+from casebridge.web.cases.review_models import (  # noqa: E402
+    ReviewAssignment as ReviewAssignment,
+)
+from casebridge.web.cases.review_models import (  # noqa: E402
+    ReviewerProfile as ReviewerProfile,
+)
+from casebridge.web.cases.review_models import ReviewSeat as ReviewSeat  # noqa: E402

@@ -128,6 +128,9 @@ def read_document(case: Case, document: Document) -> bytes:
     grant = grant_of(case)
     if grant is None:
         raise PermissionError("read_document needs a case returned by the access gate")
+    if "review" in grant.needs:
+        # a reviewer abroad reads the pack's redacted copies, never the upload
+        raise PermissionError("a reviewer reads the sent pack, not the uploaded files")
     if document.case_id != case.pk:
         raise StorageError("This document does not belong to this case.")
     if not document.blob_path:

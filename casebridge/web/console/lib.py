@@ -20,11 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
+from casebridge.engine.directions import load_directions
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import matching, packs, workflow
+from casebridge.web.cases import matching, packs, reviews, workflow
 from casebridge.web.cases.lib import (
     EngineView,
     TypeFlag,
@@ -443,6 +444,42 @@ def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, An
         "selected": selected,
         "note": note,
         "disciplines": [{**d, "proposed": d["key"] in picked} for d in data["all_disciplines"]],
+    }
+
+
+def review_section(case: Case) -> dict[str, Any] | None:
+    """The case page's review section: once a pack is sent to the department."""
+    if case.status not in reviews.REVIEWABLE:
+        return None
+    choice = matching.active_choice(case)
+    if choice is None:
+        return None
+    directory = load_directions()
+    direction = directory.get(choice.direction_id)
+    disciplines = [str(d) for d in choice.disciplines] or list(direction.mdt if direction else [])
+    names = {
+        k: (directory.disciplines[k].en if k in directory.disciplines else k) for k in disciplines
+    }
+    assignment = reviews.current_assignment(case)
+    return {
+        "assignment": assignment,
+        "seats": list(assignment.seats.select_related("reviewer")) if assignment else [],
+        "candidates": [
+            {
+                "profile": p,
+                "disciplines": [(k, names[k]) for k in disciplines if k in p.disciplines],
+            }
+            for p in reviews.reviewers_of(choice.direction_id)
+        ],
+        "disciplines": names,
+        "department": matching.recipient_name(choice.names, "en"),
+        "default_due": timezone.localdate()
+        + dt.timedelta(
+            days=(
+                direction.typical_review_days if direction and direction.typical_review_days else 14
+            )
+        ),
+        "sent": bool(packs.sent_packs(case)),
     }
 
 

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from casebridge.web.console import views, views_matching, views_packs, views_requests
+from casebridge.web.console import (
+    views,
+    views_matching,
+    views_packs,
+    views_requests,
+    views_reviewers,
+)
 
 app_name = "console"
 
@@ -10,6 +16,12 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("enquiries/<int:pk>/", views.enquiry_detail, name="enquiry"),
     path("enquiries/<int:pk>/clear-red-flag", views.clear_red_flag, name="clear_red_flag"),
+    path("reviewers/", views_reviewers.reviewers, name="reviewers"),
+    path(
+        "reviewers/<int:reviewer>/active",
+        views_reviewers.reviewer_active,
+        name="reviewer_active",
+    ),
     path("cases/<str:ref>/", views.case_detail, name="case"),
     path("cases/<str:ref>/status", views.change_status, name="change_status"),
     path("cases/<str:ref>/assign", views.assign, name="assign"),
@@ -20,6 +32,8 @@ urlpatterns = [
     path("cases/<str:ref>/matching", views_matching.choose_direction, name="choose_direction"),
     path("cases/<str:ref>/pack", views_packs.prepare_pack, name="prepare_pack"),
     path("cases/<str:ref>/pack/<int:number>/send", views_packs.send_pack, name="send_pack"),
+    path("cases/<str:ref>/review", views_reviewers.assign_review, name="assign_review"),
+    path("cases/<str:ref>/review/revoke", views_reviewers.revoke_review, name="revoke_review"),
     path(
         "cases/<str:ref>/pack/<int:number>/<int:position>",
         views_packs.pack_file,

@@ -255,6 +255,7 @@ def _render_case(
         "letters": page.letters,
         "matching": lib.matching_section(case, bound.get("matching")),
         "pack": lib.pack_section(case),
+        "review": lib.review_section(case),
     }
     return render(request, "console/case.html", context, status=status)
 

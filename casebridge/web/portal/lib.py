@@ -61,6 +61,15 @@ CONTEXT_TEXT: dict[str, Any] = {
     "family": _("family history"),
 }
 
+# who someone is, on the patient's record of who opened their case
+ROLE_TEXT: dict[str, Any] = {
+    "patient": _("Patient"),
+    "family": _("Family member or caregiver"),
+    "coordinator": _("Coordinator"),
+    "reviewer": _("Clinical reviewer"),
+    "admin": _("Administrator"),
+}
+
 AUDIT_TEXT: dict[str, Any] = {
     "case.read": _("opened the case"),
     "case.created": _("opened this case"),
@@ -77,6 +86,12 @@ AUDIT_TEXT: dict[str, Any] = {
     "message.sent": _("sent a message"),
     "records.requested": _("asked for a record"),
     "records.request_closed": _("closed a request for a record"),
+    "pack.requested": _("asked for a version of what is sent to be prepared"),
+    "pack.approved": _("approved what is sent"),
+    "pack.sent": _("sent your case to the department"),
+    "pack.file_read": _("opened a file of what is sent"),
+    "review.assigned": _("opened your case to the department's reviewers"),
+    "review.revoked": _("ended the reviewers' access to your case"),
 }
 
 

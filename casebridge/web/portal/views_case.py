@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casebridge.web.cases import matching, workflow
+from casebridge.web.accounts.models import Role
+from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -68,6 +69,11 @@ SUMMARY_CSP = (
 
 
 def _gate(request: HttpRequest, pk: str, need: str = "view") -> Case:
+    """The patient's and family's pages: a reviewer abroad never sees them (they
+    hold the uploaded files and the names); their workspace shows only what was
+    sent. 404 for them as for anyone without the need."""
+    if getattr(request.user, "role", None) == Role.REVIEWER:
+        raise Http404("No such case")
     return get_case_for_user_or_404(request.user, pk, need, request=request)
 
 
@@ -674,5 +680,17 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
 def activity(request: AuthedRequest, pk: str) -> HttpResponse:
     """Who opened my case: the audit log, for the patient."""
     case = _gate(request, pk, "consent")
-    events = [(e, lib.audit_text(e)) for e in lib.audit_log(case)]
+    log = lib.audit_log(case)
+    # a reviewer abroad is shown with their department, by name
+    departments = reviews.departments_of({e.actor_id for e in log if e.actor_id})
+    names = matching.recipient_names(content.current_lang()) if departments else {}
+    events = [
+        (
+            e,
+            lib.audit_text(e),
+            lib.ROLE_TEXT.get(e.actor.role, e.actor.role) if e.actor else "",
+            names.get(departments.get(e.actor_id or 0, ""), ""),
+        )
+        for e in log
+    ]
     return render(request, "portal/activity.html", _ctx(request, case, "activity", events=events))

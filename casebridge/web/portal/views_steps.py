@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebridge.web.cases import workflow
-from casebridge.web.cases.access import can, get_case_for_user_or_404
+from casebridge.web.cases.access import can
 from casebridge.web.cases.actions import do_change_status
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
@@ -27,7 +27,7 @@ from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
 from casebridge.web.portal.forms import WithdrawCaseForm
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
-from casebridge.web.portal.views_case import audited_attachment, letter_or_404
+from casebridge.web.portal.views_case import _gate, audited_attachment, letter_or_404
 
 LETTER_FORMATS = {
     "txt": "text/plain; charset=utf-8",  # plain text, no Markdown marks
@@ -56,7 +56,7 @@ def _page(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str,
 def withdraw_case(request: AuthedRequest, pk: str) -> HttpResponse:
     """GET: what withdrawing means, and a form to confirm. POST: withdraws only
     with `confirm` ticked (and the case version the patient saw)."""
-    case = get_case_for_user_or_404(request.user, pk, "consent", request=request)
+    case = _gate(request, pk, "consent")
     final = case.status in workflow.TERMINAL
     form = WithdrawCaseForm(
         request.POST if request.method == "POST" else None, initial={"version": case.version}
@@ -90,7 +90,7 @@ def letter_download(request: AuthedRequest, pk: str, slug: str, fmt: str) -> Htt
     """A request letter as a file: `txt` (plain text to print or paste) or `md`."""
     if fmt not in LETTER_FORMATS:
         raise Http404("No such format")
-    case = get_case_for_user_or_404(request.user, pk, "view", request=request)
+    case = _gate(request, pk, "view")
     found = letter_or_404(case, slug)
     body = letter_plain_text(found.text) if fmt == "txt" else found.text
     return audited_attachment(request, case, body, LETTER_FORMATS[fmt], f"{slug}.{fmt}")

@@ -1,0 +1,186 @@
+"""The reviewer workspace (issue 11, parts 4 and 5): a reviewer's cases, and each
+case as its sent pack holds it, Chinese first. Only what was sent is shown
+here — the pack's redacted pages and pseudonymised summaries — never the
+patient's uploaded files or the portal's pages. Every case is opened through
+the access gate with the `review` need (reviews.open_assignment), which also
+puts the read on record.
+
+Views only parse; the gate and cases.reviews decide."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from casebridge.engine.directions import load_directions
+from casebridge.engine.terminology import label
+from casebridge.web.accounts.models import Role
+from casebridge.web.cases import reviews
+from casebridge.web.cases.access import get_case_for_user_or_404
+from casebridge.web.cases.audit import meta_from_request
+from casebridge.web.cases.http import AuthedRequest
+from casebridge.web.cases.matching import recipient_name
+from casebridge.web.cases.models import Case, CasePack
+from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
+
+View = Callable[..., HttpResponse]
+
+# The order a reviewer meets the files in: the Chinese summary first.
+FILE_ORDER = ("summary.zh.html", "summary.zh.pdf", "summary.en.html", "summary.en.pdf", "fhir.json")
+
+
+def reviewer_view(view: View) -> View:
+    """Reviewers only (anyone else: 404, like a case they may not see); the page
+    in Simplified Chinese unless the reviewer chose English."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role != Role.REVIEWER:
+            raise Http404("No such page")
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        with translation.override(chosen or "zh-hans"):
+            return view(request, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+def _lang() -> str:
+    return "zh" if (translation.get_language() or "").startswith("zh") else "en"
+
+
+def _department_name(direction_id: str, lang: str) -> str:
+    direction = load_directions().get(direction_id)
+    if direction is None:
+        return direction_id
+    return recipient_name(
+        {
+            "department": {"en": direction.department.en, "zh": direction.department.zh},
+            "hospital": {"en": direction.hospital.en, "zh": direction.hospital.zh},
+            "city": {"en": direction.city.en, "zh": direction.city.zh},
+        },
+        lang,
+    )
+
+
+def _discipline(key: str, lang: str) -> str:
+    names = load_directions().disciplines.get(key)
+    if names is None:
+        return key
+    return names.zh if lang == "zh" else names.en
+
+
+@require_GET
+@reviewer_view
+def home(request: AuthedRequest) -> HttpResponse:
+    lang = _lang()
+    rows = []
+    for assignment in reviews.assignments_for(request.user):
+        # listed only where the gate would open it now (consent, second factor...)
+        if reviews.open_assignment(request.user, assignment.case) is None:
+            continue
+        seat = assignment.seats.filter(reviewer=request.user).first()
+        rows.append(
+            {
+                "case": assignment.case,
+                "due_date": assignment.due_date,
+                "discipline": _discipline(seat.discipline, lang) if seat else "",
+                "lead": bool(seat and seat.lead),
+            }
+        )
+    department = reviews.department_of(request.user)
+    return render(
+        request,
+        "review/home.html",
+        {"rows": rows, "department": _department_name(department, lang) if department else ""},
+    )
+
+
+def _sent_pack(case: Case, direction_id: str) -> CasePack | None:
+    """The newest version sent to the reviewer's department."""
+    for pack in case.packs.filter(state=CasePack.State.SENT).order_by("-number"):
+        if pack.recipient == direction_id:
+            pack.case = case
+            return pack
+    return None
+
+
+def _file_rows(pack: CasePack, lang: str) -> list[dict[str, Any]]:
+    about = {f["name"]: f for f in pack.manifest.get("files", [])}
+    files = sorted(
+        pack.files.all(),
+        key=lambda f: (FILE_ORDER.index(f.name) if f.name in FILE_ORDER else 99, f.position),
+    )
+    rows, number = [], 0
+    for file in files:
+        info = dict(about.get(file.name, {}))
+        row: dict[str, Any] = {"file": file, "name": file.name, "pages": info.get("pages")}
+        if info.get("role") == "original":
+            number += 1
+            row["number"] = number
+            row["type"] = label(f"doc_type.{info.get('doc_type', 'other')}", lang)
+            row["date"] = info.get("date") or ""
+        rows.append(row)
+    return rows
+
+
+@require_GET
+@reviewer_view
+def case(request: AuthedRequest, ref: str) -> HttpResponse:
+    opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
+    assignment = reviews.open_assignment(request.user, opened)
+    if assignment is None:  # lapsed between the gate and here
+        raise Http404("No such case")
+    lang = _lang()
+    pack = _sent_pack(opened, assignment.direction_id)
+    seats = [
+        {
+            "name": seat.reviewer.display_name,
+            "discipline": _discipline(seat.discipline, lang),
+            "lead": seat.lead,
+            "me": seat.reviewer_id == request.user.pk,
+        }
+        for seat in assignment.seats.select_related("reviewer")
+    ]
+    rows = _file_rows(pack, lang) if pack else []
+    summary = next((r for r in rows if r["name"] == f"summary.{lang}.html"), None)
+    return render(
+        request,
+        "review/case.html",
+        {
+            "case": opened,
+            "assignment": assignment,
+            "department": _department_name(assignment.direction_id, lang),
+            "pack": pack,
+            "rows": rows,
+            "summary": summary,
+            "seats": seats,
+        },
+    )
+
+
+@require_GET
+@reviewer_view
+def pack_file(request: AuthedRequest, ref: str, number: int, position: int) -> HttpResponse:
+    opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
+    assignment = reviews.open_assignment(request.user, opened)
+    pack, file = pack_file_or_404(opened, number, position)
+    # only what was sent to the reviewer's own department, never a version
+    # still waiting for the patient's approval
+    if (
+        assignment is None
+        or pack.state != CasePack.State.SENT
+        or pack.recipient != assignment.direction_id
+    ):
+        raise Http404("No such file")
+    return pack_file_response(opened, file, meta_from_request(request))
