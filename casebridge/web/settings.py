@@ -428,3 +428,7 @@ ENGINE_CACHE_SIZE = int(env("CASEBRIDGE_ENGINE_CACHE_SIZE", "8"))
 # A reviewing team keeps access to a case this many days after its due date
 # (an opinion may run late); after that the gate answers 404 like any other case.
 REVIEW_ACCESS_GRACE_DAYS = int(env("CASEBRIDGE_REVIEW_ACCESS_GRACE_DAYS", "14"))
+
+# A pack version still being prepared this long after it was asked for is shown
+# as stalled (its worker died); preparing a new one replaces it.
+PACK_BUILD_STALL_MINUTES = int(env("CASEBRIDGE_PACK_BUILD_STALL_MINUTES", "15"))

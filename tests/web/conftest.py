@@ -125,3 +125,21 @@ def plain_http(settings) -> None:
     """The test client speaks plain http: no redirect to https (tests that
     check the redirect itself do not use this)."""
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def sent(people, case):
+    """Alice's breast case, read, a department chosen, her consents naming it,
+    a pack sent there, under review (tests/web/reviewing.py)."""
+    from tests.web.reviewing import make_sent
+
+    return make_sent(people, case)
+
+
+@pytest.fixture
+def team(people, sent):
+    """Two reviewers of the department on the case (a pathologist who leads, an
+    oncologist) and a colleague not on it (tests/web/reviewing.py)."""
+    from tests.web.reviewing import make_team
+
+    return make_team(people, sent)

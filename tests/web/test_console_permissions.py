@@ -44,6 +44,7 @@ METHODS = {
     "reviewer_active": "post",
     "assign_review": "post",
     "revoke_review": "post",
+    "release_opinion": "post",
 }
 ROLES = (
     "owner",

@@ -70,7 +70,7 @@ def _to_review(people, case: Case) -> Case:
     pack.refresh_from_db()
     do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
     case.refresh_from_db()
-    do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version, checked=True)
     case.refresh_from_db()
     return case
 

@@ -5,6 +5,8 @@ each step refused with a clear message when it may not happen."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.http import Http404
 
@@ -28,6 +30,13 @@ from casebridge.web.cases.packs import (
 )
 from casebridge.web.cases.tasks import process_document
 from tests.web.records import PATHOLOGY
+
+
+def system_engine(case):  # noqa: ANN001, ANN201 - a test helper
+    from casebridge.web.cases.lib import engine_case
+
+    return engine_case(case)
+
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -112,7 +121,9 @@ def test_sending_the_approved_version_puts_the_case_under_review(people, matched
             status=workflow.UNDER_REVIEW,
             expected_version=case.version,
         )
-    sent = do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    sent = do_send_pack(
+        pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+    )
     case.refresh_from_db()
     assert sent.state == CasePack.State.SENT and case.status == workflow.UNDER_REVIEW
     event = AuditEvent.objects.get(action="pack.sent")
@@ -124,7 +135,9 @@ def test_an_unapproved_version_is_not_sent(people, matched):
     pack = _built(people, case)
     case.refresh_from_db()
     with pytest.raises(ActionError, match="approved"):
-        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )
 
 
 def test_a_withdrawn_transfer_consent_stops_the_sending(people, matched):
@@ -134,7 +147,9 @@ def test_a_withdrawn_transfer_consent_stops_the_sending(people, matched):
     do_withdraw_consent(case, acting_user=people.owner, kind="transfer_abroad")
     case.refresh_from_db()
     with pytest.raises(ActionError, match="not in force"):
-        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )
     pack.refresh_from_db()
     assert pack.state == CasePack.State.APPROVED
 
@@ -144,11 +159,13 @@ def test_a_stored_file_changed_after_approval_stops_the_sending(people, matched)
     pack = _built(people, case)
     do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
     file = pack.files.first()
-    file.sha256 = "f" * 64  # the record no longer matches what is stored
+    file.sha256 = "f" * 64  # the record no longer matches the manifest the patient approved
     file.save(update_fields=["sha256"])
     case.refresh_from_db()
-    with pytest.raises(StorageError, match="not the one that was approved"):
-        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    with pytest.raises(ActionError, match="not the approved file"):
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )
 
 
 def test_a_new_version_supersedes_the_unsent_one_and_keeps_its_number(people, matched):
@@ -187,7 +204,7 @@ def test_the_console_prepares_a_version_and_sends_it_only_after_a_fresh_second_f
     do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
     case.refresh_from_db()
     url = f"/console/cases/{case.pseudonym}/pack/{pack.number}/send"
-    response = client.post(url, {"expected_version": case.version})
+    response = client.post(url, {"expected_version": case.version, "checked": "on"})
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     client.post(response["Location"], {"code": totp_code(people.coordinator.totp_secret)})
     case.refresh_from_db()
@@ -231,3 +248,157 @@ def test_the_patient_reading_chinese_sees_the_preview_in_chinese(client, people,
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
     assert "将发送的内容" in page and "病理报告" in page and "批准此版本" in page
+
+
+# -- what changes after a version was made (security review of part 3) ---------------
+
+
+def test_a_record_added_after_approval_replaces_the_version_so_it_cannot_be_sent(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    do_upload_document(case, acting_user=people.owner, file_name="new.txt", data=b"CT report.")
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.SUPERSEDED
+    event = AuditEvent.objects.get(action="pack.superseded")
+    assert event.after == {"number": 1, "why": "a record was added"}
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="approved"):
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )
+
+
+def test_a_corrected_fact_replaces_a_version_waiting_for_approval(people, matched):
+    from casebridge.web.cases.actions import do_correct_fact
+
+    case, _best = matched
+    pack = _built(people, case)
+    case.refresh_from_db()
+    do_correct_fact(
+        case,
+        acting_user=people.coordinator,
+        expected_version=case.version,
+        fact_id="",
+        kind="histology",
+        value="Invasive lobular carcinoma",
+        reason="pathology review",
+    )
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.SUPERSEDED
+    with pytest.raises(ActionError, match="newer one|not ready"):
+        do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+
+
+def test_a_sent_version_stays_sent_when_records_arrive_later(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version, checked=True)
+    do_upload_document(case, acting_user=people.owner, file_name="new.txt", data=b"CT report.")
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.SENT
+
+
+def test_the_coordinator_must_say_they_checked_every_page_before_sending(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="tick the box"):
+        do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version)
+    pack.refresh_from_db()
+    assert pack.state == CasePack.State.APPROVED
+
+
+def test_a_manifest_changed_after_approval_stops_the_sending(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    manifest = dict(pack.manifest)
+    manifest["files"] = [dict(f) for f in manifest["files"]]
+    manifest["files"][0]["sha256"] = "0" * 64
+    pack.manifest = manifest
+    pack.save(update_fields=["manifest"])
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="prepare a new version"):
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )
+
+
+def test_a_record_that_failed_to_be_read_does_not_block_the_pack(people, matched):
+    from casebridge.web.cases.models import Document
+
+    case, _best = matched
+    doc = do_upload_document(case, acting_user=people.owner, file_name="x.txt", data=b"Note.")
+    Document.objects.filter(pk=doc.pk).update(state=Document.State.FAILED)
+    assert _built(people, case).state == CasePack.State.READY
+
+
+def test_a_member_of_an_uploaded_archive_is_never_rendered_from_the_archive_bytes(people, matched):
+    import io
+    import zipfile
+
+    from casebridge.web.cases.packs import _originals
+
+    case, _best = matched
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("clinic-letter.txt", "Clinic letter. Plan: surgery.")
+    doc = do_upload_document(
+        case, acting_user=people.owner, file_name="records.zip", data=buffer.getvalue()
+    )
+    assert process_document.call(doc.pk) in {"processed", "needs_attention"}
+    doc.refresh_from_db()
+    system = case_for_system(case.pk)
+    original = _originals(system)
+    engine = system_engine(system)
+    members = [d for d in engine.documents if d.id in doc.engine_doc_ids]
+    assert members and all(original(d) is None for d in members)
+    single = next(d for d in engine.documents if d.file_name.endswith("histology.txt"))
+    assert original(single) == PATHOLOGY.encode()
+
+
+def test_a_failed_build_is_on_the_case_record_and_a_stalled_one_is_shown(
+    people, matched, monkeypatch
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casebridge.web.cases import packs
+
+    case, _best = matched
+    case.refresh_from_db()
+    pack = do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert not packs.stalled(pack)
+    CasePack.objects.filter(pk=pack.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    pack.refresh_from_db()
+    assert packs.stalled(pack)
+
+    def broken(*args, **kwargs):  # a fault injected where the engine would fail
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(packs, "engine_build_pack", broken)
+    assert build_pack.call(pack.pk).startswith("The pack could not be prepared")
+    event = AuditEvent.objects.get(action="pack.failed")
+    assert event.case_id == case.pk and "RuntimeError" in event.after["why"]
+
+
+def test_a_stored_blob_swapped_after_approval_stops_the_sending(people, matched):
+    case, _best = matched
+    pack = _built(people, case)
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    first, second = list(pack.files.all())[:2]
+    store = storage.blob_store()
+    with store.open(second.blob_path, "rb") as handle:
+        other = handle.read()
+    store.delete(first.blob_path)
+    store.save(first.blob_path, io.BytesIO(other))
+    case.refresh_from_db()
+    with pytest.raises(StorageError):
+        do_send_pack(
+            pack, acting_user=people.coordinator, expected_version=case.version, checked=True
+        )

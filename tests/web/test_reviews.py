@@ -8,7 +8,6 @@ is a 404, and every read is on the patient's record of who opened the case."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 from django.core import mail
@@ -17,16 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import storage, workflow
+from casebridge.web.cases import storage
 from casebridge.web.cases.access import can, get_case_for_user_or_404
-from casebridge.web.cases.actions import do_give_consent, do_upload_document, do_withdraw_consent
+from casebridge.web.cases.actions import do_withdraw_consent
 from casebridge.web.cases.errors import ActionError
-from casebridge.web.cases.matching import do_choose_direction, ranking
+from casebridge.web.cases.matching import ranking
 from casebridge.web.cases.models import (
     AuditEvent,
-    Case,
     CasePack,
-    PackFile,
     ReviewAssignment,
     ReviewerProfile,
 )
@@ -38,104 +35,10 @@ from casebridge.web.cases.reviews import (
     do_set_reviewer_active,
     open_assignment,
 )
-from casebridge.web.cases.tasks import process_document
 from tests.web.conftest import enrol_totp
-from tests.web.records import PATHOLOGY
+from tests.web.reviewing import SUMMARY_ZH, reviewer, sent_pack
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
-
-SUMMARY_ZH = "<html><body><h1>病例摘要</h1></body></html>".encode()
-
-
-def _sent_pack(case: Case, by, recipient: str, *, number: int = 1, state=CasePack.State.SENT):
-    """A pack as the department received it: a Chinese summary page, stored
-    encrypted (building a real one is test_packs' business)."""
-    pack = CasePack(case=case, number=number, case_version=case.version, created_by=by)
-    pack.recipient, pack.state = recipient, state
-    pack.sha256 = hashlib.sha256(SUMMARY_ZH).hexdigest()
-    pack.manifest = {"files": [{"name": "summary.zh.html", "role": "summary"}]}
-    pack.sent_at = timezone.now() if state == CasePack.State.SENT else None
-    pack.save()
-    file = PackFile(
-        case=case,
-        pack=pack,
-        position=0,
-        media_type="text/html",
-        sha256=hashlib.sha256(SUMMARY_ZH).hexdigest(),
-        size=len(SUMMARY_ZH),
-    )
-    file.name = "summary.zh.html"
-    file.save()
-    file.blob_path = storage.store_pack_file(case, file, SUMMARY_ZH)
-    file.save(update_fields=["blob_path"])
-    return pack
-
-
-def _reviewer(people, email: str, direction: str, disciplines: list[str], *, mfa=True) -> User:
-    profile = do_invite_reviewer(
-        acting_user=people.coordinator,
-        email=email,
-        full_name=email.split("@")[0].title(),
-        direction_id=direction,
-        disciplines=disciplines,
-        link="https://casebridge.test/accounts/password/reset/",
-    )
-    if mfa:
-        enrol_totp(profile.user)
-    return profile.user
-
-
-@pytest.fixture
-def sent(people, case):
-    """Alice's breast case: read, a department chosen, her consents naming it,
-    the pack sent there, the case under review."""
-    doc = do_upload_document(
-        case, acting_user=people.owner, file_name="histology.txt", data=PATHOLOGY.encode()
-    )
-    assert process_document.call(doc.pk) == "processed"
-    Case.objects.filter(pk=case.pk).update(status=workflow.READY_FOR_REVIEW)
-    case.refresh_from_db()
-    best = ranking(case)["matches"][0]["id"]
-    do_choose_direction(
-        case,
-        acting_user=people.coordinator,
-        direction_id=best,
-        disciplines=["pathology", "medical_oncology"],
-    )
-    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="1")
-    do_give_consent(
-        case,
-        acting_user=people.owner,
-        kind="transfer_abroad",
-        text_version="1",
-        country="CN",
-        recipients=[best],
-    )
-    Case.objects.filter(pk=case.pk).update(status=workflow.UNDER_REVIEW)
-    case.refresh_from_db()
-    _sent_pack(case, people.coordinator, best)
-    return case, best
-
-
-@pytest.fixture
-def team(people, sent):
-    """Two reviewers of the department on the case: a pathologist who leads, an
-    oncologist; and a colleague of the same department not on it."""
-    case, best = sent
-    lead = _reviewer(people, "li@hospital.test", best, ["pathology"])
-    onc = _reviewer(people, "wang@hospital.test", best, ["medical_oncology", "pathology"])
-    idle = _reviewer(people, "zhao@hospital.test", best, ["pathology"])
-    case.refresh_from_db()
-    assignment = do_assign_review(
-        case,
-        acting_user=people.coordinator,
-        expected_version=case.version,
-        seats=[Seat(lead.pk, "pathology", lead=True), Seat(onc.pk, "medical_oncology")],
-        due_date=timezone.localdate() + dt.timedelta(days=10),
-    )
-    case.refresh_from_db()
-    return case, best, assignment, lead, onc, idle
-
 
 # -- the gate ---------------------------------------------------------------------------
 
@@ -251,8 +154,8 @@ def _assign(people, case, seats, days=7):
 
 def test_an_assignment_needs_exactly_one_lead(people, sent):
     case, best = sent
-    a = _reviewer(people, "a@hospital.test", best, ["pathology"])
-    b = _reviewer(people, "b@hospital.test", best, ["pathology"])
+    a = reviewer(people, "a@hospital.test", best, ["pathology"])
+    b = reviewer(people, "b@hospital.test", best, ["pathology"])
     with pytest.raises(ActionError, match="one lead"):
         _assign(people, case, [Seat(a.pk, "pathology"), Seat(b.pk, "pathology")])
     with pytest.raises(ActionError, match="one lead"):
@@ -263,21 +166,21 @@ def test_an_assignment_needs_exactly_one_lead(people, sent):
 def test_a_reviewer_of_another_department_cannot_be_put_on_the_case(people, sent):
     case, best = sent
     other = next(d for d in ranking(case)["matches"] if d["id"] != best)["id"]
-    stranger = _reviewer(people, "x@elsewhere.test", other, ["pathology"])
+    stranger = reviewer(people, "x@elsewhere.test", other, ["pathology"])
     with pytest.raises(ActionError, match="Only active reviewers"):
         _assign(people, case, [Seat(stranger.pk, "pathology", True)])
 
 
 def test_a_seat_outside_the_reviewers_disciplines_is_refused(people, sent):
     case, best = sent
-    path = _reviewer(people, "p@hospital.test", best, ["pathology"])
+    path = reviewer(people, "p@hospital.test", best, ["pathology"])
     with pytest.raises(ActionError, match="discipline"):
         _assign(people, case, [Seat(path.pk, "medical_oncology", True)])
 
 
 def test_a_due_date_in_the_past_is_refused(people, sent):
     case, best = sent
-    path = _reviewer(people, "p@hospital.test", best, ["pathology"])
+    path = reviewer(people, "p@hospital.test", best, ["pathology"])
     with pytest.raises(ActionError, match="due date"):
         _assign(people, case, [Seat(path.pk, "pathology", True)], days=0)
 
@@ -285,7 +188,7 @@ def test_a_due_date_in_the_past_is_refused(people, sent):
 def test_no_assignment_before_the_pack_is_sent(people, sent):
     case, best = sent
     case.packs.update(state=CasePack.State.APPROVED)
-    path = _reviewer(people, "p@hospital.test", best, ["pathology"])
+    path = reviewer(people, "p@hospital.test", best, ["pathology"])
     with pytest.raises(ActionError, match="No pack has been sent"):
         _assign(people, case, [Seat(path.pk, "pathology", True)])
 
@@ -303,7 +206,7 @@ def test_the_assigned_reviewers_get_an_email_with_a_link_only(
     people, sent, django_capture_on_commit_callbacks
 ):
     case, best = sent
-    path = _reviewer(people, "p@hospital.test", best, ["pathology"])
+    path = reviewer(people, "p@hospital.test", best, ["pathology"])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         _assign(people, case, [Seat(path.pk, "pathology", True)])
@@ -321,7 +224,7 @@ def test_an_invited_reviewer_gets_an_account_of_their_department_in_chinese(
     _case, best = sent
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        user = _reviewer(people, "New.Doctor@Hospital.test", best, ["pathology"], mfa=False)
+        user = reviewer(people, "New.Doctor@Hospital.test", best, ["pathology"], mfa=False)
     assert user.email == "new.doctor@hospital.test" and user.role == Role.REVIEWER
     assert user.preferred_language == "zh" and not user.has_usable_password()
     assert ReviewerProfile.objects.get(user=user).direction_id == best
@@ -330,10 +233,10 @@ def test_an_invited_reviewer_gets_an_account_of_their_department_in_chinese(
     assert AuditEvent.objects.filter(action="reviewer.invited", actor=people.coordinator).exists()
 
 
-def test_an_existing_account_is_never_turned_into_a_reviewer(people, sent):
+def test_an_existing_account_is_never_turned_into_areviewer(people, sent):
     _case, best = sent
     with pytest.raises(ActionError, match="already has"):
-        _reviewer(people, people.owner.email, best, ["pathology"])
+        reviewer(people, people.owner.email, best, ["pathology"])
     people.owner.refresh_from_db()
     assert people.owner.role == Role.PATIENT
     assert AuditEvent.objects.filter(action="reviewer.invite_refused").exists()
@@ -342,7 +245,7 @@ def test_an_existing_account_is_never_turned_into_a_reviewer(people, sent):
 def test_a_discipline_the_department_lacks_is_refused(people, sent):
     _case, best = sent
     with pytest.raises(ActionError, match="disciplines"):
-        _reviewer(people, "g@hospital.test", best, ["clinical_genetics_nonexistent"])
+        reviewer(people, "g@hospital.test", best, ["clinical_genetics_nonexistent"])
 
 
 def test_only_staff_invite_reviewers(people, sent):
@@ -387,7 +290,7 @@ def test_english_is_there_for_a_reviewer_who_chooses_it(client, people, team):
 
 def test_a_version_not_sent_is_not_shown_to_reviewers(client, people, team):
     case, best, _a, lead, *_ = team
-    _sent_pack(case, people.coordinator, best, number=2, state=CasePack.State.READY)
+    sent_pack(case, people.coordinator, best, number=2, state=CasePack.State.READY)
     client.force_login(lead)
     assert client.get(reverse("review:file", args=[case.pseudonym, 2, 0])).status_code == 404
 
@@ -474,7 +377,7 @@ def test_a_coordinator_invites_assigns_and_ends_access_from_the_console(client, 
 
 def test_a_refused_assignment_says_why_on_the_case_page(client, people, sent):
     case, best = sent
-    path = _reviewer(people, "p@hospital.test", best, ["pathology"])
+    path = reviewer(people, "p@hospital.test", best, ["pathology"])
     client.force_login(people.coordinator)
     response = client.post(
         reverse("console:assign_review", args=[case.pseudonym]),

@@ -46,6 +46,7 @@ from casebridge.web.cases.models import (
     Urgency,
     snapshot,
 )
+from casebridge.web.cases.packs import supersede_for_change
 from casebridge.web.cases.promises import refuse_promises
 from casebridge.web.cases.reviews import revoke_for_withdrawal
 from casebridge.web.cases.tasks import enqueue_document
@@ -143,6 +144,11 @@ def do_change_status(
             raise ActionError(
                 "A case goes under review when the version of its pack the patient approved is "
                 "sent: use the pack section of the case page."
+            )
+        if status == workflow.OPINION_READY and locked.status != workflow.PAUSED_SAFETY:
+            raise ActionError(
+                "The opinion is ready when the reviewing team's lead signs it, in their "
+                "workspace: it cannot be set by hand."
             )
         before = snapshot(locked, ["status", "paused", "paused_from"])
         retired: list[str] = []
@@ -271,6 +277,7 @@ def do_upload_document(
             )
             document.blob_path = storage.store_document(case, document, data)
             document.save(update_fields=["blob_path"])
+            supersede_for_change(case, acting_user, "a record was added", meta)
             doc_id = document.pk
             transaction.on_commit(lambda: enqueue_document(doc_id))
     except IntegrityError:
@@ -370,6 +377,7 @@ def do_correct_fact(
                 after={**attempted, "fact_id": fact_id, "context": context, "reason": reason},
                 meta=meta,
             )
+            supersede_for_change(locked, acting_user, "a fact was corrected", meta)
     except ConcurrencyError as error:
         error.attempted = attempted
         raise

@@ -566,6 +566,10 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 # Reviewers and their assignments, in their own module (see its docstring).
 from casebridge.web.cases.review_models import (  # noqa: E402
+    DisciplineOpinion as DisciplineOpinion,
+)
+from casebridge.web.cases.review_models import Opinion as Opinion  # noqa: E402
+from casebridge.web.cases.review_models import (  # noqa: E402
     ReviewAssignment as ReviewAssignment,
 )
 from casebridge.web.cases.review_models import (  # noqa: E402

@@ -19,9 +19,11 @@ record beside the next.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -69,8 +71,8 @@ def do_prepare_pack(
                 "A pack is prepared once a department is chosen for the case; this case is "
                 f"'{locked.get_status_display()}'."
             )
-        if locked.documents.exclude(
-            state__in=[Document.State.PROCESSED, Document.State.NEEDS_ATTENTION]
+        if locked.documents.filter(
+            state__in=[Document.State.QUEUED, Document.State.PROCESSING]
         ).exists():
             raise ActionError(
                 "Some records are still being read: prepare the pack once they are all read."
@@ -99,6 +101,32 @@ def do_prepare_pack(
         transaction.on_commit(lambda: build_pack.enqueue(pack.pk))
     case.version = locked.version
     return pack
+
+
+def supersede_for_change(
+    case: Case, acting_user: User | None, why: str, meta: RequestMeta | None = None
+) -> list[int]:
+    """Inside the transaction of a change to what a pack is built from (a new
+    record, a corrected fact, a document's type): every version not yet sent
+    is replaced, so that nothing approved before the change can be sent after
+    it. A version being sent holds its row lock; it is sent first, or not at all."""
+    old = list(
+        CasePack.objects.select_for_update().filter(
+            case=case, state__in=[*OPEN_STATES, CasePack.State.FAILED]
+        )
+    )
+    for pack in old:
+        pack.state = CasePack.State.SUPERSEDED
+        pack.save(update_fields=["state"])
+        audit.record(
+            acting_user,
+            case,
+            "pack.superseded",
+            obj=pack,
+            after={"number": pack.number, "why": why},
+            meta=meta,
+        )
+    return [p.number for p in old]
 
 
 def _supersede(locked: Case) -> list[int]:
@@ -169,13 +197,14 @@ def build_pack(pack_id: int) -> str:
 def _originals(case: Case) -> Any:
     """The uploaded bytes of each engine document; None for an archive's member
     (its pages then go as redacted text) or a file that does not open."""
-    by_engine_id = {
-        d.engine_doc_id: d for d in case.documents.all() if d.engine_doc_id and d.blob_path
-    }
+    # An archive's members are engine documents of one upload: the upload's
+    # bytes are the archive, not the member, so a member is matched to nothing
+    # (the content hash says which engine document IS the uploaded file).
+    by_sha = {d.sha256: d for d in case.documents.all() if d.blob_path}
 
     def original(document: EngineDocument) -> bytes | None:
-        web = by_engine_id.get(document.id)
-        if web is None:
+        web = by_sha.get(document.sha256)
+        if web is None or document.id not in (web.engine_doc_ids or [web.engine_doc_id]):
             return None
         try:
             return storage.read_document(case, web)  # the system's read: no audit row
@@ -186,10 +215,22 @@ def _originals(case: Case) -> Any:
 
 
 def _failed(pack_id: int, why: str) -> str:
-    CasePack.objects.filter(pk=pack_id, state=CasePack.State.BUILDING).update(
-        state=CasePack.State.FAILED, error=why
-    )
+    with transaction.atomic():
+        changed = CasePack.objects.filter(pk=pack_id, state=CasePack.State.BUILDING).update(
+            state=CasePack.State.FAILED, error=why
+        )
+        pack = CasePack.objects.filter(pk=pack_id).select_related("case").first()
+        if changed and pack is not None:
+            # on the case's record, where the console's case page shows it
+            audit.record(None, pack.case, "pack.failed", obj=pack, after={"why": why})
     return why
+
+
+def stalled(pack: CasePack) -> bool:
+    """A version still 'being prepared' long after it was asked for: its worker
+    died. The console says so; preparing a new version replaces it."""
+    limit = dt.timedelta(minutes=settings.PACK_BUILD_STALL_MINUTES)
+    return pack.state == CasePack.State.BUILDING and pack.created_at < timezone.now() - limit
 
 
 def do_approve_pack(
@@ -204,6 +245,12 @@ def do_approve_pack(
         locked.case = case
         if locked.state != CasePack.State.READY:
             raise ActionError(_not_ready(locked))
+        chosen = matching.consent_recipient(case, "en")
+        if chosen is None or chosen["id"] != locked.recipient:
+            raise ActionError(
+                "This version was prepared for another department than the one now chosen: "
+                "your coordinator will prepare a new one."
+            )
         if sha256 != locked.sha256 or manifest_hash(locked.manifest) != locked.sha256:
             raise ActionError(
                 "This is not the version you looked at: a newer one was prepared. "
@@ -238,10 +285,13 @@ def do_send_pack(
     *,
     acting_user: User,
     expected_version: int,
+    checked: bool = False,
     meta: RequestMeta | None = None,
 ) -> CasePack:
-    """Send the approved version to the chosen department. The first one sent
-    moves the case to under review."""
+    """Send the approved version to the chosen department. `checked`: the
+    coordinator confirms they looked at every page's redaction themselves (the
+    redactor finds what it knows; a person looks before anything leaves). The
+    first one sent moves the case to under review."""
     case = pack.case
     require(acting_user, case, "manage")
     with transaction.atomic():
@@ -250,6 +300,11 @@ def do_send_pack(
         locked.case = locked_case
         if locked.state != CasePack.State.APPROVED:
             raise ActionError("Only a version the patient has approved can be sent.")
+        if not checked:
+            raise ActionError(
+                "Open every file of this version and check that nothing identifies the "
+                "patient, then tick the box to say you have."
+            )
         if locked_case.status not in PACKABLE:
             raise ActionError(
                 f"The case is '{locked_case.get_status_display()}': nothing can be sent now."
@@ -267,7 +322,13 @@ def do_send_pack(
             )
         # each stored file still the approved one (the platform's check: no read audited)
         system = case_for_system(locked_case.pk)
-        for file in locked.files.all():
+        listed = {f["name"]: f.get("sha256") for f in locked.manifest.get("files", [])}
+        files = list(locked.files.all())
+        if manifest_hash(locked.manifest) != locked.sha256 or len(files) != len(listed):
+            raise ActionError("This version's list of files has changed: prepare a new version.")
+        for file in files:
+            if listed.get(file.name) != file.sha256:
+                raise ActionError(f"{file.name} is not the approved file: prepare a new version.")
             storage.read_pack_file(system, file)
         locked.state = CasePack.State.SENT
         locked.sent_by, locked.sent_at = acting_user, timezone.now()
@@ -288,6 +349,7 @@ def do_send_pack(
                 "number": locked.number,
                 "sha256": locked.sha256,
                 "recipient": locked.recipient,
+                "redaction_checked_by": acting_user.pk,
             },
             meta=meta,
         )

@@ -99,3 +99,118 @@ class ReviewSeat(models.Model):
                 fields=["assignment"], condition=Q(lead=True), name="cases_one_lead_per_review"
             ),
         ]
+
+
+class Agreement(models.TextChoices):
+    """Whether the reviewer agrees with the diagnosis as the records state it."""
+
+    AGREE = "agree", "Agree with the diagnosis"
+    PARTLY = "partly", "Agree in part"
+    DISAGREE = "disagree", "Do not agree"
+    CANNOT_SAY = "cannot_say", "Cannot say from these records"
+
+
+# The structured parts of an opinion, in the order a reviewer writes them.
+OPINION_FIELDS: tuple[str, ...] = (
+    "diagnosis_note",  # why they agree or not
+    "staging",
+    "direction",  # the recommended direction of care
+    "further_tests",
+    "trials",  # relevance of trials or advanced therapies
+    "questions_back",  # questions to the patient's own team, through the coordinator
+)
+
+
+class DisciplineOpinion(models.Model):
+    """One reviewer's opinion in their discipline. A draft until submitted;
+    once submitted it never changes (it stays on record beside the team's)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.PROTECT, related_name="discipline_opinions"
+    )
+    pack = models.ForeignKey("cases.CasePack", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    discipline = models.CharField(max_length=60)
+    agreement = models.CharField(max_length=20, choices=Agreement.choices, blank=True)
+    diagnosis_note = SealedTextField(holder="case", blank=True)
+    staging = SealedTextField(holder="case", blank=True)
+    direction = SealedTextField(holder="case", blank=True)
+    further_tests = SealedTextField(holder="case", blank=True)
+    trials = SealedTextField(holder="case", blank=True)
+    questions_back = SealedTextField(holder="case", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["discipline", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "author"], name="cases_one_discipline_opinion_each"
+            )
+        ]
+
+
+class SignedOpinionError(Exception):
+    """A signed opinion was about to change: it never does (amend it instead)."""
+
+
+class Opinion(models.Model):
+    """The team's consolidated opinion, written and signed by the lead. Versions
+    are numbered per case; an amendment is a new signed version naming the one
+    it amends and why. Once signed a row never changes, save for its release
+    to the patient (released_at/by), which save() alone lets through."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="opinions")
+    assignment = models.ForeignKey(
+        ReviewAssignment, on_delete=models.PROTECT, related_name="opinions"
+    )
+    pack = models.ForeignKey("cases.CasePack", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(max_length=10, default="zh")
+    summary = SealedTextField(holder="case", blank=True)
+    agreement = models.CharField(max_length=20, choices=Agreement.choices, blank=True)
+    diagnosis_note = SealedTextField(holder="case", blank=True)
+    staging = SealedTextField(holder="case", blank=True)
+    direction = SealedTextField(holder="case", blank=True)
+    further_tests = SealedTextField(holder="case", blank=True)
+    trials = SealedTextField(holder="case", blank=True)
+    questions_back = SealedTextField(holder="case", blank=True)
+    # where the team did not agree: it stays on record beside the opinion
+    disagreements = SealedTextField(holder="case", blank=True)
+    amends = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+    )
+    amend_reason = SealedTextField(holder="case", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sha256 = models.CharField(max_length=64, blank=True)  # of the signed content
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    RELEASE_FIELDS = frozenset({"released_at", "released_by"})
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="cases_one_opinion_number"),
+            # one draft at a time: two leads' tabs cannot each start one
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(signed_at=None), name="cases_one_opinion_draft"
+            ),
+        ]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            fields = kwargs.get("update_fields")
+            signed = type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists()
+            if signed and (fields is None or not set(fields) <= self.RELEASE_FIELDS):  # type: ignore[call-overload]
+                raise SignedOpinionError("A signed opinion never changes: amend it instead.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, Document, Enquiry, RecordRequest, snapshot
 from casebridge.web.cases.notify import enquiry_resume_link, send_enquiry_resume_mail
+from casebridge.web.cases.packs import supersede_for_change
 from casebridge.web.cases.safety import clear_flags
 
 CONSOLE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
@@ -186,6 +187,7 @@ def do_override_document_type(
                 after=snapshot(doc, ["doc_type", "doc_type_override"]),
                 meta=meta,
             )
+            supersede_for_change(locked, acting_user, "a document's type was changed", meta)
     except ConcurrencyError as error:
         error.attempted = attempted
         raise

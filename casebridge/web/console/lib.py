@@ -14,6 +14,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +27,7 @@ from casebridge.engine.kb import fact_kinds
 from casebridge.engine.render.checklist import render_checklist
 from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import matching, packs, reviews, workflow
+from casebridge.web.cases import matching, opinions, packs, reviews, workflow
 from casebridge.web.cases.lib import (
     EngineView,
     TypeFlag,
@@ -447,6 +449,54 @@ def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, An
     }
 
 
+OPINION_LABELS = {
+    "summary": "Summary",
+    "diagnosis_note": "Diagnosis: why",
+    "staging": "Staging",
+    "direction": "Recommended direction",
+    "further_tests": "Further tests",
+    "trials": "Trials or advanced therapies",
+    "questions_back": "Questions for the patient's team",
+    "disagreements": "Where the team did not agree",
+}
+
+
+def marked(text: str, hits: list[Any]) -> SafeString:
+    """`text` escaped, each promise-like phrase in a <mark> with its reason."""
+    out, at = [], 0
+    for hit in hits:
+        out.append(escape(text[at : hit.start]))
+        out.append(format_html('<mark title="{}">{}</mark>', hit.why_en, text[hit.start : hit.end]))
+        at = hit.end
+    out.append(escape(text[at:]))
+    return mark_safe("".join(str(part) for part in out))  # noqa: S308  # nosec B308 B703 - each part escaped above
+
+
+def opinion_section(case: Case) -> dict[str, Any] | None:
+    """The case page's opinion section: every signed version with its promise-like
+    phrases highlighted for the coordinator to check before release."""
+    signed = opinions.signed_opinions(case)
+    assignment = reviews.current_assignment(case)
+    written = opinions.discipline_opinions(assignment) if assignment else []
+    if not signed and not written:
+        return None
+    versions = []
+    for opinion in signed:
+        hits = opinions.highlights(opinion)
+        parts = [
+            (OPINION_LABELS[name], marked(getattr(opinion, name), hits.get(name, [])))
+            for name in opinions.TEAM_FIELDS
+            if getattr(opinion, name)
+        ]
+        versions.append(
+            {"opinion": opinion, "parts": parts, "highlights": sum(map(len, hits.values()))}
+        )
+    return {
+        "versions": versions,
+        "disciplines": [o for o in written if o.submitted_at is not None],
+    }
+
+
 def review_section(case: Case) -> dict[str, Any] | None:
     """The case page's review section: once a pack is sent to the department."""
     if case.status not in reviews.REVIEWABLE:
@@ -493,6 +543,7 @@ def pack_section(case: Case) -> dict[str, Any] | None:
         "current": current,
         "files": list(current.files.all()) if current else [],
         "sent": packs.sent_packs(case),
+        "stalled": current is not None and packs.stalled(current),
         "recipient": recipient,
         "consented": recipient is not None and can_share_abroad(case, recipient["id"]),
     }

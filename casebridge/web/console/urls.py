@@ -35,6 +35,11 @@ urlpatterns = [
     path("cases/<str:ref>/review", views_reviewers.assign_review, name="assign_review"),
     path("cases/<str:ref>/review/revoke", views_reviewers.revoke_review, name="revoke_review"),
     path(
+        "cases/<str:ref>/opinion/<int:number>/release",
+        views_reviewers.release_opinion,
+        name="release_opinion",
+    ),
+    path(
         "cases/<str:ref>/pack/<int:number>/<int:position>",
         views_packs.pack_file,
         name="pack_file",

@@ -256,6 +256,7 @@ def _render_case(
         "matching": lib.matching_section(case, bound.get("matching")),
         "pack": lib.pack_section(case),
         "review": lib.review_section(case),
+        "opinion": lib.opinion_section(case),
     }
     return render(request, "console/case.html", context, status=status)
 

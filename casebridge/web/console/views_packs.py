@@ -22,6 +22,11 @@ class PackForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class SendPackForm(PackForm):
+    # the coordinator's own look at every page's redaction, before it leaves
+    checked = forms.BooleanField(required=False)
+
+
 @require_POST
 @console_view
 def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
@@ -47,7 +52,7 @@ def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
 @console_view
 def send_pack(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "manage")
-    form = PackForm(request.POST)
+    form = SendPackForm(request.POST)
     pack = case.packs.filter(number=number).first()
     if not form.is_valid() or pack is None:
         return _refused(
@@ -60,6 +65,7 @@ def send_pack(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
             pack,
             acting_user=request.user,
             expected_version=form.cleaned_data["expected_version"],
+            checked=form.cleaned_data["checked"],
             meta=_meta(request),
         )
     except ActionError as error:

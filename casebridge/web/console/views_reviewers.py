@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casebridge.engine.directions import load_directions
-from casebridge.web.cases import reviews
+from casebridge.web.cases import opinions, reviews
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
@@ -46,6 +46,10 @@ class InviteReviewerForm(forms.Form):
 class AssignReviewForm(VersionedForm):
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     lead = forms.IntegerField()
+
+
+class ReleaseForm(forms.Form):
+    checked = forms.BooleanField()
 
 
 class RevokeReviewForm(VersionedForm):
@@ -182,3 +186,26 @@ def revoke_review(request: AuthedRequest, ref: str) -> HttpResponse:
     except ActionError as error:
         return _refused(request, ref, error, form, "", "review")
     return _done(request, case, "The reviewers' access has ended.", "review")
+
+
+@require_POST
+@console_view
+def release_opinion(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request,
+            ref,
+            ActionError("Tick the box to say you have read this version."),
+            form,
+            "",
+            "opinion",
+        )
+    try:
+        opinions.do_release_opinion(
+            case, acting_user=request.user, number=number, meta=_meta(request)
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "opinion")
+    return _done(request, case, f"Version {number} of the opinion was released.", "opinion")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from casebridge.engine.directions import load_directions
-from casebridge.web.cases import matching, packs, workflow
+from casebridge.web.cases import matching, opinions, packs, workflow
 from casebridge.web.cases.lib import active_consents, can_share_abroad
 from casebridge.web.cases.models import Case, CasePack, Consent
 
@@ -57,6 +57,12 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         "pack": pack,
         "pack_to_approve": pack is not None and pack.state == CasePack.State.READY,
         "name": matching.recipient_name(choice.names, lang),
+        # the team's opinion, once a coordinator has released a signed version
+        "opinion": (
+            opinions.released_opinion(case)
+            if case.status in (workflow.OPINION_READY, workflow.POST_REVIEW)
+            else None
+        ),
     }
 
 

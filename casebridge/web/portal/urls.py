@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("cases/<str:pk>/consent/", case.consent, name="consent"),
     path("cases/<str:pk>/pack/", pack.pack, name="pack"),
+    path("cases/<str:pk>/opinion/", pack.opinion, name="opinion"),
     path("cases/<str:pk>/pack/<int:number>/<int:position>", pack.pack_file, name="pack_file"),
     path("cases/<str:pk>/family/", case.family, name="family"),
     path("cases/<str:pk>/messages/", case.case_messages, name="messages"),

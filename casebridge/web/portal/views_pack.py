@@ -1,5 +1,6 @@
 """The patient's preview of exactly what would be sent to the department abroad,
-and their approval of that version (issue 11, part 3). Every file opens here as
+and their approval of that version (issue 11, part 3); then the team's opinion
+that comes back (part 5). Every file opens here as
 it will be sent; approving names the version's hash, so a version prepared
 after they looked cannot be approved by mistake."""
 
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casebridge.engine.terminology import label
-from casebridge.web.cases import matching, packs
+from casebridge.web.cases import matching, opinions, packs
 from casebridge.web.cases.access import allowed
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
@@ -67,6 +68,10 @@ def pack(request: AuthedRequest, pk: str) -> HttpResponse:
                 )
                 return redirect("portal:pack", pk=case.pseudonym)
     recipient = matching.consent_recipient(case, lang)
+    if current is not None and (recipient is None or recipient["id"] != current.recipient):
+        # the version names who it was made for, whatever is chosen now
+        name = matching.recipient_names(lang).get(current.recipient, current.recipient)
+        recipient = {"id": current.recipient, "name": name}
     files = list(current.files.all()) if current else []
     manifest = {f["name"]: f for f in (current.manifest if current else {}).get("files", [])}
     key = "zh" if lang.startswith("zh") else "en"
@@ -104,3 +109,26 @@ def pack_file(request: AuthedRequest, pk: str, number: int, position: int) -> Ht
     case = _gate(request, pk)
     _pack, file = pack_file_or_404(case, number, position)
     return pack_file_response(case, file, meta_from_request(request))
+
+
+@login_required
+@never_cache
+@require_GET
+def opinion(request: AuthedRequest, pk: str) -> HttpResponse:
+    """The reviewing team's opinion, as signed, once a coordinator released it."""
+    case = _gate(request, pk)
+    released = opinions.released_opinion(case)
+    lang = content.current_lang()
+    return render(
+        request,
+        "portal/opinion.html",
+        _ctx(
+            request,
+            case,
+            "opinion",
+            opinion=released,
+            department=matching.recipient_names(lang).get(released.assignment.direction_id, "")
+            if released
+            else "",
+        ),
+    )

@@ -24,13 +24,15 @@ from django.views.decorators.http import require_GET
 from casebridge.engine.directions import load_directions
 from casebridge.engine.terminology import label
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import reviews
+from casebridge.web.cases import opinions, reviews
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.matching import recipient_name
-from casebridge.web.cases.models import Case, CasePack
+from casebridge.web.cases.models import Case, CasePack, ReviewAssignment
 from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
+from casebridge.web.cases.review_models import OPINION_FIELDS
+from casebridge.web.review.forms import DisciplineOpinionForm, TeamOpinionForm
 
 View = Callable[..., HttpResponse]
 
@@ -138,22 +140,58 @@ def _file_rows(pack: CasePack, lang: str) -> list[dict[str, Any]]:
 @reviewer_view
 def case(request: AuthedRequest, ref: str) -> HttpResponse:
     opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
+    return render_case(request, opened)
+
+
+def opened_or_404(request: AuthedRequest, ref: str) -> tuple[Case, ReviewAssignment]:
+    opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
     assignment = reviews.open_assignment(request.user, opened)
     if assignment is None:  # lapsed between the gate and here
         raise Http404("No such case")
+    return opened, assignment
+
+
+def _opinion_initial(opinion: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(opinion, name) for name in names} if opinion is not None else {}
+
+
+def render_case(
+    request: AuthedRequest,
+    opened: Case,
+    *,
+    error: str = "",
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    assignment = reviews.open_assignment(request.user, opened)
+    if assignment is None:
+        raise Http404("No such case")
+    bound = bound or {}
     lang = _lang()
     pack = _sent_pack(opened, assignment.direction_id)
-    seats = [
+    seats = list(assignment.seats.select_related("reviewer"))
+    me = next(s for s in seats if s.reviewer_id == request.user.pk)
+    team = [
         {
             "name": seat.reviewer.display_name,
             "discipline": _discipline(seat.discipline, lang),
             "lead": seat.lead,
             "me": seat.reviewer_id == request.user.pk,
         }
-        for seat in assignment.seats.select_related("reviewer")
+        for seat in seats
     ]
     rows = _file_rows(pack, lang) if pack else []
     summary = next((r for r in rows if r["name"] == f"summary.{lang}.html"), None)
+    written = opinions.discipline_opinions(assignment)
+    mine = next((o for o in written if o.author_id == request.user.pk), None)
+    fields = ("agreement", *OPINION_FIELDS)
+    draft = opinions.draft_of(opened) if me.lead else None
+    signed = opinions.signed_opinions(opened)
+    # a draft goes on where it was; an amendment starts from the signed version
+    source = draft or (signed[0] if signed else None)
+    team_initial = _opinion_initial(source, ("agreement", "language", *opinions.TEAM_FIELDS))
+    if draft is not None:
+        team_initial["amend_reason"] = draft.amend_reason
     return render(
         request,
         "review/case.html",
@@ -164,8 +202,23 @@ def case(request: AuthedRequest, ref: str) -> HttpResponse:
             "pack": pack,
             "rows": rows,
             "summary": summary,
-            "seats": seats,
+            "seats": team,
+            "me": me,
+            "my_discipline": _discipline(me.discipline, lang),
+            "mine": mine,
+            "mine_form": bound.get("mine")
+            or DisciplineOpinionForm(initial=_opinion_initial(mine, fields)),
+            "submitted": [
+                {"opinion": o, "discipline": _discipline(o.discipline, lang)}
+                for o in written
+                if o.submitted_at is not None
+            ],
+            "draft": draft,
+            "team_form": bound.get("team") or TeamOpinionForm(initial=team_initial),
+            "signed": signed,
+            "error": error,
         },
+        status=status,
     )
 
 
