@@ -255,6 +255,7 @@ def main(
         print(f"casebridge serve: could not prepare the database: {error}", file=sys.stderr)
         return 1
     print(banner, flush=True)
+    images = start_image_server()
 
     workers_running: Workers | None = None
     stop = threading.Event()
@@ -272,7 +273,29 @@ def main(
         stop.set()
         if workers_running is not None:
             workers_running.stop()
+        if images:
+            from casebridge.web.cases.orthanc import stop_embedded
+
+            stop_embedded()
     return 0
+
+
+def start_image_server() -> bool:
+    """The embedded Orthanc for the reviewers' image viewer, on loopback (part
+    of the embedded default). Without it the platform still runs: a pack with
+    DICOM images then fails with the reason. Returns whether it was started here."""
+    from django.conf import settings
+
+    from casebridge.web.cases import orthanc
+
+    if settings.ORTHANC_URL:
+        return False
+    try:
+        orthanc.ensure_embedded()
+    except orthanc.OrthancError as error:
+        print(f"casebridge serve: no image viewer: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def gunicorn_options(host: str, port: int, *, workers: int, threads: int) -> dict[str, object]:

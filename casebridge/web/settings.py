@@ -429,6 +429,13 @@ ENGINE_CACHE_SIZE = int(env("CASEBRIDGE_ENGINE_CACHE_SIZE", "8"))
 # (an opinion may run late); after that the gate answers 404 like any other case.
 REVIEW_ACCESS_GRACE_DAYS = int(env("CASEBRIDGE_REVIEW_ACCESS_GRACE_DAYS", "14"))
 
+# Orthanc, the DICOM server of the reviewers' image viewer: empty URL = the
+# embedded one casebridge starts on loopback (its data in DATA_DIR/orthanc).
+ORTHANC_URL = env("CASEBRIDGE_ORTHANC_URL", "")
+ORTHANC_USER = env("CASEBRIDGE_ORTHANC_USER", "casebridge")
+ORTHANC_PASSWORD = env("CASEBRIDGE_ORTHANC_PASSWORD", "")
+ORTHANC_PORT = int(env("CASEBRIDGE_ORTHANC_PORT", "0"))  # 0: a free port, chosen once
+
 # A pack version still being prepared this long after it was asked for is shown
 # as stalled (its worker died); preparing a new one replaces it.
 PACK_BUILD_STALL_MINUTES = int(env("CASEBRIDGE_PACK_BUILD_STALL_MINUTES", "15"))

@@ -36,6 +36,13 @@ def pytest_configure(config: pytest.Config) -> None:
     import django
 
     django.setup()
+
+    def stop_orthanc() -> None:  # the embedded image server a test started, if any
+        from casebridge.web.cases.orthanc import stop_embedded
+
+        stop_embedded()
+
+    atexit.register(stop_orthanc)  # runs before the data folder is removed (LIFO)
     try:
         from pytest_django.plugin import _setup_django
     except ImportError:  # a pytest-django without it: no database blocker

@@ -231,7 +231,6 @@ def test_the_oncologist_cannot_sign_in_the_workspace(client, people, team):
     assert response.status_code == 400 and "只有牵头审阅专家" in response.text
 
 
-
 def test_the_status_buttons_cannot_declare_an_opinion_ready(people, team):
     from casebridge.web.cases.actions import do_change_status
 

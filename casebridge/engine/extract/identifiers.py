@@ -8,7 +8,9 @@ number only when its modulus-11 check digit is right (NHS Data Dictionary, "NHS
 number"), a hospital number needs a label or a letters-then-6+-digits shape, a
 phone number needs a UK dialling shape.
 
-Values are verbatim (what to replace); the Source gives page and span.
+Values are verbatim (what to replace); the Source gives page and span. Chinese
+labels, mainland mobile and resident identity numbers and honorific names are
+found by identifiers_zh.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 
 from casebridge.engine.case import Document, Identifier, Page
+from casebridge.engine.extract import identifiers_zh
 from casebridge.engine.extract.dates import date_at, find_dates
 from casebridge.engine.extract.spans import pages, source_for
 
@@ -379,6 +382,11 @@ def find_identifiers(doc: Document) -> list[Identifier]:
         _births(page_found, taken, doc, page)
         _names(page_found, taken, doc, page)
         _addresses(page_found, taken, doc, page)
+
+        def add_zh(kind: str, start: int, end: int, valid: bool, page: Page = page) -> None:
+            _add(page_found, taken, doc, page, kind, start, end, valid=valid)
+
+        identifiers_zh.find(page, add_zh)
         page_found.sort(key=lambda i: (i.source.start, i.source.end))
         found.extend(page_found)
     return found

@@ -29,6 +29,7 @@ KINDS: tuple[str, ...] = (
     "postcode",
     "phone",
     "email",
+    "national_id",
 )
 TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "master"}
@@ -53,8 +54,22 @@ MONTHS = (
     "jan(?:uary)?", "feb(?:ruary)?", "mar(?:ch)?", "apr(?:il)?", "may", "june?", "july?",
     "aug(?:ust)?", "sep(?:t(?:ember)?)?", "oct(?:ober)?", "nov(?:ember)?", "dec(?:ember)?",
 )  # fmt: skip
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
 _SEP = r"[\s.\-/]*"
-_NUMERIC_KINDS = ("nhs_number", "hospital_number", "phone")
+_NUMERIC_KINDS = ("nhs_number", "hospital_number", "phone", "national_id")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# how a Chinese letter addresses or names a person by the surname alone: 王女士, 李先生
+HONORIFICS = ("女士", "先生", "小姐", "太太", "夫人", "阿姨", "同志")
+# Chinese address parts end with the unit they name; province, city and district
+# say where, not who, so only the parts below them (street, number, flat) are
+# hidden on their own
+_ZH_ADDRESS_PART = re.compile(
+    r".+?(?:省|自治区|市|区|县|镇|乡|街道|路|大道|街|巷|弄|胡同|村|号|栋|幢|楼|单元|室)"
+)
+_ZH_PLACE_ONLY = ("省", "自治区", "市", "区", "县", "镇", "乡")
 
 
 def marker(kind: str, lang: str) -> str:
@@ -71,15 +86,19 @@ class Redactor:
         self.lang = lang
         found: dict[str, str] = {}  # regex -> kind; longest first at build time
         self.birth_dates: set[str] = set()
+        # (kind, value) of each identifier, for checks that match loosely (pack/legible.py)
+        self.values: list[tuple[str, str]] = []
         for ident in identifiers:
             value = " ".join(str(ident.value).split())
             if not value:
                 continue
             kind = ident.kind if ident.kind in KINDS else "person_name"
+            if (kind, value) not in self.values:
+                self.values.append((kind, value))
             for pattern in _patterns(kind, value):
                 found.setdefault(pattern, kind)
             if kind == "date_of_birth":
-                day = _parse_date(value)
+                day = parse_date(value)
                 if day is not None:
                     self.birth_dates.add(day.isoformat())
         ordered = sorted(found, key=len, reverse=True)
@@ -114,7 +133,7 @@ def _patterns(kind: str, value: str) -> list[str]:
     if kind == "email":
         return [rf"(?<![\w.+-]){re.escape(value)}(?![\w-])"]
     if kind == "date_of_birth":
-        day = _parse_date(value)
+        day = parse_date(value)
         return _date_patterns(day) if day else [_loose(value)]
     if kind in _NUMERIC_KINDS:
         return _number_patterns(kind, value)
@@ -122,13 +141,19 @@ def _patterns(kind: str, value: str) -> list[str]:
         return _postcode_patterns(value)
     if kind == "address":
         # a postcode inside the address is a postcode too (with its misreadings)
-        codes = [p for m in _UK_POSTCODE.finditer(value) for p in _postcode_patterns(m.group(0))]
+        codes = [p for m in UK_POSTCODE.finditer(value) for p in _postcode_patterns(m.group(0))]
         parts = [p for p in re.split(r"[\s,|]+", value) if p]
         if parts and parts[0].lower() == "address":
             parts = parts[1:]  # "Address | 27 ..." read with its label
         if not parts:
             return []
-        whole = r"(?<![A-Za-z0-9])" + r"[\s,|]+".join(re.escape(p) for p in parts) + r"(?!\w)"
+        # the right edge only where the address ends in a Latin letter or a digit: in
+        # Chinese the next character is not a word break ("...88号" then "5室")
+        whole = (
+            r"(?<![A-Za-z0-9])"
+            + r"[\s,，|]+".join(re.escape(p) for p in parts)
+            + (r"(?![A-Za-z0-9])" if parts[-1][-1].isascii() else "")
+        )
         # each distinctive word too, for a quotation that starts or ends inside the address
         words = [
             rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])"
@@ -136,11 +161,25 @@ def _patterns(kind: str, value: str) -> list[str]:
             if len(p) >= 4 and p.isalpha() and p[0].isupper()
             and p.lower() not in STREET_WORDS and p.lower() not in NOT_NAMES and not _is_term(p)
         ]  # fmt: skip
-        return [whole, *words, *codes]
+        zh_parts = [_chars(part, r"\s*") for part in zh_address_parts(value)]
+        return [whole, *words, *codes, *zh_parts]
     return _name_patterns(value)
 
 
-_UK_POSTCODE = re.compile(
+def zh_address_parts(value: str) -> list[str]:
+    """The street, number and flat of a Chinese address, each on its own (a letter
+    may quote "漕溪北路88号" without the city before it)."""
+    if not _CJK.search(value):
+        return []
+    out = []
+    for part in _ZH_ADDRESS_PART.findall(re.sub(r"[\s,，]+", "", value)):
+        if part.endswith(_ZH_PLACE_ONLY) or len(part) < 3:
+            continue
+        out.append(part)
+    return out
+
+
+UK_POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})(?![A-Za-z0-9])"
 )
 
@@ -150,7 +189,7 @@ def _postcode_patterns(value: str) -> list[str]:
     any three characters: an OCR reading of "8QJ" as "8Q)" still hides it."""
     body = _chars(re.sub(r"\s+", "", value), r"\s*")
     out = [rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])"]
-    found = _UK_POSTCODE.fullmatch(value.strip().upper())
+    found = UK_POSTCODE.fullmatch(value.strip().upper())
     if found:
         outward = re.escape(found.group(1))
         out.append(rf"(?<![A-Za-z0-9]){outward}\s*[0-9OoIlSsBZ][^\s,;]{{2}}(?![A-Za-z0-9])")
@@ -170,10 +209,20 @@ def _number_patterns(kind: str, value: str) -> list[str]:
     if kind == "phone" and compact.startswith("0") and compact.isdigit():
         rest = _chars(compact[1:], r"[\s.\-]?\s*")
         out.append(rf"\+\s*44\s*(?:\(\s*0\s*\)\s*)?{rest}(?!\d)")
+    if kind == "phone" and compact.startswith("86") and len(compact) == 13:
+        compact = compact[2:]  # a mainland mobile written with its country code
+        out.append(rf"(?<![A-Za-z0-9]){_chars(compact, _NUMBER_GAP)}(?![A-Za-z0-9])")
+    if kind == "phone" and re.fullmatch(r"1[3-9]\d{9}", compact):
+        out.append(rf"\+?\s*86[\s\-]*{_chars(compact, _NUMBER_GAP)}(?!\d)")
     return out
 
 
+_NUMBER_GAP = r"[\s.\-]?\s*"
+
+
 def _name_patterns(value: str) -> list[str]:
+    if _CJK.search(value):
+        return _zh_name_patterns(value)
     words = [w for w in re.split(r"[\s,]+", value) if w]
     words = [w for w in words if w.lower().strip(".") not in TITLES] or words
     if not words:
@@ -190,6 +239,20 @@ def _name_patterns(value: str) -> list[str]:
     return out
 
 
+def _zh_name_patterns(value: str) -> list[str]:
+    """A Chinese name as written with any spacing, and its surname with an
+    honorific (王秀英: also 王女士, 王先生); a name given as surname and honorific
+    ("王女士") is hidden as it is. The surname alone is not: 王, 张, 李 are also
+    everyday words."""
+    compact = re.sub(r"[\s·•]+", "", value)
+    out = [_chars(compact, r"[\s·•]*")]
+    honorific = next((h for h in HONORIFICS if compact.endswith(h)), "")
+    if not honorific and 2 <= len(compact) <= 4 and all(_CJK.match(c) for c in compact):
+        surname = compact[:2] if len(compact) == 4 else compact[0]
+        out.append(rf"{re.escape(surname)}\s*(?:{'|'.join(HONORIFICS)})")
+    return out
+
+
 def _is_term(word: str) -> bool:
     """A word the terminology table knows (a clinical or document word, not a name)."""
     return table().knows(word) or normalise(word) in _DOCUMENT_WORDS
@@ -203,9 +266,9 @@ def _loose(value: str) -> str:
     return r"(?<![A-Za-z0-9])" + _SEP.join(parts) + r"(?![A-Za-z0-9])"
 
 
-def _parse_date(value: str) -> _dt.date | None:
+def parse_date(value: str) -> _dt.date | None:
     text = value.strip()
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
@@ -240,7 +303,8 @@ def _date_patterns(day: _dt.date) -> list[str]:
         rf"{edge_l}{d}(?:st|nd|rd|th)?[\s\-]+{m_name}\.?,?[\s\-]+{y4}{edge_r}",
         rf"(?<![A-Za-z]){m_name}\.?\s+{d}(?:st|nd|rd|th)?,?\s+{y4}{edge_r}",
         rf"{edge_l}{y4}{sep}{m_num}{sep}{d}{edge_r}",
+        rf"{edge_l}{y4}\s*年\s*{m_num}\s*月\s*{d}\s*日?",
     ]
 
 
-__all__ = ["KINDS", "Redactor", "marker"]
+__all__ = ["KINDS", "Redactor", "marker", "parse_date", "zh_address_parts"]

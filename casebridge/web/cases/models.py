@@ -569,6 +569,7 @@ from casebridge.web.cases.review_models import (  # noqa: E402
     DisciplineOpinion as DisciplineOpinion,
 )
 from casebridge.web.cases.review_models import Opinion as Opinion  # noqa: E402
+from casebridge.web.cases.review_models import PackSeries as PackSeries  # noqa: E402
 from casebridge.web.cases.review_models import (  # noqa: E402
     ReviewAssignment as ReviewAssignment,
 )

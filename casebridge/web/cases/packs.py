@@ -37,7 +37,9 @@ from casebridge.web.cases.access import case_for_system, require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.lib import can_share_abroad, engine_case
-from casebridge.web.cases.models import Case, CasePack, Document, PackFile
+from casebridge.web.cases.models import Case, CasePack, Document, PackFile, PackSeries
+from casebridge.web.cases.orthanc import OrthancError
+from casebridge.web.cases.pack_images import deidentified_series
 from casebridge.web.cases.versions import lock_case, save_case
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,25 @@ def build_pack(pack_id: int) -> str:
     except Exception as error:  # noqa: BLE001 - recorded on the pack for the coordinator
         log.exception("building pack %s failed", pack_id)
         return _failed(pack_id, f"The pack could not be prepared ({type(error).__name__}).")
+    try:
+        images = deidentified_series(case)
+    except (OrthancError, StorageError) as error:
+        log.exception("the images of pack %s failed", pack_id)
+        return _failed(pack_id, f"The images could not be prepared: {error}")
+    manifest = dict(built.manifest)
+    if images:
+        # the series are part of what the patient approves, by their copy's ids
+        manifest["images"] = [
+            {
+                "series": i.series,
+                "modality": i.modality,
+                "date": i.study_date,
+                "instances": len(i.instances),
+                "burned_in": i.burned_in,
+            }
+            for i in images
+        ]
+    sha256 = manifest_hash(manifest)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -174,9 +195,23 @@ def build_pack(pack_id: int) -> str:
                 row.blob_path = storage.store_pack_file(case, row, file.data)
                 stored.append(row.blob_path)
                 row.save(update_fields=["blob_path"])
+            for position, image in enumerate(images):
+                series = PackSeries(
+                    case=case,
+                    pack=locked,
+                    position=position,
+                    orthanc_study=image.study,
+                    orthanc_series=image.series,
+                    modality=image.modality,
+                    study_date=image.study_date,
+                    instances=image.instances,
+                    burned_in=image.burned_in,
+                )
+                series.description = image.description
+                series.save()
             locked.case = case
-            locked.manifest = built.manifest
-            locked.sha256 = built.sha256
+            locked.manifest = manifest
+            locked.sha256 = sha256
             locked.state = CasePack.State.READY
             locked.save(update_fields=["manifest", "sha256", "state"])
             audit.record(
@@ -184,7 +219,12 @@ def build_pack(pack_id: int) -> str:
                 case,
                 "pack.built",
                 obj=locked,
-                after={"number": locked.number, "sha256": built.sha256, "files": len(built.files)},
+                after={
+                    "number": locked.number,
+                    "sha256": sha256,
+                    "files": len(built.files),
+                    "series": len(images),
+                },
             )
     except Exception as error:  # noqa: BLE001
         for name in stored:  # nothing of a rolled-back pack stays in the store

@@ -214,3 +214,33 @@ class Opinion(models.Model):
             if signed and (fields is None or not set(fields) <= self.RELEASE_FIELDS):  # type: ignore[call-overload]
                 raise SignedOpinionError("A signed opinion never changes: amend it instead.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PackSeries(models.Model):
+    """One de-identified image series of a pack version, held in Orthanc (the
+    pseudonym as patient name and id). Reviewers open only these, through the
+    gate's proxy; `instances` lists the Orthanc instance ids the proxy lets
+    through for this series."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    pack = models.ForeignKey("cases.CasePack", on_delete=models.CASCADE, related_name="series")
+    position = models.PositiveSmallIntegerField()
+    orthanc_study = models.CharField(max_length=64)
+    orthanc_series = models.CharField(max_length=64)
+    modality = models.CharField(max_length=16, blank=True)
+    # sealed: a series description says what was imaged ("CT chest, staging")
+    description = SealedTextField(holder="case", blank=True)
+    study_date = models.CharField(max_length=10, blank=True)  # ISO
+    instances = models.JSONField(default=list)
+    # text may be burned into the pixels (an ultrasound, a screen capture):
+    # anonymisation cannot remove it, so the series is flagged for the reviewer
+    # and the coordinator
+    burned_in = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pack", "orthanc_series"], name="cases_one_row_per_pack_series"
+            )
+        ]

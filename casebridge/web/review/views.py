@@ -202,6 +202,7 @@ def render_case(
             "pack": pack,
             "rows": rows,
             "summary": summary,
+            "series": list(pack.series.all()) if pack else [],
             "seats": team,
             "me": me,
             "my_discipline": _discipline(me.discipline, lang),
