@@ -402,3 +402,15 @@ def test_a_stored_blob_swapped_after_approval_stops_the_sending(people, matched)
         do_send_pack(
             pack, acting_user=people.coordinator, expected_version=case.version, checked=True
         )
+
+
+def test_a_relative_the_patient_allowed_to_approves_what_is_sent(people, matched):
+    from casebridge.web.cases.models import CaseMember
+
+    case, _best = matched
+    CaseMember.objects.filter(case=case, user=people.family).update(can_approve=True)
+    pack = _built(people, case)
+    approved = do_approve_pack(pack, acting_user=people.family, sha256=pack.sha256)
+    assert approved.approved_by == people.family
+    event = AuditEvent.objects.get(action="pack.approved")
+    assert event.actor == people.family

@@ -13,6 +13,8 @@ Needs:
     consent  give or withdraw consent, invite family, withdraw the case
              (the patient's own decisions)
     review   work on the case as a member of its reviewing team abroad
+    approve  approve the version of the pack that is sent abroad (the
+             patient's, or a relative's the patient allowed to)
 
 Who has which (a user's role, then their tie to the case):
     admin        every need except consent (consent is the patient's own act)
@@ -23,8 +25,9 @@ Who has which (a user's role, then their tie to the case):
                  second factor and the patient's consent to the transfer
                  naming that department stands (review_access.open_assignment);
                  every other case, and every case once any of these lapses: 404
-    owner        view, upload, message, consent on their own case
-    member       view, and upload / message where the patient granted them
+    owner        view, upload, message, consent, approve on their own case
+    member       view, and upload / message / approve where the patient
+                 granted them
     anyone else  nothing: 404
 """
 
@@ -49,9 +52,10 @@ NEEDS: tuple[str, ...] = (
     "manage",
     "consent",
     "review",
+    "approve",
 )
 STAFF_NEEDS = frozenset({"view", "upload", "message", "correct", "manage"})
-OWNER_NEEDS = frozenset({"view", "upload", "message", "consent"})
+OWNER_NEEDS = frozenset({"view", "upload", "message", "consent", "approve"})
 ADMIN_NEEDS = STAFF_NEEDS
 REVIEWER_NEEDS = frozenset({"view", "review"})
 

@@ -480,6 +480,7 @@ def do_invite_member(
     relationship: str = CaseMember.Relationship.FAMILY,
     can_upload: bool = False,
     can_message: bool = False,
+    can_approve: bool = False,
     meta: RequestMeta | None = None,
 ) -> CaseMember | None:
     """The patient invites a family member or caregiver, who may always view and,
@@ -519,15 +520,19 @@ def do_invite_member(
                 "relationship": relationship,
                 "can_upload": can_upload,
                 "can_message": can_message,
+                "can_approve": can_approve,
                 "invited_by": acting_user,
             },
         )
         if not created and member.revoked_at is None:
             raise ActionError(f"{email} is already a member of this case.")
-        before = snapshot(member, ["can_view", "can_upload", "can_message", "revoked_at"])
+        before = snapshot(
+            member, ["can_view", "can_upload", "can_message", "can_approve", "revoked_at"]
+        )
         if not created:  # re-invited after a revocation
             member.relationship, member.can_view = relationship, True
             member.can_upload, member.can_message = can_upload, can_message
+            member.can_approve = can_approve
             member.revoked_at, member.invited_by = None, acting_user
             member.save()
         audit.record(
@@ -538,7 +543,10 @@ def do_invite_member(
             before=None if created else before,
             after={
                 "email": email,
-                **snapshot(member, ["relationship", "can_view", "can_upload", "can_message"]),
+                **snapshot(
+                    member,
+                    ["relationship", "can_view", "can_upload", "can_message", "can_approve"],
+                ),
             },
             meta=meta,
         )

@@ -138,6 +138,8 @@ class CaseMember(models.Model):
     can_view = models.BooleanField(default=True)
     can_upload = models.BooleanField(default=False)
     can_message = models.BooleanField(default=False)
+    # may approve, for the patient, the version of the pack sent abroad
+    can_approve = models.BooleanField(default=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -152,9 +154,12 @@ class CaseMember(models.Model):
     def grants(self, need: str) -> bool:
         if self.revoked_at is not None or not self.can_view:
             return False
-        return {"view": True, "upload": self.can_upload, "message": self.can_message}.get(
-            need, False
-        )
+        return {
+            "view": True,
+            "upload": self.can_upload,
+            "message": self.can_message,
+            "approve": self.can_approve,
+        }.get(need, False)
 
 
 class Enquiry(KeyHolder, models.Model):

@@ -279,7 +279,7 @@ def do_approve_pack(
     """The patient approves exactly this version (`sha256` is the hash their
     preview showed). Refused: a version not ready, or not the one they saw."""
     case = pack.case
-    require(acting_user, case, "consent")
+    require(acting_user, case, "approve")
     with transaction.atomic():
         locked = CasePack.objects.select_for_update().get(pk=pack.pk, case=case)
         locked.case = case

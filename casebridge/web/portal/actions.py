@@ -637,6 +637,7 @@ def do_invite_family(
     can_upload: bool,
     can_message: bool,
     link: str,
+    can_approve: bool = False,
     meta: RequestMeta | None = None,
 ) -> CaseMember | None:
     """The patient invites a family member or caregiver; they get an e-mail with
@@ -661,6 +662,7 @@ def do_invite_family(
             relationship=relationship,
             can_upload=can_upload,
             can_message=can_message,
+            can_approve=can_approve,
             meta=meta,
         )
         if member is None:

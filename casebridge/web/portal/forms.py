@@ -194,6 +194,13 @@ class InviteForm(forms.Form):
     can_message = forms.BooleanField(
         label=_("They may send and read messages with the coordinator"), required=False
     )
+    can_approve = forms.BooleanField(
+        label=_(
+            "They may approve, for me, what is sent to the reviewing team abroad "
+            "(my consent is still mine to give)"
+        ),
+        required=False,
+    )
 
 
 class RevokeMemberForm(forms.Form):

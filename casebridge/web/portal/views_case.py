@@ -599,6 +599,7 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
                 relationship=data["relationship"],
                 can_upload=data["can_upload"],
                 can_message=data["can_message"],
+                can_approve=data["can_approve"],
                 link=request.build_absolute_uri(reverse("account_reset_password")),
                 meta=meta_from_request(request),
             )

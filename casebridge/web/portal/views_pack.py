@@ -46,7 +46,7 @@ def pack(request: AuthedRequest, pk: str) -> HttpResponse:
     current = packs.current_pack(case)
     form = ApproveForm(initial={"sha256": current.sha256 if current else ""})
     if request.method == "POST":
-        case = _gate(request, pk, "consent")
+        case = _gate(request, pk, "approve")
         form = ApproveForm(request.POST)
         if current is None:
             messages.error(request, _("Nothing was changed."))
@@ -94,7 +94,7 @@ def pack(request: AuthedRequest, pk: str) -> HttpResponse:
             files=rows,
             recipient=recipient,
             consented=recipient is not None and can_share_abroad(case, recipient["id"]),
-            may_approve=allowed(request.user, case, "consent"),
+            may_approve=allowed(request.user, case, "approve"),
             ready=current is not None and current.state == CasePack.State.READY,
             form=form,
             sent=packs.sent_packs(case),
