@@ -15,6 +15,7 @@ found by identifiers_zh.py.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from casebridge.engine.case import Document, Identifier, Page
@@ -372,6 +373,19 @@ def _addresses(
             _add(found, taken, doc, page, "address", s, e, overlap_ok=True)
 
 
+def _add_zh(
+    found: list[Identifier],
+    taken: list[tuple[int, int]],
+    doc: Document,
+    page: Page,
+    kind: str,
+    start: int,
+    end: int,
+    valid: bool,
+) -> None:
+    _add(found, taken, doc, page, kind, start, end, valid=valid)
+
+
 def find_identifiers(doc: Document) -> list[Identifier]:
     """Every direct identifier on every page of the document, in page order."""
     found: list[Identifier] = []
@@ -382,11 +396,7 @@ def find_identifiers(doc: Document) -> list[Identifier]:
         _births(page_found, taken, doc, page)
         _names(page_found, taken, doc, page)
         _addresses(page_found, taken, doc, page)
-
-        def add_zh(kind: str, start: int, end: int, valid: bool, page: Page = page) -> None:
-            _add(page_found, taken, doc, page, kind, start, end, valid=valid)
-
-        identifiers_zh.find(page, add_zh)
+        identifiers_zh.find(page, functools.partial(_add_zh, page_found, taken, doc, page))
         page_found.sort(key=lambda i: (i.source.start, i.source.end))
         found.extend(page_found)
     return found

@@ -108,9 +108,9 @@ def find(page: Page, add: Add) -> None:
         if resident_id_ok(m.group()):
             add("national_id", *m.span(), True)
     for m in _HONORIFIC.finditer(text) if _HONORIFIC.search(text) else ():
-        start = _surname_before(text, m.start())
-        if start is not None:
-            add("person_name", start, m.end(), True)
+        begin = _surname_before(text, m.start())
+        if begin is not None:
+            add("person_name", begin, m.end(), True)
 
 
 def _surname_before(text: str, at: int) -> int | None:

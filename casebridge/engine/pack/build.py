@@ -10,14 +10,22 @@ manifest (issue 11, part 3).
         and never its file name (a name often holds the patient's)
 
 The manifest lists each file with its SHA-256, size and, for an original, how
-many pages went as images, how many as text alone (and why), and how many
-identifiers were blacked out. The pack's hash is the SHA-256 of the manifest:
-what a patient approves and what is sent are the same pack only when the hashes
-match. DICOM images are not in it: they go to the reviewers' viewer (part 5b).
+many pages went as images, which went as text alone (pages_withheld: each with
+why), and how many identifiers were blacked out.
+
+What is hidden: every identifier the records hold, those of the patient's
+intake answers (identity.from_intake) and those the caller knows (`known`: the
+account's name, date of birth...). With no name, NHS number or date of birth
+known at all the pack is refused (identity.PackError).
+
+The pack's hash is the SHA-256 of the manifest: what a patient approves and
+what is sent are the same pack only when the hashes match. DICOM images are not
+in it: they go to the reviewers' viewer (part 5b).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -25,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casebridge.engine.case import Case, Document
+from casebridge.engine.pack.identity import KnownIdentity, from_intake, require_identity
 from casebridge.engine.pack.pages import redact_document
 from casebridge.engine.pack.pdf import redacted_pdf
 from casebridge.engine.render.fhir import to_ips_bundle
@@ -69,10 +78,18 @@ def build_pack(
     *,
     pseudonym: str,
     created: str,
+    known: KnownIdentity | None = None,
 ) -> Pack:
     """The pack of `case` as it is now. `original(document)` gives a document's
     uploaded bytes (None when they cannot be had: its pages go as redacted text);
-    `created` (ISO 8601) is the pack's time, also the FHIR bundle's."""
+    `created` (ISO 8601) is the pack's time, also the FHIR bundle's; `known` the
+    patient's identity as known outside the records, hidden too. Raises PackError
+    when no name, NHS number or date of birth is known (`case` is not changed)."""
+    extra = from_intake(case.intake) + (known.identifiers() if known else [])
+    if extra:
+        # a copy: the summaries and the bundle pseudonymise with case.identifiers
+        case = dataclasses.replace(case, identifiers=[*case.identifiers, *extra])
+    require_identity(case.identifiers)
     files = [
         PackFile("summary.en.pdf", "application/pdf", render_pdf(case, "en"), "summary"),
         PackFile("summary.zh.pdf", "application/pdf", render_pdf(case, "zh"), "summary"),
@@ -115,6 +132,11 @@ def build_pack(
                     "date": document.document_date or "",
                     "pages": len(pages),
                     "pages_as_text": [p.number for p in pages if p.image is None],
+                    "pages_withheld": [
+                        {"page": p.number, "why": p.note}
+                        for p in pages
+                        if p.image is None and p.note
+                    ],
                     "identifiers_hidden": sum(p.blacked_out for p in pages),
                     "notes": sorted({p.note for p in pages if p.note}),
                 },

@@ -158,13 +158,19 @@ def _near(needle: str, hay: str, edits: int) -> list[tuple[int, int]]:
     (Sellers: edit distance to the best substring ending at each place)."""
     m = len(needle)
     previous = list(range(m + 1))
-    ends = []
+    ends: list[tuple[int, int]] = []  # (end, distance) of each run's best end
+    last = -2
     for j, char in enumerate(hay):
         current = [0]
         for i in range(1, m + 1):
             cost = 0 if needle[i - 1] == char else 1
             current.append(min(previous[i] + 1, current[i - 1] + 1, previous[i - 1] + cost))
         if current[m] <= edits:
-            ends.append(j + 1)
+            if last == j - 1 and ends:  # the same occurrence, ending one later
+                if current[m] < ends[-1][1]:
+                    ends[-1] = (j + 1, current[m])
+            else:
+                ends.append((j + 1, current[m]))
+            last = j
         previous = current
-    return [(max(0, end - m - edits), end) for end in ends]
+    return [(max(0, end - m), end) for end, _ in ends]

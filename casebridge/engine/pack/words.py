@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -55,9 +56,7 @@ class Device:
 
     def box(self, left: float, bottom: float, right: float, top: float) -> Box:
         """A page-space rectangle as pixels; under rotation its corners change places."""
-        xs, ys = zip(
-            *(self.point(x, y) for x in (left, right) for y in (bottom, top)), strict=True
-        )
+        xs, ys = zip(*(self.point(x, y) for x in (left, right) for y in (bottom, top)), strict=True)
         return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
 
 
@@ -113,9 +112,15 @@ def _drawn(textpage: pdfium.PdfTextPage, index: int) -> bool:
 def _pictures_and_annotations(pdf_page: pdfium.PdfPage, device: Device) -> list[Box]:
     """Where the page draws a picture, a shading or an annotation (in pixels)."""
     out: list[Box] = []
-    kinds = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING)
-    for obj in pdf_page.get_objects(filter=kinds, max_depth=15):
-        out.append(device.box(*obj.get_pos()))
+    # a picture inside a form XObject counts by the form's bounds: those of what
+    # the form holds are in the form's own space, the form's are in the page's
+    for i in range(pdfium_c.FPDFPage_CountObjects(pdf_page)):
+        obj = pdfium_c.FPDFPage_GetObject(pdf_page, i)
+        if _pictured(obj, 0):
+            left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+            refs = (ctypes.byref(v) for v in (left, bottom, right, top))
+            if pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
+                out.append(device.box(left.value, bottom.value, right.value, top.value))
     rect = pdfium_c.FS_RECTF()
     for i in range(pdfium_c.FPDFPage_GetAnnotCount(pdf_page)):
         annot = pdfium_c.FPDFPage_GetAnnot(pdf_page, i)
@@ -126,6 +131,25 @@ def _pictures_and_annotations(pdf_page: pdfium.PdfPage, device: Device) -> list[
             if annot:
                 pdfium_c.FPDFPage_CloseAnnot(annot)
     return out
+
+
+_PICTURES = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING)
+
+
+def _pictured(obj: Any, depth: int) -> bool:
+    """Whether a page object is or holds a picture or a shading (forms nest; a
+    form nested past 15 levels counts as one)."""
+    kind = pdfium_c.FPDFPageObj_GetType(obj)
+    if kind in _PICTURES:
+        return True
+    if kind != pdfium_c.FPDF_PAGEOBJ_FORM:
+        return False
+    if depth >= 15:
+        return True
+    return any(
+        _pictured(pdfium_c.FPDFFormObj_GetObject(obj, i), depth + 1)
+        for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))
+    )
 
 
 def _overlap(a: Box, b: Box) -> bool:
