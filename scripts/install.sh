@@ -2,8 +2,8 @@
 # Installs everything casebridge needs on a fresh Debian machine: the Debian
 # packages in apt-packages.txt (only those missing), the Python package with
 # its development tools in .venv, and the Node packages of the independent FHIR
-# validator in scripts/fhir-validate/node_modules. Safe to run again: it does
-# only what is missing.
+# validator in scripts/fhir-validate/node_modules and of the accessibility checks
+# in tests/e2e/axe/node_modules. Safe to run again: it does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,4 +54,14 @@ else
     (cd "$validator" && npm ci --no-audit --no-fund --loglevel=error)
     touch "$vstamp"
   fi
+fi
+
+# axe-core, the accessibility rules the browser tests (tests/e2e/test_accessibility.py)
+# run in Chromium: `npm ci` from its lock file when node_modules is missing or the lock
+# changed (any Node.js will do).
+axe=tests/e2e/axe
+astamp="$axe/node_modules/.installed-$(sha256sum <"$axe/package-lock.json" | cut -c1-16)"
+if [[ ! -f "$astamp" ]]; then
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$astamp"
 fi

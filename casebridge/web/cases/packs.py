@@ -31,13 +31,21 @@ from django_tasks import task
 from casebridge.engine.case import Document as EngineDocument
 from casebridge.engine.pack.build import build_pack as engine_build_pack
 from casebridge.engine.pack.build import manifest_hash
+from casebridge.engine.pack.identity import KnownIdentity, PackError
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import audit, matching, storage, workflow
 from casebridge.web.cases.access import case_for_system, require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.lib import can_share_abroad, engine_case
-from casebridge.web.cases.models import Case, CasePack, Document, PackFile, PackSeries
+from casebridge.web.cases.models import (
+    Case,
+    CasePack,
+    Document,
+    Enquiry,
+    PackFile,
+    PackSeries,
+)
 from casebridge.web.cases.orthanc import OrthancError
 from casebridge.web.cases.pack_images import deidentified_series
 from casebridge.web.cases.versions import lock_case, save_case
@@ -152,7 +160,10 @@ def build_pack(pack_id: int) -> str:
             _originals(case),
             pseudonym=case.pseudonym,
             created=timezone.now().isoformat(timespec="seconds"),
+            known=known_identity(case),
         )
+    except PackError as error:  # a plain reason for the coordinator (e.g. no identity known)
+        return _failed(pack_id, f"The pack could not be prepared safely: {error}")
     except Exception as error:  # noqa: BLE001 - recorded on the pack for the coordinator
         log.exception("building pack %s failed", pack_id)
         return _failed(pack_id, f"The pack could not be prepared ({type(error).__name__}).")
@@ -232,6 +243,32 @@ def build_pack(pack_id: int) -> str:
         log.exception("storing pack %s failed", pack_id)
         return _failed(pack_id, f"The pack could not be stored ({type(error).__name__}).")
     return "built"
+
+
+def known_identity(case: Case) -> KnownIdentity:
+    """Who the patient is as the platform knows them outside the records (their
+    account, their enquiry, the people around the case), hidden in the pack as
+    the identifiers the records hold are: a letterhead the engine misread still
+    names them as the account does."""
+    owner = case.owner
+    enquiry = Enquiry.objects.filter(case=case).first()
+    name = (owner.full_name if owner else "") or (enquiry.full_name if enquiry else "")
+    others: list[tuple[str, str]] = []
+    if enquiry is not None:
+        if enquiry.full_name and enquiry.full_name != name:
+            others.append(("person_name", enquiry.full_name))  # who enquired for them
+        if enquiry.email:
+            others.append(("email", enquiry.email))
+    for member in case.members.select_related("user"):
+        if member.user.full_name:
+            others.append(("person_name", member.user.full_name))
+        others.append(("email", member.user.email))
+    return KnownIdentity(
+        name=name,
+        email=owner.email if owner else "",
+        phone=enquiry.phone if enquiry else "",
+        others=tuple(others),
+    )
 
 
 def _originals(case: Case) -> Any:

@@ -92,6 +92,22 @@ AUDIT_TEXT: dict[str, Any] = {
     "pack.file_read": _("opened a file of what is sent"),
     "review.assigned": _("opened your case to the department's reviewers"),
     "review.revoked": _("ended the reviewers' access to your case"),
+    "case.direction_chosen": _("chose a department to review your case"),
+    "document.processed": _("finished reading a document"),
+    "opinion.discipline_saved": _("wrote part of the review"),
+    "opinion.discipline_submitted": _("submitted their part of the review"),
+    "opinion.draft_saved": _("wrote a draft of the team's opinion"),
+    "opinion.signed": _("signed the team's opinion"),
+    "opinion.released": _("shared the team's opinion with you"),
+    "images.opened": _("looked at your scans"),
+    "pack.superseded": _("replaced a version of what is sent"),
+    "pack.failed": _("could not prepare what is sent"),
+}
+
+# what a consent is for, in the patient's language
+CONSENT_KIND_TEXT: dict[str, Any] = {
+    "processing_art9": _("Processing of your health data"),
+    "transfer_abroad": _("Sending your case to a reviewing team abroad"),
 }
 
 

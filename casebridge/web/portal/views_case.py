@@ -576,9 +576,18 @@ def consent(request: AuthedRequest, pk: str) -> HttpResponse:
             consented=consented,
             processing_form=processing_form,
             transfer_form=transfer_form,
-            history=list(case.consents.all()),
+            history=_consent_history(case),
         ),
     )
+
+
+def _consent_history(case: Case) -> list[Consent]:
+    history = list(case.consents.all())
+    for consent in history:  # what it was for, in the page's language
+        consent.kind_text = lib.CONSENT_KIND_TEXT.get(  # type: ignore[attr-defined]
+            consent.kind, consent.get_kind_display()
+        )
+    return history
 
 
 @login_required

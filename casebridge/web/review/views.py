@@ -208,14 +208,15 @@ def render_case(
             "my_discipline": _discipline(me.discipline, lang),
             "mine": mine,
             "mine_form": bound.get("mine")
-            or DisciplineOpinionForm(initial=_opinion_initial(mine, fields)),
+            or DisciplineOpinionForm(initial=_opinion_initial(mine, fields), auto_id="mine-%s"),
             "submitted": [
                 {"opinion": o, "discipline": _discipline(o.discipline, lang)}
                 for o in written
                 if o.submitted_at is not None
             ],
             "draft": draft,
-            "team_form": bound.get("team") or TeamOpinionForm(initial=team_initial),
+            "team_form": bound.get("team")
+            or TeamOpinionForm(initial=team_initial, auto_id="team-%s"),
             "signed": signed,
             "error": error,
         },

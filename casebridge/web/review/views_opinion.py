@@ -28,7 +28,7 @@ def _back(ref: str, anchor: str) -> HttpResponse:
 @reviewer_view
 def my_opinion(request: AuthedRequest, ref: str) -> HttpResponse:
     opened, _assignment = opened_or_404(request, ref)
-    form = DisciplineOpinionForm(request.POST)
+    form = DisciplineOpinionForm(request.POST, auto_id="mine-%s")
     if not form.is_valid():
         return render_case(
             request, opened, error=_("Check the form."), bound={"mine": form}, status=400
@@ -52,7 +52,7 @@ def my_opinion(request: AuthedRequest, ref: str) -> HttpResponse:
 @reviewer_view
 def team_opinion(request: AuthedRequest, ref: str) -> HttpResponse:
     opened, _assignment = opened_or_404(request, ref)
-    form = TeamOpinionForm(request.POST)
+    form = TeamOpinionForm(request.POST, auto_id="team-%s")
     if not form.is_valid():
         return render_case(
             request, opened, error=_("Check the form."), bound={"team": form}, status=400
