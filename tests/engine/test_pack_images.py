@@ -226,6 +226,28 @@ def test_the_identity_known_outside_the_records_is_hidden_in_the_pack() -> None:
     assert "[name]" in text_seen
 
 
+def test_a_patient_who_chose_to_include_their_name_has_it_sent_and_nothing_else() -> None:
+    text = "Seen today with Eleanor Whitcombe; born 14/03/1971. Friend Ann Parker present."
+    case = Case(documents=[_document(text)])
+    pack = build_pack(
+        case,
+        lambda d: None,
+        pseudonym="CB-T5",
+        created="2026-12-07T09:00:00+00:00",
+        known=KnownIdentity(
+            name="Eleanor Whitcombe",
+            date_of_birth="1971-03-14",
+            others=(("person_name", "Ann Parker"),),
+        ),
+        include_name="WHITCOMBE, Eleanor",
+    )
+    (original,) = [f for f in pack.files if f.role == "original"]
+    text_seen = _pdf_text(original.data)
+    assert "Eleanor Whitcombe" in text_seen
+    assert "14/03/1971" not in text_seen and "Parker" not in text_seen
+    assert pack.manifest["patient_name_included"] is True
+
+
 def test_the_intake_answers_name_the_patient_too() -> None:
     case = Case(documents=[_document("Letter for Eleanor Whitcombe.")],
                 intake={"full_name": "Eleanor Whitcombe"})  # fmt: skip

@@ -414,3 +414,35 @@ def test_a_relative_the_patient_allowed_to_approves_what_is_sent(people, matched
     assert approved.approved_by == people.family
     event = AuditEvent.objects.get(action="pack.approved")
     assert event.actor == people.family
+
+
+def test_the_patient_chooses_to_send_their_name_and_the_unsent_version_is_replaced(
+    client, people, matched
+):
+    case, _best = matched
+    first = _built(people, case)
+    case.refresh_from_db()
+    client.force_login(people.owner)
+    response = client.post(
+        f"/cases/{case.pseudonym}/pack/", {"share_name": "1", "expected_version": case.version}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    first.refresh_from_db()
+    assert case.share_name and first.state == CasePack.State.SUPERSEDED
+    assert AuditEvent.objects.filter(action="pack.name_choice", actor=people.owner).exists()
+    second = _built(people, case)
+    assert second.manifest["patient_name_included"] is True
+    page = client.get(f"/cases/{case.pseudonym}/pack/")
+    assert "Your name is in this version" in page.text
+
+
+def test_a_relative_cannot_choose_to_send_the_patients_name(client, people, matched):
+    case, _best = matched
+    client.force_login(people.family)
+    response = client.post(
+        f"/cases/{case.pseudonym}/pack/", {"share_name": "1", "expected_version": case.version}
+    )
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert not case.share_name

@@ -28,11 +28,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from casebridge.engine.case import Case, Document
+from casebridge.engine.case import Case, Document, Identifier
 from casebridge.engine.pack.identity import KnownIdentity, from_intake, require_identity
 from casebridge.engine.pack.pages import redact_document
 from casebridge.engine.pack.pdf import redacted_pdf
@@ -72,6 +73,16 @@ def manifest_hash(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _words(name: str) -> frozenset[str]:
+    return frozenset(w for w in re.split(r"[\s,.^]+", name.casefold()) if w)
+
+
+def _same_name(identifier: Identifier, name: str) -> bool:
+    """Whether `identifier` is the patient's name as given (word order aside:
+    "SMITH, Alice" is "Alice Smith")."""
+    return identifier.kind == "person_name" and _words(str(identifier.value)) == _words(name)
+
+
 def build_pack(
     case: Case,
     original: Callable[[Document], bytes | None],
@@ -79,17 +90,26 @@ def build_pack(
     pseudonym: str,
     created: str,
     known: KnownIdentity | None = None,
+    include_name: str = "",
 ) -> Pack:
     """The pack of `case` as it is now. `original(document)` gives a document's
     uploaded bytes (None when they cannot be had: its pages go as redacted text);
     `created` (ISO 8601) is the pack's time, also the FHIR bundle's; `known` the
     patient's identity as known outside the records, hidden too. Raises PackError
-    when no name, NHS number or date of birth is known (`case` is not changed)."""
+    when no name, NHS number or date of birth is known (`case` is not changed).
+    `include_name`: the patient's name, when they chose to have it sent: that
+    name (in any order of its words) is then not hidden; every other
+    identifier still is."""
     extra = from_intake(case.intake) + (known.identifiers() if known else [])
     if extra:
         # a copy: the summaries and the bundle pseudonymise with case.identifiers
         case = dataclasses.replace(case, identifiers=[*case.identifiers, *extra])
     require_identity(case.identifiers)
+    if include_name.strip():
+        case = dataclasses.replace(
+            case,
+            identifiers=[i for i in case.identifiers if not _same_name(i, include_name)],
+        )
     files = [
         PackFile("summary.en.pdf", "application/pdf", render_pdf(case, "en"), "summary"),
         PackFile("summary.zh.pdf", "application/pdf", render_pdf(case, "zh"), "summary"),
@@ -146,6 +166,8 @@ def build_pack(
         "format": FORMAT,
         "case": pseudonym,
         "created": created,
+        # the patient's choice, part of what they approve
+        "patient_name_included": bool(include_name.strip()),
         "files": [
             {
                 "name": f.name,

@@ -96,6 +96,9 @@ class Case(KeyHolder, models.Model):
     # Optimistic concurrency: every change bumps it; a change made against an
     # older version is refused (actions.ConcurrencyError).
     version = models.PositiveIntegerField(default=1)
+    # the patient's choice to have their name sent abroad with the pack (off:
+    # pseudonymised, the default); packs.do_set_share_name
+    share_name = models.BooleanField(default=False)
     # This case's data key, AES-GCM wrapped by the master key (datakeys.py).
     wrapped_key = models.BinaryField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

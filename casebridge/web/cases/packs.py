@@ -139,6 +139,36 @@ def supersede_for_change(
     return [p.number for p in old]
 
 
+def do_set_share_name(
+    case: Case,
+    *,
+    acting_user: User,
+    share: bool,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> Case:
+    """The patient's choice whether their name goes with the pack (pseudonymised
+    by default). Every version not yet sent is replaced: it was made the other way."""
+    require(acting_user, case, "consent")
+    with transaction.atomic():
+        locked = lock_case(case, expected_version)
+        before = locked.share_name
+        locked.share_name = share
+        save_case(locked, ["share_name"])
+        audit.record(
+            acting_user,
+            locked,
+            "pack.name_choice",
+            before={"share_name": before},
+            after={"share_name": share},
+            meta=meta,
+        )
+        if before != share:
+            supersede_for_change(locked, acting_user, "the patient's choice about their name", meta)
+    case.share_name, case.version = locked.share_name, locked.version
+    return locked
+
+
 def _supersede(locked: Case) -> list[int]:
     old = list(locked.packs.filter(state__in=[*OPEN_STATES, CasePack.State.FAILED]))
     for pack in old:
@@ -154,13 +184,15 @@ def build_pack(pack_id: int) -> str:
     if pack is None or pack.state != CasePack.State.BUILDING:
         return "nothing to build"
     case = case_for_system(pack.case_id)
+    known = known_identity(case)
     try:
         built = engine_build_pack(
             engine_case(case),
             _originals(case),
             pseudonym=case.pseudonym,
             created=timezone.now().isoformat(timespec="seconds"),
-            known=known_identity(case),
+            known=known,
+            include_name=known.name if case.share_name else "",
         )
     except PackError as error:  # a plain reason for the coordinator (e.g. no identity known)
         return _failed(pack_id, f"The pack could not be prepared safely: {error}")

@@ -45,6 +45,8 @@ def pack(request: AuthedRequest, pk: str) -> HttpResponse:
     lang = content.current_lang()
     current = packs.current_pack(case)
     form = ApproveForm(initial={"sha256": current.sha256 if current else ""})
+    if request.method == "POST" and "share_name" in request.POST:
+        return _share_name(request, pk)
     if request.method == "POST":
         case = _gate(request, pk, "approve")
         form = ApproveForm(request.POST)
@@ -100,6 +102,29 @@ def pack(request: AuthedRequest, pk: str) -> HttpResponse:
             sent=packs.sent_packs(case),
         ),
     )
+
+
+def _share_name(request: AuthedRequest, pk: str) -> HttpResponse:
+    case = _gate(request, pk, "consent")
+    try:
+        version = int(request.POST.get("expected_version", ""))
+        packs.do_set_share_name(
+            case,
+            acting_user=request.user,
+            share=request.POST.get("share_name") == "1",
+            expected_version=version,
+            meta=meta_from_request(request),
+        )
+    except (ValueError, ActionError):
+        messages.error(request, _("Nothing was changed: reload the page and try again."))
+    else:
+        messages.success(
+            request,
+            _("Saved. Your coordinator prepares a new version for you to look at.")
+            if case.share_name
+            else _("Saved. Your name will be removed from what is sent."),
+        )
+    return redirect("portal:pack", pk=case.pseudonym)
 
 
 @login_required
