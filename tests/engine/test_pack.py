@@ -70,7 +70,7 @@ def test_every_original_goes_with_a_neutral_name_and_no_identifier_in_its_text(p
 
 def test_the_summaries_and_the_fhir_bundle_name_no_identifier(pack) -> None:
     for f in pack.files:
-        if f.role == "fhir" or f.name.endswith(".html"):
+        if f.role == "fhir" or f.name.endswith((".html", ".json")):
             assert not LEAKS.search(f.data.decode()), f.name
         elif f.role == "summary":
             assert not LEAKS.search(_pdf_text(f.data)), f.name

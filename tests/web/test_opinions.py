@@ -187,6 +187,7 @@ def test_the_coordinator_releases_a_signed_version_and_the_patient_reads_it(clie
     assert reverse("portal:opinion", args=[case.pseudonym]) in home.text
     page = client.get(reverse("portal:opinion", args=[case.pseudonym]))
     assert TEAM["summary"] in page.text and "not a diagnosis" in page.text
+    assert "The team agrees with it." in page.text
     assert AuditEvent.objects.filter(action="opinion.released").exists()
     with pytest.raises(ActionError, match="already released"):
         do_release_opinion(case, acting_user=people.coordinator, number=opinion.number)

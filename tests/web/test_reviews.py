@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import storage
+from casebridge.web.cases import storage, workflow
 from casebridge.web.cases.access import can, get_case_for_user_or_404
 from casebridge.web.cases.actions import do_withdraw_consent
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.matching import ranking
 from casebridge.web.cases.models import (
     AuditEvent,
+    Case,
     CasePack,
     ReviewAssignment,
     ReviewerProfile,
@@ -391,3 +392,44 @@ def test_a_refused_assignment_says_why_on_the_case_page(client, people, sent):
     )
     assert response.status_code == 400 and "one lead" in response.text
     assert not ReviewAssignment.objects.exists()
+
+
+def test_the_workspace_shows_each_fact_beside_its_redacted_page(client, people):
+    """With a real pack: the sent summary as data, its sources linked to the
+    redacted originals of the same version."""
+    from casebridge.web.cases.actions import do_create_case
+    from casebridge.web.cases.packs import (
+        build_pack,
+        do_approve_pack,
+        do_prepare_pack,
+        do_send_pack,
+    )
+    from tests.web.reviewing import make_sent
+
+    case = do_create_case(acting_user=people.owner, owner=people.owner, programme="oncology")
+    case, best = make_sent(people, case)
+    case.packs.all().delete()
+    Case.objects.filter(pk=case.pk).update(status=workflow.MATCHED)
+    case.refresh_from_db()
+    pack = do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert build_pack.call(pack.pk) == "built"
+    pack.refresh_from_db()
+    do_approve_pack(pack, acting_user=people.owner, sha256=pack.sha256)
+    case.refresh_from_db()
+    do_send_pack(pack, acting_user=people.coordinator, expected_version=case.version, checked=True)
+    lead = reviewer(people, "li@hospital.test", best, ["pathology"])
+    case.refresh_from_db()
+    do_assign_review(
+        case,
+        acting_user=people.coordinator,
+        expected_version=case.version,
+        seats=[Seat(lead.pk, "pathology", lead=True)],
+        due_date=timezone.localdate() + dt.timedelta(days=7),
+    )
+    client.force_login(lead)
+    page = client.get(reverse("review:case", args=[case.pseudonym]))
+    assert page.status_code == 200 and 'id="facts"' in page.text
+    assert "诊断" in page.text and 'href="#src-1"' in page.text
+    original = next(f for f in pack.files.all() if f.name.startswith("originals/01-"))
+    link = reverse("review:file", args=[case.pseudonym, pack.number, original.position])
+    assert f"{link}#page=1" in page.text

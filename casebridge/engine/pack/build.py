@@ -5,6 +5,10 @@ manifest (issue 11, part 3).
         the one-page summaries (identifiers already replaced by markers)
     fhir.json
         the FHIR R4 IPS bundle (pseudonymised the same way)
+    summary.zh.json, summary.en.json
+        the summary as data, each line with its sources and each source with the
+        redacted original and page it comes from (facts.py: the reviewers'
+        workspace shows facts beside their pages)
     originals/NN-<type>-<date>.pdf
         every page of every original, redacted (pages.py): never the uploaded file,
         and never its file name (a name often holds the patient's)
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casebridge.engine.case import Case, Document, Identifier
+from casebridge.engine.pack.facts import summary_data
 from casebridge.engine.pack.identity import KnownIdentity, from_intake, require_identity
 from casebridge.engine.pack.pages import redact_document
 from casebridge.engine.pack.pdf import redacted_pdf
@@ -126,6 +131,7 @@ def build_pack(
     ]
     redactor = Redactor(case.identifiers, "en")
     left_out: list[dict[str, Any]] = []
+    copies: dict[str, str] = {}  # a document's file name -> its redacted copy in the pack
     number = 0
     for document in case.documents:
         if document.duplicate_of:
@@ -141,6 +147,7 @@ def build_pack(
         name = (
             f"originals/{number:02d}-{document.doc_type}-{document.document_date or 'undated'}.pdf"
         )
+        copies.setdefault(document.file_name, name)
         files.append(
             PackFile(
                 name,
@@ -162,6 +169,9 @@ def build_pack(
                 },
             )
         )
+    for lang in ("zh", "en"):  # the workspace's facts beside their pages, Chinese first
+        data = json.dumps(summary_data(case, lang, copies), ensure_ascii=False).encode()
+        files.insert(5, PackFile(f"summary.{lang}.json", "application/json", data, "summary"))
     manifest = {
         "format": FORMAT,
         "case": pseudonym,

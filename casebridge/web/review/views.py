@@ -10,6 +10,7 @@ Views only parse; the gate and cases.reviews decide."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET
 from casebridge.engine.directions import load_directions
 from casebridge.engine.terminology import label
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import opinions, reviews
+from casebridge.web.cases import opinions, reviews, storage
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.http import AuthedRequest
@@ -37,7 +38,15 @@ from casebridge.web.review.forms import DisciplineOpinionForm, TeamOpinionForm
 View = Callable[..., HttpResponse]
 
 # The order a reviewer meets the files in: the Chinese summary first.
-FILE_ORDER = ("summary.zh.html", "summary.zh.pdf", "summary.en.html", "summary.en.pdf", "fhir.json")
+FILE_ORDER = (
+    "summary.zh.html",
+    "summary.zh.pdf",
+    "summary.zh.json",
+    "summary.en.html",
+    "summary.en.pdf",
+    "summary.en.json",
+    "fhir.json",
+)
 
 
 def reviewer_view(view: View) -> View:
@@ -151,6 +160,19 @@ def opened_or_404(request: AuthedRequest, ref: str) -> tuple[Case, ReviewAssignm
     return opened, assignment
 
 
+def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
+    """The sent summary as data (summary.<lang>.json of the pack), each source
+    linked to its redacted page: the facts beside the pages they come from."""
+    row = next((r for r in rows if r["name"] == f"summary.{lang}.json"), None)
+    if row is None:
+        return None
+    data = json.loads(storage.read_pack_file(opened, row["file"]))  # checks its hash
+    position = {r["name"]: r["file"].position for r in rows}
+    for source in data.get("sources", []):
+        source["position"] = position.get(source.get("file") or "")
+    return dict(data)
+
+
 def _opinion_initial(opinion: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(opinion, name) for name in names} if opinion is not None else {}
 
@@ -182,6 +204,7 @@ def render_case(
     ]
     rows = _file_rows(pack, lang) if pack else []
     summary = next((r for r in rows if r["name"] == f"summary.{lang}.html"), None)
+    facts = _summary_data(opened, rows, lang)
     written = opinions.discipline_opinions(assignment)
     mine = next((o for o in written if o.author_id == request.user.pk), None)
     fields = ("agreement", *OPINION_FIELDS)
@@ -203,6 +226,7 @@ def render_case(
             "rows": rows,
             "summary": summary,
             "series": list(pack.series.all()) if pack else [],
+            "facts": facts,
             "seats": team,
             "me": me,
             "my_discipline": _discipline(me.discipline, lang),
