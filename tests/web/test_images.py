@@ -34,10 +34,15 @@ pytestmark = [
 ]
 
 
-def _ct(name: str = "Smith^Alice", patient_id: str = "9434765919") -> bytes:
+def _ct(name: str = "Smith^Alice", patient_id: str = "9434765919", **tags: object) -> bytes:
     ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
     ds.PatientName, ds.PatientID = name, patient_id
     ds.InstitutionName = "Royal Example Hospital"
+    # an overlay that names her: kept by the basic profile, removed by casebridge
+    ds.add_new(0x60000022, "LO", "Smith Alice localiser")
+    ds.add_new(0x60004000, "LT", "for Alice Smith")
+    for keyword, value in tags.items():
+        setattr(ds, keyword, value)
     out = io.BytesIO()
     ds.save_as(out)
     return out.getvalue()
@@ -159,3 +164,59 @@ def test_orthanc_is_reachable_on_loopback_only_and_with_its_password():
         urllib.request.urlopen(server.url + "/system", timeout=5)  # noqa: S310 - loopback
     assert refused.value.code == 401
     assert shutil.which("Orthanc") or orthanc.binary()
+
+
+def test_the_overlay_that_names_her_does_not_survive(people, imaged):
+    _case, pack, _lead = imaged
+    series = PackSeries.objects.get(pack=pack)
+    tags = orthanc.server().json("GET", f"/instances/{series.instances[0]}/tags?short")
+    assert "6000,0022" not in tags and "6000,4000" not in tags
+
+
+def _pack_of(people, case, data: bytes) -> CasePack:
+    doc = do_upload_document(case, acting_user=people.owner, file_name="x.dcm", data=data)
+    assert process_document.call(doc.pk) in {"processed", "needs_attention"}
+    case, _best = make_sent(people, case)
+    case.packs.all().delete()
+    Case.objects.filter(pk=case.pk).update(status="matched")
+    case.refresh_from_db()
+    pack = do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert build_pack.call(pack.pk) == "built", CasePack.objects.get(pk=pack.pk).error
+    pack.refresh_from_db()
+    return pack
+
+
+def test_a_series_whose_copy_still_names_the_patient_is_withheld(people, case):
+    people.owner.full_name = "Alice Smith"
+    people.owner.save()
+    # a field the basic profile keeps, written by hand at the scanner
+    pack = _pack_of(people, case, _ct(ConvolutionKernel="ALICE SMITH"))
+    assert not PackSeries.objects.filter(pack=pack).exists()
+    assert pack.manifest["images_withheld"][0]["why"] == "a known identifier is in its tags"
+
+
+def test_a_secondary_capture_like_series_is_flagged(people, case):
+    pack = _pack_of(people, case, _ct(ImageType=["DERIVED", "SECONDARY"]))
+    assert PackSeries.objects.get(pack=pack).burned_in
+
+
+def test_the_images_of_a_replaced_version_leave_orthanc(
+    people, case, django_capture_on_commit_callbacks
+):
+    pack = _pack_of(people, case, _ct())
+    study = PackSeries.objects.get(pack=pack).orthanc_study
+    case.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_prepare_pack(case, acting_user=people.coordinator, expected_version=case.version)
+    assert study not in orthanc.server().json("GET", "/studies")
+
+
+def test_no_second_spelling_of_a_viewer_path_gets_through(client, people, imaged):
+    case, pack, lead = imaged
+    series = PackSeries.objects.get(pack=pack)
+    client.force_login(lead)
+    base = reverse("review:viewer", args=[case.pseudonym, series.pk, "app/viewer.html"]).rsplit(
+        "app/viewer.html", 1
+    )[0]
+    for path in ("app/./viewer.html", "app//viewer.html", "app/viewer.html/", "app/%2e/x"):
+        assert client.get(base + path).status_code == 404, path

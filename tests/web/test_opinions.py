@@ -7,9 +7,12 @@ the highlighted phrases, releases a version to the patient, who reads it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from casebridge.web.cases import workflow
 from casebridge.web.cases.actions import do_withdraw_consent
@@ -210,7 +213,8 @@ def test_the_lead_signs_in_the_workspace_only_after_a_fresh_second_factor(
     assert response.status_code == 302
     case.refresh_from_db()
     url = reverse("review:sign", args=[case.pseudonym, 1])
-    response = client.post(url, {"expected_version": case.version})
+    seen = content_hash(Opinion.objects.get(case=case))
+    response = client.post(url, {"expected_version": case.version, "seen": seen})
     assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
     assert Opinion.objects.get(case=case).signed_at is None
     mail.outbox.clear()
@@ -244,3 +248,59 @@ def test_the_status_buttons_cannot_declare_an_opinion_ready(people, team):
             status=workflow.OPINION_READY,
             expected_version=case.version,
         )
+
+
+def test_a_draft_changed_after_the_lead_read_it_is_not_signed(people, team):
+    case, _best, _a, lead, *_ = team
+    draft = do_save_opinion_draft(case, acting_user=lead, fields=TEAM)
+    read = content_hash(draft)
+    do_save_opinion_draft(case, acting_user=lead, fields={**TEAM, "direction": "先手术"})
+    case.refresh_from_db()
+    with pytest.raises(ActionError, match="changed after you read it"):
+        do_sign_opinion(
+            case, acting_user=lead, number=draft.number, expected_version=case.version, seen=read
+        )
+
+
+def test_a_version_amended_by_a_later_signed_one_is_not_released(people, team):
+    case, _best, _a, lead, *_ = team
+    first = _signed(people, team)
+    _signed(people, team, amend_reason="新的检查结果")
+    with pytest.raises(ActionError, match="release the newest"):
+        do_release_opinion(case, acting_user=people.coordinator, number=first.number)
+
+
+def test_a_case_with_a_signed_opinion_can_still_be_erased(people, team):
+    from casebridge.web.cases.erasure import do_erase_case
+
+    case, _best, _a, _lead, onc, _idle = team
+    do_save_discipline_opinion(
+        case, acting_user=onc, fields={"agreement": "agree", "direction": "手术"}, submit=True
+    )
+    _signed(people, team)
+    case.refresh_from_db()
+    do_erase_case(case, acting_user=people.admin)
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert not Opinion.objects.exists()
+
+
+def test_a_new_team_never_sees_the_replaced_teams_draft_or_opinion(people, team):
+    from casebridge.web.cases.matching import ranking  # noqa: F401 - same department here
+    from casebridge.web.cases.reviews import Seat, do_assign_review
+    from tests.web.reviewing import reviewer
+
+    case, best, _a, lead, *_ = team
+    _signed(people, team)
+    do_save_opinion_draft(case, acting_user=lead, fields={**TEAM, "summary": "旧团队草稿"})
+    newcomer = reviewer(people, "new@hospital.test", best, ["pathology"])
+    case.refresh_from_db()
+    do_assign_review(
+        case,
+        acting_user=people.coordinator,
+        expected_version=case.version,
+        seats=[Seat(newcomer.pk, "pathology", lead=True)],
+        due_date=timezone.localdate() + dt.timedelta(days=5),
+    )
+    draft = do_save_opinion_draft(case, acting_user=newcomer, fields={"summary": "新团队"})
+    assert draft.summary == "新团队" and draft.assignment.seats.get().reviewer == newcomer
+    assert AuditEvent.objects.filter(action="opinion.draft_discarded").exists()

@@ -9,12 +9,12 @@ import logging
 from django.db import OperationalError, connection, transaction
 
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import audit, storage
+from casebridge.web.cases import audit, pack_images, storage
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import NotAllowed
 from casebridge.web.cases.lib import forget_case
-from casebridge.web.cases.models import Case, Enquiry
+from casebridge.web.cases.models import Case, Enquiry, PackSeries
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
         locked = Case.objects.select_for_update().defer("engine").get(pk=case.pk)
         pseudonym = locked.pseudonym
         blobs = [d.blob_path for d in locked.documents.all() if d.blob_path]
+        studies = sorted(
+            set(PackSeries.objects.filter(case=locked).values_list("orthanc_study", flat=True))
+        )
         counts = {
             "documents": len(blobs),
             "messages": locked.messages.count(),
@@ -50,14 +53,15 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
         )
         Enquiry.objects.filter(case=locked).delete()
         locked.delete()
-        transaction.on_commit(lambda: _after_erasure(case.pk, pseudonym, blobs))
+        transaction.on_commit(lambda: _after_erasure(case.pk, pseudonym, blobs, studies))
     return pseudonym
 
 
-def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str]) -> None:
+def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str], studies: list[str]) -> None:
     # Through the storage API, so the same holds for an object store.
     for name in blobs:
         storage.delete_blob_named(name)
+    pack_images.delete_studies(studies, pseudonym)  # the de-identified images too
     storage.delete_case_blobs(pseudonym)  # temporary files of an interrupted upload
     forget_case(case_pk)
     if connection.vendor == "sqlite" and not connection.in_atomic_block:

@@ -152,10 +152,17 @@ def draft_of(case: Case) -> Opinion | None:
     return case.opinions.filter(signed_at__isnull=True).first()
 
 
-def signed_opinions(case: Case) -> list[Opinion]:
-    return list(
-        case.opinions.filter(signed_at__isnull=False).select_related("pack", "signed_by", "amends")
+def signed_opinions(case: Case, assignment: ReviewAssignment | None = None) -> list[Opinion]:
+    """Every signed version, newest first; with `assignment`, only those of its
+    department (a team never reads another department's opinion)."""
+    found = list(
+        case.opinions.filter(signed_at__isnull=False).select_related(
+            "pack", "signed_by", "amends", "assignment"
+        )
     )
+    if assignment is not None:
+        found = [o for o in found if o.assignment.direction_id == assignment.direction_id]
+    return found
 
 
 def _lead(user: User, case: Case) -> ReviewAssignment:
@@ -185,7 +192,19 @@ def do_save_opinion_draft(
         if pack is None:
             raise ActionError(_("Nothing has been sent to your department yet."))
         draft = Opinion.objects.select_for_update().filter(case=case, signed_at=None).first()
-        latest = case.opinions.filter(signed_at__isnull=False).first()
+        if draft is not None and draft.assignment_id != assignment.pk:
+            # a team that was replaced left a draft: it never becomes the new team's
+            audit.record(
+                acting_user,
+                case,
+                "opinion.draft_discarded",
+                obj=draft,
+                after={"number": draft.number, "assignment": draft.assignment_id},
+                meta=meta,
+            )
+            draft.delete()
+            draft = None
+        latest = next(iter(signed_opinions(case, assignment)), None)
         created = draft is None
         if draft is None:
             number = (
@@ -238,18 +257,23 @@ def do_sign_opinion(
     acting_user: User,
     number: int,
     expected_version: int,
+    seen: str | None = None,
     link: str = "",
     meta: RequestMeta | None = None,
 ) -> Opinion:
     """The lead signs the draft numbered `number`. The view has asked for a fresh
     second factor. Refused: not the lead, already signed, empty, an amendment
     without its reason. The first signature moves the case to opinion_ready."""
-    _lead(acting_user, case)
+    assignment = _lead(acting_user, case)
     with transaction.atomic():
         locked = lock_case(case, expected_version)
         opinion = Opinion.objects.select_for_update().filter(case=locked, number=number).first()
-        if opinion is None:
+        if opinion is None or opinion.assignment_id != assignment.pk:
             raise ActionError(_("There is no such version of the opinion: reload the page."))
+        if opinion.signed_at is None and seen is not None and seen != content_hash(opinion):
+            raise ActionError(
+                _("The draft changed after you read it (another tab?): read it again, then sign.")
+            )
         if opinion.signed_at is not None:
             raise ActionError(
                 _(
@@ -347,6 +371,11 @@ def do_release_opinion(
             raise ActionError("Only a signed opinion can be released to the patient.")
         if opinion.released_at is not None:
             raise ActionError(f"Version {opinion.number} was already released.")
+        if opinion.amendments.filter(signed_at__isnull=False).exists():
+            raise ActionError(
+                f"Version {opinion.number} was amended by a later signed version: release "
+                "the newest one."
+            )
         if opinion.sha256 != content_hash(opinion):
             raise ActionError("This version does not match what was signed: it cannot be released.")
         opinion.released_at, opinion.released_by = timezone.now(), acting_user

@@ -39,8 +39,23 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 PLUGIN_DIRS = ("/usr/share/orthanc/plugins", "/usr/lib/orthanc")
-PLUGINS = ("libOrthancWebViewer.so", "libOrthancDicomWeb.so")
+PLUGINS = ("libOrthancWebViewer.so",)  # nothing else is served: no DICOMweb, no WebDAV
+# Overlay groups 6000-601E: description, comments, label, data (a bitmap).
+OVERLAY_TAGS = [
+    f"{group:04X},{element}"
+    for group in range(0x6000, 0x6020, 2)
+    for element in ("0022", "4000", "1500", "3000")
+]
 START_SECONDS = 20.0
+# What the embedded server always runs with: no DICOM network port, no remote
+# peer (it still binds every interface: RemoteAccessAllowed refuses a remote
+# peer once connected), a password, no WebDAV.
+SAFE: dict[str, Any] = {
+    "DicomServerEnabled": False,
+    "RemoteAccessAllowed": False,
+    "AuthenticationEnabled": True,
+    "WebDavEnabled": False,
+}
 # the servers this process started, by data folder: stop_embedded waits for them
 _STARTED: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -103,20 +118,30 @@ class Server:
         return sorted(s for s in studies if s)
 
     def anonymise(self, study: str, pseudonym: str) -> str:
-        """A de-identified copy of `study` named by the pseudonym; the new study id."""
+        """A de-identified copy of `study` named by the pseudonym; the new study id.
+        Orthanc's basic profile (PS3.15, its 2021b table), plus the overlay
+        groups it keeps: their descriptions, comments and bitmaps can carry a
+        name (repeating groups 6000-601E)."""
         answer = self.json(
             "POST",
             f"/studies/{study}/anonymize",
             {
                 "Replace": {"PatientName": pseudonym, "PatientID": pseudonym},
+                "Remove": OVERLAY_TAGS,
                 "KeepPrivateTags": False,
+                "DicomVersion": "2021b",
                 "Force": True,  # PatientID is replaced: Orthanc asks for Force
             },
         )
         return str(answer["ID"])
 
     def delete_study(self, study: str) -> None:
-        self._request("DELETE", f"/studies/{study}")
+        status, _h, _c = self._request("DELETE", f"/studies/{study}")
+        if status not in (200, 404):  # 404: already gone
+            raise OrthancError(f"Orthanc did not delete a study ({status}).")
+
+    def instance_tags(self, instance: str) -> dict[str, Any]:
+        return dict(self.json("GET", f"/instances/{instance}/simplified-tags") or {})
 
     def series_of(self, study: str) -> list[dict[str, Any]]:
         return list(self.json("GET", f"/studies/{study}/series") or [])
@@ -162,15 +187,19 @@ def _embedded_config(folder: Path) -> dict[str, Any]:
     (mode 600: it holds the generated password)."""
     path = folder / "orthanc.json"
     if path.exists():
-        return dict(json.loads(path.read_text()))
+        config = dict(json.loads(path.read_text()))
+        if any(config.get(k) != v for k, v in SAFE.items()):
+            # an older or edited file: the safe settings again, whatever it said
+            config.update(SAFE)
+            path.write_text(json.dumps(config, indent=2))
+            path.chmod(0o600)
+        return config
     config = {
         "Name": "casebridge",
         "StorageDirectory": str(folder / "db"),
         "IndexDirectory": str(folder / "db"),
         "HttpPort": int(getattr(settings, "ORTHANC_PORT", 0) or _free_port()),
-        "DicomServerEnabled": False,  # no DICOM network port at all
-        "RemoteAccessAllowed": False,  # loopback only
-        "AuthenticationEnabled": True,
+        **SAFE,
         "RegisteredUsers": {"casebridge": secrets.token_urlsafe(24)},
         "HttpDescribeErrors": False,
         "Plugins": _plugins(),

@@ -11,8 +11,12 @@ reason, like any other part of the pack."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
+from casebridge.engine.pack.identity import KnownIdentity
 from casebridge.web.cases import orthanc, storage
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.models import Case, Document
@@ -21,6 +25,12 @@ DICOM = "application/dicom"
 # Modalities whose pixels usually carry text (names, dates) that tag-level
 # anonymisation cannot remove: ultrasound, secondary capture, other, documents.
 BURNED_IN_MODALITIES = frozenset({"US", "SC", "OT", "DOC", "XC", "ES"})
+SECONDARY_CAPTURE_SOP = "1.2.840.10008.5.1.4.1.1.7"  # and its multi-frame kinds
+# instances whose tags are read again after anonymisation, per series: every
+# one of a small series, a sample of a long CT (they share their tags)
+MAX_SCANNED = 50
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,13 @@ class Series:
     study_date: str
     instances: list[str]
     burned_in: bool
+
+
+@dataclass
+class DeIdentified:
+    series: list[Series]
+    studies: list[str]  # every de-identified study made (to remove with the version)
+    withheld: list[dict[str, str]] = field(default_factory=list)
 
 
 def dicom_documents(case: Case) -> list[Document]:
@@ -50,40 +67,107 @@ def _iso(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value) == 8 and value.isdigit() else ""
 
 
-def deidentified_series(case: Case) -> list[Series]:
+def _flagged(first: dict[str, Any], modality: str) -> bool:
+    """Whether a series' pixels may carry text anonymisation cannot reach."""
+    image_type = str(first.get("ImageType") or "").upper()
+    sop = str(first.get("SOPClassUID") or "")
+    return (
+        str(first.get("BurnedInAnnotation") or "").upper() == "YES"
+        or modality in BURNED_IN_MODALITIES
+        or "SECONDARY" in image_type  # e.g. a scanner's patient-protocol page
+        or "SCREEN SAVE" in image_type
+        or sop.startswith(SECONDARY_CAPTURE_SOP)
+    )
+
+
+def _still_named(tags: dict[str, Any], identity: list[str]) -> bool:
+    """Whether any known identifier is still in the copy's tags (a name in a
+    description, a number in a comment the profile does not know)."""
+    text = " ".join(str(v) for v in tags.values() if isinstance(v, (str, int))).casefold()
+    text = re.sub(r"[\s^]+", " ", text)
+    return any(value and value in text for value in identity)
+
+
+def _identity_strings(known: KnownIdentity) -> list[str]:
+    out = []
+    for identifier in known.identifiers():
+        value = re.sub(r"[\s^]+", " ", str(identifier.value)).strip().casefold()
+        if len(value) >= 4:  # short values (initials) would match anywhere
+            out.append(value)
+    return out
+
+
+def deidentified_series(case: Case, known: KnownIdentity | None = None) -> DeIdentified:
     """Store, anonymise and list every DICOM study of the case. `case` is the
-    gate's or the system's (storage reads need it)."""
+    gate's or the system's (storage reads need it). A series whose copy still
+    holds a known identifier in its tags is withheld (not listed, its copy
+    deleted); the identified original never stays in Orthanc."""
     documents = dicom_documents(case)
+    result = DeIdentified([], [], [])
     if not documents:
-        return []
+        return result
     server = orthanc.server()
-    found: list[Series] = []
+    identity = _identity_strings(known) if known else []
     seen: set[str] = set()
-    for document in documents:
-        originals = server.upload(storage.read_document(case, document))
-        for original in originals:
-            copy = server.anonymise(original, case.pseudonym)
-            server.delete_study(original)  # only the de-identified copy stays
-            for series in server.series_of(copy):
-                if series["ID"] in seen:
-                    continue
-                seen.add(series["ID"])
-                tags = series.get("MainDicomTags") or {}
-                first = server.first_tags(series)
-                modality = str(tags.get("Modality") or first.get("Modality") or "")
-                burned = (
-                    str(first.get("BurnedInAnnotation") or "").upper() == "YES"
-                    or modality in BURNED_IN_MODALITIES
-                )
-                found.append(
-                    Series(
-                        study=copy,
-                        series=series["ID"],
-                        modality=modality,
-                        description=str(tags.get("SeriesDescription") or ""),
-                        study_date=_iso(str(first.get("StudyDate") or "")),
-                        instances=list(series.get("Instances") or []),
-                        burned_in=burned,
-                    )
-                )
-    return found
+    try:
+        for document in documents:
+            for original in server.upload(storage.read_document(case, document)):
+                try:
+                    copy = server.anonymise(original, case.pseudonym)
+                    result.studies.append(copy)
+                finally:  # the identified study never stays, whatever happened
+                    server.delete_study(original)
+                for series in server.series_of(copy):
+                    if series["ID"] in seen:
+                        continue
+                    seen.add(series["ID"])
+                    _add(server, series, copy, identity, result)
+    except Exception:
+        delete_studies(result.studies, case.pseudonym)  # no orphan copies
+        raise
+    return result
+
+
+def _add(
+    server: orthanc.Server,
+    series: dict[str, Any],
+    copy: str,
+    identity: list[str],
+    result: DeIdentified,
+) -> None:
+    tags = series.get("MainDicomTags") or {}
+    instances = list(series.get("Instances") or [])
+    first = server.first_tags(series)
+    modality = str(tags.get("Modality") or first.get("Modality") or "")
+    named = any(_still_named(server.instance_tags(i), identity) for i in instances[:MAX_SCANNED])
+    if named:
+        result.withheld.append({"modality": modality, "why": "a known identifier is in its tags"})
+        return
+    burned = _flagged(first, modality) or any(
+        _flagged(server.instance_tags(i), modality) for i in instances[1:MAX_SCANNED]
+    )
+    result.series.append(
+        Series(
+            study=copy,
+            series=series["ID"],
+            modality=modality,
+            description=str(tags.get("SeriesDescription") or ""),
+            study_date=_iso(str(first.get("StudyDate") or "")),
+            instances=instances,
+            burned_in=burned,
+        )
+    )
+
+
+def delete_studies(studies: list[str], pseudonym: str) -> None:
+    """Remove de-identified copies from Orthanc (a version replaced or failed, a
+    case erased). Best effort when Orthanc is down: logged, and the next sweep
+    (or erasure) tries again."""
+    if not studies:
+        return
+    try:
+        server = orthanc.server()
+        for study in studies:
+            server.delete_study(study)
+    except orthanc.OrthancError:
+        log.warning("the images of %s could not be removed from Orthanc now", pseudonym)

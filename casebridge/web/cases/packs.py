@@ -47,7 +47,7 @@ from casebridge.web.cases.models import (
     PackSeries,
 )
 from casebridge.web.cases.orthanc import OrthancError
-from casebridge.web.cases.pack_images import deidentified_series
+from casebridge.web.cases.pack_images import deidentified_series, delete_studies
 from casebridge.web.cases.versions import lock_case, save_case
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ def supersede_for_change(
             case=case, state__in=[*OPEN_STATES, CasePack.State.FAILED]
         )
     )
+    _drop_images(case, old)
     for pack in old:
         pack.state = CasePack.State.SUPERSEDED
         pack.save(update_fields=["state"])
@@ -169,8 +170,20 @@ def do_set_share_name(
     return locked
 
 
+def _drop_images(case: Case, replaced: list[CasePack]) -> None:
+    """Once the transaction commits, the de-identified images of versions that
+    were never sent leave Orthanc (a sent one's stay: the reviewers read them)."""
+    studies = sorted(
+        set(PackSeries.objects.filter(pack__in=replaced).values_list("orthanc_study", flat=True))
+    )
+    if studies:
+        pseudonym = case.pseudonym
+        transaction.on_commit(lambda: delete_studies(studies, pseudonym))
+
+
 def _supersede(locked: Case) -> list[int]:
     old = list(locked.packs.filter(state__in=[*OPEN_STATES, CasePack.State.FAILED]))
+    _drop_images(locked, old)
     for pack in old:
         pack.state = CasePack.State.SUPERSEDED
         pack.save(update_fields=["state"])
@@ -200,11 +213,14 @@ def build_pack(pack_id: int) -> str:
         log.exception("building pack %s failed", pack_id)
         return _failed(pack_id, f"The pack could not be prepared ({type(error).__name__}).")
     try:
-        images = deidentified_series(case)
+        deidentified = deidentified_series(case, known)
     except (OrthancError, StorageError) as error:
         log.exception("the images of pack %s failed", pack_id)
         return _failed(pack_id, f"The images could not be prepared: {error}")
+    images = deidentified.series
     manifest = dict(built.manifest)
+    if deidentified.withheld:
+        manifest["images_withheld"] = deidentified.withheld
     if images:
         # the series are part of what the patient approves, by their copy's ids
         manifest["images"] = [
@@ -223,6 +239,7 @@ def build_pack(pack_id: int) -> str:
         with transaction.atomic():
             locked = CasePack.objects.select_for_update().get(pk=pack_id)
             if locked.state != CasePack.State.BUILDING:
+                delete_studies(deidentified.studies, case.pseudonym)
                 return "superseded while it was built"
             for position, file in enumerate(built.files):
                 row = PackFile(
@@ -272,6 +289,7 @@ def build_pack(pack_id: int) -> str:
     except Exception as error:  # noqa: BLE001
         for name in stored:  # nothing of a rolled-back pack stays in the store
             storage.delete_blob_named(name)
+        delete_studies(deidentified.studies, case.pseudonym)
         log.exception("storing pack %s failed", pack_id)
         return _failed(pack_id, f"The pack could not be stored ({type(error).__name__}).")
     return "built"

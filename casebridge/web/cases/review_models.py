@@ -126,10 +126,11 @@ class DisciplineOpinion(models.Model):
     once submitted it never changes (it stays on record beside the team's)."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # CASCADE inside one case: erasing the case takes every part of it
     assignment = models.ForeignKey(
-        ReviewAssignment, on_delete=models.PROTECT, related_name="discipline_opinions"
+        ReviewAssignment, on_delete=models.CASCADE, related_name="discipline_opinions"
     )
-    pack = models.ForeignKey("cases.CasePack", on_delete=models.PROTECT, related_name="+")
+    pack = models.ForeignKey("cases.CasePack", on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     discipline = models.CharField(max_length=60)
     agreement = models.CharField(max_length=20, choices=Agreement.choices, blank=True)
@@ -162,10 +163,11 @@ class Opinion(models.Model):
     to the patient (released_at/by), which save() alone lets through."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="opinions")
+    # CASCADE inside one case: erasing the case takes every part of it
     assignment = models.ForeignKey(
-        ReviewAssignment, on_delete=models.PROTECT, related_name="opinions"
+        ReviewAssignment, on_delete=models.CASCADE, related_name="opinions"
     )
-    pack = models.ForeignKey("cases.CasePack", on_delete=models.PROTECT, related_name="+")
+    pack = models.ForeignKey("cases.CasePack", on_delete=models.CASCADE, related_name="+")
     number = models.PositiveIntegerField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(max_length=10, default="zh")
@@ -180,7 +182,7 @@ class Opinion(models.Model):
     # where the team did not agree: it stays on record beside the opinion
     disagreements = SealedTextField(holder="case", blank=True)
     amends = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="amendments"
     )
     amend_reason = SealedTextField(holder="case", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -209,7 +209,9 @@ def render_case(
     mine = next((o for o in written if o.author_id == request.user.pk), None)
     fields = ("agreement", *OPINION_FIELDS)
     draft = opinions.draft_of(opened) if me.lead else None
-    signed = opinions.signed_opinions(opened)
+    if draft is not None and draft.assignment_id != assignment.pk:
+        draft = None  # a replaced team's: never shown to this one
+    signed = opinions.signed_opinions(opened, assignment)
     # a draft goes on where it was; an amendment starts from the signed version
     source = draft or (signed[0] if signed else None)
     team_initial = _opinion_initial(source, ("agreement", "language", *opinions.TEAM_FIELDS))
@@ -239,6 +241,7 @@ def render_case(
                 if o.submitted_at is not None
             ],
             "draft": draft,
+            "draft_hash": opinions.content_hash(draft) if draft else "",
             "team_form": bound.get("team")
             or TeamOpinionForm(initial=team_initial, auto_id="team-%s"),
             "signed": signed,

@@ -21,9 +21,9 @@ from casebridge.web.cases.models import CasePack, PackSeries
 from casebridge.web.review.views import opened_or_404, reviewer_view
 
 # the viewer's own files (no patient data in them)
-STATIC = re.compile(r"(?:app|libs)/[A-Za-z0-9_.\-/]+")
-SERIES = re.compile(r"(?:series|is-stable-series)/([0-9a-f\-]{20,64})")
-INSTANCE = re.compile(r"instances/[a-z0-9]+-([0-9a-f\-]{20,64})_\d+")
+STATIC = re.compile(r"(?:app|libs)/[A-Za-z0-9_.\-/]+", re.ASCII)
+SERIES = re.compile(r"(?:series|is-stable-series)/([0-9a-f\-]{20,64})", re.ASCII)
+INSTANCE = re.compile(r"instances/[a-z0-9]+-([0-9a-f\-]{20,64})_\d+", re.ASCII)
 # The viewer (cornerstone) decodes in the page and uses inline handlers.
 VIEWER_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
@@ -33,7 +33,9 @@ VIEWER_CSP = (
 
 
 def _allowed(path: str, series: PackSeries) -> bool:
-    if ".." in path:
+    # one spelling per file: no "..", ".", empty segment or trailing slash (the
+    # audit of an opening keys on app/viewer.html)
+    if any(part in ("", ".", "..") for part in path.split("/")):
         return False
     if STATIC.fullmatch(path):
         return True
@@ -58,9 +60,8 @@ def viewer(request: AuthedRequest, ref: str, row: int, path: str) -> HttpRespons
     if not _allowed(path, series):
         raise Http404("No such image")
     try:
-        status, headers, content = orthanc.server().raw(
-            f"/web-viewer/{path}", request.META.get("QUERY_STRING", "")
-        )
+        # no query string passes: the viewer reads ?series= in the page itself
+        status, headers, content = orthanc.server().raw(f"/web-viewer/{path}")
     except orthanc.OrthancError:
         return HttpResponse("The image server is not answering; try again shortly.", status=503)
     if status >= 400:

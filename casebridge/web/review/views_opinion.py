@@ -97,6 +97,7 @@ def sign(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
             acting_user=request.user,
             number=number,
             expected_version=version,
+            seen=request.POST.get("seen", ""),  # what the lead read is what is signed
             link=request.build_absolute_uri(reverse("console:case", args=[opened.pseudonym])),
             meta=meta_from_request(request),
         )
