@@ -10,28 +10,42 @@ PATHOLOGY = (
 )
 
 
-def stored_pack(case, by):  # noqa: ANN001, ANN201 - a test helper
-    """A ready pack of one small file, stored encrypted as a built one is (for
-    the permission matrices: building a real one needs a matched case)."""
+def stored_pack(  # noqa: ANN201 - a test helper
+    case,  # noqa: ANN001
+    by,  # noqa: ANN001
+    *,
+    recipient: str = "fuscc-breast-surgery",
+    state: str = "ready",
+    number: int = 1,
+    name: str = "fhir.json",
+    data: bytes = b'{"resourceType": "Bundle"}',
+    media_type: str = "application/fhir+json",
+):
+    """A pack of one small file, stored encrypted as a built one is (for the
+    permission matrices and the reviewers' tests: building a real one needs a
+    matched case and takes seconds)."""
     import hashlib
+
+    from django.utils import timezone
 
     from casebridge.web.cases import storage
     from casebridge.web.cases.models import CasePack, PackFile
 
-    data = b'{"resourceType": "Bundle"}'
-    pack = CasePack(case=case, number=1, case_version=case.version, created_by=by)
-    pack.recipient = "fuscc-breast-surgery"
-    pack.state = CasePack.State.READY
+    pack = CasePack(case=case, number=number, case_version=case.version, created_by=by)
+    pack.recipient, pack.state = recipient, state
+    pack.sha256 = hashlib.sha256(data).hexdigest()
+    pack.manifest = {"files": [{"name": name, "role": "summary"}]}
+    pack.sent_at = timezone.now() if state == CasePack.State.SENT else None
     pack.save()
     file = PackFile(
         case=case,
         pack=pack,
         position=0,
-        media_type="application/fhir+json",
+        media_type=media_type,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
     )
-    file.name = "fhir.json"
+    file.name = name
     file.save()
     file.blob_path = storage.store_pack_file(case, file, data)
     file.save(update_fields=["blob_path"])

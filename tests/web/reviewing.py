@@ -4,19 +4,18 @@ the fixtures `sent` and `team` live in conftest.py and stand on these."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.utils import timezone
 
 from casebridge.web.accounts.models import User
-from casebridge.web.cases import storage, workflow
+from casebridge.web.cases import workflow
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.matching import do_choose_direction, ranking
-from casebridge.web.cases.models import Case, CasePack, PackFile
+from casebridge.web.cases.models import Case, CasePack
 from casebridge.web.cases.reviews import Seat, do_assign_review, do_invite_reviewer
 from casebridge.web.cases.tasks import process_document
 from tests.web.conftest import enrol_totp
-from tests.web.records import PATHOLOGY
+from tests.web.records import PATHOLOGY, stored_pack
 
 SUMMARY_ZH = "<html><body><h1>病例摘要</h1></body></html>".encode()
 
@@ -24,25 +23,16 @@ SUMMARY_ZH = "<html><body><h1>病例摘要</h1></body></html>".encode()
 def sent_pack(case: Case, by, recipient: str, *, number: int = 1, state=CasePack.State.SENT):  # noqa: ANN001, ANN201
     """A pack as the department received it: a Chinese summary page, stored
     encrypted (building a real one is test_packs' business)."""
-    pack = CasePack(case=case, number=number, case_version=case.version, created_by=by)
-    pack.recipient, pack.state = recipient, state
-    pack.sha256 = hashlib.sha256(SUMMARY_ZH).hexdigest()
-    pack.manifest = {"files": [{"name": "summary.zh.html", "role": "summary"}]}
-    pack.sent_at = timezone.now() if state == CasePack.State.SENT else None
-    pack.save()
-    file = PackFile(
-        case=case,
-        pack=pack,
-        position=0,
+    return stored_pack(
+        case,
+        by,
+        recipient=recipient,
+        state=state,
+        number=number,
+        name="summary.zh.html",
+        data=SUMMARY_ZH,
         media_type="text/html",
-        sha256=hashlib.sha256(SUMMARY_ZH).hexdigest(),
-        size=len(SUMMARY_ZH),
     )
-    file.name = "summary.zh.html"
-    file.save()
-    file.blob_path = storage.store_pack_file(case, file, SUMMARY_ZH)
-    file.save(update_fields=["blob_path"])
-    return pack
 
 
 def reviewer(people, email: str, direction: str, disciplines: list[str], *, mfa=True) -> User:  # noqa: ANN001
@@ -59,9 +49,9 @@ def reviewer(people, email: str, direction: str, disciplines: list[str], *, mfa=
     return profile.user
 
 
-def make_sent(people, case):  # noqa: ANN001, ANN201 - a test helper
-    """Alice's breast case: read, a department chosen, her consents naming it,
-    the pack sent there, the case under review."""
+def make_matched(people, case, disciplines=("pathology", "medical_oncology")):  # noqa: ANN001, ANN201
+    """Alice's breast case: read, the best-ranked department chosen, her
+    consents naming it (matched)."""
     doc = do_upload_document(
         case, acting_user=people.owner, file_name="histology.txt", data=PATHOLOGY.encode()
     )
@@ -73,7 +63,7 @@ def make_sent(people, case):  # noqa: ANN001, ANN201 - a test helper
         case,
         acting_user=people.coordinator,
         direction_id=best,
-        disciplines=["pathology", "medical_oncology"],
+        disciplines=list(disciplines),
     )
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="1")
     do_give_consent(
@@ -84,6 +74,13 @@ def make_sent(people, case):  # noqa: ANN001, ANN201 - a test helper
         country="CN",
         recipients=[best],
     )
+    case.refresh_from_db()
+    return case, best
+
+
+def make_sent(people, case):  # noqa: ANN001, ANN201 - a test helper
+    """make_matched, then a pack sent there and the case under review."""
+    case, best = make_matched(people, case)
     Case.objects.filter(pk=case.pk).update(status=workflow.UNDER_REVIEW)
     case.refresh_from_db()
     sent_pack(case, people.coordinator, best)

@@ -14,12 +14,10 @@ from casebridge.web.cases import storage, workflow
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.actions import (
     do_change_status,
-    do_give_consent,
     do_upload_document,
     do_withdraw_consent,
 )
 from casebridge.web.cases.errors import ActionError, StorageError
-from casebridge.web.cases.matching import do_choose_direction, ranking
 from casebridge.web.cases.models import AuditEvent, Case, CasePack
 from casebridge.web.cases.packs import (
     build_pack,
@@ -30,6 +28,7 @@ from casebridge.web.cases.packs import (
 )
 from casebridge.web.cases.tasks import process_document
 from tests.web.records import PATHOLOGY
+from tests.web.reviewing import make_matched
 
 
 def system_engine(case):  # noqa: ANN001, ANN201 - a test helper
@@ -44,27 +43,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 @pytest.fixture
 def matched(people, case) -> tuple[Case, str]:
     """Alice's breast case, read, matched, with her consents naming the department."""
-    doc = do_upload_document(
-        case, acting_user=people.owner, file_name="histology.txt", data=PATHOLOGY.encode()
-    )
-    assert process_document.call(doc.pk) == "processed"
-    Case.objects.filter(pk=case.pk).update(status=workflow.READY_FOR_REVIEW)
-    case.refresh_from_db()
-    best = ranking(case)["matches"][0]["id"]
-    do_choose_direction(
-        case, acting_user=people.coordinator, direction_id=best, disciplines=["pathology"]
-    )
-    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="1")
-    do_give_consent(
-        case,
-        acting_user=people.owner,
-        kind="transfer_abroad",
-        text_version="1",
-        country="CN",
-        recipients=[best],
-    )
-    case.refresh_from_db()
-    return case, best
+    return make_matched(people, case, disciplines=["pathology"])
 
 
 def _built(people, case: Case) -> CasePack:

@@ -46,7 +46,7 @@ from casebridge.web.cases.review_models import (
     ReviewAssignment,
     ReviewSeat,
 )
-from casebridge.web.cases.versions import lock_case, save_case
+from casebridge.web.cases.versions import lock_case, move_on, save_case
 
 # What the lead writes beyond a discipline's fields.
 TEAM_FIELDS: tuple[str, ...] = ("summary", *OPINION_FIELDS, "disagreements")
@@ -299,10 +299,7 @@ def do_sign_opinion(
         opinion.signed_at, opinion.signed_by = timezone.now(), acting_user
         opinion.sha256 = content_hash(opinion)
         opinion.save()
-        before = locked.status
-        if locked.status == workflow.UNDER_REVIEW:
-            workflow.check_transition(locked.status, workflow.OPINION_READY)
-            locked.status = workflow.OPINION_READY
+        before = move_on(locked, workflow.UNDER_REVIEW, workflow.OPINION_READY)
         save_case(locked, ["status"])
         audit.record(
             acting_user,

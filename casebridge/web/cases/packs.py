@@ -48,7 +48,7 @@ from casebridge.web.cases.models import (
 )
 from casebridge.web.cases.orthanc import OrthancError
 from casebridge.web.cases.pack_images import deidentified_series, delete_studies
-from casebridge.web.cases.versions import lock_case, save_case
+from casebridge.web.cases.versions import lock_case, move_on, save_case
 
 log = logging.getLogger(__name__)
 
@@ -460,10 +460,7 @@ def do_send_pack(
         locked.state = CasePack.State.SENT
         locked.sent_by, locked.sent_at = acting_user, timezone.now()
         locked.save(update_fields=["state", "sent_by", "sent_at"])
-        before = locked_case.status
-        if locked_case.status == workflow.MATCHED:
-            workflow.check_transition(locked_case.status, workflow.UNDER_REVIEW)
-            locked_case.status = workflow.UNDER_REVIEW
+        before = move_on(locked_case, workflow.MATCHED, workflow.UNDER_REVIEW)
         save_case(locked_case, ["status"])
         audit.record(
             acting_user,

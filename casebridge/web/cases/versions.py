@@ -5,6 +5,7 @@ without importing one another."""
 
 from __future__ import annotations
 
+from casebridge.web.cases import workflow
 from casebridge.web.cases.access import GRANT_ATTR
 from casebridge.web.cases.errors import ConcurrencyError
 from casebridge.web.cases.models import Case
@@ -29,3 +30,14 @@ def save_case(case: Case, fields: list[str]) -> None:
     """Save `fields` and a new version (a page or form made before is out of date)."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def move_on(case: Case, when: str, to: str) -> str:
+    """The workflow step an action makes by itself (the first pack sent, the
+    first opinion signed): `case` goes from `when` to `to` if it is there, by
+    the transition table; returns the status before. The caller saves it."""
+    before = case.status
+    if case.status == when:
+        workflow.check_transition(case.status, to)
+        case.status = to
+    return before
