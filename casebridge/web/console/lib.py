@@ -474,7 +474,10 @@ def marked(text: str, hits: list[Any]) -> SafeString:
 
 def opinion_section(case: Case) -> dict[str, Any] | None:
     """The case page's opinion section: every signed version with its promise-like
-    phrases highlighted for the coordinator to check before release."""
+    phrases highlighted for the coordinator to check before release. Nothing
+    (and no query) before the case is with a team."""
+    if case.status not in (*reviews.REVIEWABLE, workflow.POST_REVIEW):
+        return None
     signed = opinions.signed_opinions(case)
     assignment = reviews.current_assignment(case)
     written = opinions.discipline_opinions(assignment) if assignment else []
