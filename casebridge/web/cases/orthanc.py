@@ -2,7 +2,7 @@
 (issue 11, part 5b).
 
 Embedded default: casebridge starts its own Orthanc (Debian package `orthanc`,
-with the `orthanc-webviewer` plugin) on loopback, with a generated password
+with the `orthanc-webviewer` plugin, and `orthanc-wsi` for pathology slides) on loopback, with a generated password
 and its database and files in the data folder; nothing else reaches it, and
 casebridge's review app proxies the viewer through the access gate
 (review/views_images.py). At scale, CASEBRIDGE_ORTHANC_URL (with
@@ -39,7 +39,9 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 PLUGIN_DIRS = ("/usr/share/orthanc/plugins", "/usr/lib/orthanc")
-PLUGINS = ("libOrthancWebViewer.so",)  # nothing else is served: no DICOMweb, no WebDAV
+# the web viewer, and orthanc-wsi's viewer of whole-slide images (digital
+# pathology); nothing else is served: no DICOMweb, no WebDAV
+PLUGINS = ("libOrthancWebViewer.so", "libOrthancWSI.so")
 # Overlay groups 6000-601E: description, comments, label, data (a bitmap).
 OVERLAY_TAGS = [
     f"{group:04X},{element}"
@@ -140,6 +142,11 @@ class Server:
         if status not in (200, 404):  # 404: already gone
             raise OrthancError(f"Orthanc did not delete a study ({status}).")
 
+    def delete_instance(self, instance: str) -> None:
+        status, _h, _c = self._request("DELETE", f"/instances/{instance}")
+        if status not in (200, 404):  # 404: already gone
+            raise OrthancError(f"Orthanc did not delete an instance ({status}).")
+
     def instance_tags(self, instance: str) -> dict[str, Any]:
         return dict(self.json("GET", f"/instances/{instance}/simplified-tags") or {})
 
@@ -188,9 +195,11 @@ def _embedded_config(folder: Path) -> dict[str, Any]:
     path = folder / "orthanc.json"
     if path.exists():
         config = dict(json.loads(path.read_text()))
-        if any(config.get(k) != v for k, v in SAFE.items()):
-            # an older or edited file: the safe settings again, whatever it said
-            config.update(SAFE)
+        wanted = {**SAFE, "Plugins": _plugins()}
+        if any(config.get(k) != v for k, v in wanted.items()):
+            # an older or edited file: the safe settings and casebridge's plugins
+            # again (one installed since, e.g. orthanc-wsi), whatever it said
+            config.update(wanted)
             path.write_text(json.dumps(config, indent=2))
             path.chmod(0o600)
         return config
@@ -233,7 +242,7 @@ def ensure_embedded() -> Server:
         if program is None:
             raise OrthancError(
                 "Orthanc is not installed: scripts/install.sh installs the Debian packages "
-                "orthanc and orthanc-webviewer."
+                "orthanc, orthanc-webviewer and orthanc-wsi."
             )
         logfile = open(folder / "orthanc.log", "ab")  # noqa: SIM115 - the child keeps it
         _STARTED[str(folder)] = subprocess.Popen(  # noqa: S603 - a fixed program and our own config

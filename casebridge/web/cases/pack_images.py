@@ -5,6 +5,12 @@ series are listed on the pack (PackSeries) for the reviewers' viewer. The
 engine's DICOM metadata already puts the studies on the timeline; here the
 modality, description and date come from the copy itself.
 
+Digital pathology slides a laboratory sends (DICOM whole-slide images, modality
+SM) go the same way and are marked as slides, for the WSI viewer. A slide's
+label image often carries the patient's name in its pixels: label instances
+are deleted from the copy and recorded as withheld; a series with an overview
+image (the whole glass slide, label included) is flagged like burned-in text.
+
 Called by the pack build (packs.build_pack) outside its database
 transaction: Orthanc is another server. A failure fails the build, with the
 reason, like any other part of the pack."""
@@ -26,6 +32,12 @@ DICOM = "application/dicom"
 # anonymisation cannot remove: ultrasound, secondary capture, other, documents.
 BURNED_IN_MODALITIES = frozenset({"US", "SC", "OT", "DOC", "XC", "ES"})
 SECONDARY_CAPTURE_SOP = "1.2.840.10008.5.1.4.1.1.7"  # and its multi-frame kinds
+WHOLE_SLIDE_SOP = "1.2.840.10008.5.1.4.1.1.77.1.6"  # VL Whole Slide Microscopy Image
+# ImageType value 3 of a whole-slide instance: VOLUME (a pyramid level),
+# THUMBNAIL, LABEL (the slide's label, often the patient's name) or OVERVIEW
+SLIDE_LABEL = "LABEL"
+SLIDE_OVERVIEW = "OVERVIEW"
+LABEL_WITHHELD = "a slide label, which often carries the patient's name"
 # instances whose tags are read again after anonymisation, per series: every
 # one of a small series, a sample of a long CT (they share their tags)
 MAX_SCANNED = 50
@@ -42,6 +54,7 @@ class Series:
     study_date: str
     instances: list[str]
     burned_in: bool
+    slide: bool = False
 
 
 @dataclass
@@ -76,16 +89,35 @@ def _flagged(first: dict[str, Any], modality: str) -> bool:
         or modality in BURNED_IN_MODALITIES
         or "SECONDARY" in image_type  # e.g. a scanner's patient-protocol page
         or "SCREEN SAVE" in image_type
-        or sop.startswith(SECONDARY_CAPTURE_SOP)
+        # its multi-frame kinds are .7.1 to .7.4; .77 (visible light, slides) is not one
+        or sop == SECONDARY_CAPTURE_SOP
+        or sop.startswith(SECONDARY_CAPTURE_SOP + ".")
     )
+
+
+def _values(tags: Any) -> list[str]:
+    """Every text or number in tags, inside sequences too (a slide's specimen
+    and container descriptions are sequences)."""
+    if isinstance(tags, dict):
+        return [v for value in tags.values() for v in _values(value)]
+    if isinstance(tags, list):
+        return [v for value in tags for v in _values(value)]
+    return [str(tags)] if isinstance(tags, (str, int)) else []
 
 
 def _still_named(tags: dict[str, Any], identity: list[str]) -> bool:
     """Whether any known identifier is still in the copy's tags (a name in a
     description, a number in a comment the profile does not know)."""
-    text = " ".join(str(v) for v in tags.values() if isinstance(v, (str, int))).casefold()
-    text = re.sub(r"[\s^]+", " ", text)
+    text = re.sub(r"[\s^]+", " ", " ".join(_values(tags)).casefold())
     return any(value and value in text for value in identity)
+
+
+def _is_slide(first: dict[str, Any], modality: str) -> bool:
+    return modality == "SM" or str(first.get("SOPClassUID") or "") == WHOLE_SLIDE_SOP
+
+
+def _image_type(tags: dict[str, Any]) -> list[str]:
+    return [v.strip().upper() for v in str(tags.get("ImageType") or "").split("\\")]
 
 
 def _identity_strings(known: KnownIdentity) -> list[str]:
@@ -139,13 +171,31 @@ def _add(
     instances = list(series.get("Instances") or [])
     first = server.first_tags(series)
     modality = str(tags.get("Modality") or first.get("Modality") or "")
-    named = any(_still_named(server.instance_tags(i), identity) for i in instances[:MAX_SCANNED])
-    if named:
+    slide = _is_slide(first, modality)
+    # a slide has few instances, and its label may be any of them: all are read
+    scanned = {
+        i: server.instance_tags(i) for i in (instances if slide else instances[:MAX_SCANNED])
+    }
+    if any(_still_named(t, identity) for t in scanned.values()):
         result.withheld.append({"modality": modality, "why": "a known identifier is in its tags"})
         return
-    burned = _flagged(first, modality) or any(
-        _flagged(server.instance_tags(i), modality) for i in instances[1:MAX_SCANNED]
-    )
+    overview = False
+    if slide:
+        labels = [i for i, t in scanned.items() if SLIDE_LABEL in _image_type(t)]
+        for instance in labels:  # out of the copy: the WSI viewer reads the whole series
+            server.delete_instance(instance)
+            instances.remove(instance)
+            del scanned[instance]
+        if labels:
+            result.withheld.append({"modality": modality, "why": LABEL_WITHHELD})
+        if not instances:
+            return
+        overview = any(
+            SLIDE_OVERVIEW in _image_type(t)
+            or str(t.get("SpecimenLabelInImage") or "").upper() == "YES"
+            for t in scanned.values()
+        )
+    burned = overview or any(_flagged(t, modality) for t in scanned.values())
     result.series.append(
         Series(
             study=copy,
@@ -155,6 +205,7 @@ def _add(
             study_date=_iso(str(first.get("StudyDate") or "")),
             instances=instances,
             burned_in=burned,
+            slide=slide,
         )
     )
 

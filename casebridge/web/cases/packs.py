@@ -230,6 +230,7 @@ def build_pack(pack_id: int) -> str:
                 "date": i.study_date,
                 "instances": len(i.instances),
                 "burned_in": i.burned_in,
+                **({"slide": True} if i.slide else {}),
             }
             for i in images
         ]
@@ -266,6 +267,7 @@ def build_pack(pack_id: int) -> str:
                     study_date=image.study_date,
                     instances=image.instances,
                     burned_in=image.burned_in,
+                    slide=image.slide,
                 )
                 series.description = image.description
                 series.save()

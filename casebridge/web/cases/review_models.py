@@ -238,6 +238,9 @@ class PackSeries(models.Model):
     # anonymisation cannot remove it, so the series is flagged for the reviewer
     # and the coordinator
     burned_in = models.BooleanField(default=False)
+    # a whole-slide image (digital pathology, VL Whole Slide Microscopy): opened
+    # in the WSI plugin's viewer, tile by tile, instead of the web viewer
+    slide = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]

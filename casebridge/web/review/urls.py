@@ -15,6 +15,11 @@ urlpatterns = [
         views_images.viewer,
         name="viewer",
     ),
+    path(
+        "cases/<str:ref>/images/<int:row>/slide/<path:path>",
+        views_images.slide,
+        name="slide",
+    ),
     path("cases/<str:ref>/opinion/mine", views_opinion.my_opinion, name="my_opinion"),
     path("cases/<str:ref>/opinion/team", views_opinion.team_opinion, name="team_opinion"),
     path("cases/<str:ref>/opinion/<int:number>/sign", views_opinion.sign, name="sign"),
