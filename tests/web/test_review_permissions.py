@@ -22,6 +22,7 @@ METHODS = {
     "case": "get",
     "file": "get",
     "viewer": "get",
+    "slide": "get",
     "my_opinion": "post",
     "team_opinion": "post",
     "sign": "post",
