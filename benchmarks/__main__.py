@@ -10,8 +10,11 @@ BENCHMARKS: tuple[tuple[str, ...], ...] = (
     ("bench_ocr",),
     ("bench_pdf",),
     ("bench_e2e",),
+    ("bench_pack",),  # 300 pages, page images redacted: text layers alone vs pictures and scans
     ("bench_web",),  # no pause between pages: the server saturated
     ("bench_web", "--think", "1", "--seconds", "40"),  # people reading each page 0-2 s
+    ("bench_review",),  # 20 reviewers on the reviewer workspace, beside the patient workspace
+    ("bench_review", "--think", "1", "--seconds", "40"),
 )
 
 if __name__ == "__main__":

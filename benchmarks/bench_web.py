@@ -7,7 +7,9 @@
 
 What it builds (in a fresh data folder, removed at the end):
 - a patient, family members the patient invited and coordinators, each with a
-  password and a verified e-mail address (allauth signs them in for real);
+  password and a verified e-mail address (allauth signs them in for real), the
+  coordinators with a TOTP authenticator too (staff must have a second factor:
+  they sign in with the code it shows);
 - the patient's case with consent given and N generated, unique text records
   (pathology, radiology, clinic letters, blood results, discharge summaries,
   MDT outcomes: varied dates, values, report numbers) uploaded through
@@ -185,6 +187,7 @@ class Seeded:
     facts: int
     engine_bytes: int
     seconds: float
+    totp: dict[str, str] = field(default_factory=dict)  # staff e-mail: TOTP secret
 
 
 def seed(documents: int, users: int, records_dir: Path) -> Seeded:
@@ -192,6 +195,7 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
     import json
 
     from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.utils import timezone
@@ -228,6 +232,10 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
         account(f"coordinator{i}@bench.casebridge.test", Role.COORDINATOR)
         for i in range(coordinator_count)
     ]
+    totp = {}  # staff must have a second factor (StaffMFAMiddleware): each signs in with it
+    for coordinator in coordinators:
+        totp[coordinator.email] = generate_totp_secret()
+        TOTP.activate(coordinator, totp[coordinator.email])
     case = do_create_case(acting_user=coordinators[0], owner=patient, programme="oncology")
     do_give_consent(case, acting_user=patient, kind="processing_art9", text_version="bench")
     family = []
@@ -302,6 +310,7 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
         facts=len(case.engine.get("facts", [])),
         engine_bytes=len(json.dumps(case.engine)),
         seconds=time.perf_counter() - started,
+        totp=totp,
     )
 
 
@@ -405,9 +414,10 @@ class Client:
     from its own loopback address (127.0.0.x: people sign in from different
     places; allauth limits sign-ins per address)."""
 
-    def __init__(self, port: int, source: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, source: str = "127.0.0.1", totp: str = "") -> None:
         self.port = port
         self.source = source
+        self.totp = totp  # the TOTP secret of a person with a second factor (staff)
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
 
@@ -462,6 +472,29 @@ class Client:
         )
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"{email} could not sign in ({status})")
+        if self.totp:
+            self.second_factor(email)
+
+    def second_factor(self, email: str) -> None:
+        """allauth's second step: the code the person's authenticator app shows now."""
+        from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+        status, page = self.get("/accounts/2fa/authenticate/")
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or found is None or b'name="code"' not in page:
+            raise SystemExit(f"{email}: no second-factor step ({status})")
+        code = format_hotp_value(hotp_value(self.totp, int(time.time()) // 30))
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": found.group(1).decode(), "code": code}
+        )
+        status, _ = self._request(
+            "POST",
+            "/accounts/2fa/authenticate/",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if status != 302:
+            raise SystemExit(f"{email}: the TOTP code was refused ({status})")
 
 
 @dataclass
@@ -705,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
             Person(email, [workspace, console, workspace, queue]) for email in seeded.coordinators
         ]
         for index, person in enumerate(people):
-            person.client = Client(0, source=f"127.0.0.{10 + index}")
+            person.client = Client(0, f"127.0.0.{10 + index}", seeded.totp.get(person.email, ""))
         results: dict[str, tuple[float, list[tuple[str, float, int]]]] = {
             side: (0.0, []) for side in sides
         }

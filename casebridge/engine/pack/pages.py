@@ -58,6 +58,7 @@ DPI = 150
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SURE = 90.0  # Tesseract's confidence above which a word's pixels are taken as read
 _MARGIN = 2  # pixels around a word's box, blacked out or painted white
+_INK = 230  # a pixel darker than this may be print
 
 UNCHECKED = (
     "The picture of this page could not be checked for the patient's details, so only "
@@ -175,7 +176,9 @@ def _finish(job: _Job, redactor: Redactor) -> RedactedPage:
     needles = legible.needles(redactor.values)
     plain = [w for w in job.layer if w.plain]
     first_image = _painted_white(image, plain)
-    read = ocr_words(first_image, languages, DPI)
+    # a page whose every mark is a known text-layer word leaves a blank image:
+    # nothing there for Tesseract to read (most of a digital letter's pages)
+    read = [] if _blank(first_image) else ocr_words(first_image, languages, DPI)
     if read is None:  # no Tesseract, or it failed: what the image shows is unknown
         return RedactedPage(page.number, text, None, 0, UNCHECKED)
     # the text layer's words and Tesseract's, each joined: the identifiers in either
@@ -216,6 +219,12 @@ def _finish(job: _Job, redactor: Redactor) -> RedactedPage:
     if _spans(check, redactor) or legible.hits(check, needles):
         return RedactedPage(page.number, text, None, 0, STILL_LEGIBLE)
     return RedactedPage(page.number, text, image, hidden)
+
+
+def _blank(image: Image.Image) -> bool:
+    """No pixel darker than the faintest print (light grey 230 of 255): no text
+    can be read there, so none need be looked for."""
+    return image.convert("L").point(lambda p: 255 if p < _INK else 0).getbbox() is None
 
 
 def _painted_white(image: Image.Image, words: list[Word]) -> Image.Image:

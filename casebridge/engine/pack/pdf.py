@@ -9,12 +9,18 @@ import io
 import re
 from textwrap import wrap
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from casebridge.engine.pack.pages import DPI, RedactedPage
 from casebridge.engine.render.cjk_font import pdf_fonts
+
+# Page images as binary streams, not ASCII85: without reportlab's C accelerator
+# the encoding is pure Python and half of the pack's PDF writing
+# (benchmarks/bench_pack.py); the files are smaller too. PDF readers need neither.
+rl_config.useA85 = 0
 
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 LATIN = "Helvetica"

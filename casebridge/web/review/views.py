@@ -128,8 +128,11 @@ def _sent_pack(case: Case, direction_id: str) -> CasePack | None:
 
 def _file_rows(pack: CasePack, lang: str) -> list[dict[str, Any]]:
     about = {f["name"]: f for f in pack.manifest.get("files", [])}
+    stored = list(pack.files.all())
+    for file in stored:  # its name is sealed with the case's key: one key, not one a file
+        file.case = pack.case
     files = sorted(
-        pack.files.all(),
+        stored,
         key=lambda f: (FILE_ORDER.index(f.name) if f.name in FILE_ORDER else 99, f.position),
     )
     rows, number = [], 0
@@ -166,11 +169,24 @@ def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[s
     row = next((r for r in rows if r["name"] == f"summary.{lang}.json"), None)
     if row is None:
         return None
-    data = json.loads(storage.read_pack_file(opened, row["file"]))  # checks its hash
-    position = {r["name"]: r["file"].position for r in rows}
-    for source in data.get("sources", []):
-        source["position"] = position.get(source.get("file") or "")
+    file = row["file"]
+    key = (file.pk, file.sha256)  # a sent file never changes: its hash names it
+    data = _SUMMARY_CACHE.get(key)
+    if data is None:
+        data = json.loads(storage.read_pack_file(opened, file))  # checks its hash
+        position = {r["name"]: r["file"].position for r in rows}
+        for source in data.get("sources", []):
+            source["position"] = position.get(source.get("file") or "")
+        if len(_SUMMARY_CACHE) >= SUMMARY_CACHE_SIZE:
+            _SUMMARY_CACHE.pop(next(iter(_SUMMARY_CACHE)))  # the oldest first
+        _SUMMARY_CACHE[key] = data
     return dict(data)
+
+
+# The parsed summaries of sent packs this process has shown, in memory only
+# (health data: never in the shared cache table); a few cases' worth.
+SUMMARY_CACHE_SIZE = 16
+_SUMMARY_CACHE: dict[tuple[int, str], dict[str, Any]] = {}
 
 
 def _opinion_initial(opinion: Any, names: tuple[str, ...]) -> dict[str, Any]:
