@@ -18,7 +18,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -163,6 +165,34 @@ def opened_or_404(request: AuthedRequest, ref: str) -> tuple[Case, ReviewAssignm
     return opened, assignment
 
 
+def _sent_section(opened: Case, pack: CasePack | None, lang: str) -> SafeString:
+    """What was sent (its files, images, and the case fact by fact), rendered
+    once per version and language: a sent version never changes, and its 300
+    files' sealed names need not be opened at every request. In this process's
+    memory only, like the summaries."""
+    key = (opened.pseudonym, pack.pk, pack.sha256, lang) if pack else None
+    if key is not None and key in _SENT_CACHE:
+        return _SENT_CACHE[key]
+    rows = _file_rows(pack, lang) if pack else []
+    html = render_to_string(
+        "review/_sent.html",
+        {
+            "case": opened,
+            "pack": pack,
+            "rows": rows,
+            "summary": next((r for r in rows if r["name"] == f"summary.{lang}.html"), None),
+            "series": list(pack.series.all()) if pack else [],
+            "facts": _summary_data(opened, rows, lang),
+        },
+    )
+    fragment = mark_safe(html)  # noqa: S308  # nosec B308 B703 - our own template, escaped
+    if key is not None:
+        if len(_SENT_CACHE) >= SUMMARY_CACHE_SIZE:
+            _SENT_CACHE.pop(next(iter(_SENT_CACHE)))
+        _SENT_CACHE[key] = fragment
+    return fragment
+
+
 def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[str, Any] | None:
     """The sent summary as data (summary.<lang>.json of the pack), each source
     linked to its redacted page: the facts beside the pages they come from."""
@@ -170,7 +200,7 @@ def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[s
     if row is None:
         return None
     file = row["file"]
-    key = (file.pk, file.sha256)  # a sent file never changes: its hash names it
+    key = (opened.pseudonym, file.pk, file.sha256)  # a sent file never changes
     data = _SUMMARY_CACHE.get(key)
     if data is None:
         data = json.loads(storage.read_pack_file(opened, file))  # checks its hash
@@ -186,7 +216,8 @@ def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[s
 # The parsed summaries of sent packs this process has shown, in memory only
 # (health data: never in the shared cache table); a few cases' worth.
 SUMMARY_CACHE_SIZE = 16
-_SUMMARY_CACHE: dict[tuple[int, str], dict[str, Any]] = {}
+_SUMMARY_CACHE: dict[tuple[str, int, str], dict[str, Any]] = {}
+_SENT_CACHE: dict[tuple[str, int, str, str], SafeString] = {}
 
 
 def _opinion_initial(opinion: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -218,9 +249,7 @@ def render_case(
         }
         for seat in seats
     ]
-    rows = _file_rows(pack, lang) if pack else []
-    summary = next((r for r in rows if r["name"] == f"summary.{lang}.html"), None)
-    facts = _summary_data(opened, rows, lang)
+    sent_html = _sent_section(opened, pack, lang)
     written = opinions.discipline_opinions(assignment)
     mine = next((o for o in written if o.author_id == request.user.pk), None)
     fields = ("agreement", *OPINION_FIELDS)
@@ -241,10 +270,7 @@ def render_case(
             "assignment": assignment,
             "department": _department_name(assignment.direction_id, lang),
             "pack": pack,
-            "rows": rows,
-            "summary": summary,
-            "series": list(pack.series.all()) if pack else [],
-            "facts": facts,
+            "sent_html": sent_html,
             "seats": team,
             "me": me,
             "my_discipline": _discipline(me.discipline, lang),
