@@ -85,11 +85,12 @@ def seed_review(pseudonym: str, reviewers: int) -> Review:
     from casebridge.engine.pack.build import build_pack
     from casebridge.engine.pack.identity import KnownIdentity
     from casebridge.web.accounts.models import Role, User
-    from casebridge.web.cases import storage, workflow
+    from casebridge.web.cases import workflow
     from casebridge.web.cases.actions import do_give_consent
     from casebridge.web.cases.lib import engine_case
     from casebridge.web.cases.matching import do_choose_direction, ranking
-    from casebridge.web.cases.models import Case, CasePack, PackFile
+    from casebridge.web.cases.models import Case, CasePack
+    from casebridge.web.cases.packs import store_files
     from casebridge.web.cases.reviews import Seat, do_assign_review, do_invite_reviewer
 
     started = time.perf_counter()
@@ -130,19 +131,7 @@ def seed_review(pseudonym: str, reviewers: int) -> Review:
     pack.sha256 = built.sha256
     pack.sent_at = timezone.now()
     pack.save()
-    for position, file in enumerate(built.files):
-        row = PackFile(
-            case=case,
-            pack=pack,
-            position=position,
-            media_type=file.media_type,
-            sha256=file.sha256,
-            size=len(file.data),
-        )
-        row.name = file.name
-        row.save()
-        row.blob_path = storage.store_pack_file(case, row, file.data)
-        row.save(update_fields=["blob_path"])
+    store_files(case, pack, built.files, [])
 
     hashed = make_password(PASSWORD)
     secrets: dict[str, str] = {}

@@ -242,20 +242,7 @@ def build_pack(pack_id: int) -> str:
             if locked.state != CasePack.State.BUILDING:
                 delete_studies(deidentified.studies, case.pseudonym)
                 return "superseded while it was built"
-            for position, file in enumerate(built.files):
-                row = PackFile(
-                    case=case,
-                    pack=locked,
-                    position=position,
-                    media_type=file.media_type,
-                    sha256=file.sha256,
-                    size=len(file.data),
-                )
-                row.name = file.name
-                row.save()
-                row.blob_path = storage.store_pack_file(case, row, file.data)
-                stored.append(row.blob_path)
-                row.save(update_fields=["blob_path"])
+            store_files(case, locked, built.files, stored)
             for position, image in enumerate(images):
                 series = PackSeries(
                     case=case,
@@ -321,6 +308,25 @@ def known_identity(case: Case) -> KnownIdentity:
         phone=enquiry.phone if enquiry else "",
         others=tuple(others),
     )
+
+
+def store_files(case: Case, pack: CasePack, files: list[Any], stored: list[str]) -> None:
+    """The built files as the pack's rows, each stored encrypted; every blob
+    name is appended to `stored` as it is written (removed again on failure)."""
+    for position, file in enumerate(files):
+        row = PackFile(
+            case=case,
+            pack=pack,
+            position=position,
+            media_type=file.media_type,
+            sha256=file.sha256,
+            size=len(file.data),
+        )
+        row.name = file.name
+        row.save()
+        row.blob_path = storage.store_pack_file(case, row, file.data)
+        stored.append(row.blob_path)
+        row.save(update_fields=["blob_path"])
 
 
 def _originals(case: Case) -> Any:
