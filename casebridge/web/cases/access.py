@@ -60,6 +60,7 @@ ADMIN_NEEDS = STAFF_NEEDS
 REVIEWER_NEEDS = frozenset({"view", "review"})
 
 GRANT_ATTR = "_casebridge_grant"
+ASSIGNMENT_ATTR = "_casebridge_review_assignment"
 M = TypeVar("M", bound=models.Model)
 
 
@@ -92,7 +93,11 @@ def needs_of(user: Any, case: Case) -> frozenset[str]:
     if role == Role.COORDINATOR:
         return STAFF_NEEDS
     if role == Role.REVIEWER:
-        return REVIEWER_NEEDS if open_assignment(user, case) is not None else frozenset()
+        assignment = open_assignment(user, case)
+        # kept on the case the gate returns, for the review pages of this request
+        # (assignment_of); can() and the actions ask again
+        setattr(case, ASSIGNMENT_ATTR, (user.pk, assignment))
+        return REVIEWER_NEEDS if assignment is not None else frozenset()
     if case.owner_id == user.pk:
         return OWNER_NEEDS
     member = CaseMember.objects.filter(case=case, user=user).first()
@@ -145,6 +150,15 @@ def require(user: Any, case: Case, need: str) -> None:
     """For actions: the same rule as the gate (Http404 when refused), no audit row."""
     if not can(user, case, need):
         raise Http404("No such case")
+
+
+def assignment_of(user: Any, case: Case) -> Any:
+    """The review assignment the gate found when it opened `case` for `user` in
+    this request (asked once a request, not once a page part), or asked now."""
+    stashed = getattr(case, ASSIGNMENT_ATTR, None)
+    if isinstance(stashed, tuple) and stashed[0] == user.pk:
+        return stashed[1]
+    return open_assignment(user, case)
 
 
 def grant_of(case: Case) -> Grant | None:

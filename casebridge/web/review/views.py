@@ -28,7 +28,7 @@ from casebridge.engine.directions import load_directions
 from casebridge.engine.terminology import label
 from casebridge.web.accounts.models import Role
 from casebridge.web.cases import opinions, reviews, storage
-from casebridge.web.cases.access import get_case_for_user_or_404
+from casebridge.web.cases.access import assignment_of, get_case_for_user_or_404
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.matching import recipient_name
@@ -159,7 +159,7 @@ def case(request: AuthedRequest, ref: str) -> HttpResponse:
 
 def opened_or_404(request: AuthedRequest, ref: str) -> tuple[Case, ReviewAssignment]:
     opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
-    assignment = reviews.open_assignment(request.user, opened)
+    assignment = assignment_of(request.user, opened)
     if assignment is None:  # lapsed between the gate and here
         raise Http404("No such case")
     return opened, assignment
@@ -232,7 +232,7 @@ def render_case(
     bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    assignment = reviews.open_assignment(request.user, opened)
+    assignment = assignment_of(request.user, opened)
     if assignment is None:
         raise Http404("No such case")
     bound = bound or {}
@@ -297,7 +297,7 @@ def render_case(
 @reviewer_view
 def pack_file(request: AuthedRequest, ref: str, number: int, position: int) -> HttpResponse:
     opened = get_case_for_user_or_404(request.user, ref, "review", request=request)
-    assignment = reviews.open_assignment(request.user, opened)
+    assignment = assignment_of(request.user, opened)
     pack, file = pack_file_or_404(opened, number, position)
     # only what was sent to the reviewer's own department, never a version
     # still waiting for the patient's approval
