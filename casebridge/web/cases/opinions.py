@@ -36,7 +36,8 @@ from casebridge.web.cases import audit, workflow
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError
-from casebridge.web.cases.models import Case, CasePack
+from casebridge.web.cases.models import Case
+from casebridge.web.cases.packs import sent_pack
 from casebridge.web.cases.review_access import open_assignment
 from casebridge.web.cases.review_models import (
     OPINION_FIELDS,
@@ -60,14 +61,6 @@ def _seat(user: User, case: Case) -> tuple[ReviewAssignment, ReviewSeat]:
     if assignment is None or seat is None:  # lapsed between the gate and here
         raise ActionError(_("Your access to this case has ended."))
     return assignment, seat
-
-
-def sent_pack(case: Case, direction_id: str) -> CasePack | None:
-    """The newest version sent to the department: what an opinion is written on."""
-    for pack in case.packs.filter(state=CasePack.State.SENT).order_by("-number"):
-        if pack.recipient == direction_id:
-            return pack
-    return None
 
 
 def _clean(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:

@@ -68,6 +68,16 @@ def sent_packs(case: Case) -> list[CasePack]:
     return list(case.packs.filter(state=CasePack.State.SENT))
 
 
+def sent_pack(case: Case, direction_id: str) -> CasePack | None:
+    """The newest version sent to the department `direction_id`: what its
+    reviewers read and write their opinions on (it opens with `case`'s key)."""
+    for pack in case.packs.filter(state=CasePack.State.SENT).order_by("-number"):
+        if pack.recipient == direction_id:
+            pack.case = case
+            return pack
+    return None
+
+
 def do_prepare_pack(
     case: Case, *, acting_user: User, expected_version: int, meta: RequestMeta | None = None
 ) -> CasePack:

@@ -34,7 +34,8 @@ from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.lib import can_share_abroad
-from casebridge.web.cases.models import Case, CasePack, DirectionChoice
+from casebridge.web.cases.models import Case, DirectionChoice
+from casebridge.web.cases.packs import sent_pack
 from casebridge.web.cases.review_access import REVIEWABLE as REVIEWABLE
 from casebridge.web.cases.review_access import open_assignment as open_assignment
 from casebridge.web.cases.review_models import ReviewAssignment, ReviewerProfile, ReviewSeat
@@ -212,13 +213,6 @@ def do_set_reviewer_active(
 # -- assignments --------------------------------------------------------------------
 
 
-def _sent_to(locked: Case, direction_id: str) -> CasePack | None:
-    for pack in locked.packs.filter(state=CasePack.State.SENT):
-        if pack.recipient == direction_id:
-            return pack
-    return None
-
-
 def _check_seats(seats: list[Seat], direction: Direction, disciplines: list[str]) -> list[User]:
     if not seats:
         raise ActionError("Choose at least one reviewer for the case.")
@@ -276,7 +270,7 @@ def do_assign_review(
         if choice is None:
             raise ActionError("Choose a department for the case first.")
         direction = _department(choice.direction_id)
-        pack = _sent_to(locked, direction.id)
+        pack = sent_pack(locked, direction.id)
         if pack is None:
             raise ActionError(
                 f"No pack has been sent to {direction.department.en} yet: send it first."

@@ -31,9 +31,10 @@ from casebridge.web.cases import opinions, reviews, storage
 from casebridge.web.cases.access import assignment_of, get_case_for_user_or_404
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.matching import recipient_name
+from casebridge.web.cases.matching import recipient_names
 from casebridge.web.cases.models import Case, CasePack, ReviewAssignment
 from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
+from casebridge.web.cases.packs import sent_pack
 from casebridge.web.cases.review_models import OPINION_FIELDS
 from casebridge.web.review.forms import DisciplineOpinionForm, TeamOpinionForm
 
@@ -73,17 +74,7 @@ def _lang() -> str:
 
 
 def _department_name(direction_id: str, lang: str) -> str:
-    direction = load_directions().get(direction_id)
-    if direction is None:
-        return direction_id
-    return recipient_name(
-        {
-            "department": {"en": direction.department.en, "zh": direction.department.zh},
-            "hospital": {"en": direction.hospital.en, "zh": direction.hospital.zh},
-            "city": {"en": direction.city.en, "zh": direction.city.zh},
-        },
-        lang,
-    )
+    return recipient_names(lang).get(direction_id, direction_id)
 
 
 def _discipline(key: str, lang: str) -> str:
@@ -117,15 +108,6 @@ def home(request: AuthedRequest) -> HttpResponse:
         "review/home.html",
         {"rows": rows, "department": _department_name(department, lang) if department else ""},
     )
-
-
-def _sent_pack(case: Case, direction_id: str) -> CasePack | None:
-    """The newest version sent to the reviewer's department."""
-    for pack in case.packs.filter(state=CasePack.State.SENT).order_by("-number"):
-        if pack.recipient == direction_id:
-            pack.case = case
-            return pack
-    return None
 
 
 def _file_rows(pack: CasePack, lang: str) -> list[dict[str, Any]]:
@@ -168,8 +150,7 @@ def opened_or_404(request: AuthedRequest, ref: str) -> tuple[Case, ReviewAssignm
 def _sent_section(opened: Case, pack: CasePack | None, lang: str) -> SafeString:
     """What was sent (its files, images, and the case fact by fact), rendered
     once per version and language: a sent version never changes, and its 300
-    files' sealed names need not be opened at every request. In this process's
-    memory only, like the summaries."""
+    files' sealed names need not be opened at every request."""
     key = (opened.pseudonym, pack.pk, pack.sha256, lang) if pack else None
     if key is not None and key in _SENT_CACHE:
         return _SENT_CACHE[key]
@@ -187,7 +168,7 @@ def _sent_section(opened: Case, pack: CasePack | None, lang: str) -> SafeString:
     )
     fragment = mark_safe(html)  # noqa: S308  # nosec B308 B703 - our own template, escaped
     if key is not None:
-        if len(_SENT_CACHE) >= SUMMARY_CACHE_SIZE:
+        if len(_SENT_CACHE) >= SENT_CACHE_SIZE:
             _SENT_CACHE.pop(next(iter(_SENT_CACHE)))
         _SENT_CACHE[key] = fragment
     return fragment
@@ -199,24 +180,16 @@ def _summary_data(opened: Case, rows: list[dict[str, Any]], lang: str) -> dict[s
     row = next((r for r in rows if r["name"] == f"summary.{lang}.json"), None)
     if row is None:
         return None
-    file = row["file"]
-    key = (opened.pseudonym, file.pk, file.sha256)  # a sent file never changes
-    data = _SUMMARY_CACHE.get(key)
-    if data is None:
-        data = json.loads(storage.read_pack_file(opened, file))  # checks its hash
-        position = {r["name"]: r["file"].position for r in rows}
-        for source in data.get("sources", []):
-            source["position"] = position.get(source.get("file") or "")
-        if len(_SUMMARY_CACHE) >= SUMMARY_CACHE_SIZE:
-            _SUMMARY_CACHE.pop(next(iter(_SUMMARY_CACHE)))  # the oldest first
-        _SUMMARY_CACHE[key] = data
+    data = json.loads(storage.read_pack_file(opened, row["file"]))  # checks its hash
+    position = {r["name"]: r["file"].position for r in rows}
+    for source in data.get("sources", []):
+        source["position"] = position.get(source.get("file") or "")
     return dict(data)
 
 
-# The parsed summaries of sent packs this process has shown, in memory only
+# The rendered sent parts of the versions this process has shown, in memory only
 # (health data: never in the shared cache table); a few cases' worth.
-SUMMARY_CACHE_SIZE = 16
-_SUMMARY_CACHE: dict[tuple[str, int, str], dict[str, Any]] = {}
+SENT_CACHE_SIZE = 16
 _SENT_CACHE: dict[tuple[str, int, str, str], SafeString] = {}
 
 
@@ -237,7 +210,7 @@ def render_case(
         raise Http404("No such case")
     bound = bound or {}
     lang = _lang()
-    pack = _sent_pack(opened, assignment.direction_id)
+    pack = sent_pack(opened, assignment.direction_id)
     seats = list(assignment.seats.select_related("reviewer"))
     me = next(s for s in seats if s.reviewer_id == request.user.pk)
     team = [
