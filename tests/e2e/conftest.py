@@ -346,3 +346,14 @@ def watch(shots: Shots) -> Iterator[PageWatch]:
     yield watched
     lines = watched.server_errors + watched.script_errors + watched.console
     (shots.folder / "browser-console.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def fresh_totp_step() -> int:
+    """The TOTP time step to type a code from now, never one about to expire: a
+    code of a window's last seconds can reach the server in the next window,
+    which allauth (no tolerance) refuses."""
+    import time
+
+    while time.time() % 30 > 25:
+        time.sleep(0.5)
+    return int(time.time()) // 30

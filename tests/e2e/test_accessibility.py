@@ -18,14 +18,13 @@ pack waiting for the patient's approval.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, E2EServer, PageWatch, Shots
+from tests.e2e.conftest import DESKTOP, E2EServer, PageWatch, Shots, fresh_totp_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -137,7 +136,7 @@ def _signed_in(
     page.wait_for_load_state()
     if secret:
         assert "/accounts/2fa/authenticate/" in page.url, f"{email}: no second factor: {page.url}"
-        code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+        code = format_hotp_value(hotp_value(secret, fresh_totp_step()))
         page.fill("input[name=code]", code)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_load_state()

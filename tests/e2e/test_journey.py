@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, E2EServer, PageWatch, Shots
+from tests.e2e.conftest import DESKTOP, PHONE, E2EServer, PageWatch, Shots, fresh_totp_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -115,7 +115,7 @@ def _give_totp_code(page: Any, secret: str) -> None:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     assert "/accounts/2fa/authenticate/" in page.url, f"no second-factor step: {page.url}"
-    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, fresh_totp_step())))
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state()
     assert "/accounts/2fa/authenticate/" not in page.url, f"the code was refused: {page.url}"

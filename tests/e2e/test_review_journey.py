@@ -29,7 +29,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, REPO, E2EServer, PageWatch, Shots
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    REPO,
+    E2EServer,
+    PageWatch,
+    Shots,
+    fresh_totp_step,
+)
 from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -72,7 +80,8 @@ def _expect() -> Any:
 @dataclass
 class Authenticator:
     """An authenticator app: the code of now, but never one already used (allauth
-    takes each code once), so a second step in the same 30 s waits for the next."""
+    takes each code once), so a second step in the same 30 s waits for the next,
+    and never one about to expire."""
 
     secret: str
     used: set[int] = field(default_factory=set)
@@ -80,7 +89,7 @@ class Authenticator:
     def code(self) -> str:
         from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
-        while (step := int(time.time()) // 30) in self.used:
+        while (step := fresh_totp_step()) in self.used:
             time.sleep(0.5)
         self.used.add(step)
         return format_hotp_value(hotp_value(self.secret, step))
