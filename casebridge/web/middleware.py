@@ -107,10 +107,11 @@ class StaffMFAMiddleware:
             and getattr(user, "is_case_staff", False)
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
         ):
-            from casebridge.web.cases.mfa import has_second_factor
+            from casebridge.web.cases.mfa import has_second_factor, remember_second_factor
 
             if not has_second_factor(user):
                 return redirect_to_enrolment(request)
+            remember_second_factor(user)  # for the gate, later in this request
         return self.get_response(request)
 
 

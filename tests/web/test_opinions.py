@@ -304,3 +304,24 @@ def test_a_new_team_never_sees_the_replaced_teams_draft_or_opinion(people, team)
     draft = do_save_opinion_draft(case, acting_user=newcomer, fields={"summary": "新团队"})
     assert draft.summary == "新团队" and draft.assignment.seats.get().reviewer == newcomer
     assert AuditEvent.objects.filter(action="opinion.draft_discarded").exists()
+
+
+def test_the_workspace_shows_each_saved_draft_and_a_refused_form_as_posted(client, people, team):
+    """The unposted forms' HTML is kept between reloads; what fills them is part
+    of what it is kept by, so a saved draft shows at once, and a form posted
+    with a problem comes back as it was posted."""
+    case, _best, _a, lead, onc, _idle = team
+    client.force_login(onc)
+    url = reverse("review:case", args=[case.pseudonym])
+    assert "第一稿" not in client.get(url).text
+    for text in ("第一稿", "第二稿"):
+        client.post(reverse("review:my_opinion", args=[case.pseudonym]), {"direction": text})
+        page = client.get(url).text
+        assert text in page
+    assert "第一稿" not in page
+    refused = client.post(
+        reverse("review:my_opinion", args=[case.pseudonym]),
+        {"direction": "未写完的意见", "submit": "1"},  # no agreement: not submitted
+    )
+    assert refused.status_code == 400 and "未写完的意见" in refused.text
+    assert "第二稿" in client.get(url).text  # the saved draft, not the refused post

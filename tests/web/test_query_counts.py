@@ -177,3 +177,27 @@ def test_a_page_view_writes_one_audit_row_not_one_per_document(client, people, c
     assert client.get(f"/console/cases/{many.pseudonym}/").status_code == 200
     reads = AuditEvent.objects.filter(case=many).order_by("pk")[before:]
     assert [e.action for e in reads] == ["case.read"]
+
+
+def test_the_reviewer_workspace_asks_few_queries_with_or_without_opinions(client, people, team):
+    """The page 20 reviewers reload abroad: the gate's checks, the sent version,
+    the team and its opinions; no engine JSON and no query per opinion."""
+    from casebridge.web.cases.opinions import do_save_discipline_opinion, do_save_opinion_draft
+
+    case, _best, _a, lead, onc, _idle = team
+    client.force_login(lead)
+    url = f"/review/cases/{case.pseudonym}/"
+    before, before_sql = _count(client, url)
+    assert not any('"engine"' in sql for sql in before_sql), "the engine JSON was loaded"
+    do_save_discipline_opinion(
+        case, acting_user=onc, fields={"agreement": "agree", "direction": "手术"}, submit=True
+    )
+    do_save_opinion_draft(
+        case,
+        acting_user=lead,
+        fields={"summary": "同意", "agreement": "agree", "direction": "手术", "language": "zh"},
+    )
+    after, after_sql = _count(client, url)
+    # one narrow question says no version exists yet; once one does, they are read
+    assert after <= before + 1, "\n".join(after_sql)
+    assert before <= 15, "\n".join(before_sql)  # PostgreSQL: one more, the chain's lock

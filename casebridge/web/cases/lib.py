@@ -43,15 +43,25 @@ def can_share_abroad(case: Case, recipient: str) -> bool:
     withdrawal takes effect at once. Reads the database, never a cached value."""
     if not recipient:
         return False
-    if not case.consents.filter(
-        kind=Consent.Kind.PROCESSING_ART9, withdrawn_at__isnull=True
-    ).exists():
+    kinds = (Consent.Kind.PROCESSING_ART9, Consent.Kind.TRANSFER_ABROAD)
+    return consents_allow_sharing(
+        list(case.consents.filter(withdrawn_at__isnull=True, kind__in=kinds)), recipient
+    )
+
+
+def consents_allow_sharing(consents: list[Consent], recipient: str) -> bool:
+    """can_share_abroad's rule on consents already read (those in force)."""
+    if not recipient:
+        return False
+    if not any(c.kind == Consent.Kind.PROCESSING_ART9 for c in consents):
         return False
     wanted = recipient.strip().casefold()
-    for consent in active_consents(case, Consent.Kind.TRANSFER_ABROAD):
-        if any(str(r).strip().casefold() == wanted for r in consent.recipients):
-            return True
-    return False
+    return any(
+        str(r).strip().casefold() == wanted
+        for consent in consents
+        if consent.kind == Consent.Kind.TRANSFER_ABROAD
+        for r in consent.recipients
+    )
 
 
 def _corrections(case: Case) -> list[FactCorrection]:

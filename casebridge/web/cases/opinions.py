@@ -84,7 +84,10 @@ def _agreement(value: Any) -> str:
 
 
 def discipline_opinions(assignment: ReviewAssignment) -> list[DisciplineOpinion]:
-    return list(assignment.discipline_opinions.select_related("author", "pack"))
+    found = list(assignment.discipline_opinions.select_related("author", "pack"))
+    for opinion in found:  # their text is sealed with the case's key: the case at hand
+        opinion.case = assignment.case
+    return found
 
 
 def do_save_discipline_opinion(
@@ -153,9 +156,30 @@ def signed_opinions(case: Case, assignment: ReviewAssignment | None = None) -> l
             "pack", "signed_by", "amends", "assignment"
         )
     )
-    if assignment is not None:
-        found = [o for o in found if o.assignment.direction_id == assignment.direction_id]
-    return found
+    return _of_department(found, assignment)
+
+
+def team_versions(case: Case, assignment: ReviewAssignment) -> tuple[Opinion | None, list[Opinion]]:
+    """The draft (None if there is none, or it is a replaced team's: never shown
+    to this one) and the signed versions of `assignment`'s department, newest
+    first: what the lead's page shows. Until a version exists (most of a review)
+    one narrow query: compiling the four joins costs more than running them."""
+    if not case.opinions.exists():
+        return None, []
+    found = list(case.opinions.select_related("pack", "signed_by", "amends", "assignment"))
+    for opinion in found:  # sealed with the case's key: the case at hand
+        opinion.case = case
+    draft = next((o for o in found if o.signed_at is None), None)
+    if draft is not None and draft.assignment_id != assignment.pk:
+        draft = None
+    signed = [o for o in found if o.signed_at is not None]
+    return draft, _of_department(signed, assignment)
+
+
+def _of_department(found: list[Opinion], assignment: ReviewAssignment | None) -> list[Opinion]:
+    if assignment is None:
+        return found
+    return [o for o in found if o.assignment.direction_id == assignment.direction_id]
 
 
 def _lead(user: User, case: Case) -> ReviewAssignment:

@@ -13,7 +13,7 @@ from casebridge.web.cases import workflow
 from casebridge.web.cases.lib import can_share_abroad
 from casebridge.web.cases.mfa import has_second_factor
 from casebridge.web.cases.models import Case
-from casebridge.web.cases.review_models import ReviewAssignment, ReviewerProfile
+from casebridge.web.cases.review_models import ReviewAssignment, ReviewSeat
 
 # The statuses in which a reviewing team may open the case: under review, and
 # once the opinion is ready (an amendment is still theirs to write).
@@ -28,20 +28,26 @@ def open_assignment(user: Any, case: Case) -> ReviewAssignment | None:
         return None
     if case.status not in REVIEWABLE:
         return None
-    profile = ReviewerProfile.objects.filter(user=user, active=True).first()
-    if profile is None:
-        return None
-    assignment = (
-        ReviewAssignment.objects.filter(
-            case=case,
-            revoked_at__isnull=True,
-            access_until__gt=timezone.now(),
-            seats__reviewer=user,
+    # one query: the reviewer's seat on an open assignment of the case, with
+    # their (active) profile; the department compared here, as the assignment
+    # holds it sealed
+    seat = (
+        ReviewSeat.objects.filter(
+            reviewer=user,
+            reviewer__reviewer_profile__active=True,
+            assignment__case=case,
+            assignment__revoked_at__isnull=True,
+            assignment__access_until__gt=timezone.now(),
         )
-        .select_related("case")
+        .select_related("assignment", "reviewer__reviewer_profile")
+        .order_by("-assignment__created_at", "-assignment__pk")
         .first()
     )
-    if assignment is None or assignment.direction_id != profile.direction_id:
+    if seat is None:
+        return None
+    assignment = seat.assignment
+    assignment.case = case  # the caller's (the gate defers the engine JSON: MBs)
+    if assignment.direction_id != seat.reviewer.reviewer_profile.direction_id:
         return None
     if not has_second_factor(user):
         return None

@@ -90,6 +90,7 @@ def assignments_for(user: Any) -> list[ReviewAssignment]:
             seats__reviewer=user, revoked_at__isnull=True, access_until__gt=timezone.now()
         )
         .select_related("case")
+        .defer("case__engine")  # the engine JSON (MBs a case) is not needed to list them
         .order_by("due_date", "pk")
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from casebridge.engine.directions import load_directions
 from casebridge.web.cases import matching, opinions, packs, workflow
-from casebridge.web.cases.lib import active_consents, can_share_abroad
+from casebridge.web.cases.lib import active_consents, consents_allow_sharing
 from casebridge.web.cases.models import Case, CasePack, Consent
 
 # Where the patient sees the choice: once the case is matched, and on after it
@@ -37,7 +37,8 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         # coordinator alone (file and page references) is not shown to them
         return [pick(r["plain"]) for r in lines or [] if r.get("plain")]
 
-    consented = can_share_abroad(case, choice.direction_id)
+    in_force = active_consents(case)  # one query for both questions below
+    consented = consents_allow_sharing(in_force, choice.direction_id)
     pack = packs.current_pack(case)
     names = load_directions().disciplines
     explanation = choice.explanation or {}
@@ -53,7 +54,7 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
         # the next step is theirs while no consent in force names this department,
         # then while a version of the pack waits for their approval
         "consent_needed": case.status == workflow.MATCHED and not consented,
-        "consented_at": consent_given_at(case, choice.direction_id) if consented else None,
+        "consented_at": consent_given_at(in_force, choice.direction_id) if consented else None,
         "pack": pack,
         "pack_to_approve": pack is not None and pack.state == CasePack.State.READY,
         "name": matching.recipient_name(choice.names, lang),
@@ -66,9 +67,9 @@ def chosen_direction(case: Case, lang: str) -> dict[str, Any] | None:
     }
 
 
-def consent_given_at(case: Case, recipient: str) -> Any:
+def consent_given_at(in_force: list[Consent], recipient: str) -> Any:
     """When the transfer consent in force naming `recipient` was given."""
-    for consent in active_consents(case, Consent.Kind.TRANSFER_ABROAD):
-        if recipient in consent.recipients:
+    for consent in in_force:
+        if consent.kind == Consent.Kind.TRANSFER_ABROAD and recipient in consent.recipients:
             return consent.given_at
     return None

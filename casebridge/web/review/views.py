@@ -36,7 +36,7 @@ from casebridge.web.cases.models import Case, CasePack, ReviewAssignment
 from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
 from casebridge.web.cases.packs import sent_pack
 from casebridge.web.cases.review_models import OPINION_FIELDS
-from casebridge.web.review.forms import DisciplineOpinionForm, TeamOpinionForm
+from casebridge.web.review.forms import DisciplineOpinionForm, TeamOpinionForm, as_html
 
 View = Callable[..., HttpResponse]
 
@@ -226,10 +226,9 @@ def render_case(
     written = opinions.discipline_opinions(assignment)
     mine = next((o for o in written if o.author_id == request.user.pk), None)
     fields = ("agreement", *OPINION_FIELDS)
-    draft = opinions.draft_of(opened) if me.lead else None
-    if draft is not None and draft.assignment_id != assignment.pk:
-        draft = None  # a replaced team's: never shown to this one
-    signed = opinions.signed_opinions(opened, assignment)
+    draft, signed = opinions.team_versions(opened, assignment)
+    if not me.lead:
+        draft = None
     # a draft goes on where it was; an amendment starts from the signed version
     source = draft or (signed[0] if signed else None)
     team_initial = _opinion_initial(source, ("agreement", "language", *opinions.TEAM_FIELDS))
@@ -248,8 +247,10 @@ def render_case(
             "me": me,
             "my_discipline": _discipline(me.discipline, lang),
             "mine": mine,
-            "mine_form": bound.get("mine")
-            or DisciplineOpinionForm(initial=_opinion_initial(mine, fields), auto_id="mine-%s"),
+            "mine_form": as_html(
+                bound.get("mine")
+                or DisciplineOpinionForm(initial=_opinion_initial(mine, fields), auto_id="mine-%s")
+            ),
             "submitted": [
                 {"opinion": o, "discipline": _discipline(o.discipline, lang)}
                 for o in written
@@ -257,8 +258,11 @@ def render_case(
             ],
             "draft": draft,
             "draft_hash": opinions.content_hash(draft) if draft else "",
-            "team_form": bound.get("team")
-            or TeamOpinionForm(initial=team_initial, auto_id="team-%s"),
+            "team_form": as_html(
+                bound.get("team") or TeamOpinionForm(initial=team_initial, auto_id="team-%s")
+            )
+            if me.lead
+            else "",
             "signed": signed,
             "error": error,
         },
