@@ -278,3 +278,19 @@ def test_adding_a_document_reads_only_it_and_keeps_a_persons_correction(tmp_path
     corrected = next(f for f in case.facts if f.id == grade3.id)
     assert corrected.value == "grade 2" and corrected.original_value == "grade 3"
     assert corrected.corrected_by is not None
+
+
+def test_each_examples_bundle_is_what_fhir_resources_reads_and_writes_back(breast, lung, dlbcl):
+    """The bundle is built from validated resources without a second pass
+    through the models: it must be their fixed point (nothing they would add,
+    drop or rewrite)."""
+    import json
+
+    from fhir.resources.R4B.bundle import Bundle
+
+    from casebridge.engine.render.fhir import to_ips_bundle
+
+    for case in (breast, lung, dlbcl):
+        bundle = to_ips_bundle(case, timestamp="2026-09-14T10:00:00+01:00")
+        again = Bundle.model_validate(json.loads(json.dumps(bundle)))
+        assert again.model_dump(mode="json", exclude_none=True) == bundle

@@ -451,7 +451,8 @@ def _instant(value: str) -> str:
         when = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     if when.tzinfo is None:
         when = when.replace(tzinfo=_dt.UTC)
-    return when.isoformat()
+    # UTC as "Z", the form fhir.resources writes it in
+    return when.isoformat().replace("+00:00", "Z")
 
 
 def _redactions(case: Case) -> list[tuple[re.Pattern[str], str]]:
