@@ -24,7 +24,8 @@ own): the engine pipeline over the records (pipeline.build_case: ingest,
 classify, extract, case stages), then pack.build.build_pack with a
 KnownIdentity of the patient, as the web's worker does in the background. It
 prints, per variant, the seconds of reading and of the pack, pages/s, CPU
-seconds per page (this process and its Tesseract children; Tesseract's alone),
+seconds per page (this process and any Tesseract children; the children's
+alone: 0 where tesserocr reads in this process, engine/pack/tess_api.py),
 peak memory, the pack's wall time by step (build.py's calls, timed), how many pages
 went as text alone and why (the manifest's pages_withheld), how many
 identifiers were blacked out, and whether any of the patient's identifiers is

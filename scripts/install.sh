@@ -28,7 +28,10 @@ fi
 stamp=".venv/.installed-$(cat pyproject.toml apt-packages.txt | sha256sum | cut -c1-16)-$extras"
 if [[ ! -f "$stamp" ]]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[$extras]"
+  # tesserocr from source, against Debian's libtesseract (apt-packages.txt): the
+  # wheel on PyPI bundles another Tesseract, which reads pages differently from
+  # the `tesseract` command the engine's ingest runs
+  .venv/bin/pip install -q --no-binary tesserocr -e ".[$extras]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

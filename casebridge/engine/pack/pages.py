@@ -17,7 +17,7 @@ when the engine's reading of the page holds more identifiers than were found
 among the image's words, or when the image cannot be read. A leaked identifier
 is worse than a missing picture.
 
-Speed (a 300-page pack in the background in about a minute on two cores): a
+Speed (a 300-page pack in the background in under a minute on two cores): a
 full Tesseract reading costs about 1.4 s of one core for a page of text at
 150 DPI. So what is already known for certain is not read again: before a
 reading, the words whose pixels are known are painted white - a text-layer
@@ -28,8 +28,9 @@ reads only what is left (letterheads, pictures, stamps, annotations, unsure
 words), a fraction of a second a page; and when the final image, so painted, is
 the one already read, that reading is the check. A text-layer word whose font
 draws other letters than its text says (a forged text layer) is the case this
-leaves to the text layer. Pages are read in parallel, one Tesseract process per
-core (ingest.ocr.workers()); PDFium is not thread-safe, so pages are rendered
+leaves to the text layer. Pages are read in parallel, one Tesseract a core
+(ingest.ocr.workers()), kept loaded from page to page (tess_api.py: a third of
+a reading's time was loading it); PDFium is not thread-safe, so pages are rendered
 in this thread, a few ahead of the readers. Images stay at 150 DPI, the
 resolution they are sent at, so the check sees what a reviewer sees.
 """

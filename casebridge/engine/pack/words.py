@@ -22,6 +22,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from casebridge.engine.ingest import ocr
+from casebridge.engine.pack import tess_api
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom in image pixels
 
@@ -165,6 +166,9 @@ def ocr_words(image: Image.Image, languages: str, dpi: int) -> list[Word] | None
     upright, and its boxes still come in this image's pixels."""
     if not ocr.available():
         return None
+    loaded = tess_api.read(image, languages, dpi)
+    if loaded is not None:
+        return [Word(text, box, confidence, line) for text, box, confidence, line in loaded]
     with tempfile.TemporaryDirectory(prefix="casebridge-pack-") as tmp:
         path = ocr.write_image(image.convert("L"), Path(tmp) / "page.pgm")
         try:
