@@ -65,6 +65,8 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "messages": ("get", VIEWERS),
     "messages#post": ("post", MESSENGERS),
     "activity": ("get", PATIENT_ONLY),
+    "questions": ("get", VIEWERS),
+    "questions_change": ("post", UPLOADERS),
     "withdraw": ("get", PATIENT_ONLY),
     "withdraw#post": ("post", PATIENT_ONLY),
 }
@@ -112,6 +114,8 @@ def world(people, case):
         "family": [pk],
         "messages": [pk],
         "activity": [pk],
+        "questions": [pk],
+        "questions_change": [pk],
         "withdraw": [pk],
     }
     data = {
@@ -119,6 +123,7 @@ def world(people, case):
         "consent": {"action": "nothing"},
         "family": {"email": ""},
         "messages": {"body": "hello"},
+        "questions_change": {"action": "add", "text": "Could I have surgery first?"},
         "withdraw": {"version": "-1"},
         "flag_document": {"note": ""},
     }

@@ -185,13 +185,17 @@ def _patient_lines(b: _Builder) -> list[Line]:
     lines: list[Line] = []
     intake = b.case.intake if isinstance(b.case.intake, dict) else {}
     parts: list[Part] = []
-    for text in _texts(intake.get("questions")):
+    listed = _texts(intake.get("questions"))
+    for text in listed[:MAX_QUESTIONS]:
         parts.append(Part([_own(b, text)], b.intake_ref("questions", text), "; " if parts else ""))
-    for q in _questions(b):
+    # a question of the patient's notes that they put on their list is quoted once
+    on_list = {_same(t) for t in listed}
+    from_notes = [q for q in _questions(b) if _same(q.text) not in on_list]
+    for q in from_notes:
         if len(parts) >= MAX_QUESTIONS:
             break
         parts.append(Part([_own(b, q.text)], b.ref(q.source), " · " if parts else ""))
-    total = len(_texts(intake.get("questions"))) + len(_questions(b))
+    total = len(listed) + len(from_notes)
     if parts:
         if total > len(parts):
             parts.append(Part([Span(b.word("heading.more_questions", n=total - len(parts)))]))
@@ -203,6 +207,11 @@ def _patient_lines(b: _Builder) -> list[Line]:
     if goals:
         lines.append(Line([Span(b.word("heading.patient_goals"))], goals, "note"))
     return lines
+
+
+def _same(text: str) -> str:
+    """A question compared without its numbering, spacing and punctuation."""
+    return re.sub(r"\W+", "", _NUMBERED.sub("", text, count=1)).casefold()
 
 
 def _own(b: _Builder, text: str) -> Span:

@@ -27,7 +27,7 @@ from casebridge.engine.case import fact_id as engine_fact_id
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.pipeline import new_case, refresh
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
-from casebridge.web.cases import audit, matching, safety, storage, workflow
+from casebridge.web.cases import audit, matching, questions, safety, storage, workflow
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.erasure import do_erase_case
@@ -91,6 +91,9 @@ def do_create_case(
         raise ActionError(f"Unknown programme '{programme}'.")
     if urgency not in Urgency.values:
         raise ActionError(f"Unknown urgency '{urgency}'.")
+    if intake and isinstance(intake.get("questions"), str):
+        # the enquiry's questions answer as the case's list, one a line
+        intake = {**intake, "questions": questions.split_enquiry_questions(intake["questions"])}
     with transaction.atomic():
         case = Case(owner=owner, programme=programme, urgency=urgency)
         engine = new_case(programme, intake)
@@ -98,6 +101,8 @@ def do_create_case(
         case.engine = engine.to_dict()
         case.wrapped_key = storage.new_wrapped_key(case.pseudonym)
         case.save()
+        if intake and intake.get("questions"):
+            questions.add_enquiry_questions(case, acting_user, list(intake["questions"]))
         if enquiry is not None:
             enquiry.case = case
             enquiry.status = Enquiry.Status.ACCEPTED
@@ -598,31 +603,13 @@ def _screen_message(
     message: Message,
     meta: RequestMeta | None,
 ) -> None:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    flags = [{k: f[k] for k in ("flag", "rule", "level", "field", "phrase")} for f in found]
-    if safety.red(found) and locked.status in workflow.OPEN:
-        fields = safety.pause(
-            locked,
-            reason=safety.pause_reason(found),
-            acting_user=acting_user,
-            after={"from": "message", "message": message.pk, "flags": flags},
-            meta=meta,
-        )
-        locked.save(update_fields=[*fields, "updated_at"])
-    else:  # amber, or red on a case already paused or closed: a coordinator should see it
-        if not locked.safety_review:
-            locked.safety_review = True
-            _save(locked, ["safety_review"])
-        audit.record(
-            acting_user,
-            locked,
-            "case.safety_flag",
-            obj=locked,
-            after={"from": "message", "message": message.pk, "flags": flags},
-            meta=meta,
-        )
-    case.status, case.paused, case.version = locked.status, locked.paused, locked.version
-    case.safety_review = locked.safety_review
+    safety.act_on_flags(
+        case,
+        found,
+        acting_user=acting_user,
+        origin={"from": "message", "message": message.pk},
+        meta=meta,
+    )
 
 
 def do_add_note(

@@ -572,7 +572,9 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     return out
 
 
-# Reviewers and their assignments, in their own module (see its docstring).
+# The patient's own questions, and the reviewers and their assignments, in
+# their own modules (see their docstrings).
+from casebridge.web.cases.question_models import PatientQuestion as PatientQuestion  # noqa: E402
 from casebridge.web.cases.review_models import (  # noqa: E402
     DisciplineOpinion as DisciplineOpinion,
 )

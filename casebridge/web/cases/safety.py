@@ -127,3 +127,46 @@ def clear_flags(engine: dict[str, Any]) -> dict[str, Any]:
             cleared.append(category)
     intake["safety_cleared"] = cleared
     return {**engine, "intake": intake, "paused": False}
+
+
+def act_on_flags(
+    case: Case,
+    found: list[dict[str, Any]],
+    *,
+    acting_user: Any,
+    origin: dict[str, Any],
+    meta: RequestMeta | None = None,
+) -> None:
+    """What a flag raised by something a patient or relative wrote on the case (a
+    message, a question) does, in the caller's transaction: a red flag pauses an
+    open case (as a red flag in the records does); an amber one, or a red one on
+    a case already paused or closed, lists it for a coordinator. `origin` says
+    where it was written, for the audit row. `case` is updated in place."""
+    from casebridge.web.cases.models import Case as CaseModel
+    from casebridge.web.cases.versions import save_case
+
+    locked = CaseModel.objects.select_for_update().get(pk=case.pk)
+    flags = [{k: f[k] for k in ("flag", "rule", "level", "field", "phrase")} for f in found]
+    if red(found) and locked.status in workflow.OPEN:
+        fields = pause(
+            locked,
+            reason=pause_reason(found),
+            acting_user=acting_user,
+            after={**origin, "flags": flags},
+            meta=meta,
+        )
+        locked.save(update_fields=[*fields, "updated_at"])
+    else:
+        if not locked.safety_review:
+            locked.safety_review = True
+            save_case(locked, ["safety_review"])
+        audit.record(
+            acting_user,
+            locked,
+            "case.safety_flag",
+            obj=locked,
+            after={**origin, "flags": flags},
+            meta=meta,
+        )
+    case.status, case.paused, case.version = locked.status, locked.paused, locked.version
+    case.safety_review = locked.safety_review

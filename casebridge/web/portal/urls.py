@@ -3,6 +3,7 @@ from django.urls import path
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
 from casebridge.web.portal import views_pack as pack
+from casebridge.web.portal import views_questions as questions
 from casebridge.web.portal import views_steps as steps
 
 app_name = "portal"
@@ -34,6 +35,8 @@ urlpatterns = [
     path("cases/<str:pk>/pack/<int:number>/<int:position>", pack.pack_file, name="pack_file"),
     path("cases/<str:pk>/family/", case.family, name="family"),
     path("cases/<str:pk>/messages/", case.case_messages, name="messages"),
+    path("cases/<str:pk>/questions/", questions.questions, name="questions"),
+    path("cases/<str:pk>/questions/change/", questions.change, name="questions_change"),
     path("cases/<str:pk>/activity/", case.activity, name="activity"),
     # A confirmation page first: withdrawal is final.
     path("cases/<str:pk>/withdraw/", steps.withdraw_case, name="withdraw"),

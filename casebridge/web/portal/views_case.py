@@ -160,6 +160,13 @@ def guidance(request: HttpRequest) -> HttpResponse:
 # -- the workspace --------------------------------------------------------------------
 
 
+def _listed_questions(intake: Any) -> list[str]:
+    value = intake.get("questions") if isinstance(intake, dict) else None
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return [str(v) for v in value or [] if str(v).strip()]
+
+
 @login_required
 @never_cache
 @require_GET
@@ -189,6 +196,8 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
                 "engine": engine,
                 "overview": lib.key_facts(lines),
                 "letters": lib.cached_request_letters(view),
+                # the list as the engine holds it (each change saves it there)
+                "patient_questions": [{"text": t} for t in _listed_questions(engine.intake)],
             },
         )
 
