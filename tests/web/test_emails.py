@@ -77,6 +77,36 @@ def test_a_patient_who_chose_chinese_gets_the_confirmation_email_in_chinese(clie
     assert User.objects.get(email="mei@example.org").preferred_language == "zh"
 
 
+def test_an_enquirer_who_chose_chinese_is_confirmed_in_chinese_from_an_english_browser(client):
+    assert client.post("/enquiry/", {"none_apply": "on"}).status_code == 302
+    details = {
+        "relationship": "self",
+        "programme": "oncology",
+        "diagnosis": "Breast cancer found after a biopsy",
+        "country": "GB",
+        "preferred_language": "zh",
+        "full_name": "Mei Lin",
+        "email": "mei@example.org",
+        "contact_consent": "on",
+    }
+    assert client.post("/enquiry/details/", details)["Location"] == "/enquiry/sent/"
+    message = _sign_up(client, "mei@example.org")
+    _branded_link_only(message, english=False)
+    for health_word in ("Breast", "biopsy", "Mei", "Lin"):
+        assert health_word not in message.body and health_word not in message.subject
+
+
+def test_switching_language_while_signed_in_changes_the_language_of_ones_emails(client, people):
+    client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    people.owner.refresh_from_db()
+    assert people.owner.preferred_language == "zh"
+    client.logout()
+    client.post("/accounts/password/reset/", {"email": people.owner.email})
+    (message,) = mail.outbox
+    assert message.subject == "casebridge: 设置新密码"
+
+
 def test_the_password_reset_email_is_in_the_accounts_language_not_the_browsers(client, people):
     people.owner.preferred_language = "zh"
     people.owner.save()

@@ -405,6 +405,12 @@ def do_link_enquiry(
             audit.record(
                 acting_user, None, "enquiry.linked", obj=locked, after={"user": acting_user.pk}
             )
+            # the language the enquirer chose is the account's: its e-mails (the
+            # sign-up confirmation, sent next) are written in it
+            chosen = mail.stored_language(locked.preferred_language)
+            if acting_user.preferred_language != chosen:
+                acting_user.preferred_language = chosen
+                acting_user.save(update_fields=["preferred_language"])
     return locked
 
 
