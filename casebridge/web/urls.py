@@ -18,7 +18,7 @@ from casebridge.web import views
 urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include("casebridge.web.portal.urls")),
 ]
 

@@ -1,12 +1,16 @@
 """Views stay thin: parse and validate, call the access gate and an action.
-For now only the health check; the pages come next."""
+The site-wide ones: the health check, and the language switch."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from casebridge.web.cases import mail
 
 
 @require_GET
@@ -19,3 +23,21 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - a health check reports, it does not crash
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; for someone signed in, the language chosen is
+    also their account's, so their e-mails are written in it."""
+    response = i18n.set_language(request)
+    code = request.POST.get("language", "")
+    user = getattr(request, "user", None)
+    if (
+        request.method == "POST"
+        and user is not None
+        and user.is_authenticated
+        and code in dict(settings.LANGUAGES)
+        and user.preferred_language != mail.stored_language(code)
+    ):
+        user.preferred_language = mail.stored_language(code)
+        user.save(update_fields=["preferred_language"])
+    return response

@@ -224,6 +224,8 @@ def test_the_lead_signs_in_the_workspace_only_after_a_fresh_second_factor(
     assert opinion.signed_at is not None and opinion.signed_by == lead
     assert Case.objects.get(pk=case.pk).status == workflow.OPINION_READY
     assert mail.outbox and TEAM["summary"] not in mail.outbox[0].body  # a link only
+    assert mail.outbox[0].subject == f"casebridge: an opinion is ready on case {case.pseudonym}"
+    assert f"/console/cases/{case.pseudonym}/" in mail.outbox[0].body
 
 
 def test_the_oncologist_cannot_sign_in_the_workspace(client, people, team):

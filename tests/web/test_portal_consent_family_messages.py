@@ -91,7 +91,10 @@ def test_a_family_member_is_invited_with_chosen_permissions_by_a_link_only_email
     assert member.relationship == "caregiver"
     (email,) = [m for m in mail.outbox if m.to == ["gran@example.org"]]
     assert "/accounts/password/reset/" in email.body
-    assert case.pseudonym not in email.body and "alice" not in email.body
+    assert email.subject == "casebridge: alice invited you to follow their case"
+    assert "alice invited you, as their caregiver" in email.body  # who invited: a name only
+    assert case.pseudonym not in email.body and "oncology" not in email.body
+    assert "this e-mail contains no health information" in email.body
 
 
 def test_inviting_oneself_is_refused_in_plain_words(client, people, case):
@@ -115,7 +118,9 @@ def test_a_patients_message_tells_the_coordinator_by_email_without_its_text(
     assert Message.objects.get().body == body
     (email,) = mail.outbox
     assert email.to == [people.coordinator.email]
-    assert f"/cases/{case.pseudonym}/messages/" in email.body
+    assert f"/console/cases/{case.pseudonym}/" in email.body  # the console's page of the case
+    assert f"/cases/{case.pseudonym}/messages/" not in email.body
+    assert "the patient of case" in email.body
     assert "liver" not in email.body and "liver" not in email.subject
     assert body in client.get(f"/cases/{case.pseudonym}/messages/").content.decode()
 

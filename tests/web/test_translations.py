@@ -1,6 +1,7 @@
 """The Simplified Chinese catalogue covers the second opinion's pages: the
 reviewer workspace (casebridge/web/review/), the patient pages added for the
-second opinion, and the reviewers' messages of casebridge/web/cases/opinions.py.
+second opinion, the reviewers' messages of casebridge/web/cases/opinions.py, and
+every e-mail's templates (templates/account/email/ and templates/mail/).
 
 The strings are found the way the catalogue is made: Django's own makemessages
 (its templatize for the templates, xgettext with Django's keywords for the
@@ -39,6 +40,10 @@ SOURCES: dict[str, list[str]] = {
         "portal/views_pack.py",
     ],
     "the reviewers' messages about opinions": ["cases/opinions.py"],
+    "the e-mails (allauth's and the platform's own)": [
+        "templates/account/email",
+        "templates/mail",
+    ],
 }
 
 # A message as gettext keys it: "context\x04msgid", and a plural's forms by number.

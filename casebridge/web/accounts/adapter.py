@@ -5,6 +5,10 @@ AccountAdapter: the client's address as the installation's proxies report it
 progressive delay per account (accounts.throttle), every failed and
 successful sign-in in the audit log, and the session clocks started.
 
+Its e-mails are casebridge's own (templates/account/email/, in the frame of
+cases/mail.py): "casebridge: ..." subjects with no host before them, in the
+recipient's language (their account's, else the request's), a link only.
+
 MFAAdapter: TOTP secrets encrypted with a key derived from the master key
 (never readable in a database dump), and staff may not remove their TOTP.
 """
@@ -25,11 +29,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django import forms
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from casebridge.web.accounts import throttle
-from casebridge.web.cases import audit, datakeys
+from casebridge.web.cases import audit, datakeys, mail
 from casebridge.web.cases.clientip import client_ip
 from casebridge.web.middleware import mark_signed_in
 
@@ -59,6 +65,33 @@ def audit_login(request: HttpRequest, action: str, email: str, **after: Any) -> 
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """A new account keeps the language its owner signed up in: its e-mails
+        (the confirmation first) are written in it."""
+        user.preferred_language = mail.stored_language(translation.get_language())
+        return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """In the language of the account the e-mail is about (or the one with
+        that address), else in the request's."""
+        user = context.get("user") or _user_for(email)
+        with translation.override(mail.language_of(user)):
+            super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject: str) -> str:
+        return mail.subject_line(str(subject))
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        message.body = mail.tidy(str(message.body))
+        return message
+
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request) or "0.0.0.0"  # noqa: S104  # nosec B104 - a key for counting, never bound
 

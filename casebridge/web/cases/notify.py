@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.urls import reverse
 
+from casebridge.web.cases import mail
 from casebridge.web.cases.errors import NotAllowed
 from casebridge.web.cases.models import Enquiry
 
@@ -67,14 +67,12 @@ def enquiry_resume_link(enquiry: Enquiry, site_url: str = "") -> str:
 
 
 def send_enquiry_resume_mail(enquiry: Enquiry, link: str) -> None:
-    """Tell a cleared enquirer they may continue: the link only, never health data."""
+    """Tell a cleared enquirer they may continue, in the language they chose:
+    the link only, never health data (not even their name)."""
     if not enquiry.email:
         return
-    body = (
-        "Thank you for speaking with our coordinator. You can now continue your enquiry "
-        f"to casebridge, on any device, from this link:\n{link}\n\n"
-        f"The link works for {RESUME_MAX_AGE // (24 * 3600)} days.\n"
-        "For your privacy this e-mail does not contain any health information.\n"
-        "In an emergency call 999, or NHS 111 for urgent advice.\n"
+    mail.send(
+        "mail/enquiry_resume",
+        [mail.Recipient(enquiry.email, mail.site_language(enquiry.preferred_language))],
+        {"link": link, "days": RESUME_MAX_AGE // (24 * 3600)},
     )
-    send_mail("casebridge: continue your enquiry", body, None, [enquiry.email], fail_silently=True)

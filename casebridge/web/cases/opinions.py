@@ -25,14 +25,13 @@ import hashlib
 import json
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casebridge.engine import promises
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases import audit, workflow
+from casebridge.web.cases import audit, mail, workflow
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError
@@ -333,30 +332,25 @@ def do_sign_opinion(
             },
             meta=meta,
         )
-        addresses = _coordinators(locked)
-        transaction.on_commit(lambda: _send_signed(addresses, link))
+        coordinators = _coordinators(locked)
+        ref = locked.pseudonym
+        transaction.on_commit(lambda: _send_signed(coordinators, ref, link))
     case.status, case.version = locked.status, locked.version
     return opinion
 
 
-def _coordinators(case: Case) -> list[str]:
+def _coordinators(case: Case) -> list[User]:
     """Who hears that an opinion is signed: the case's coordinator, or every
     active coordinator while none is assigned."""
     if case.coordinator is not None and case.coordinator.is_active:
-        return [case.coordinator.email]
-    return list(
-        User.objects.filter(role=Role.COORDINATOR, is_active=True).values_list("email", flat=True)
-    )
+        return [case.coordinator]
+    return list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
 
 
-def _send_signed(addresses: list[str], link: str) -> None:
-    body = (
-        "A reviewing team has signed its opinion on a case. Read it, check the highlighted "
-        f"phrases and release it to the patient from the console:\n{link}\n\n"
-        "For privacy this e-mail contains no health information.\n"
-    )
-    for address in addresses:
-        send_mail("casebridge: an opinion is ready", body, None, [address], fail_silently=True)
+def _send_signed(coordinators: list[User], ref: str, link: str) -> None:
+    """Each coordinator in their language: the case's reference and the
+    console's link, never the opinion."""
+    mail.send("mail/opinion_signed", mail.to_users(coordinators), {"ref": ref, "link": link})
 
 
 # -- release ----------------------------------------------------------------------------

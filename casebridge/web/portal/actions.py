@@ -16,13 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
-from casebridge.web.cases import audit, throttle
+from casebridge.web.cases import audit, mail, throttle
 from casebridge.web.cases.access import can, require
 from casebridge.web.cases.actions import (
     do_create_case,
@@ -406,6 +405,12 @@ def do_link_enquiry(
             audit.record(
                 acting_user, None, "enquiry.linked", obj=locked, after={"user": acting_user.pk}
             )
+            # the language the enquirer chose is the account's: its e-mails (the
+            # sign-up confirmation, sent next) are written in it
+            chosen = mail.stored_language(locked.preferred_language)
+            if acting_user.preferred_language != chosen:
+                acting_user.preferred_language = chosen
+                acting_user.save(update_fields=["preferred_language"])
     return locked
 
 
@@ -584,20 +589,7 @@ def do_record_read(
 # -- people and messages ----------------------------------------------------------
 
 
-def _send_link_mail(recipients: list[str], subject: str, link: str) -> None:
-    """An e-mail with a link only: never a name, a diagnosis or a message text."""
-    if not recipients:
-        return
-    body = (
-        f"{subject}\n\nSign in to casebridge to see it:\n{link}\n\n"
-        "For your privacy this e-mail does not contain any health information.\n"
-        "In an emergency call 999, or NHS 111 for urgent advice.\n"
-    )
-    for address in recipients:  # one each: recipients never see each other
-        send_mail(f"casebridge: {subject}", body, None, [address], fail_silently=True)
-
-
-def message_recipients(case: Case, sender: User) -> list[str]:
+def message_recipients(case: Case, sender: User) -> list[User]:
     """Who hears of a new message: staff write to the patient and the family who
     may see the case; the patient or family write to the case's coordinator (or
     every active coordinator while none is assigned)."""
@@ -613,19 +605,44 @@ def message_recipients(case: Case, sender: User) -> list[str]:
         people = [case.coordinator]
     else:
         people = list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
-    return sorted({p.email for p in people if p.is_active and p.pk != sender.pk})
+    return [p for p in people if p.is_active and p.pk != sender.pk]
 
 
 def do_post_message(
-    case: Case, *, acting_user: User, body: str, link: str, meta: RequestMeta | None = None
+    case: Case,
+    *,
+    acting_user: User,
+    body: str,
+    link: str,
+    console_link: str = "",
+    meta: RequestMeta | None = None,
 ) -> Message:
     """Send a message on the case and, after it commits, tell the other side by
-    e-mail (a link only)."""
+    e-mail, each in their language: the patient and family get `link` (the
+    portal's page of the messages), coordinators `console_link` (the console's
+    page of the case). A link only, never the message's text."""
     with transaction.atomic():
         message = do_send_message(case, acting_user=acting_user, body=body, meta=meta)
-        recipients = message_recipients(case, acting_user)
-        transaction.on_commit(lambda: _send_link_mail(recipients, "you have a new message", link))
+        people = mail.to_users(message_recipients(case, acting_user))
+        context: dict[str, Any]
+        if can(acting_user, case, "manage"):
+            name, context = "mail/new_message", {"link": link}
+        else:
+            name = "mail/new_message_staff"
+            context = {
+                "link": console_link or link,
+                "ref": case.pseudonym,
+                "from_patient": acting_user.pk == case.owner_id,
+            }
+        transaction.on_commit(lambda: mail.send(name, people, context))
     return message
+
+
+def inviter_name(user: User) -> str:
+    """How an invitation names who sent it: the first name, else the display
+    name (a name, never anything about the case)."""
+    first = (user.full_name or "").split()
+    return first[0] if first else user.display_name
 
 
 def do_invite_family(
@@ -667,12 +684,21 @@ def do_invite_family(
         )
         if member is None:
             return None
-        address = member.user.email
+        invitee = member.user
+        address = invitee.email
+        if invitee.last_login is None and not invitee.has_usable_password():
+            # an account made by this invitation: it speaks the inviter's language
+            invitee.preferred_language = acting_user.preferred_language
+            invitee.save(update_fields=["preferred_language"])
         mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
         if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
-            transaction.on_commit(
-                lambda: _send_link_mail([address], "you were invited to follow a case", link)
-            )
+            people = [mail.to_user(invitee)]
+            context = {
+                "inviter": inviter_name(acting_user),
+                "caregiver": member.relationship == CaseMember.Relationship.CAREGIVER,
+                "link": link,
+            }
+            transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
         else:
             audit.record(
                 acting_user,

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -650,6 +650,15 @@ def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
     return redirect("portal:family", pk=case.pseudonym)
 
 
+def _console_link(request: HttpRequest, case: Case) -> str:
+    """The console's page of the case, for the coordinators' e-mails (by its
+    URL name: the apps never import one another); "" without a console."""
+    try:
+        return request.build_absolute_uri(reverse("console:case", args=[case.pseudonym]))
+    except NoReverseMatch:
+        return ""
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -667,6 +676,7 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
                     acting_user=request.user,
                     body=form.cleaned_data["body"],
                     link=link,
+                    console_link=_console_link(request, case),
                     meta=meta_from_request(request),
                 )
             except ActionError as error:
