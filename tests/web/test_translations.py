@@ -38,6 +38,13 @@ SOURCES: dict[str, list[str]] = {
         "portal/views_pack.py",
     ],
     "the reviewers' messages about opinions": ["cases/opinions.py"],
+    "the error pages": [
+        "templates/404.html",
+        "templates/403.html",
+        "templates/400.html",
+        "templates/500.html",
+        "templates/partials/_error_next.html",
+    ],
 }
 
 # A message as gettext keys it: "context\x04msgid", and a plural's forms by number.
