@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -680,7 +681,14 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "portal/messages.html",
-        _ctx(request, case, "messages", form=form, thread=thread),
+        _ctx(
+            request,
+            case,
+            "messages",
+            form=form,
+            thread=thread,
+            reply_days=settings.CASEBRIDGE_REPLY_DAYS,
+        ),
     )
 
 
