@@ -35,6 +35,7 @@ SOURCES: dict[str, list[str]] = {
         f"{PORTAL}/_matched.html",
         f"{PORTAL}/consent.html",
         f"{PORTAL}/activity.html",
+        f"{PORTAL}/_activity_group.html",
         f"{PORTAL}/messages.html",
         "portal/views_pack.py",
     ],
