@@ -191,3 +191,19 @@ def test_the_activity_pages_queries_do_not_grow_with_the_rows(client, people, ca
         _opens(people.coordinator, case, day, "12:00")
         _opens(rui, case, day, "13:00", "13:10")
     assert count() == few
+
+
+def test_a_coordinators_opening_stays_on_the_page_after_hundreds_of_the_patients_own(
+    client, people, case
+):
+    _opens(people.coordinator, case, 1, "09:00")
+    for day in range(2, 8):
+        _opens(people.owner, case, day, *[f"{h:02d}:{m:02d}" for h in (10, 11) for m in range(50)])
+    _login(client, people.owner)
+    page = _page(client, case)
+    others = _section(page, "Other people", "You and your family")
+    assert "<strong>carol (Coordinator)</strong> — opened the case on 1 Dec 2026 at 09:00" in others
+    assert "opened the case 100 times on 2 Dec 2026, last at 11:49" in page
+    assert (
+        lib.activity(case, people.owner, "en").rows == AuditEvent.objects.filter(case=case).count()
+    )
