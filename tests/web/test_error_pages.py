@@ -136,3 +136,16 @@ def test_the_gate_still_answers_404_for_someone_elses_case(people, case):
         get_case_for_user_or_404(people.outsider, case.pseudonym)
     with pytest.raises(Http404):
         get_case_for_user_or_404(people.outsider, "CB-00000000")
+
+
+def test_a_form_sent_after_its_page_expired_says_so_in_plain_words(people, case):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    _login(client, people.owner)
+    _chinese(client)
+    response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": "hello"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "此页面已过期" in page and "casebridge/site.css" in page and 'lang="zh-Hans"' in page
+    assert "CSRF" not in page

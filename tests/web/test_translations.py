@@ -45,6 +45,7 @@ SOURCES: dict[str, list[str]] = {
         "templates/403.html",
         "templates/400.html",
         "templates/500.html",
+        "templates/403_csrf.html",
         "templates/partials/_error_next.html",
     ],
 }
