@@ -339,6 +339,11 @@ ENQUIRY_DUPLICATE_MINUTES = int(env("CASEBRIDGE_ENQUIRY_DUPLICATE_MINUTES", "60"
 INVITE_RATE = env("CASEBRIDGE_INVITE_RATE", "10/h")
 INVITE_EMAIL_RATE = env("CASEBRIDGE_INVITE_EMAIL_RATE", "3/d")
 
+# -- messages ----------------------------------------------------------------------
+# What the patient's messages page promises: a coordinator's reply usually
+# within this many working days.
+CASEBRIDGE_REPLY_DAYS = int(env("CASEBRIDGE_REPLY_DAYS", "2"))
+
 # -- uploads -------------------------------------------------------------------
 MAX_UPLOAD_BYTES = int(env("CASEBRIDGE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -240,3 +240,58 @@ def test_a_patients_own_worried_question_about_a_cure_is_sent(client, people, ca
     body = "Can they guarantee a cure? Will I definitely be accepted?"
     response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": body})
     assert response.status_code == 302 and Message.objects.get().body == body
+
+
+def _before_the_form(page: str) -> str:
+    assert 'method="post"' in page
+    return page[: page.index('<form method="post" novalidate>')]
+
+
+def test_the_messages_page_says_who_reads_them_when_they_reply_and_not_for_urgent_problems(
+    client, people, case
+):
+    _login(client, people.owner)
+    page = _before_the_form(client.get(f"/cases/{case.pseudonym}/messages/").content.decode())
+    assert "A casebridge coordinator reads these messages." in page
+    assert "They usually reply within 2 working days." in page
+    assert "Do not use messages for urgent problems." in page
+    assert "acute oncology helpline" in page and "NHS 111" in page
+    assert "In an emergency call 999." in page
+    assert 'href="tel:111"' in page and 'href="tel:999"' in page
+
+
+def test_the_messages_page_names_the_coordinator_once_one_is_assigned(client, people, case):
+    Case.objects.filter(pk=case.pk).update(coordinator=people.coordinator)
+    _login(client, people.owner)
+    page = _before_the_form(client.get(f"/cases/{case.pseudonym}/messages/").content.decode())
+    assert f"Your coordinator, {people.coordinator.display_name}, reads these messages." in page
+
+
+def test_the_reply_time_comes_from_the_setting(client, people, case, settings):
+    _login(client, people.owner)
+    settings.CASEBRIDGE_REPLY_DAYS = 1
+    page = client.get(f"/cases/{case.pseudonym}/messages/").content.decode()
+    assert "They usually reply within 1 working day." in page
+    settings.CASEBRIDGE_REPLY_DAYS = 5
+    page = client.get(f"/cases/{case.pseudonym}/messages/").content.decode()
+    assert "They usually reply within 5 working days." in page
+
+
+def test_the_reply_time_defaults_to_two_working_days():
+    import os
+
+    from django.conf import settings
+
+    if "CASEBRIDGE_REPLY_DAYS" in os.environ:
+        pytest.skip("CASEBRIDGE_REPLY_DAYS is set in this environment")
+    assert settings.CASEBRIDGE_REPLY_DAYS == 2
+
+
+def test_the_chinese_messages_page_says_the_same_in_chinese(client, people, case):
+    _login(client, people.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = _before_the_form(client.get(f"/cases/{case.pseudonym}/messages/").content.decode())
+    assert "这些消息由 casebridge 的协调员阅读。" in page
+    assert "协调员通常会在 2 个工作日内回复。" in page
+    assert "紧急问题请不要通过消息联系。" in page and "紧急情况请拨打 999。" in page
+    assert "They usually reply" not in page

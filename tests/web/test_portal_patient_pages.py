@@ -320,3 +320,42 @@ def test_the_chinese_overview_names_the_cancer_type_with_the_engines_chinese_ter
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "癌症类型" in page and "乳腺浸润性癌" in page
+
+
+def test_a_facts_source_reads_file_then_page_number_in_chinese(client, people, case):
+    _consent(case, people.owner)
+    _read(case, people.owner, 11)
+    _login(client, people.owner)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    assert "report-11.txt，第 1 页" in page
+    assert "第几页" not in page
+
+
+def test_every_source_link_of_the_fact_table_names_its_page_in_the_readers_language():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from casebridge.web.portal.lib import FactLine, SourceLink
+
+    def line(*pages: int) -> FactLine:
+        return FactLine(
+            kind="cancer_type",
+            label="Cancer type",
+            value="Breast carcinoma",
+            context_text="",
+            corrected=False,
+            by_person=False,
+            first_of_kind=True,
+            sources=[SourceLink(f"/f/{p}/", "<b>scan</b>.pdf", p) for p in pages],
+        )
+
+    lines = [line(3), line(12, 40)]
+    with translation.override("zh-hans"):
+        chinese = render_to_string("portal/_fact_table.html", {"lines": lines})
+    assert chinese.count("，第 ") == 3 and "第 3 页" in chinese and "第 40 页" in chinese
+    assert "第几页" not in chinese and ", page " not in chinese
+    assert "&lt;b&gt;scan&lt;/b&gt;.pdf" in chinese and "<b>scan" not in chinese  # escaped
+    with translation.override("en-gb"):
+        english = render_to_string("portal/_fact_table.html", {"lines": lines})
+    assert "&lt;b&gt;scan&lt;/b&gt;.pdf, page 3" in english and ", page 40" in english

@@ -37,12 +37,22 @@ SOURCES: dict[str, list[str]] = {
         f"{PORTAL}/consent.html",
         f"{PORTAL}/activity.html",
         f"{PORTAL}/questions.html",
+        f"{PORTAL}/_activity_group.html",
+        f"{PORTAL}/messages.html",
         "portal/views_pack.py",
     ],
     "the reviewers' messages about opinions": ["cases/opinions.py"],
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",
         "templates/mail",
+    ],
+    "the error pages": [
+        "templates/404.html",
+        "templates/403.html",
+        "templates/400.html",
+        "templates/500.html",
+        "templates/403_csrf.html",
+        "templates/partials/_error_next.html",
     ],
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -23,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import matching, reviews, workflow
+from casebridge.web.cases import matching, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -699,7 +700,14 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "portal/messages.html",
-        _ctx(request, case, "messages", form=form, thread=thread),
+        _ctx(
+            request,
+            case,
+            "messages",
+            form=form,
+            thread=thread,
+            reply_days=settings.CASEBRIDGE_REPLY_DAYS,
+        ),
     )
 
 
@@ -709,17 +717,5 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
 def activity(request: AuthedRequest, pk: str) -> HttpResponse:
     """Who opened my case: the audit log, for the patient."""
     case = _gate(request, pk, "consent")
-    log = lib.audit_log(case)
-    # a reviewer abroad is shown with their department, by name
-    departments = reviews.departments_of({e.actor_id for e in log if e.actor_id})
-    names = matching.recipient_names(content.current_lang()) if departments else {}
-    events = [
-        (
-            e,
-            lib.audit_text(e),
-            lib.ROLE_TEXT.get(e.actor.role, e.actor.role) if e.actor else "",
-            names.get(departments.get(e.actor_id or 0, ""), ""),
-        )
-        for e in log
-    ]
-    return render(request, "portal/activity.html", _ctx(request, case, "activity", events=events))
+    log = lib.activity(case, request.user, content.current_lang())
+    return render(request, "portal/activity.html", _ctx(request, case, "activity", log=log))
