@@ -205,6 +205,11 @@ def test_the_second_opinions_pages_have_no_serious_accessibility_violations_in_e
             made.coordinator_secret,
             [
                 ("console case", f"/console/cases/{made.pseudonym}/"),
+                ("console documents", f"/console/cases/{made.pseudonym}/?section=documents"),
+                ("console facts", f"/console/cases/{made.pseudonym}/?section=facts"),
+                ("console missing", f"/console/cases/{made.pseudonym}/?section=missing"),
+                ("console messages", f"/console/cases/{made.pseudonym}/?section=messages"),
+                ("console history", f"/console/cases/{made.pseudonym}/?section=history"),
                 ("console reviewers", "/console/reviewers/"),
             ],
         ),

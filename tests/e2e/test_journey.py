@@ -341,6 +341,14 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     shots(console, "console-queue")
     console.get_by_role("link", name=pseudonym.group(1)).first.click()
     expect(console.get_by_role("heading", level=1)).to_have_text(f"Case {pseudonym.group(1)}")
+    # the case opens on what needs a person: the grade conflict is one, linking to the facts
+    todo = console.locator("section#todo")
+    expect(todo).to_contain_text("conflict between records")
+    shots(console, "console-case-overview")
+    console.get_by_role("link", name="Facts and timeline").click()
+    expect(console.locator("nav.case-sections [aria-current=page]")).to_have_text(
+        "Facts and timeline"
+    )
     grade_rows = console.locator("#facts tbody tr").filter(
         has=console.locator("th", has_text=re.compile(r"^\s*Grade\s*$"))
     )

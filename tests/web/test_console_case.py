@@ -56,12 +56,19 @@ def _post(client, name: str, case, data: dict, *extra):
 def test_the_case_page_shows_documents_facts_with_sources_and_outputs(client, people, case):
     _processed(case, people.owner, "histology.txt", PATHOLOGY)
     client.force_login(people.coordinator)
-    response = client.get(reverse("console:case", args=[case.pseudonym]), secure=True)
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "histology.txt" in page and "Processed" in page and "pathology" in page
-    assert "HER2 IHC 2+" in page and "page 1" in page  # the fact and its source
-    assert "summary.en.html" in page and "checklist.md" in page
+    url = reverse("console:case", args=[case.pseudonym])
+
+    def section(name: str) -> str:
+        response = client.get(f"{url}?section={name}", secure=True)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    documents = section("documents")
+    assert "histology.txt" in documents and "Processed" in documents and "pathology" in documents
+    facts = section("facts")
+    assert "HER2 IHC 2+" in facts and "page 1" in facts  # the fact and its source
+    overview = client.get(url, secure=True).content.decode()
+    assert "summary.en.html" in overview and "checklist.md" in overview
 
 
 def test_a_correction_made_in_the_console_survives_the_engine_reprocessing(client, people, case):
@@ -205,7 +212,9 @@ def test_internal_notes_are_never_shown_to_the_patient(client, people, case):
     note = InternalNote.objects.get()
     assert (
         "anxious"
-        in client.get(reverse("console:case", args=[case.pseudonym]), secure=True).content.decode()
+        in client.get(
+            reverse("console:case", args=[case.pseudonym]) + "?section=messages", secure=True
+        ).content.decode()
     )
     # Not a message of the conversation the patient reads...
     assert not Message.objects.filter(body__contains="anxious").exists()

@@ -45,7 +45,7 @@ def test_it_pages_the_documents_and_lists_those_that_need_a_person_first(client,
     Document.objects.filter(pk=oldest).update(state=Document.State.FAILED)
     client.force_login(people.coordinator)
 
-    first = _documents_section(_page(client, case))
+    first = _documents_section(_page(client, case, "?section=documents"))
     rows = re.findall(
         r'<tr(?: class="needs-person")?>\s*<th scope="row"><a[^>]*>([^<]+)</a>', first
     )
@@ -53,16 +53,20 @@ def test_it_pages_the_documents_and_lists_those_that_need_a_person_first(client,
     assert rows[0] == "letter 00.txt"
     assert rows[1] == f"letter {DOCUMENTS_PER_PAGE + 1:02d}.txt"  # then the newest
     assert "1 needs a person" in first
-    assert "?docs_page=2#documents" in first
+    assert "?section=documents&amp;docs_page=2#documents" in first
 
-    second = _documents_section(_page(client, case, "?docs_page=2"))
+    second = _documents_section(_page(client, case, "?section=documents&docs_page=2"))
     later = re.findall(r'<th scope="row"><a[^>]*>([^<]+)</a>', second)
     assert len(later) == 2 and "letter 01.txt" in later
     assert not set(later) & set(rows)
 
     # A page number that is not one (typed or stale) shows the nearest page.
-    assert "letter 00.txt" in _documents_section(_page(client, case, "?docs_page=zzz"))
-    assert "letter 01.txt" in _documents_section(_page(client, case, "?docs_page=99"))
+    assert "letter 00.txt" in _documents_section(
+        _page(client, case, "?section=documents&docs_page=zzz")
+    )
+    assert "letter 01.txt" in _documents_section(
+        _page(client, case, "?section=documents&docs_page=99")
+    )
 
 
 def test_a_document_flagged_as_the_wrong_type_shows_until_a_coordinator_retypes_it(
@@ -78,7 +82,7 @@ def test_a_document_flagged_as_the_wrong_type_shows_until_a_coordinator_retypes_
     )
     client.force_login(people.coordinator)
 
-    flagged = _documents_section(_page(client, case))
+    flagged = _documents_section(_page(client, case, "?section=documents"))
     assert "Flagged as the wrong type" in flagged
     assert "This is my clinic letter." in flagged
     assert 'class="needs-person"' in flagged
@@ -91,7 +95,7 @@ def test_a_document_flagged_as_the_wrong_type_shows_until_a_coordinator_retypes_
         doc_type="clinic_letter",
         expected_version=case.version,
     )
-    cleared = _documents_section(_page(client, case))
+    cleared = _documents_section(_page(client, case, "?section=documents"))
     assert "Flagged as the wrong type" not in cleared
     assert "set by a person" in cleared
 
@@ -105,7 +109,7 @@ def test_the_cached_fact_forms_carry_each_visitors_own_csrf_token(people, case):
     for person in (people.coordinator, people.admin):
         browser = Client(enforce_csrf_checks=True)
         browser.force_login(person)
-        page = _page(browser, case)
+        page = _page(browser, case, "?section=facts")
         assert CSRF_PLACEHOLDER not in page
         start = page.index('class="correct-form"')  # a fact's correction form
         form = page[start : page.index("</form>", start)]
@@ -136,7 +140,7 @@ def test_a_fact_correction_shows_at_once_despite_the_cached_rows(client, people,
     )
     process_document.call(document.pk)
     client.force_login(people.coordinator)
-    page = _page(client, case)
+    page = _page(client, case, "?section=facts")
     fact_id = re.search(r'name="fact_id" value="([^"]+)"', page).group(1)
     case.refresh_from_db()
     client.post(
@@ -151,6 +155,6 @@ def test_a_fact_correction_shows_at_once_despite_the_cached_rows(client, people,
         secure=True,
     )
     case.refresh_from_db()
-    after = _page(client, case)
+    after = _page(client, case, "?section=facts")
     assert "a value only the correction gives" in after
     assert f'name="expected_version" value="{case.version}"' in after

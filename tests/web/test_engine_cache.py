@@ -78,7 +78,7 @@ def test_a_correction_shows_at_once_in_the_workspace_and_the_console(client, peo
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     _add(case, people.owner, "histology.txt", PATHOLOGY)
     client.force_login(people.coordinator, backend="django.contrib.auth.backends.ModelBackend")
-    console = client.get(f"/console/cases/{case.pseudonym}/").content.decode()
+    console = client.get(f"/console/cases/{case.pseudonym}/?section=facts").content.decode()
     workspace = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "Corrected by" not in console and "corrected by a coordinator" not in workspace
     fresh = _fresh(case)
@@ -91,7 +91,7 @@ def test_a_correction_shows_at_once_in_the_workspace_and_the_console(client, peo
         fact_id=fact["id"],
         value="2+",
     )
-    console = client.get(f"/console/cases/{case.pseudonym}/").content.decode()
+    console = client.get(f"/console/cases/{case.pseudonym}/?section=facts").content.decode()
     workspace = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "Corrected by" in console and "the report says 2+" in console
     assert "corrected by a coordinator" in workspace

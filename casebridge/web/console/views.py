@@ -45,8 +45,9 @@ from casebridge.web.cases.lib import (
     read_engine,
 )
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
+from casebridge.web.cases.questions import questions_of
 from casebridge.web.cases.reauth import SENDS_ABROAD, require_recent_authentication
-from casebridge.web.console import lib
+from casebridge.web.console import lib, todo
 from casebridge.web.console.actions import (
     do_clear_red_flag,
     do_override_document_type,
@@ -174,90 +175,112 @@ def _render_case(
     version = {"expected_version": case.version}
     bound = bound or {}
     view = page.view
-    # One form per row shown: a page at a time, not all of them (a case of 300
-    # documents has thousands of facts: MBs of forms).
-    documents = lib.document_page(
-        case, page.engine_docs, request.GET.get("docs_page"), DOCUMENTS_PER_PAGE
-    )
     lang = get_language() or ""
-    # The rows (a type form each) depend on the documents' states and flags
-    # (the page's key), the case's version and the engine reading (its token).
-    documents_section = cached_form_fragment(
-        request,
-        view,
-        case,
-        f"console.documents.{documents.key}",
-        lang,
-        "staff",
-        "console/_documents.html",
-        {"case": case, "documents": documents},
-    )
-    facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
-    # The fact rows (a correction form each) depend on the engine reading and
-    # the case's version alone, both in the reading's token.
-    fact_rows = cached_form_fragment(
-        request,
-        view,
-        case,
-        f"console.facts.{facts_page.number}",
-        lang,
-        "staff",
-        "console/_fact_rows.html",
-        {"case": case, "page": page, "facts_page": facts_page},
-    )
-    # What is missing, with a request form per gap: the engine reading alone.
-    gaps_section = cached_form_fragment(
-        request,
-        view,
-        case,
-        "console.gaps",
-        lang,
-        "staff",
-        "console/_gaps.html",
-        {"case": case, "page": page},
-    )
-
-    def render_engine_sections() -> str:
-        # Conflicts and the timeline depend on the engine reading alone (no
-        # forms, nothing of the request): rendered once per reading.
-        return render_to_string("console/_engine_sections.html", {"page": page})
-
-    engine_sections = cached_fragment(
-        view,
-        case,
-        "console.engine_sections",
-        lang,
-        "staff",
-        render_engine_sections,
-    )
-    context = {
+    # The case in sections, each a page of its own (a case of 300 documents was
+    # one 14,000 px page); a refused change comes back in the section of its form.
+    section = next((todo.FORM_SECTION[k] for k in bound if k in todo.FORM_SECTION), None)
+    section = section or request.GET.get("section") or "overview"
+    if section not in todo.SECTION_KEYS:
+        section = "overview"
+    context: dict[str, Any] = {
         "case": case,
         "page": page,
-        "facts_page": facts_page,
-        "documents_section": mark_safe(documents_section),  # noqa: S308  # nosec B308 B703 - our own template
-        "engine_sections": mark_safe(engine_sections),  # noqa: S308  # nosec B308 B703 - our own template
-        "fact_rows": mark_safe(fact_rows),  # noqa: S308  # nosec B308 B703 - our own template
-        "gaps_section": mark_safe(gaps_section),  # noqa: S308  # nosec B308 B703 - our own template
-        "notes": case.notes.select_related("author"),
-        "conversation": case.messages.select_related("sender"),
-        "record_requests": case.record_requests.select_related("requested_by"),
-        "corrections": case.corrections.select_related("by"),
-        "audit_events": lib.recent_audit(case),
+        "section": section,
+        "sections": todo.SECTIONS,
         "error": error,
         "retry": retry,
-        "status_form": bound.get("status") or StatusForm(initial=version),
-        "assign_form": bound.get("assign")
-        or AssignForm(initial={**version, "coordinator": case.coordinator_id}),
-        "note_form": bound.get("note") or NoteForm(),
-        "add_fact_form": bound.get("fact") or CorrectFactForm(initial={**version, "mode": "add"}),
-        "request_form": bound.get("request") or RecordRequestForm(),
-        "outputs": _outputs(),
-        "letters": page.letters,
-        "matching": lib.matching_section(case, bound.get("matching")),
-        "pack": lib.pack_section(case),
-        "review": lib.review_section(case),
-        "opinion": lib.opinion_section(case),
     }
+    if section == "overview":
+        context.update(
+            todo=todo.needs_a_person(case, page.engine),
+            patient_questions=questions_of(case),
+            status_form=bound.get("status") or StatusForm(initial=version),
+            assign_form=bound.get("assign")
+            or AssignForm(initial={**version, "coordinator": case.coordinator_id}),
+            outputs=_outputs(),
+            letters=page.letters,
+            matching=lib.matching_section(case, bound.get("matching")),
+            pack=lib.pack_section(case),
+            review=lib.review_section(case),
+            opinion=lib.opinion_section(case),
+        )
+    elif section == "documents":
+        # One form per row shown: a page at a time, not all of them (a case of
+        # 300 documents has thousands of facts: MBs of forms).
+        documents = lib.document_page(
+            case, page.engine_docs, request.GET.get("docs_page"), DOCUMENTS_PER_PAGE
+        )
+        # The rows (a type form each) depend on the documents' states and flags
+        # (the page's key), the case's version and the engine reading (its token).
+        context["documents_section"] = mark_safe(  # noqa: S308  # nosec B308 B703 - our own template
+            cached_form_fragment(
+                request,
+                view,
+                case,
+                f"console.documents.{documents.key}",
+                lang,
+                "staff",
+                "console/_documents.html",
+                {"case": case, "documents": documents},
+            )
+        )
+    elif section == "facts":
+        facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
+        # The fact rows (a correction form each) depend on the engine reading and
+        # the case's version alone, both in the reading's token.
+        fact_rows = cached_form_fragment(
+            request,
+            view,
+            case,
+            f"console.facts.{facts_page.number}",
+            lang,
+            "staff",
+            "console/_fact_rows.html",
+            {"case": case, "page": page, "facts_page": facts_page},
+        )
+
+        def render_engine_sections() -> str:
+            # Conflicts and the timeline depend on the engine reading alone (no
+            # forms, nothing of the request): rendered once per reading.
+            return render_to_string("console/_engine_sections.html", {"page": page})
+
+        engine_sections = cached_fragment(
+            view, case, "console.engine_sections", lang, "staff", render_engine_sections
+        )
+        context.update(
+            facts_page=facts_page,
+            fact_rows=mark_safe(fact_rows),  # noqa: S308  # nosec B308 B703 - our own template
+            engine_sections=mark_safe(engine_sections),  # noqa: S308  # nosec B308 B703 - our own template
+            add_fact_form=bound.get("fact") or CorrectFactForm(initial={**version, "mode": "add"}),
+        )
+    elif section == "missing":
+        # What is missing, with a request form per gap: the engine reading alone.
+        gaps_section = cached_form_fragment(
+            request,
+            view,
+            case,
+            "console.gaps",
+            lang,
+            "staff",
+            "console/_gaps.html",
+            {"case": case, "page": page},
+        )
+        context.update(
+            gaps_section=mark_safe(gaps_section),  # noqa: S308  # nosec B308 B703 - our own template
+            record_requests=case.record_requests.select_related("requested_by"),
+            request_form=bound.get("request") or RecordRequestForm(),
+        )
+    elif section == "messages":
+        context.update(
+            conversation=case.messages.select_related("sender"),
+            notes=case.notes.select_related("author"),
+            note_form=bound.get("note") or NoteForm(),
+        )
+    else:  # history
+        context.update(
+            corrections=case.corrections.select_related("by"),
+            audit_events=lib.recent_audit(case),
+        )
     return render(request, "console/case.html", context, status=status)
 
 
@@ -314,10 +337,13 @@ def _invalid(request: HttpRequest, ref: str, form: forms.Form, bound_as: str) ->
 
 
 def _done(request: HttpRequest, case: Case, text: str, anchor: str = "") -> HttpResponse:
+    """Back to the section where the change was made, at its place."""
     messages.success(request, text)
-    return redirect(
-        reverse("console:case", args=[case.pseudonym]) + (f"#{anchor}" if anchor else "")
-    )
+    url = reverse("console:case", args=[case.pseudonym])
+    section = todo.section_of_anchor(anchor)
+    if section != "overview":
+        url += f"?section={section}"
+    return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
 @require_POST
