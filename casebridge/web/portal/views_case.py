@@ -204,6 +204,8 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
 
     sections = cached_fragment(view, case, "portal.case_home", lang, role, render_sections)
     states = lib.document_states(case)
+    # the summary of no read record is a page of "not stated": offered once one is read
+    any_read = any(s.state == Document.State.PROCESSED for s in states)
     return render(
         request,
         "portal/case_home.html",
@@ -219,6 +221,7 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
             matched=chosen_direction(case, lang),
             sections=mark_safe(sections),  # noqa: S308  # nosec B308 B703 - our own template
             consent_given=has_processing_consent(case),
+            any_read=any_read,
         ),
     )
 
