@@ -358,7 +358,7 @@ def reason_text(reason: str, lang: str) -> str:
 def progress_note(doc: Document) -> str:
     """What can be said of a record not yet read: waiting, or being read since
     when (and whether this is another try). Nothing is known of its pages until
-    it has been read."""
+    it has been read; the list says once, above, that a long scan takes minutes."""
     if doc.state == Document.State.QUEUED:
         return gettext("It will be read soon. You do not need to do anything.")
     if doc.state != Document.State.PROCESSING:
@@ -368,13 +368,10 @@ def progress_note(doc: Document) -> str:
             "Reading it again after a problem (try %(n)s of %(most)s). "
             "You do not need to do anything."
         ) % {"n": doc.attempts, "most": settings.DOCUMENT_MAX_ATTEMPTS}
-    if doc.started_at is not None:
-        started = formats.time_format(timezone.localtime(doc.started_at))
-        return gettext(
-            "Started at %(time)s. A long scan can take a few minutes: "
-            "you can leave this page and come back."
-        ) % {"time": started}
-    return gettext("A long scan can take a few minutes: you can leave this page and come back.")
+    if doc.started_at is None:
+        return ""
+    started = formats.time_format(timezone.localtime(doc.started_at))
+    return gettext("Started at %(time)s.") % {"time": started}
 
 
 def document_row(doc: Document, lang: str, flagged: bool = False) -> DocumentRow:
@@ -442,7 +439,8 @@ def list_status(rows: list[DocumentRow], flagged: set[str]) -> ListStatus:
         )
     )
     key = hashlib.sha256(seen.encode()).hexdigest()[:16]
-    return ListStatus(text=" ".join(parts), polling=bool(pending), key=key)
+    sentences = "".join(parts) if _lang() == "zh" else " ".join(parts)  # no space after 。
+    return ListStatus(text=sentences, polling=bool(pending), key=key)
 
 
 def platform_document(case: Case, engine_doc_id: str) -> Document | None:
