@@ -297,7 +297,7 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     assert page.evaluate("window.e2eSamePage === true"), "the page reloaded instead of polling"
     shots(page, "records-read")
     states = page.locator("#document-list tbody tr .state").all_inner_texts()
-    assert all(s in ("Read", "Needs attention") for s in states), states
+    assert all(s in ("Read", "Needs a person to look at it") for s in states), states
     _no_server_errors(watch, "upload and processing")
 
     # 7. The overview: facts with sources, the checklist of missing records, a request letter.

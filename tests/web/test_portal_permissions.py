@@ -32,6 +32,9 @@ VIEWERS = {"owner", "family_with_permission", "family_without_permission", "coor
 UPLOADERS = {"owner", "family_with_permission", "coordinator", "admin"}
 MESSENGERS = {"owner", "coordinator", "admin"}  # the fixture's family member may not message
 PATIENT_ONLY = {"owner"}
+# the files the patient's side sent: staff open them from the console (which
+# redraws a PDF with active content), a reviewer abroad never
+PATIENT_SIDE = {"owner", "family_with_permission", "family_without_permission"}
 EVERYONE = set(ROLES)
 
 PUBLIC = "public"
@@ -48,6 +51,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "documents#post": ("post", UPLOADERS),
     "document_list": ("get", VIEWERS),
     "document_text": ("get", VIEWERS),
+    "document_original": ("get", PATIENT_SIDE),
     "flag_document": ("post", UPLOADERS),
     "fact_source": ("get", VIEWERS),
     "summary": ("get", VIEWERS),
@@ -101,6 +105,7 @@ def world(people, case):
         "documents": [pk],
         "document_list": [pk],
         "document_text": [pk, doc.pk],
+        "document_original": [pk, doc.pk],
         "flag_document": [pk, doc.pk],
         "fact_source": [pk, engine.facts[0].id],
         "summary": [pk, "en"],

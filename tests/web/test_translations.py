@@ -41,6 +41,15 @@ SOURCES: dict[str, list[str]] = {
         f"{PORTAL}/messages.html",
         "portal/views_pack.py",
     ],
+    "the patient's records and overview": [
+        f"{PORTAL}/documents.html",
+        f"{PORTAL}/_document_list.html",
+        f"{PORTAL}/case_home.html",
+        f"{PORTAL}/_case_sections.html",
+        f"{PORTAL}/document_text.html",
+        "portal/lib.py",
+        "portal/forms.py",
+    ],
     "the reviewers' messages about opinions": ["cases/opinions.py"],
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",

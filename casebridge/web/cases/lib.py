@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from casebridge.engine import terminology
+from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.cases import sealed
 from casebridge.web.cases.models import Case, Consent, FactCorrection
@@ -243,6 +245,12 @@ class TypeFlag:
     at: dt.datetime
     note: str
     said_type: str  # the type shown to them when they flagged it
+    suggested_type: str = ""  # the type they chose from the list ("" for "I don't know")
+
+    @property
+    def suggested_label(self) -> str:
+        """The type they said it is, in English (for the console)."""
+        return doc_type_label(self.suggested_type, "en")
 
 
 def open_type_flags(case: Case) -> dict[int, TypeFlag]:
@@ -265,5 +273,31 @@ def open_type_flags(case: Case) -> dict[int, TypeFlag]:
             at=event.at,
             note=str((event.after or {}).get("note", "")),
             said_type=str((event.before or {}).get("doc_type", "") or ""),
+            suggested_type=str((event.after or {}).get("suggested_type", "") or ""),
         )
     return flags
+
+
+# -- document types in people's words --------------------------------------------------
+
+# The terminology table's "Document" reads, on its own in a list of types, as
+# no type at all: the patient's pages (and the console) say "Other document".
+OTHER_DOCUMENT_EN = "Other document"
+
+
+def doc_type_label(doc_type: str, lang: str) -> str:
+    """A document type as a person reads it, in "en" or "zh", through the
+    terminology table the summary uses (knowledge/terminology_zh.yaml doc_type):
+    "mdt_outcome" -> "MDT outcome" / "多学科诊疗（MDT）讨论结论"; "" for none."""
+    if not doc_type:
+        return ""
+    if doc_type == "other" and lang != "zh":
+        return OTHER_DOCUMENT_EN
+    key = f"doc_type.{doc_type}"
+    text = terminology.label(key, lang)
+    return doc_type.replace("_", " ") if text == key else text
+
+
+def doc_type_choices(lang: str) -> list[tuple[str, str]]:
+    """Every document type a person may choose, as (type, its name), "other" last."""
+    return [(t, doc_type_label(t, lang)) for t in DOC_TYPES]

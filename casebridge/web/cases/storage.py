@@ -26,6 +26,7 @@ import hashlib
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -121,10 +122,17 @@ def _read_blob(document: Document) -> bytes:
     return bytes(raw)
 
 
-def read_document(case: Case, document: Document) -> bytes:
+def read_document(
+    case: Case,
+    document: Document,
+    *,
+    after: dict[str, Any] | None = None,
+    meta: audit.RequestMeta | None = None,
+) -> bytes:
     """The decrypted content of a document. `case` must be the one the access
     gate (or access.case_for_system) returned; the document must belong to it.
-    A person's read writes a document.read audit row."""
+    A person's read writes a document.read audit row (with `after` and where
+    the request came from, `meta`, when given)."""
     grant = grant_of(case)
     if grant is None:
         raise PermissionError("read_document needs a case returned by the access gate")
@@ -148,7 +156,7 @@ def read_document(case: Case, document: Document) -> bytes:
             "it was altered or belongs to another document."
         ) from None
     if grant.user is not None:
-        audit.record(grant.user, case, "document.read", obj=document)
+        audit.record(grant.user, case, "document.read", obj=document, after=after, meta=meta)
     return content
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
 from casebridge.web.cases import audit, mail, throttle
@@ -546,14 +547,22 @@ def do_flag_document_type(
     acting_user: User,
     document: Document,
     note: str = "",
+    suggested_type: str = "",
     meta: RequestMeta | None = None,
 ) -> None:
-    """The patient (or family) says a document was read as the wrong type. A
-    coordinator corrects the type; the flag is an audit row they can list."""
+    """The patient (or family) says a document was read as the wrong type, and
+    what it is if they know (`suggested_type`, one of the engine's types; ""
+    for "I don't know"). A coordinator corrects the type; the flag is an audit
+    row they can list, the suggestion in it."""
     require(acting_user, case, "upload")
     if document.case_id != case.pk:
         raise NotAllowed("This document is not in this case.")
+    if suggested_type and suggested_type not in DOC_TYPES:
+        raise ActionError("Choose a kind of document from the list.")
     note = _clean(note, "the note", limit=500)
+    after: dict[str, Any] = {"note": note}
+    if suggested_type:
+        after["suggested_type"] = suggested_type
     with transaction.atomic():
         audit.record(
             acting_user,
@@ -561,7 +570,7 @@ def do_flag_document_type(
             "document.type_flagged",
             obj=document,
             before={"doc_type": document.effective_doc_type},
-            after={"note": note},
+            after=after,
             meta=meta,
         )
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casebridge.web.cases.lib import doc_type_choices
 from casebridge.web.cases.models import PROGRAMME_CHOICES, CaseMember, Enquiry
 from casebridge.web.portal import content
 
@@ -140,9 +141,22 @@ class UploadForm(forms.Form):
 
 
 class FlagTypeForm(forms.Form):
+    """ "This is the wrong type": what it should be (from the list, in the page's
+    language, or "I don't know") and, if they like, a few words."""
+
+    doc_type = forms.ChoiceField(label=_("What kind of document is it?"), required=False)
     note = forms.CharField(
-        label=_("What kind of document is it? (optional)"), max_length=500, required=False
+        label=_("Anything else a coordinator should know (optional)"),
+        max_length=500,
+        required=False,
     )
+
+    def __init__(self, *args: Any, lang: str = "en", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["doc_type"]).choices = [
+            ("", _("I don't know")),
+            *doc_type_choices(lang),
+        ]
 
 
 class ConsentForm(forms.Form):

@@ -4,14 +4,17 @@ for templates. No state changes, no audit rows (the gate and actions write them)
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import NOT_STATED, Fact, Source
@@ -22,9 +25,11 @@ from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
+from casebridge.engine.terminology import match_template
+from casebridge.engine.terminology import table as terminology_table
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
-from casebridge.web.cases.lib import EngineView, engine_case
+from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
 from casebridge.web.cases.models import AuditEvent, Case, Document, RecordRequest
 from casebridge.web.portal.facts import group_fact_rows
 
@@ -51,10 +56,11 @@ STATE_TEXT: dict[str, Any] = {
     Document.State.QUEUED: _("Waiting to be read"),
     Document.State.PROCESSING: _("Being read"),
     Document.State.PROCESSED: _("Read"),
-    Document.State.NEEDS_ATTENTION: _("Needs attention"),
-    Document.State.FAILED: _("Could not be read"),
+    Document.State.NEEDS_ATTENTION: _("Needs a person to look at it"),
+    Document.State.FAILED: _("Needs a person to look at it"),
 }
 PENDING_STATES = {Document.State.QUEUED, Document.State.PROCESSING}
+ATTENTION_STATES = {Document.State.NEEDS_ATTENTION, Document.State.FAILED}
 
 CONTEXT_TEXT: dict[str, Any] = {
     "negated": _("not present"),
@@ -276,16 +282,8 @@ def document_states(case: Case) -> list[DocumentState]:
 def latest_documents(case: Case, limit: int = LATEST_DOCUMENTS) -> list[DocumentRow]:
     """The records added last, newest first (one query)."""
     docs = case.documents.order_by("-created_at", "-pk")[:limit]
-    return [
-        DocumentRow(
-            document=doc,
-            state_text=STATE_TEXT.get(doc.state, doc.state),
-            pending=doc.state in PENDING_STATES,
-            doc_type=(doc.effective_doc_type or "").replace("_", " "),
-            flagged=False,
-        )
-        for doc in docs
-    ]
+    lang = _lang()
+    return [document_row(doc, lang) for doc in docs]
 
 
 # -- what we have asked the patient for -----------------------------------------------------
@@ -325,27 +323,124 @@ class DocumentRow:
     document: Document
     state_text: Any
     pending: bool
-    doc_type: str
+    doc_type: str  # the type in the page's language ("Pathology report"), "" before it is read
     flagged: bool
     engine_ids: list[str] = field(default_factory=list)
+    reasons: list[str] = field(
+        default_factory=list
+    )  # why it needs a person, in the page's language
+    progress: str = ""  # a plain note while it waits or is read
+
+    @property
+    def attention(self) -> bool:
+        return self.document.state in ATTENTION_STATES
+
+
+def _lang() -> str:
+    from casebridge.web.portal.content import current_lang
+
+    return current_lang()
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """Why a document needs a person, as the engine wrote it, or in Chinese the
+    curated wording of the same sentence (knowledge/terminology_zh.yaml
+    attention, as the summary shows it); unchanged when the table has none."""
+    if lang != "zh":
+        return reason
+    for term in terminology_table().in_category("attention"):
+        values = match_template(term.en, reason)
+        if values is not None:
+            return term.zh.format(**values) if values else term.zh
+    return reason
+
+
+def progress_note(doc: Document) -> str:
+    """What can be said of a record not yet read: waiting, or being read since
+    when (and whether this is another try). Nothing is known of its pages until
+    it has been read; the list says once, above, that a long scan takes minutes."""
+    if doc.state == Document.State.QUEUED:
+        return gettext("It will be read soon. You do not need to do anything.")
+    if doc.state != Document.State.PROCESSING:
+        return ""
+    if doc.attempts > 1:
+        return gettext(
+            "Reading it again after a problem (try %(n)s of %(most)s). "
+            "You do not need to do anything."
+        ) % {"n": doc.attempts, "most": settings.DOCUMENT_MAX_ATTEMPTS}
+    if doc.started_at is None:
+        return ""
+    started = formats.time_format(timezone.localtime(doc.started_at))
+    return gettext("Started at %(time)s.") % {"time": started}
+
+
+def document_row(doc: Document, lang: str, flagged: bool = False) -> DocumentRow:
+    reasons = [reason_text(str(r), lang) for r in (doc.reasons or [])]
+    if doc.state in ATTENTION_STATES and not reasons:
+        reasons = [gettext("It could not be read.")]
+    return DocumentRow(
+        document=doc,
+        state_text=STATE_TEXT.get(doc.state, doc.state),
+        pending=doc.state in PENDING_STATES,
+        doc_type=doc_type_label(doc.effective_doc_type or "", lang),
+        flagged=flagged,
+        engine_ids=list(doc.engine_doc_ids or ([doc.engine_doc_id] if doc.engine_doc_id else [])),
+        reasons=reasons,
+        progress=progress_note(doc),
+    )
 
 
 def document_rows(case: Case, flagged: set[str]) -> list[DocumentRow]:
-    rows = []
-    for doc in case.documents.all():
-        rows.append(
-            DocumentRow(
-                document=doc,
-                state_text=STATE_TEXT.get(doc.state, doc.state),
-                pending=doc.state in PENDING_STATES,
-                doc_type=(doc.effective_doc_type or "").replace("_", " "),
-                flagged=str(doc.pk) in flagged,
-                engine_ids=list(
-                    doc.engine_doc_ids or ([doc.engine_doc_id] if doc.engine_doc_id else [])
-                ),
+    lang = _lang()
+    return [document_row(doc, lang, str(doc.pk) in flagged) for doc in case.documents.all()]
+
+
+@dataclass(frozen=True)
+class ListStatus:
+    """The records at a glance, for the list's live region: read out when it changes."""
+
+    text: str
+    polling: bool  # some record is waiting or being read
+    key: str  # names what the list shows: the same key, the same list
+
+
+def list_status(rows: list[DocumentRow], flagged: set[str]) -> ListStatus:
+    total = len(rows)
+    pending = sum(1 for r in rows if r.pending)
+    attention = sum(1 for r in rows if r.attention)
+    done = sum(1 for r in rows if r.document.state == Document.State.PROCESSED)
+    parts: list[str] = []
+    if total:
+        parts.append(
+            ngettext(
+                "%(done)s of %(total)s record read.", "%(done)s of %(total)s records read.", total
             )
+            % {"done": done, "total": total}
         )
-    return rows
+    if pending:
+        parts.append(
+            ngettext("%(n)s is waiting or being read.", "%(n)s are waiting or being read.", pending)
+            % {"n": pending}
+        )
+    if attention:
+        parts.append(
+            ngettext(
+                "%(n)s needs a person to look at it.",
+                "%(n)s need a person to look at them.",
+                attention,
+            )
+            % {"n": attention}
+        )
+    seen = repr(
+        (
+            [(r.document.pk, r.document.state, r.document.attempts) for r in rows],
+            sorted(flagged),
+            _lang(),
+        )
+    )
+    key = hashlib.sha256(seen.encode()).hexdigest()[:16]
+    sentences = "".join(parts) if _lang() == "zh" else " ".join(parts)  # no space after 。
+    return ListStatus(text=sentences, polling=bool(pending), key=key)
 
 
 def platform_document(case: Case, engine_doc_id: str) -> Document | None:

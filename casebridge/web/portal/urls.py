@@ -19,6 +19,11 @@ urlpatterns = [
     path("cases/<str:pk>/documents/", case.documents, name="documents"),
     path("cases/<str:pk>/documents/list/", case.document_list, name="document_list"),
     path("cases/<str:pk>/documents/<int:doc>/", case.document_text, name="document_text"),
+    path(
+        "cases/<str:pk>/documents/<int:doc>/original/",
+        case.document_original,
+        name="document_original",
+    ),
     path("cases/<str:pk>/documents/<int:doc>/flag/", case.flag_document, name="flag_document"),
     path("cases/<str:pk>/facts/<str:fact_id>/", case.fact_source, name="fact_source"),
     path("cases/<str:pk>/summary/<str:lang>/", case.summary_preview, name="summary"),

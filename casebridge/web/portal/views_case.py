@@ -17,14 +17,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import matching, workflow
+from casebridge.web.cases import matching, storage, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -33,7 +35,7 @@ from casebridge.web.cases.access import (
 )
 from casebridge.web.cases.actions import do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
-from casebridge.web.cases.errors import ActionError
+from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
@@ -204,6 +206,8 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
 
     sections = cached_fragment(view, case, "portal.case_home", lang, role, render_sections)
     states = lib.document_states(case)
+    # the summary of no read record is a page of "not stated": offered once one is read
+    any_read = any(s.state == Document.State.PROCESSED for s in states)
     return render(
         request,
         "portal/case_home.html",
@@ -219,6 +223,7 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
             matched=chosen_direction(case, lang),
             sections=mark_safe(sections),  # noqa: S308  # nosec B308 B703 - our own template
             consent_given=has_processing_consent(case),
+            any_read=any_read,
         ),
     )
 
@@ -241,7 +246,8 @@ def documents(request: AuthedRequest, pk: str) -> HttpResponse:
     if request.method == "POST":
         return _upload(request, pk)
     case = _gate(request, pk)
-    rows = lib.document_rows(case, flagged_document_ids(case))
+    flagged = flagged_document_ids(case)
+    rows = lib.document_rows(case, flagged)
     return render(
         request,
         "portal/documents.html",
@@ -250,7 +256,8 @@ def documents(request: AuthedRequest, pk: str) -> HttpResponse:
             case,
             "upload",
             documents=rows,
-            polling=any(r.pending for r in rows),
+            list_status=lib.list_status(rows, flagged),
+            flag_form=FlagTypeForm(lang=content.current_lang()),
             consent_given=has_processing_consent(case),
             max_mb=_max_mb(),
             record_requests=lib.open_record_requests(case),
@@ -319,16 +326,27 @@ def _upload(request: AuthedRequest, pk: str) -> HttpResponse:
 @never_cache
 @require_GET
 def document_list(request: AuthedRequest, pk: str) -> HttpResponse:
-    """The document table alone, for htmx polling while documents are being read."""
+    """The document table alone, for htmx polling while documents are waiting
+    or being read (and after an upload). The poll sends the key of the list it
+    shows (?seen=): while nothing has changed the answer is 204, which htmx
+    leaves as it is, so the page does not flicker and a screen reader hears
+    nothing new; a change swaps the list and its status (read out politely).
+    A list with nothing left to read carries no polling attribute: it stops."""
     case = _gate(request, pk)
-    rows = lib.document_rows(case, flagged_document_ids(case))
+    flagged = flagged_document_ids(case)
+    rows = lib.document_rows(case, flagged)
+    status = lib.list_status(rows, flagged)
+    if request.GET.get("seen") == status.key:
+        return HttpResponse(status=204)
     return render(
         request,
         "portal/_document_list.html",
         {
             "case": case,
             "documents": rows,
-            "polling": any(r.pending for r in rows),
+            "list_status": status,
+            "fragment": True,
+            "flag_form": FlagTypeForm(lang=content.current_lang()),
             "may_upload": allowed(request.user, case, "upload"),
         },
     )
@@ -365,13 +383,66 @@ def document_text(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
             case,
             "documents",
             document=document,
+            row=lib.document_row(document, content.current_lang()),
+            may_open_original=_may_open_original(request, case),
             view=view,
             fact=None,
             parts=parts,
             part_index=part_index,
-            flag_form=FlagTypeForm(),
         ),
     )
+
+
+def _may_open_original(request: HttpRequest, case: Case) -> bool:
+    """The patient and their family open the files they sent; staff open them
+    from the console (which redraws a PDF with active content), and a reviewer
+    abroad never reaches the portal."""
+    return _role(request, case) in ("owner", "member")
+
+
+# what a browser may show in the page rather than download: no HTML, no SVG
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@login_required
+@never_cache
+@require_GET
+def document_original(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
+    """The file the patient (or their family) uploaded, as it was sent: shown
+    in the browser for a PDF checked free of active content and for a photo,
+    otherwise downloaded; never cached, never sniffed, the read audited."""
+    case = _gate(request, pk)
+    if not _may_open_original(request, case):
+        raise Http404("No such document")
+    document = get_case_object_or_404(case, Document, doc)
+    try:
+        data = storage.read_document(
+            case, document, after={"what": "original"}, meta=meta_from_request(request)
+        )
+    except StorageError:
+        messages.error(
+            request,
+            _(
+                "Sorry, your original file could not be opened. Please send your coordinator a message."
+            ),
+        )
+        return redirect("portal:document_text", pk=case.pseudonym, doc=document.pk)
+    kind = sniff(data[:8192]).media_type
+    inline = kind in INLINE_TYPES and (kind != "application/pdf" or _checked_clean(case, document))
+    response = HttpResponse(data, content_type=kind if inline else "application/octet-stream")
+    response["Content-Disposition"] = (
+        content_disposition_header(not inline, document.file_name or "document") or "attachment"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)
+
+
+def _checked_clean(case: Case, document: Document) -> bool:
+    """Whether ingest checked this PDF for active content and found none (else
+    it is downloaded, not opened in the page)."""
+    ids = document.engine_doc_ids or ([document.engine_doc_id] if document.engine_doc_id else [])
+    read = read_engine(case).engine.document(ids[0]) if ids else None
+    return read is not None and read.metadata.get("active_content") == ""
 
 
 @login_required
@@ -429,14 +500,17 @@ def _int(value: Any, default: int) -> int:
 def flag_document(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
     case = _gate(request, pk, "upload")
     document = get_case_object_or_404(case, Document, doc)
-    form = FlagTypeForm(request.POST)
-    if form.is_valid():
+    form = FlagTypeForm(request.POST, lang=content.current_lang())
+    if not form.is_valid():
+        messages.error(request, _("Choose a kind of document from the list."))
+    else:
         try:
             do_flag_document_type(
                 case,
                 acting_user=request.user,
                 document=document,
                 note=form.cleaned_data["note"],
+                suggested_type=form.cleaned_data["doc_type"],
                 meta=meta_from_request(request),
             )
         except ActionError as error:
