@@ -152,7 +152,9 @@ class EnquiryForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("We send a link to check it is yours before you can continue."),
+        help_text=_(
+            "After you create your account, we send a link to this address to check it is yours."
+        ),
         error_messages={
             "required": _("Enter your e-mail address."),
             "invalid": _("Enter an e-mail address in the right format, like name@example.com."),
