@@ -96,6 +96,7 @@ def test_the_privacy_notice_names_the_controller_bases_transfer_rights_and_the_i
     assert "How long we keep it" in page
     assert "erase" in page and "withdraw" in page
     assert "ico.org.uk/make-a-complaint" in page
+    assert "casebridge is open-source software" in page  # not capitalised as a sentence start
     assert "must review it with its data protection officer" in page  # still the template
 
 

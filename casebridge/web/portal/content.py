@@ -118,9 +118,10 @@ def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> Le
     entry = data[name]
 
     def fill(text: str) -> str:
+        starts_with_value = text.startswith("{")
         for key, value in values.items():
             text = text.replace("{" + key + "}", value)
-        return text[:1].upper() + text[1:]
+        return text[:1].upper() + text[1:] if starts_with_value else text
 
     return LegalPage(
         version=entry["version"],
