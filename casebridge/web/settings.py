@@ -344,6 +344,19 @@ INVITE_EMAIL_RATE = env("CASEBRIDGE_INVITE_EMAIL_RATE", "3/d")
 # within this many working days.
 CASEBRIDGE_REPLY_DAYS = int(env("CASEBRIDGE_REPLY_DAYS", "2"))
 
+# -- what a first-time user is told (portal: home, enquiry, privacy notice) --------
+# A coordinator first contacts a new enquirer within this many working days of
+# the e-mail address being confirmed (the sent page and the home page say so).
+CASEBRIDGE_FIRST_CONTACT_DAYS = int(env("CASEBRIDGE_FIRST_CONTACT_DAYS", "2"))
+# A red-flagged enquiry: a coordinator contacts the person within this many
+# hours; 0 (the default) says "within 1 working day".
+CASEBRIDGE_RED_FLAG_CALLBACK_HOURS = int(env("CASEBRIDGE_RED_FLAG_CALLBACK_HOURS", "0"))
+# Who runs this installation: the data controller named in the privacy notice
+# and the terms of use, and how to reach them. Empty: "the organisation running
+# this casebridge installation" (in the page's language) and DEFAULT_FROM_EMAIL.
+CASEBRIDGE_OPERATOR_NAME = env("CASEBRIDGE_OPERATOR_NAME")
+CASEBRIDGE_OPERATOR_CONTACT = env("CASEBRIDGE_OPERATOR_CONTACT")
+
 # -- uploads -------------------------------------------------------------------
 MAX_UPLOAD_BYTES = int(env("CASEBRIDGE_MAX_UPLOAD_MB", "100")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -117,7 +117,11 @@ def test_an_incomplete_enquiry_is_shown_again_with_plain_reasons(client):
     _no_red_flags(client)
     response = client.post("/enquiry/details/", _details(diagnosis="", contact_consent=""))
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "Enter the diagnosis in your own words" in page
+    assert "Tick the box to agree that we may e-mail you" in page
+    assert "This field is required" not in page
     assert not Enquiry.objects.exists()
 
 

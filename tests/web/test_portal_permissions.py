@@ -42,6 +42,8 @@ PUBLIC = "public"
 MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "home": ("get", PUBLIC),
     "guidance": ("get", PUBLIC),
+    "privacy": ("get", PUBLIC),
+    "terms": ("get", PUBLIC),
     "enquiry_start": ("get", PUBLIC),
     "seek_care": ("get", PUBLIC),
     "enquiry_details": ("get", PUBLIC),

@@ -36,6 +36,7 @@ from casebridge.engine.render.requests import render_requests
 from casebridge.web.cases import audit, storage
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
+from casebridge.web.cases.enquiry_flags import mistake_reported_at
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import (
@@ -133,7 +134,15 @@ def _enquiry(pk: int) -> Enquiry:
 def enquiry_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     enquiry = _enquiry(pk)
     audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
-    return render(request, "console/enquiry.html", {"enquiry": enquiry, "form": ClearRedFlagForm()})
+    return render(
+        request,
+        "console/enquiry.html",
+        {
+            "enquiry": enquiry,
+            "form": ClearRedFlagForm(),
+            "mistake_at": mistake_reported_at(enquiry),
+        },
+    )
 
 
 @require_POST
@@ -156,7 +165,12 @@ def clear_red_flag(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, f"The red flag on enquiry {enquiry.pk} is cleared.")
             return redirect("console:queue")
     audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
-    return render(request, "console/enquiry.html", {"enquiry": enquiry, "form": form}, status=400)
+    return render(
+        request,
+        "console/enquiry.html",
+        {"enquiry": enquiry, "form": form, "mistake_at": mistake_reported_at(enquiry)},
+        status=400,
+    )
 
 
 # -- the case page -----------------------------------------------------------------

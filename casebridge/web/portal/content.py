@@ -93,3 +93,43 @@ def guidance_for(step: str, lang: str | None = None) -> list[Guidance]:
         for t in topics
         if step in t.get("steps", [])
     ]
+
+
+@dataclass(frozen=True)
+class LegalSection:
+    heading: str
+    body: list[str]
+
+
+@dataclass(frozen=True)
+class LegalPage:
+    """The privacy notice or the terms of use (content/legal.yaml)."""
+
+    version: str
+    title: str
+    intro: str
+    sections: list[LegalSection]
+    reviewed: bool  # False: still the template, to be reviewed by the operator
+
+
+def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> LegalPage:
+    """`name` is "privacy" or "terms"; `values` fill {operator} and {contact}."""
+    data = load("legal")
+    entry = data[name]
+
+    def fill(text: str) -> str:
+        starts_with_value = text.startswith("{")
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        return text[:1].upper() + text[1:] if starts_with_value else text
+
+    return LegalPage(
+        version=entry["version"],
+        title=pick(entry["title"], lang),
+        intro=fill(pick(entry["intro"], lang)),
+        sections=[
+            LegalSection(fill(pick(s["heading"], lang)), [fill(p) for p in pick(s["body"], lang)])
+            for s in entry["sections"]
+        ],
+        reviewed=bool(data.get("reviewed")),
+    )

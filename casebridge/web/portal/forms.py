@@ -81,6 +81,11 @@ class ContactForm(forms.Form):
 
 
 class EnquiryForm(forms.Form):
+    """The enquiry (step 2). As the NHS service manual asks: optional fields say
+    "(optional)" in their label, and every required one says in its error what
+    to do. Nothing is preselected for who is writing, so a relative cannot send
+    it as the patient by mistake."""
+
     relationship = forms.ChoiceField(
         label=_("Who are you?"),
         choices=[
@@ -89,50 +94,86 @@ class EnquiryForm(forms.Form):
             ("caregiver", _("A caregiver")),
         ],
         widget=forms.RadioSelect,
-        initial="self",
+        error_messages={
+            "required": _("Select whether you are the patient, a family member or a caregiver.")
+        },
     )
     programme = forms.ChoiceField(
         label=_("What is it about?"),
         choices=[(p, PROGRAMME_LABELS.get(p, label)) for p, label in PROGRAMME_CHOICES],
         initial="oncology",
+        error_messages={"required": _("Select what your enquiry is about.")},
     )
     diagnosis = forms.CharField(
         label=_("The diagnosis, in your own words"),
+        help_text=_("If there is no diagnosis yet, say what the doctors are looking for."),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
+        error_messages={
+            "required": _(
+                "Enter the diagnosis in your own words, or what the doctors are looking for."
+            )
+        },
     )
     current_status = forms.CharField(
-        label=_("How things are now, and the current treatment"),
+        label=_("How things are now, and the current treatment (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
     )
     goals = forms.CharField(
-        label=_("What you hope a second opinion will help with"),
+        label=_("What you hope a second opinion will help with (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
     )
     questions = forms.CharField(
-        label=_("Your questions for the specialists"),
+        label=_("Your questions for the specialists (optional)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         required=False,
     )
-    country = forms.ChoiceField(label=_("Home country"), choices=COUNTRY_CHOICES, initial="GB")
+    country = forms.ChoiceField(
+        label=_("Home country"),
+        choices=COUNTRY_CHOICES,
+        initial="GB",
+        error_messages={"required": _("Select your home country.")},
+    )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=[("en", "English"), ("zh", "简体中文")],
         widget=forms.RadioSelect,
         initial="en",
+        error_messages={"required": _("Select the language you would like us to use.")},
     )
-    full_name = forms.CharField(label=_("Your name"), max_length=200)
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Enter your name.")},
+    )
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("We send a link to check it is yours before you can continue."),
+        help_text=_(
+            "After you create your account, we send a link to this address to check it is yours."
+        ),
+        error_messages={
+            "required": _("Enter your e-mail address."),
+            "invalid": _("Enter an e-mail address in the right format, like name@example.com."),
+        },
     )
     contact_consent = forms.BooleanField(
-        label=_("You may contact me about this enquiry by e-mail."), required=True
+        label=_("I agree that casebridge may contact me about this enquiry by e-mail (needed)"),
+        help_text=_(
+            "We need this to reply to you and to send the link that confirms your address. "
+            "Our e-mails carry a link only, never health information."
+        ),
+        required=True,
+        error_messages={
+            "required": _(
+                "Tick the box to agree that we may e-mail you: without it we cannot reply to "
+                "your enquiry."
+            )
+        },
     )
 
 

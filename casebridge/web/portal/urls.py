@@ -2,6 +2,7 @@ from django.urls import path
 
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
+from casebridge.web.portal import views_info as info
 from casebridge.web.portal import views_pack as pack
 from casebridge.web.portal import views_questions as questions
 from casebridge.web.portal import views_steps as steps
@@ -11,6 +12,8 @@ app_name = "portal"
 urlpatterns = [
     path("", case.home, name="home"),
     path("guidance/", case.guidance, name="guidance"),
+    path("privacy/", info.privacy, name="privacy"),
+    path("terms/", info.terms, name="terms"),
     path("enquiry/", enquiry.start, name="enquiry_start"),
     path("enquiry/seek-care/", enquiry.seek_care, name="seek_care"),
     path("enquiry/details/", enquiry.details, name="enquiry_details"),

@@ -39,7 +39,7 @@ from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
-from casebridge.web.portal import content, lib
+from casebridge.web.portal import content, expect, lib
 from casebridge.web.portal.actions import (
     do_flag_document_type,
     do_invite_family,
@@ -151,6 +151,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "cases": [(c, lib.status_text(c)) for c in cases],
             "guidance": content.guidance_for("home"),
+            "first_contact_wait": expect.first_contact_wait(),
         },
     )
 

@@ -11,12 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from casebridge.web.cases.audit import meta_from_request
+from casebridge.web.cases.enquiry_flags import do_report_mistaken_red_flag, mistake_reported_at
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Enquiry
 from casebridge.web.cases.notify import enquiry_from_resume_token
 from casebridge.web.cases.safety import label as safety_label
 from casebridge.web.cases.throttle import Throttled
-from casebridge.web.portal import content
+from casebridge.web.portal import content, expect
 from casebridge.web.portal.actions import (
     EnquiryAnswers,
     RedFlagCapReached,
@@ -74,11 +75,23 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def seek_care(request: HttpRequest) -> HttpResponse:
-    """The red-flag page: seek local care now. The enquiry waits for a coordinator."""
+    """The red-flag page: seek local care now. The enquiry waits for a coordinator.
+    It says what happens next and by when, and lets the person say a tick was a
+    mistake (recorded for the coordinator; the enquiry stays paused)."""
     enquiry = session_enquiry(request)
     if not _flagged(enquiry):
         return redirect("portal:enquiry_start")
     assert enquiry is not None
+    if request.method == "POST" and request.POST.get("action") == "mistake":
+        try:
+            do_report_mistaken_red_flag(
+                enquiry, acting_user=request.user, meta=meta_from_request(request)
+            )
+        except ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you. We have told the coordinator."))
+        return redirect("portal:seek_care")
     form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,7 +106,7 @@ def seek_care(request: HttpRequest) -> HttpResponse:
         except ActionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Thank you. A coordinator will contact you."))
+            messages.success(request, _("Thank you. We have your contact details."))
             return redirect("portal:seek_care")
     return render(
         request,
@@ -105,6 +118,9 @@ def seek_care(request: HttpRequest) -> HttpResponse:
             "found": _findings(enquiry, "red"),
             "has_contact": bool(enquiry.email or enquiry.phone),
             "has_phone": bool(enquiry.phone),
+            "ticked": bool(enquiry.red_flag_answers),
+            "mistake_reported": mistake_reported_at(enquiry) is not None,
+            "red_flag_wait": expect.red_flag_callback_wait(),
         },
         status=200,
     )
@@ -126,11 +142,12 @@ def details(request: HttpRequest) -> HttpResponse:
     cleared = enquiry if enquiry and enquiry.red_flag_state == Enquiry.RedFlag.CLEARED else None
     if not request.session.get(URGENCY_OK_KEY) and cleared is None:
         return redirect("portal:enquiry_start")
-    initial = {}
+    # the page's language is the likeliest answer; who is writing is left unanswered
+    initial = {"preferred_language": content.current_lang()}
     if cleared is not None:  # what they left on the seek-care page
-        initial = {"email": cleared.email, "full_name": cleared.full_name}
+        initial |= {"email": cleared.email, "full_name": cleared.full_name}
     if request.user.is_authenticated:
-        initial = {"email": request.user.email, "full_name": request.user.full_name}
+        initial |= {"email": request.user.email, "full_name": request.user.full_name}
     form = EnquiryForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -228,6 +245,7 @@ def sent(request: HttpRequest) -> HttpResponse:
             "enquiry": enquiry,
             "amber": _findings(enquiry, "amber"),
             "advice": content.red_flag_advice(),
+            "first_contact_wait": expect.first_contact_wait(),
         },
     )
 

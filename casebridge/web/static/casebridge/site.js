@@ -32,4 +32,8 @@
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");
     if (token) event.detail.headers["X-CSRFToken"] = token.value;
   });
+  // A form sent back with errors: move to its error summary (NHS pattern), so a
+  // screen reader reads it first and a phone shows it.
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
 })();
