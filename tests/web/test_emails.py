@@ -202,6 +202,7 @@ def test_a_patients_message_notification_links_to_the_portal_in_their_language(
 ):
     people.owner.preferred_language = "zh"
     people.owner.save()
+    case.members.filter(user=people.family).update(can_message=True)
     link = f"https://casebridge.test/cases/{case.pseudonym}/messages/"
     with django_capture_on_commit_callbacks(execute=True):
         do_post_message(

@@ -62,7 +62,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "opinion": ("get", VIEWERS),
     "family": ("get", PATIENT_ONLY),
     "family#post": ("post", PATIENT_ONLY),
-    "messages": ("get", VIEWERS),
+    "messages": ("get", MESSENGERS),  # the message need covers reading the thread
     "messages#post": ("post", MESSENGERS),
     "activity": ("get", PATIENT_ONLY),
     "questions": ("get", VIEWERS),

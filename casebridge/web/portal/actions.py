@@ -591,7 +591,7 @@ def do_record_read(
 
 def message_recipients(case: Case, sender: User) -> list[User]:
     """Who hears of a new message: staff write to the patient and the family who
-    may see the case; the patient or family write to the case's coordinator (or
+    may read the messages (the "message" need: reading and sending); the patient or family write to the case's coordinator (or
     every active coordinator while none is assigned)."""
     if can(sender, case, "manage"):
         people = [case.owner] + [
@@ -599,7 +599,7 @@ def message_recipients(case: Case, sender: User) -> list[User]:
             for m in CaseMember.objects.filter(case=case, revoked_at__isnull=True).select_related(
                 "user"
             )
-            if m.grants("view")
+            if m.grants("message")
         ]
     elif case.coordinator is not None and case.coordinator.is_active:
         people = [case.coordinator]

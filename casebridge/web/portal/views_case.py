@@ -692,7 +692,9 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
                     messages.success(request, _("Message sent."))
                 return redirect("portal:messages", pk=case.pseudonym)
     else:
-        case = _gate(request, pk)
+        # the message need covers reading as well as sending: a relative the
+        # patient did not allow to message does not see the thread either
+        case = _gate(request, pk, "message")
         form = MessageForm()
     # through the case (not Message.objects): each message comes with its case,
     # whose key opens the bodies, without a query per message
