@@ -90,7 +90,7 @@ def test_a_family_member_is_invited_with_chosen_permissions_by_a_link_only_email
     assert member.can_view and member.can_message and not member.can_upload
     assert member.relationship == "caregiver"
     (email,) = [m for m in mail.outbox if m.to == ["gran@example.org"]]
-    assert "/accounts/password/reset/" in email.body
+    assert "http://testserver/invitation/" in email.body
     assert email.subject == "casebridge: alice invited you to follow their case"
     assert "alice invited you, as their caregiver" in email.body  # who invited: a name only
     assert case.pseudonym not in email.body and "oncology" not in email.body
@@ -141,9 +141,7 @@ def test_a_coordinators_message_tells_the_patient_and_the_family_who_may_read_me
     assert sorted(m.to[0] for m in mail.outbox) == [people.owner.email, people.family.email]
 
 
-def test_a_family_member_without_message_permission_can_neither_read_nor_send(
-    client, people, case
-):
+def test_a_family_member_without_message_permission_can_neither_read_nor_send(client, people, case):
     Message.objects.create(case=case, sender=people.owner, body="Bob must not read this")
     _login(client, people.family)
     response = client.get(f"/cases/{case.pseudonym}/messages/")

@@ -42,6 +42,11 @@ SOURCES: dict[str, list[str]] = {
         "portal/views_pack.py",
     ],
     "the reviewers' messages about opinions": ["cases/opinions.py"],
+    "a family invitation's page": [
+        f"{PORTAL}/invitation.html",
+        f"{PORTAL}/invitation_invalid.html",
+        "portal/views_invitation.py",
+    ],
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",
         "templates/mail",

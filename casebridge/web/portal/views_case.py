@@ -619,7 +619,7 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
                 can_upload=data["can_upload"],
                 can_message=data["can_message"],
                 can_approve=data["can_approve"],
-                link=request.build_absolute_uri(reverse("account_reset_password")),
+                site_url=request.build_absolute_uri("/"),
                 meta=meta_from_request(request),
             )
         except ActionError as error:
