@@ -47,6 +47,14 @@ SOURCES: dict[str, list[str]] = {
         f"{PORTAL}/invitation_invalid.html",
         "portal/views_invitation.py",
     ],
+    "the case's pages, as the patient and as a relative read them": [
+        f"{PORTAL}/case_home.html",
+        f"{PORTAL}/_case_sections.html",
+        f"{PORTAL}/case_facts.html",
+        f"{PORTAL}/documents.html",
+        "portal/templatetags/portal_tags.py",
+        "portal/lib.py",
+    ],
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",
         "templates/mail",

@@ -83,8 +83,12 @@ def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, 
     return {
         "case": case,
         "tab": tab,
-        "status_text": lib.status_text(case),
+        "status_text": lib.status_text(
+            case, "" if case.owner_id == user.pk else lib.patient_name(case)
+        ),
         "is_owner": case.owner_id == user.pk,
+        # who the pages name for someone who is not the patient ("Alice's records")
+        "patient_name": "" if case.owner_id == user.pk else lib.patient_name(case),
         "may_upload": allowed(user, case, "upload"),
         "may_message": allowed(user, case, "message"),
         "may_consent": allowed(user, case, "consent"),
@@ -140,6 +144,8 @@ def home(request: HttpRequest) -> HttpResponse:
         followed = CaseMember.objects.filter(user=request.user, revoked_at__isnull=True)
         cases = list(
             Case.objects.filter(Q(owner=request.user) | Q(pk__in=followed.values("case")))
+            # the patient's name, for the cases one follows ("Alice's records")
+            .select_related("owner")
             # The list shows the pseudonym and status: not the engine JSON of every case.
             .defer("engine", "wrapped_key")
         )
@@ -147,7 +153,15 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "portal/home.html",
         {
-            "cases": [(c, lib.status_text(c)) for c in cases],
+            "cases": [
+                (
+                    c,
+                    lib.status_text(
+                        c, "" if c.owner_id == request.user.pk else lib.patient_name(c)
+                    ),
+                )
+                for c in cases
+            ],
             "guidance": content.guidance_for("home"),
         },
     )
@@ -199,6 +213,8 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
                 "letters": lib.cached_request_letters(view),
                 # the list as the engine holds it (each change saves it there)
                 "patient_questions": [{"text": t} for t in _listed_questions(engine.intake)],
+                # the cache key's role keeps the patient's wording apart from a relative's
+                "patient_name": "" if role == "owner" else lib.patient_name(case),
             },
         )
 
