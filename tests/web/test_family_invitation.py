@@ -189,6 +189,8 @@ def test_the_page_speaks_the_invitees_language_and_keeps_it(
     assert "接受邀请" in text and "has invited you" not in text
     _accept(client, path, django_capture_on_commit_callbacks)
     assert User.objects.get(email="gran@example.org").preferred_language == "zh"
+    case_page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    assert 'lang="zh-Hans"' in case_page  # the case opens in the language she read
 
 
 def test_an_existing_account_is_asked_to_sign_in_and_keeps_its_role_and_password(

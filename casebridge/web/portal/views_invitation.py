@@ -140,5 +140,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     _("Welcome to casebridge. This is %(name)s's case.")
                     % {"name": context["inviter"]},
                 )
-                return perform_login(request, user, redirect_url=case_url)
+                response = perform_login(request, user, redirect_url=case_url)
+                # the case opens in the language the invitation was read in
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                )
+                return response
         return render(request, "portal/invitation.html", {**context, "form": form})
