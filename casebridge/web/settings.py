@@ -338,6 +338,8 @@ ENQUIRY_DUPLICATE_MINUTES = int(env("CASEBRIDGE_ENQUIRY_DUPLICATE_MINUTES", "60"
 # Invitations one person may send, and invitation e-mails one address receives.
 INVITE_RATE = env("CASEBRIDGE_INVITE_RATE", "10/h")
 INVITE_EMAIL_RATE = env("CASEBRIDGE_INVITE_EMAIL_RATE", "3/d")
+# Days the link in a family invitation works (it works once: portal/invitations.py).
+INVITE_LINK_DAYS = int(env("CASEBRIDGE_INVITE_LINK_DAYS", "7"))
 
 # -- messages ----------------------------------------------------------------------
 # What the patient's messages page promises: a coordinator's reply usually

@@ -166,13 +166,14 @@ def test_the_family_invitation_names_who_invited_in_the_inviters_language(
             relationship="family",
             can_upload=False,
             can_message=False,
-            link="https://casebridge.test/accounts/password/reset/",
+            site_url="https://casebridge.test/",
         )
     (message,) = mail.outbox
     _branded_link_only(message, english=False)
     assert message.subject == "casebridge: Mei 邀请您关注其病例"
     assert "Mei 邀请您以家人身份" in message.body and "Lin" not in message.body  # a first name
-    assert _links(message.body) == ["https://casebridge.test/accounts/password/reset/"]
+    (link,) = _links(message.body)
+    assert link.startswith("https://casebridge.test/invitation/")
     assert case.pseudonym not in message.body
     assert User.objects.get(email="gran@example.org").preferred_language == "zh"
 
@@ -202,6 +203,7 @@ def test_a_patients_message_notification_links_to_the_portal_in_their_language(
 ):
     people.owner.preferred_language = "zh"
     people.owner.save()
+    case.members.filter(user=people.family).update(can_message=True)
     link = f"https://casebridge.test/cases/{case.pseudonym}/messages/"
     with django_capture_on_commit_callbacks(execute=True):
         do_post_message(

@@ -49,7 +49,7 @@ def test_a_member_of_another_case_cannot_be_revoked_through_this_one(case, other
         relationship="family",
         can_upload=False,
         can_message=False,
-        link="https://casebridge.example/",
+        site_url="https://casebridge.example/",
     )
     with pytest.raises(Http404):
         do_revoke_member(case, acting_user=people.outsider, member=stranger)
@@ -71,7 +71,7 @@ def test_revoking_twice_is_refused_plainly_and_re_inviting_restores_access(case,
         relationship="family",
         can_upload=False,
         can_message=False,
-        link="https://casebridge.example/",
+        site_url="https://casebridge.example/",
     )
     assert can(people.family, case, "view")
 

@@ -95,7 +95,7 @@ def test_one_patient_sends_at_most_ten_invitations_an_hour(people, case, setting
             relationship="family",
             can_upload=False,
             can_message=False,
-            link="https://casebridge.test/accounts/password/reset/",
+            site_url="https://casebridge.test/",
         )
     with pytest.raises(Throttled, match="many invitations"):
         do_invite_family(
@@ -105,7 +105,7 @@ def test_one_patient_sends_at_most_ten_invitations_an_hour(people, case, setting
             relationship="family",
             can_upload=False,
             can_message=False,
-            link="https://casebridge.test/accounts/password/reset/",
+            site_url="https://casebridge.test/",
         )
 
 
@@ -121,7 +121,7 @@ def test_one_address_gets_at_most_three_invitation_emails_a_day_however_often_re
                 relationship="family",
                 can_upload=False,
                 can_message=False,
-                link="https://casebridge.test/accounts/password/reset/",
+                site_url="https://casebridge.test/",
             )
         do_revoke_member(case, acting_user=people.owner, member=member)
     assert len([m for m in mail.outbox if m.to == ["gran@example.org"]]) == 3

@@ -90,7 +90,7 @@ def test_a_family_member_is_invited_with_chosen_permissions_by_a_link_only_email
     assert member.can_view and member.can_message and not member.can_upload
     assert member.relationship == "caregiver"
     (email,) = [m for m in mail.outbox if m.to == ["gran@example.org"]]
-    assert "/accounts/password/reset/" in email.body
+    assert "http://testserver/invitation/" in email.body
     assert email.subject == "casebridge: alice invited you to follow their case"
     assert "alice invited you, as their caregiver" in email.body  # who invited: a name only
     assert case.pseudonym not in email.body and "oncology" not in email.body
@@ -125,21 +125,40 @@ def test_a_patients_message_tells_the_coordinator_by_email_without_its_text(
     assert body in client.get(f"/cases/{case.pseudonym}/messages/").content.decode()
 
 
-def test_a_coordinators_message_tells_the_patient_and_family(
+def test_a_coordinators_message_tells_the_patient_and_the_family_who_may_read_messages(
     people, case, django_capture_on_commit_callbacks
 ):
     from casebridge.web.portal.actions import do_post_message
 
     with django_capture_on_commit_callbacks(execute=True):
         do_post_message(case, acting_user=people.coordinator, body="Please add the scan", link="x")
+    # Bob may not message, so he is not told of a message he could not read
+    assert [m.to[0] for m in mail.outbox] == [people.owner.email]
+    mail.outbox.clear()
+    case.members.filter(user=people.family).update(can_message=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_post_message(case, acting_user=people.coordinator, body="Thank you", link="x")
     assert sorted(m.to[0] for m in mail.outbox) == [people.owner.email, people.family.email]
 
 
-def test_a_family_member_without_message_permission_cannot_send(client, people, case):
+def test_a_family_member_without_message_permission_can_neither_read_nor_send(client, people, case):
+    Message.objects.create(case=case, sender=people.owner, body="Bob must not read this")
     _login(client, people.family)
-    assert client.get(f"/cases/{case.pseudonym}/messages/").status_code == 200
+    response = client.get(f"/cases/{case.pseudonym}/messages/")
+    assert response.status_code == 404
+    assert "Bob must not read this" not in response.content.decode()
     response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": "hello"})
-    assert response.status_code == 404 and not Message.objects.exists()
+    assert response.status_code == 404 and Message.objects.count() == 1
+
+
+def test_the_case_menu_offers_messages_only_to_those_who_may_message(client, people, case):
+    messages_link = f'href="/cases/{case.pseudonym}/messages/"'
+    _login(client, people.family)
+    assert messages_link not in client.get(f"/cases/{case.pseudonym}/").content.decode()
+    case.members.filter(user=people.family).update(can_message=True)
+    assert messages_link in client.get(f"/cases/{case.pseudonym}/").content.decode()
+    _login(client, people.owner)
+    assert messages_link in client.get(f"/cases/{case.pseudonym}/").content.decode()
 
 
 def test_an_empty_message_is_refused(client, people, case):

@@ -13,6 +13,7 @@ from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_give_consent, do_invite_member, do_upload_document
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.tasks import process_document
+from casebridge.web.portal.invitations import make_token
 from casebridge.web.portal.lib import request_letters
 from tests.web.records import stored_pack
 
@@ -48,6 +49,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "seek_care": ("get", PUBLIC),
     "enquiry_details": ("get", PUBLIC),
     "enquiry_sent": ("get", PUBLIC),
+    "invitation": ("get", PUBLIC),  # a family invitation's link: the token is the key
     "case": ("get", VIEWERS),
     "documents": ("get", VIEWERS),
     "documents#post": ("post", UPLOADERS),
@@ -68,7 +70,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "opinion": ("get", VIEWERS),
     "family": ("get", PATIENT_ONLY),
     "family#post": ("post", PATIENT_ONLY),
-    "messages": ("get", VIEWERS),
+    "messages": ("get", MESSENGERS),  # the message need covers reading the thread
     "messages#post": ("post", MESSENGERS),
     "activity": ("get", PATIENT_ONLY),
     "questions": ("get", VIEWERS),
@@ -81,7 +83,7 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
 @pytest.fixture
 def world(people, case):
     viewer_only = User.objects.create_user("dan@example.org", "x" * 20, role=Role.FAMILY)
-    do_invite_member(case, acting_user=people.owner, email=viewer_only.email)
+    membership = do_invite_member(case, acting_user=people.owner, email=viewer_only.email)
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     report = (
         b"HISTOPATHOLOGY REPORT\nDiagnosis: Invasive ductal carcinoma, grade 2.\nHER2 IHC 3+.\n"
@@ -103,6 +105,7 @@ def world(people, case):
     }
     pk = case.pseudonym
     args = {
+        "invitation": [make_token(membership)],
         "case": [pk],
         "documents": [pk],
         "document_list": [pk],

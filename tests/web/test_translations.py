@@ -65,6 +65,19 @@ SOURCES: dict[str, list[str]] = {
         "portal/views_enquiry.py",
         "templates/partials/footer.html",
     ],
+    "a family invitation's page": [
+        f"{PORTAL}/invitation.html",
+        f"{PORTAL}/invitation_invalid.html",
+        "portal/views_invitation.py",
+    ],
+    "the case's pages, as the patient and as a relative read them": [
+        f"{PORTAL}/case_home.html",
+        f"{PORTAL}/_case_sections.html",
+        f"{PORTAL}/case_facts.html",
+        f"{PORTAL}/documents.html",
+        "portal/templatetags/portal_tags.py",
+        "portal/lib.py",
+    ],
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",
         "templates/mail",

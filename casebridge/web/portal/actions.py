@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from casebridge.engine.case import DOC_TYPES
@@ -46,7 +48,7 @@ from casebridge.web.cases.models import (
 from casebridge.web.cases.quota import check_upload_quota
 from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
 from casebridge.web.cases.throttle import Throttled
-from casebridge.web.portal import content
+from casebridge.web.portal import content, invitations
 
 MAX_FIELD = 5_000
 LANGUAGES = {"en", "zh"}
@@ -600,7 +602,7 @@ def do_record_read(
 
 def message_recipients(case: Case, sender: User) -> list[User]:
     """Who hears of a new message: staff write to the patient and the family who
-    may see the case; the patient or family write to the case's coordinator (or
+    may read the messages (the "message" need: reading and sending); the patient or family write to the case's coordinator (or
     every active coordinator while none is assigned)."""
     if can(sender, case, "manage"):
         people = [case.owner] + [
@@ -608,7 +610,7 @@ def message_recipients(case: Case, sender: User) -> list[User]:
             for m in CaseMember.objects.filter(case=case, revoked_at__isnull=True).select_related(
                 "user"
             )
-            if m.grants("view")
+            if m.grants("message")
         ]
     elif case.coordinator is not None and case.coordinator.is_active:
         people = [case.coordinator]
@@ -662,12 +664,16 @@ def do_invite_family(
     relationship: str,
     can_upload: bool,
     can_message: bool,
-    link: str,
+    site_url: str,
     can_approve: bool = False,
     meta: RequestMeta | None = None,
 ) -> CaseMember | None:
-    """The patient invites a family member or caregiver; they get an e-mail with
-    a link to set a password and sign in (no health data in it).
+    """The patient invites a family member or caregiver; they get one e-mail
+    (no health data in it) whose link opens the invitation's page under
+    `site_url` (the site's own address, e.g. "https://casebridge.example/"):
+    signed, single-use and expiring (portal/invitations.py). There a new
+    account chooses its password and is signed in (do_accept_invitation); an
+    existing account signs in as usual.
 
     One person sends at most INVITE_RATE invitations (Throttled); one address
     receives at most INVITE_EMAIL_RATE invitation e-mails, whoever sends them
@@ -702,10 +708,13 @@ def do_invite_family(
         mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
         if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
             people = [mail.to_user(invitee)]
+            path = reverse("portal:invitation", args=[invitations.make_token(member)])
             context = {
                 "inviter": inviter_name(acting_user),
                 "caregiver": member.relationship == CaseMember.Relationship.CAREGIVER,
-                "link": link,
+                "link": site_url.rstrip("/") + path,
+                "has_account": invitee.has_usable_password(),
+                "days": settings.INVITE_LINK_DAYS,
             }
             transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
         else:
@@ -718,6 +727,74 @@ def do_invite_family(
                 meta=meta,
             )
     return member
+
+
+def do_accept_invitation(
+    member: CaseMember,
+    *,
+    password: str,
+    language: str,
+    meta: RequestMeta | None = None,
+) -> User:
+    """The invitee opened the invitation's link (portal/invitations.py: signed,
+    single-use, expiring; the view checks it first) and chose a password. That
+    proves the address is theirs: it becomes their verified, primary address,
+    so no confirmation e-mail follows, and nor does a "password changed" one
+    (nothing changed that they did not just do). Their role is never changed.
+
+    Only an account with no password yet (made by an invitation) accepts this
+    way; one that has a password signs in as usual. Staff never get here (they
+    are not invited), so the staff second-factor rules are untouched."""
+    with transaction.atomic():
+        locked = CaseMember.objects.select_for_update().filter(pk=member.pk).first()
+        if locked is None or locked.revoked_at is not None or not locked.can_view:
+            raise NotAllowed("This invitation has been withdrawn.")
+        user = User.objects.select_for_update().get(pk=locked.user_id)
+        if user.has_usable_password() or not user.is_active:
+            raise NotAllowed("This invitation has already been used. Sign in instead.")
+        if user.role in STAFF_ROLES:
+            raise NotAllowed("This invitation cannot be used.")
+        user.set_password(password)
+        user.preferred_language = mail.stored_language(language)
+        user.save(update_fields=["password", "preferred_language"])
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(
+            primary=False
+        )
+        address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+        if address is None:
+            address = EmailAddress(user=user, email=user.email)
+        address.verified, address.primary = True, True
+        address.save()
+        audit.record(
+            user,
+            locked.case,
+            "member.invitation_accepted",
+            obj=locked,
+            after={
+                "email": user.email,
+                "email_verified": True,
+                "language": user.preferred_language,
+            },
+            meta=meta,
+        )
+    return user
+
+
+def do_record_invitation_opened(
+    member: CaseMember | None, *, problem: str = "", meta: RequestMeta | None = None
+) -> None:
+    """Someone opened an invitation's link: "member.invitation_opened", or
+    "member.invitation_link_refused" with why when it cannot be used (expired,
+    used, withdrawn or broken), with the case when the link names one."""
+    audit.record(
+        None,
+        member.case if member is not None else None,
+        "member.invitation_link_refused" if problem else "member.invitation_opened",
+        obj=member,
+        after={"reason": problem} if problem else None,
+        meta=meta,
+        actor_label="anonymous",
+    )
 
 
 def do_revoke_member(

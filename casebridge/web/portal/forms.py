@@ -258,6 +258,47 @@ class InviteForm(forms.Form):
     )
 
 
+class AcceptInvitationForm(forms.Form):
+    """The invitee's only step: a new password, twice, and the terms. The
+    password is checked by the site's password rules for this account."""
+
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "aria-describedby": "password-help"}
+        ),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Type the same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type the same password again.")},
+    )
+    terms = forms.BooleanField(
+        error_messages={"required": _("Tick the box to agree to the terms.")},
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict[str, Any]:
+        from django.contrib.auth import password_validation
+
+        data = cast(dict[str, Any], super().clean())
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are not the same. Type them again."))
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
 class RevokeMemberForm(forms.Form):
     """The patient removes a family member or caregiver (the membership's id)."""
 

@@ -52,6 +52,23 @@ STATUS_TEXT: dict[str, Any] = {
     workflow.WITHDRAWN: _("You withdrew this case."),
 }
 
+# The statuses whose wording speaks to the patient, as someone else (a relative)
+# reads them: "%(name)s" is the patient's first name.
+RELATIVE_STATUS_TEXT: dict[str, Any] = {
+    "collecting_records": _("We are collecting %(name)s's records."),
+    "ready_for_review": _("%(name)s's records are ready; we are finding the right team."),
+    "matched": _(
+        "The coordinator has chosen a department in China to ask for a review of %(name)s's case."
+    ),
+    "under_review": _("The reviewing team is looking at %(name)s's case."),
+    "opinion_ready": _("The opinion is ready. The coordinator will go through it with %(name)s."),
+    workflow.PAUSED_SAFETY: _(
+        "Paused for %(name)s's safety: a coordinator will contact them. "
+        "In an emergency call 999 or NHS 111."
+    ),
+    workflow.WITHDRAWN: _("%(name)s withdrew this case."),
+}
+
 STATE_TEXT: dict[str, Any] = {
     Document.State.QUEUED: _("Waiting to be read"),
     Document.State.PROCESSING: _("Being read"),
@@ -119,7 +136,20 @@ CONSENT_KIND_TEXT: dict[str, Any] = {
 }
 
 
-def status_text(case: Case) -> Any:
+def patient_name(case: Case) -> str:
+    """The patient's first name, as their relatives' pages name them ("Alice's
+    records"): a name only, never anything about the case; their e-mail address
+    when they gave no name."""
+    owner = case.owner
+    first = (owner.full_name or "").split()
+    return first[0] if first else owner.display_name
+
+
+def status_text(case: Case, patient: str = "") -> Any:
+    """Where the case stands, in the patient's words, or naming the patient
+    (`patient`, their first name) for someone else who reads it."""
+    if patient and case.status in RELATIVE_STATUS_TEXT:
+        return str(RELATIVE_STATUS_TEXT[case.status]) % {"name": patient}
     return STATUS_TEXT.get(case.status, case.get_status_display())
 
 

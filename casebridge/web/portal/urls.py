@@ -3,6 +3,7 @@ from django.urls import path
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
 from casebridge.web.portal import views_info as info
+from casebridge.web.portal import views_invitation as invitation
 from casebridge.web.portal import views_pack as pack
 from casebridge.web.portal import views_questions as questions
 from casebridge.web.portal import views_steps as steps
@@ -18,6 +19,8 @@ urlpatterns = [
     path("enquiry/seek-care/", enquiry.seek_care, name="seek_care"),
     path("enquiry/details/", enquiry.details, name="enquiry_details"),
     path("enquiry/sent/", enquiry.sent, name="enquiry_sent"),
+    # the link in a family invitation (signed, single-use, expiring)
+    path("invitation/<str:token>/", invitation.invitation, name="invitation"),
     path("cases/<str:pk>/", case.case_home, name="case"),
     path("cases/<str:pk>/documents/", case.documents, name="documents"),
     path("cases/<str:pk>/documents/list/", case.document_list, name="document_list"),

@@ -85,8 +85,12 @@ def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, 
     return {
         "case": case,
         "tab": tab,
-        "status_text": lib.status_text(case),
+        "status_text": lib.status_text(
+            case, "" if case.owner_id == user.pk else lib.patient_name(case)
+        ),
         "is_owner": case.owner_id == user.pk,
+        # who the pages name for someone who is not the patient ("Alice's records")
+        "patient_name": "" if case.owner_id == user.pk else lib.patient_name(case),
         "may_upload": allowed(user, case, "upload"),
         "may_message": allowed(user, case, "message"),
         "may_consent": allowed(user, case, "consent"),
@@ -142,6 +146,8 @@ def home(request: HttpRequest) -> HttpResponse:
         followed = CaseMember.objects.filter(user=request.user, revoked_at__isnull=True)
         cases = list(
             Case.objects.filter(Q(owner=request.user) | Q(pk__in=followed.values("case")))
+            # the patient's name, for the cases one follows ("Alice's records")
+            .select_related("owner")
             # The list shows the pseudonym and status: not the engine JSON of every case.
             .defer("engine", "wrapped_key")
         )
@@ -149,7 +155,15 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "portal/home.html",
         {
-            "cases": [(c, lib.status_text(c)) for c in cases],
+            "cases": [
+                (
+                    c,
+                    lib.status_text(
+                        c, "" if c.owner_id == request.user.pk else lib.patient_name(c)
+                    ),
+                )
+                for c in cases
+            ],
             "guidance": content.guidance_for("home"),
             "first_contact_wait": expect.first_contact_wait(),
         },
@@ -202,6 +216,8 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
                 "letters": lib.cached_request_letters(view),
                 # the list as the engine holds it (each change saves it there)
                 "patient_questions": [{"text": t} for t in _listed_questions(engine.intake)],
+                # the cache key's role keeps the patient's wording apart from a relative's
+                "patient_name": "" if role == "owner" else lib.patient_name(case),
             },
         )
 
@@ -694,7 +710,7 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
                 can_upload=data["can_upload"],
                 can_message=data["can_message"],
                 can_approve=data["can_approve"],
-                link=request.build_absolute_uri(reverse("account_reset_password")),
+                site_url=request.build_absolute_uri("/"),
                 meta=meta_from_request(request),
             )
         except ActionError as error:
@@ -767,7 +783,9 @@ def case_messages(request: AuthedRequest, pk: str) -> HttpResponse:
                     messages.success(request, _("Message sent."))
                 return redirect("portal:messages", pk=case.pseudonym)
     else:
-        case = _gate(request, pk)
+        # the message need covers reading as well as sending: a relative the
+        # patient did not allow to message does not see the thread either
+        case = _gate(request, pk, "message")
         form = MessageForm()
     # through the case (not Message.objects): each message comes with its case,
     # whose key opens the bodies, without a query per message

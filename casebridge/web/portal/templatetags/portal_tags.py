@@ -28,7 +28,7 @@ from casebridge.web.cases.models import Case, Consent, Document, Enquiry
 from casebridge.web.cases.templatetags.dates import when
 from casebridge.web.portal.facts import FactGroup, group_fact_rows
 from casebridge.web.portal.forms import PROGRAMME_LABELS
-from casebridge.web.portal.lib import STATUS_TEXT
+from casebridge.web.portal.lib import patient_name, status_text
 
 register = template.Library()
 
@@ -65,13 +65,23 @@ def progress_for(
     is_owner: bool,
     may_upload: bool,
     essential_gaps: int = 0,
+    owner_name: str = "",
 ) -> Progress:
     """What is happening with the case, in the patient's words, and what comes
     next: give consent, add records, records being read, a coordinator reviews.
-    Past the early statuses (a coordinator has moved the case on), the status says it."""
+    Past the early statuses (a coordinator has moved the case on), the status says it.
+
+    `owner_name`: the patient's first name, for someone who is not the patient
+    (a relative): the records are then "Alice's records", not "your records"."""
+    if owner_name and not is_owner:
+        relative = _relative_progress(
+            case, consent_given, states, may_upload, owner_name, essential_gaps
+        )
+        if relative is not None:
+            return relative
     status = case.status
     if status not in EARLY:
-        text = str(STATUS_TEXT.get(status, case.get_status_display()))
+        text = str(status_text(case, "" if is_owner else owner_name))
         return Progress(text, text)
     pk = case.pseudonym
     if not consent_given:
@@ -127,9 +137,78 @@ def progress_for(
             total,
         ) % {"n": total}
         short = _("Records read: a coordinator will review your case next")
-    if essential_gaps:
-        text += " " + _("Some important records are missing: see “Records that are missing”.")
-    return Progress(text, short)
+    return _with_gaps(Progress(text, short), essential_gaps)
+
+
+def _with_gaps(progress: Progress, essential_gaps: int) -> Progress:
+    if not essential_gaps:
+        return progress
+    text = (
+        progress.text
+        + " "
+        + _("Some important records are missing: see “Records that are missing”.")
+    )
+    return Progress(text, progress.short)
+
+
+def _relative_progress(
+    case: Case,
+    consent_given: bool,
+    states: Sequence[str],
+    may_upload: bool,
+    name: str,
+    essential_gaps: int,
+) -> Progress | None:
+    """progress_for's early steps as a relative (or anyone not the patient) reads
+    them, naming the patient; None where the patient's wording already fits."""
+    if case.status not in EARLY or not consent_given:
+        return None
+    pk, total = case.pseudonym, len(states)
+    if total == 0:
+        text = _("Next step: add %(name)s's records: letters, reports, or photos of them.") % {
+            "name": name
+        }
+        if may_upload:
+            return Progress(
+                text,
+                _("Next: add records"),
+                reverse("portal:documents", args=[pk]),
+                _("Add records"),
+            )
+        return Progress(text, _("Next: add records"))
+    counts = Counter(states)
+    pending = sum(counts[s] for s in PENDING)
+    problems = sum(counts[s] for s in PROBLEMS)
+    if pending:
+        done = total - pending
+        values = {"name": name, "done": done, "total": total}
+        text = (
+            _(
+                "We are reading %(name)s's records: %(done)d of %(total)d read so far. "
+                "This usually takes a few minutes; the Records page updates by itself."
+            )
+            % values
+        )
+        short = _("Reading %(name)s's records (%(done)d of %(total)d)") % values
+        return Progress(text, short)
+    if problems:
+        text = ngettext(
+            "%(name)s's records have been read, but %(n)d could not be read fully: see "
+            "Records. A coordinator will review the case next.",
+            "%(name)s's records have been read, but %(n)d could not be read fully: see "
+            "Records. A coordinator will review the case next.",
+            problems,
+        ) % {"name": name, "n": problems}
+        return _with_gaps(Progress(text, _("Some records need attention")), essential_gaps)
+    text = ngettext(
+        "%(name)s's record has been read. A coordinator will review the case next; "
+        "more records can be added at any time.",
+        "All %(n)d of %(name)s's records have been read. A coordinator will review the "
+        "case next; more records can be added at any time.",
+        total,
+    ) % {"name": name, "n": total}
+    short = _("Records read: a coordinator will review the case next")
+    return _with_gaps(Progress(text, short), essential_gaps)
 
 
 def _states_of(case: Case, documents: Any) -> list[str]:
@@ -170,6 +249,7 @@ def case_progress(context: template.Context) -> Progress | None:
         is_owner=bool(is_owner),
         may_upload=bool(context.get("may_upload")),
         essential_gaps=essential,
+        owner_name="" if is_owner else patient_name(case),
     )
 
 
@@ -210,6 +290,7 @@ def cases_progress(context: template.Context, cases: Iterable[Any]) -> list[Case
                     states=states.get(case.pk, []),
                     is_owner=is_owner,
                     may_upload=False,  # the list links to the case, not to actions
+                    owner_name="" if is_owner else patient_name(case),
                 ),
             )
         )

@@ -1,0 +1,82 @@
+"""A relative reads the case's pages as a relative: "Alice's records", never
+"your records" (the pages still speak to the patient as "you")."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.core.cache import cache
+
+from casebridge.web.cases import workflow
+from casebridge.web.cases.actions import do_give_consent, do_upload_document
+from casebridge.web.cases.models import Case
+from casebridge.web.cases.tasks import process_document
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
+
+REPORT = (
+    b"HISTOPATHOLOGY REPORT\nDate of report: 11/03/2024\n"
+    b"Diagnosis: Invasive ductal carcinoma of the left breast, grade 2.\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _named(people) -> None:
+    cache.clear()  # the overview's fragment cache and allauth's limits
+    people.owner.full_name = "Alice Smith"
+    people.owner.save()
+
+
+def _page(client, user, path: str, **headers: str) -> str:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return html.unescape(client.get(path, **headers).content.decode())
+
+
+def _read(case, people, n: int = 2) -> None:
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
+    for day in range(n):
+        doc = do_upload_document(
+            case, acting_user=people.owner, file_name=f"r{day}.txt", data=REPORT + bytes([65 + day])
+        )
+        assert process_document.call(doc.pk) == "processed"
+
+
+def test_a_relative_reads_that_all_of_alices_records_have_been_read(client, people, case):
+    _read(case, people)
+    home = f"/cases/{case.pseudonym}/"
+    page = _page(client, people.family, home)
+    assert "All 2 of Alice's records have been read" in page
+    assert "<h1>Alice's case</h1>" in page and "Alice's records" in page
+    assert "What Alice's records say" in page
+    for patients_words in ("your records have been read", "Your case<", "Your records<"):
+        assert patients_words not in page
+    patient = _page(client, people.owner, home)
+    assert "All 2 of your records have been read" in patient and "<h1>Your case</h1>" in patient
+    assert "Alice's" not in patient
+
+
+def test_a_relative_reads_it_in_chinese_with_the_patients_name(client, people, case):
+    _read(case, people)
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "Alice 的 2 份病历已全部读完" in page and "Alice 的病例" in page
+    assert "您的病历" not in page
+
+
+def test_the_records_page_and_the_list_of_cases_name_the_patient_for_a_relative(
+    client, people, case
+):
+    _read(case, people, 1)
+    records = _page(client, people.family, f"/cases/{case.pseudonym}/documents/")
+    assert "<h1>Alice's records</h1>" in records
+    listing = _page(client, people.family, "/")
+    assert "Records read: a coordinator will review the case next" in listing
+    assert "coordinator will review your case" not in listing
+
+
+def test_later_statuses_name_the_patient_for_a_relative(client, people, case):
+    Case.objects.filter(pk=case.pk).update(status=workflow.UNDER_REVIEW)
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/")
+    assert "The reviewing team is looking at Alice's case." in page
+    patient = _page(client, people.owner, f"/cases/{case.pseudonym}/")
+    assert "The reviewing team is looking at your case." in patient
