@@ -60,7 +60,7 @@ def _fill_enquiry(
     page.get_by_label("English", exact=True).check()
     page.get_by_label("Your name").fill(name)
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("You may contact me about this enquiry by e-mail.").check()
+    page.get_by_label("I agree that casebridge may contact me about this enquiry by e-mail").check()
 
 
 def _new_page(browser: Any, watch: PageWatch, viewport: dict[str, int] = DESKTOP) -> Any:

@@ -185,7 +185,9 @@ def test_the_chosen_type_is_kept_in_the_flag_and_shown_to_the_coordinator(client
     assert flag.after == {"note": "from my GP", "suggested_type": "clinic_letter"}
     assert flag.before == {"doc_type": "pathology"}
     client.force_login(people.coordinator)
-    page = client.get(reverse("console:case", args=[case.pseudonym])).content.decode()
+    page = client.get(
+        reverse("console:case", args=[case.pseudonym]) + "?section=documents"
+    ).content.decode()
     assert "Flagged as the wrong type" in page
     assert "they say it is: <strong>Clinic letter</strong>" in page
 

@@ -175,7 +175,7 @@ def _styles(fonts: PdfFonts) -> dict[str, ParagraphStyle]:
         ),
         "label": ParagraphStyle("label", base, textColor=colors.HexColor("#333333")),
         "value": base,
-        "not_stated": ParagraphStyle("not_stated", base, textColor=colors.HexColor("#777777")),
+        "not_stated": ParagraphStyle("not_stated", base, textColor=colors.HexColor("#595959")),
         "source": ParagraphStyle("source", base, fontSize=6.3, leading=7.6),
         "small": ParagraphStyle("small", base, fontSize=6.6, leading=8),
         "urgent": ParagraphStyle("urgent", base, fontSize=8.3, leading=10.2, textColor=RED),
