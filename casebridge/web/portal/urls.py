@@ -6,6 +6,7 @@ from casebridge.web.portal import views_info as info
 from casebridge.web.portal import views_invitation as invitation
 from casebridge.web.portal import views_pack as pack
 from casebridge.web.portal import views_questions as questions
+from casebridge.web.portal import views_sections as sections
 from casebridge.web.portal import views_steps as steps
 
 app_name = "portal"
@@ -31,8 +32,19 @@ urlpatterns = [
         name="document_original",
     ),
     path("cases/<str:pk>/documents/<int:doc>/flag/", case.flag_document, name="flag_document"),
+    # the overview's sections, each on its own page
+    path("cases/<str:pk>/facts/", sections.facts, name="facts"),
+    path("cases/<str:pk>/timeline/", sections.timeline, name="timeline"),
+    path("cases/<str:pk>/missing/", sections.missing, name="missing"),
+    path(
+        "cases/<str:pk>/summary-and-downloads/",
+        sections.summary_and_downloads,
+        name="summary_and_downloads",
+    ),
     path("cases/<str:pk>/facts/<str:fact_id>/", case.fact_source, name="fact_source"),
-    path("cases/<str:pk>/summary/<str:lang>/", case.summary_preview, name="summary"),
+    # the summary in the site's page; the engine's own page, framed there
+    path("cases/<str:pk>/summary/<str:lang>/", sections.summary_preview, name="summary"),
+    path("cases/<str:pk>/summary/<str:lang>/page.html", case.summary_page, name="summary_page"),
     path("cases/<str:pk>/download/<str:name>", case.download, name="download"),
     path("cases/<str:pk>/letters/<slug:slug>/", case.letter, name="letter"),
     path(

@@ -15,13 +15,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casebridge.engine.ingest.sniff import sniff
@@ -37,9 +36,9 @@ from casebridge.web.cases.actions import do_give_consent, do_withdraw_consent
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.lib import active_consents, cached_fragment, read_engine
+from casebridge.web.cases.lib import active_consents, read_engine
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
-from casebridge.web.portal import content, expect, lib
+from casebridge.web.portal import content, expect, lib, overview
 from casebridge.web.portal.actions import (
     do_flag_document_type,
     do_invite_family,
@@ -67,7 +66,7 @@ COUNTRY_NAMES = {"CN": gettext_lazy("China")}
 # The engine's summary page carries its own inline CSS and no scripts.
 SUMMARY_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 
 
@@ -189,42 +188,47 @@ def _listed_questions(intake: Any) -> list[str]:
 @never_cache
 @require_GET
 def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
-    """The overview: where things stand, the latest records, the key facts of
-    each kind, timeline, missing records, questions, downloads. ?facts=all
-    (&page=N) lists every fact, a page at a time."""
+    """The overview, short (issue 12): where things stand, the one next step,
+    and a line per section, each section on its own page (views_sections).
+    The old ?facts=all (&page=N) address of every fact goes to facts/."""
     case = _gate(request, pk)
+    if request.GET.get("facts") == "all":
+        target = reverse("portal:facts", args=[case.pseudonym])
+        page = request.GET.get("page")
+        return redirect(f"{target}?{urlencode({'page': page})}" if page else target)
     view = read_engine(case)
     engine = view.engine
     lang = content.current_lang()
     lines = lib.fact_lines(view, case.pseudonym, lang)
-    if request.GET.get("facts") == "all":
-        facts_page = lib.fact_page(lines, request.GET.get("page"))
-        return render(
-            request,
-            "portal/case_facts.html",
-            _ctx(request, case, "home", facts_page=facts_page, total=len(lines)),
-        )
-    role = _role(request, case)
-
-    def render_sections() -> str:
-        return render_to_string(
-            "portal/_case_sections.html",
-            {
-                "case": case,
-                "engine": engine,
-                "overview": lib.key_facts(lines),
-                "letters": lib.cached_request_letters(view),
-                # the list as the engine holds it (each change saves it there)
-                "patient_questions": [{"text": t} for t in _listed_questions(engine.intake)],
-                # the cache key's role keeps the patient's wording apart from a relative's
-                "patient_name": "" if role == "owner" else lib.patient_name(case),
-            },
-        )
-
-    sections = cached_fragment(view, case, "portal.case_home", lang, role, render_sections)
     states = lib.document_states(case)
     # the summary of no read record is a page of "not stated": offered once one is read
     any_read = any(s.state == Document.State.PROCESSED for s in states)
+    is_owner = case.owner_id == request.user.pk
+    name = "" if is_owner else lib.patient_name(case)
+    consent_given = has_processing_consent(case)
+    record_requests = lib.open_record_requests(case)
+    matched = chosen_direction(case, lang)
+    step = overview.next_step(
+        case,
+        consent_given=consent_given,
+        states=states,
+        record_requests=record_requests,
+        matched=matched,
+        is_owner=is_owner,
+        may_consent=allowed(request.user, case, "consent"),
+        may_upload=allowed(request.user, case, "upload"),
+        may_approve=allowed(request.user, case, "approve"),
+        patient_name=name,
+    )
+    sections = overview.section_links(
+        case,
+        engine=engine,
+        states=states,
+        fact_count=len(lines),
+        questions=len(_listed_questions(engine.intake)),
+        any_read=any_read,
+        patient_name=name,
+    )
     return render(
         request,
         "portal/case_home.html",
@@ -235,11 +239,11 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
             engine=engine,
             documents=states,
             document_count=len(states),
-            latest_documents=lib.latest_documents(case),
-            record_requests=lib.open_record_requests(case),
-            matched=chosen_direction(case, lang),
-            sections=mark_safe(sections),  # noqa: S308  # nosec B308 B703 - our own template
-            consent_given=has_processing_consent(case),
+            record_requests=record_requests,
+            matched=matched,
+            next_step=step,
+            sections=sections,
+            consent_given=consent_given,
             any_read=any_read,
         ),
     )
@@ -545,8 +549,11 @@ def flag_document(request: AuthedRequest, pk: str, doc: int) -> HttpResponse:
 @login_required
 @never_cache
 @require_GET
-def summary_preview(request: AuthedRequest, pk: str, lang: str) -> HttpResponse:
-    """The engine's summary page as it is (its own inline styles, no scripts)."""
+@xframe_options_sameorigin
+def summary_page(request: AuthedRequest, pk: str, lang: str) -> HttpResponse:
+    """The engine's summary page as it is (its own inline styles, no scripts),
+    shown inside the site's preview page (views_sections.summary_preview) and
+    framed by nothing else."""
     if lang not in SUMMARY_LANGS:
         raise Http404("No such language")
     case = _gate(request, pk)
