@@ -67,10 +67,10 @@ def test_the_workspace_shows_a_document_read_after_the_case_was_viewed(client, p
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     _add(case, people.owner, "ct.txt", CT)
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "histology.txt" not in page
     _add(case, people.owner, "histology.txt", PATHOLOGY)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "HER2" in page and "histology.txt, page 1" in page
 
 
@@ -79,7 +79,7 @@ def test_a_correction_shows_at_once_in_the_workspace_and_the_console(client, peo
     _add(case, people.owner, "histology.txt", PATHOLOGY)
     client.force_login(people.coordinator, backend="django.contrib.auth.backends.ModelBackend")
     console = client.get(f"/console/cases/{case.pseudonym}/?section=facts").content.decode()
-    workspace = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    workspace = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "Corrected by" not in console and "corrected by a coordinator" not in workspace
     fresh = _fresh(case)
     fact = next(f for f in fresh.engine["facts"] if f["kind"] == "her2_ihc")
@@ -92,7 +92,7 @@ def test_a_correction_shows_at_once_in_the_workspace_and_the_console(client, peo
         value="2+",
     )
     console = client.get(f"/console/cases/{case.pseudonym}/?section=facts").content.decode()
-    workspace = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    workspace = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "Corrected by" in console and "the report says 2+" in console
     assert "corrected by a coordinator" in workspace
 
@@ -123,17 +123,17 @@ def test_every_fact_is_listed_a_page_at_a_time(client, people, case):
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     _add(case, people.owner, "histology.txt", PATHOLOGY)
     client.force_login(people.family, backend="django.contrib.auth.backends.ModelBackend")
-    page = client.get(f"/cases/{case.pseudonym}/?facts=all&page=1").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/?page=1").content.decode()
     assert "HER2" in page and "histology.txt, page 1" in page
-    assert client.get(f"/cases/{case.pseudonym}/?facts=all&page=x").status_code == 200
+    assert client.get(f"/cases/{case.pseudonym}/facts/?page=x").status_code == 200
 
 
 def test_with_the_fragment_cache_off_the_workspace_is_the_same(client, people, case, settings):
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     _add(case, people.owner, "histology.txt", PATHOLOGY)
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
-    cached = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    cached = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     settings.FRAGMENT_CACHE_SECONDS = 0
-    fresh = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    fresh = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
     assert strip(cached) == strip(fresh) and "histology.txt, page 1" in fresh

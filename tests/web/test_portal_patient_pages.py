@@ -66,7 +66,7 @@ def test_the_same_fact_in_several_records_is_one_row_listing_every_source(client
     engine = engine_case(case)
     assert sum(1 for f in engine.facts if f.kind == "laterality") >= 3
     _login(client, people.owner)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert page.count(">Laterality</span></th>") == 1
     assert "3 sources" in page
     for day in (11, 12, 13):
@@ -113,7 +113,7 @@ def test_the_cancer_type_is_named_in_words_never_by_its_study_code(client, peopl
     cancer = [f for f in engine.facts if f.kind == "cancer_type"]
     assert cancer and cancer[0].value == "BRCA"
     _login(client, people.owner)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     facts = page.split('id="h-facts"', 1)[1].split("</section>", 1)[0]
     assert "Cancer type</span></th>" in facts and "Invasive breast carcinoma" in facts
     assert "BRCA" not in facts and "TCGA" not in facts  # never read as the BRCA gene
@@ -318,7 +318,7 @@ def test_the_chinese_overview_names_the_cancer_type_with_the_engines_chinese_ter
     _read(case, people.owner, 11)
     _login(client, people.owner)
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "癌症类型" in page and "乳腺浸润性癌" in page
 
 
@@ -327,7 +327,7 @@ def test_a_facts_source_reads_file_then_page_number_in_chinese(client, people, c
     _read(case, people.owner, 11)
     _login(client, people.owner)
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "report-11.txt，第 1 页" in page
     assert "第几页" not in page
 

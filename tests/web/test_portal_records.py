@@ -117,26 +117,27 @@ def test_a_record_that_needs_a_person_says_so_with_its_reason_in_both_languages(
 # -- 2. the summary only once there is something in it --------------------------------
 
 
-def test_the_overview_offers_no_summary_before_a_record_is_read(client, people, case):
+def test_the_summary_page_offers_no_summary_before_a_record_is_read(client, people, case):
     _uploaded(case, people)
     _login(client, people.owner)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/summary-and-downloads/").content.decode()
     assert "Your summary will appear here once your records have been read." in page
     assert "summary-en.pdf" not in page and "fhir.json" not in page
     assert "/summary/en/" not in page
 
 
-def test_the_overview_offers_the_summary_and_says_fhir_is_for_hospital_systems_once_read(
+def test_the_summary_page_offers_the_summary_and_says_fhir_is_for_hospital_systems_once_read(
     client, people, case
 ):
     doc = _uploaded(case, people)
     process_document.call(doc.pk)
     _login(client, people.owner)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    url = f"/cases/{case.pseudonym}/summary-and-downloads/"
+    page = client.get(url).content.decode()
     assert "summary-en.pdf" in page and "summary-zh.pdf" in page and "/summary/en/" in page
     assert "Structured data for hospital systems (FHIR)" in page
     assert "You do not need it." in page and "FHIR JSON" not in page
-    chinese = client.get(f"/cases/{case.pseudonym}/", **CHINESE).content.decode()
+    chinese = client.get(url, **CHINESE).content.decode()
     assert "FHIR" in chinese and "Structured data for hospital systems" not in chinese
 
 

@@ -136,7 +136,7 @@ def test_processed_records_show_facts_with_their_source_highlighted(client, peop
     doc = _processed(client, people, case)
     listing = client.get(f"/cases/{case.pseudonym}/documents/list/").content.decode()
     assert "Read" in listing and "every 3s" not in listing  # polling stops
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert "HER2" in page and "histology.txt, page 1" in page
     case.refresh_from_db()
     her2 = next(f for f in case.engine["facts"] if f["kind"] == "her2_ihc")
@@ -175,16 +175,34 @@ def test_the_summary_pdfs_and_fhir_are_downloaded_through_the_gate_and_audited(
 
 def test_the_summary_preview_is_the_engines_page_under_a_strict_policy(client, people, case):
     _processed(client, people, case)
-    response = client.get(f"/cases/{case.pseudonym}/summary/zh/")
+    response = client.get(f"/cases/{case.pseudonym}/summary/zh/page.html")
     assert response.status_code == 200 and 'lang="zh-Hans"' in response.content.decode()
     policy = response["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script" not in policy
+    # framed by the site's own preview page, and by nothing else
+    assert "frame-ancestors 'self'" in policy and response["X-Frame-Options"] == "SAMEORIGIN"
     assert client.get(f"/cases/{case.pseudonym}/summary/fr/").status_code == 404
+    assert client.get(f"/cases/{case.pseudonym}/summary/fr/page.html").status_code == 404
+
+
+def test_the_summary_preview_has_the_site_header_a_heading_a_way_back_and_a_download(
+    client, people, case
+):
+    _processed(client, people, case)
+    response = client.get(f"/cases/{case.pseudonym}/summary/en/")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="site-header"' in page
+    assert "<h1>Summary of the records, in English</h1>" in page
+    assert f'href="/cases/{case.pseudonym}/">Back to the overview</a>' in page
+    assert f'href="/cases/{case.pseudonym}/download/summary-en.pdf"' in page
+    assert f'<iframe class="summary-frame" src="/cases/{case.pseudonym}/summary/en/page.html"' in page
+    assert 'sandbox=""' in page  # the framed summary runs nothing
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_missing_records_come_with_ready_to_send_request_letters(client, people, case):
     _processed(client, people, case)
-    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    page = client.get(f"/cases/{case.pseudonym}/missing/").content.decode()
     assert "Records that are missing" in page
     from casebridge.web.cases.lib import engine_case
     from casebridge.web.portal.lib import request_letters

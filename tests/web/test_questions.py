@@ -172,12 +172,14 @@ def test_someone_elses_questions_are_not_found(client, people, case):
     assert client.get(reverse("portal:questions", args=[case.pseudonym])).status_code == 404
 
 
-def test_the_overview_shows_the_list_and_the_way_to_change_it(client, people, case):
+def test_the_overview_counts_the_questions_and_links_to_the_list(client, people, case):
     do_add_question(case, acting_user=people.owner, text="Is surgery first an option?")
     client.force_login(people.owner)
     page = client.get(reverse("portal:case", args=[case.pseudonym])).text
-    assert "Is surgery first an option?" in page
+    assert "1 question" in page and "Is surgery first an option?" not in page
     assert reverse("portal:questions", args=[case.pseudonym]) in page
+    listing = client.get(reverse("portal:questions", args=[case.pseudonym])).text
+    assert "Is surgery first an option?" in listing
 
 
 def test_the_questions_page_reads_in_chinese(client, people, case, settings):
