@@ -1045,3 +1045,11 @@ def test_what_a_condition_names_is_neither_an_option_nor_a_finding():
     assert row(en, "Response") == "not stated"
     zh = row(build_summary(case, "zh"), "讨论中的方案")
     assert zh == "若[EN]progression after rituximab：CAR-T 细胞治疗"
+
+
+def test_on_a_phone_the_sources_are_a_list_one_after_another_not_two_columns():
+    html = render_html(breast_case(), "en")
+    narrow = html.split("@media screen and (max-width: 40em)", 1)[1].split("</style>", 1)[0]
+    assert ".sources .cols { column-count: 1;" in narrow
+    assert "table.lines th, table.lines td { display: block;" in narrow
+    assert "@media print" in html and "<script" not in html  # the PDF keeps its two columns
