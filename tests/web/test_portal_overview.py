@@ -87,7 +87,9 @@ def test_a_department_waiting_for_the_transfer_consent_is_the_next_step(case):
 
 def test_a_released_opinion_is_the_next_step_before_anything_else(case):
     asked = [SimpleNamespace(title="CT scan report")]
-    step = _step(case, matched={"opinion": object(), "pack_to_approve": True}, record_requests=asked)
+    step = _step(
+        case, matched={"opinion": object(), "pack_to_approve": True}, record_requests=asked
+    )
     assert step.key == "opinion" and step.url == f"/cases/{case.pseudonym}/opinion/"
 
 
@@ -113,7 +115,10 @@ def test_the_overview_shows_the_one_next_step_as_its_call_to_action(client, peop
     _login(client, people.owner)
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert 'class="card next-step next-consent"' in page
-    assert f'<a class="button primary" href="/cases/{case.pseudonym}/consent/">Give consent</a>' in page
+    assert (
+        f'<a class="button primary" href="/cases/{case.pseudonym}/consent/">Give consent</a>'
+        in page
+    )
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "next-upload" in page and ">Add records</a>" in page
@@ -122,9 +127,7 @@ def test_the_overview_shows_the_one_next_step_as_its_call_to_action(client, peop
     assert "next-record_request" in page and "Old MRI report" in page
 
 
-def test_the_overview_lists_the_sections_with_their_state_not_their_content(
-    client, people, case
-):
+def test_the_overview_lists_the_sections_with_their_state_not_their_content(client, people, case):
     _read_record(case, people)
     _login(client, people.owner)
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()

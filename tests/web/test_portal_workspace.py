@@ -195,7 +195,9 @@ def test_the_summary_preview_has_the_site_header_a_heading_a_way_back_and_a_down
     assert "<h1>Summary of the records, in English</h1>" in page
     assert f'href="/cases/{case.pseudonym}/">Back to the overview</a>' in page
     assert f'href="/cases/{case.pseudonym}/download/summary-en.pdf"' in page
-    assert f'<iframe class="summary-frame" src="/cases/{case.pseudonym}/summary/en/page.html"' in page
+    assert (
+        f'<iframe class="summary-frame" src="/cases/{case.pseudonym}/summary/en/page.html"' in page
+    )
     assert 'sandbox=""' in page  # the framed summary runs nothing
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 

@@ -53,7 +53,9 @@ def next_step(
     pk = case.pseudonym
     nothing = NextStep(
         "nothing",
-        _("There is nothing you need to do now. We will send you a message when something changes."),
+        _(
+            "There is nothing you need to do now. We will send you a message when something changes."
+        ),
     )
     if case.status in FINISHED or case.status == workflow.PAUSED_SAFETY:
         # paused for safety, the page's banner says what to do: get care at home
@@ -111,13 +113,19 @@ def next_step(
             reverse("portal:documents", args=[pk]) + "#upload-form",
             _("Upload it"),
         )
-    if not states and may_upload and case.status in (
-        workflow.ENQUIRY,
-        workflow.TRIAGE,
-        workflow.COLLECTING_RECORDS,
+    if (
+        not states
+        and may_upload
+        and case.status
+        in (
+            workflow.ENQUIRY,
+            workflow.TRIAGE,
+            workflow.COLLECTING_RECORDS,
+        )
     ):
         text = (
-            _("Add %(name)s's records: letters, reports, or photos of them.") % {"name": patient_name}
+            _("Add %(name)s's records: letters, reports, or photos of them.")
+            % {"name": patient_name}
             if patient_name
             else _("Add your records: letters, reports, or photos of them.")
         )
