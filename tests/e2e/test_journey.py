@@ -300,17 +300,26 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     assert all(s in ("Read", "Needs a person to look at it") for s in states), states
     _no_server_errors(watch, "upload and processing")
 
-    # 7. The overview: facts with sources, the checklist of missing records, a request letter.
+    # 7. The overview, short: the one next step and a line per section; the
+    # facts with sources, the checklist of missing records and a request
+    # letter each on their section's own page.
     page.goto(server.path(case_path))
-    expect(page.get_by_role("heading", name="What your records say")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Your next step").or_(
+            page.get_by_role("heading", name="Nothing to do now")
+        )
+    ).to_be_visible()
+    shots(page, "overview")
+    page.get_by_role("link", name=re.compile("^What your records say")).click()
+    expect(page.get_by_role("heading", level=1, name="What your records say")).to_be_visible()
     facts = page.locator("section[aria-labelledby=h-facts] tbody tr")
     assert facts.count() > 5, "hardly any facts were read from the example records"
+    page.goto(server.path(case_path + "missing/"))
     gaps = page.locator("section[aria-labelledby=h-gaps] > ul > li")
     assert gaps.count() >= 1, "no missing records were listed"
     assert "HER2 ISH" in " ".join(gaps.all_inner_texts())
-    letters = page.locator("section[aria-labelledby=h-gaps] h3 + ul li a:not([href*=download])")
+    letters = page.locator("section[aria-labelledby=h-gaps] h2 + ul li a:not([href*=download])")
     assert letters.count() >= 1, "no request letter was offered for the missing records"
-    shots(page, "overview")
     letters.first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Request letter")
     assert len(page.locator("#letter-text").inner_text()) > 200
