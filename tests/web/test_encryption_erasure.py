@@ -277,11 +277,11 @@ def test_cached_page_fragments_are_sealed_in_the_database_cache(client, people, 
         value=f"carcinoma {MARKER}",
     )
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
-    first = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    first = client.get(f"/cases/{case.pseudonym}/facts/").content.decode()
     assert MARKER in first
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM casebridge_cache")
         stored = b"".join(str(value).encode() for (value,) in cursor.fetchall())
     assert stored  # the fragment was cached ...
     assert MARKER.encode() not in stored  # ... sealed
-    assert MARKER in client.get(f"/cases/{case.pseudonym}/").content.decode()  # opened again
+    assert MARKER in client.get(f"/cases/{case.pseudonym}/facts/").content.decode()  # opened again
