@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.tasks import process_document
+from casebridge.web.portal.lib import patient_name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -99,6 +100,28 @@ def test_in_english_the_values_and_missing_records_are_unmarked(client, people, 
     assert "untranslated" not in page and "[EN]" not in page
 
 
+def test_the_request_letters_are_named_in_chinese_on_the_chinese_page(client, people, read):
+    gaps = _section(_page(client, people, read, "zh"), "h-gaps")
+    letters = gaps[gaps.index("<h3>") :]
+    assert "HER2 原位杂交（ISH）检测结果</a>" in letters
+    assert "HER2 ISH (in situ hybridisation) result</a>" not in letters
+
+
+def test_a_relative_reads_the_family_and_the_disagreement_in_the_patients_name(
+    client, people, read
+):
+    client.force_login(people.family, backend="django.contrib.auth.backends.ModelBackend")
+    facts = _section(client.get(f"/cases/{read.pseudonym}/").content.decode(), "h-facts")
+    name = patient_name(read)
+    assert f"In {name}&#x27;s family" in facts or f"In {name}'s family" in facts
+    assert (
+        f"{name}&#x27;s records disagree: Grade" in facts
+        or f"{name}'s records disagree: Grade" in facts
+    )
+    assert "Your records disagree" not in facts
+    assert "The specialists will check which is right." in facts
+
+
 # -- 2. "possible" is explained --------------------------------------------------------------
 
 
@@ -141,7 +164,7 @@ def test_a_conflict_is_shown_with_both_values_and_their_sources_in_plain_words(
         assert "grade 2" in box and "Histopathology H26-31874.pdf, page 1" in box
         assert "Your specialists will check which is right." in box
         # and where the grade is listed
-        assert facts.count("Your records disagree on this: see above.") == 2
+        assert facts.count("The records disagree on this: see above.") == 2
 
 
 def test_the_conflict_reads_in_chinese(client, people, read):
@@ -150,7 +173,7 @@ def test_the_conflict_reads_in_chinese(client, people, read):
     assert "3级" in facts and "Breast clinic letter 11 Sept 2026.pdf，第 1 页" in facts
     assert "Histopathology H26-31874.pdf，第 1 页" in facts
     assert "您的专家会核实哪一个是正确的。" in facts
-    assert facts.count("您的各份记录在这一点上不一致：见上文。") == 2
+    assert facts.count("各份记录在这一点上不一致：见上文。") == 2
 
 
 # -- 4. a relative's conditions are listed apart -----------------------------------------------

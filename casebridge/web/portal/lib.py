@@ -657,8 +657,23 @@ def request_letters(engine: EngineCase) -> list[Letter]:
 
 
 def cached_request_letters(view: EngineView) -> list[Letter]:
-    """request_letters of a read-only EngineView, rendered once per version of the case."""
-    return view.derived("portal.request_letters", request_letters)
+    """request_letters of a read-only EngineView, rendered once per version of the
+    case; in Chinese each is named by its missing record's title as the summary
+    words it (the letter itself stays English: it goes to a UK hospital or GP)."""
+    letters = view.derived("portal.request_letters", request_letters)
+    if _lang() != "zh":
+        return letters
+
+    def chinese(engine: EngineCase) -> list[Letter]:
+        words = Wording(engine, "zh")
+        titles = {
+            gap.title: "".join(s.text for s in words.gap_title(gap))
+            for gap in engine.gaps
+            if gap.request_letter
+        }
+        return [Letter(x.slug, titles.get(x.title, x.title), x.text) for x in letters]
+
+    return view.derived("portal.request_letters.zh", chinese)
 
 
 def audit_log(case: Case, limit: int = 500) -> list[AuditEvent]:
