@@ -1195,6 +1195,40 @@ class _Builder:
         return self.text(text, "doc_type")
 
 
+class Wording:
+    """The summary's own wording of one case in `lang`, for other views of the case (the
+    patient's pages): a value, a fact kind, a gap's title, a timeline event and free text
+    read exactly as the summary reads them, through the same terminology table, with
+    English the table does not cover marked untranslated. Never a second table."""
+
+    def __init__(self, case: Case, lang: str) -> None:
+        if lang not in LANGS:
+            raise InputError(f"the language must be one of {', '.join(LANGS)}, not {lang!r}")
+        self._builder = _Builder(case, lang)
+
+    def value(self, fact: Fact) -> list[Span]:
+        return self._builder.value(fact)
+
+    def kind(self, kind: str) -> list[Span]:
+        return self._builder.kind_label(kind)
+
+    def gap_title(self, gap: Gap) -> list[Span]:
+        return self._builder.gap_title(gap)
+
+    def event(self, event: TimelineEvent) -> list[Span]:
+        """What happened, without the date its label repeats ("treatment start: R-GDP")."""
+        return self._builder._event(event)
+
+    def text(self, english: str, *categories: str) -> list[Span]:
+        return self._builder.text(english, *categories)
+
+
+def document_event(event: TimelineEvent) -> bool:
+    """An event that only says a document is dated (its letter or report date): the
+    summary's timeline leaves it out, and so do other views of the timeline."""
+    return event.kind in DOCUMENT_EVENTS
+
+
 _NOT_IDENTIFIED = re.compile(
     r"(?i)\b(?:not identified|not seen)"
     r"(?:\s+in\s+(?:the|these|this|any)\s+(?:cores?|biops(?:y|ies)|samples?|specimens?|material|sections?))?"
@@ -1455,6 +1489,8 @@ __all__ = [
     "Section",
     "SourceItem",
     "Summary",
+    "Wording",
     "build_summary",
+    "document_event",
     "source_groups",
 ]

@@ -61,14 +61,26 @@ class ConsentText:
     title: str
     text: str
     lang: str
+    dated: str = ""  # ISO day this version's wording was written, "" when not known
 
 
 def consent_text(kind: str, lang: str | None = None) -> ConsentText:
     lang = lang or current_lang()
     entry = load("consents")[kind]
     return ConsentText(
-        kind, entry["version"], pick(entry["title"], lang), pick(entry["text"], lang), lang
+        kind,
+        entry["version"],
+        pick(entry["title"], lang),
+        pick(entry["text"], lang),
+        lang,
+        consent_dated(kind, entry["version"]),
     )
+
+
+def consent_dated(kind: str, version: str) -> str:
+    """The ISO day the wording `version` of a consent was written, or ""."""
+    entry = load("consents").get(kind) or {}
+    return str((entry.get("dated") or {}).get(version, ""))
 
 
 @dataclass(frozen=True)

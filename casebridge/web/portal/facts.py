@@ -58,6 +58,7 @@ class FactGroup:
     corrected: bool
     rows: list[Any] = field(default_factory=list)  # FactRows with a source, one per place
     by_person: bool = False  # a fact added by a person (no source)
+    ids: list[str] = field(default_factory=list)  # every fact of the row, person-added too
     first_of_kind: bool = True  # the first row of its kind (the next ones follow it)
 
     @property
@@ -88,6 +89,7 @@ def group_fact_rows(rows: Iterable[Any]) -> list[FactGroup]:
                 context_text=row.context_text,
                 corrected=bool(row.corrected),
             )
+        group.ids.append(row.id)
         source = row.source
         if source is None:
             group.by_person = True

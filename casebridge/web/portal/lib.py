@@ -25,7 +25,9 @@ from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
-from casebridge.engine.terminology import match_template
+from casebridge.engine.render.summary import Wording, document_event
+from casebridge.engine.terminology import Span, match_template
+from casebridge.engine.terminology import label as term_label
 from casebridge.engine.terminology import table as terminology_table
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
@@ -85,6 +87,23 @@ CONTEXT_TEXT: dict[str, Any] = {
     "historical": _("in the past"),
     "family": _("family history"),
 }
+
+# what "(possible)" beside a fact means, in plain words
+POSSIBLE_MEANS = _("the record says this may be so; it is not confirmed")
+
+# facts about a relative, not the patient: listed apart, never among the patient's own
+FAMILY_KINDS = frozenset({"family_history"})
+
+
+def is_family(kind: str, context: str) -> bool:
+    return context == "family" or kind in FAMILY_KINDS
+
+
+def only_dates_a_document(fact: Fact) -> bool:
+    """A "dated event" that only says when a letter or report was written: noise on
+    the patient's pages (the summary's timeline leaves these out too)."""
+    return fact.kind == "event_date" and fact.attributes.get("event") in ("letter", "report")
+
 
 # who someone is, on the patient's record of who opened their case
 ROLE_TEXT: dict[str, Any] = {
@@ -173,7 +192,7 @@ def fact_rows(engine: EngineCase) -> list[FactRow]:
     """Facts stated by the records (or added by a person), in the engine's order."""
     rows: list[FactRow] = []
     for fact in engine.facts:
-        if fact.value == NOT_STATED:
+        if fact.value == NOT_STATED or only_dates_a_document(fact):
             continue
         rows.append(
             FactRow(
@@ -210,6 +229,22 @@ class SourceLink:
 
 
 @dataclass
+class DisagreeingValue:
+    spans: list[Span]  # the value in the page's language (untranslated English marked)
+    sources: list[SourceLink]
+
+
+@dataclass
+class Disagreement:
+    """The engine's conflict (engine.conflicts) between the records on one fact kind:
+    each value with the places that say it."""
+
+    kind: str
+    label: str
+    values: list[DisagreeingValue]
+
+
+@dataclass
 class FactLine:
     """One row of the facts table: a kind's value with every place it was read."""
 
@@ -221,6 +256,10 @@ class FactLine:
     by_person: bool
     first_of_kind: bool
     sources: list[SourceLink]
+    spans: list[Span] = field(default_factory=list)  # the value in the page's language
+    context: str = "asserted"
+    family: bool = False  # about a relative: listed apart ("In your family")
+    disagreement: Disagreement | None = None  # the records disagree on this value
 
     @property
     def count(self) -> int:
@@ -234,32 +273,109 @@ class FactLine:
 def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
     """The facts grouped by kind and value (facts.group_fact_rows), each
     source's link built from one reverse() per case rather than one per row;
-    computed once per reading of the case and language."""
+    computed once per reading of the case and language. In Chinese each value
+    reads as the summary reads it (the engine's Wording, its terminology table),
+    English it does not cover marked. The patient's own facts come first, their
+    family's after them (`family`); a value the records disagree on carries the
+    engine's conflict (`disagreement`)."""
 
     def compute(engine: EngineCase) -> list[FactLine]:
         marker = "0FACT0"
         pattern = reverse("portal:fact_source", args=[pseudonym, marker])
         head, _sep, tail = pattern.partition(marker)
-        lines = []
+
+        def link(fact_id: str, source: Source) -> SourceLink:
+            return SourceLink(f"{head}{fact_id}{tail}", source.file_name, source.page)
+
+        words = Wording(engine, "zh" if lang == "zh" else "en")
+        facts = {f.id: f for f in engine.facts}
+        conflicts = disagreements(engine, words, link)
+        own: list[FactLine] = []
+        family: list[FactLine] = []
         for group in group_fact_rows(cached_fact_rows(view)):
-            lines.append(
-                FactLine(
-                    kind=group.kind,
-                    label=group.label,
-                    value=group.value,
-                    context_text=group.context_text,
-                    corrected=group.corrected,
-                    by_person=group.by_person,
-                    first_of_kind=group.first_of_kind,
-                    sources=[
-                        SourceLink(f"{head}{row.id}{tail}", row.source.file_name, row.source.page)
-                        for row in group.rows
-                    ],
-                )
+            fact = next((facts[i] for i in group.ids if i in facts), None)
+            spans = [Span(group.value)]
+            if fact is not None and fact.kind == "event_date":
+                spans = [Span(dated_event_words(fact, lang))]
+            elif lang == "zh" and fact is not None and group.kind != "cancer_type":
+                spans = words.value(fact)
+            disagreement = next((d for ids, d in conflicts if ids.intersection(group.ids)), None)
+            line = FactLine(
+                kind=group.kind,
+                label=group.label,
+                value=group.value,
+                context_text=group.context_text,
+                corrected=group.corrected,
+                by_person=group.by_person,
+                first_of_kind=group.first_of_kind,
+                sources=[link(row.id, row.source) for row in group.rows],
+                spans=spans,
+                context=fact.context if fact is not None else "asserted",
+                family=is_family(group.kind, fact.context if fact is not None else ""),
+                disagreement=disagreement,
             )
-        return lines
+            (family if line.family else own).append(line)
+        return _first_of_kind([*own, *family])
 
     return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+def dated_event_words(fact: Fact, lang: str) -> str:
+    """A dated event as the timeline says it: "MDT meeting: 10 Sep 2026" /
+    "MDT 讨论：2026年9月10日" (the event's name from the terminology table)."""
+    attrs = fact.attributes
+    event = attrs.get("event") or "event"
+    code = "zh" if lang == "zh" else "en"
+    what = term_label(f"event.{event}", code)
+    if what == f"event.{event}":
+        what = event.replace("_", " ")
+    what = what[:1].upper() + what[1:] if code == "en" else what
+    iso = attrs.get("date") or fact.value
+    when = date_words(iso, attrs.get("precision") or "day", code)
+    return f"{what}：{when}" if code == "zh" else f"{what}: {when}"
+
+
+def _first_of_kind(lines: list[FactLine]) -> list[FactLine]:
+    """The lines with `first_of_kind` set on the first of each run of one kind (the
+    patient's own and their family's are separate runs)."""
+    return [
+        FactLine(
+            **{
+                **line.__dict__,
+                "first_of_kind": before is None
+                or (before.kind, before.family) != (line.kind, line.family),
+            }
+        )
+        for before, line in zip([None, *lines], lines, strict=False)
+    ]
+
+
+def disagreements(
+    engine: EngineCase, words: Wording, link: Any
+) -> list[tuple[set[str], Disagreement]]:
+    """The engine's conflicts (engine.conflicts, as the summary shows them), each
+    with the ids of its facts: every value, worded as the summary words it, with
+    each place (document page) that says it, once."""
+    facts = {f.id: f for f in engine.facts}
+    found: list[tuple[set[str], Disagreement]] = []
+    for conflict in engine.conflicts:
+        involved = [facts[i] for i in conflict.fact_ids if i in facts]
+        values: list[DisagreeingValue] = []
+        for value in conflict.values or sorted({f.value for f in involved}):
+            matching = [f for f in involved if f.value == value]
+            spans = words.value(matching[0]) if matching else words.text(value)
+            places: list[SourceLink] = []
+            seen: set[tuple[str, int]] = set()
+            for fact in matching:
+                if fact.source is None or (fact.source.document_id, fact.source.page) in seen:
+                    continue
+                seen.add((fact.source.document_id, fact.source.page))
+                places.append(link(fact.id, fact.source))
+            values.append(DisagreeingValue(spans, places))
+        if len(values) > 1:
+            label = "".join(s.text for s in words.kind(conflict.kind))
+            found.append((set(conflict.fact_ids), Disagreement(conflict.kind, label, values)))
+    return found
 
 
 @dataclass
@@ -284,10 +400,7 @@ def key_facts(lines: list[FactLine], per_kind: int = KEY_FACTS_PER_KIND) -> Fact
         seen[line.kind] = n + 1
         if n < per_kind or line.corrected:
             kept.append(line)
-    shown = [
-        FactLine(**{**line.__dict__, "first_of_kind": before is None or before.kind != line.kind})
-        for before, line in zip([None, *kept], kept, strict=False)
-    ]
+    shown = _first_of_kind(kept)
     return FactOverview(lines=shown, shown=len(shown), total=len(lines), kinds=len(seen))
 
 
@@ -544,8 +657,23 @@ def request_letters(engine: EngineCase) -> list[Letter]:
 
 
 def cached_request_letters(view: EngineView) -> list[Letter]:
-    """request_letters of a read-only EngineView, rendered once per version of the case."""
-    return view.derived("portal.request_letters", request_letters)
+    """request_letters of a read-only EngineView, rendered once per version of the
+    case; in Chinese each is named by its missing record's title as the summary
+    words it (the letter itself stays English: it goes to a UK hospital or GP)."""
+    letters = view.derived("portal.request_letters", request_letters)
+    if _lang() != "zh":
+        return letters
+
+    def chinese(engine: EngineCase) -> list[Letter]:
+        words = Wording(engine, "zh")
+        titles = {
+            gap.title: "".join(s.text for s in words.gap_title(gap))
+            for gap in engine.gaps
+            if gap.request_letter
+        }
+        return [Letter(x.slug, titles.get(x.title, x.title), x.text) for x in letters]
+
+    return view.derived("portal.request_letters.zh", chinese)
 
 
 def audit_log(case: Case, limit: int = 500) -> list[AuditEvent]:
@@ -659,3 +787,119 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         own_side=list(sections["own_side"].values()),
         automatic=list(sections["automatic"].values()),
     )
+
+
+# -- the timeline and the missing records, in the page's language ------------------------
+
+
+@dataclass
+class TimelineDay:
+    """One date of the patient's timeline with everything that happened on it."""
+
+    iso: str  # as precise as the records say: "2026-09-11", "2026-09" or "2026"
+    date: str  # "11 Sep 2026" / "2026年9月11日"
+    events: list[list[Span]] = field(default_factory=list)
+
+
+def date_words(iso: str, precision: str, lang: str, *, full: bool = False) -> str:
+    """A record's date in one format: "11 Sep 2026" / "2026年9月11日"; only the
+    month or year when that is all the record says ("Sep 2026" / "2026年9月").
+    `full` names the month in full ("1 March 2025")."""
+    months = FULL_MONTHS if full else MONTHS
+    parts = iso[:10].split("-")
+    try:
+        day = dt.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
+        if len(parts) > 2:
+            day = day.replace(day=int(parts[2]))
+    except ValueError:
+        return iso
+    if precision == "year":
+        return f"{day.year}年" if lang == "zh" else str(day.year)
+    if precision == "month":
+        if lang == "zh":
+            return f"{day.year}年{day.month}月"
+        return f"{months[day.month - 1]} {day.year}"
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")  # fmt: skip
+
+
+def patient_timeline(engine: EngineCase, lang: str) -> list[TimelineDay]:
+    """The engine's timeline for the patient: what happened, one row per date
+    (never the same date on consecutive rows), each event worded as the summary
+    words it (its terminology table; English it does not cover marked). Events
+    that only say a letter or report is dated are left out, as the summary does."""
+    words = Wording(engine, "zh" if lang == "zh" else "en")
+    days: dict[str, TimelineDay] = {}
+    for event in sorted(engine.timeline, key=lambda e: e.date):
+        if document_event(event):
+            continue
+        spans = words.event(event)
+        if not spans:
+            continue
+        if lang != "zh":
+            spans = _english_event(spans)
+        shown = {"year": 4, "month": 7}.get(event.precision, 10)
+        iso = event.date[:shown]
+        day = days.get(iso)
+        if day is None:
+            day = days[iso] = TimelineDay(iso, date_words(iso, event.precision, lang))
+        if spans not in day.events:
+            day.events.append(spans)
+    return list(days.values())
+
+
+def _english_event(spans: list[Span]) -> list[Span]:
+    """An event's words in English as the table names them ("mdt" -> "MDT meeting"),
+    the first letter a capital."""
+    table = terminology_table()
+    named = []
+    for span in spans:
+        term = table.lookup(span.text, ["event"]) if span.text.strip(" :,") else None
+        named.append(Span(term.en) if term is not None else span)
+    if named and named[0].text:
+        named[0] = Span(named[0].text[:1].upper() + named[0].text[1:])
+    return named
+
+
+def whole(spans: list[Span], english: str) -> list[Span]:
+    """Free text translated whole or shown whole in English, marked: never half
+    translated (the summary's rule for a value)."""
+    if len(spans) > 1 and any(s.untranslated for s in spans):
+        return [Span(" ".join(english.split()), untranslated=True)]
+    return spans
+
+
+@dataclass
+class PatientGap:
+    """A missing record as the patient reads it, in the page's language."""
+
+    id: str
+    title: list[Span]
+    severity: str
+    why: list[Span]
+    holder: list[Span]
+
+
+def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
+    """The engine's gaps: the title as the summary words it (knowledge/
+    terminology_zh.yaml gap_id), the severity from the same table, the reason and
+    who holds the record through the table too, and English it does not cover
+    marked untranslated (the summary's way)."""
+    code = "zh" if lang == "zh" else "en"
+    words = Wording(engine, code)
+    return [
+        PatientGap(
+            id=gap.id,
+            title=words.gap_title(gap),
+            severity=term_label(f"severity.{gap.severity}", code),
+            why=whole(words.text(gap.why, "gap_term"), gap.why),
+            holder=whole(words.text(gap.holder, "gap_term"), gap.holder),
+        )
+        for gap in engine.gaps
+    ]

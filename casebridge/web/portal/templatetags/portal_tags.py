@@ -23,12 +23,24 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from casebridge.engine.terminology import Span
+from casebridge.engine.terminology import label as term_label
 from casebridge.web.cases import workflow
 from casebridge.web.cases.models import Case, Consent, Document, Enquiry
 from casebridge.web.cases.templatetags.dates import when
+from casebridge.web.portal import content
 from casebridge.web.portal.facts import FactGroup, group_fact_rows
 from casebridge.web.portal.forms import PROGRAMME_LABELS
-from casebridge.web.portal.lib import patient_name, status_text
+from casebridge.web.portal.lib import (
+    Disagreement,
+    FactLine,
+    TimelineDay,
+    date_words,
+    patient_name,
+    status_text,
+)
+from casebridge.web.portal.lib import patient_gaps as _patient_gaps
+from casebridge.web.portal.lib import patient_timeline as _patient_timeline
 
 register = template.Library()
 
@@ -44,6 +56,120 @@ EARLY = {workflow.ENQUIRY, workflow.TRIAGE, workflow.COLLECTING_RECORDS}
 @register.filter
 def group_facts(rows: Iterable[Any]) -> list[FactGroup]:
     return group_fact_rows(rows or [])
+
+
+def spans_html(spans: Iterable[Span], lang: str | None = None) -> SafeString:
+    """Words in the page's language, escaped; English the terminology table does not
+    cover marked as the summary marks it (lang="en", "[EN]", "not translated: the
+    original is in English")."""
+    note = term_label("heading.untranslated", lang or content.current_lang())
+    out = []
+    for span in spans:
+        if span.untranslated:
+            out.append(
+                f'<span class="untranslated" lang="en" title="{escape(note)}">'
+                f'{escape(span.text)}<sup class="en-mark">[EN]</sup></span>'
+            )
+        else:
+            out.append(str(escape(span.text)))
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - escaped above
+
+
+@register.filter
+def spans(value: Iterable[Span] | None) -> SafeString:
+    return spans_html(value or [])
+
+
+@register.filter
+def own_facts(lines: Iterable[FactLine]) -> list[FactLine]:
+    """The patient's own facts (never a relative's)."""
+    return [line for line in lines or [] if not getattr(line, "family", False)]
+
+
+@register.filter
+def family_facts(lines: Iterable[FactLine]) -> list[FactLine]:
+    """Facts about the patient's relatives (context "family", family history)."""
+    return [line for line in lines or [] if getattr(line, "family", False)]
+
+
+@register.filter
+def any_possible(lines: Iterable[FactLine]) -> bool:
+    return any(getattr(line, "context", "") == "possible" for line in lines or [])
+
+
+@register.filter
+def disagreements(lines: Iterable[FactLine]) -> list[Disagreement]:
+    """The conflicts of the rows listed, each once, in the rows' order."""
+    found: list[Disagreement] = []
+    for line in lines or []:
+        disagreement = getattr(line, "disagreement", None)
+        if disagreement is not None and all(d is not disagreement for d in found):
+            found.append(disagreement)
+    return found
+
+
+# -- consent: which wording, in plain words (never the version id) ----------------------
+
+
+def wording_of(kind: str, version: str, lang: str | None = None) -> str:
+    """ "the current wording (of 1 March 2025)", "the wording of 1 March 2025" or "an
+    earlier wording": a consent's text version as the patient reads it."""
+    lang = lang or content.current_lang()
+    dated = content.consent_dated(kind, version)
+    day = date_words(dated, "day", lang, full=True) if dated else ""
+    if version == content.consent_text(kind, lang).version:
+        if day:
+            return _("the current wording, of %(date)s") % {"date": day}
+        return _("the current wording")
+    if day:
+        return _("the wording of %(date)s") % {"date": day}
+    return _("an earlier wording")
+
+
+@register.filter
+def consent_wording(text: Any) -> str:
+    """The wording shown (a content.ConsentText): "the current wording, of 1 March 2025"."""
+    return wording_of(text.kind, text.version)
+
+
+@register.filter
+def consent_given_wording(consent: Consent) -> str:
+    """What a given consent agreed to: "the current wording, of 1 March 2025, in English"."""
+    what = wording_of(consent.kind, consent.text_version)
+    if consent.language == "zh":
+        return _("%(wording)s, in Chinese") % {"wording": what}
+    if consent.language == "en":
+        return _("%(wording)s, in English") % {"wording": what}
+    return what
+
+
+@dataclass(frozen=True)
+class GapText:
+    title: SafeString
+    severity: str
+    why: SafeString
+    holder: SafeString
+
+
+@register.filter
+def patient_gaps(engine: Any) -> list[GapText]:
+    """The engine's missing records in the page's language (lib.patient_gaps)."""
+    lang = content.current_lang()
+    return [
+        GapText(
+            spans_html(gap.title, lang),
+            gap.severity,
+            spans_html(gap.why, lang),
+            spans_html(gap.holder, lang),
+        )
+        for gap in _patient_gaps(engine, lang)
+    ]
+
+
+@register.filter
+def patient_timeline(engine: Any) -> list[TimelineDay]:
+    """The engine's timeline grouped by date, in the page's language (lib.patient_timeline)."""
+    return _patient_timeline(engine, content.current_lang())
 
 
 # -- where the case stands, and the next step --------------------------------------------
