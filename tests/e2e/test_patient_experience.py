@@ -280,7 +280,9 @@ def test_a_patient_adds_a_question_and_sends_a_message_with_the_keyboard_alone(
     page.keyboard.type("Thank you, I will wait for the CT report.")
     _tab_to(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Send", "send")
     page.keyboard.press("Enter")
-    page.locator(".messages-list").get_by_text("Thank you, I will wait for the CT report.").wait_for()
+    page.locator(".messages-list").get_by_text(
+        "Thank you, I will wait for the CT report."
+    ).wait_for()
     shots(page, "message-sent-by-keyboard")
     context.close()
     assert not watch.server_errors, watch.server_errors
