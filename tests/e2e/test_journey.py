@@ -381,7 +381,7 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     console.context.close()
 
     # 9. The patient sees the correction and downloads the bilingual summary.
-    page.goto(server.path(case_path))
+    page.goto(server.path(case_path + "facts/"))
     corrected = page.locator("section[aria-labelledby=h-facts] tbody tr").filter(
         has_text="corrected by a coordinator"
     )
@@ -390,6 +390,7 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
     shots(page, "overview-corrected")
     shots.element(corrected.first, "overview-corrected-row")
 
+    page.goto(server.path(case_path + "summary-and-downloads/"))
     english = _download(page, "Summary, English (PDF)")
     chinese = _download(page, "Summary, Chinese (PDF)")
     (shots.folder / "summary-en.pdf").write_bytes(english)
