@@ -123,11 +123,10 @@ def _clean(text: str) -> str:
     return cleaned
 
 
-def _changed(
-    locked: Case, acting_user: Any, why: str, meta: RequestMeta | None
-) -> list[PatientQuestion]:
+def _changed(locked: Case, acting_user: Any, why: str, meta: RequestMeta | None) -> EngineCase:
     """After a change to the list: numbered 1..n again, the engine's intake set
-    to it (the summary's source), a new version, unsent pack versions replaced."""
+    to it (the summary's source), a new version, unsent pack versions replaced.
+    Returns the engine case as saved (the screen reads it: not parsed again)."""
     listed = list(PatientQuestion.objects.filter(case=locked).order_by("position", "pk"))
     for number, question in enumerate(listed, start=1):
         if question.position != number:
@@ -143,11 +142,16 @@ def _changed(
     locked.engine = engine.to_dict()
     save_case(locked, ["engine"])
     supersede_for_change(locked, acting_user, why, meta)
-    return listed
+    return engine
 
 
 def _screen(
-    case: Case, text: str, acting_user: Any, question: PatientQuestion, meta: RequestMeta | None
+    case: Case,
+    engine: EngineCase,
+    text: str,
+    acting_user: Any,
+    question: PatientQuestion,
+    meta: RequestMeta | None,
 ) -> None:
     """A question is the patient's own words: it goes through the emergency
     screen as a message does ("I have been coughing up blood, is that normal?")."""
@@ -155,7 +159,7 @@ def _screen(
         return
     found = safety.screen_answers(
         {"questions": text},
-        case=engine_case(case) if case.engine else None,
+        case=engine,
         programme=case.programme,
     )
     if found:
@@ -245,8 +249,8 @@ def do_add_question(
             },
             meta=meta,
         )
-        _changed(locked, acting_user, "the patient's questions changed", meta)
-        _screen(locked, cleaned, acting_user, question, meta)
+        engine = _changed(locked, acting_user, "the patient's questions changed", meta)
+        _screen(locked, engine, cleaned, acting_user, question, meta)
     case.version, case.status, case.paused = locked.version, locked.status, locked.paused
     return question
 
@@ -281,8 +285,8 @@ def do_edit_question(
             after={"length": len(cleaned), "position": question.position},
             meta=meta,
         )
-        _changed(locked, acting_user, "the patient's questions changed", meta)
-        _screen(locked, cleaned, acting_user, question, meta)
+        engine = _changed(locked, acting_user, "the patient's questions changed", meta)
+        _screen(locked, engine, cleaned, acting_user, question, meta)
     case.version, case.status, case.paused = locked.version, locked.status, locked.paused
     return question
 
