@@ -128,11 +128,14 @@ def read_document(
     *,
     after: dict[str, Any] | None = None,
     meta: audit.RequestMeta | None = None,
+    audited: bool = True,
 ) -> bytes:
     """The decrypted content of a document. `case` must be the one the access
     gate (or access.case_for_system) returned; the document must belong to it.
     A person's read writes a document.read audit row (with `after` and where
-    the request came from, `meta`, when given)."""
+    the request came from, `meta`, when given). audited=False only for a
+    caller that has already committed a row naming this read (the export of a
+    case: its case.exported row lists every file, written before any leaves)."""
     grant = grant_of(case)
     if grant is None:
         raise PermissionError("read_document needs a case returned by the access gate")
@@ -155,7 +158,7 @@ def read_document(
             f"The stored file of '{document.file_name}' failed its integrity check: "
             "it was altered or belongs to another document."
         ) from None
-    if grant.user is not None:
+    if grant.user is not None and audited:
         audit.record(grant.user, case, "document.read", obj=document, after=after, meta=meta)
     return content
 
