@@ -78,6 +78,9 @@ MATRIX: dict[str, tuple[str, set[str] | str]] = {
     "messages": ("get", MESSENGERS),  # the message need covers reading the thread
     "messages#post": ("post", MESSENGERS),
     "activity": ("get", PATIENT_ONLY),
+    # the copy of everything: the patient's own (a relative views, but does not
+    # take the whole record); the owner is first sent to re-authenticate (302)
+    "export": ("get", PATIENT_ONLY),
     "questions": ("get", VIEWERS),
     "questions_change": ("post", UPLOADERS),
     "withdraw": ("get", PATIENT_ONLY),
@@ -134,6 +137,7 @@ def world(people, case):
         "family": [pk],
         "messages": [pk],
         "activity": [pk],
+        "export": [pk],
         "questions": [pk],
         "questions_change": [pk],
         "withdraw": [pk],

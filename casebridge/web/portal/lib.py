@@ -120,6 +120,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "case.status_changed": _("changed the status"),
     "case.assigned": _("assigned a coordinator"),
     "case.downloaded": _("downloaded"),
+    "case.exported": _("downloaded a copy of everything"),
     "document.uploaded": _("added a document"),
     "document.read": _("opened a document"),
     "document.type_flagged": _("said a document has the wrong type"),

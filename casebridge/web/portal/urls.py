@@ -2,6 +2,7 @@ from django.urls import path
 
 from casebridge.web.portal import views_case as case
 from casebridge.web.portal import views_enquiry as enquiry
+from casebridge.web.portal import views_export as export
 from casebridge.web.portal import views_info as info
 from casebridge.web.portal import views_invitation as invitation
 from casebridge.web.portal import views_pack as pack
@@ -46,6 +47,8 @@ urlpatterns = [
     path("cases/<str:pk>/summary/<str:lang>/", sections.summary_preview, name="summary"),
     path("cases/<str:pk>/summary/<str:lang>/page.html", case.summary_page, name="summary_page"),
     path("cases/<str:pk>/download/<str:name>", case.download, name="download"),
+    # a copy of everything, as one archive (the patient's own)
+    path("cases/<str:pk>/everything.zip", export.export, name="export"),
     path("cases/<str:pk>/letters/<slug:slug>/", case.letter, name="letter"),
     path(
         "cases/<str:pk>/letters/<slug:slug>/download.<str:fmt>",

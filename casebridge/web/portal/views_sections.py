@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from casebridge.web.cases.access import allowed
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import EngineView, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, Document
@@ -145,7 +146,8 @@ def _any_read(case: Case) -> bool:
 @never_cache
 @require_GET
 def summary_and_downloads(request: AuthedRequest, pk: str) -> HttpResponse:
-    """The summary (preview, PDFs) and the structured data, once a record is read."""
+    """The summary (preview, PDFs) and the structured data, once a record is
+    read; for the patient, the copy of everything (views_export)."""
     case = _gate(request, pk)
     view = read_engine(case)
     any_read = _any_read(case)
@@ -157,7 +159,8 @@ def summary_and_downloads(request: AuthedRequest, pk: str) -> HttpResponse:
         _("Summary and downloads"),
         "h-summary",
         "portal/_section_summary.html",
-        {"any_read": any_read},
+        # the role is in the fragment's key, and only the patient may export
+        {"any_read": any_read, "may_export": allowed(request.user, case, "consent")},
     )
 
 
