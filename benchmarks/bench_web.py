@@ -198,11 +198,9 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from django.utils import timezone
 
     from casebridge.engine.pipeline import build_case
     from casebridge.web.accounts.models import Role, User
-    from casebridge.web.cases import audit
     from casebridge.web.cases.actions import (
         do_add_note,
         do_correct_fact,
@@ -220,16 +218,9 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
     family_count = max(1, (users - 1) // 2)
     coordinator_count = max(1, users - 1 - family_count)
 
-    def account(email: str, role: str) -> User:
-        user = User.objects.create_user(email, role=role, full_name=email.split("@")[0])
-        user.password = hashed
-        user.save(update_fields=["password"])
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        return user
-
-    patient = account("patient@bench.casebridge.test", Role.PATIENT)
+    patient = account("patient@bench.casebridge.test", Role.PATIENT, hashed)
     coordinators = [
-        account(f"coordinator{i}@bench.casebridge.test", Role.COORDINATOR)
+        account(f"coordinator{i}@bench.casebridge.test", Role.COORDINATOR, hashed)
         for i in range(coordinator_count)
     ]
     totp = {}  # staff must have a second factor (StaffMFAMiddleware): each signs in with it
@@ -262,28 +253,7 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
         )
 
     engine = build_case(items, "oncology")
-    case.engine = engine.to_dict()
-    case.save(update_fields=["engine", "updated_at"])
-    by_name: dict[str, list] = {}
-    for doc in engine.documents:
-        by_name.setdefault(doc.file_name, []).append(doc)
-    for name, row in rows.items():
-        docs = by_name.get(name, [])
-        row.state = (
-            Document.State.NEEDS_ATTENTION
-            if any(d.status == "needs_attention" for d in docs)
-            else Document.State.PROCESSED
-        )
-        row.reasons = list(dict.fromkeys(p for d in docs for p in d.problems))
-        row.engine_doc_ids = [d.id for d in docs]
-        row.engine_doc_id = docs[0].id if docs else ""
-        row.doc_type = docs[0].doc_type if docs else ""
-        row.media_type = docs[0].media_type if docs else row.media_type
-        row.processed_at = timezone.now()
-        row.save()
-        audit.record(
-            None, case, "document.processed", obj=row, after={"state": row.state, "bench": True}
-        )
+    mark_read(case, rows, engine)
 
     case = Case.objects.get(pk=case.pk)
     facts = [f for f in engine.facts if f.value != "not stated"]
@@ -312,6 +282,55 @@ def seed(documents: int, users: int, records_dir: Path) -> Seeded:
         seconds=time.perf_counter() - started,
         totp=totp,
     )
+
+
+def account(email: str, role: str, hashed: str = ""):  # type: ignore[no-untyped-def]
+    """A person who can sign in: PASSWORD (or its given hash: hashing once for
+    many people keeps the set-up short; sign-in still checks it) and a
+    verified primary e-mail address."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+
+    from casebridge.web.accounts.models import User
+
+    user = User.objects.create_user(email, role=role, full_name=email.split("@")[0])
+    user.password = hashed or make_password(PASSWORD)
+    user.save(update_fields=["password"])
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def mark_read(case, rows, engine) -> None:  # type: ignore[no-untyped-def]
+    """Store the engine's case on `case` and mark each uploaded Document row
+    read the way `process_document` marks it (state, reasons, engine ids, type,
+    audit row): the documents are read once for the whole case, not one by one."""
+    from django.utils import timezone
+
+    from casebridge.web.cases import audit
+    from casebridge.web.cases.models import Document
+
+    case.engine = engine.to_dict()
+    case.save(update_fields=["engine", "updated_at"])
+    by_name: dict[str, list] = {}
+    for doc in engine.documents:
+        by_name.setdefault(doc.file_name, []).append(doc)
+    for name, row in rows.items():
+        docs = by_name.get(name, [])
+        row.state = (
+            Document.State.NEEDS_ATTENTION
+            if any(d.status == "needs_attention" for d in docs)
+            else Document.State.PROCESSED
+        )
+        row.reasons = list(dict.fromkeys(p for d in docs for p in d.problems))
+        row.engine_doc_ids = [d.id for d in docs]
+        row.engine_doc_id = docs[0].id if docs else ""
+        row.doc_type = docs[0].doc_type if docs else ""
+        row.media_type = docs[0].media_type if docs else row.media_type
+        row.processed_at = timezone.now()
+        row.save()
+        audit.record(
+            None, case, "document.processed", obj=row, after={"state": row.state, "bench": True}
+        )
 
 
 # -- the server --------------------------------------------------------------------
@@ -360,6 +379,7 @@ def start_server(
     side: Side | None = None,
     workers: int = 0,
     threads: int = 0,
+    worker: bool = False,
 ) -> subprocess.Popen[bytes]:
     """The side's server in a child process (`casebridge serve`, or runserver
     for "runserver" and "before"), with the side's settings (through a settings
@@ -377,9 +397,10 @@ def start_server(
         env["PYTHONPATH"] = os.pathsep.join([str(folder), str(code)])
     if side is None or side.server == "serve":
         # What `casebridge serve --no-worker` runs: the engine's worker is not
-        # part of the load (the documents are read already).
+        # part of the load (the documents are read already); `worker` keeps it.
         command = [sys.executable, "-c", "from casebridge.cli import main; main()", "serve"]
-        command += ["--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+        command += [] if worker else ["--no-worker"]
+        command += ["--host", "127.0.0.1", "--port", str(port)]
         if workers:
             command += ["--workers", str(workers)]
         if threads:
