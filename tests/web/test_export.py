@@ -338,3 +338,38 @@ def test_the_archive_is_streamed_in_small_chunks_not_made_whole_in_memory(people
     assert len(chunks) > 40 and max(len(chunk) for chunk in chunks) < 3 * CHUNK
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
     assert archive.read(f"{archive.namelist()[0].split('/')[0]}/originals/photo.jpg") == big
+
+
+def test_what_was_sent_abroad_and_the_released_opinion_are_in_the_archive(people, team):
+    from casebridge.web.cases.opinions import (
+        do_release_opinion,
+        do_save_opinion_draft,
+        do_sign_opinion,
+    )
+
+    case, _best, _a, lead, *_ = team
+    archive, folder = _export(people.owner, case)
+    names = set(archive.namelist())
+    assert f"{folder}/sent-abroad.json" in names
+    assert f"{folder}/opinion.json" not in names  # nothing released yet
+    sent = json.loads(_read(archive, folder, "sent-abroad.json"))
+    assert [row["version"] for row in sent] == [1]
+    assert sent[0]["to"] and sent[0]["sent_at"]
+
+    fields = {"summary": "病理支持浸润性导管癌。", "agreement": "agree", "staging": "cT2 N1 M0"}
+    fields["direction"] = "新辅助治疗后手术。"
+    draft = do_save_opinion_draft(case, acting_user=lead, fields={**fields, "language": "zh"})
+    case.refresh_from_db()
+    signed = do_sign_opinion(
+        case, acting_user=lead, number=draft.number, expected_version=case.version
+    )
+    do_release_opinion(case, acting_user=people.coordinator, number=signed.number)
+    case.refresh_from_db()
+    archive, folder = _export(people.owner, case)
+    opinion = json.loads(_read(archive, folder, "opinion.json"))
+    assert opinion["summary"] == fields["summary"] and opinion["staging"] == "cT2 N1 M0"
+    assert opinion["signed_at"] and opinion["released_at"]
+    assert opinion["written_on_case_version"] == 1
+    assert opinion["department"]["en"] and opinion["department"]["zh"]
+    readme = _read(archive, folder, "README.txt").decode()
+    assert "opinion.json" in readme and "sent-abroad.json" in readme

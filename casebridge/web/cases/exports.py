@@ -47,13 +47,21 @@ from django.utils import timezone
 from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.web.accounts.models import User
-from casebridge.web.cases import audit, matching, storage
+from casebridge.web.cases import audit, matching, opinions, storage
 from casebridge.web.cases.access import grant_of, needs_of
 from casebridge.web.cases.actions import clean_file_name
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.lib import engine_case
-from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Consent, Document, Message
+from casebridge.web.cases.models import (
+    AuditEvent,
+    Case,
+    CaseMember,
+    CasePack,
+    Consent,
+    Document,
+    Message,
+)
 from casebridge.web.cases.questions import questions_of
 
 LANGS = ("en", "zh")
@@ -70,6 +78,8 @@ CONSENTS = "consents.json"
 MESSAGES = "messages.json"
 QUESTIONS = "questions.json"
 ACCESS_LOG = "access-log.csv"
+SENT_ABROAD = "sent-abroad.json"  # once a version was sent to a team abroad
+OPINION = "opinion.json"  # once an opinion was released to the patient
 README = "README.txt"
 MANIFEST = "manifest.json"
 READ_PARTS = (SUMMARY_EN, SUMMARY_ZH, FHIR)  # only once a record has been read
@@ -108,13 +118,17 @@ class Plan:
     documents: tuple[int, ...]
     read: bool  # a record has been read: the summaries and the FHIR bundle exist
     counts: dict[str, int] = field(default_factory=dict)
+    sent: bool = False  # a version of the case was sent to a team abroad
+    opinion: bool = False  # an opinion was released to the patient
 
     @property
     def parts(self) -> list[str]:
         parts = [ORIGINALS, CASE_JSON]
         if self.read:
             parts += list(READ_PARTS)
-        return parts + [CONSENTS, MESSAGES, QUESTIONS, ACCESS_LOG]
+        parts += [CONSENTS, MESSAGES, QUESTIONS, ACCESS_LOG]
+        parts += [SENT_ABROAD] if self.sent else []
+        return parts + ([OPINION] if self.opinion else [])
 
 
 def plan_export(case: Case) -> Plan:
@@ -125,7 +139,9 @@ def plan_export(case: Case) -> Plan:
         "messages": Message.objects.filter(case=case).count(),
         "questions": case.questions.count(),
     }
-    return Plan(documents, read, counts)
+    sent = CasePack.objects.filter(case=case, sent_at__isnull=False).exists()
+    opinion = case.opinions.filter(released_at__isnull=False).exists()
+    return Plan(documents, read, counts, sent, opinion)
 
 
 def do_export_case(
@@ -266,6 +282,10 @@ class CaseExport:
             yield from self._entry(archive, pipe, MESSAGES, [_json(self._messages())])
             yield from self._entry(archive, pipe, QUESTIONS, [_json(self._questions())])
             yield from self._entry(archive, pipe, ACCESS_LOG, self._access_log())
+            if self.plan.sent:
+                yield from self._entry(archive, pipe, SENT_ABROAD, [_json(self._sent_abroad())])
+            if self.plan.opinion:
+                yield from self._entry(archive, pipe, OPINION, [_json(self._opinion())])
             yield from self._entry(archive, pipe, MANIFEST, [_json(self._manifest())])
         yield pipe.take()  # the central directory
 
@@ -400,6 +420,52 @@ class CaseExport:
             )
         return rows
 
+    def _sent_abroad(self) -> list[dict[str, Any]]:
+        """Each version of the case sent to a team abroad: to whom, when the
+        patient approved it, when it was sent, and exactly which files."""
+        rows = []
+        packs = CasePack.objects.filter(case=self.case, sent_at__isnull=False).order_by("number")
+        for pack in packs:
+            pack.case = self.case
+            manifest = pack.manifest or {}
+            rows.append(
+                {
+                    "version": pack.number,
+                    "to": pack.recipient,
+                    "approved_by_the_patient_at": _iso(pack.approved_at),
+                    "sent_at": _iso(pack.sent_at),
+                    "files": [f.get("name") for f in manifest.get("files", [])],
+                    "images_withheld": manifest.get("images_withheld", []),
+                }
+            )
+        return rows
+
+    def _opinion(self) -> dict[str, Any] | None:
+        """The opinion as the reviewing team signed it and a coordinator released
+        it to the patient (the newest released version)."""
+        released = opinions.released_opinion(self.case)
+        if released is None:
+            return None
+        released.case = self.case
+        assignment = released.assignment
+        names = {lang: matching.recipient_names(lang) for lang in LANGS}
+        department = {lang: names[lang].get(assignment.direction_id, "") for lang in LANGS}
+        fields = ("summary", "diagnosis_note", "staging", "direction", "further_tests")
+        fields += ("trials", "questions_back", "disagreements", "amend_reason")
+        return {
+            "version": released.number,
+            "department": department,
+            "language": released.language,
+            "written_on_case_version": released.pack.number,
+            "signed_at": _iso(released.signed_at),
+            "signed_by": self._person(released.signed_by),
+            "released_at": _iso(released.released_at),
+            "agreement_with_the_diagnosis": released.get_agreement_display()
+            if released.agreement
+            else "",
+            **{name: getattr(released, name) for name in fields},
+        }
+
     def _access_log(self) -> Iterator[bytes]:
         """The rows the portal's "who opened my case" reads, one a line, oldest
         first: when, who, their role, what they did (the code and its words)."""
@@ -480,6 +546,10 @@ questions.json   Your questions for the specialists, in your order.
 access-log.csv   Every time someone opened, downloaded or changed your case:
                  when, who, in which role, and what they did. It opens in a
                  spreadsheet.
+sent-abroad.json Once your case was sent abroad: each version sent, to whom,
+                 when you approved it, when it was sent, and exactly which files.
+opinion.json     Once it was released to you: the reviewing team's opinion, as
+                 they signed it.
 manifest.json    The list of the files, with the size and SHA-256 fingerprint
                  of each original, and anything that could not be included.
 
@@ -511,6 +581,9 @@ messages.json    您病例中的所有留言。
 questions.json   您想问专家的问题，按您排好的顺序。
 access-log.csv   每一次有人打开、下载或更改您的病例的记录：时间、是谁、以什么
                  身份、做了什么。可以用电子表格软件打开。
+sent-abroad.json 病例发往国外后才有：每一次发送的版本、发给谁、您何时确认、
+                 何时发出，以及具体发送了哪些文件。
+opinion.json     意见发布给您之后才有：专家团队签署的意见原文。
 manifest.json    文件清单，列出每个原始文件的大小和 SHA-256 校验值，以及未能
                  放进来的内容。
 
