@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.portal.lib import patient_name
+from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -48,8 +48,7 @@ def read(case, people):
 
 def _page(client, people, case, lang: str = "en", query: str = "") -> str:
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
-    if lang == "zh":
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    switch_language(client, "zh-hans" if lang == "zh" else "en-gb")
     if query in ("", "?facts=all"):
         # the facts, the timeline and the missing records, each on its page of its own
         pages = ("facts/",) if query else ("facts/", "timeline/", "missing/")

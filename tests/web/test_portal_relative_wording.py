@@ -58,7 +58,9 @@ def test_a_relative_reads_that_all_of_alices_records_have_been_read(client, peop
 
 def test_a_relative_reads_it_in_chinese_with_the_patients_name(client, people, case):
     _read(case, people)
-    page = _page(client, people.family, f"/cases/{case.pseudonym}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    people.family.preferred_language = "zh"  # the account's language: the pages follow it
+    people.family.save()
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/")
     assert "Alice 的 2 份病历已全部读完" in page and "Alice 的病例" in page
     assert "您的病历" not in page
 
