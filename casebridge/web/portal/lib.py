@@ -889,8 +889,8 @@ class PatientGap:
 def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
     """The engine's gaps: the title as the summary words it (knowledge/
     terminology_zh.yaml gap_id), the severity from the same table, the reason and
-    who holds the record through the table too, and English it does not cover
-    marked untranslated (the summary's way)."""
+    who holds the record in their curated Chinese (gap_why, gap_note, gap_holder),
+    and English the table does not cover marked untranslated (the summary's way)."""
     code = "zh" if lang == "zh" else "en"
     words = Wording(engine, code)
     return [
@@ -898,8 +898,8 @@ def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
             id=gap.id,
             title=words.gap_title(gap),
             severity=term_label(f"severity.{gap.severity}", code),
-            why=whole(words.text(gap.why, "gap_term"), gap.why),
-            holder=whole(words.text(gap.holder, "gap_term"), gap.holder),
+            why=whole(words.gap_why(gap), gap.why),
+            holder=whole(words.gap_holder(gap), gap.holder),
         )
         for gap in engine.gaps
     ]
