@@ -248,7 +248,6 @@ def cached_fact_rows(view: EngineView) -> list[FactRow]:
 
 # -- the facts, grouped, with their links built once -----------------------------------
 
-KEY_FACTS_PER_KIND = 3  # the overview shows this many values of each kind (and every correction)
 FACTS_PER_PAGE = 100  # groups per page of the full list of facts
 LATEST_DOCUMENTS = 5  # the overview lists the latest few records
 
@@ -408,32 +407,6 @@ def disagreements(
             label = "".join(s.text for s in words.kind(conflict.kind))
             found.append((set(conflict.fact_ids), Disagreement(conflict.kind, label, values)))
     return found
-
-
-@dataclass
-class FactOverview:
-    lines: list[FactLine]  # the key facts: the first values of each kind, and every correction
-    shown: int
-    total: int
-    kinds: int
-
-    @property
-    def more(self) -> int:
-        return self.total - self.shown
-
-
-def key_facts(lines: list[FactLine], per_kind: int = KEY_FACTS_PER_KIND) -> FactOverview:
-    """The overview's facts: the first `per_kind` values of each kind (in the
-    order of knowledge/fact_kinds.yaml), plus every corrected value."""
-    seen: dict[str, int] = {}
-    kept: list[FactLine] = []
-    for line in lines:
-        n = seen.get(line.kind, 0)
-        seen[line.kind] = n + 1
-        if n < per_kind or line.corrected:
-            kept.append(line)
-    shown = _first_of_kind(kept)
-    return FactOverview(lines=shown, shown=len(shown), total=len(lines), kinds=len(seen))
 
 
 def fact_page(lines: list[FactLine], number: Any) -> Page:
