@@ -239,10 +239,10 @@ def test_a_document_being_dated_is_not_a_fact_and_dated_events_read_as_the_timel
     [
         (
             "en",
-            "This is the current wording, of 1 March 2025.",
-            "(you agreed to the current wording, of 1 March 2025, in English)",
+            "This is the current wording, of 23 November 2026.",
+            "(you agreed to the current wording, of 23 November 2026, in English)",
         ),
-        ("zh", "这是2025年3月1日的现行文本。", "（您同意的是2025年3月1日的现行文本（英文））"),
+        ("zh", "这是2026年11月23日的现行文本。", "（您同意的是2026年11月23日的现行文本（英文））"),
     ],
 )
 def test_consent_names_its_wording_in_plain_words_never_the_version_id(

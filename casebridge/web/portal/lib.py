@@ -846,7 +846,7 @@ class TimelineDay:
 def date_words(iso: str, precision: str, lang: str, *, full: bool = False) -> str:
     """A record's date in one format: "11 Sep 2026" / "2026年9月11日"; only the
     month or year when that is all the record says ("Sep 2026" / "2026年9月").
-    `full` names the month in full ("1 March 2025")."""
+    `full` names the month in full ("23 November 2026")."""
     months = FULL_MONTHS if full else MONTHS
     parts = iso[:10].split("-")
     try:
