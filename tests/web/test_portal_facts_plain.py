@@ -92,9 +92,9 @@ def test_in_chinese_fact_values_the_timeline_and_the_missing_records_read_in_chi
     gaps = _section(page, "h-gaps")
     assert "HER2 原位杂交（ISH）检测结果" in gaps and "(必需)" in gaps
     assert "(essential)" not in gaps
-    # the reason has no Chinese in the table: shown whole in English, marked as the summary marks it
-    assert '<span class="untranslated" lang="en" title="未翻译: 原文为英文">HER2 IHC is 2+' in gaps
-    assert '<sup class="en-mark">[EN]</sup>' in gaps
+    # the reason and who holds the record in their curated Chinese (terminology_zh.yaml)
+    assert "HER2 免疫组化为 2+（不确定）" in gaps and "医院病理科" in gaps
+    assert "HER2 IHC is 2+" not in gaps and '<sup class="en-mark">[EN]</sup>' not in gaps
 
 
 def test_in_english_the_values_and_missing_records_are_unmarked(client, people, read):
