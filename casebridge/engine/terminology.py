@@ -319,9 +319,11 @@ def match_template(template: str, text: str) -> dict[str, str] | None:
     {"label": "ROS1"}."""
     pieces = re.split(r"\{(\w+)\}", " ".join(template.split()))
     pattern = ""
+    named: set[str] = set()
     for i, piece in enumerate(pieces):
-        if i % 2:
-            pattern += f"(?P<{piece}>.+?)"
+        if i % 2:  # a placeholder said twice ("no {label} result") holds the same value
+            pattern += f"(?P={piece})" if piece in named else f"(?P<{piece}>.+?)"
+            named.add(piece)
         else:
             pattern += r"\s+".join(re.escape(w) for w in piece.split(" ")) if piece else ""
     m = re.fullmatch(pattern, " ".join(text.split()), re.IGNORECASE)
@@ -354,6 +356,9 @@ _UI_CATEGORIES = (
     "fact_kind",
     "gap_id",
     "gap_term",
+    "gap_why",
+    "gap_note",
+    "gap_holder",
     "safety_advice",
     "attention",
     "identifier",

@@ -1,5 +1,6 @@
 """Small middlewares: security headers Django 5.2 does not set itself, the idle
-and absolute session limits, and the second factor staff must enrol."""
+and absolute session limits, the account's language, and the second factor
+staff must enrol."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import translation
 
 LAST_SEEN_KEY = "casebridge_last_seen"
 SIGNED_IN_KEY = "casebridge_signed_in"
@@ -74,6 +76,52 @@ def mark_signed_in(request: HttpRequest) -> None:
     now = time.time()
     request.session[SIGNED_IN_KEY] = now
     request.session[LAST_SEEN_KEY] = now
+
+
+class AccountLanguageMiddleware:
+    """Signed in, every page is in the account's language (preferred_language),
+    whichever browser they sign in from: its languages, or the cookie an
+    earlier visitor of a shared computer left, do not count. The site's switcher
+    changes the account's language (views.set_language), so a switch lasts.
+    Signed out, LocaleMiddleware's choice (the switcher's cookie, else the
+    browser's languages) stands. The cookie is set to the account's language
+    too, so the pages after signing out do not change language under them.
+
+    After SessionLimitsMiddleware (an expired session is signed out first),
+    inside LocaleMiddleware (whose response header reads the language chosen)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from casebridge.web.cases.mail import site_language
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        translation.activate(site_language(user.preferred_language))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        # the switcher may just have changed it, or they signed out: read again
+        user = getattr(request, "user", None)
+        language = (
+            site_language(user.preferred_language)
+            if user is not None and user.is_authenticated
+            else None
+        )
+        name = settings.LANGUAGE_COOKIE_NAME
+        if language and request.COOKIES.get(name) != language and name not in response.cookies:
+            response.set_cookie(
+                name,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
 
 # Where a coordinator, reviewer or admin without a second factor may still go:

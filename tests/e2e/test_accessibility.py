@@ -145,10 +145,15 @@ def _signed_in(
 
 
 def _speak(page: Any, server: E2EServer, language: str) -> None:
-    """The language the header's form sets: Django's django_language cookie."""
+    """The language a person chooses. Signed out, the header's switcher sets
+    Django's django_language cookie; signed in, the pages follow the account's
+    language, which only the switcher changes: so it is pressed on an open page."""
     page.context.add_cookies(
         [{"name": "django_language", "value": LANGUAGES[language], "url": server.url}]
     )
+    if page.url.startswith(server.url):
+        with page.expect_navigation():
+            page.locator(f".lang-switch button[value={LANGUAGES[language]}]").click()
 
 
 # -- axe ---------------------------------------------------------------------------------

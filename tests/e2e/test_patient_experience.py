@@ -7,7 +7,8 @@ the 404 page. A patient adds a question and sends a message with the keyboard
 alone, the focus always visible.
 
 Screenshots go with the artifacts (test-artifacts/e2e/<test>/); the ones the
-documentation shows are refreshed in docs/screenshots/ with
+documentation shows (the overview, the questions and each section page of the
+patient's case on a phone in both languages) are refreshed in docs/screenshots/ with
 CASEBRIDGE_UPDATE_DOCS=1 (a test run never changes the checkout otherwise).
 """
 
@@ -30,6 +31,7 @@ from tests.e2e.test_accessibility import (
     _axe,
     _lines,
     _scenario,
+    _speak,
     _user,
 )
 
@@ -57,6 +59,17 @@ PAGES = (
 )
 PUBLIC = ("/", "/enquiry/", "/privacy/", "/terms/")
 # what is not a page to read: files, and the engine's summary itself (its own tests)
+# the patient's section pages the documentation shows on a phone, in both languages
+DOCS_SECTIONS = {
+    "facts/": "facts",
+    "timeline/": "timeline",
+    "missing/": "missing",
+    "summary-and-downloads/": "summary-and-downloads",
+    "messages/": "messages",
+    "family/": "family",
+    "activity/": "access-log",
+    "consent/": "consent",
+}
 NOT_PAGES = re.compile(r"/(download|pack/\d+/\d+|documents/\d+/original|letters/[^/]+/download)")
 
 
@@ -105,12 +118,6 @@ def _sign_in(page: Any, server: E2EServer, email: str) -> None:
     page.locator("form:has(input[name=password]) [type=submit]").click()
     page.wait_for_load_state()
     assert "/accounts/" not in page.url, f"signing in as {email} failed: {page.url}"
-
-
-def _speak(page: Any, server: E2EServer, language: str) -> None:
-    page.context.add_cookies(
-        [{"name": "django_language", "value": LANGUAGES[language], "url": server.url}]
-    )
 
 
 def _case_links(page: Any, case: str) -> set[str]:
@@ -188,8 +195,12 @@ def test_every_page_of_the_patient_and_their_relative_is_accessible_in_both_lang
                             _docs_shot(page, f"patient-overview-zh-{width}")
                         if who == "relative" and language == "en":
                             _docs_shot(page, f"relative-overview-en-{width}")
-                    if path.endswith("/questions/") and who == "patient" and width == "phone":
-                        _docs_shot(page, f"patient-questions-{language}-phone")
+                    if who == "patient" and width == "phone":
+                        section = DOCS_SECTIONS.get(path.removeprefix(case), "")
+                        if path.endswith("/questions/"):
+                            section = "questions"
+                        if section:
+                            _docs_shot(page, f"patient-{section}-{language}-phone")
                 visited[f"{who} {width} {language}"] = seen
             context.close()
     # the public pages and a case that is not theirs, signed out
@@ -251,6 +262,7 @@ def test_a_patient_adds_a_question_and_sends_a_message_with_the_keyboard_alone(
     case = f"/cases/{made.pseudonym}/"
     context, page = _context(browser, watch, "desktop")
     _sign_in(page, server, "mei.lin@example.org")
+    _speak(page, server, "en")  # the account may speak Chinese since the walk of every page
     page.goto(server.path(case))
     # the first Tab reaches the skip link, which takes the focus to the content
     page.keyboard.press("Tab")

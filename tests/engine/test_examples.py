@@ -294,3 +294,26 @@ def test_each_examples_bundle_is_what_fhir_resources_reads_and_writes_back(breas
         bundle = to_ips_bundle(case, timestamp="2026-09-14T10:00:00+01:00")
         again = Bundle.model_validate(json.loads(json.dumps(bundle)))
         assert again.model_dump(mode="json", exclude_none=True) == bundle
+
+
+def test_no_gap_of_an_example_reads_in_english_on_the_chinese_pages(breast, lung, dlbcl):
+    """Each missing record's title, reason and holder, as the Chinese summary and the
+    patient's pages word them (render.summary.Wording), on the day of the letters and
+    three months on (when the checklist adds that the latest scan is too old)."""
+    import copy
+
+    from casebridge.engine.render.summary import Wording
+
+    untranslated = []
+    for example in (breast, lung, dlbcl):
+        later = copy.deepcopy(example)
+        later.intake = {**later.intake, "today": "2026-12-14"}
+        refresh(later)
+        assert len(later.gaps) > len(example.gaps)  # the scans and bloods are now too old
+        for case in (example, later):
+            words = Wording(case, "zh")
+            for gap in case.gaps:
+                for spans in (words.gap_title(gap), words.gap_why(gap), words.gap_holder(gap)):
+                    if not spans or any(s.untranslated for s in spans):
+                        untranslated.append(f"{gap.id}: {''.join(s.text for s in spans)}")
+    assert not untranslated, "\n".join(untranslated)

@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -54,6 +55,18 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fast_password_hashing(settings) -> None:
     """Real hashing costs half a second a user; the tests are not about it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language_between_tests() -> Iterator[None]:
+    """A request leaves its language active in the thread (LocaleMiddleware and
+    the account's language never deactivate it): a test that then calls an
+    action directly would otherwise read the previous test's Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def enrol_totp(user) -> str:
@@ -150,3 +163,11 @@ def team(people, sent):
     from tests.web.reviewing import make_team
 
     return make_team(people, sent)
+
+
+def switch_language(client, language: str) -> None:
+    """What the header's switcher does ("en-gb" or "zh-hans"): signed in, it
+    is the account's language too, which the pages then follow (a browser's
+    Accept-Language no longer counts once signed in)."""
+    response = client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    assert response.status_code == 302, response.status_code

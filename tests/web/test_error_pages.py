@@ -20,8 +20,11 @@ def _login(client, user) -> None:
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
 
 
-def _chinese(client) -> None:
+def _chinese(client, user) -> None:
+    """Signed in, the pages follow the account's language; the cookie for the rest."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    user.preferred_language = "zh"
+    user.save(update_fields=["preferred_language"])
 
 
 def _without_tokens(page: str, *paths: str) -> str:
@@ -49,7 +52,7 @@ def test_a_page_a_relative_may_not_see_answers_in_the_sites_layout_in_their_lang
     client, people, case
 ):
     _login(client, people.outsider)
-    _chinese(client)
+    _chinese(client, people.outsider)
     response = client.get(f"/cases/{case.pseudonym}/messages/")
     assert response.status_code == 404
     page = response.content.decode()
@@ -143,7 +146,7 @@ def test_a_form_sent_after_its_page_expired_says_so_in_plain_words(people, case)
 
     client = Client(enforce_csrf_checks=True)
     _login(client, people.owner)
-    _chinese(client)
+    _chinese(client, people.owner)
     response = client.post(f"/cases/{case.pseudonym}/messages/", {"body": "hello"})
     assert response.status_code == 403
     page = response.content.decode()

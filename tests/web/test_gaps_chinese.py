@@ -27,8 +27,10 @@ def test_the_console_queue_and_an_enquiry_render_in_chinese(client, people):
         goals="A plan",
         red_flag_state=Enquiry.RedFlag.FLAGGED,
     )
+    people.coordinator.preferred_language = "zh"  # signed in, the pages follow the account
+    people.coordinator.save()
     client.force_login(people.coordinator)
-    page = client.get(reverse("console:queue"), secure=True, **ZH).content.decode()
+    page = client.get(reverse("console:queue"), secure=True).content.decode()
     assert "工作队列" in page and "危险信号：请先与以下人员沟通" in page
     assert "Work queue" not in page
     page = client.get(

@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.portal.lib import patient_name
+from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -48,8 +48,7 @@ def read(case, people):
 
 def _page(client, people, case, lang: str = "en", query: str = "") -> str:
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
-    if lang == "zh":
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    switch_language(client, "zh-hans" if lang == "zh" else "en-gb")
     if query in ("", "?facts=all"):
         # the facts, the timeline and the missing records, each on its page of its own
         pages = ("facts/",) if query else ("facts/", "timeline/", "missing/")
@@ -93,9 +92,9 @@ def test_in_chinese_fact_values_the_timeline_and_the_missing_records_read_in_chi
     gaps = _section(page, "h-gaps")
     assert "HER2 原位杂交（ISH）检测结果" in gaps and "(必需)" in gaps
     assert "(essential)" not in gaps
-    # the reason has no Chinese in the table: shown whole in English, marked as the summary marks it
-    assert '<span class="untranslated" lang="en" title="未翻译: 原文为英文">HER2 IHC is 2+' in gaps
-    assert '<sup class="en-mark">[EN]</sup>' in gaps
+    # the reason and who holds the record in their curated Chinese (terminology_zh.yaml)
+    assert "HER2 免疫组化为 2+（不确定）" in gaps and "医院病理科" in gaps
+    assert "HER2 IHC is 2+" not in gaps and '<sup class="en-mark">[EN]</sup>' not in gaps
 
 
 def test_in_english_the_values_and_missing_records_are_unmarked(client, people, read):
@@ -240,10 +239,10 @@ def test_a_document_being_dated_is_not_a_fact_and_dated_events_read_as_the_timel
     [
         (
             "en",
-            "This is the current wording, of 1 March 2025.",
-            "(you agreed to the current wording, of 1 March 2025, in English)",
+            "This is the current wording, of 23 November 2026.",
+            "(you agreed to the current wording, of 23 November 2026, in English)",
         ),
-        ("zh", "这是2025年3月1日的现行文本。", "（您同意的是2025年3月1日的现行文本（英文））"),
+        ("zh", "这是2026年11月23日的现行文本。", "（您同意的是2026年11月23日的现行文本（英文））"),
     ],
 )
 def test_consent_names_its_wording_in_plain_words_never_the_version_id(

@@ -14,6 +14,7 @@ from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_request_records
 from casebridge.web.portal.lib import patient_name
 from casebridge.web.portal.overview import next_step
+from tests.web.conftest import switch_language
 from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -192,7 +193,7 @@ def test_the_old_address_of_every_fact_goes_to_the_facts_page(client, people, ca
 def test_the_overview_and_its_sections_read_in_chinese(client, people, case):
     _read_record(case, people)
     _login(client, people.owner)
-    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
-    page = client.get(f"/cases/{case.pseudonym}/", **zh).content.decode()
-    assert "返回概览" in client.get(f"/cases/{case.pseudonym}/timeline/", **zh).content.decode()
+    switch_language(client, "zh-hans")
+    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
+    assert "返回概览" in client.get(f"/cases/{case.pseudonym}/timeline/").content.decode()
     assert "Nothing to do now" not in page and "Your case, section by section" not in page

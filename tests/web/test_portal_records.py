@@ -14,11 +14,10 @@ from django.urls import reverse
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
+from tests.web.conftest import switch_language
 from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
-
-CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 
 def _login(client, user) -> None:
@@ -32,6 +31,15 @@ def _uploaded(case, people, name: str = "histology.txt", data: bytes = PATHOLOGY
 
 def _list(client, case, **extra):
     return client.get(f"/cases/{case.pseudonym}/documents/list/", **extra)
+
+
+def _in_chinese(client, get):
+    """`get()` with the header's switcher on Chinese, then back on English."""
+    switch_language(client, "zh-hans")
+    try:
+        return get()
+    finally:
+        switch_language(client, "en-gb")
 
 
 def _poll_url(html: str) -> str:
@@ -109,7 +117,7 @@ def test_a_record_that_needs_a_person_says_so_with_its_reason_in_both_languages(
     assert "Needs a person to look at it" in english
     assert "This kind of file cannot be read" in english
     assert "1 needs a person to look at it." in english
-    chinese = _list(client, case, **CHINESE).content.decode()
+    chinese = _in_chinese(client, lambda: _list(client, case)).content.decode()
     assert "无法读取此类文件" in chinese  # the summary's curated wording of the reason
     assert "This kind of file cannot be read" not in chinese
 
@@ -137,7 +145,7 @@ def test_the_summary_page_offers_the_summary_and_says_fhir_is_for_hospital_syste
     assert "summary-en.pdf" in page and "summary-zh.pdf" in page and "/summary/en/" in page
     assert "Structured data for hospital systems (FHIR)" in page
     assert "You do not need it." in page and "FHIR JSON" not in page
-    chinese = client.get(url, **CHINESE).content.decode()
+    chinese = _in_chinese(client, lambda: client.get(url)).content.decode()
     assert "FHIR" in chinese and "Structured data for hospital systems" not in chinese
 
 
@@ -151,10 +159,10 @@ def test_document_types_are_named_through_the_terminology_table_in_both_language
     process_document.call(doc.pk)
     _login(client, people.owner)
     assert "Pathology report" in _list(client, case).content.decode()
-    assert "病理报告" in _list(client, case, **CHINESE).content.decode()
+    assert "病理报告" in _in_chinese(client, lambda: _list(client, case)).content.decode()
     Document.objects.filter(pk=doc.pk).update(doc_type_override="other")
     assert "Other document" in _list(client, case).content.decode()
-    assert "其他文件" in _list(client, case, **CHINESE).content.decode()
+    assert "其他文件" in _in_chinese(client, lambda: _list(client, case)).content.decode()
     Document.objects.filter(pk=doc.pk).update(doc_type_override="mdt_outcome")
     listing = _list(client, case).content.decode()
     assert "MDT outcome" in listing and "mdt outcome" not in listing
@@ -169,7 +177,7 @@ def test_the_wrong_type_control_offers_the_types_by_name_and_i_dont_know(client,
     assert '<option value="">I don&#x27;t know</option>' in listing
     assert '<option value="clinic_letter">Clinic letter</option>' in listing
     assert '<option value="other">Other document</option>' in listing
-    chinese = _list(client, case, **CHINESE).content.decode()
+    chinese = _in_chinese(client, lambda: _list(client, case)).content.decode()
     assert '<option value="clinic_letter">门诊信函</option>' in chinese
 
 

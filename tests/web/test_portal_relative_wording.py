@@ -58,7 +58,9 @@ def test_a_relative_reads_that_all_of_alices_records_have_been_read(client, peop
 
 def test_a_relative_reads_it_in_chinese_with_the_patients_name(client, people, case):
     _read(case, people)
-    page = _page(client, people.family, f"/cases/{case.pseudonym}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    people.family.preferred_language = "zh"  # the account's language: the pages follow it
+    people.family.save()
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/")
     assert "Alice 的 2 份病历已全部读完" in page and "Alice 的病例" in page
     assert "您的病历" not in page
 
@@ -80,3 +82,28 @@ def test_later_statuses_name_the_patient_for_a_relative(client, people, case):
     assert "The reviewing team is looking at Alice's case." in page
     patient = _page(client, people.owner, f"/cases/{case.pseudonym}/")
     assert "The reviewing team is looking at your case." in patient
+
+
+def test_the_summary_and_its_preview_name_the_patients_records_for_a_relative(client, people, case):
+    downloads = f"/cases/{case.pseudonym}/summary-and-downloads/"
+    before = _page(client, people.family, downloads)
+    assert "Alice's summary will appear here once Alice's records have been read." in before
+    _read(case, people, 1)
+    page = _page(client, people.family, downloads)
+    assert "A summary of what Alice's records say, for Alice and for the specialists." in page
+    preview = _page(client, people.family, f"/cases/{case.pseudonym}/summary/en/")
+    assert "This is the summary of Alice's records that the specialists will read." in preview
+    assert "A summary of what your records say" not in page
+    assert "This is the summary of your records" not in preview
+    patient = _page(client, people.owner, downloads)
+    assert "A summary of what your records say, for you and for the specialists." in patient
+
+
+def test_the_chinese_summary_page_names_the_patient_for_a_relative(client, people, case):
+    _read(case, people, 1)
+    people.family.preferred_language = "zh"
+    people.family.save()
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/summary-and-downloads/")
+    assert "这是 Alice 的病历内容摘要，供 Alice 和专家阅读。" in page and "供您和专家" not in page
+    preview = _page(client, people.family, f"/cases/{case.pseudonym}/summary/zh/")
+    assert "这是专家将要阅读的 Alice 的病历摘要。" in preview and "阅读的您的" not in preview

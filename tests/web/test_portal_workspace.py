@@ -12,6 +12,7 @@ from django.utils import timezone
 from casebridge.web.cases.actions import do_give_consent
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
+from tests.web.conftest import switch_language
 from tests.web.records import PATHOLOGY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -280,7 +281,8 @@ def test_dates_follow_the_reader_s_convention():
 
 def test_the_home_page_shows_when_a_case_was_opened_in_chinese_dates(client, people, case):
     client.force_login(people.owner)
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    switch_language(client, "zh-hans")
+    page = client.get("/").content.decode()
     opened = timezone.localtime(case.created_at)
     assert f"{opened.year}年{opened.month}月{opened.day}日" in page
     assert "十一月" not in page and "一月 " not in page

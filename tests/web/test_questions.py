@@ -24,6 +24,7 @@ from casebridge.web.cases.questions import (
     questions_of,
 )
 from casebridge.web.cases.tasks import process_document
+from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -185,7 +186,7 @@ def test_the_overview_counts_the_questions_and_links_to_the_list(client, people,
 def test_the_questions_page_reads_in_chinese(client, people, case, settings):
     do_add_question(case, acting_user=people.owner, text="Is surgery first an option?")
     client.force_login(people.owner)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    switch_language(client, "zh-hans")
     page = client.get(reverse("portal:questions", args=[case.pseudonym])).text
     assert "您想问专家的问题" in page and "上移" not in page  # one question: nothing to move
     assert "添加到我的问题" in page

@@ -14,10 +14,9 @@ from django.urls import reverse
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import AuditEvent, Message, RecordRequest
 from casebridge.web.console.actions import do_close_record_request, do_request_records
+from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
-
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 
 
 def _login(client, user) -> None:
@@ -319,7 +318,8 @@ def test_the_outsider_never_sees_the_requests(client, people, case, other_case):
 def test_the_to_do_list_is_in_chinese_for_a_chinese_page(client, people, case):
     _ask(case, people)
     _login(client, people.owner)
-    page = client.get(f"/cases/{case.pseudonym}/", **ZH).content.decode()
+    switch_language(client, "zh-hans")
+    page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "我们请您提供的病历" in page and "如何索取您的病历" in page and ">上传<" in page
     assert "CT scan report, March 2024" in page  # the coordinator's own words, as written
 

@@ -1144,7 +1144,55 @@ class _Builder:
     def _placeholder(self, name: str, value: str, detail: str) -> list[Span]:
         if name == "label" and detail in self.kinds:
             return self.kind_label(detail)
+        if name == "treatments":  # "R-GDP, pembrolizumab, ...": each name through the table
+            spans: list[Span] = []
+            for i, treatment in enumerate(value.split(", ")):
+                spans += [Span("、")] if i else []
+                spans += (
+                    [Span("……")]
+                    if treatment == "..."
+                    else self.terms.translate(treatment, ("drug", "procedure"))
+                )
+            return spans
+        if name == "note":  # what the checklist adds (the latest one is too old...)
+            for term in self.terms.in_category("gap_note"):
+                values = match_template(term.en, value)
+                if values is not None:
+                    return [Span(term.zh.format(**values) if values else term.zh)]
+            return [Span(value, untranslated=True)]
         return self.terms.translate(value, ("gap_term", "fact_kind", "procedure", "biomarker"))
+
+    def gap_why(self, gap: Gap) -> list[Span]:
+        """Why the gap's record matters; in Chinese the curated wording of its id
+        (knowledge/terminology_zh.yaml gap_why, with gap_note for what the checklist adds),
+        used only while the English still reads as the entry was written for; otherwise
+        English, marked."""
+        if not self.zh or not gap.why:
+            return [Span(gap.why)] if gap.why else []
+        base, _, detail = gap.id.partition(":")
+        for term in self.terms.in_category("gap_why"):
+            if term.key.split("~")[0] not in (gap.id, base):
+                continue
+            for english, chinese in (
+                (term.en, term.zh),
+                (f"{term.en} {{note}}", f"{term.zh}{{note}}"),
+            ):
+                values = match_template(english, gap.why)
+                if values is None:
+                    continue
+                filled: dict[str, str] = {}
+                for name, value in values.items():
+                    spans = self._placeholder(name, value, detail)
+                    if any(s.untranslated for s in spans):
+                        return self.text(gap.why, "gap_why")
+                    filled[name] = "".join(s.text for s in spans)
+                return [Span(chinese.format(**filled) if filled else chinese)]
+        return self.text(gap.why, "gap_why")
+
+    def gap_holder(self, gap: Gap) -> list[Span]:
+        """Who usually holds the gap's record; in Chinese the curated wording
+        (knowledge/terminology_zh.yaml gap_holder), else English, marked."""
+        return self.text(gap.holder, "gap_holder") if gap.holder else []
 
     def _flag_label(self, flag: SafetyFlag) -> list[Span]:
         term = flag_term(
@@ -1214,6 +1262,12 @@ class Wording:
 
     def gap_title(self, gap: Gap) -> list[Span]:
         return self._builder.gap_title(gap)
+
+    def gap_why(self, gap: Gap) -> list[Span]:
+        return self._builder.gap_why(gap)
+
+    def gap_holder(self, gap: Gap) -> list[Span]:
+        return self._builder.gap_holder(gap)
 
     def event(self, event: TimelineEvent) -> list[Span]:
         """What happened, without the date its label repeats ("treatment start: R-GDP")."""

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casebridge.engine.case import fact_id as engine_fact_id
 from casebridge.engine.kb import fact_kinds
@@ -500,15 +501,18 @@ def do_invite_member(
     require(acting_user, case, "consent")
     email = User.objects.normalize_email((email or "").strip()).lower()
     if "@" not in email:
-        raise ActionError("Give the e-mail address of the person to invite.")
+        raise ActionError(gettext("Give the e-mail address of the person to invite."))
     if relationship not in CaseMember.Relationship.values:
-        raise ActionError(f"'{relationship}' is not a relationship casebridge records.")
+        raise ActionError(
+            gettext("'%(relationship)s' is not a relationship casebridge records.")
+            % {"relationship": relationship}
+        )
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             user = User.objects.create_user(email, role=Role.PATIENT)
         elif user.pk == case.owner_id:
-            raise ActionError("You cannot invite yourself to your own case.")
+            raise ActionError(gettext("You cannot invite yourself to your own case."))
         elif user.role in STAFF_ROLES:
             audit.record(
                 acting_user,
@@ -530,7 +534,9 @@ def do_invite_member(
             },
         )
         if not created and member.revoked_at is None:
-            raise ActionError(f"{email} is already a member of this case.")
+            raise ActionError(
+                gettext("%(email)s is already a member of this case.") % {"email": email}
+            )
         before = snapshot(
             member, ["can_view", "can_upload", "can_message", "can_approve", "revoked_at"]
         )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.ingest.sniff import sniff
@@ -683,7 +684,7 @@ def do_invite_family(
     limit, window = throttle.parse_rate(settings.INVITE_RATE)
     if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
         raise Throttled(
-            "You have sent many invitations in a short time. Please try again later.",
+            gettext("You have sent many invitations in a short time. Please try again later."),
             retry_after=throttle.retry_after(window),
         )
     with transaction.atomic():
@@ -811,7 +812,7 @@ def do_revoke_member(
         if locked is None:
             raise NotAllowed("This person is not a member of this case.")
         if locked.revoked_at is not None:
-            raise ActionError("This person's access was already removed.")
+            raise ActionError(gettext("This person's access was already removed."))
         before = snapshot(locked, ["can_view", "can_upload", "can_message", "revoked_at"])
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])

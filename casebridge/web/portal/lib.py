@@ -14,7 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import NOT_STATED, Fact, Source
@@ -32,7 +32,7 @@ from casebridge.engine.terminology import table as terminology_table
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
-from casebridge.web.cases.models import AuditEvent, Case, Document, RecordRequest
+from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Document, RecordRequest
 from casebridge.web.portal.facts import group_fact_rows
 
 STATUS_TEXT: dict[str, Any] = {
@@ -147,6 +147,38 @@ AUDIT_TEXT: dict[str, Any] = {
     "images.opened": _("looked at your scans"),
     "pack.superseded": _("replaced a version of what is sent"),
     "pack.failed": _("could not prepare what is sent"),
+    "pack.built": _("prepared a version of what is sent"),
+    "pack.name_choice": _("chose whether your name goes with what is sent"),
+    "case.paused_for_safety": _("paused the case to check on your safety"),
+    "case.safety_flag": _("noted a possible urgent symptom"),
+    "case.safety_reviewed": _("checked a possible urgent symptom"),
+    "document.failed": _("could not read a document"),
+    "document.requeued": _("put a document back in line to be read"),
+    "document.retry": _("tried again to read a document"),
+    "document.type_overridden": _("changed a document's type"),
+    "enquiry.read": _("opened your enquiry"),
+    "enquiry.red_flag_cleared": _("checked the urgent symptoms in your enquiry"),
+    "member.invitation_opened": _("opened an invitation"),
+    "member.invitation_link_refused": _("opened an invitation link that no longer works"),
+    "member.invitation_accepted": _("accepted an invitation"),
+    "member.invite_refused": _("could not invite someone"),
+    "member.invite_mail_limited": _("held back an invitation e-mail (too many in a short time)"),
+    "member.revoked": _("removed someone's access"),
+    "note.added": _("added a note for the team"),
+    "opinion.draft_discarded": _("set aside a draft of the team's opinion"),
+    "question.added": _("added a question"),
+    "question.edited": _("changed a question"),
+    "question.moved": _("moved a question"),
+    "question.removed": _("removed a question"),
+}
+
+# who did something without an account of their own to name
+LABEL_TEXT: dict[str, Any] = {"anonymous": _("Someone not signed in")}
+
+# how the patient knows the people they invited
+RELATIONSHIP_TEXT: dict[str, Any] = {
+    CaseMember.Relationship.FAMILY: _("Family member"),
+    CaseMember.Relationship.CAREGIVER: _("Caregiver"),
 }
 
 # what a consent is for, in the patient's language
@@ -217,7 +249,6 @@ def cached_fact_rows(view: EngineView) -> list[FactRow]:
 
 # -- the facts, grouped, with their links built once -----------------------------------
 
-KEY_FACTS_PER_KIND = 3  # the overview shows this many values of each kind (and every correction)
 FACTS_PER_PAGE = 100  # groups per page of the full list of facts
 LATEST_DOCUMENTS = 5  # the overview lists the latest few records
 
@@ -377,32 +408,6 @@ def disagreements(
             label = "".join(s.text for s in words.kind(conflict.kind))
             found.append((set(conflict.fact_ids), Disagreement(conflict.kind, label, values)))
     return found
-
-
-@dataclass
-class FactOverview:
-    lines: list[FactLine]  # the key facts: the first values of each kind, and every correction
-    shown: int
-    total: int
-    kinds: int
-
-    @property
-    def more(self) -> int:
-        return self.total - self.shown
-
-
-def key_facts(lines: list[FactLine], per_kind: int = KEY_FACTS_PER_KIND) -> FactOverview:
-    """The overview's facts: the first `per_kind` values of each kind (in the
-    order of knowledge/fact_kinds.yaml), plus every corrected value."""
-    seen: dict[str, int] = {}
-    kept: list[FactLine] = []
-    for line in lines:
-        n = seen.get(line.kind, 0)
-        seen[line.kind] = n + 1
-        if n < per_kind or line.corrected:
-            kept.append(line)
-    shown = _first_of_kind(kept)
-    return FactOverview(lines=shown, shown=len(shown), total=len(lines), kinds=len(seen))
 
 
 def fact_page(lines: list[FactLine], number: Any) -> Page:
@@ -695,6 +700,43 @@ def action_text(action: str) -> Any:
     return AUDIT_TEXT.get(action, action.replace(".", " ").replace("_", " "))
 
 
+# -- the people the patient invited --------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    """Someone the patient invited, as their family page lists them."""
+
+    pk: int
+    email: str
+    relationship: Any
+    allowed: str  # "can view, add records" in the page's language
+
+
+def family_members(case: Case) -> list[MemberRow]:
+    """The case's family and caregivers whose access stands, oldest first, with
+    what each may do in the page's language."""
+    rows = []
+    members = case.members.select_related("user").filter(revoked_at__isnull=True)
+    for member in members.order_by("created_at", "pk"):
+        allowed = [gettext("can view")]
+        if member.can_upload:
+            allowed.append(gettext("add records"))
+        if member.can_message:
+            allowed.append(gettext("send messages"))
+        if member.can_approve:
+            allowed.append(gettext("approve what is sent"))
+        rows.append(
+            MemberRow(
+                pk=member.pk,
+                email=member.user.email,
+                relationship=RELATIONSHIP_TEXT.get(member.relationship, member.relationship),
+                allowed=pgettext("between the items of a list", ", ").join(allowed),
+            )
+        )
+    return rows
+
+
 # -- who opened my case ---------------------------------------------------------------
 YOU, PERSON, SYSTEM, LABEL = "you", "person", "system", "label"
 # the patient's own side: their openings are grouped with their family's
@@ -776,7 +818,7 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         if group is None:
             group = sections[section][key] = ActivityGroup(
                 kind=kind,
-                name=actor.display_name if actor is not None else label,
+                name=actor.display_name if actor is not None else LABEL_TEXT.get(label, label),
                 role=ROLE_TEXT.get(actor.role, actor.role) if actor is not None else "",
                 department=names.get(departments.get(actor_id or 0, ""), ""),
                 what=action_text(action),
@@ -805,7 +847,7 @@ class TimelineDay:
 def date_words(iso: str, precision: str, lang: str, *, full: bool = False) -> str:
     """A record's date in one format: "11 Sep 2026" / "2026年9月11日"; only the
     month or year when that is all the record says ("Sep 2026" / "2026年9月").
-    `full` names the month in full ("1 March 2025")."""
+    `full` names the month in full ("23 November 2026")."""
     months = FULL_MONTHS if full else MONTHS
     parts = iso[:10].split("-")
     try:
@@ -890,8 +932,8 @@ class PatientGap:
 def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
     """The engine's gaps: the title as the summary words it (knowledge/
     terminology_zh.yaml gap_id), the severity from the same table, the reason and
-    who holds the record through the table too, and English it does not cover
-    marked untranslated (the summary's way)."""
+    who holds the record in their curated Chinese (gap_why, gap_note, gap_holder),
+    and English the table does not cover marked untranslated (the summary's way)."""
     code = "zh" if lang == "zh" else "en"
     words = Wording(engine, code)
     return [
@@ -899,8 +941,8 @@ def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
             id=gap.id,
             title=words.gap_title(gap),
             severity=term_label(f"severity.{gap.severity}", code),
-            why=whole(words.text(gap.why, "gap_term"), gap.why),
-            holder=whole(words.text(gap.holder, "gap_term"), gap.holder),
+            why=whole(words.gap_why(gap), gap.why),
+            holder=whole(words.gap_holder(gap), gap.holder),
         )
         for gap in engine.gaps
     ]

@@ -725,7 +725,7 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("portal:family", pk=case.pseudonym)
-    members = list(case.members.select_related("user").filter(revoked_at__isnull=True))
+    members = lib.family_members(case)
     return render(
         request, "portal/family.html", _ctx(request, case, "family", form=form, members=members)
     )

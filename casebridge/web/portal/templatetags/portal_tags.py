@@ -112,7 +112,7 @@ def disagreements(lines: Iterable[FactLine]) -> list[Disagreement]:
 
 
 def wording_of(kind: str, version: str, lang: str | None = None) -> str:
-    """ "the current wording (of 1 March 2025)", "the wording of 1 March 2025" or "an
+    """ "the current wording (of 23 November 2026)", "the wording of 23 November 2026" or "an
     earlier wording": a consent's text version as the patient reads it."""
     lang = lang or content.current_lang()
     dated = content.consent_dated(kind, version)
@@ -128,13 +128,13 @@ def wording_of(kind: str, version: str, lang: str | None = None) -> str:
 
 @register.filter
 def consent_wording(text: Any) -> str:
-    """The wording shown (a content.ConsentText): "the current wording, of 1 March 2025"."""
+    """The wording shown (a content.ConsentText): "the current wording, of 23 November 2026"."""
     return wording_of(text.kind, text.version)
 
 
 @register.filter
 def consent_given_wording(consent: Consent) -> str:
-    """What a given consent agreed to: "the current wording, of 1 March 2025, in English"."""
+    """What a given consent agreed to: "the current wording, of 23 November 2026, in English"."""
     what = wording_of(consent.kind, consent.text_version)
     if consent.language == "zh":
         return _("%(wording)s, in Chinese") % {"wording": what}
