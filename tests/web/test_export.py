@@ -130,8 +130,8 @@ def test_consents_messages_and_questions_are_there_in_plain_words(people, full_c
     consents = json.loads(_read(archive, folder, "consents.json"))
     processing, transfer = consents
     assert processing["kind"] == "processing_art9" and processing["in_force"] is True
-    assert processing["wording"]["en"] == "the current wording, of 1 March 2025, in English"
-    assert processing["wording"]["zh"].startswith("2025年3月1日的现行文本")
+    assert processing["wording"]["en"] == "the current wording, of 23 November 2026, in English"
+    assert processing["wording"]["zh"].startswith("2026年11月23日的现行文本")
     assert processing["text_shown"].startswith("I agree that casebridge may store")
     assert processing["given_by"]["name"] == "alice" and processing["given_by"]["role"] == "patient"
     assert transfer["country"] == "CN" and transfer["language_shown"] == "zh"
@@ -267,7 +267,9 @@ def test_the_summary_page_offers_the_copy_to_the_patient_only_in_both_languages(
     page = client.get(url).content.decode()
     assert link in page and "Download a copy of everything" in page
     assert "the files you uploaded, exactly as you sent them" in page
-    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    people.owner.preferred_language = "zh"  # signed in, pages follow the account's language
+    people.owner.save(update_fields=["preferred_language"])
+    chinese = client.get(url).content.decode()
     assert "下载全部资料的副本" in chinese
     _login(client, people.family)
     assert link not in client.get(url).content.decode()
