@@ -51,6 +51,7 @@ NOTE_FILES = (
     "safety_notes_17.yaml",
     "safety_notes_18.yaml",
     "safety_notes_19.yaml",
+    "safety_notes_20.yaml",
 )
 
 
