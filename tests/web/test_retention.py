@@ -98,9 +98,7 @@ def as_of_later(monkeypatch):
 def test_a_dry_run_lists_what_is_due_and_erases_nothing(world):
     run = do_apply_retention(dry_run=True, now=_later())
     assert {d.pk for d in run.due if d.kind == "case"} == {c.pk for c in world["due"]}
-    assert {d.pk for d in run.due if d.kind == "enquiry"} == {
-        e.pk for e in world["due_enquiries"]
-    }
+    assert {d.pk for d in run.due if d.kind == "enquiry"} == {e.pk for e in world["due_enquiries"]}
     assert run.erased == []
     assert Case.objects.filter(pk__in=[c.pk for c in world["due"]]).count() == 2
     assert Enquiry.objects.count() == 4

@@ -457,8 +457,12 @@ def test_the_portal_adds_no_record_after_the_withdrawal_as_the_consent_page_says
     _withdraw(case, people)
     client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
     upload = SimpleUploadedFile("histology.txt", PATHOLOGY.encode())
-    response = client.post(reverse("portal:documents", args=[case.pseudonym]), {"files": upload})
-    assert "needs to give consent" in response.content.decode()
+    response = client.post(
+        reverse("portal:documents", args=[case.pseudonym]),
+        {"files": upload},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400 and "needs to give consent" in response.json()["error"]
     assert not Document.objects.filter(case=case).exists()
 
 

@@ -105,9 +105,6 @@ class Grant:
     # Every need the user had on the case when the gate opened it (one
     # membership query for all of them): pages ask allowed() instead of can().
     needs: frozenset[str] = field(default=frozenset(), compare=False)
-    # when the patient withdrew the consent to processing, for a staff member
-    # (None: the clinical content is open to this reader)
-    withheld_since: Any = field(default=None, compare=False)
 
 
 def _check_need(need: str) -> None:
@@ -189,10 +186,9 @@ def get_case_for_user_or_404(
     needs, since = _needs_and_hold(user, case)
     if need not in needs:
         _refuse(need, since)
-    grant = Grant(
-        user.pk, need, staff="manage" in needs, user=user, needs=needs, withheld_since=since
-    )
+    grant = Grant(user.pk, need, staff="manage" in needs, user=user, needs=needs)
     setattr(case, GRANT_ATTR, grant)
+    # for a staff member after the withdrawal: the clinical reads refuse the case
     setattr(case, WITHHELD_ATTR, since)
     if need in ("view", "review"):  # a reviewer's every read is on record too
         audit.record(user, case, "case.read", meta=audit.meta_from_request(request))

@@ -482,6 +482,9 @@ def do_withdraw_consent(
         kinds.append(Consent.Kind.TRANSFER_ABROAD)
     now = timezone.now()
     with transaction.atomic():
+        # The case row first, as a worker's merge takes it (tasks._process): a
+        # merge under way finishes before this commits, or sees it once it does.
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
         withdrawn = list(
             Consent.objects.select_for_update().filter(
                 case=case, kind__in=kinds, withdrawn_at__isnull=True

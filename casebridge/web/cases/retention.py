@@ -86,7 +86,7 @@ def _ended() -> Coalesce:
 def _due_cases(before: dt.datetime) -> QuerySet[Case]:
     return (
         Case.objects.filter(status__in=workflow.TERMINAL)
-        .annotate(since=Greatest(_ended(), "updated_at"))
+        .alias(since=Greatest(_ended(), "updated_at"))
         .filter(since__lt=before)
     )
 
@@ -94,7 +94,10 @@ def _due_cases(before: dt.datetime) -> QuerySet[Case]:
 def due_cases(before: dt.datetime) -> list[Due]:
     """Closed or withdrawn cases whose clock started before `before`."""
     rows = (
-        _due_cases(before).order_by("since", "pk").values_list("pk", "pseudonym", "status", "since")
+        _due_cases(before)
+        .annotate(ended=Greatest(_ended(), "updated_at"))
+        .order_by("ended", "pk")
+        .values_list("pk", "pseudonym", "status", "ended")
     )
     return [Due("case", pk, ref, status, since) for pk, ref, status, since in rows]
 

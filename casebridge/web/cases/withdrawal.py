@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q
 from django.utils import formats, timezone
 
+from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Case, Consent, Document
 
 # Set by the access gate on a case it opened for staff after the withdrawal:
@@ -72,9 +73,11 @@ def withheld_line(when: dt.datetime) -> str:
     )
 
 
-class ClinicalWithheld(PermissionDenied):
-    """A read of a case's clinical content after the patient withdrew the
-    consent to processing (a 403, with withheld_line)."""
+class ClinicalWithheld(PermissionDenied, ActionError):
+    """A read of a case's clinical content, or work on it, after the patient
+    withdrew the consent to processing: a 403 with withheld_line when it
+    reaches Django, and, like every refused action, an ActionError whose
+    message can be shown as it is."""
 
     def __init__(self, since: dt.datetime) -> None:
         self.since = since
