@@ -2,8 +2,8 @@
 installation: SQLite and encrypted files in the data folder, the migrations
 applied, background workers (django-tasks-db's `db_worker`, as child
 processes: two by default, so that one long document does not hold up the
-others) plus a thread that re-queues documents a dead worker left behind and
-restarts a worker that died, and gunicorn in front: several web processes, so that pages are served on
+others) plus a thread that re-queues documents a dead worker left behind,
+restarts a worker that died and runs the retention job once a day, and gunicorn in front: several web processes, so that pages are served on
 every core at once (one Python process serves one page at a time, whatever
 its number of threads), with WhiteNoise serving the CSS and scripts.
 
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 SETTINGS_MODULE = "casebridge.web.settings"
 REQUEUE_EVERY_SECONDS = 60.0
+# The retention job (cases/retention.py) runs on the loop's first round, then
+# once a day.
+RETENTION_EVERY_SECONDS = 24 * 3600.0
 # Threads per web process. A page is mostly Python: threads of one process
 # take turns on one core (the GIL) and a kept-alive connection stays with one
 # process. Measured (bench_web, 20 users, 2 cores): plain processes, one
@@ -163,11 +166,31 @@ class Workers:
                     child.wait()
 
 
+def apply_retention_if_due(last: float | None, now: float) -> float | None:
+    """Run the retention job when a day has passed since `last` (None: never
+    run); returns when it last ran. A failure is logged and tried next round."""
+    if last is not None and now - last < RETENTION_EVERY_SECONDS:
+        return last
+    from casebridge.web.cases.retention import do_apply_retention
+
+    try:
+        run = do_apply_retention()
+    except Exception:  # noqa: BLE001 - keep the loop alive; the next round retries
+        log.exception("the retention job failed")
+        return last
+    if run.erased:
+        log.warning("retention: %s", run.lines()[-1])
+    return now
+
+
 def _requeue_loop(stop: threading.Event, workers: Workers | None = None) -> None:
+    import time
+
     from django.db import close_old_connections
 
     from casebridge.web.cases.tasks import requeue_stale_documents
 
+    retained: float | None = None
     while not stop.wait(REQUEUE_EVERY_SECONDS):
         if workers is not None:
             workers.restart_dead(stop)
@@ -180,6 +203,8 @@ def _requeue_loop(stop: threading.Event, workers: Workers | None = None) -> None
             log.exception("re-queueing stale documents failed")
         finally:
             close_old_connections()
+        retained = apply_retention_if_due(retained, time.monotonic())
+        close_old_connections()
 
 
 def prepare(*, demo: bool, url: str) -> str:

@@ -407,6 +407,20 @@ STORAGES = {
     "casebridge-blobs": _blobs,
 }
 
+# -- retention (cases/retention.py: `manage.py apply_retention`, daily) ------------
+# A case closed or withdrawn this many days ago is erased (its key, rows and
+# files). 8 years: the NHS Records Management Code of Practice keeps most adult
+# health records 8 years after the end of care.
+RETENTION_DAYS = int(env("CASEBRIDGE_RETENTION_DAYS", "2922"))
+# An enquiry that never became a case, untouched this many days, is erased:
+# a stranger's contact details and health words are kept only while they may
+# still come back to it.
+ENQUIRY_RETENTION_DAYS = int(env("CASEBRIDGE_ENQUIRY_RETENTION_DAYS", "180"))
+if RETENTION_DAYS < 1 or ENQUIRY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        "CASEBRIDGE_RETENTION_DAYS and CASEBRIDGE_ENQUIRY_RETENTION_DAYS must be at least 1 day"
+    )
+
 # -- background tasks (django-tasks, stored in the database) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A document whose worker has not finished within the lease is re-queued.

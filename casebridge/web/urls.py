@@ -15,6 +15,9 @@ from django.urls import include, path
 
 from casebridge.web import views
 
+# the clinical content withheld after a withdrawn consent says why (views.py)
+handler403 = "casebridge.web.views.permission_denied"
+
 urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accounts/", include("allauth.urls")),

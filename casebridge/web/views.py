@@ -1,16 +1,19 @@
 """Views stay thin: parse and validate, call the access gate and an action.
-The site-wide ones: the health check, and the language switch."""
+The site-wide ones: the health check, the language switch, and the 403 page
+(which says why when it is the patient's withdrawn consent)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import i18n
+from django.shortcuts import render
+from django.views import defaults, i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from casebridge.web.cases import mail
+from casebridge.web.cases.withdrawal import ClinicalWithheld
 
 
 @require_GET
@@ -41,3 +44,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
         user.preferred_language = mail.stored_language(code)
         user.save(update_fields=["preferred_language"])
     return response
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 403 page; for the clinical content of a case whose patient
+    withdrew the consent to processing, one plain line saying so, and when."""
+    if isinstance(exception, ClinicalWithheld):
+        context = {"since": exception.since, "line": exception.line}
+        return render(request, "withheld.html", context, status=403)
+    return defaults.permission_denied(request, exception or Exception())

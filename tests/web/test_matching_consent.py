@@ -102,7 +102,8 @@ def test_a_withdrawn_consent_stops_the_case_going_under_review(people, matched):
     case, best = matched
     _consent(people, case, best["id"])
     do_withdraw_consent(case, acting_user=people.owner, kind="processing_art9")
-    with pytest.raises(ActionError, match="consent to send their case"):
+    # refused at the gate now (withdrawal.py): no work on the case at all
+    with pytest.raises(ActionError, match="withdrew consent to processing"):
         _to_review(people, case)
 
 

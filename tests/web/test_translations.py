@@ -29,7 +29,7 @@ SHOWN = "casebridge/web/locale/zh_Hans/LC_MESSAGES"  # in the messages
 PORTAL = "portal/templates/portal"
 
 SOURCES: dict[str, list[str]] = {
-    "the reviewer workspace": ["review"],
+    "the reviewer workspace": ["review", "templates/withheld.html"],
     "the patient's second-opinion pages": [
         f"{PORTAL}/pack.html",
         f"{PORTAL}/opinion.html",

@@ -15,6 +15,9 @@ Needs:
     review   work on the case as a member of its reviewing team abroad
     approve  approve the version of the pack that is sent abroad (the
              patient's, or a relative's the patient allowed to)
+    process  staff work on the health data: choose a department, prepare or
+             send a pack, open the case to reviewers, release an opinion, ask
+             for records
 
 Who has which (a user's role, then their tie to the case):
     admin        every need except consent (consent is the patient's own act)
@@ -29,6 +32,17 @@ Who has which (a user's role, then their tie to the case):
     member       view, and upload / message / approve where the patient
                  granted them
     anyone else  nothing: 404
+
+Once the patient withdraws the consent to processing (and until they give it
+again), staff keep view, message and manage but lose upload, correct and
+process (withdrawal.WITHHELD_NEEDS), and the case the gate returns them is
+stamped with the date: every read of its clinical content (documents, their
+text and files, facts, summary, FHIR, timeline, packs) then answers 403 with
+one plain line (withdrawal.ClinicalWithheld). What must be kept stays open:
+the case header, the consents, the messages and notes, the history. A need
+refused for that reason answers the same 403, not 404: the case is the
+coordinator's to see, only its health data is not. The patient and their
+family are never stamped.
 """
 
 from __future__ import annotations
@@ -41,8 +55,16 @@ from django.http import Http404, HttpRequest
 
 from casebridge.web.accounts.models import Role
 from casebridge.web.cases import audit
-from casebridge.web.cases.models import Case, CaseMember, InternalNote
+from casebridge.web.cases.models import Case, CaseMember, Consent, InternalNote, Message
+from casebridge.web.cases.record_requests import RecordRequest
 from casebridge.web.cases.review_access import open_assignment
+from casebridge.web.cases.withdrawal import (
+    WITHHELD_ATTR,
+    WITHHELD_NEEDS,
+    ClinicalWithheld,
+    processing_withdrawn_at,
+    refuse_withheld,
+)
 
 NEEDS: tuple[str, ...] = (
     "view",
@@ -53,13 +75,20 @@ NEEDS: tuple[str, ...] = (
     "consent",
     "review",
     "approve",
+    "process",
 )
-STAFF_NEEDS = frozenset({"view", "upload", "message", "correct", "manage"})
+STAFF_NEEDS = frozenset({"view", "upload", "message", "correct", "manage", "process"})
 OWNER_NEEDS = frozenset({"view", "upload", "message", "consent", "approve"})
 ADMIN_NEEDS = STAFF_NEEDS
 REVIEWER_NEEDS = frozenset({"view", "review"})
 
 GRANT_ATTR = "_casebridge_grant"
+# The rows of a case that stay open to staff after the withdrawal of the
+# consent to processing (what must be kept: the conversation, the consents,
+# the requests made of the patient); every other row is clinical content.
+KEPT_MODELS: frozenset[type[models.Model]] = frozenset(
+    {Message, InternalNote, Consent, RecordRequest}
+)
 ASSIGNMENT_ATTR = "_casebridge_review_assignment"
 M = TypeVar("M", bound=models.Model)
 
@@ -83,15 +112,25 @@ def _check_need(need: str) -> None:
         raise ValueError(f"unknown need {need!r}; one of {', '.join(NEEDS)}")
 
 
+def _needs_and_hold(user: Any, case: Case) -> tuple[frozenset[str], Any]:
+    """needs_of, and for staff the moment the patient withdrew the consent to
+    processing (None if they did not, or gave it again): one query more."""
+    if user is not None and user.is_authenticated and user.is_active:
+        full = {Role.ADMIN: ADMIN_NEEDS, Role.COORDINATOR: STAFF_NEEDS}.get(user.role)
+        if full is not None:
+            since = processing_withdrawn_at(case)
+            return (full - WITHHELD_NEEDS if since else full), since
+    return needs_of(user, case), None
+
+
 def needs_of(user: Any, case: Case) -> frozenset[str]:
-    """Every need `user` has on `case` (at most one membership query)."""
+    """Every need `user` has on `case` (at most one membership query; for
+    staff, the one query of the consent to processing)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     role = user.role
-    if role == Role.ADMIN:
-        return ADMIN_NEEDS
-    if role == Role.COORDINATOR:
-        return STAFF_NEEDS
+    if role in (Role.ADMIN, Role.COORDINATOR):
+        return _needs_and_hold(user, case)[0]
     if role == Role.REVIEWER:
         assignment = open_assignment(user, case)
         # kept on the case the gate returns, for the review pages of this request
@@ -104,6 +143,14 @@ def needs_of(user: Any, case: Case) -> frozenset[str]:
     if member is None:
         return frozenset()
     return frozenset(need for need in NEEDS if member.grants(need))
+
+
+def _refuse(need: str, since: Any) -> None:
+    """A refused need: 403 with the plain line when the withdrawal took it
+    away (the case itself is no secret to staff), else 404."""
+    if since is not None and need in WITHHELD_NEEDS:
+        raise ClinicalWithheld(since)
+    raise Http404("No such case")
 
 
 def can(user: Any, case: Case, need: str) -> bool:
@@ -136,20 +183,25 @@ def get_case_for_user_or_404(
         case = Case.objects.select_related("owner", "coordinator").defer("engine").get(**lookup)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case") from None
-    needs = needs_of(user, case)
+    needs, since = _needs_and_hold(user, case)
     if need not in needs:
-        raise Http404("No such case")
+        _refuse(need, since)
     grant = Grant(user.pk, need, staff="manage" in needs, user=user, needs=needs)
     setattr(case, GRANT_ATTR, grant)
+    # for a staff member after the withdrawal: the clinical reads refuse the case
+    setattr(case, WITHHELD_ATTR, since)
     if need in ("view", "review"):  # a reviewer's every read is on record too
         audit.record(user, case, "case.read", meta=audit.meta_from_request(request))
     return case
 
 
 def require(user: Any, case: Case, need: str) -> None:
-    """For actions: the same rule as the gate (Http404 when refused), no audit row."""
-    if not can(user, case, need):
-        raise Http404("No such case")
+    """For actions: the same rule as the gate (Http404 when refused, or the
+    withdrawal's 403), no audit row."""
+    _check_need(need)
+    needs, since = _needs_and_hold(user, case)
+    if need not in needs:
+        _refuse(need, since)
 
 
 def assignment_of(user: Any, case: Case) -> Any:
@@ -178,12 +230,16 @@ def case_for_system(pk: int, *, lock: bool = False) -> Case:
 def get_case_object_or_404(case: Case, model: type[M], pk: Any) -> M:
     """An object (document, message, note, consent, ...) of a case the gate
     returned; one of another case answers 404 like the case itself would.
-    Internal notes are for staff only."""
+    Internal notes are for staff only; the clinical rows (documents, packs
+    and their files, corrections, opinions) are withheld from staff after the
+    patient withdrew the consent to processing."""
     grant = grant_of(case)
     if grant is None:
         raise Http404("No such object")
     if model is InternalNote and not grant.staff:
         raise Http404("No such object")
+    if model not in KEPT_MODELS:
+        refuse_withheld(case)
     try:
         return model._default_manager.get(pk=pk, case=case)
     except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]  # on every concrete model; the stubs drop it from Model

@@ -14,6 +14,7 @@ typed is lost.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -28,7 +29,7 @@ from casebridge.engine.case import fact_id as engine_fact_id
 from casebridge.engine.kb import fact_kinds
 from casebridge.engine.pipeline import new_case, refresh
 from casebridge.web.accounts.models import STAFF_ROLES, Role, User
-from casebridge.web.cases import audit, matching, questions, safety, storage, workflow
+from casebridge.web.cases import audit, matching, questions, safety, storage, withdrawal, workflow
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.erasure import do_erase_case
@@ -136,7 +137,8 @@ def do_change_status(
     require(acting_user, case, need)
     with transaction.atomic():
         locked = _lock(case, expected_version)
-        workflow.check_transition(locked.status, status, paused_from=locked.paused_from)
+        held = withdrawal.processing_withdrawn_at(locked) is not None
+        workflow.check_transition(locked.status, status, paused_from=locked.paused_from, held=held)
         if (
             status == workflow.MATCHED
             and locked.status != workflow.PAUSED_SAFETY
@@ -285,7 +287,15 @@ def do_upload_document(
             document.save(update_fields=["blob_path"])
             supersede_for_change(case, acting_user, "a record was added", meta)
             doc_id = document.pk
-            transaction.on_commit(lambda: enqueue_document(doc_id))
+            since = withdrawal.processing_withdrawn_at(case)
+            if since is not None:
+                # kept, not read, until the patient gives consent to processing again
+                withdrawal.hold(document, since)
+                audit.record(
+                    None, case, "document.held", obj=document, after={"since": since.isoformat()}
+                )
+            else:
+                transaction.on_commit(lambda: enqueue_document(doc_id))
     except IntegrityError:
         existing = Document.objects.filter(case=case, sha256=sha256).first()
         if existing is None:
@@ -405,7 +415,10 @@ def do_give_consent(
     meta: RequestMeta | None = None,
 ) -> Consent:
     """Record the patient's consent. A transfer abroad names its country and
-    recipients; it means nothing without consent to processing (lib.can_share_abroad)."""
+    recipients; it means nothing without consent to processing (lib.can_share_abroad).
+    Consent to processing given again after a withdrawal lifts what the
+    withdrawal stopped (withdrawal.py): the held documents are queued to be
+    read, staff see the clinical content again; audited as case.processing_resumed."""
     require(acting_user, case, "consent")
     if kind not in Consent.Kind.values:
         raise ActionError(f"'{kind}' is not a kind of consent.")
@@ -415,6 +428,10 @@ def do_give_consent(
     if kind == Consent.Kind.TRANSFER_ABROAD and (not country or not recipients):
         raise ActionError("A consent to transfer abroad names the country and the recipients.")
     with transaction.atomic():
+        was_withdrawn = (
+            kind == Consent.Kind.PROCESSING_ART9
+            and withdrawal.processing_withdrawn_at(case) is not None
+        )
         consent = Consent.objects.create(
             case=case,
             kind=kind,
@@ -432,6 +449,18 @@ def do_give_consent(
             after=snapshot(consent, ["kind", "text_version", "language", "country", "recipients"]),
             meta=meta,
         )
+        if was_withdrawn:
+            released = withdrawal.release_documents(case)
+            audit.record(
+                acting_user,
+                case,
+                "case.processing_resumed",
+                obj=case,
+                after={"documents_queued": released, "staff_access": "full"},
+                meta=meta,
+            )
+            for pk in released:
+                transaction.on_commit(functools.partial(enqueue_document, pk))
     return consent
 
 
@@ -440,7 +469,12 @@ def do_withdraw_consent(
 ) -> list[Consent]:
     """Withdraw, in one step, every consent of `kind` in force; withdrawing the
     consent to processing also withdraws every transfer abroad. From the commit
-    on, lib.can_share_abroad answers False. Returns the consents withdrawn."""
+    on, lib.can_share_abroad answers False. Returns the consents withdrawn.
+
+    The consent to processing withdrawn (and no other in force), processing
+    stops (withdrawal.py): the documents waiting to be read are held, the worker
+    reads nothing more, staff see only what must be kept, the case is held
+    where it is; its effect is audited as case.processing_stopped."""
     require(acting_user, case, "consent")
     if kind not in Consent.Kind.values:
         raise ActionError(f"'{kind}' is not a kind of consent.")
@@ -449,6 +483,9 @@ def do_withdraw_consent(
         kinds.append(Consent.Kind.TRANSFER_ABROAD)
     now = timezone.now()
     with transaction.atomic():
+        # The case row first, as a worker's merge takes it (tasks._process): a
+        # merge under way finishes before this commits, or sees it once it does.
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
         withdrawn = list(
             Consent.objects.select_for_update().filter(
                 case=case, kind__in=kinds, withdrawn_at__isnull=True
@@ -470,8 +507,27 @@ def do_withdraw_consent(
                 after={"kind": consent.kind, "withdrawn_at": now.isoformat()},
                 meta=meta,
             )
+        revoked: list[int] = []
         if Consent.Kind.TRANSFER_ABROAD in kinds:
-            revoke_for_withdrawal(case, acting_user, meta)
+            revoked = revoke_for_withdrawal(case, acting_user, meta)
+        if kind == Consent.Kind.PROCESSING_ART9:
+            since = withdrawal.processing_withdrawn_at(case)
+            if since is not None:
+                held = withdrawal.hold_documents(case, since)
+                audit.record(
+                    acting_user,
+                    case,
+                    "case.processing_stopped",
+                    obj=case,
+                    after={
+                        "since": since.isoformat(),
+                        "documents_held": held,
+                        "assignments_revoked": revoked,
+                        "staff_access": "limited to what must be kept",
+                        "status_kept": case.status,
+                    },
+                    meta=meta,
+                )
     return withdrawn
 
 

@@ -5,6 +5,7 @@ the database: the files, the process's parsed copy and SQLite's log."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.db import OperationalError, connection, transaction
 
@@ -12,7 +13,7 @@ from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases import audit, pack_images, storage
 from casebridge.web.cases.access import require
 from casebridge.web.cases.audit import RequestMeta
-from casebridge.web.cases.errors import NotAllowed
+from casebridge.web.cases.errors import ActionError, NotAllowed
 from casebridge.web.cases.lib import forget_case
 from casebridge.web.cases.models import Case, Enquiry, PackSeries
 
@@ -35,8 +36,28 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
     require(acting_user, case, "manage")
     if acting_user.role != Role.ADMIN:
         raise NotAllowed("Only an administrator can erase a case.")
+    erased = erase_case(case.pk, actor=acting_user, meta=meta)
+    if erased is None:  # erased meanwhile by someone else
+        raise ActionError("This case is no longer there: it was erased already.")
+    return erased
+
+
+def erase_case(
+    case_pk: int,
+    *,
+    actor: User | None,
+    meta: RequestMeta | None = None,
+    reason: str = "",
+    still: Callable[[Case], bool] | None = None,
+) -> str | None:
+    """do_erase_case's work, for an administrator or (actor None) the system:
+    the retention job (cases/retention.py), which passes `still`, asked under
+    the case's row lock: when it answers False (the case changed since it was
+    picked) nothing is erased and None is returned."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().defer("engine").get(pk=case.pk)
+        locked = Case.objects.select_for_update().defer("engine").filter(pk=case_pk).first()
+        if locked is None or (still is not None and not still(locked)):
+            return None
         pseudonym = locked.pseudonym
         blobs = [d.blob_path for d in locked.documents.all() if d.blob_path]
         studies = sorted(
@@ -48,13 +69,41 @@ def do_erase_case(case: Case, *, acting_user: User, meta: RequestMeta | None = N
             "notes": locked.notes.count(),
         }
         # clear JSON on purpose (no holder): it must stay readable after the key goes
+        why = {"reason": reason} if reason else {}
         audit.record(
-            acting_user, None, "case.erased", after={"case": pseudonym, **counts}, meta=meta
+            actor, None, "case.erased", after={"case": pseudonym, **counts, **why}, meta=meta
         )
         Enquiry.objects.filter(case=locked).delete()
         locked.delete()
-        transaction.on_commit(lambda: _after_erasure(case.pk, pseudonym, blobs, studies))
+        transaction.on_commit(lambda: _after_erasure(case_pk, pseudonym, blobs, studies))
     return pseudonym
+
+
+def erase_enquiry(
+    enquiry_pk: int, *, reason: str, still: Callable[[Enquiry], bool] | None = None
+) -> bool:
+    """Erase an enquiry that never became a case (the system's act: the
+    retention job): its row and, with it, its data key, so the audit rows about
+    it keep who-did-what-when and no longer open their details. `still` is
+    asked under the row lock; False: nothing is erased. Returns whether it was."""
+    with transaction.atomic():
+        locked = (
+            Enquiry.objects.select_for_update()
+            .filter(pk=enquiry_pk, case__isnull=True)
+            .only("pk", "status", "created_at", "updated_at", "case")
+            .first()
+        )
+        if locked is None or (still is not None and not still(locked)):
+            return False
+        audit.record(
+            None,
+            None,
+            "enquiry.erased",
+            after={"enquiry": enquiry_pk, "status": locked.status, "reason": reason},
+        )
+        locked.delete()
+        transaction.on_commit(_truncate_log)
+    return True
 
 
 def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str], studies: list[str]) -> None:
@@ -64,6 +113,10 @@ def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str], studies: list
     pack_images.delete_studies(studies, pseudonym)  # the de-identified images too
     storage.delete_case_blobs(pseudonym)  # temporary files of an interrupted upload
     forget_case(case_pk)
+    _truncate_log(pseudonym)
+
+
+def _truncate_log(what: str = "an enquiry") -> None:
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         # The log's older frames hold the deleted pages as they were before the
         # delete: copy them into the file (where secure_delete zeroes them) and
@@ -73,4 +126,4 @@ def _after_erasure(case_pk: int, pseudonym: str, blobs: list[str], studies: list
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except OperationalError:
-            log.warning("erasure of %s: the write-ahead log could not be truncated now", pseudonym)
+            log.warning("erasure of %s: the write-ahead log could not be truncated now", what)

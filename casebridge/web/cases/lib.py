@@ -22,6 +22,7 @@ from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.cases import sealed
 from casebridge.web.cases.models import Case, Consent, FactCorrection
+from casebridge.web.cases.withdrawal import refuse_withheld
 
 T = TypeVar("T")
 
@@ -79,7 +80,10 @@ def _build(case: Case, corrections: list[FactCorrection]) -> EngineCase:
 def engine_case(case: Case) -> EngineCase:
     """The engine's Case for this case, with the people's corrections from the
     database (the source of truth) in place of whatever the JSON held. A fresh
-    object of the caller's own: actions and renderers may change it."""
+    object of the caller's own: actions and renderers may change it.
+    Refused (withdrawal.ClinicalWithheld) to staff after the patient withdrew
+    the consent to processing."""
+    refuse_withheld(case)
     return _build(case, _corrections(case))
 
 
@@ -121,7 +125,9 @@ def read_engine(case: Case) -> EngineView:
 
     The key is what changes whenever the JSON or the corrections do: every
     write of Case.engine saves `updated_at` (and actions bump `version`), and a
-    correction is a new FactCorrection row. One query (the corrections)."""
+    correction is a new FactCorrection row. One query (the corrections).
+    Refused to staff after the withdrawal, like engine_case."""
+    refuse_withheld(case)
     corrections = _corrections(case)
     key = (
         case.pk,

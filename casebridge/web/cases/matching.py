@@ -93,7 +93,7 @@ def do_choose_direction(
     again while matched replaces the earlier one. Refused with a clear message:
     a case not ready, a direction not ranked, no discipline or an unknown one,
     a note that promises (check_choice)."""
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     note = (note or "").strip()
     with transaction.atomic():
         locked = lock_case(case, expected_version)

@@ -263,6 +263,9 @@ class Document(models.Model):
         PROCESSED = "processed", "Processed"
         NEEDS_ATTENTION = "needs_attention", "Needs a person's attention"
         FAILED = "failed", "Failed"
+        # kept encrypted, not read: the patient withdrew the consent to
+        # processing (cases/withdrawal.py); queued again if they give it again
+        HELD = "held", "Kept, not read (consent withdrawn)"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     # sealed: an upload's name is often the patient's ("J Smith NHS 943 476 5919.pdf")

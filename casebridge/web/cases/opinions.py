@@ -372,7 +372,7 @@ def do_release_opinion(
 ) -> Opinion:
     """A coordinator releases a signed version to the patient, having read it
     and its highlighted phrases."""
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     with transaction.atomic():
         opinion = Opinion.objects.select_for_update().filter(case=case, number=number).first()
         if opinion is None or opinion.signed_at is None:

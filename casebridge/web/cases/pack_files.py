@@ -11,6 +11,7 @@ from casebridge.web.cases import audit, storage
 from casebridge.web.cases.access import grant_of
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.models import Case, CasePack, PackFile
+from casebridge.web.cases.withdrawal import refuse_withheld
 
 # The summary page carries its own inline CSS and no scripts.
 PAGE_CSP = (
@@ -20,6 +21,7 @@ PAGE_CSP = (
 
 
 def pack_file_or_404(case: Case, number: int, position: int) -> tuple[CasePack, PackFile]:
+    refuse_withheld(case)  # staff, once the patient withdrew the consent to processing
     pack = case.packs.filter(number=number).first()
     file = pack.files.filter(position=position).first() if pack else None
     if pack is None or file is None:

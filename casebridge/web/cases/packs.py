@@ -49,6 +49,7 @@ from casebridge.web.cases.models import (
 from casebridge.web.cases.orthanc import OrthancError
 from casebridge.web.cases.pack_images import deidentified_series, delete_studies
 from casebridge.web.cases.versions import lock_case, move_on, save_case
+from casebridge.web.cases.withdrawal import processing_withdrawn_at, withheld_line
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,12 @@ def do_prepare_pack(
 ) -> CasePack:
     """A new version of the pack for the chosen department, built by a worker.
     An unsent earlier version is superseded."""
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     with transaction.atomic():
         locked = lock_case(case, expected_version)
+        since = processing_withdrawn_at(locked)
+        if since is not None:
+            raise ActionError(f"No pack can be prepared. {withheld_line(since)}")
         if locked.status not in PACKABLE:
             raise ActionError(
                 "A pack is prepared once a department is chosen for the case; this case is "
@@ -207,6 +211,9 @@ def build_pack(pack_id: int) -> str:
     if pack is None or pack.state != CasePack.State.BUILDING:
         return "nothing to build"
     case = case_for_system(pack.case_id)
+    since = processing_withdrawn_at(case)
+    if since is not None:  # withdrawn after the coordinator asked for it
+        return _failed(pack_id, f"The pack was not prepared: {withheld_line(since)}")
     known = known_identity(case)
     try:
         built = engine_build_pack(
@@ -438,7 +445,7 @@ def do_send_pack(
     redactor finds what it knows; a person looks before anything leaves). The
     first one sent moves the case to under review."""
     case = pack.case
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     with transaction.atomic():
         locked_case = lock_case(case, expected_version)
         locked = CasePack.objects.select_for_update().get(pk=pack.pk, case=locked_case)

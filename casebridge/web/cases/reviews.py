@@ -256,7 +256,7 @@ def do_assign_review(
     """Open the case to the chosen department's reviewers. Refused unless the
     case is under review with a pack sent to that department and the transfer
     consent naming it stands. An open assignment is replaced (revoked)."""
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     today = timezone.localdate()
     if due_date <= today:
         raise ActionError("Give a due date after today.")

@@ -38,6 +38,7 @@ from casebridge.web.cases import audit, datakeys
 from casebridge.web.cases.access import grant_of
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.models import Case, Document, PackFile
+from casebridge.web.cases.withdrawal import refuse_withheld
 
 FILE_MAGIC = b"CBF1"
 NONCE_BYTES = 12
@@ -139,6 +140,7 @@ def read_document(
     grant = grant_of(case)
     if grant is None:
         raise PermissionError("read_document needs a case returned by the access gate")
+    refuse_withheld(case)  # staff, after the patient withdrew the consent to processing
     if "review" in grant.needs:
         # a reviewer abroad reads the pack's redacted copies, never the upload
         raise PermissionError("a reviewer reads the sent pack, not the uploaded files")
@@ -187,6 +189,7 @@ def read_pack_file(case: Case, file: PackFile) -> bytes:
     `case` must be the one the access gate (or case_for_system) returned."""
     if grant_of(case) is None:
         raise PermissionError("read_pack_file needs a case returned by the access gate")
+    refuse_withheld(case)
     if file.case_id != case.pk or not file.blob_path:
         raise StorageError("This file is not part of this case's packs.")
     try:

@@ -16,6 +16,12 @@ process_document(document_id):
      (or the limit that stopped the read), and pauses the case when the
      engine's safety screen says so.
 
+The patient's consent to processing is asked for twice (cases/withdrawal.py):
+at the claim, before anything is decrypted or read, and under the case lock
+before what was read is saved; withdrawn, the document is `held` (kept
+encrypted, a plain reason, what was read thrown away) and read when consent is
+given again.
+
 A worker that dies leaves the document in `processing` with a lease that runs
 out: requeue_stale_documents() (the `requeue_stale_documents` command, run
 every few minutes) puts it back in the queue, and a new run of the task also
@@ -43,7 +49,7 @@ from django_tasks.base import TASK_MIN_PRIORITY, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from casebridge.engine.case import Document as EngineDocument
-from casebridge.web.cases import audit, lease, reader, safety, storage, workflow
+from casebridge.web.cases import audit, lease, reader, safety, storage, withdrawal, workflow
 from casebridge.web.cases.access import case_for_system
 from casebridge.web.cases.errors import StorageError
 from casebridge.web.cases.lib import engine_case
@@ -85,6 +91,11 @@ def _claim(document_id: int) -> int | str:
             and (doc.lease_expires_at > now)
         ):
             return "being processed by another worker"
+        if doc.state == Document.State.HELD:
+            return "held: the patient withdrew consent to processing"
+        since = withdrawal.processing_withdrawn_at(doc.case_id)
+        if since is not None:
+            return _hold(doc, since, "before reading")
         if doc.attempts >= settings.DOCUMENT_MAX_ATTEMPTS:
             _give_up(doc, "it could not be read after several attempts")
             return "failed: too many attempts"
@@ -132,6 +143,9 @@ def _process(document_id: int, attempt: int) -> str:
             doc = Document.objects.select_for_update().get(pk=document_id)
             if doc.state != Document.State.PROCESSING or doc.attempts != attempt:
                 return "superseded: another run took this document over"
+            since = withdrawal.processing_withdrawn_at(locked)
+            if since is not None:  # withdrawn while it was read: nothing of the read is kept
+                return _hold(doc, since, "before saving")
             if reader.still_fits(known, list(locked.engine.get("documents") or []), outcome):
                 return _merge(locked, doc, outcome, attempt)
         case = locked  # its content arrived meanwhile: read again against the case as it is
@@ -226,6 +240,19 @@ def _failed(document_id: int, attempt: int, error: Exception) -> str:
         delay = dt.timedelta(seconds=30 * 2**attempt)
         transaction.on_commit(lambda: enqueue_document(document_id, delay))
     return "queued again"
+
+
+def _hold(doc: Document, since: dt.datetime, when: str) -> str:
+    """Under the document's lock: keep it, unread (withdrawal.hold), on record."""
+    withdrawal.hold(doc, since)
+    audit.record(
+        None,
+        doc.case,
+        "document.held",
+        obj=doc,
+        after={"since": since.isoformat(), "stopped": when, "attempt": doc.attempts},
+    )
+    return "held: the patient withdrew consent to processing"
 
 
 def _give_up(doc: Document, why: str) -> None:

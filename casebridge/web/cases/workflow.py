@@ -5,6 +5,13 @@ enquiry → triage → collecting_records → ready_for_review → matched →
 under_review → opinion_ready → post_review → closed; a safety flag moves any
 open case to paused_safety (and, once cleared, back to where it was); the
 patient may withdraw an open case at any time.
+
+While the patient's consent to processing is withdrawn (cases/withdrawal.py)
+the case is held where it is: it does not move on (nothing of it may be read or
+worked on), but it can be closed at any point (the patient may not come back;
+a closed case is then kept for the retention period and erased, see
+cases/retention.py), withdrawn, or paused for safety. Consent given again, it
+carries on from the status it kept.
 """
 
 from __future__ import annotations
@@ -70,21 +77,36 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def allowed_moves(current: str, *, paused_from: str = "") -> frozenset[str]:
+# The moves of a case held by a withdrawn consent to processing.
+HELD_MOVES: frozenset[str] = frozenset({CLOSED, WITHDRAWN, PAUSED_SAFETY})
+
+
+def allowed_moves(current: str, *, paused_from: str = "", held: bool = False) -> frozenset[str]:
     moves = TRANSITIONS.get(current, frozenset())
     if current == PAUSED_SAFETY and paused_from in OPEN:
         moves = moves | {paused_from}
+    if held and current not in TERMINAL:
+        # closing is always open to a held case, whatever its status
+        moves = (moves & HELD_MOVES) | {CLOSED}
     return moves
 
 
-def check_transition(current: str, target: str, *, paused_from: str = "") -> None:
+def check_transition(
+    current: str, target: str, *, paused_from: str = "", held: bool = False
+) -> None:
     """Raise IllegalTransition, in plain words, unless current → target is allowed.
-    paused_from is the status a paused case left (the only way back out)."""
+    paused_from is the status a paused case left (the only way back out); held:
+    the patient's consent to processing is withdrawn (HELD_MOVES)."""
     if target not in LABELS:
         raise IllegalTransition(f"'{target}' is not a case status.")
     if current == target:
         raise IllegalTransition(f"The case is already '{LABELS[current]}'.")
-    moves = allowed_moves(current, paused_from=paused_from)
+    moves = allowed_moves(current, paused_from=paused_from, held=held)
+    if held and target not in moves and target in allowed_moves(current, paused_from=paused_from):
+        raise IllegalTransition(
+            "The patient withdrew consent to processing: the case stays where it is until "
+            "they give it again. It can still be closed, withdrawn or paused for safety."
+        )
     if target not in moves:
         if not moves:
             raise IllegalTransition(

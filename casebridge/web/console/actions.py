@@ -208,7 +208,7 @@ def do_request_records(
 ) -> RecordRequest:
     """Ask the patient for a record: a to-do item on their case and a message
     telling them, written together."""
-    require(acting_user, case, "manage")
+    require(acting_user, case, "process")
     title = _text(title, "title of the request")
     if len(title) > 200:
         raise ActionError("The title of the request is too long (at most 200 characters).")

@@ -33,7 +33,7 @@ from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
-from casebridge.web.cases import audit, storage
+from casebridge.web.cases import audit, storage, withdrawal, workflow
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
 from casebridge.web.cases.enquiry_flags import mistake_reported_at
@@ -185,9 +185,12 @@ def _render_case(
     retry: dict[str, Any] | None = None,
     bound: dict[str, forms.Form] | None = None,
 ) -> HttpResponse:
+    bound = bound or {}
+    since = withdrawal.withheld_since(case)
+    if since is not None:
+        return _render_withheld(request, case, since, status, error, retry, bound)
     page = lib.case_page(case)
     version = {"expected_version": case.version}
-    bound = bound or {}
     view = page.view
     lang = get_language() or ""
     # The case in sections, each a page of its own (a case of 300 documents was
@@ -296,6 +299,62 @@ def _render_case(
             audit_events=lib.recent_audit(case),
         )
     return render(request, "console/case.html", context, status=status)
+
+
+# The sections open to staff after the patient withdrew the consent to processing.
+KEPT_SECTIONS = frozenset({"overview", "messages", "history"})
+
+
+def _render_withheld(
+    request: HttpRequest,
+    case: Case,
+    since: Any,
+    status: int,
+    error: str,
+    retry: dict[str, Any] | None,
+    bound: dict[str, forms.Form],
+) -> HttpResponse:
+    """The case page once the patient withdrew the consent to processing: what
+    must be kept (the header, the consents, the messages and notes, the audit
+    trail), nothing read from the health data. Any other section answers the
+    gate's 403 with its plain line."""
+    section = next((todo.FORM_SECTION[k] for k in bound if k in todo.FORM_SECTION), None)
+    if section is not None and section not in KEPT_SECTIONS:
+        section = "overview"  # a kept change refused (closing a request): its message there
+    section = section or request.GET.get("section") or "overview"
+    if section not in KEPT_SECTIONS:
+        raise withdrawal.ClinicalWithheld(since)
+    version = {"expected_version": case.version}
+    moves = workflow.allowed_moves(case.status, paused_from=case.paused_from, held=True)
+    context: dict[str, Any] = {
+        "case": case,
+        "section": section,
+        "sections": todo.SECTIONS,
+        "kept_sections": KEPT_SECTIONS,
+        "withheld_line": withdrawal.withheld_line(since),
+        "error": error,
+        "retry": retry,
+    }
+    if section == "overview":
+        context.update(
+            consents=case.consents.select_related("given_by", "withdrawn_by"),
+            held_documents=case.documents.filter(state=Document.State.HELD).count(),
+            page={
+                "allowed_moves": [(s, workflow.LABELS[s]) for s in workflow.STATUSES if s in moves]
+            },
+            status_form=bound.get("status") or StatusForm(initial=version),
+            assign_form=bound.get("assign")
+            or AssignForm(initial={**version, "coordinator": case.coordinator_id}),
+        )
+    elif section == "messages":
+        context.update(
+            conversation=case.messages.select_related("sender"),
+            notes=case.notes.select_related("author"),
+            note_form=bound.get("note") or NoteForm(),
+        )
+    else:  # history: the audit trail (the corrections are the facts: withheld)
+        context["audit_events"] = lib.recent_audit(case)
+    return render(request, "console/case_withheld.html", context, status=status)
 
 
 def _outputs() -> list[tuple[str, str]]:
@@ -509,7 +568,7 @@ def override_doc_type(request: AuthedRequest, ref: str, doc: int) -> HttpRespons
 @require_POST
 @console_view
 def request_records(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     form = RecordRequestForm(request.POST)
     if not form.is_valid():
         return _invalid(request, ref, form, "request")

@@ -46,7 +46,7 @@ class ChooseDirectionForm(forms.Form):
 @require_POST
 @console_view
 def choose_direction(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     keys = list(load_directions().disciplines)  # the form's choices: no ranking needed for them
     form = ChooseDirectionForm(request.POST, keys=keys)
     if not form.is_valid():

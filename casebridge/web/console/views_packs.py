@@ -30,7 +30,7 @@ class SendPackForm(PackForm):
 @require_POST
 @console_view
 def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     form = PackForm(request.POST)
     if not form.is_valid():
         return _refused(
@@ -51,7 +51,7 @@ def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
 @require_POST
 @console_view
 def send_pack(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     form = SendPackForm(request.POST)
     pack = case.packs.filter(number=number).first()
     if not form.is_valid() or pack is None:

@@ -134,7 +134,7 @@ def _seats(request: AuthedRequest, lead: int) -> list[Seat]:
 @require_POST
 @console_view
 def assign_review(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     form = AssignReviewForm(request.POST)
     if not form.is_valid():
         return _refused(
@@ -191,7 +191,7 @@ def revoke_review(request: AuthedRequest, ref: str) -> HttpResponse:
 @require_POST
 @console_view
 def release_opinion(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
-    case = get_case_for_user_or_404(request.user, ref, "manage")
+    case = get_case_for_user_or_404(request.user, ref, "process")
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         return _refused(

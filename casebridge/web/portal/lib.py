@@ -33,6 +33,7 @@ from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
 from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Document, RecordRequest
+from casebridge.web.cases.withdrawal import is_held_reason
 from casebridge.web.portal.facts import group_fact_rows
 
 STATUS_TEXT: dict[str, Any] = {
@@ -77,6 +78,7 @@ STATE_TEXT: dict[str, Any] = {
     Document.State.PROCESSED: _("Read"),
     Document.State.NEEDS_ATTENTION: _("Needs a person to look at it"),
     Document.State.FAILED: _("Needs a person to look at it"),
+    Document.State.HELD: _("Kept safely, not read"),
 }
 PENDING_STATES = {Document.State.QUEUED, Document.State.PROCESSING}
 ATTENTION_STATES = {Document.State.NEEDS_ATTENTION, Document.State.FAILED}
@@ -510,6 +512,11 @@ def progress_note(doc: Document) -> str:
     it has been read; the list says once, above, that a long scan takes minutes."""
     if doc.state == Document.State.QUEUED:
         return gettext("It will be read soon. You do not need to do anything.")
+    if doc.state == Document.State.HELD:
+        return gettext(
+            "Consent to processing was withdrawn, so this file is kept safely (encrypted) "
+            "but not read. It will be read if consent is given again."
+        )
     if doc.state != Document.State.PROCESSING:
         return ""
     if doc.attempts > 1:
@@ -524,7 +531,12 @@ def progress_note(doc: Document) -> str:
 
 
 def document_row(doc: Document, lang: str, flagged: bool = False) -> DocumentRow:
-    reasons = [reason_text(str(r), lang) for r in (doc.reasons or [])]
+    reasons = [
+        reason_text(str(r), lang)
+        for r in (doc.reasons or [])
+        # the hold's own reason is said, translated, by progress_note
+        if not (doc.state == Document.State.HELD and is_held_reason(r))
+    ]
     if doc.state in ATTENTION_STATES and not reasons:
         reasons = [gettext("It could not be read.")]
     return DocumentRow(
