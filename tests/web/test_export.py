@@ -375,3 +375,21 @@ def test_what_was_sent_abroad_and_the_released_opinion_are_in_the_archive(people
     assert opinion["department"]["en"] and opinion["department"]["zh"]
     readme = _read(archive, folder, "README.txt").decode()
     assert "opinion.json" in readme and "sent-abroad.json" in readme
+
+
+def test_after_withdrawing_consent_to_processing_the_patient_and_the_command_still_export(
+    people, full_case, tmp_path
+):
+    """Withdrawal limits what staff see, never the patient's right to a copy: a
+    subject access request after it is answered in full."""
+    do_withdraw_consent(full_case, acting_user=people.owner, kind="processing_art9")
+    full_case.refresh_from_db()
+    archive, folder = _export(people.owner, full_case)
+    assert _read(archive, folder, "originals/J Smith_ scan_.bin") == SCAN
+    out = tmp_path / "sar.zip"
+    call_command("export_case", full_case.pseudonym, "--out", str(out), stdout=io.StringIO())
+    archive = zipfile.ZipFile(out)
+    folder = archive.namelist()[0].split("/")[0]
+    assert json.loads(_read(archive, folder, "case.json")) == full_case.engine
+    consents = json.loads(_read(archive, folder, "consents.json"))
+    assert all(not row["in_force"] for row in consents)
