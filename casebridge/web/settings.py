@@ -269,10 +269,22 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
 # are again unless they did within this many seconds (cases/reauth.py).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = int(env("CASEBRIDGE_REAUTH_SECONDS", "300"))
 
-# -- multi-factor authentication (allauth.mfa: TOTP with recovery codes) -------------
-# Required for coordinators, reviewers and admins (middleware.StaffMFAMiddleware),
-# offered to patients and families (Account > Two-factor authentication).
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# -- multi-factor authentication (allauth.mfa: TOTP with recovery codes, passkeys) ---
+# TOTP is required for coordinators, reviewers and admins
+# (middleware.StaffMFAMiddleware), offered to patients and families (Account >
+# Two-step sign-in). Passkeys (WebAuthn: the phone's or computer's screen lock,
+# or a security key) are offered to everyone besides: as the second step, or to
+# sign in without a password ("Sign in with a passkey"), which is itself two
+# factors (the device and its PIN or fingerprint) and cannot be phished. Staff
+# keep their TOTP as well, for a device they do not have with them.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# A passkey counts only with the device's own check of its owner (PIN, fingerprint,
+# face): a key that anyone holding it can press is not enough for health records.
+MFA_WEBAUTHN_USER_VERIFICATION = "required"
+# WebAuthn needs https (a browser allows http only on localhost); allauth checks
+# the origin too, so plain-http development and tests on localhost say so.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or envbool("CASEBRIDGE_WEBAUTHN_INSECURE_ORIGIN")
 MFA_TOTP_ISSUER = env("CASEBRIDGE_MFA_ISSUER", "casebridge")
 MFA_ADAPTER = "casebridge.web.accounts.adapter.MFAAdapter"
 LOGIN_REDIRECT_URL = "/"

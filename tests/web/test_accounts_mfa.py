@@ -234,3 +234,15 @@ def test_other_workflow_moves_need_no_reauthentication(client, people, case):
     client.post(url, {"status": "triage", "expected_version": case.version})
     case.refresh_from_db()
     assert case.status == "triage"
+
+
+def test_the_sign_in_page_offers_a_passkey_and_the_security_page_lets_anyone_add_one(
+    client, people
+):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'id="passkey_login"' in page and 'id="mfa_login"' in page
+    assert reverse("mfa_login_webauthn") in page
+    chinese = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "使用通行密钥登录" in chinese
+    client.force_login(people.owner)
+    assert reverse("mfa_add_webauthn") in client.get("/accounts/2fa/").content.decode()
