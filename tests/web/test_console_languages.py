@@ -85,6 +85,9 @@ def test_every_section_of_the_case_reads_in_chinese(client, people, worked):
         "多学科诊疗（MDT）讨论结论" in pages["documents"]
     )  # the letter's type, the summary's words
     assert "病历记载不一致" in pages["facts"] and "组织学分级" in pages["facts"]
+    # values as the summary words them: the grades that disagree, the side, the liver
+    assert re.search(r"组织学分级</strong>: 2级\s*/\s*3级", pages["facts"])
+    assert "左侧" in pages["facts"] and "肝" in pages["facts"]
     assert "核对此信息" in pages["facts"] and "确认：情况属实，并非仅为可能" in pages["facts"]
     assert "缺少的资料" in pages["missing"] and "向患者索取" in pages["missing"]
     assert "发送回复" in pages["messages"] and "内部备注" in pages["messages"]
@@ -127,7 +130,8 @@ def test_saving_a_correction_goes_on_to_the_next_fact(client, people, worked):
     assert _fact(worked, "grade")["value"] == "grade 2"
     page = client.get(response["Location"], secure=True).content.decode()
     assert "Fact corrected; the case was brought up to date." in page
-    assert f'<tr id="fact-{after}" data-focus-target' in page  # site.js moves the focus there
+    # the row can take the focus: the address's #fact-… moves it there, no script needed
+    assert f'<tr id="fact-{after}" tabindex="-1"' in page
 
 
 def test_confirming_a_possible_fact_states_it_and_it_no_longer_needs_a_person(

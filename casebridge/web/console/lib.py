@@ -43,7 +43,7 @@ from casebridge.web.cases.models import (
     Enquiry,
     Urgency,
 )
-from casebridge.web.cases.wording import patient_gaps
+from casebridge.web.cases.wording import patient_gaps, spans_html
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
@@ -326,6 +326,25 @@ def case_page(case: Case) -> CasePage:
         ],
         engine_docs=parts.engine_docs,
     )
+
+
+def conflict_lines(engine: EngineCase, words: Any) -> list[tuple[str, list[Any]]]:
+    """Each disagreement between records: its kind and the values the records
+    give, each once, in the summary's words when `words` (a Chinese Wording) is
+    given, else as the engine read them."""
+    facts = {fact.id: fact for fact in engine.facts}
+    lines = []
+    for conflict in engine.conflicts:
+        if words is None:
+            lines.append((conflict.kind, list(conflict.values)))
+            continue
+        shown: dict[str, Any] = {}
+        for fact_id in conflict.fact_ids:
+            fact = facts.get(fact_id)
+            if fact is not None and fact.value not in shown:
+                shown[fact.value] = spans_html(words.value(fact), "zh")
+        lines.append((conflict.kind, [shown[v] for v in sorted(shown)]))
+    return lines
 
 
 def letter_titles(engine: EngineCase, lang: str) -> list[tuple[str, str]]:

@@ -34,6 +34,7 @@ from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
+from casebridge.engine.render.summary import Wording
 from casebridge.web.cases import audit, storage, withdrawal, workflow
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
@@ -205,9 +206,14 @@ def _render_case(
     section = section or request.GET.get("section") or "overview"
     if section not in todo.SECTION_KEYS:
         section = "overview"
+    # in Chinese, the engine's values and flags as the summary words them (the
+    # overview's safety flags, the facts' values)
+    zh_words = lang.startswith("zh") and section in {"overview", "facts"}
+    words = Wording(page.engine, "zh") if zh_words else None
     context: dict[str, Any] = {
         "case": case,
         "page": page,
+        "words": words,
         "section": section,
         "sections": todo.SECTIONS,
         "error": error,
@@ -261,6 +267,7 @@ def _render_case(
             "page": page,
             "facts_page": facts_page,
             "contexts": list(CONTEXT_WORDS.items()),
+            "words": words,
         }
         if row_form is not None:
             # what was typed, with its errors, in its row: never from the cache
@@ -284,7 +291,10 @@ def _render_case(
         def render_engine_sections() -> str:
             # Conflicts and the timeline depend on the engine reading alone (no
             # forms, nothing of the request): rendered once per reading.
-            return render_to_string("console/_engine_sections.html", {"page": page})
+            conflicts = lib.conflict_lines(page.engine, words)
+            return render_to_string(
+                "console/_engine_sections.html", {"page": page, "conflicts": conflicts}
+            )
 
         engine_sections = cached_fragment(
             view, case, "console.engine_sections", lang, "staff", render_engine_sections

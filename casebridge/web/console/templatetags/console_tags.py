@@ -122,3 +122,26 @@ def discipline_name(key: str) -> str:
     / "肿瘤内科"), in the page's language."""
     names = load_directions().disciplines.get(key or "")
     return in_lang(names) if names is not None else (key or "").replace("_", " ")
+
+
+# In Chinese the case page reads the engine's values and safety flags as the
+# summary words them (a Wording of the case, made once per page by the view);
+# in English, `words` is None and the engine's own words are shown.
+
+
+@register.filter
+def value_in(fact: Any, words: Wording | None) -> Any:
+    """A fact's value in the page's language."""
+    if words is None:
+        return fact.display or fact.value
+    return spans_html(words.value(fact), "zh")
+
+
+@register.filter
+def flag_label_in(flag: Any, words: Wording | None) -> Any:
+    return flag.label if words is None else spans_html(words.flag_label(flag), "zh")
+
+
+@register.filter
+def flag_advice_in(flag: Any, words: Wording | None) -> Any:
+    return flag.advice if words is None else spans_html(words.flag_advice(flag), "zh")

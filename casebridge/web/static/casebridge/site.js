@@ -36,12 +36,4 @@
   // screen reader reads it first and a phone shows it.
   var summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
-  // Back from a change to a list of rows (the console's facts): the row the
-  // address names takes the focus, on its first control, so the keyboard goes
-  // on from the next fact instead of from the top of the page.
-  var target = !summary && location.hash && document.getElementById(location.hash.slice(1));
-  if (target && target.hasAttribute("data-focus-target")) {
-    var first = target.querySelector("summary, a[href], button, input, select, textarea");
-    (first || target).focus();
-  }
 })();
