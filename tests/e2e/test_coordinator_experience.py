@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE, E2EServer, PageWatch, Shots
-from tests.e2e.test_accessibility import FAILING, LANGUAGES, _axe, _lines, _signed_in
+from tests.e2e.test_accessibility import FAILING, LANGUAGES, _axe, _lines, _signed_in, _speak
 from tests.e2e.test_patient_experience import _docs_shot, _focused, _sideways, _sign_in, _tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -146,12 +146,6 @@ def _fact_ids(pseudonym: str) -> list[tuple[str, str, str, str]]:
 
     case = Case.objects.get(pseudonym=pseudonym)
     return [(f["id"], f["kind"], f["value"], f["context"]) for f in case.engine["facts"]]
-
-
-def _speak(page: Any, server: E2EServer, language: str) -> None:
-    page.context.add_cookies(
-        [{"name": "django_language", "value": LANGUAGES[language], "url": server.url}]
-    )
 
 
 def _outbox() -> list[Any]:

@@ -20,7 +20,6 @@ from tests.web.test_console_sections import LETTER, PATHOLOGY, _read
 
 pytestmark = pytest.mark.django_db
 
-ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 # a CT report whose liver finding is only "suspicious": a fact stated as possible
 CT = (
     "CT CHEST ABDOMEN PELVIS\nDate: 20/09/2026\nFindings: 8 mm lesion in segment 6 of the "
@@ -47,11 +46,15 @@ def worked(people, case) -> Case:
     return case
 
 
-def _page(client, case, section: str = "", **headers: str) -> str:
+def _speaks(user, language: str) -> None:
+    """Signed in, the pages follow the account's language (the header's switch sets it)."""
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+
+
+def _page(client, case, section: str = "") -> str:
     query = f"?section={section}" if section else ""
-    response = client.get(
-        reverse("console:case", args=[case.pseudonym]) + query, secure=True, **headers
-    )
+    response = client.get(reverse("console:case", args=[case.pseudonym]) + query, secure=True)
     assert response.status_code == 200, section
     return response.content.decode()
 
@@ -75,8 +78,9 @@ def _fact(case: Case, kind: str, context: str = "") -> dict:
 
 
 def test_every_section_of_the_case_reads_in_chinese(client, people, worked):
+    _speaks(people.coordinator, "zh")
     client.force_login(people.coordinator)
-    pages = {section: _main(_page(client, worked, section, **ZH)) for section in SECTIONS}
+    pages = {section: _main(_page(client, worked, section)) for section in SECTIONS}
     assert "需要人工处理" in pages[""] and "1 处病历记载不一致，需要核对" in pages[""]
     assert "1 条信息在病历中仅记载为可能：请确认或更正" in pages[""]
     assert "1 条患者方消息尚未回复" in pages[""]
@@ -100,11 +104,12 @@ def test_every_section_of_the_case_reads_in_chinese(client, people, worked):
 
 def test_no_section_shows_an_engine_key_an_audit_code_or_a_version(client, people, worked):
     client.force_login(people.coordinator)
-    for headers in ({}, ZH):
+    for language in ("zh", "en"):
+        _speaks(people.coordinator, language)
         for section in SECTIONS:
-            shown = _shown(_main(_page(client, worked, section, **headers)))
+            shown = _shown(_main(_page(client, worked, section)))
             found = ENGINE_WORDS.findall(shown)
-            assert not found, (section, headers, found)
+            assert not found, (section, language, found)
     english = _main(_page(client, worked, "documents"))
     assert "MDT outcome" in english and "Pathology report" in english
 
@@ -156,6 +161,7 @@ def test_confirming_a_possible_fact_states_it_and_it_no_longer_needs_a_person(
 
 def test_a_refused_correction_comes_back_in_its_row_with_what_was_typed(client, people, worked):
     grade = _fact(worked, "grade")
+    _speaks(people.coordinator, "zh")
     client.force_login(people.coordinator)
     response = client.post(
         reverse("console:correct_fact", args=[worked.pseudonym]),
@@ -168,7 +174,6 @@ def test_a_refused_correction_comes_back_in_its_row_with_what_was_typed(client, 
             "expected_version": worked.version,
         },
         secure=True,
-        **ZH,
     )
     assert response.status_code == 400
     page = response.content.decode()
