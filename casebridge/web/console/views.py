@@ -390,6 +390,7 @@ def _render_withheld(
             conversation=case.messages.select_related("sender"),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
+            message_form=bound.get("message") or MessageForm(),
         )
     else:  # history: the audit trail (the corrections are the facts: withheld)
         context["audit_events"] = lib.recent_audit(case)
