@@ -276,6 +276,11 @@ def _traditional() -> dict[int, str]:
     return {ord(tok[0]): tok[1] for group in pairs.values() for tok in str(group).split()}
 
 
+def traditional_map() -> dict[int, str]:
+    """Traditional character -> simplified, for str.translate (a copy: callers may add)."""
+    return dict(_traditional())
+
+
 def simplified(text: str) -> str:
     """`text` with its Traditional characters written simplified (knowledge/
     traditional_zh.yaml), one character for one: 發燒 -> 发烧. Its length and every
