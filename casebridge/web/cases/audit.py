@@ -74,6 +74,7 @@ def record(
     # about, so erasing it leaves who-did-what-when readable and the details not
     event.seal_details(case if case is not None else obj if isinstance(obj, Enquiry) else None)
     with transaction.atomic():  # a savepoint inside the action's transaction
+        _lock_case_first(case)
         seq, prev = _take_chain_head()
         event.at = timezone.now()  # after the lock: times rise with seq
         event.seq = seq
@@ -98,6 +99,21 @@ def _take_chain_head() -> tuple[int, str]:
     if last is None:
         return 1, auditchain.GENESIS
     return last[0] + 1, last[1]
+
+
+def _lock_case_first(case: Case | None) -> None:
+    """On PostgreSQL, the case row before the chain: the row's insert checks its
+    foreign key with a KEY SHARE lock on the case, and a worker merging a
+    document holds the case FOR UPDATE and then waits for the chain. Taking the
+    chain first (the gate's case.read row) and the case second deadlocked with
+    it under load (bench_load's smoke run); every writer now takes the case,
+    then the chain, the order a merge takes them in."""
+    if case is not None and case.pk is not None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # the model's own table name, never input
+            table = connection.ops.quote_name(Case._meta.db_table)
+            sql = f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE"  # nosec B608  # noqa: S608
+            cursor.execute(sql, [case.pk])
 
 
 def _lock_chain() -> None:
