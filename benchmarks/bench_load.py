@@ -6,6 +6,7 @@
     python -m benchmarks.bench_load --minutes 10               # the load test
     python -m benchmarks.bench_load --minutes 30               # the soak (memory)
     python -m benchmarks.bench_load --minutes 10 --huge-mb 90  # while one uploads a huge file
+    python -m benchmarks.bench_load --minutes 15 --browse-only # memory, the data unchanged
 
 What it builds (a fresh data folder, removed at the end): patients, each with a
 case of their own (consent given, --documents generated records already read
@@ -200,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--huge-mb", type=int, default=0, help="one more patient uploads this many MB"
+    )
+    parser.add_argument(
+        "--browse-only",
+        action="store_true",
+        help="no uploads or messages: the data stay as seeded, so memory that grows is the "
+        "server's own, not the cases'",
     )
     parser.add_argument(
         "--documents", type=int, default=8, help="read records in each patient's case"
@@ -444,6 +451,8 @@ def load(
         def upload(self) -> None:
             from benchmarks.bench_web import record_text
 
+            if args.browse_only:
+                return self.records()
             page = self.fetch("patient records", self.base + "documents/")
             name, text = record_text(500_000 + next(uploads))
             name = f"upload-{len(run.uploads)}-{name}"
@@ -458,6 +467,8 @@ def load(
 
         @task(1)
         def message(self) -> None:
+            if args.browse_only:
+                return self.messages()
             page = self.fetch("patient messages", self.base + "messages/")
             self.post(
                 "send a message",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from casebridge.engine import kb
+from casebridge.engine.terminology import traditional_map
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CLAUSE_END = re.compile(r"[.,;:!?\n。，；：！？、]")
@@ -113,7 +114,9 @@ def _data() -> tuple[list[_Rule], _Context]:
         )
     before = raw["before"]
     fake = before["not_negations"]
-    normalise = {ord(k): str(v) for k, v in (raw.get("traditional") or {}).items()}
+    # Traditional characters to simplified, one for one (the emergency screen's
+    # map: knowledge/traditional_zh.yaml), so a hit's place is its place as written
+    normalise = dict(traditional_map())
     normalise.update({ord("\u2019"): "'", ord("\u2018"): "'"})
     # full-width ASCII (！？％ and the rest) to half-width: one character each
     normalise.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})

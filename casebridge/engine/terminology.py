@@ -270,6 +270,24 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).strip(" .")
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> dict[int, str]:
+    pairs = (kb.load("traditional_zh") or {}).get("pairs") or {}
+    return {ord(tok[0]): tok[1] for group in pairs.values() for tok in str(group).split()}
+
+
+def traditional_map() -> dict[int, str]:
+    """Traditional character -> simplified, for str.translate (a copy: callers may add)."""
+    return dict(_traditional())
+
+
+def simplified(text: str) -> str:
+    """`text` with its Traditional characters written simplified (knowledge/
+    traditional_zh.yaml), one character for one: 發燒 -> 发烧. Its length and every
+    character's place stay the same, so a match in the result is a match in `text`."""
+    return text.translate(_traditional())
+
+
 def is_neutral(text: str) -> bool:
     """True for text that reads the same in Chinese: numbers, codes and symbols (pT2 N0,
     HER2 3+, 105 g/L, ECOG 1, KRAS G12C, 2024-03-01, FOLFOX)."""

@@ -328,6 +328,10 @@ SECURE_SSL_REDIRECT = envbool("CASEBRIDGE_SSL_REDIRECT", "0" if DEBUG else "1")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(env("CASEBRIDGE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# A service holding health records is https-only for good, subdomains included:
+# the header allows the host to be submitted to the browsers' preload list (an
+# installation that cannot promise that for its domain sets it to 0).
+SECURE_HSTS_PRELOAD = envbool("CASEBRIDGE_HSTS_PRELOAD", "1")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

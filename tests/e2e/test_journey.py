@@ -366,11 +366,11 @@ def test_a_patient_goes_from_enquiry_to_a_corrected_bilingual_summary(
         f"no 'grade 3' fact to correct; the grade rows: {grade_rows.all_inner_texts()}"
     )
     row = grade_3.first
-    row.locator("summary", has_text="Correct").click()
+    row.locator("summary", has_text="Check this fact").click()
     row.get_by_label("New value").fill("grade 2")
-    row.get_by_label("Why (required)").fill(CORRECTION_REASON)
+    row.get_by_label("Why (required").fill(CORRECTION_REASON)
     shots.element(row, "console-correcting")
-    row.get_by_role("button", name="Save the new value").click()
+    row.get_by_role("button", name="Save the correction").click()
     console.wait_for_load_state()
     _no_server_errors(watch, "the correction")
     reason = console.locator("#facts").get_by_text(CORRECTION_REASON).first

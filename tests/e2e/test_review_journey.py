@@ -438,8 +438,8 @@ def test_a_case_goes_from_the_ranked_matches_to_a_signed_opinion_the_patient_rea
     team.get_by_role("button", name="Open the case to these reviewers").click()
     console.wait_for_load_state()
     seats = console.locator("section#review > ul")
-    expect(seats).to_contain_text(f"{LEAD_NAME} ({LEAD_EMAIL}): radiology · lead")
-    expect(seats).to_contain_text(f"{SECOND_NAME} ({SECOND_EMAIL}): pathology")
+    expect(seats).to_contain_text(f"{LEAD_NAME} ({LEAD_EMAIL}): Radiology · lead")
+    expect(seats).to_contain_text(f"{SECOND_NAME} ({SECOND_EMAIL}): Pathology")
     shots.element(console.locator("section#review"), "console-reviewing-team")
     _no_server_errors(watch, "inviting reviewers and opening the case")
 

@@ -504,6 +504,57 @@ RAISES = [
     ("妈妈说等爸爸睡着就从阳台跳下去，遗书都写好了", "suicidal", "red", False),
     ("I have not been able to pass my water since teatime, tummy swollen", "urinary", "red", False),
     ("在打信迪利单抗，这两天拉稀十来次", "immune_colitis", "red", False),
+    # set 20 round: Traditional characters, Cantonese likenesses, counts, trials, line sites
+    ("外婆肺癌化療第八天，今晚發燒38.6度，一直發抖", "neutropenic_sepsis", "red", False),
+    ("爸爸大腸癌，今日血壓得82/48，手腳冰冷", "sepsis", "red", False),
+    ("老豆化疗后第九日，今朝屙咗啲黑色嘅屎，好似沥青咁", "bleeding", "red", False),
+    ("化疗后第五天，今天拉了十来次水样便，站起来就晕", "sact_gi", "red", False),
+    ("R-CHOP第一周期后第二天，尿量明显减少", "tumour_lysis", "red", False),
+    ("Study tablets since Monday; diarrhoea six times today", "sact_gi_amber", "amber", False),
+    ("卡培他滨第二周期，这几天大便比平时多两次", "sact_gi_amber", "amber", False),
+    ("On sunitinib. TSH from last week's bloods 14", "thyroid_io_amber", "amber", False),
+    ("舒尼替尼治疗中，促甲状腺激素 25，很怕冷", "thyroid_io_amber", "amber", False),
+    ("Not been since Tuesday and my tummy feels swollen", "constipation_amber", "amber", False),
+    (
+        "On oxaliplatin; fingers numb and I drop things when I cook",
+        "neuropathy_amber",
+        "amber",
+        False,
+    ),
+    ("Temp 38.2 and shivering, she has a PICC", "sepsis", "red", False),
+    ("PICC site looks a bit red today", "infection_amber", "amber", False),
+    ("媽媽的人工血管旁邊今天有點紅腫", "infection_amber", "amber", False),
+    (
+        "Sorry to bother you, my husband has a temperature of 38.5 on chemo",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
+    (
+        "Our dog is with my sister this week. She has been vomiting since her chemo and feels dizzy",
+        "sact_gi",
+        "red",
+        False,
+    ),
+    (
+        "After the counselling for capecitabine last week, she now has diarrhoea 8 times a day",
+        "sact_gi",
+        "red",
+        False,
+    ),
+    ("护士说我妈发烧39度要马上去急诊", "neutropenic_sepsis", "red", True),
+    (
+        "The rash from the cetuximab has not calmed down at all and is weeping",
+        "rash_amber",
+        "amber",
+        False,
+    ),
+    (
+        "We watched him last night: shaking and a temperature of 39 after his chemo",
+        "neutropenic_sepsis",
+        "red",
+        False,
+    ),
     ("Says he has been saving up his sleeping tablets", "suicidal", "red", False),
 ]
 
@@ -746,6 +797,36 @@ QUIET = [
         True,
     ),
     ("社区宣传栏抄下来的：出现口角歪斜、言语不清立即拨打120", "leaflet", True),
+    # set 20 round
+    ("我媽媽化療後一切都好，沒有發燒，體溫36.5", "negated", True),
+    ("黑色素瘤术后，大便正常", "normal_value", True),
+    ("Study tablets since Monday; bowels open once today as usual", "normal_value", False),
+    ("On sunitinib, TSH 3.2 (0.3-4.2)", "normal_value", False),
+    ("Temp 36.8 this morning, Hickman line dressing changed", "normal_value", True),
+    ("人工血管周围不红不肿，冲管通畅", "negated", True),
+    ("刷到一个博主说她妈化疗后高烧住进ICU，我妈今天体温正常", "other_person", True),
+    ("看了个纪录片，讲脊髓压迫的病人突然瘫痪了", "other_person", True),
+    ("So sorry to hear about your husband's seizure last night", "other_person", True),
+    (
+        "Watched Holby on the telly last night, the young lad in it had neutropenic sepsis",
+        "other_person",
+        True,
+    ),
+    ("My cat is on chemo at the vet's. She has been vomiting all day.", "other_person", True),
+    (
+        "Counselling for capecitabine: diarrhoea may come on after a few days; call if 4 or more",
+        "counselling",
+        True,
+    ),
+    ("护士交代过发烧就要马上去急诊，现在一切都好", "counselling", True),
+    ("The sore rash on my face from the panitumumab has calmed right down", "resolved", True),
+    ("脑转移放疗后，头痛未再发作", "resolved", True),
+    ("提前做做功课：化疗期间发烧38度要回医院吗？", "question", True),
+    (
+        "On oxaliplatin: fingers tingle with cold drinks, no numbness, doesn't drop things",
+        "negated",
+        True,
+    ),
 ]
 
 
@@ -820,3 +901,23 @@ def test_an_emergency_in_any_words_raises_its_flag(
 @pytest.mark.parametrize(("text", "kind", "on_treatment"), QUIET)
 def test_a_look_alike_raises_nothing(text: str, kind: str, on_treatment: bool) -> None:
     assert flags(text, on_treatment) == []
+
+
+def test_traditional_characters_are_read_as_simplified_and_quoted_as_written() -> None:
+    found = screen_text("我爸爸化療第十天，發燒39度", on_treatment=True, today=TODAY)
+    assert [(f.rule.split(".")[0], f.level) for f in found] == [("neutropenic_sepsis", "red")]
+    assert found[0].phrase == "發燒"  # the words as the person wrote them
+
+
+def test_the_traditional_map_leaves_every_simplified_phrase_as_it_is() -> None:
+    from casebridge.engine import kb
+    from casebridge.engine.terminology import simplified
+
+    pairs = kb.load("traditional_zh")["pairs"]
+    tokens = [t for group in pairs.values() for t in str(group).split()]
+    assert all(len(t) == 2 and t[0] != t[1] for t in tokens), "two different characters each"
+    assert len({t[0] for t in tokens}) == len(tokens), "each traditional character once"
+    # a character the simplified rules or the terminology write would stop them matching
+    for name in ("red_flags", "terminology_zh", "labs", "drugs"):
+        text = (kb.KNOWLEDGE_DIR / f"{name}.yaml").read_text("utf-8")
+        assert simplified(text) == text, name

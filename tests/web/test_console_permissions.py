@@ -30,6 +30,7 @@ METHODS = {
     "assign": "post",
     "review_safety": "post",
     "add_note": "post",
+    "send_message": "post",
     "correct_fact": "post",
     "request_records": "post",
     "choose_direction": "post",

@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.cache import cache
 
 from casebridge.web.accounts.models import User
-from casebridge.web.portal.actions import do_invite_family, do_post_message
+from casebridge.web.cases.messaging import do_post_message
+from casebridge.web.portal.actions import do_invite_family
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -178,7 +179,7 @@ def test_the_family_invitation_names_who_invited_in_the_inviters_language(
     assert User.objects.get(email="gran@example.org").preferred_language == "zh"
 
 
-def test_a_coordinators_message_notification_links_to_the_console_page_of_the_case(
+def test_a_coordinators_message_notification_links_to_the_consoles_messages_of_the_case(
     client, people, case, django_capture_on_commit_callbacks
 ):
     case.coordinator = people.coordinator
@@ -194,7 +195,9 @@ def test_a_coordinators_message_notification_links_to_the_console_page_of_the_ca
     assert message.to == [people.coordinator.email]
     assert message.subject == f"casebridge: new message on case {case.pseudonym}"
     assert "a family member or caregiver on case" in message.body
-    assert _links(message.body) == [f"http://testserver/console/cases/{case.pseudonym}/"]
+    assert _links(message.body) == [
+        f"http://testserver/console/cases/{case.pseudonym}/?section=messages#messages"
+    ]
     assert "pain" not in message.body and "pain" not in message.subject
 
 

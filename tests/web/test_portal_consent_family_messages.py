@@ -130,7 +130,7 @@ def test_a_patients_message_tells_the_coordinator_by_email_without_its_text(
 def test_a_coordinators_message_tells_the_patient_and_the_family_who_may_read_messages(
     people, case, django_capture_on_commit_callbacks
 ):
-    from casebridge.web.portal.actions import do_post_message
+    from casebridge.web.cases.messaging import do_post_message
 
     with django_capture_on_commit_callbacks(execute=True):
         do_post_message(case, acting_user=people.coordinator, body="Please add the scan", link="x")
@@ -250,7 +250,7 @@ def test_a_coordinators_message_in_chinese_that_promises_is_refused_in_chinese(p
     from django.utils import translation
 
     from casebridge.web.cases.errors import ActionError
-    from casebridge.web.portal.actions import do_post_message
+    from casebridge.web.cases.messaging import do_post_message
 
     with translation.override("zh-hans"), pytest.raises(ActionError, match="保证"):
         do_post_message(case, acting_user=people.coordinator, body="我们保证专家会接收", link="x")

@@ -260,3 +260,33 @@ def test_a_staff_page_view_does_not_write_the_session_every_time(client, people)
     _idle(client, 60)  # a minute later it moves on
     client.get("/healthz", secure=True)
     assert time.time() - client.session[LAST_SEEN_KEY] < 5
+
+
+def test_the_production_settings_pass_djangos_deployment_checks_with_no_issue(tmp_path):
+    """`manage.py check --deploy` with the production settings (no DEBUG, no demo;
+    the keys and host from the environment, as an installation sets them)."""
+    import subprocess
+    import sys
+
+    def key() -> str:
+        return base64.b64encode(os.urandom(32)).decode()
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEBRIDGE_")}
+    env.update(
+        CASEBRIDGE_DATA_DIR=str(tmp_path),
+        CASEBRIDGE_SECRET_KEY=base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        CASEBRIDGE_MASTER_KEY=key(),
+        CASEBRIDGE_AUDIT_KEY=key(),
+        CASEBRIDGE_ALLOWED_HOSTS="casebridge.example.org",
+        DJANGO_SETTINGS_MODULE="casebridge.web.settings",
+    )
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, str(repo / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout, done.stdout

@@ -1,6 +1,6 @@
 """The Simplified Chinese catalogue covers the second opinion's pages: the
-reviewer workspace (casebridge/web/review/), the patient pages added for the
-second opinion, the reviewers' messages of casebridge/web/cases/opinions.py, and
+reviewer workspace (casebridge/web/review/), the coordinator console
+(casebridge/web/console/), the patient pages added for the second opinion, the reviewers' messages of casebridge/web/cases/opinions.py, and
 every e-mail's templates (templates/account/email/ and templates/mail/).
 
 The strings are found the way the catalogue is made: Django's own makemessages
@@ -87,6 +87,11 @@ SOURCES: dict[str, list[str]] = {
     "the e-mails (allauth's and the platform's own)": [
         "templates/account/email",
         "templates/mail",
+    ],
+    "the coordinator console, as a coordinator works a case": [
+        "console",
+        "templates/partials/header.html",
+        "templates/partials/messages.html",
     ],
     "the error pages": [
         "templates/404.html",

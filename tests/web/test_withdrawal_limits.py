@@ -273,6 +273,7 @@ KEPT = {
     "assign",
     "review_safety",
     "add_note",
+    "send_message",  # the patient's messages can still be answered
     "close_record_request",
     "revoke_review",
 }
@@ -395,7 +396,9 @@ def test_the_kept_case_page_shows_the_consents_messages_and_audit_trail(
     messages = client.get(page + "?section=messages").content.decode()
     assert "Please stop using my records." in messages
     history = client.get(page + "?section=history").content.decode()
-    assert "case.processing_stopped" in history and "consent.withdrawn" in history
+    # in words, not the audit codes (case.processing_stopped, consent.withdrawn)
+    assert "stopped all work on the case: consent to processing withdrawn" in history
+    assert "withdrew consent" in history and "case.processing_stopped" not in history
 
 
 # -- the patient's own pages ------------------------------------------------------------

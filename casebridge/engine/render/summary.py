@@ -1276,6 +1276,14 @@ class Wording:
     def text(self, english: str, *categories: str) -> list[Span]:
         return self._builder.text(english, *categories)
 
+    def flag_label(self, flag: SafetyFlag) -> list[Span]:
+        """A safety flag's name, as the summary's safety section names it."""
+        return self._builder._flag_label(flag)
+
+    def flag_advice(self, flag: SafetyFlag) -> list[Span]:
+        """A safety flag's own advice (the general 999 / NHS 111 advice left out)."""
+        return self._builder._advice(flag)
+
 
 def document_event(event: TimelineEvent) -> bool:
     """An event that only says a document is dated (its letter or report date): the

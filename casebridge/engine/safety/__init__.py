@@ -30,7 +30,7 @@ from casebridge.engine.extract.context import term_key
 from casebridge.engine.registry import component
 from casebridge.engine.safety.reader import Hit, Reader
 from casebridge.engine.safety.rules import Context, Flag, Rule, Rules, rules
-from casebridge.engine.terminology import Term, Terminology, normalise, table
+from casebridge.engine.terminology import Term, Terminology, normalise, simplified, table
 from casebridge.engine.timeline import latest_date, parse_date, today_of, warn
 
 __all__ = ["find_flags", "rules", "screen_text", "INTAKE_TEXT_FIELDS"]
@@ -114,6 +114,9 @@ class _Screen:
     def text_flags(self, text: str, doc_type: str | None = None) -> list[tuple[Flag, Rule, Hit]]:
         """(flag, rule, first hit) for every flag the text raises; `doc_type` None for
         the person's own words (intake, enquiry, message), which every flag reads."""
+        # Traditional characters read as simplified (發燒 as 发烧): the rules and the
+        # terminology are written once, in simplified; the places of the hits stay the same
+        text = simplified(text)
         out = []
         for flag in self.cfg.flags:
             if doc_type is not None and doc_type not in flag.doc_types:

@@ -64,9 +64,10 @@ _COUNT_AFTER = re.compile(
     + _TIMES
     + r"|"
     + NUM
-    + r"\s*\+?\s*(?:times|episodes?|bouts?|次|回|趟|x?\s*(?:a|per|/)\s*(?:day|24 ?h))|(?:每天|每日|一天|日|今天|昨天|昨晚)\s*"
+    # "十来次", "十多次": about ten, more than ten
+    + r"\s*(?:来|多|余)?\s*\+?\s*(?:times|episodes?|bouts?|次|回|趟|x?\s*(?:a|per|/)\s*(?:day|24 ?h))|(?:每天|每日|一天|日|今天|昨天|昨晚)\s*"
     + NUM
-    + r"\s*(?:余)?\s*次)",
+    + r"\s*(?:来|多|余)?\s*次)",
     re.IGNORECASE,
 )
 _COUNT_BEFORE = re.compile(
@@ -89,7 +90,7 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 # Words that say where a value comes from do not put it further from its label:
 # "potassium on yesterday's bloods was 6.4".
 _FROM_TEST = re.compile(
-    r"\b(?:on|in|from)\s+(?:(?:yesterday|today|this morning|last night|the|his|her|my|"
+    r"\b(?:on|in|from)\s+(?:(?:yesterday|today|this morning|last night|last week|the|his|her|my|"
     r"their|latest|recent|repeat|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"(?:'?s)?\s+){1,2}(?:bloods?|blood tests?|results?|samples?|tests?|check)\b",
     re.IGNORECASE,
@@ -171,9 +172,13 @@ def readings(spec: Numeric, text: str) -> list[tuple[int, int, float, bool]]:
     out: list[tuple[int, int, float, bool]] = []
     for m in spec.labels.finditer(text):
         v = _VALUE.match(text, m.end())
-        if v is None or _OTHER_NUMBER.search(v.group(1)) or _LISTED.search(v.group(1)):
+        if v is None:
             continue
-        if len(_LETTERS.findall(_FROM_TEST.sub(" ", v.group(1)))) > 3:
+        # where the value comes from says nothing of what it is ("on last week's bloods")
+        between = _FROM_TEST.sub(" ", v.group(1))
+        if _OTHER_NUMBER.search(between) or _LISTED.search(between):
+            continue
+        if len(_LETTERS.findall(between)) > 3:
             continue  # too many words between: the number is about something else
         raw = v.group(2).replace("·", ".")
         after = text[v.end() : v.end() + 40]

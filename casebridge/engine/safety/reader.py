@@ -197,6 +197,8 @@ _ABOUT_RISK = re.compile(
     re.IGNORECASE,
 )
 _WORD_BACK = re.compile(r"\S+\s*$")
+# a sentence that goes on about the subject of the one before: "He's been ...", "它今天…"
+_PRONOUN_OPENS = re.compile(r"\s*(?:(?:he|she|it|they)\b|它)", re.IGNORECASE)
 
 
 def _near_start(text: str, lo: int, start: int, words: int = 6) -> int:
@@ -438,7 +440,7 @@ class Reader:
             # "my brother - he was rushed in with chest pain ... I'm fine myself": he is
             # the relative; only the writer or the patient ends the reach
             return not self._has("animal_self_words", text, last.end(), start)
-        animal = self._has_last("animal", text, s_lo, start)
+        animal = self._has_last("animal", text, s_lo, start) or self._animal_before(text, s_lo)
         if animal is not None and (last is None or animal.end() > last.end()):
             # an animal: "he" and "she" are the animal too; only the writer, the patient
             # or a person named by role ends its reach ("my dog ... he's got a temp")
@@ -446,6 +448,23 @@ class Reader:
         if last is None:
             return False
         return not self._has("self_words", text, last.end(), start)
+
+    def _animal_before(self, text: str, s_lo: int) -> re.Match[str] | None:
+        """An animal that opens the sentence before one that opens with a pronoun: "Our
+        dog has lymphoma and is on chemo at the vet's. He's been vomiting" is the dog."""
+        if not _PRONOUN_OPENS.match(text, s_lo):
+            return None
+        para = text.rfind("\n\n", 0, s_lo)
+        lo = max(0 if para == -1 else para + 2, s_lo - 300)
+        pattern = self.cue.get("animal")
+        found = None
+        for m in pattern.finditer(text, lo, s_lo) if pattern is not None and lo < s_lo else ():
+            a, _ = self.frame(text, m.start(), m.end())
+            if not text[a : m.start()].strip(" \t\n-:•*"):
+                found = m  # the animal is the subject of its sentence
+        if found is not None and self._has("relatives", text, found.end(), s_lo):
+            return None  # "Our dog is staying with my sister. She has ...": the sister
+        return found
 
     def _has_last(self, cue: str, text: str, lo: int, hi: int) -> re.Match[str] | None:
         pattern = self.cue.get(cue)

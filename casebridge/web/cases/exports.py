@@ -450,8 +450,8 @@ class CaseExport:
         assignment = released.assignment
         names = {lang: matching.recipient_names(lang) for lang in LANGS}
         department = {lang: names[lang].get(assignment.direction_id, "") for lang in LANGS}
-        fields = ("summary", "diagnosis_note", "staging", "direction", "further_tests")
-        fields += ("trials", "questions_back", "disagreements", "amend_reason")
+        fields: tuple[str, ...] = ("summary", "diagnosis_note", "staging", "direction")
+        fields += ("further_tests", "trials", "questions_back", "disagreements", "amend_reason")
         return {
             "version": released.number,
             "department": department,

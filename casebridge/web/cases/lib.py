@@ -16,10 +16,12 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from casebridge.engine import terminology
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.case import Case as EngineCase
+from casebridge.engine.kb import fact_kinds
 from casebridge.web.cases import sealed
 from casebridge.web.cases.models import Case, Consent, FactCorrection
 from casebridge.web.cases.withdrawal import refuse_withheld
@@ -302,6 +304,21 @@ def doc_type_label(doc_type: str, lang: str) -> str:
     key = f"doc_type.{doc_type}"
     text = terminology.label(key, lang)
     return doc_type.replace("_", " ") if text == key else text
+
+
+def page_lang() -> str:
+    """The active language as the terminology names it: "zh" or "en"."""
+    return "zh" if (translation.get_language() or "").lower().startswith("zh") else "en"
+
+
+def fact_kind_label(kind: str, lang: str) -> str:
+    """A fact kind as a person reads it, in "en" or "zh", through the terminology
+    the summary uses (fact_kind.<kind>), else the knowledge base's label:
+    "cancer_type" -> "Cancer type" / "癌症类型", never the engine's key."""
+    text = terminology.label(f"fact_kind.{kind}", lang)
+    if text != f"fact_kind.{kind}":
+        return text
+    return str(fact_kinds().get(kind, {}).get("label", kind.replace("_", " ")))
 
 
 def doc_type_choices(lang: str) -> list[tuple[str, str]]:

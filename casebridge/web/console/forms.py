@@ -10,19 +10,22 @@ from typing import Any
 from django import forms
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.kb import fact_kinds
 from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases.lib import doc_type_label, fact_kind_label, page_lang
 
-CONTEXTS = [
-    ("", "Leave as it is"),
-    ("asserted", "Stated"),
-    ("negated", "Ruled out"),
-    ("possible", "Possible"),
-    ("historical", "In the past"),
-    ("family", "About a relative"),
-]
+# what a record says of a fact, in words (the engine's "context")
+CONTEXT_WORDS: dict[str, Any] = {
+    "asserted": _("Stated"),
+    "negated": _("Ruled out"),
+    "possible": _("Only possible"),
+    "historical": _("In the past"),
+    "family": _("About a relative"),
+}
+CONTEXTS = [("", _("Leave as it is")), *CONTEXT_WORDS.items()]
 
 
 class VersionedForm(forms.Form):
@@ -34,13 +37,19 @@ class VersionedForm(forms.Form):
 class StatusForm(VersionedForm):
     status = forms.CharField(max_length=30)
     reason = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (kept in the audit trail)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class AssignForm(VersionedForm):
     coordinator = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Nobody (unassigned)"
+        label=_("Coordinator"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassigned)"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,39 +63,41 @@ class AssignForm(VersionedForm):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note (staff only; the patient never sees it)",
+        label=_("Internal note (staff only; the patient never sees it)"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class CorrectFactForm(VersionedForm):
-    """mode: value (a new value), context, reject (the fact is wrong), add (a
-    fact no document states)."""
+    """mode: save (the new value typed, else the new context chosen: what Enter
+    sends), value, context, confirm (the record's words stand: stated),
+    reject (the fact is wrong), add (a fact no document states)."""
 
     mode = forms.ChoiceField(
         choices=[
-            ("value", "New value"),
-            ("context", "New context"),
-            ("reject", "Wrong"),
-            ("add", "Add"),
+            ("save", _("Save")),
+            ("value", _("New value")),
+            ("context", _("New context")),
+            ("confirm", _("Confirm")),
+            ("reject", _("Wrong")),
+            ("add", _("Add")),
         ]
     )
     fact_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(required=False, choices=[])
-    value = forms.CharField(required=False, max_length=500)
-    context = forms.ChoiceField(required=False, choices=CONTEXTS)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[])
+    value = forms.CharField(label=_("Value"), required=False, max_length=500)
+    context = forms.ChoiceField(label=_("What the record says"), required=False, choices=CONTEXTS)
     reason = forms.CharField(
-        label="Why (who said so, which record)",
+        label=_("Why (who said so, which record)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kinds = sorted(
-            ((k, str(v.get("label", k))) for k, v in fact_kinds().items()), key=lambda kv: kv[1]
-        )
+        lang = page_lang()
+        kinds = sorted(((k, fact_kind_label(k, lang)) for k in fact_kinds()), key=lambda kv: kv[1])
         field = self.fields["kind"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—"), *kinds]
@@ -94,45 +105,62 @@ class CorrectFactForm(VersionedForm):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         mode = data.get("mode")
-        if mode in {"value", "context", "reject"} and not data.get("fact_id"):
-            raise forms.ValidationError("Say which fact to correct.")
-        if mode == "value" and not (data.get("value") or "").strip():
-            self.add_error("value", "Give the corrected value.")
+        typed = (data.get("value") or "").strip()
+        if mode == "save":  # Enter: the value typed, else the context chosen
+            mode = data["mode"] = "value" if typed else "context" if data.get("context") else ""
+            if not mode:
+                raise forms.ValidationError(
+                    _("Type the corrected value or choose what the record says, then save.")
+                )
+        if mode in {"value", "context", "confirm", "reject"} and not data.get("fact_id"):
+            raise forms.ValidationError(_("Say which fact to correct."))
+        if mode == "value" and not typed:
+            self.add_error("value", _("Give the corrected value."))
         if mode == "context" and not data.get("context"):
-            self.add_error("context", "Choose the corrected context.")
+            self.add_error("context", _("Choose what the record says."))
         if mode == "add":
             if not data.get("kind"):
-                self.add_error("kind", "Choose what kind of fact this is.")
-            if not (data.get("value") or "").strip():
-                self.add_error("value", "Give the value.")
+                self.add_error("kind", _("Choose what kind of fact this is."))
+            if not typed:
+                self.add_error("value", _("Give the value."))
         return data
 
 
-DOC_TYPE_CHOICES = [("", "As the engine read it"), *[(t, t.replace("_", " ")) for t in DOC_TYPES]]
+AS_READ = _("As casebridge read it")
+
+
+def doc_type_choices(lang: str) -> list[tuple[str, str]]:
+    """The types a coordinator may set, in the summary's words ("MDT outcome",
+    "多学科诊疗（MDT）讨论结论"), never the engine's keys."""
+    return [("", str(AS_READ)), *[(t, doc_type_label(t, lang)) for t in DOC_TYPES]]
 
 
 class DocTypeForm(VersionedForm):
-    doc_type = forms.ChoiceField(required=False, choices=DOC_TYPE_CHOICES)
+    doc_type = forms.ChoiceField(required=False, choices=[("", ""), *[(t, t) for t in DOC_TYPES]])
 
 
 @functools.cache
-def doc_type_options(selected: str) -> SafeString:
-    """The <option>s of a document's type select, `selected` marked: the same
-    few strings for every row of every page, built once per process."""
+def _doc_type_options(selected: str, lang: str) -> SafeString:
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
         (
             (value, mark_safe(" selected") if value == selected else "", label)  # nosec B308 B703
-            for value, label in DOC_TYPE_CHOICES
+            for value, label in doc_type_choices(lang)
         ),
     )
 
 
+def doc_type_options(selected: str) -> SafeString:
+    """The <option>s of a document's type select, `selected` marked: the same
+    few strings for every row of every page, built once per process and language."""
+    return _doc_type_options(selected, page_lang())
+
+
 class RecordRequestForm(forms.Form):
-    title = forms.CharField(label="What to ask for", max_length=200)
+    title = forms.CharField(label=_("What to ask for"), max_length=200)
     detail = forms.CharField(
-        label="Why it is needed and who usually holds it",
+        label=_("Why it is needed and who usually holds it"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -142,7 +170,7 @@ class RecordRequestForm(forms.Form):
 
 class ClearRedFlagForm(forms.Form):
     note = forms.CharField(
-        label="What you discussed with the person (required)",
+        label=_("What you discussed with the person (required)"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -150,7 +178,15 @@ class ClearRedFlagForm(forms.Form):
 
 class SafetyReviewForm(VersionedForm):
     note = forms.CharField(
-        label="What you discussed with the patient (required)",
+        label=_("What you discussed with the patient (required)"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer to the patient (they and the family who may message read it)"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

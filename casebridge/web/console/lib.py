@@ -24,8 +24,6 @@ from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
 from casebridge.engine.directions import load_directions
 from casebridge.engine.kb import fact_kinds
-from casebridge.engine.render.checklist import render_checklist
-from casebridge.engine.render.requests import render_requests
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases import matching, opinions, packs, reviews, workflow
 from casebridge.web.cases.lib import (
@@ -33,6 +31,7 @@ from casebridge.web.cases.lib import (
     TypeFlag,
     can_share_abroad,
     open_type_flags,
+    page_lang,
     read_engine,
 )
 from casebridge.web.cases.models import (
@@ -44,6 +43,7 @@ from casebridge.web.cases.models import (
     Enquiry,
     Urgency,
 )
+from casebridge.web.cases.wording import patient_gaps, spans_html
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
@@ -281,10 +281,8 @@ class CasePage:
     view: EngineView
     facts: list[FactRow] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
-    checklist: str = ""
     allowed_moves: list[tuple[str, str]] = field(default_factory=list)
     engine_docs: dict[str, Any] = field(default_factory=dict)
-    letters: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -293,9 +291,7 @@ class _EngineParts:
 
     facts: list[FactRow]
     kinds: list[tuple[str, str]]
-    checklist: str
     engine_docs: dict[str, Any]
-    letters: list[str]
 
 
 def _engine_parts(engine: EngineCase) -> _EngineParts:
@@ -306,9 +302,7 @@ def _engine_parts(engine: EngineCase) -> _EngineParts:
             for fact in engine.facts
         ],
         kinds=sorted(labels.items(), key=lambda item: item[1]),
-        checklist=render_checklist(engine),
         engine_docs={d.id: d for d in engine.documents},
-        letters=sorted(render_requests(engine)),
     )
 
 
@@ -327,13 +321,40 @@ def case_page(case: Case) -> CasePage:
         view=view,
         facts=parts.facts,
         kinds=parts.kinds,
-        checklist=parts.checklist,
         allowed_moves=[
             (status, workflow.LABELS[status]) for status in workflow.STATUSES if status in moves
         ],
         engine_docs=parts.engine_docs,
-        letters=parts.letters,
     )
+
+
+def conflict_lines(engine: EngineCase, words: Any) -> list[tuple[str, list[Any]]]:
+    """Each disagreement between records: its kind and the values the records
+    give, each once, in the summary's words when `words` (a Chinese Wording) is
+    given, else as the engine read them."""
+    facts = {fact.id: fact for fact in engine.facts}
+    lines = []
+    for conflict in engine.conflicts:
+        if words is None:
+            lines.append((conflict.kind, list(conflict.values)))
+            continue
+        shown: dict[str, Any] = {}
+        for fact_id in conflict.fact_ids:
+            fact = facts.get(fact_id)
+            if fact is not None and fact.value not in shown:
+                shown[fact.value] = spans_html(words.value(fact), "zh")
+        lines.append((conflict.kind, [shown[v] for v in sorted(shown)]))
+    return lines
+
+
+def letter_titles(engine: EngineCase, lang: str) -> list[tuple[str, str]]:
+    """The draft letters asking for records, each named by what it asks for in
+    the page's language (the gap it is for), never by its file name."""
+    shown: dict[str, str] = {}
+    for gap, words in zip(engine.gaps, patient_gaps(engine, lang), strict=True):
+        if gap.request_letter and gap.request_letter not in shown:
+            shown[gap.request_letter] = "".join(span.text for span in words.title)
+    return sorted(shown.items())
 
 
 def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
@@ -438,7 +459,8 @@ def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, An
     if sent is not None:
         picked = set(sent["disciplines"].value() or [])
         selected, note = sent["direction"].value() or "", sent["note"].value() or ""
-    names = {d["key"]: d["en"] for d in data["all_disciplines"]}
+    zh = page_lang() == "zh"
+    names = {d["key"]: (d.get("zh") if zh else "") or d["en"] for d in data["all_disciplines"]}
     return {
         "ranking": data,
         "choice": choice,
@@ -449,15 +471,15 @@ def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, An
     }
 
 
-OPINION_LABELS = {
-    "summary": "Summary",
-    "diagnosis_note": "Diagnosis: why",
-    "staging": "Staging",
-    "direction": "Recommended direction",
-    "further_tests": "Further tests",
-    "trials": "Trials or advanced therapies",
-    "questions_back": "Questions for the patient's team",
-    "disagreements": "Where the team did not agree",
+OPINION_LABELS: dict[str, Any] = {
+    "summary": _("Summary"),
+    "diagnosis_note": _("Diagnosis: why"),
+    "staging": _("Staging"),
+    "direction": _("Recommended direction"),
+    "further_tests": _("Further tests"),
+    "trials": _("Trials or advanced therapies"),
+    "questions_back": _("Questions for the patient's team"),
+    "disagreements": _("Where the team did not agree"),
 }
 
 
@@ -466,7 +488,8 @@ def marked(text: str, hits: list[Any]) -> SafeString:
     out, at = [], 0
     for hit in hits:
         out.append(escape(text[at : hit.start]))
-        out.append(format_html('<mark title="{}">{}</mark>', hit.why_en, text[hit.start : hit.end]))
+        why = hit.why_zh if page_lang() == "zh" else hit.why_en
+        out.append(format_html('<mark title="{}">{}</mark>', why, text[hit.start : hit.end]))
         at = hit.end
     out.append(escape(text[at:]))
     return mark_safe("".join(str(part) for part in out))  # noqa: S308  # nosec B308 B703 - each part escaped above
@@ -510,8 +533,10 @@ def review_section(case: Case) -> dict[str, Any] | None:
     directory = load_directions()
     direction = directory.get(choice.direction_id)
     disciplines = [str(d) for d in choice.disciplines] or list(direction.mdt if direction else [])
+    zh = page_lang() == "zh"
     names = {
-        k: (directory.disciplines[k].en if k in directory.disciplines else k) for k in disciplines
+        k: ((d.zh if zh else "") or d.en) if (d := directory.disciplines.get(k)) else k
+        for k in disciplines
     }
     assignment = reviews.current_assignment(case)
     return {
@@ -525,7 +550,7 @@ def review_section(case: Case) -> dict[str, Any] | None:
             for p in reviews.reviewers_of(choice.direction_id)
         ],
         "disciplines": names,
-        "department": matching.recipient_name(choice.names, "en"),
+        "department": matching.recipient_name(choice.names, page_lang()),
         "default_due": timezone.localdate()
         + dt.timedelta(
             days=(
@@ -541,7 +566,7 @@ def pack_section(case: Case) -> dict[str, Any] | None:
     if case.status not in packs.PACKABLE:
         return None
     current = packs.current_pack(case)
-    recipient = matching.consent_recipient(case, "en")
+    recipient = matching.consent_recipient(case, page_lang())
     return {
         "current": current,
         "files": list(current.files.all()) if current else [],

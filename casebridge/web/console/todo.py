@@ -9,8 +9,11 @@ each item, and each form's redirect, belongs to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Max
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.case import Case as EngineCase
 from casebridge.web.accounts.models import STAFF_ROLES
@@ -19,13 +22,13 @@ from casebridge.web.cases.models import Case, Document
 from casebridge.web.cases.record_requests import RecordRequest
 
 # (key, heading): the case page's sections, each a page of its own
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("overview", "Overview"),
-    ("documents", "Documents"),
-    ("facts", "Facts and timeline"),
-    ("missing", "Missing records"),
-    ("messages", "Messages and notes"),
-    ("history", "History"),
+SECTIONS: tuple[tuple[str, Any], ...] = (
+    ("overview", _("Overview")),
+    ("documents", _("Documents")),
+    ("facts", _("Facts and timeline")),
+    ("missing", _("Missing records")),
+    ("messages", _("Messages and notes")),
+    ("history", _("History")),
 )
 SECTION_KEYS = frozenset(key for key, _ in SECTIONS)
 
@@ -45,6 +48,7 @@ ANCHOR_SECTION = {
 FORM_SECTION = {
     "fact": "facts",
     "note": "messages",
+    "message": "messages",
     "request": "missing",
     "close_request": "missing",
     "doc_type": "documents",
@@ -64,25 +68,30 @@ class Item:
     anchor: str
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return (one if count == 1 else many).format(n=count)
-
-
 def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     """The items that need a person, most pressing first; empty when none."""
     items: list[Item] = []
     if case.paused:
         items.append(
-            Item("Paused for safety: check the patient is getting local care", "overview", "safety")
+            Item(
+                gettext("Paused for safety: check the patient is getting local care"),
+                "overview",
+                "safety",
+            )
         )
     if case.safety_review:
-        items.append(Item("Amber safety flag: call the patient today", "overview", "amber"))
+        items.append(
+            Item(gettext("Amber safety flag: call the patient today"), "overview", "amber")
+        )
     attention = Document.objects.filter(case=case, state__in=ATTENTION_STATES).count()
     flagged = len(open_type_flags(case))
     if attention:
         items.append(
             Item(
-                _plural(attention, "{n} document needs attention", "{n} documents need attention"),
+                ngettext(
+                    "%(n)d document needs attention", "%(n)d documents need attention", attention
+                )
+                % {"n": attention},
                 "documents",
                 "documents",
             )
@@ -90,11 +99,12 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     if flagged:
         items.append(
             Item(
-                _plural(
+                ngettext(
+                    "%(n)d document the patient says has the wrong type",
+                    "%(n)d documents the patient says have the wrong type",
                     flagged,
-                    "{n} document the patient says has the wrong type",
-                    "{n} documents the patient says have the wrong type",
-                ),
+                )
+                % {"n": flagged},
                 "documents",
                 "documents",
             )
@@ -102,11 +112,12 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     if engine.conflicts:
         items.append(
             Item(
-                _plural(
+                ngettext(
+                    "%(n)d conflict between records to check",
+                    "%(n)d conflicts between records to check",
                     len(engine.conflicts),
-                    "{n} conflict between records to check",
-                    "{n} conflicts between records to check",
-                ),
+                )
+                % {"n": len(engine.conflicts)},
                 "facts",
                 "conflicts",
             )
@@ -115,11 +126,12 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     if possible:
         items.append(
             Item(
-                _plural(
+                ngettext(
+                    "%(n)d fact a record states only as possible: confirm or correct it",
+                    "%(n)d facts records state only as possible: confirm or correct them",
                     possible,
-                    "{n} fact a record states only as possible: confirm or correct it",
-                    "{n} facts records state only as possible: confirm or correct them",
-                ),
+                )
+                % {"n": possible},
                 "facts",
                 "facts",
             )
@@ -128,11 +140,12 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     if waiting:
         items.append(
             Item(
-                _plural(
+                ngettext(
+                    "%(n)d record request waiting for the patient",
+                    "%(n)d record requests waiting for the patient",
                     waiting,
-                    "{n} record request waiting for the patient",
-                    "{n} record requests waiting for the patient",
-                ),
+                )
+                % {"n": waiting},
                 "missing",
                 "requests",
             )
@@ -141,11 +154,12 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
     if unanswered:
         items.append(
             Item(
-                _plural(
+                ngettext(
+                    "%(n)d message from the patient's side not answered yet",
+                    "%(n)d messages from the patient's side not answered yet",
                     unanswered,
-                    "{n} message from the patient's side not answered yet",
-                    "{n} messages from the patient's side not answered yet",
-                ),
+                )
+                % {"n": unanswered},
                 "messages",
                 "messages",
             )

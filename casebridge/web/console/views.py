@@ -19,9 +19,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,6 +34,7 @@ from casebridge.engine.render.fhir import to_ips_bundle
 from casebridge.engine.render.html import render_html
 from casebridge.engine.render.pdf import render_pdf
 from casebridge.engine.render.requests import render_requests
+from casebridge.engine.render.summary import Wording
 from casebridge.web.cases import audit, storage, withdrawal, workflow
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.actions import do_add_note, do_assign, do_change_status, do_correct_fact
@@ -45,6 +47,7 @@ from casebridge.web.cases.lib import (
     engine_case,
     read_engine,
 )
+from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
 from casebridge.web.cases.questions import questions_of
 from casebridge.web.cases.reauth import SENDS_ABROAD, require_recent_authentication
@@ -57,10 +60,12 @@ from casebridge.web.console.actions import (
     is_console_user,
 )
 from casebridge.web.console.forms import (
+    CONTEXT_WORDS,
     AssignForm,
     ClearRedFlagForm,
     CorrectFactForm,
     DocTypeForm,
+    MessageForm,
     NoteForm,
     RecordRequestForm,
     SafetyReviewForm,
@@ -162,7 +167,9 @@ def clear_red_flag(request: AuthedRequest, pk: int) -> HttpResponse:
         except ActionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"The red flag on enquiry {enquiry.pk} is cleared.")
+            messages.success(
+                request, gettext("The red flag on enquiry %(pk)s is cleared.") % {"pk": enquiry.pk}
+            )
             return redirect("console:queue")
     audit.record(request.user, enquiry.case, "enquiry.read", obj=enquiry, meta=_meta(request))
     return render(
@@ -199,9 +206,14 @@ def _render_case(
     section = section or request.GET.get("section") or "overview"
     if section not in todo.SECTION_KEYS:
         section = "overview"
+    # in Chinese, the engine's values and flags as the summary words them (the
+    # overview's safety flags, the facts' values)
+    zh_words = lang.startswith("zh") and section in {"overview", "facts"}
+    words = Wording(page.engine, "zh") if zh_words else None
     context: dict[str, Any] = {
         "case": case,
         "page": page,
+        "words": words,
         "section": section,
         "sections": todo.SECTIONS,
         "error": error,
@@ -215,7 +227,7 @@ def _render_case(
             assign_form=bound.get("assign")
             or AssignForm(initial={**version, "coordinator": case.coordinator_id}),
             outputs=_outputs(),
-            letters=page.letters,
+            letters=lib.letter_titles(page.engine, "zh" if lang.startswith("zh") else "en"),
             matching=lib.matching_section(case, bound.get("matching")),
             pack=lib.pack_section(case),
             review=lib.review_section(case),
@@ -242,24 +254,47 @@ def _render_case(
             )
         )
     elif section == "facts":
-        facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(request.GET.get("facts_page"))
-        # The fact rows (a correction form each) depend on the engine reading and
-        # the case's version alone, both in the reading's token.
-        fact_rows = cached_form_fragment(
-            request,
-            view,
-            case,
-            f"console.facts.{facts_page.number}",
-            lang,
-            "staff",
-            "console/_fact_rows.html",
-            {"case": case, "page": page, "facts_page": facts_page},
-        )
+        sent = bound.get("fact")
+        row_form = sent if sent is not None and sent.data.get("mode") != "add" else None
+        number = request.GET.get("facts_page")
+        if row_form is not None:  # a row's correction refused: the page of that row
+            ids = [row.fact.id for row in page.facts]
+            wanted = row_form.data.get("fact_id", "")
+            number = str(ids.index(wanted) // FACTS_PER_PAGE + 1) if wanted in ids else None
+        facts_page = Paginator(page.facts, FACTS_PER_PAGE).get_page(number)
+        rows_context = {
+            "case": case,
+            "page": page,
+            "facts_page": facts_page,
+            "contexts": list(CONTEXT_WORDS.items()),
+            "words": words,
+        }
+        if row_form is not None:
+            # what was typed, with its errors, in its row: never from the cache
+            fact_rows: str = render_to_string(
+                "console/_fact_rows.html", {**rows_context, "sent": row_form}, request=request
+            )
+        else:
+            # The fact rows (a correction form each) depend on the engine reading and
+            # the case's version alone, both in the reading's token.
+            fact_rows = cached_form_fragment(
+                request,
+                view,
+                case,
+                f"console.facts.{facts_page.number}",
+                lang,
+                "staff",
+                "console/_fact_rows.html",
+                rows_context,
+            )
 
         def render_engine_sections() -> str:
             # Conflicts and the timeline depend on the engine reading alone (no
             # forms, nothing of the request): rendered once per reading.
-            return render_to_string("console/_engine_sections.html", {"page": page})
+            conflicts = lib.conflict_lines(page.engine, words)
+            return render_to_string(
+                "console/_engine_sections.html", {"page": page, "conflicts": conflicts}
+            )
 
         engine_sections = cached_fragment(
             view, case, "console.engine_sections", lang, "staff", render_engine_sections
@@ -268,19 +303,22 @@ def _render_case(
             facts_page=facts_page,
             fact_rows=mark_safe(fact_rows),  # noqa: S308  # nosec B308 B703 - our own template
             engine_sections=mark_safe(engine_sections),  # noqa: S308  # nosec B308 B703 - our own template
-            add_fact_form=bound.get("fact") or CorrectFactForm(initial={**version, "mode": "add"}),
+            add_fact_form=(sent if sent is not None and row_form is None else None)
+            or CorrectFactForm(initial={**version, "mode": "add"}),
         )
     elif section == "missing":
         # What is missing, with a request form per gap: the engine reading alone.
+        # the request's words start in the patient's language (they read it as sent)
+        patient_lang = "zh" if case.owner.preferred_language == "zh" else "en"
         gaps_section = cached_form_fragment(
             request,
             view,
             case,
-            "console.gaps",
+            f"console.gaps.{patient_lang}",
             lang,
             "staff",
             "console/_gaps.html",
-            {"case": case, "page": page},
+            {"case": case, "page": page, "patient_lang": patient_lang},
         )
         context.update(
             gaps_section=mark_safe(gaps_section),  # noqa: S308  # nosec B308 B703 - our own template
@@ -292,6 +330,7 @@ def _render_case(
             conversation=case.messages.select_related("sender"),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
+            message_form=bound.get("message") or MessageForm(),
         )
     else:  # history
         context.update(
@@ -351,21 +390,23 @@ def _render_withheld(
             conversation=case.messages.select_related("sender"),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
+            message_form=bound.get("message") or MessageForm(),
         )
     else:  # history: the audit trail (the corrections are the facts: withheld)
         context["audit_events"] = lib.recent_audit(case)
     return render(request, "console/case_withheld.html", context, status=status)
 
 
-def _outputs() -> list[tuple[str, str]]:
+def _outputs() -> list[tuple[str, Any]]:
     return [
-        ("summary.en.html", "Summary (English), web page"),
-        ("summary.zh.html", "Summary (Chinese), web page"),
-        ("summary.en.pdf", "Summary (English), PDF"),
-        ("summary.zh.pdf", "Summary (Chinese), PDF"),
-        ("checklist.md", "Records checklist"),
-        ("fhir.json", "FHIR IPS bundle"),
-        ("case.json", "Case data (JSON)"),
+        ("summary.en.html", _("Summary in English, web page")),
+        ("summary.zh.html", _("Summary in Chinese, web page")),
+        ("summary.en.pdf", _("Summary in English, PDF")),
+        ("summary.zh.pdf", _("Summary in Chinese, PDF")),
+        ("checklist.md", _("Records checklist")),
+        # what other clinical systems import: named by what it is for
+        ("fhir.json", _("The summary for another clinical system (FHIR file)")),
+        ("case.json", _("Everything casebridge read, as data (JSON file)")),
     ]
 
 
@@ -392,10 +433,34 @@ def _refused(
         data = request.POST.copy()
         data["expected_version"] = str(case.version)
         # every value of a field sent more than once (a discipline per box)
-        fields = [(name, value) for name, values in data.lists() for value in values]
+        fields = [
+            (name, value, RETRY_LABELS.get(name, ""))
+            for name, values in data.lists()
+            for value in values
+            if name != "csrfmiddlewaretoken"
+        ]
         retry = {"action": action, "form": type(form)(data), "fields": fields}
         return _render_case(request, case, status=409, error=str(error), retry=retry)
     return _render_case(request, case, status=400, error=str(error), bound={bound_as: form})
+
+
+# the words a change sent again is shown with (a field without words is sent
+# again as it was, unseen: the version, which fact, which button)
+RETRY_LABELS: dict[str, Any] = {
+    "value": _("Value"),
+    "context": _("What the record says"),
+    "reason": _("Why"),
+    "note": _("Note"),
+    "status": _("New status"),
+    "coordinator": _("Coordinator"),
+    "doc_type": _("Type"),
+    "title": _("What to ask for"),
+    "detail": _("Why it is needed"),
+    "body": _("Text"),
+    "direction": _("Department"),
+    "disciplines": _("Discipline"),
+    "due_date": _("Opinion due"),
+}
 
 
 def _invalid(request: HttpRequest, ref: str, form: forms.Form, bound_as: str) -> HttpResponse:
@@ -404,7 +469,7 @@ def _invalid(request: HttpRequest, ref: str, form: forms.Form, bound_as: str) ->
         request,
         case,
         status=400,
-        error="Some of what you sent needs fixing: see the form below.",
+        error=gettext("Some of what you sent needs fixing: see the form below."),
         bound={bound_as: form},
     )
 
@@ -442,7 +507,11 @@ def change_status(request: AuthedRequest, ref: str) -> HttpResponse:
     except ActionError as error:
         action = reverse("console:change_status", args=[case.pseudonym])
         return _refused(request, ref, error, form, action, "status")
-    return _done(request, updated, f"The case is now '{updated.get_status_display()}'.")
+    return _done(
+        request,
+        updated,
+        gettext("The case is now “%(status)s”.") % {"status": updated.get_status_display()},
+    )
 
 
 @require_POST
@@ -463,7 +532,7 @@ def review_safety(request: AuthedRequest, ref: str) -> HttpResponse:
     except ActionError as error:
         action = reverse("console:review_safety", args=[case.pseudonym])
         return _refused(request, ref, error, form, action, "safety")
-    return _done(request, updated, "The amber safety flags are reviewed.")
+    return _done(request, updated, gettext("The amber safety flags are reviewed."))
 
 
 @require_POST
@@ -484,8 +553,10 @@ def assign(request: AuthedRequest, ref: str) -> HttpResponse:
     except ActionError as error:
         action = reverse("console:assign", args=[case.pseudonym])
         return _refused(request, ref, error, form, action, "assign")
-    who = updated.coordinator.display_name if updated.coordinator else "nobody"
-    return _done(request, updated, f"The case is assigned to {who}.")
+    if updated.coordinator is None:
+        return _done(request, updated, gettext("The case is not assigned to anyone now."))
+    who = updated.coordinator.display_name
+    return _done(request, updated, gettext("The case is assigned to %(who)s.") % {"who": who})
 
 
 @require_POST
@@ -504,7 +575,42 @@ def add_note(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "note")
-    return _done(request, case, "Note added (staff only).", "notes")
+    return _done(request, case, gettext("Note added (staff only)."), "notes")
+
+
+@require_POST
+@console_view
+def send_message(request: AuthedRequest, ref: str) -> HttpResponse:
+    """A coordinator answers the patient's side: the patient and the family who
+    may message are e-mailed a link to the portal's messages (a link only)."""
+    case = get_case_for_user_or_404(request.user, ref, "manage")
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "message")
+    try:
+        do_post_message(
+            case,
+            acting_user=request.user,
+            body=form.cleaned_data["body"],
+            link=_portal_messages_link(request, case),
+            console_link=request.build_absolute_uri(
+                reverse("console:case", args=[case.pseudonym]) + "?section=messages#messages"
+            ),
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        return _refused(request, ref, error, form, "", "message")
+    return _done(request, case, gettext("Message sent to the patient's side."), "messages")
+
+
+def _portal_messages_link(request: HttpRequest, case: Case) -> str:
+    """The portal's page of the case's messages, for the patient's e-mail (by
+    its URL name: the apps never import one another); "" without a portal."""
+    try:
+        path = reverse("portal:messages", kwargs={"pk": case.pseudonym})
+    except NoReverseMatch:
+        return ""
+    return request.build_absolute_uri(path)
 
 
 @require_POST
@@ -517,6 +623,9 @@ def correct_fact(request: AuthedRequest, ref: str) -> HttpResponse:
     data = form.cleaned_data
     mode = data["mode"]
     value = (data.get("value") or "").strip() or None
+    # where the coordinator goes on from: the fact after this one (read before
+    # the change; fact ids are the kind, value and source, so the next one keeps its id)
+    after = _fact_after(case, data.get("fact_id") or "") if mode != "add" else None
     try:
         do_correct_fact(
             case,
@@ -527,19 +636,36 @@ def correct_fact(request: AuthedRequest, ref: str) -> HttpResponse:
             value=value if mode in {"value", "add"} else None,
             rejected=mode == "reject",
             kind=data["kind"] or None if mode == "add" else None,
-            context=data.get("context") or None,
+            context="asserted" if mode == "confirm" else data.get("context") or None,
             meta=_meta(request),
         )
     except ActionError as error:
         action = reverse("console:correct_fact", args=[case.pseudonym])
         return _refused(request, ref, error, form, action, "fact")
     words = {
-        "value": "corrected",
-        "context": "corrected",
-        "reject": "marked as wrong",
-        "add": "added",
+        "value": gettext("Fact corrected; the case was brought up to date."),
+        "context": gettext("Fact corrected; the case was brought up to date."),
+        "confirm": gettext("Fact confirmed as stated; the case was brought up to date."),
+        "reject": gettext("Fact marked as wrong; the case was brought up to date."),
+        "add": gettext("Fact added; the case was brought up to date."),
     }
-    return _done(request, case, f"Fact {words[mode]}; the case was brought up to date.", "facts")
+    if after is None:
+        return _done(request, case, words[mode], "facts")
+    number, fact_id = after
+    messages.success(request, words[mode])
+    url = reverse("console:case", args=[case.pseudonym])
+    return redirect(f"{url}?section=facts&facts_page={number}#fact-{fact_id}")
+
+
+def _fact_after(case: Case, fact_id: str) -> tuple[int, str] | None:
+    """The page of facts and the id of the fact after `fact_id` (the one before
+    it for the last): where the focus goes once the change is saved."""
+    ids = [row.fact.id for row in lib.case_page(case).facts]
+    if fact_id not in ids or len(ids) < 2:
+        return None
+    index = ids.index(fact_id)
+    index = index + 1 if index + 1 < len(ids) else index - 1
+    return index // FACTS_PER_PAGE + 1, ids[index]
 
 
 @require_POST
@@ -562,7 +688,12 @@ def override_doc_type(request: AuthedRequest, ref: str, doc: int) -> HttpRespons
     except ActionError as error:
         action = reverse("console:override_doc_type", args=[case.pseudonym, document.pk])
         return _refused(request, ref, error, form, action, "doc_type")
-    return _done(request, case, f"The type of '{document.file_name}' was changed.", "documents")
+    return _done(
+        request,
+        case,
+        gettext("The type of “%(name)s” was changed.") % {"name": document.file_name},
+        "documents",
+    )
 
 
 @require_POST
@@ -583,7 +714,7 @@ def request_records(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "request")
-    return _done(request, case, "The patient was asked for the record.", "requests")
+    return _done(request, case, gettext("The patient was asked for the record."), "requests")
 
 
 # -- files and outputs -------------------------------------------------------------
@@ -606,16 +737,16 @@ def document_file(request: AuthedRequest, ref: str, doc: int) -> HttpResponse:
         try:
             data = pdf_active.redraw_in_child(data)
         except pdf_active.RedrawError:
-            return _render_case(request, case, status=422, error=REDRAW_FAILED)
+            return _render_case(request, case, status=422, error=str(REDRAW_FAILED))
         name, kind = f"{name.removesuffix('.pdf')} (redrawn copy).pdf", "application/pdf"
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = _attachment(name)
     return response
 
 
-REDRAW_FAILED = (
+REDRAW_FAILED = _(
     "This PDF holds active content (or could not be checked for it) and a safe copy could not "
-    "be made: ask the patient for another copy of the record"
+    "be made: ask the patient for another copy of the record."
 )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from casebridge.engine.directions import load_directions
@@ -17,22 +19,24 @@ from casebridge.web.cases import matching
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
+from casebridge.web.cases.lib import page_lang
 from casebridge.web.cases.reauth import require_recent_authentication
 from casebridge.web.console.views import _done, _meta, _refused, console_view
 
 
 class ChooseDirectionForm(forms.Form):
     direction = forms.CharField(
-        max_length=120, error_messages={"required": "Choose one of the ranked departments."}
+        max_length=120, error_messages={"required": _("Choose one of the ranked departments.")}
     )
     disciplines = forms.MultipleChoiceField(
-        choices=[], error_messages={"required": "Choose at least one MDT discipline."}
+        choices=[],
+        error_messages={"required": _("Choose at least one MDT discipline.")},
     )
     note = forms.CharField(
         required=False,
         max_length=matching.NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why this department, for the patient (optional; shown to them)",
+        label=_("Why this department, for the patient (optional; shown to them)"),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -75,5 +79,6 @@ def choose_direction(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "matching")
-    name = f"{choice.names['department']['en']}, {choice.names['hospital']['en']}"
-    return _done(request, case, f"Department chosen for the case: {name}.", "matching")
+    name = matching.recipient_name(choice.names, page_lang())
+    text = gettext("Department chosen for the case: %(name)s.") % {"name": name}
+    return _done(request, case, text, "matching")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from casebridge.web.cases import packs
@@ -34,7 +35,7 @@ def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
     form = PackForm(request.POST)
     if not form.is_valid():
         return _refused(
-            request, ref, ActionError("Reload the case and try again."), form, "", "pack"
+            request, ref, ActionError(gettext("Reload the case and try again.")), form, "", "pack"
         )
     try:
         pack = packs.do_prepare_pack(
@@ -45,7 +46,12 @@ def prepare_pack(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "pack")
-    return _done(request, case, f"Version {pack.number} of the pack is being prepared.", "pack")
+    return _done(
+        request,
+        case,
+        gettext("Version %(n)s of the pack is being prepared.") % {"n": pack.number},
+        "pack",
+    )
 
 
 @require_POST
@@ -56,7 +62,7 @@ def send_pack(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
     pack = case.packs.filter(number=number).first()
     if not form.is_valid() or pack is None:
         return _refused(
-            request, ref, ActionError("Reload the case and try again."), form, "", "pack"
+            request, ref, ActionError(gettext("Reload the case and try again.")), form, "", "pack"
         )
     require_recent_authentication(request)  # its POST is kept and carried out afterwards
     pack.case = case
@@ -70,7 +76,9 @@ def send_pack(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "pack")
-    return _done(request, case, f"Version {pack.number} of the pack was sent.", "pack")
+    return _done(
+        request, case, gettext("Version %(n)s of the pack was sent.") % {"n": pack.number}, "pack"
+    )
 
 
 @require_GET

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django import forms
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
@@ -21,14 +23,14 @@ class CloseRecordRequestForm(forms.Form):
     state = forms.ChoiceField(
         choices=[(state.value, state.label) for state in CLOSING_STATES],
         error_messages={
-            "required": "Choose whether the record was received or is no longer needed.",
-            "invalid_choice": "Choose whether the record was received or is no longer needed.",
+            "required": _("Choose whether the record was received or is no longer needed."),
+            "invalid_choice": _("Choose whether the record was received or is no longer needed."),
         },
     )
     note = forms.CharField(
         required=False,
         max_length=2000,
-        label="Note for staff (optional, never shown to the patient)",
+        label=_("Note for staff (optional, never shown to the patient)"),
     )
 
 
@@ -57,7 +59,15 @@ def close_record_request(request: AuthedRequest, ref: str, pk: int) -> HttpRespo
     return _done(
         request,
         case,
-        f"'{closed.title}' is closed ({closed.get_state_display().lower()}); "
-        "the patient no longer sees it on their to-do list.",
+        (
+            gettext(
+                "“%(title)s” is closed (received): the patient no longer sees it on their list."
+            )
+            if closed.state == RecordRequest.State.DONE
+            else gettext(
+                "“%(title)s” is closed (no longer needed): the patient no longer sees it on their list."
+            )
+        )
+        % {"title": closed.title},
         "requests",
     )

@@ -6,11 +6,15 @@ state and writes the audit rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casebridge.engine.directions import load_directions
@@ -18,6 +22,7 @@ from casebridge.web.cases import opinions, reviews
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
+from casebridge.web.cases.lib import page_lang
 from casebridge.web.cases.models import ReviewerProfile
 from casebridge.web.cases.reviews import Seat
 from casebridge.web.console.forms import VersionedForm
@@ -25,22 +30,35 @@ from casebridge.web.console.views import _done, _meta, _refused, console_view
 
 
 class InviteReviewerForm(forms.Form):
-    email = forms.EmailField(label="Work e-mail address")
-    full_name = forms.CharField(label="Name", max_length=200)
-    direction_id = forms.ChoiceField(label="Department", choices=())
+    email = forms.EmailField(label=_("Work e-mail address"))
+    full_name = forms.CharField(label=_("Name"), max_length=200)
+    direction_id = forms.ChoiceField(label=_("Department"), choices=())
     disciplines = forms.MultipleChoiceField(
-        label="Reviews in", choices=(), widget=forms.CheckboxSelectMultiple
+        label=_("Reviews in"), choices=(), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         directory = load_directions()
+        lang = page_lang()
         self.fields["direction_id"].choices = [  # type: ignore[attr-defined]
-            (d.id, f"{d.department.en}, {d.hospital.en} ({d.city.en})") for d in directory
+            (d.id, _department(d, lang, city=True)) for d in directory
         ]
         self.fields["disciplines"].choices = [  # type: ignore[attr-defined]
-            (key, names.en) for key, names in directory.disciplines.items()
+            (key, _pick(names, lang)) for key, names in directory.disciplines.items()
         ]
+
+
+def _pick(names: Any, lang: str) -> str:
+    return str((names.zh if lang == "zh" else "") or names.en)
+
+
+def _department(d: Any, lang: str, *, city: bool = False) -> str:
+    """'Department, Hospital (City)', or in Chinese 医院科室（城市）."""
+    if lang == "zh":
+        where = f"（{_pick(d.city, lang)}）" if city else ""
+        return f"{_pick(d.hospital, lang)}{_pick(d.department, lang)}{where}"
+    return f"{d.department.en}, {d.hospital.en}" + (f" ({d.city.en})" if city else "")
 
 
 class AssignReviewForm(VersionedForm):
@@ -77,20 +95,21 @@ def reviewers(request: AuthedRequest) -> HttpResponse:
             except ActionError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"{profile.user.email} was invited.")
+                messages.success(
+                    request, gettext("%(email)s was invited.") % {"email": profile.user.email}
+                )
                 return redirect("console:reviewers")
         status = 400
     directory = load_directions()
+    lang = page_lang()
     rows = [
         {
             "profile": p,
             "department": (
-                f"{d.department.en}, {d.hospital.en}"
-                if (d := directory.get(p.direction_id))
-                else p.direction_id
+                _department(d, lang) if (d := directory.get(p.direction_id)) else p.direction_id
             ),
             "disciplines": [
-                directory.disciplines[k].en if k in directory.disciplines else k
+                _pick(directory.disciplines[k], lang) if k in directory.disciplines else k
                 for k in p.disciplines
             ],
         }
@@ -107,13 +126,16 @@ def reviewer_active(request: AuthedRequest, reviewer: int) -> HttpResponse:
     profile = get_object_or_404(ReviewerProfile, pk=reviewer)
     wanted = request.POST.get("active")
     if wanted not in ("0", "1"):
-        return HttpResponse("Say whether the reviewer is to be active (1) or not (0).", status=400)
+        return HttpResponse(
+            gettext("Say whether the reviewer is to be active (1) or not (0)."), status=400
+        )
     reviews.do_set_reviewer_active(
         profile, acting_user=request.user, active=wanted == "1", meta=_meta(request)
     )
-    messages.success(
-        request, f"{profile.user.email} is now {'active' if wanted == '1' else 'off'}."
+    text = (
+        gettext("%(email)s is now active.") if wanted == "1" else gettext("%(email)s is now off.")
     )
+    messages.success(request, text % {"email": profile.user.email})
     return redirect("console:reviewers")
 
 
@@ -125,7 +147,7 @@ def _seats(request: AuthedRequest, lead: int) -> list[Seat]:
         try:
             reviewer_id = int(value)
         except ValueError:
-            raise ActionError("Reload the case and try again.") from None
+            raise ActionError(gettext("Reload the case and try again.")) from None
         discipline = request.POST.get(f"discipline_{reviewer_id}", "")
         seats.append(Seat(reviewer_id, discipline, lead=reviewer_id == lead))
     return seats
@@ -140,7 +162,7 @@ def assign_review(request: AuthedRequest, ref: str) -> HttpResponse:
         return _refused(
             request,
             ref,
-            ActionError("Choose the reviewers, the lead and a due date."),
+            ActionError(gettext("Choose the reviewers, the lead and a due date.")),
             form,
             "",
             "review",
@@ -158,7 +180,7 @@ def assign_review(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "review")
-    return _done(request, case, "The case is open to the reviewers.", "review")
+    return _done(request, case, gettext("The case is open to the reviewers."), "review")
 
 
 @require_POST
@@ -170,7 +192,7 @@ def revoke_review(request: AuthedRequest, ref: str) -> HttpResponse:
         return _refused(
             request,
             ref,
-            ActionError("Say why the reviewers' access ends."),
+            ActionError(gettext("Say why the reviewers' access ends.")),
             form,
             "",
             "review",
@@ -185,7 +207,7 @@ def revoke_review(request: AuthedRequest, ref: str) -> HttpResponse:
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "review")
-    return _done(request, case, "The reviewers' access has ended.", "review")
+    return _done(request, case, gettext("The reviewers' access has ended."), "review")
 
 
 @require_POST
@@ -197,7 +219,7 @@ def release_opinion(request: AuthedRequest, ref: str, number: int) -> HttpRespon
         return _refused(
             request,
             ref,
-            ActionError("Tick the box to say you have read this version."),
+            ActionError(gettext("Tick the box to say you have read this version.")),
             form,
             "",
             "opinion",
@@ -208,4 +230,9 @@ def release_opinion(request: AuthedRequest, ref: str, number: int) -> HttpRespon
         )
     except ActionError as error:
         return _refused(request, ref, error, form, "", "opinion")
-    return _done(request, case, f"Version {number} of the opinion was released.", "opinion")
+    return _done(
+        request,
+        case,
+        gettext("Version %(n)s of the opinion was released.") % {"n": number},
+        "opinion",
+    )

@@ -23,13 +23,12 @@ from django.utils.translation import gettext
 
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.ingest.sniff import sniff
-from casebridge.web.accounts.models import STAFF_ROLES, Role, User
+from casebridge.web.accounts.models import STAFF_ROLES, User
 from casebridge.web.cases import audit, enquiry_digest, mail, throttle
-from casebridge.web.cases.access import can, require
+from casebridge.web.cases.access import require
 from casebridge.web.cases.actions import (
     do_create_case,
     do_invite_member,
-    do_send_message,
     do_upload_document,
 )
 from casebridge.web.cases.audit import RequestMeta
@@ -42,7 +41,6 @@ from casebridge.web.cases.models import (
     Consent,
     Document,
     Enquiry,
-    Message,
     snapshot,
 )
 from casebridge.web.cases.quota import check_upload_quota
@@ -598,55 +596,6 @@ def do_record_read(
 
 
 # -- people and messages ----------------------------------------------------------
-
-
-def message_recipients(case: Case, sender: User) -> list[User]:
-    """Who hears of a new message: staff write to the patient and the family who
-    may read the messages (the "message" need: reading and sending); the patient or family write to the case's coordinator (or
-    every active coordinator while none is assigned)."""
-    if can(sender, case, "manage"):
-        people = [case.owner] + [
-            m.user
-            for m in CaseMember.objects.filter(case=case, revoked_at__isnull=True).select_related(
-                "user"
-            )
-            if m.grants("message")
-        ]
-    elif case.coordinator is not None and case.coordinator.is_active:
-        people = [case.coordinator]
-    else:
-        people = list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
-    return [p for p in people if p.is_active and p.pk != sender.pk]
-
-
-def do_post_message(
-    case: Case,
-    *,
-    acting_user: User,
-    body: str,
-    link: str,
-    console_link: str = "",
-    meta: RequestMeta | None = None,
-) -> Message:
-    """Send a message on the case and, after it commits, tell the other side by
-    e-mail, each in their language: the patient and family get `link` (the
-    portal's page of the messages), coordinators `console_link` (the console's
-    page of the case). A link only, never the message's text."""
-    with transaction.atomic():
-        message = do_send_message(case, acting_user=acting_user, body=body, meta=meta)
-        people = mail.to_users(message_recipients(case, acting_user))
-        context: dict[str, Any]
-        if can(acting_user, case, "manage"):
-            name, context = "mail/new_message", {"link": link}
-        else:
-            name = "mail/new_message_staff"
-            context = {
-                "link": console_link or link,
-                "ref": case.pseudonym,
-                "from_patient": acting_user.pk == case.owner_id,
-            }
-        transaction.on_commit(lambda: mail.send(name, people, context))
-    return message
 
 
 def inviter_name(user: User) -> str:

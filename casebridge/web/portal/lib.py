@@ -123,6 +123,9 @@ AUDIT_TEXT: dict[str, Any] = {
     "case.assigned": _("assigned a coordinator"),
     "case.downloaded": _("downloaded"),
     "case.exported": _("downloaded a copy of everything"),
+    "case.processing_stopped": _("stopped reading the records (consent withdrawn)"),
+    "case.processing_resumed": _("went on reading the records (consent given again)"),
+    "document.held": _("kept a document unread (consent withdrawn)"),
     "document.uploaded": _("added a document"),
     "document.read": _("opened a document"),
     "document.type_flagged": _("said a document has the wrong type"),
@@ -920,41 +923,3 @@ def _english_event(spans: list[Span]) -> list[Span]:
     if named and named[0].text:
         named[0] = Span(named[0].text[:1].upper() + named[0].text[1:])
     return named
-
-
-def whole(spans: list[Span], english: str) -> list[Span]:
-    """Free text translated whole or shown whole in English, marked: never half
-    translated (the summary's rule for a value)."""
-    if len(spans) > 1 and any(s.untranslated for s in spans):
-        return [Span(" ".join(english.split()), untranslated=True)]
-    return spans
-
-
-@dataclass
-class PatientGap:
-    """A missing record as the patient reads it, in the page's language."""
-
-    id: str
-    title: list[Span]
-    severity: str
-    why: list[Span]
-    holder: list[Span]
-
-
-def patient_gaps(engine: EngineCase, lang: str) -> list[PatientGap]:
-    """The engine's gaps: the title as the summary words it (knowledge/
-    terminology_zh.yaml gap_id), the severity from the same table, the reason and
-    who holds the record in their curated Chinese (gap_why, gap_note, gap_holder),
-    and English the table does not cover marked untranslated (the summary's way)."""
-    code = "zh" if lang == "zh" else "en"
-    words = Wording(engine, code)
-    return [
-        PatientGap(
-            id=gap.id,
-            title=words.gap_title(gap),
-            severity=term_label(f"severity.{gap.severity}", code),
-            why=whole(words.gap_why(gap), gap.why),
-            holder=whole(words.gap_holder(gap), gap.holder),
-        )
-        for gap in engine.gaps
-    ]

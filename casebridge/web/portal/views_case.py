@@ -37,12 +37,12 @@ from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents, read_engine
+from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
 from casebridge.web.portal import content, expect, lib, overview
 from casebridge.web.portal.actions import (
     do_flag_document_type,
     do_invite_family,
-    do_post_message,
     do_record_read,
     do_revoke_member,
     do_upload_documents,
@@ -750,10 +750,11 @@ def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
 
 
 def _console_link(request: HttpRequest, case: Case) -> str:
-    """The console's page of the case, for the coordinators' e-mails (by its
-    URL name: the apps never import one another); "" without a console."""
+    """The console's messages section of the case, for the coordinators' e-mails
+    (by its URL name: the apps never import one another); "" without a console."""
     try:
-        return request.build_absolute_uri(reverse("console:case", args=[case.pseudonym]))
+        url = reverse("console:case", args=[case.pseudonym])
+        return request.build_absolute_uri(f"{url}?section=messages#messages")
     except NoReverseMatch:
         return ""
 

@@ -1,11 +1,22 @@
-"""Template filters of the console's pages."""
+"""Template filters of the console's pages: the engine's keys in the words the
+summary and the patient's pages use, in the page's language."""
 
 from __future__ import annotations
 
-from django import template
-from django.utils.safestring import SafeString
+from typing import Any
 
+from django import template
+from django.utils import translation
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from casebridge.engine.directions import load_directions
+from casebridge.engine.render.summary import Wording
+from casebridge.web.cases.lib import doc_type_label, fact_kind_label, page_lang
+from casebridge.web.cases.wording import patient_gaps, spans_html
+from casebridge.web.console.forms import CONTEXT_WORDS
 from casebridge.web.console.forms import doc_type_options as _doc_type_options
+from casebridge.web.console.history import audit_text
 
 register = template.Library()
 
@@ -14,3 +25,123 @@ register = template.Library()
 def doc_type_options(selected: str | None) -> SafeString:
     """The <option>s of a document's type select, the current override selected."""
     return _doc_type_options(selected or "")
+
+
+@register.filter
+def type_label(doc_type: str | None) -> str:
+    """ "mdt_outcome" -> "MDT outcome" (多学科诊疗（MDT）讨论结论 in Chinese); "" for none."""
+    return doc_type_label(doc_type or "", page_lang())
+
+
+@register.filter
+def kind_label(kind: str | None) -> str:
+    """ "her2_ihc" -> "HER2 IHC score" (HER2 免疫组化评分)."""
+    return fact_kind_label(kind or "", page_lang()) if kind else ""
+
+
+@register.filter
+def context_words(context: str | None) -> Any:
+    """What a record says of a fact ("possible" -> "Only possible")."""
+    return CONTEXT_WORDS.get(context or "", context or "")
+
+
+@register.filter
+def action_words(action: str) -> Any:
+    """An audit action in plain words ("case.status_changed" -> "changed the status")."""
+    return audit_text(action)
+
+
+@register.filter
+def gaps_in_words(engine: Any, patient_lang: str = "en") -> list[dict[str, Any]]:
+    """What is missing, as the summary words it in the page's language, and the
+    words a request for it starts from in the patient's language ("en" or
+    "zh": they read the request as it is sent)."""
+    lang = page_lang()
+    asked = "zh" if patient_lang == "zh" else "en"
+    shown = patient_gaps(engine, lang)
+    sent = shown if asked == lang else patient_gaps(engine, asked)
+    return [
+        {
+            "id": gap.id,
+            "title": spans_html(gap.title, lang),
+            "severity": gap.severity,
+            "why": spans_html(gap.why, lang),
+            "holder": spans_html(gap.holder, lang),
+            "ask_title": _plain(ask.title),
+            "ask_detail": " ".join(
+                part for part in (_plain(ask.why), _held_by(_plain(ask.holder), asked)) if part
+            ),
+        }
+        for gap, ask in zip(shown, sent, strict=True)
+    ]
+
+
+def _plain(spans: Any) -> str:
+    return "".join(span.text for span in spans).strip()
+
+
+def _held_by(holder: str, lang: str) -> str:
+    if not holder:
+        return ""
+    with translation.override("zh-hans" if lang == "zh" else "en-gb"):
+        return gettext("Usually held by: %(holder)s.") % {"holder": holder}
+
+
+@register.filter
+def timeline_in_words(engine: Any) -> list[dict[str, Any]]:
+    """The timeline, each event as the summary words it in the page's language
+    (in English as the engine labels it), with its first two sources."""
+    lang = page_lang()
+    words = Wording(engine, "zh") if lang == "zh" else None
+    return [
+        {
+            "date": event.date,
+            "words": spans_html(words.event(event), lang) if words else event.label,
+            "sources": event.sources[:2],
+        }
+        for event in engine.timeline
+    ]
+
+
+@register.filter
+def in_lang(value: Any) -> str:
+    """The page's language of a bilingual value ({"en": ..., "zh": ...} or an
+    object with .en and .zh), English when there is no Chinese."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        en, zh = value.get("en", ""), value.get("zh", "")
+    else:
+        en, zh = getattr(value, "en", ""), getattr(value, "zh", "")
+    return str(zh or en) if page_lang() == "zh" else str(en or zh)
+
+
+@register.filter
+def discipline_name(key: str) -> str:
+    """A specialty by its directory key ("medical_oncology" -> "Medical oncology"
+    / "肿瘤内科"), in the page's language."""
+    names = load_directions().disciplines.get(key or "")
+    return in_lang(names) if names is not None else (key or "").replace("_", " ")
+
+
+# In Chinese the case page reads the engine's values and safety flags as the
+# summary words them (a Wording of the case, made once per page by the view);
+# in English, `words` is None and the engine's own words are shown.
+
+
+@register.filter
+def value_in(fact: Any, words: Wording | None) -> Any:
+    """A fact's value in the page's language."""
+    if words is None:
+        return fact.display or fact.value
+    return spans_html(words.value(fact), "zh")
+
+
+@register.filter
+def flag_label_in(flag: Any, words: Wording | None) -> Any:
+    return flag.label if words is None else spans_html(words.flag_label(flag), "zh")
+
+
+@register.filter
+def flag_advice_in(flag: Any, words: Wording | None) -> Any:
+    return flag.advice if words is None else spans_html(words.flag_advice(flag), "zh")

@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from casebridge.engine.terminology import Span
-from casebridge.engine.terminology import label as term_label
 from casebridge.web.cases import workflow
 from casebridge.web.cases.models import Case, Consent, Document, Enquiry
 from casebridge.web.cases.templatetags.dates import when
+from casebridge.web.cases.wording import patient_gaps as _patient_gaps
+from casebridge.web.cases.wording import spans_html as _spans_html
 from casebridge.web.portal import content
 from casebridge.web.portal.facts import FactGroup, group_fact_rows
 from casebridge.web.portal.forms import PROGRAMME_LABELS
@@ -39,7 +40,6 @@ from casebridge.web.portal.lib import (
     patient_name,
     status_text,
 )
-from casebridge.web.portal.lib import patient_gaps as _patient_gaps
 from casebridge.web.portal.lib import patient_timeline as _patient_timeline
 
 register = template.Library()
@@ -59,20 +59,8 @@ def group_facts(rows: Iterable[Any]) -> list[FactGroup]:
 
 
 def spans_html(spans: Iterable[Span], lang: str | None = None) -> SafeString:
-    """Words in the page's language, escaped; English the terminology table does not
-    cover marked as the summary marks it (lang="en", "[EN]", "not translated: the
-    original is in English")."""
-    note = term_label("heading.untranslated", lang or content.current_lang())
-    out = []
-    for span in spans:
-        if span.untranslated:
-            out.append(
-                f'<span class="untranslated" lang="en" title="{escape(note)}">'
-                f'{escape(span.text)}<sup class="en-mark">[EN]</sup></span>'
-            )
-        else:
-            out.append(str(escape(span.text)))
-    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - escaped above
+    """Words in the page's language (cases.wording.spans_html)."""
+    return _spans_html(spans, lang or content.current_lang())
 
 
 @register.filter

@@ -1,0 +1,81 @@
+"""The case's history as a coordinator reads it: each audit action in plain
+words (never "case.status_changed"), in the page's language. An action not
+listed reads as a change of its kind ("a change to the pack"), still no code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_TEXT: dict[str, Any] = {
+    "case.created": _("created the case"),
+    "case.status_changed": _("changed the status"),
+    "case.assigned": _("assigned a coordinator"),
+    "case.paused_for_safety": _("paused the case for safety"),
+    "case.safety_flag": _("raised a safety flag"),
+    "case.safety_reviewed": _("reviewed the amber safety flags"),
+    "case.direction_chosen": _("chose a department to review the case"),
+    "case.downloaded": _("downloaded the case"),
+    "case.exported": _("downloaded a copy of everything"),
+    "case.processing_stopped": _("stopped all work on the case: consent to processing withdrawn"),
+    "case.processing_resumed": _("resumed work on the case: consent to processing given again"),
+    "document.held": _("kept a document unread until consent is given again"),
+    "note.added": _("added an internal note"),
+    "document.uploaded": _("added a document"),
+    "document.read": _("opened a document"),
+    "document.processed": _("finished reading a document"),
+    "document.failed": _("could not read a document"),
+    "document.retry": _("tried reading a document again"),
+    "document.requeued": _("queued a document to be read again"),
+    "document.type_flagged": _("said a document has the wrong type"),
+    "document.type_overridden": _("changed a document's type"),
+    "fact.corrected": _("corrected a fact"),
+    "consent.given": _("gave consent"),
+    "consent.withdrawn": _("withdrew consent"),
+    "member.invited": _("invited a family member or caregiver"),
+    "member.invitation_accepted": _("accepted an invitation to the case"),
+    "member.revoked": _("removed someone's access"),
+    "message.sent": _("sent a message"),
+    "question.added": _("added a question"),
+    "question.edited": _("changed a question"),
+    "question.moved": _("reordered the questions"),
+    "question.removed": _("removed a question"),
+    "records.requested": _("asked the patient for a record"),
+    "records.request_closed": _("closed a request for a record"),
+    "pack.requested": _("asked for a new version of the pack"),
+    "pack.built": _("prepared a version of the pack"),
+    "pack.failed": _("could not prepare the pack"),
+    "pack.approved": _("approved a version of the pack"),
+    "pack.sent": _("sent the pack to the department"),
+    "pack.superseded": _("replaced a version of the pack"),
+    "pack.file_read": _("opened a file of the pack"),
+    "review.assigned": _("opened the case to reviewers"),
+    "review.revoked": _("ended the reviewers' access"),
+    "images.opened": _("looked at the scans"),
+    "opinion.draft_saved": _("saved a draft of the team's opinion"),
+    "opinion.draft_discarded": _("discarded a draft of the team's opinion"),
+    "opinion.discipline_saved": _("wrote part of the review"),
+    "opinion.discipline_submitted": _("submitted their part of the review"),
+    "opinion.signed": _("signed the team's opinion"),
+    "opinion.released": _("released the team's opinion to the patient"),
+}
+
+# the first part of an action, for one not listed above
+AREA_TEXT: dict[str, Any] = {
+    "case": _("a change to the case"),
+    "document": _("a change to a document"),
+    "fact": _("a change to a fact"),
+    "consent": _("a change to a consent"),
+    "member": _("a change to who may see the case"),
+    "records": _("a change to a record request"),
+    "pack": _("a change to the pack"),
+    "review": _("a change to the review"),
+    "opinion": _("a change to the opinion"),
+    "question": _("a change to the questions"),
+}
+
+
+def audit_text(action: str) -> Any:
+    """`action` (an audit row's) in plain words."""
+    return AUDIT_TEXT.get(action) or AREA_TEXT.get(action.split(".")[0], _("another change"))
