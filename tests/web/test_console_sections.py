@@ -45,9 +45,9 @@ def test_the_case_page_opens_on_what_needs_a_person_with_links_to_each_section(
     _read(case, people.owner, "letter.txt", LETTER)
     _read(case, people.owner, "histology.txt", PATHOLOGY)
     failed = _read(case, people.owner, "scan.txt", "x")
-    Document.objects.filter(pk=failed.pk).update(
-        state=Document.State.NEEDS_ATTENTION, reasons=["A page could not be read."]
-    )
+    failed = Document.objects.get(pk=failed.pk)  # saved: the reasons are sealed
+    failed.state, failed.reasons = Document.State.NEEDS_ATTENTION, ["A page could not be read."]
+    failed.save(update_fields=["state", "reasons"])
     case.refresh_from_db()
     do_request_records(case, acting_user=people.coordinator, title="The CT report")
     do_send_message(case, acting_user=people.owner, body="Has my CT report arrived?")

@@ -3,8 +3,9 @@ is left in the database file, its write-ahead log, the data folder or a fresh
 dump (SQLite: the file, its -wal and iterdump; PostgreSQL: pg_dump of a
 database of its own).
 
-Real processes: one creates a case (from an enquiry, with a processed page, a
-message, a note and a correction, each holding a distinctive marker) through
+Real processes: one creates a case (from an enquiry sent through the form's
+action, with a processed page and its reasons, a message, a note, a correction
+and a record request, each holding a distinctive marker) through
 the platform's actions on a real database in a fresh data folder, another
 erases it. The test itself reads the bytes, past Django."""
 
@@ -35,8 +36,12 @@ from casebridge.web.cases.actions import (
     do_add_note, do_correct_fact, do_create_case, do_erase_case, do_send_message,
     do_upload_document,
 )
-from casebridge.web.cases.models import Case, Enquiry
+from django.contrib.auth.models import AnonymousUser
+from casebridge.web.cases import enquiry_digest
+from casebridge.web.cases.models import Case, Document, Enquiry
 from casebridge.web.cases.tasks import process_document
+from casebridge.web.console.actions import do_close_record_request, do_request_records
+from casebridge.web.portal.actions import EnquiryAnswers, do_submit_enquiry
 
 marker = sys.argv[2]
 if sys.argv[1] == "create":
@@ -44,10 +49,15 @@ if sys.argv[1] == "create":
     patient = User.objects.create_user("pat@example.org", "x" * 20, role=Role.PATIENT)
     User.objects.create_user("ad@casebridge.test", "x" * 20, role=Role.ADMIN)
     coordinator = User.objects.create_user("co@casebridge.test", "x" * 20, role=Role.COORDINATOR)
-    enquiry = Enquiry.objects.create(
-        full_name=f"Hester {marker}", email="pat@example.org", diagnosis=f"myeloma {marker}",
-        question=f"Is {marker} right?",
-    )
+    # sent as a person sends it (its e-mail, lower-cased, holds the marker too)
+    enquiry = do_submit_enquiry(acting_user=AnonymousUser(), answers=EnquiryAnswers(
+        full_name=f"Hester {marker}", email=f"hester.{marker}@example.org",
+        relationship="self", programme="oncology", diagnosis=f"myeloma {marker}",
+        current_status="", goals="", questions=f"Is {marker} right?", country="GB",
+        preferred_language="en", contact_consent=True,
+    ))
+    # what a database reader would hash to confirm a guess of the address and words
+    guess = enquiry_digest.unkeyed_digest({n: getattr(enquiry, n) for n in enquiry_digest.FIELDS})
     case = do_create_case(
         acting_user=coordinator, owner=patient, enquiry=enquiry,
         intake={"diagnosis_own_words": f"myeloma {marker}"},
@@ -56,6 +66,13 @@ if sys.argv[1] == "create":
     doc = do_upload_document(case, acting_user=patient, file_name=f"{marker}.txt",
                              data=letter.encode())
     process_document.call(doc.pk)
+    doc = Document.objects.get(pk=doc.pk)  # a reason quoting the record, as the worker saves it
+    doc.reasons = [*doc.reasons, f"The page naming Hester {marker} could not be read."]
+    doc.save(update_fields=["reasons"])
+    asked = do_request_records(case, acting_user=coordinator, title=f"CT report {marker}",
+                               detail=f"Held by {marker} hospital")
+    do_close_record_request(asked, acting_user=coordinator, state="done",
+                            note=f"came by post from {marker}")
     do_send_message(case, acting_user=patient, body=f"message {marker}")
     do_add_note(case, acting_user=coordinator, body=f"note {marker}")
     fresh = case_for_system(case.pk)
@@ -69,7 +86,14 @@ if sys.argv[1] == "create":
         "wrapped": bytes(fresh.wrapped_key).hex(),
         "enquiry_wrapped": bytes(enquiry.wrapped_key).hex(),
         "data_key": fresh.data_key().hex(),
-        "readable": marker in json.dumps(fresh.engine) and enquiry.full_name.endswith(marker),
+        "answers_hash": enquiry.answers_hash,
+        "guess": guess,
+        "readable": (
+            marker in json.dumps(fresh.engine) and enquiry.full_name.endswith(marker)
+            and enquiry.email == f"hester.{marker}@example.org".lower()
+            and any(marker in r for r in Document.objects.get(pk=doc.pk).reasons)
+            and case.record_requests.get().close_note.endswith(marker)
+        ),
     }))
 else:
     admin = User.objects.get(email="ad@casebridge.test")
@@ -115,11 +139,20 @@ def _sqlite_dump(path: Path) -> bytes:
 
 def _needles(state: dict) -> dict[str, list[bytes]]:
     """What must not be found: the marker in any encoding a column could hold
-    it in, and the case's and enquiry's wrapped keys and data key (raw bytes,
-    and hex as a dump writes them)."""
+    it in (and lower-cased, as an e-mail address is kept), the unkeyed digest
+    a reader could compute from a guess of the enquiry's address and words, and
+    the case's and enquiry's wrapped keys and data key (raw bytes, and hex as a
+    dump writes them). "stored": the enquiry's keyed digest, which is there."""
     keys = [bytes.fromhex(state[k]) for k in ("wrapped", "enquiry_wrapped", "data_key")]
+    words = [MARKER, MARKER.lower()]
     return {
-        "marker": [MARKER.encode(), MARKER.encode("utf-16-le"), MARKER.encode().hex().encode()],
+        "marker": [
+            *(w.encode() for w in words),
+            *(w.encode("utf-16-le") for w in words),
+            *(w.encode().hex().encode() for w in words),
+            state["guess"].encode(),
+        ],
+        "stored": [state["answers_hash"].encode()],
         "keys": [
             *keys,
             *(k.hex().encode() for k in keys),
@@ -148,6 +181,7 @@ def test_after_erasure_no_byte_of_the_case_is_in_the_sqlite_file_its_wal_the_fil
     before = {**_folder_bytes(data_dir), "dump": _sqlite_dump(database)}
     assert _found(before, needles["marker"]) == []  # sealed: never in clear, even before
     assert "casebridge.sqlite3" in _found(before, needles["keys"])  # the search does work
+    assert "dump" in _found(before, needles["stored"])  # the keyed digest is; the guess is not
     assert (data_dir / "files" / state["pseudonym"]).is_dir()
 
     after_run = _run(env, "erase", MARKER, str(state["pk"]))
@@ -195,6 +229,7 @@ def test_after_erasure_no_byte_of_the_case_is_in_a_fresh_pg_dump_or_the_files(tm
         before = {**_folder_bytes(data_dir), "dump": dump()}
         assert _found(before, needles["marker"]) == []
         assert _found(before, needles["keys"]) == ["dump"]
+        assert _found(before, needles["stored"]) == ["dump"]
 
         assert _run(env, "erase", MARKER, str(state["pk"])) == {
             "cases": 0,

@@ -13,12 +13,20 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
-from casebridge.web.cases import audit, auditchain, datakeys, sealed, storage
+from casebridge.web.cases import audit, auditchain, datakeys, enquiry_digest, sealed, storage
 from casebridge.web.cases.access import case_for_system, get_case_for_user_or_404
 from casebridge.web.cases.actions import do_add_note, do_correct_fact, do_send_message
-from casebridge.web.cases.models import AuditEvent, Enquiry, FactCorrection, InternalNote, Message
-from casebridge.web.portal.actions import do_flag_enquiry
+from casebridge.web.cases.models import (
+    AuditEvent,
+    Document,
+    Enquiry,
+    FactCorrection,
+    InternalNote,
+    Message,
+)
+from casebridge.web.portal.actions import do_flag_enquiry, do_submit_enquiry
 from casebridge.web.portal.lib import audit_log
 
 MARKER = "Quetzal-Ombudsman-4417"
@@ -95,10 +103,10 @@ def test_a_message_moved_to_another_case_does_not_open(people, case, other_case)
         _ = Message.objects.get(pk=message.pk).body
 
 
-def test_an_enquiry_keeps_only_its_email_and_queue_fields_in_clear(db):
+def test_an_enquiry_keeps_only_its_queue_fields_in_clear_not_even_its_email(db):
     enquiry = Enquiry.objects.create(
         full_name=f"Ada {MARKER}",
-        email="ada@example.org",
+        email=f"ada.{MARKER}@example.org",
         phone=f"0700 {MARKER}",
         diagnosis=f"lymphoma {MARKER}",
         current_treatment=f"R-CHOP {MARKER}",
@@ -108,9 +116,9 @@ def test_an_enquiry_keeps_only_its_email_and_queue_fields_in_clear(db):
         safety_flags=[{"phrase": MARKER}],
     )
     stored = row("cases_enquiry", enquiry.pk)
-    assert MARKER.encode() not in stored
-    assert b"ada@example.org" in stored  # matched on, so kept clear (SECURITY.md)
+    assert MARKER.encode() not in stored and b"@example.org" not in stored
     fresh = Enquiry.objects.get(pk=enquiry.pk)
+    assert fresh.email == f"ada.{MARKER}@example.org"
     assert fresh.full_name == f"Ada {MARKER}" and fresh.safety_flags == [{"phrase": MARKER}]
     assert fresh.red_flag_answers == [f"flag-{MARKER}"]
 
@@ -123,6 +131,85 @@ def test_an_enquirys_key_is_its_own_and_wrapped_by_the_master_key(db):
     Enquiry.objects.filter(pk=two.pk).update(wrapped_key=one.wrapped_key)  # swapped keys
     with pytest.raises(sealed.SealedError):
         _ = Enquiry.objects.get(pk=two.pk).full_name
+
+
+def test_a_submitted_enquirys_email_and_words_are_not_in_its_row_nor_their_plain_hash(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from casebridge.web.portal.actions import EnquiryAnswers
+
+    enquiry = do_submit_enquiry(
+        acting_user=AnonymousUser(),
+        answers=EnquiryAnswers(
+            full_name="Ada",
+            email=f"ada.{MARKER}@example.org",
+            relationship="self",
+            programme="oncology",
+            diagnosis=f"lymphoma {MARKER}",
+            current_status="",
+            goals="",
+            questions="",
+            country="GB",
+            preferred_language="en",
+            contact_consent=True,
+        ),
+    )
+    stored = row("cases_enquiry", enquiry.pk)
+    assert MARKER.lower().encode() not in stored and b"@example.org" not in stored
+    # a reader who guesses the address and words cannot confirm them: the
+    # stored digest is keyed (a key derived from the master key, never stored)
+    words = {name: getattr(enquiry, name) for name in enquiry_digest.FIELDS}
+    assert enquiry_digest.unkeyed_digest(words).encode() not in stored
+    assert enquiry.answers_hash == enquiry_digest.answers_digest(words)
+    assert enquiry.answers_hash.encode() in stored
+    assert enquiry_digest.answers_digest(words, master=b"\x07" * 32) != enquiry.answers_hash
+    # the audit row of the submission names the address, sealed with the enquiry's key
+    event = AuditEvent.objects.get(action="enquiry.submitted")
+    assert b"@example.org" not in row("cases_auditevent", event.pk)
+    assert event.after["email"] == f"ada.{MARKER}@example.org".lower()
+
+
+def _uploaded(case, user, name: str, data: bytes) -> Document:
+    from casebridge.web.cases.actions import do_give_consent, do_upload_document
+
+    do_give_consent(case, acting_user=user, kind="processing_art9", text_version="t1")
+    return do_upload_document(case, acting_user=user, file_name=name, data=data)
+
+
+def test_a_documents_reasons_are_ciphertext_and_every_list_still_shows_them(client, people, case):
+    doc = _uploaded(case, people.owner, "scan.txt", b"x")
+    doc.state = Document.State.NEEDS_ATTENTION
+    doc.reasons = [f"The page naming {MARKER} could not be read."]
+    doc.save(update_fields=["state", "reasons"])
+    assert MARKER.encode() not in row("cases_document", doc.pk)
+    assert Document.objects.get(pk=doc.pk).reasons == [
+        f"The page naming {MARKER} could not be read."
+    ]
+    client.force_login(people.owner, backend="django.contrib.auth.backends.ModelBackend")
+    records = client.get(f"/cases/{case.pseudonym}/documents/list/", secure=True)
+    assert records.status_code == 200 and MARKER in records.content.decode()
+    client.force_login(people.coordinator)
+    page = reverse("console:case", args=[case.pseudonym])
+    console = client.get(page + "?section=documents", secure=True)
+    assert console.status_code == 200 and MARKER in console.content.decode()
+    overview = client.get(page, secure=True).content.decode()  # "Needs a person" counts it
+    assert "1 document needs attention" in overview
+
+
+def test_a_documents_reasons_moved_to_another_cases_document_do_not_open(people, case, other_case):
+    mine = _uploaded(case, people.owner, "a.txt", b"a")
+    theirs = _uploaded(other_case, people.outsider, "b.txt", b"b")
+    mine.reasons = [f"mine {MARKER}"]
+    mine.save(update_fields=["reasons"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_document SET reasons = %s WHERE id = %s",
+            [column("cases_document", "reasons", mine.pk), theirs.pk],
+        )
+    with pytest.raises(sealed.SealedError, match="integrity check"):
+        _ = Document.objects.get(pk=theirs.pk).reasons
+    with pytest.raises(TypeError, match="sealed"):
+        Document.objects.filter(pk=mine.pk).update(reasons=["in clear"])
 
 
 def test_the_pause_reason_is_sealed_too(people, case):
@@ -303,3 +390,100 @@ def _bypassing_the_trigger(sql: str) -> None:
         cursor.execute(sql)
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE cases_auditevent ENABLE TRIGGER {trigger}")
+
+
+# -- migration 0025: the enquiry's e-mail, a document's reasons, the keyed digest ---------
+
+BEFORE_0025 = ("cases", "0024_document_held")
+AFTER_0025 = ("cases", "0025_seal_enquiry_email_and_reasons")
+
+
+def _rows_before_0025(apps, owner_id: int) -> tuple[dict[str, int], dict[str, str]]:
+    """A case with a document whose reasons quote the record, and an enquiry with
+    its address in clear and the unkeyed digest, as stored before 0025 (the
+    other fields already sealed, so written here as ciphertext)."""
+    from casebridge.web.cases.models import new_key_ref
+
+    pseudonym = "CB-00FACADE"
+    wrapped = storage.new_wrapped_key(pseudonym)
+    key = datakeys.unwrap(wrapped, datakeys.case_key_aad(pseudonym))
+
+    def by_case(table: str, name: str, plain: bytes) -> sealed.Sealed:
+        return sealed.seal(key, sealed.field_aad(table, name, pseudonym), plain)
+
+    case = apps.get_model("cases", "Case").objects.create(
+        pseudonym=pseudonym,
+        owner_id=owner_id,
+        wrapped_key=wrapped,
+        engine=by_case("cases_case", "engine", b"{}"),
+        paused_reason=by_case("cases_case", "paused_reason", b""),
+    )
+    document = apps.get_model("cases", "Document").objects.create(
+        case=case,
+        file_name=by_case("cases_document", "file_name", b"scan.pdf"),
+        sha256="0" * 64,
+        size=1,
+        state="needs_attention",
+        reasons=[f"The page naming {MARKER} could not be read."],
+    )
+    ref = new_key_ref()
+    enquiry_wrapped = datakeys.new_wrapped_key(datakeys.enquiry_key_aad(ref))
+    enquiry_key = datakeys.unwrap(enquiry_wrapped, datakeys.enquiry_key_aad(ref))
+    words = {
+        "diagnosis": f"lymphoma {MARKER}",
+        "current_treatment": "",
+        "goals": "",
+        "question": "",
+    }
+    clear = {"full_name": "Ada", "phone": "", **words}
+    answers = {**words, "email": f"ada.{MARKER}@example.org", "programme": "oncology"}
+    enquiry = apps.get_model("cases", "Enquiry").objects.create(
+        key_ref=ref,
+        wrapped_key=enquiry_wrapped,
+        email=answers["email"],
+        programme="oncology",
+        answers_hash=enquiry_digest.unkeyed_digest(answers),
+        red_flag_answers=sealed.seal(
+            enquiry_key, sealed.field_aad("cases_enquiry", "red_flag_answers", ref), b"[]"
+        ),
+        safety_flags=sealed.seal(
+            enquiry_key, sealed.field_aad("cases_enquiry", "safety_flags", ref), b"[]"
+        ),
+        **{
+            name: sealed.seal(
+                enquiry_key, sealed.field_aad("cases_enquiry", name, ref), value.encode()
+            )
+            for name, value in clear.items()
+        },
+    )
+    return {"cases_document": document.pk, "cases_enquiry": enquiry.pk}, answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_seals_the_email_and_reasons_keys_the_digest_and_goes_back(people):
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("cases")
+    try:
+        MigrationExecutor(connection).migrate([BEFORE_0025])
+        apps = MigrationExecutor(connection).loader.project_state([BEFORE_0025]).apps
+        pks, answers = _rows_before_0025(apps, people.owner.pk)
+        unkeyed = enquiry_digest.unkeyed_digest(answers).encode()
+        assert all(MARKER.encode() in row(t, pk) for t, pk in pks.items())
+        assert unkeyed in row("cases_enquiry", pks["cases_enquiry"])
+
+        MigrationExecutor(connection).migrate([AFTER_0025])
+        for table, pk in pks.items():
+            assert MARKER.encode() not in row(table, pk), table
+        stored = row("cases_enquiry", pks["cases_enquiry"])
+        assert unkeyed not in stored
+        assert enquiry_digest.answers_digest(answers).encode() in stored
+
+        MigrationExecutor(connection).migrate([BEFORE_0025])
+        assert all(MARKER.encode() in row(t, pk) for t, pk in pks.items())
+        assert unkeyed in row("cases_enquiry", pks["cases_enquiry"])
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    enquiry = Enquiry.objects.get(pk=pks["cases_enquiry"])
+    assert enquiry.email == answers["email"] and enquiry.diagnosis == f"lymphoma {MARKER}"
+    assert enquiry.answers_hash == enquiry_digest.answers_digest(answers)
+    document = Document.objects.get(pk=pks["cases_document"])
+    assert document.reasons == [f"The page naming {MARKER} could not be read."]

@@ -11,7 +11,12 @@ from django.test import Client
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.models import AuditEvent, Enquiry
 from casebridge.web.cases.throttle import Throttled
-from casebridge.web.portal.actions import EnquiryAnswers, do_flag_enquiry, do_submit_enquiry
+from casebridge.web.portal.actions import (
+    EnquiryAnswers,
+    do_add_enquiry_contact,
+    do_flag_enquiry,
+    do_submit_enquiry,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -168,3 +173,36 @@ def test_the_same_red_flag_ticks_twice_from_one_client_are_one_enquiry():
     first = do_flag_enquiry(acting_user=_anonymous(), red_flags=["mscc", "bleeding"], meta=_meta())
     again = do_flag_enquiry(acting_user=_anonymous(), red_flags=["bleeding", "mscc"], meta=_meta())
     assert again.pk == first.pk and Enquiry.objects.count() == 1
+
+
+def test_a_flagged_enquiry_that_left_an_email_is_not_merged_with_new_ticks():
+    first = do_flag_enquiry(acting_user=_anonymous(), red_flags=["mscc"], meta=_meta())
+    do_add_enquiry_contact(
+        first, acting_user=_anonymous(), full_name="Mei", email="mei@example.org"
+    )
+    again = do_flag_enquiry(acting_user=_anonymous(), red_flags=["mscc"], meta=_meta())
+    assert again.pk != first.pk  # the sealed address is compared opened, not in the query
+
+
+def test_another_persons_address_with_the_same_words_is_a_new_enquiry():
+    first = do_submit_enquiry(acting_user=_anonymous(), answers=_answers(), meta=_meta())
+    other = do_submit_enquiry(
+        acting_user=_anonymous(), answers=_answers("lin@example.org"), meta=_meta()
+    )
+    assert other.pk != first.pk and other.answers_hash != first.answers_hash
+
+
+def test_a_duplicate_sent_while_the_master_key_rotates_is_still_merged(settings):
+    import secrets
+
+    first = do_submit_enquiry(acting_user=_anonymous(), answers=_answers(), meta=_meta())
+    old = settings.CASEBRIDGE_MASTER_KEY
+    # step 2 of a rotation: a new current key, the old one still accepted
+    settings.CASEBRIDGE_MASTER_KEY = secrets.token_bytes(32)
+    settings.CASEBRIDGE_MASTER_KEYS_ACCEPTED = [old]
+    again = do_submit_enquiry(acting_user=_anonymous(), answers=_answers(), meta=_meta())
+    assert again.pk == first.pk  # its digest under the old key is asked for too
+    # once the old key is dropped, a digest made with it matches nothing
+    settings.CASEBRIDGE_MASTER_KEYS_ACCEPTED = []
+    later = do_submit_enquiry(acting_user=_anonymous(), answers=_answers(), meta=_meta())
+    assert later.pk != first.pk

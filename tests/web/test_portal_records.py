@@ -109,9 +109,9 @@ def test_a_record_that_needs_a_person_says_so_with_its_reason_in_both_languages(
     client, people, case
 ):
     doc = _uploaded(case, people)
-    Document.objects.filter(pk=doc.pk).update(
-        state="needs_attention", reasons=["This kind of file cannot be read"]
-    )
+    doc = Document.objects.get(pk=doc.pk)  # saved: the reasons are sealed
+    doc.state, doc.reasons = "needs_attention", ["This kind of file cannot be read"]
+    doc.save(update_fields=["state", "reasons"])
     _login(client, people.owner)
     english = _list(client, case).content.decode()
     assert "Needs a person to look at it" in english

@@ -68,9 +68,10 @@ def _case_with(people, documents: int):
         rows.append(doc)
     for doc in rows[::3]:
         do_flag_document_type(case, acting_user=people.owner, document=doc, note="wrong")
-    Document.objects.filter(pk__in=[d.pk for d in rows[1::4]]).update(
-        state=Document.State.NEEDS_ATTENTION, reasons=["A page could not be read."]
-    )
+    for doc in Document.objects.filter(pk__in=[d.pk for d in rows[1::4]]):
+        # saved, not update(): the reasons are sealed with the case's key
+        doc.state, doc.reasons = Document.State.NEEDS_ATTENTION, ["A page could not be read."]
+        doc.save(update_fields=["state", "reasons"])
     case.refresh_from_db()
     fact = next(f for f in case.engine["facts"] if f.get("source"))
     do_correct_fact(

@@ -196,7 +196,9 @@ class Enquiry(KeyHolder, models.Model):
         CLINICIAN = "clinician", "The patient's clinician"
 
     full_name = SealedTextField()
-    email = models.EmailField()
+    # sealed too: nothing looks an enquiry up by its address (a duplicate is
+    # found by answers_hash, an account by the session that sent it)
+    email = SealedTextField(blank=True)
     phone = SealedTextField(blank=True)
     country = models.CharField(max_length=2, default="GB", help_text="ISO 3166-1 alpha-2")
     preferred_language = models.CharField(max_length=10, default="en")
@@ -227,8 +229,10 @@ class Enquiry(KeyHolder, models.Model):
     )
     # the client address it came from (cases.clientip), for the per-client limits
     client_ip = models.GenericIPAddressField(null=True, blank=True)
-    # SHA-256 of the e-mail and the person's own words: the same enquiry sent
-    # twice within ENQUIRY_DUPLICATE_MINUTES is merged into the first
+    # HMAC-SHA256 (a key derived from the master key: enquiry_digest.py) of the
+    # e-mail and the person's own words: the same enquiry sent twice within
+    # ENQUIRY_DUPLICATE_MINUTES is merged into the first. Keyed, so a database
+    # reader cannot confirm a guessed address and words against it.
     answers_hash = models.CharField(max_length=64, blank=True)
     # this enquiry's data key, wrapped by the master key with key_ref as associated data
     key_ref = models.CharField(max_length=32, unique=True, default=new_key_ref, editable=False)
@@ -279,7 +283,10 @@ class Document(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    reasons = models.JSONField(default=list, blank=True)  # plain-language problems
+    # the plain-language problems, sealed: they often quote the record ("the page
+    # naming Hester Smith's biopsy could not be read"); nothing queries them, the
+    # queues count documents by `state` alone
+    reasons = SealedJSONField(holder="case", default=list, blank=True)
     engine_doc_id = models.CharField(max_length=64, blank=True)
     engine_doc_ids = models.JSONField(default=list, blank=True)  # an archive gives several
     doc_type = models.CharField(max_length=40, blank=True)

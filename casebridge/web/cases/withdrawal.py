@@ -111,6 +111,10 @@ def held_reason(when: dt.datetime) -> str:
 
 
 def is_held_reason(text: object) -> bool:
+    """Whether one of a document's (opened) reasons is the hold's. The reasons
+    are sealed (they may quote the record), so this is asked of the decrypted
+    list in Python, never of the database: the queries find held documents by
+    their clear `state`."""
     return isinstance(text, str) and text.startswith("This file is kept safely (encrypted)")
 
 
@@ -125,7 +129,8 @@ def hold_documents(case: Case, when: dt.datetime) -> list[int]:
     """Inside the withdrawal: every document waiting to be read is held. One
     being read is left to its worker, which asks again before it saves."""
     held = []
-    for doc in Document.objects.select_for_update().filter(case=case, state=Document.State.QUEUED):
+    # through case.documents, so each row has its case (and key) without a query
+    for doc in case.documents.select_for_update().filter(state=Document.State.QUEUED):
         hold(doc, when)
         held.append(doc.pk)
     return held
@@ -135,7 +140,7 @@ def release_documents(case: Case) -> list[int]:
     """Inside a new consent to processing: every held document is queued
     again, its held reason gone (the caller enqueues them after the commit)."""
     released = []
-    for doc in Document.objects.select_for_update().filter(case=case, state=Document.State.HELD):
+    for doc in case.documents.select_for_update().filter(state=Document.State.HELD):
         doc.state = Document.State.QUEUED
         doc.attempts = 0  # a hold is not a failed attempt
         doc.reasons = [r for r in doc.reasons if not is_held_reason(r)]

@@ -9,7 +9,6 @@ commit and carry a link only, never health data.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,7 +24,7 @@ from django.utils.translation import gettext
 from casebridge.engine.case import DOC_TYPES
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import STAFF_ROLES, User
-from casebridge.web.cases import audit, mail, throttle
+from casebridge.web.cases import audit, enquiry_digest, mail, throttle
 from casebridge.web.cases.access import require
 from casebridge.web.cases.actions import (
     do_create_case,
@@ -146,11 +145,15 @@ def do_flag_enquiry(
                 red_flag_state=Enquiry.RedFlag.FLAGGED,
                 user__isnull=True,
                 case__isnull=True,
-                email="",
                 created_at__gte=_recent(),
             ):
-                # phone and ticks are sealed: compared here, not in the query
-                if not earlier.phone and sorted(earlier.red_flag_answers or []) == sorted(ticked):
+                # e-mail, phone and ticks are sealed: compared here, not in the query
+                # (the few recent flagged enquiries of one client)
+                if (
+                    not earlier.email
+                    and not earlier.phone
+                    and sorted(earlier.red_flag_answers or []) == sorted(ticked)
+                ):
                     return _merged(earlier, acting_user=acting_user, meta=meta)
         _check_red_flag_cap(meta)
         _check_enquiry_rate(meta)
@@ -285,18 +288,23 @@ def do_submit_enquiry(
         },
         programme=answers.programme,
     )
-    digest = answers_digest(fields)
+    digests = enquiry_digest.answers_digests(fields)  # current master key first
     with transaction.atomic():
         if enquiry is None:
-            earlier = (
-                Enquiry.objects.filter(
-                    email=fields["email"],
-                    answers_hash=digest,
-                    case__isnull=True,
-                    created_at__gte=_recent(),
-                )
-                .order_by("created_at", "pk")
-                .first()
+            # found by the keyed digest (the e-mail is sealed, so it cannot be
+            # queried); the opened address is compared too, so only the same
+            # person's enquiry is ever merged
+            earlier = next(
+                (
+                    found
+                    for found in Enquiry.objects.filter(
+                        answers_hash__in=digests,
+                        case__isnull=True,
+                        created_at__gte=_recent(),
+                    ).order_by("created_at", "pk")
+                    if found.email == fields["email"]
+                ),
+                None,
             )
             if earlier is not None:
                 return _merged(earlier, acting_user=acting_user, meta=meta)
@@ -306,7 +314,7 @@ def do_submit_enquiry(
             saved = Enquiry.objects.create(
                 red_flag_state=Enquiry.RedFlag.NONE,
                 client_ip=_client(meta),
-                answers_hash=digest,
+                answers_hash=digests[0],
                 **fields,
             )
             before = None
@@ -329,15 +337,6 @@ def do_submit_enquiry(
         )
         _record_screen(saved, found, acting_user=acting_user, meta=meta)
     return saved
-
-
-def answers_digest(fields: dict[str, Any]) -> str:
-    """SHA-256 of the e-mail and the person's own words, spaces and case folded."""
-    words = [
-        " ".join(str(fields.get(name, "")).split()).casefold()
-        for name in ("email", "programme", "diagnosis", "current_treatment", "goals", "question")
-    ]
-    return hashlib.sha256("\x1f".join(words).encode()).hexdigest()
 
 
 def _record_screen(

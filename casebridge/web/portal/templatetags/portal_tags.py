@@ -422,12 +422,13 @@ def _session_enquiry(context: template.Context) -> Enquiry | None:
     pk = session.get(ENQUIRY_SESSION_KEY)
     if not pk:
         return None
-    return (
+    enquiry = (
         Enquiry.objects.filter(pk=pk, user__isnull=True, case__isnull=True)
         .exclude(red_flag_state=Enquiry.RedFlag.FLAGGED)
-        .exclude(email="")
         .first()
     )
+    # the address is sealed: whether there is one is known once it is opened
+    return enquiry if enquiry is not None and enquiry.email else None
 
 
 @register.simple_tag(takes_context=True)
