@@ -214,10 +214,15 @@ def test_the_patient_sees_every_file_and_approves_exactly_that_version(client, p
 
 def test_a_relative_sees_what_would_be_sent_but_cannot_approve_it(client, people, matched):
     case, _best = matched
+    people.owner.full_name = "Alice Smith"
+    people.owner.save()
     _built(people, case)
     client.force_login(people.family)
     page = client.get(f"/cases/{case.pseudonym}/pack/").content.decode()
     assert "Summary in English (PDF)" in page and "Approve this version" not in page
+    assert "We remove Alice's name" in page and "Alice approves what is sent." in page
+    for patients_words in ("your name", "your records", "Your coordinator", "identifies you"):
+        assert patients_words not in page
 
 
 def test_the_patient_reading_chinese_sees_the_preview_in_chinese(client, people, matched):

@@ -107,3 +107,48 @@ def test_the_chinese_summary_page_names_the_patient_for_a_relative(client, peopl
     assert "这是 Alice 的病历内容摘要，供 Alice 和专家阅读。" in page and "供您和专家" not in page
     preview = _page(client, people.family, f"/cases/{case.pseudonym}/summary/zh/")
     assert "这是专家将要阅读的 Alice 的病历摘要。" in preview and "阅读的您的" not in preview
+
+
+def test_the_guidance_beside_a_relatives_pages_speaks_of_the_patients_records(client, people, case):
+    _read(case, people, 1)
+    records = _page(client, people.family, f"/cases/{case.pseudonym}/documents/")
+    assert "What happens to Alice's files" in records
+    assert "the exact words in the document" in records
+    assert "What happens to your files" not in records
+    case.members.filter(user=people.family).update(can_message=True)
+    messages = _page(client, people.family, f"/cases/{case.pseudonym}/messages/")
+    assert "Alice and everyone on the case who may send messages" in messages
+    patient = _page(client, people.owner, f"/cases/{case.pseudonym}/documents/")
+    assert "What happens to your files" in patient and "Alice's files" not in patient
+
+
+def test_the_chinese_guidance_names_the_patient_for_a_relative(client, people, case):
+    _read(case, people, 1)
+    people.family.preferred_language = "zh"
+    people.family.save()
+    records = _page(client, people.family, f"/cases/{case.pseudonym}/documents/")
+    assert "Alice 的文件会如何处理" in records and "您的文件会如何处理" not in records
+
+
+def test_a_relatives_questions_page_names_the_patients_questions(client, people, case):
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/questions/")
+    assert "Alice's questions for the specialists" in page
+    assert "No questions on Alice's list yet." in page
+    assert "If Alice feels unwell" in page
+    for patients_words in ("Your questions", "your list", "an option for me", "If you feel"):
+        assert patients_words not in page
+    patient = _page(client, people.owner, f"/cases/{case.pseudonym}/questions/")
+    assert "Your questions for the specialists" in patient and "Alice's" not in patient
+
+
+def test_a_relative_reads_what_was_asked_for_and_how_to_ask_for_the_patients_records(
+    client, people, case
+):
+    from casebridge.web.console.actions import do_request_records
+
+    do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
+    do_request_records(case, acting_user=people.coordinator, title="Old MRI report", detail="")
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/documents/")
+    assert "What we have asked for" in page and "How to ask for Alice's records" in page
+    assert "Alice's GP practice" in page
+    assert "What we have asked you for" not in page and "Your GP practice" not in page

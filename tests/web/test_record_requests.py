@@ -300,7 +300,7 @@ def test_a_family_member_with_view_access_sees_the_requests(client, people, case
     _login(client, people.family)
     for url in (f"/cases/{case.pseudonym}/", f"/cases/{case.pseudonym}/documents/"):
         page = client.get(url).content.decode()
-        assert "What we have asked you for" in page and "CT scan report, March 2024" in page
+        assert "What we have asked for" in page and "CT scan report, March 2024" in page
         assert ">Upload it<" not in page  # they may not upload: no link to do it
 
 

@@ -97,14 +97,24 @@ def guidance_topics(lang: str | None = None) -> list[Guidance]:
     ]
 
 
-def guidance_for(step: str, lang: str | None = None) -> list[Guidance]:
-    """The guidance shown beside a step of the journey."""
+def guidance_for(step: str, lang: str | None = None, patient: str = "") -> list[Guidance]:
+    """The guidance shown beside a step of the journey. `patient` is the
+    patient's first name when someone else reads the page (a relative): a topic
+    with a `relative` wording then speaks of the patient's records, not "your"
+    records, which would tell a son that the records are his."""
     topics = load("guidance")["topics"]
-    return [
-        Guidance(t["id"], pick(t["title"], lang), list(pick(t["body"], lang)))
-        for t in topics
-        if step in t.get("steps", [])
-    ]
+    shown = []
+    for t in topics:
+        if step not in t.get("steps", []):
+            continue
+        words = t.get("relative") if patient else None
+        if words:
+            title = pick(words["title"], lang).replace("{name}", patient)
+            body = [line.replace("{name}", patient) for line in pick(words["body"], lang)]
+            shown.append(Guidance(t["id"], title, body))
+        else:
+            shown.append(Guidance(t["id"], pick(t["title"], lang), list(pick(t["body"], lang))))
+    return shown
 
 
 @dataclass(frozen=True)

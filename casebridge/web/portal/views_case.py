@@ -93,7 +93,9 @@ def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, 
         "may_upload": allowed(user, case, "upload"),
         "may_message": allowed(user, case, "message"),
         "may_consent": allowed(user, case, "consent"),
-        "guidance": content.guidance_for(tab),
+        "guidance": content.guidance_for(
+            tab, patient="" if case.owner_id == user.pk else lib.patient_name(case)
+        ),
         **extra,
     }
 

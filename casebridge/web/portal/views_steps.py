@@ -37,15 +37,16 @@ LETTER_FORMATS = {
 
 def _page(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, Any]:
     user = request.user
+    theirs = "" if case.owner_id == user.pk else lib.patient_name(case)
     return {
         "case": case,
         "tab": tab,
-        "status_text": lib.status_text(case),
+        "status_text": lib.status_text(case, theirs),
         "is_owner": case.owner_id == user.pk,
         "may_upload": can(user, case, "upload"),
         "may_message": can(user, case, "message"),
         "may_consent": can(user, case, "consent"),
-        "guidance": content.guidance_for(tab),
+        "guidance": content.guidance_for(tab, patient=theirs),
         **extra,
     }
 
