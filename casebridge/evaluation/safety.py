@@ -52,6 +52,7 @@ NOTE_FILES = (
     "safety_notes_18.yaml",
     "safety_notes_19.yaml",
     "safety_notes_20.yaml",
+    "safety_notes_21.yaml",
 )
 
 
