@@ -271,7 +271,8 @@ def test_a_metastatic_site_is_a_secondary_cancer_condition_with_its_body_site():
     assert set(by_site) == {"10200004", "119186007"}  # liver structure, bone (mCODE TG263CM)
     bone = by_site["119186007"]
     assert bone["bodySite"][0]["text"] == "bone (T9)"
-    assert {c["code"] for c in bone["code"]["coding"]} == {"128462008", "C79.51"}
+    # the site's secondary-neoplasm disorder (a descendant of mCODE's 128462008) and ICD-10-CM
+    assert {c["code"] for c in bone["code"]["coding"]} == {"94222008", "C79.51"}
     primary = next(
         e["fullUrl"]
         for e in bundle["entry"]

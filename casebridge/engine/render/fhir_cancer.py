@@ -5,9 +5,11 @@ stage group Observations (render/fhir.py builds the rest)."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from casebridge.engine.case import Fact
+from casebridge.engine.kb import load
 from casebridge.engine.render.fhir_base import (
     LOINC,
     SNOMED,
@@ -23,19 +25,41 @@ from casebridge.engine.render.fhir_base import (
 )
 
 
+def _snomed(entry: dict[str, Any]) -> dict[str, str]:
+    """A SNOMED CT coding from a knowledge entry: its code and display, never without the
+    display (the entry's `source` and match keys stay in the knowledge file)."""
+    return {"system": SNOMED, "code": str(entry["code"]), "display": str(entry["display"])}
+
+
+@cache
+def _haem_disorders() -> dict[str, dict[str, Any]]:
+    """Haematolymphoid entity name (lower case) -> its sourced SNOMED CT disorder."""
+    return {
+        str(e["name"]).lower(): e["snomed"]
+        for e in load("haematolymphoid")["entities"]
+        if e.get("snomed")
+    }
+
+
 class _CancerResources(_Core):
     def cancer_code(self, histology: list[Fact], site: list[Fact]) -> dict[str, str] | None:
         """The SNOMED CT disorder of the primary cancer from the knowledge data: the
-        histology at its site, else the site's malignant neoplasm, else none."""
-        names = {f.value.strip().lower() for f in histology}
+        histology at its site, else the haematolymphoid entity's disorder, else the site's
+        malignant neoplasm, else none."""
+        names = [f.value.strip().lower() for f in histology]
         sites = [f.value.strip().lower() for f in site]
         for entry in self.codes["cancer_conditions"]:
             if entry["histology"].lower() in names and entry.get("site", "") in ("", *sites):
-                return {"system": SNOMED, "code": entry["code"], "display": entry["display"]}
+                return _snomed(entry)
+        # only the histology the Condition is named for: a lymphoma another came from
+        # ("transformed from follicular lymphoma") must not code the one it became
+        haem = _haem_disorders().get(names[0]) if names else None
+        if haem:
+            return _snomed(haem)
         for name in sites:
             known = self.codes["cancer_by_site"].get(name)
             if known:
-                return {"system": SNOMED, **known}
+                return _snomed(known)
         return None
 
     def cancer_condition(self) -> list[_Entry]:
@@ -76,7 +100,7 @@ class _CancerResources(_Core):
             body = {"text": self.scrub(written)}
             structure = self.codes["body_sites"].get(site[0].value.strip().lower())
             if structure:
-                body["coding"] = [{"system": SNOMED, **structure}]
+                body["coding"] = [_snomed(structure)]
             elif site[0].code is not None:
                 body["coding"] = [_coding(site[0])]
         if laterality:
@@ -108,22 +132,27 @@ class _CancerResources(_Core):
 
     def metastases(self) -> list[_Entry]:
         """One mCODE SecondaryCancerCondition per metastatic site a clinical record asserts:
-        the metastatic disorder with the site's ICD-10-CM code, the site in bodySite (its
-        level, "T9", kept in the text), related to the primary cancer."""
+        the site's secondary-neoplasm disorder (else the metastatic disorder root) with its
+        ICD-10-CM code, the site in bodySite (its level, "T9", kept in the text), related to
+        the primary cancer."""
         out = []
         for group in self.groups("metastatic_site"):
             first = group[0]
             site = self.codes["metastatic_sites"].get(first.value.strip().lower(), {})
-            codings = [dict(self.codes["metastatic_disorder"])]
+            codings = [_snomed(site.get("disorder") or self.codes["metastatic_disorder"])]
             if site.get("icd10cm"):
-                icd = {"code": site["icd10cm"], "display": site["icd10cm_display"]}
-                codings.append({"system": self.codes["icd10cm"], **icd})
+                icd = site["icd10cm"]
+                codings.append(
+                    {
+                        "system": self.codes["icd10cm"],
+                        "code": icd["code"],
+                        "display": icd["display"],
+                    }
+                )
             shown = next((f.display for f in group if f.attributes.get("level")), first.display)
             body: dict[str, Any] = {"text": self.scrub(shown)}
-            if site.get("code"):
-                body["coding"] = [
-                    {"system": SNOMED, "code": site["code"], "display": site["display"]}
-                ]
+            if site.get("body"):
+                body["coding"] = [_snomed(site["body"])]
             resource: dict[str, Any] = {
                 "resourceType": "Condition",
                 **self.statuses(group, "active", "condition"),
