@@ -682,3 +682,15 @@ def test_options_whose_definitions_name_their_site_first_are_a_list_not_a_findin
 def test_a_spaced_t_is_reads_as_in_situ_only_when_it_stands_alone() -> None:
     assert values("Stage: pT is, pN0.", "t_category") == ["Tis"]
     assert values("G rT is'ATC I,I7L11 CA III:PATO", "t_category") == []
+
+
+def test_a_single_liver_mass_with_a_second_mass_in_another_specimen_is_not_solitary() -> None:
+    # AJCC 8th ch. 22: T1 needs a solitary tumour; a second lesion leaves the number open.
+    text = (
+        "Left partial hepatectomy and segmentectomy: hepatocellular carcinoma.\n"
+        "[A single mass in the hepatectomy specimen] Size: 6.5 x 5.0 x 4.0 cm\n"
+        "Resection margin: not involved\n"
+        "[A small mass in the segmentectomy specimen] Size: 3.0 x 2.5 x 2.2 cm\n"
+        "Portal vein invasion: No. Vascular invasion: No."
+    )
+    assert values(text, "t_category") == []

@@ -1185,8 +1185,8 @@ def _infer_size(
 def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
     """The first outcome whose named findings all hold (and none of its `none` do), with
     an optional tumour-size bound. A finding is `present` (mentioned, not negated),
-    `asserted` (present with a positive answer or verb), or `absent` (mentioned, and every
-    mention negated)."""
+    `asserted` (present with a positive answer or verb), `absent` (mentioned, and every
+    mention negated), or `mentioned` (written at all)."""
     held: dict[str, re.Match[str] | None] = {}
 
     def holds(name: str) -> re.Match[str] | None:
@@ -1199,6 +1199,8 @@ def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> I
                 hit = _asserted(kb, fact["asserted"], text)
             elif "absent" in fact and _all_absent(kb, [fact["absent"]], text):
                 hit = kb.rule_patterns[fact["absent"]].search(_lower(text))
+            elif "mentioned" in fact:  # written at all, whatever its answer: a doubt
+                hit = kb.rule_patterns[fact["mentioned"]].search(_lower(text))
             held[name] = hit
         return held[name]
 
