@@ -620,3 +620,77 @@ def test_the_evaluation_tunes_on_even_rows_and_holds_out_odd_rows() -> None:
     from casebridge.evaluation import HELDOUT, TUNE, half
 
     assert [half(i) for i in range(4)] == [TUNE, HELDOUT, TUNE, HELDOUT]
+
+
+def test_a_pathological_t1_in_a_prostatectomy_report_is_a_misread_not_a_stated_t() -> None:
+    # AJCC 8th ch. 58: there is no pathological T1 for the prostate; OCR gives "I" for
+    # other digits, so "pTIa" with fat infiltration described is not taken as stated.
+    text = (
+        "Radical prostatectomy: acinar adenocarcinoma of the prostate, Gleason 3+4=7. "
+        "Tumor infiltration of periprostatic fatty tissue at the left base. "
+        "Seminal vesicles free of tumor. Tumor classification: pTIa, pN0 (0/6)."
+    )
+    assert values(text, "t_category") == ["T3a"]
+    found = best(text, "t_category")
+    assert found is not None and found.attributes["method"] == "inferred"
+    clinical = "Prostate needle biopsies: adenocarcinoma, Gleason 3+3=6. Clinical stage cT1c."
+    assert values(clinical, "t_category") == ["T1c"]
+
+
+def test_a_bladder_t1_with_a_substage_is_not_a_stated_category() -> None:
+    # AJCC 8th ch. 62: bladder T1 (lamina propria invasion) has no subcategories.
+    text = (
+        "Radical cystectomy: invasive urothelial carcinoma of the urinary bladder, high grade. "
+        "Pathologic TNM staging: pTla N0 MX."
+    )
+    assert values(text, "t_category") == []
+    assert values("Urinary bladder, TURBT: urothelial carcinoma. Stage pT1 NX.", "t_category") == [
+        "T1"
+    ]
+
+
+def test_a_field_named_for_some_categories_does_not_state_them() -> None:
+    text = (
+        "Tumor size: 1.8 cm. Tumor Thickness (pT1 and pT2 tumors): 0.9 mm. "
+        "Primary Tumor (pT): pT1: Tumor 2 cm or less in greatest dimension."
+    )
+    assert values(text, "t_category") == ["T1"]
+
+
+def test_options_listed_with_ocr_semicolons_or_a_damaged_no_answer_nothing() -> None:
+    text = (
+        "Pathologic Staging (pTNM)\nPrimary Tumor (pT)\npTX: Cannot be assessed\n"
+        "pTO: Nv evidence of primary tumor\npT1; Solitary tumor without vascular invasion\n"
+        "pT2: Solitary tumor with vascular invasion or multiple tumors none more than 5 cm\n"
+    )
+    assert values(text, "t_category") == []
+
+
+def test_options_whose_definitions_name_their_site_first_are_a_list_not_a_finding() -> None:
+    text = (
+        "These findings correspond to AJCC pathologic stage I (pT1 N0). "
+        "Primary Tumor (pT): ___ pT2: Tumor more than 2 cm but not more than 4 cm___ "
+        "pT3: Tumor more than 4 cm in greatest dimension___ "
+        "pT4: Lip: Tumor invades through cortical bone or floor of mouth___ "
+        "pT4a: Oral cavity: Tumor invades adjacent structures___"
+    )
+    found = best(text, "t_category")
+    assert found is not None and found.value == "T1"
+    assert values(text, "t_category") == ["T1"]
+
+
+def test_a_spaced_t_is_reads_as_in_situ_only_when_it_stands_alone() -> None:
+    assert values("Stage: pT is, pN0.", "t_category") == ["Tis"]
+    assert values("G rT is'ATC I,I7L11 CA III:PATO", "t_category") == []
+
+
+def test_a_single_liver_mass_with_a_second_mass_in_another_specimen_is_not_solitary() -> None:
+    # AJCC 8th ch. 22: T1 needs a solitary tumour; a second lesion leaves the number open.
+    text = (
+        "Left partial hepatectomy and segmentectomy: hepatocellular carcinoma.\n"
+        "[A single mass in the hepatectomy specimen] Size: 6.5 x 5.0 x 4.0 cm\n"
+        "Resection margin: not involved\n"
+        "[A small mass in the segmentectomy specimen] Size: 3.0 x 2.5 x 2.2 cm\n"
+        "Portal vein invasion: No. Vascular invasion: No."
+    )
+    assert values(text, "t_category") == []

@@ -442,6 +442,13 @@ def explicit_hits(text: str) -> list[Hit]:
             strong = True  # "T2, NOS": a staging form's category, substage not specified
         if tv in "lIOi" and not strong:
             continue  # "TO THE", "TI": OCR letters only next to a prefix or in a TNM string
+        if (
+            tv.lower() == "is"
+            and not run
+            and _SPACED_IS.match(m.group(0))
+            and not _IS_END.match(text, m.end())
+        ):
+            continue  # "rT is'ATC": OCR debris; the spaced "T is" is read only as a unit
         if pre == "a" and not run:
             continue
         if not strong and not _has_context(kb, text, m.start()):
@@ -520,9 +527,21 @@ def explicit_hits(text: str) -> list[Hit]:
 
 # "pT1: Tumor limited to ... pT2: Tumor invades ... x pT3: ..." is a checklist's list of
 # options with the ticks lost; only a ticked option (x, [x], (x)) is a finding.
+# The colon after the option is often OCR'd as a semicolon ("pTl; Solitary tumor"); a
+# definition can name its site first ("pT4a: Oral cavity: Tumor invades", AJCC lists
+# lip and oral cavity under one T), and T0's "No evidence of primary tumor" keeps its
+# wording when OCR damages the "No" ("Nv evidence").
 _DEFINITION = re.compile(
-    r"\s*[:.]\s*(?:tumou?r|carcinoma|no\b|invasion|limited|cannot|regional|distant|metastas"
-    r"|(?:moderately|very)\s+advanced|[A-Za-z]+\s+(?:tumou?r|invades))",
+    r"\s*[:.;]\s*(?:tumou?r|carcinoma|no\b|invasion|limited|cannot|regional|distant|metastas"
+    r"|(?:moderately|very)\s+advanced|[A-Za-z]+\s+(?:tumou?r|invades)"
+    r"|[A-Za-z]{1,3}\s+evidence\s+of|(?:[A-Za-z]+\s){0,2}[A-Za-z]+\s*:\s*tumou?r)",
+    re.IGNORECASE,
+)
+# "Tumor Thickness (pT1 and pT2 tumors):" names the categories a field applies to, not
+# the tumour's category: categories used as the name of a class of tumours.
+_T_SCOPE = re.compile(
+    r"(?<![A-Za-z0-9])(?:yp|p)?T\s?[0-4lI][a-d]?"
+    r"(?:\s*(?:,|/|and/or|and|or)\s*(?:yp|p)?T\s?[0-4lI][a-d]?)*\s+tumou?rs\b",
     re.IGNORECASE,
 )
 # A bare category followed by its AJCC definition is the checklist's chosen answer.
@@ -532,6 +551,9 @@ _DEFINED_BARE = re.compile(
     re.IGNORECASE,
 )
 _NOS = re.compile(r"\s?,\s?NOS\b")
+# "pT is" (in situ, written with a space) stands alone: a separator or the end follows.
+_SPACED_IS = re.compile(r".*T\s(?:is|IS)", re.DOTALL)
+_IS_END = re.compile(r"\s*(?:[,;.)/]|$)")
 # "formally pT4 according to the 2002 scheme, but ... designated pT3": a category
 # mentioned only to be set aside.
 _HEDGE = re.compile(
@@ -558,6 +580,15 @@ _REVISED = re.compile(r"\b(?:revis|amend|correct|addend)\w*", re.IGNORECASE)
 
 
 def _drop_option_lists(text: str, hits: list[Hit]) -> list[Hit]:
+    scopes = (
+        [(m.start(), m.end()) for m in _T_SCOPE.finditer(text)] if "umo" in _lower(text) else []
+    )
+    if scopes:
+        hits = [
+            h
+            for h in hits
+            if h.kind != "t_category" or not any(a <= h.start < b for a, b in scopes)
+        ]
     defined = {
         kind: [h for h in hits if h.kind == kind and _DEFINITION.match(text, h.end)]
         for kind in ("t_category", "n_category", "m_category")
@@ -1154,8 +1185,8 @@ def _infer_size(
 def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> Inferred | None:
     """The first outcome whose named findings all hold (and none of its `none` do), with
     an optional tumour-size bound. A finding is `present` (mentioned, not negated),
-    `asserted` (present with a positive answer or verb), or `absent` (mentioned, and every
-    mention negated)."""
+    `asserted` (present with a positive answer or verb), `absent` (mentioned, and every
+    mention negated), or `mentioned` (written at all)."""
     held: dict[str, re.Match[str] | None] = {}
 
     def holds(name: str) -> re.Match[str] | None:
@@ -1168,6 +1199,8 @@ def _infer_conditions(kb: _KB, text: str, organ: str, spec: dict[str, Any]) -> I
                 hit = _asserted(kb, fact["asserted"], text)
             elif "absent" in fact and _all_absent(kb, [fact["absent"]], text):
                 hit = kb.rule_patterns[fact["absent"]].search(_lower(text))
+            elif "mentioned" in fact:  # written at all, whatever its answer: a doubt
+                hit = kb.rule_patterns[fact["mentioned"]].search(_lower(text))
             held[name] = hit
         return held[name]
 
@@ -1347,14 +1380,22 @@ def extract(doc: Document) -> list[Fact]:
     none is written and the description settles it."""
     facts: list[Fact] = []
     explicit_kinds: set[str] = set()
+    organ: str | None = None
+    organ_known = False
     for page in pages(doc):
         text = page.text
-        for hit in explicit_hits(text) + _stage_hits(text) + _edition_hits(text):
+        hits = explicit_hits(text)
+        if any(_invalid_somewhere(h) for h in hits):
+            if not organ_known:
+                organ, organ_known = detect_organ(doc.text), True
+            hits = [h for h in hits if not _invalid_for(h, organ)]
+        for hit in hits + _stage_hits(text) + _edition_hits(text):
             facts.append(_fact(doc, page, hit))
             explicit_kinds.add(hit.kind)
     if {"t_category", "n_category"} <= explicit_kinds:
         return facts
-    organ = detect_organ(doc.text)
+    if not organ_known:
+        organ = detect_organ(doc.text)
     edition, basis = resolve_edition(doc.text, doc.document_date)
     for page in pages(doc):
         text = page.text
@@ -1388,6 +1429,35 @@ def extract(doc: Document) -> list[Fact]:
             )
             explicit_kinds.add(inf.kind)  # one inference per kind per document
     return facts
+
+
+@lru_cache(maxsize=1)
+def _invalid_t() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """organ -> (T values invalid with a pathological prefix, T values invalid with any)."""
+    table = load("tnm").get("invalid_t", {})
+    return {
+        organ: (frozenset(spec.get("p", [])), frozenset(spec.get("any", [])))
+        for organ, spec in table.items()
+    }
+
+
+_PATHOLOGICAL = frozenset({"p", "yp"})
+
+
+def _invalid_somewhere(hit: Hit) -> bool:
+    return hit.kind == "t_category" and any(
+        hit.value in anyp or (hit.value in path and hit.prefix in _PATHOLOGICAL)
+        for path, anyp in _invalid_t().values()
+    )
+
+
+def _invalid_for(hit: Hit, organ: str | None) -> bool:
+    """A T category that does not exist for the organ's cancer (knowledge/tnm.yaml
+    invalid_t): a misread, not a category stated."""
+    if hit.kind != "t_category" or organ not in _invalid_t():
+        return False
+    path, anyp = _invalid_t()[organ]
+    return hit.value in anyp or (hit.value in path and hit.prefix in _PATHOLOGICAL)
 
 
 def _fact(doc: Document, page: Page, hit: Hit) -> Fact:
