@@ -409,9 +409,17 @@ def do_link_enquiry(
             # the language the enquirer chose is the account's: its e-mails (the
             # sign-up confirmation, sent next) are written in it
             chosen = mail.stored_language(locked.preferred_language)
+            changed = []
             if acting_user.preferred_language != chosen:
                 acting_user.preferred_language = chosen
-                acting_user.save(update_fields=["preferred_language"])
+                changed.append("preferred_language")
+            # the name the enquiry gave ("Your name") is the account's, unless it has
+            # one: invitations and a relative's pages name them by it, never by address
+            if not (acting_user.full_name or "").strip() and (locked.full_name or "").strip():
+                acting_user.full_name = locked.full_name.strip()[:200]
+                changed.append("full_name")
+            if changed:
+                acting_user.save(update_fields=changed)
     return locked
 
 
@@ -615,6 +623,8 @@ def do_invite_family(
     can_message: bool,
     site_url: str,
     can_approve: bool = False,
+    language: str = "",
+    name: str = "",
     meta: RequestMeta | None = None,
 ) -> CaseMember | None:
     """The patient invites a family member or caregiver; they get one e-mail
@@ -628,7 +638,13 @@ def do_invite_family(
     receives at most INVITE_EMAIL_RATE invitation e-mails, whoever sends them
     (past it the membership is made but no e-mail goes). The answer is the same
     for every address: a staff address gets no membership and no e-mail
-    (cases.actions.do_invite_member), and the patient is not told."""
+    (cases.actions.do_invite_member), and the patient is not told.
+
+    `language` is the one the patient chose for the invitee ("en" or "zh"; the
+    inviter's when not given) and `name` what the patient calls them (optional):
+    both are kept only on an account this invitation made, which then speaks
+    that language and is named by that name; an existing account keeps its own."""
+    name = _clean(name, "their name", limit=200)
     limit, window = throttle.parse_rate(settings.INVITE_RATE)
     if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
         raise Throttled(
@@ -651,9 +667,16 @@ def do_invite_family(
         invitee = member.user
         address = invitee.email
         if invitee.last_login is None and not invitee.has_usable_password():
-            # an account made by this invitation: it speaks the inviter's language
-            invitee.preferred_language = acting_user.preferred_language
-            invitee.save(update_fields=["preferred_language"])
+            # an account made by this invitation: it speaks the language the patient
+            # chose for them (else the inviter's) and has the name they gave, if any
+            invitee.preferred_language = mail.stored_language(
+                language or acting_user.preferred_language
+            )
+            fields = ["preferred_language"]
+            if name:
+                invitee.full_name = name
+                fields.append("full_name")
+            invitee.save(update_fields=fields)
         mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
         if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
             people = [mail.to_user(invitee)]

@@ -236,6 +236,18 @@ class WithdrawCaseForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Their e-mail address"))
+    name = forms.CharField(
+        label=_("Their name (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-describedby": "invite-name-hint"}),
+    )
+    language = forms.ChoiceField(
+        label=_("The language of their invitation"),
+        choices=[("en", "English"), ("zh", "简体中文")],
+        widget=forms.RadioSelect,
+        required=False,  # the page's language when not chosen
+    )
     relationship = forms.ChoiceField(
         label=_("They are"),
         choices=[

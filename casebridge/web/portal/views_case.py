@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import matching, storage, workflow
+from casebridge.web.cases import mail, matching, storage, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -707,7 +708,10 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
     if request.method == "POST" and "member" in request.POST:
         return _revoke_member(request, case)
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": mail.stored_language(translation.get_language())},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -719,6 +723,8 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
                 can_upload=data["can_upload"],
                 can_message=data["can_message"],
                 can_approve=data["can_approve"],
+                language=data["language"] or mail.stored_language(translation.get_language()),
+                name=data["name"],
                 site_url=request.build_absolute_uri("/"),
                 meta=meta_from_request(request),
             )
