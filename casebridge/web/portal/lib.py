@@ -753,9 +753,25 @@ def family_members(case: Case) -> list[MemberRow]:
 
 
 # -- who opened my case ---------------------------------------------------------------
-YOU, PERSON, SYSTEM, LABEL = "you", "person", "system", "label"
+YOU, PERSON, SYSTEM, LABEL, INVITEE = "you", "person", "system", "label", "invitee"
 # the patient's own side: their openings are grouped with their family's
 OWN_SIDE_ROLES = frozenset({"patient", "family"})
+
+# an invitation's link is opened before anyone signs in: the row names the
+# membership, so the line names the person invited, not "someone not signed in"
+INVITEE_TEXT: dict[str, Any] = {
+    "member.invitation_opened": _("opened the invitation link"),
+    "member.invitation_link_refused": _("opened an invitation link that no longer works"),
+}
+
+# things done to one thing each time: "added 2 documents", not "added a document 2 times"
+# (counted by the distinct things; the same document twice is still "2 times")
+COUNTED_TEXT: dict[str, tuple[str, str]] = {
+    "document.uploaded": ("added %(n)s document", "added %(n)s documents"),
+    "document.processed": ("finished reading %(n)s document", "finished reading %(n)s documents"),
+    "document.held": ("kept %(n)s document unread", "kept %(n)s documents unread"),
+    "question.added": ("added %(n)s question", "added %(n)s questions"),
+}
 
 
 @dataclass
@@ -770,10 +786,22 @@ class ActivityGroup:
     what: Any
     day: dt.date
     times: list[dt.datetime] = field(default_factory=list)  # newest first
+    action: str = ""
+    objects: set[str] = field(default_factory=set)  # what each row was done to
 
     @property
     def count(self) -> int:
         return len(self.times)
+
+    @property
+    def counted(self) -> str:
+        """ "added 2 documents" when each time was done to a different thing of a
+        kind COUNTED_TEXT counts; "" otherwise (the line says "N times")."""
+        words = COUNTED_TEXT.get(self.action)
+        n = len(self.objects)
+        if words is None or self.count < 2 or n != self.count:
+            return ""
+        return ngettext(words[0], words[1], n) % {"n": n}
 
     @property
     def last(self) -> dt.datetime:
@@ -800,12 +828,17 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
     thing done; every row of the case counted, none hidden (unlike audit_log,
     no limit: only four small columns a row are read, never the sealed
     details). Three queries whatever the rows: the rows, the people in them
-    and the departments of the reviewers among them."""
+    and the departments of the reviewers among them, and the case's memberships:
+    a relative is labelled by their membership ("Family member"), whatever their
+    account's role, and an invitation link opened before signing in is put down
+    to the person it invited."""
     rows = list(
         AuditEvent.objects.filter(Q(case=case) | Q(case_pseudonym=case.pseudonym))
         .order_by("-at", "-pk")
-        .values_list("actor_id", "actor_label", "action", "at")
+        .values_list("actor_id", "actor_label", "action", "at", "object_type", "object_id")
     )
+    members = {str(m.pk): m for m in case.members.select_related("user")}
+    relationships = {m.user_id: m.relationship for m in members.values()}
     actor_ids = {actor_id for actor_id, *_ in rows if actor_id}
     actors = User.objects.in_bulk(actor_ids) if actor_ids else {}
     departments = reviews.departments_of(actor_ids)
@@ -815,14 +848,29 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         "own_side": {},
         "automatic": {},
     }
-    for actor_id, label, action, moment in rows:  # newest first: a group's first is its last
+    for actor_id, label, action, moment, object_type, object_id in rows:  # newest first
         actor = actors.get(actor_id) if actor_id else None
+        invitee = (
+            members.get(object_id)
+            if actor is None and action in INVITEE_TEXT and object_type == "casemember"
+            else None
+        )
         who: tuple[Any, ...]
+        name, role, what = "", "", action_text(action)
+        if actor is not None:
+            name = actor.display_name
+            relationship = relationships.get(actor.pk) if actor.pk != case.owner_id else None
+            role = RELATIONSHIP_TEXT.get(relationship, "") if relationship else ""
+            role = role or ROLE_TEXT.get(actor.role, actor.role)
         if actor is not None and actor.pk == viewer.pk:
             kind, section, who = YOU, "own_side", ("user", actor.pk)
         elif actor is not None:
             kind, who = PERSON, ("user", actor.pk)
-            section = "own_side" if actor.role in OWN_SIDE_ROLES else "others"
+            own = actor.role in OWN_SIDE_ROLES or actor.pk in relationships
+            section = "own_side" if own else "others"
+        elif invitee is not None:  # the person invited, before they signed in
+            kind, section, who = INVITEE, "own_side", ("invitee", invitee.pk)
+            name, what = invitee.user.display_name, INVITEE_TEXT[action]
         elif label == "system":
             kind, section, who = SYSTEM, "automatic", ("system",)
         else:  # a user since removed (their label kept) or someone not signed in
@@ -833,13 +881,15 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         if group is None:
             group = sections[section][key] = ActivityGroup(
                 kind=kind,
-                name=actor.display_name if actor is not None else LABEL_TEXT.get(label, label),
-                role=ROLE_TEXT.get(actor.role, actor.role) if actor is not None else "",
+                name=name or LABEL_TEXT.get(label, label),
+                role=role,
                 department=names.get(departments.get(actor_id or 0, ""), ""),
-                what=action_text(action),
+                what=what,
                 day=at.date(),
+                action=action,
             )
         group.times.append(at)
+        group.objects.add(f"{object_type}:{object_id}")
     return Activity(
         others=list(sections["others"].values()),
         own_side=list(sections["own_side"].values()),
