@@ -800,3 +800,46 @@ def do_revoke_member(
             meta=meta,
         )
     return locked
+
+
+def do_change_member_permissions(
+    case: Case,
+    *,
+    acting_user: User,
+    member: CaseMember,
+    can_upload: bool,
+    can_message: bool,
+    can_approve: bool,
+    meta: RequestMeta | None = None,
+) -> CaseMember:
+    """The patient (the case's owner, no one else) changes what a family member
+    or caregiver may do besides viewing: add records, send messages, approve what
+    is sent. Audited as "member.permissions_changed" with before and after;
+    nothing is written when nothing changed."""
+    require(acting_user, case, "consent")
+    if case.owner_id != acting_user.pk:
+        raise NotAllowed("Only the patient can change what someone may do on their case.")
+    fields = ["can_upload", "can_message", "can_approve"]
+    with transaction.atomic():
+        locked = CaseMember.objects.select_for_update().filter(pk=member.pk, case=case).first()
+        if locked is None:
+            raise NotAllowed("This person is not a member of this case.")
+        if locked.revoked_at is not None:
+            raise ActionError(gettext("This person's access was already removed."))
+        before = snapshot(locked, fields)
+        locked.can_upload, locked.can_message = bool(can_upload), bool(can_message)
+        locked.can_approve = bool(can_approve)
+        after = snapshot(locked, fields)
+        if after == before:
+            return locked
+        locked.save(update_fields=fields)
+        audit.record(
+            acting_user,
+            case,
+            "member.permissions_changed",
+            obj=locked,
+            before=before,
+            after={"email": locked.user.email, **after},
+            meta=meta,
+        )
+    return locked

@@ -317,6 +317,15 @@ class RevokeMemberForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class ChangeMemberForm(RevokeMemberForm):
+    """The patient changes what a family member or caregiver may do (unticked
+    boxes are not sent: each is False unless ticked)."""
+
+    can_upload = forms.BooleanField(required=False)
+    can_message = forms.BooleanField(required=False)
+    can_approve = forms.BooleanField(required=False)
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000

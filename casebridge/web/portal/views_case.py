@@ -42,6 +42,7 @@ from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
 from casebridge.web.portal import content, expect, lib, overview
 from casebridge.web.portal.actions import (
+    do_change_member_permissions,
     do_flag_document_type,
     do_invite_family,
     do_record_read,
@@ -51,6 +52,7 @@ from casebridge.web.portal.actions import (
     has_processing_consent,
 )
 from casebridge.web.portal.forms import (
+    ChangeMemberForm,
     ConsentForm,
     FlagTypeForm,
     InviteForm,
@@ -706,6 +708,8 @@ def _consent_history(case: Case) -> list[Consent]:
 @require_http_methods(["GET", "POST"])
 def family(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
+    if request.method == "POST" and request.POST.get("action") == "change":
+        return _change_member(request, case)
     if request.method == "POST" and "member" in request.POST:
         return _revoke_member(request, case)
     form = InviteForm(
@@ -754,6 +758,31 @@ def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Access removed."))
+    return redirect("portal:family", pk=case.pseudonym)
+
+
+def _change_member(request: AuthedRequest, case: Case) -> HttpResponse:
+    change = ChangeMemberForm(request.POST)
+    if not change.is_valid():
+        raise Http404("No such member")
+    data = change.cleaned_data
+    member = case.members.filter(pk=data["member"], revoked_at__isnull=True).first()
+    if member is None:
+        raise Http404("No such member")
+    try:
+        do_change_member_permissions(
+            case,
+            acting_user=request.user,
+            member=member,
+            can_upload=data["can_upload"],
+            can_message=data["can_message"],
+            can_approve=data["can_approve"],
+            meta=meta_from_request(request),
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved: what they may do has changed."))
     return redirect("portal:family", pk=case.pseudonym)
 
 
