@@ -170,6 +170,9 @@ def home(request: HttpRequest) -> HttpResponse:
             ],
             "guidance": content.guidance_for("home"),
             "first_contact_wait": expect.first_contact_wait(),
+            # "Your cases" only when every case listed is one's own
+            "owns": any(c.owner_id == request.user.pk for c in cases),
+            "follows": any(c.owner_id != request.user.pk for c in cases),
         },
     )
 
