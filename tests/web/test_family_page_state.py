@@ -36,6 +36,7 @@ def test_a_waiting_invitation_says_when_it_was_sent_and_until_when_it_works(clie
     page = _page(client, people.owner, case)
     until = timezone.localdate() + dt.timedelta(days=7)
     assert "David Wang (david@example.org) — Family member" in page
+    assert "What they may do: can view." in page
     assert "Invited on " in page and "waiting for them to accept." in page
     assert "The link works until" in page and str(until.year) in page
     zh = _page(client, people.owner, case, "zh")
