@@ -118,3 +118,28 @@ def test_without_a_choice_the_invitation_is_in_the_language_of_the_page(
         _invite(client, case, HTTP_ACCEPT_LANGUAGE="zh-hans")
     (sent,) = mail.outbox
     assert "王秀英 邀请您" in sent.subject
+
+
+def test_an_account_linked_before_it_took_its_enquirys_name_is_still_named_by_it(
+    db, django_capture_on_commit_callbacks
+):
+    from casebridge.web.portal.actions import do_invite_family
+
+    user = User.objects.create_user("wang.xiuying@example.com", "x" * 16, role=Role.PATIENT)
+    _enquire(user, "王秀英")
+    User.objects.filter(pk=user.pk).update(full_name="")  # as linked before the fix
+    user.refresh_from_db()
+    case = do_create_case(acting_user=user, owner=user, programme="oncology")
+    with django_capture_on_commit_callbacks(execute=True):
+        do_invite_family(
+            case,
+            acting_user=user,
+            email="david.wang@example.com",
+            relationship="family",
+            can_upload=False,
+            can_message=False,
+            language="en",
+            site_url="https://casebridge.test/",
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "casebridge: 王秀英 invited you to follow their case"

@@ -47,6 +47,7 @@ from casebridge.web.cases.quota import check_upload_quota
 from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
 from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content, invitations
+from casebridge.web.portal.lib import first_name
 
 MAX_FIELD = 5_000
 LANGUAGES = {"en", "zh"}
@@ -607,10 +608,9 @@ def do_record_read(
 
 
 def inviter_name(user: User) -> str:
-    """How an invitation names who sent it: the first name, else the display
-    name (a name, never anything about the case)."""
-    first = (user.full_name or "").split()
-    return first[0] if first else user.display_name
+    """How an invitation names who sent it: the first name (or their enquiry's),
+    else the display name (a name, never anything about the case)."""
+    return first_name(user)
 
 
 def do_invite_family(

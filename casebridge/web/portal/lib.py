@@ -32,7 +32,14 @@ from casebridge.engine.terminology import table as terminology_table
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
-from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Document, RecordRequest
+from casebridge.web.cases.models import (
+    AuditEvent,
+    Case,
+    CaseMember,
+    Document,
+    Enquiry,
+    RecordRequest,
+)
 from casebridge.web.cases.withdrawal import is_held_reason
 from casebridge.web.portal.facts import group_fact_rows
 
@@ -194,13 +201,23 @@ CONSENT_KIND_TEXT: dict[str, Any] = {
 }
 
 
+def first_name(user: User) -> str:
+    """How a patient is named to others (an invitation, a relative's pages): the
+    first word of their name; for an account linked to its enquiry before the
+    enquiry's name became the account's, the name that enquiry gave (one query,
+    only then); their e-mail address when there is no name at all."""
+    name = (user.full_name or "").strip()
+    if not name:
+        enquiry = Enquiry.objects.filter(user=user).order_by("-created_at").first()
+        name = (enquiry.full_name or "").strip() if enquiry is not None else ""
+    first = name.split()
+    return first[0] if first else user.display_name
+
+
 def patient_name(case: Case) -> str:
     """The patient's first name, as their relatives' pages name them ("Alice's
-    records"): a name only, never anything about the case; their e-mail address
-    when they gave no name."""
-    owner = case.owner
-    first = (owner.full_name or "").split()
-    return first[0] if first else owner.display_name
+    records"): a name only, never anything about the case (first_name)."""
+    return first_name(case.owner)
 
 
 def status_text(case: Case, patient: str = "") -> Any:
