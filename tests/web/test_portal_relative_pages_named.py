@@ -105,3 +105,10 @@ def test_a_relatives_messages_page_speaks_of_the_patient_feeling_unwell(client, 
     assert "如果 Alice 感到身体不适" in zh and "您的急性肿瘤" not in zh
     patient = _page(client, people.owner, path)
     assert "If you feel unwell, call your acute oncology helpline" in patient
+
+
+def test_a_relatives_records_page_names_who_must_give_consent(client, people, case):
+    page = _page(client, people.family, f"/cases/{case.pseudonym}/documents/")
+    assert "Alice has not yet given consent, so records cannot be added yet." in page
+    zh = _page(client, people.family, f"/cases/{case.pseudonym}/documents/", "zh")
+    assert "Alice 尚未给予同意" in zh and "患者尚未给予同意" not in zh
