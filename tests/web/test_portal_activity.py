@@ -79,7 +79,7 @@ def test_a_relatives_openings_are_grouped_under_their_name_and_role(client, peop
     own = _section(_page(client, case), "You and your family")
     assert "<strong>You</strong> — opened the case on 7 Dec 2026 at 11:00" in own
     assert (
-        "<strong>bob (Family member or caregiver)</strong> — opened the case 2 times on "
+        "<strong>bob (Family member)</strong> — opened the case 2 times on "
         "7 Dec 2026, last at 10:01"
     ) in own
     assert own.index("<strong>You</strong>") < own.index("<strong>bob")  # newest first

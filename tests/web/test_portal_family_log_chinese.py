@@ -42,8 +42,9 @@ def test_the_family_page_names_the_relationship_and_what_each_may_do_in_chinese(
         can_approve=True,
     )
     page = _chinese_page(client, people.owner, f"/cases/{case.pseudonym}/family/")
-    assert "bob@example.org（家人）：可以查看、添加病历" in page
-    assert "gran@example.org（照护者）：可以查看、添加病历、发送消息、批准发送的内容" in page
+    assert "bob（bob@example.org）— 家人" in page and "权限：可以查看、添加病历。" in page
+    assert "gran@example.org — 照护者" in page
+    assert "权限：可以查看、添加病历、发送消息、批准发送的内容。" in page
     for english in ("Family member", "Caregiver", "can view", ", add records"):
         assert english not in page
 

@@ -54,10 +54,21 @@ def do_post_message(
     page of the case). A link only, never the message's text."""
     with transaction.atomic():
         message = do_send_message(case, acting_user=acting_user, body=body, meta=meta)
-        people = mail.to_users(message_recipients(case, acting_user))
-        context: dict[str, Any]
+        recipients = message_recipients(case, acting_user)
+        sends: list[tuple[list[mail.Recipient], dict[str, Any]]]
         if can(acting_user, case, "manage"):
-            name, context = "mail/new_message", {"link": link}
+            # the patient reads "in your case", a relative "on a case you follow";
+            # only a relative yet to choose a password (an invitation not accepted)
+            # is told to ignore it if they have no account
+            owner = [u for u in recipients if u.pk == case.owner_id]
+            unset = [u for u in recipients if u not in owner and not u.has_usable_password()]
+            others = [u for u in recipients if u not in owner and u not in unset]
+            sends = [
+                (mail.to_users(owner), {"link": link, "own_case": True}),
+                (mail.to_users(unset), {"link": link, "no_account_yet": True}),
+                (mail.to_users(others), {"link": link}),
+            ]
+            name = "mail/new_message"
         else:
             name = "mail/new_message_staff"
             context = {
@@ -65,5 +76,12 @@ def do_post_message(
                 "ref": case.pseudonym,
                 "from_patient": acting_user.pk == case.owner_id,
             }
-        transaction.on_commit(lambda: mail.send(name, people, context))
+            sends = [(mail.to_users(recipients), context)]
+
+        def tell() -> None:
+            for people, context in sends:
+                if people:
+                    mail.send(name, people, context)
+
+        transaction.on_commit(tell)
     return message

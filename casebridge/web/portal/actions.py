@@ -47,6 +47,7 @@ from casebridge.web.cases.quota import check_upload_quota
 from casebridge.web.cases.safety import amber, categories_of, red, screen_answers
 from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content, invitations
+from casebridge.web.portal.lib import first_name
 
 MAX_FIELD = 5_000
 LANGUAGES = {"en", "zh"}
@@ -409,9 +410,17 @@ def do_link_enquiry(
             # the language the enquirer chose is the account's: its e-mails (the
             # sign-up confirmation, sent next) are written in it
             chosen = mail.stored_language(locked.preferred_language)
+            changed = []
             if acting_user.preferred_language != chosen:
                 acting_user.preferred_language = chosen
-                acting_user.save(update_fields=["preferred_language"])
+                changed.append("preferred_language")
+            # the name the enquiry gave ("Your name") is the account's, unless it has
+            # one: invitations and a relative's pages name them by it, never by address
+            if not (acting_user.full_name or "").strip() and (locked.full_name or "").strip():
+                acting_user.full_name = locked.full_name.strip()[:200]
+                changed.append("full_name")
+            if changed:
+                acting_user.save(update_fields=changed)
     return locked
 
 
@@ -599,10 +608,9 @@ def do_record_read(
 
 
 def inviter_name(user: User) -> str:
-    """How an invitation names who sent it: the first name, else the display
-    name (a name, never anything about the case)."""
-    first = (user.full_name or "").split()
-    return first[0] if first else user.display_name
+    """How an invitation names who sent it: the first name (or their enquiry's),
+    else the display name (a name, never anything about the case)."""
+    return first_name(user)
 
 
 def do_invite_family(
@@ -615,6 +623,8 @@ def do_invite_family(
     can_message: bool,
     site_url: str,
     can_approve: bool = False,
+    language: str = "",
+    name: str = "",
     meta: RequestMeta | None = None,
 ) -> CaseMember | None:
     """The patient invites a family member or caregiver; they get one e-mail
@@ -628,7 +638,13 @@ def do_invite_family(
     receives at most INVITE_EMAIL_RATE invitation e-mails, whoever sends them
     (past it the membership is made but no e-mail goes). The answer is the same
     for every address: a staff address gets no membership and no e-mail
-    (cases.actions.do_invite_member), and the patient is not told."""
+    (cases.actions.do_invite_member), and the patient is not told.
+
+    `language` is the one the patient chose for the invitee ("en" or "zh"; the
+    inviter's when not given) and `name` what the patient calls them (optional):
+    both are kept only on an account this invitation made, which then speaks
+    that language and is named by that name; an existing account keeps its own."""
+    name = _clean(name, "their name", limit=200)
     limit, window = throttle.parse_rate(settings.INVITE_RATE)
     if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
         raise Throttled(
@@ -651,9 +667,16 @@ def do_invite_family(
         invitee = member.user
         address = invitee.email
         if invitee.last_login is None and not invitee.has_usable_password():
-            # an account made by this invitation: it speaks the inviter's language
-            invitee.preferred_language = acting_user.preferred_language
-            invitee.save(update_fields=["preferred_language"])
+            # an account made by this invitation: it speaks the language the patient
+            # chose for them (else the inviter's) and has the name they gave, if any
+            invitee.preferred_language = mail.stored_language(
+                language or acting_user.preferred_language
+            )
+            fields = ["preferred_language"]
+            if name:
+                invitee.full_name = name
+                fields.append("full_name")
+            invitee.save(update_fields=fields)
         mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
         if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
             people = [mail.to_user(invitee)]
@@ -774,6 +797,49 @@ def do_revoke_member(
                 "email": locked.user.email,
                 **snapshot(locked, ["can_view", "can_upload", "can_message", "revoked_at"]),
             },
+            meta=meta,
+        )
+    return locked
+
+
+def do_change_member_permissions(
+    case: Case,
+    *,
+    acting_user: User,
+    member: CaseMember,
+    can_upload: bool,
+    can_message: bool,
+    can_approve: bool,
+    meta: RequestMeta | None = None,
+) -> CaseMember:
+    """The patient (the case's owner, no one else) changes what a family member
+    or caregiver may do besides viewing: add records, send messages, approve what
+    is sent. Audited as "member.permissions_changed" with before and after;
+    nothing is written when nothing changed."""
+    require(acting_user, case, "consent")
+    if case.owner_id != acting_user.pk:
+        raise NotAllowed("Only the patient can change what someone may do on their case.")
+    fields = ["can_upload", "can_message", "can_approve"]
+    with transaction.atomic():
+        locked = CaseMember.objects.select_for_update().filter(pk=member.pk, case=case).first()
+        if locked is None:
+            raise NotAllowed("This person is not a member of this case.")
+        if locked.revoked_at is not None:
+            raise ActionError(gettext("This person's access was already removed."))
+        before = snapshot(locked, fields)
+        locked.can_upload, locked.can_message = bool(can_upload), bool(can_message)
+        locked.can_approve = bool(can_approve)
+        after = snapshot(locked, fields)
+        if after == before:
+            return locked
+        locked.save(update_fields=fields)
+        audit.record(
+            acting_user,
+            case,
+            "member.permissions_changed",
+            obj=locked,
+            before=before,
+            after={"email": locked.user.email, **after},
             meta=meta,
         )
     return locked

@@ -236,6 +236,18 @@ class WithdrawCaseForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Their e-mail address"))
+    name = forms.CharField(
+        label=_("Their name (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-describedby": "invite-name-hint"}),
+    )
+    language = forms.ChoiceField(
+        label=_("The language of their invitation"),
+        choices=[("en", "English"), ("zh", "简体中文")],
+        widget=forms.RadioSelect,
+        required=False,  # the page's language when not chosen
+    )
     relationship = forms.ChoiceField(
         label=_("They are"),
         choices=[
@@ -303,6 +315,15 @@ class RevokeMemberForm(forms.Form):
     """The patient removes a family member or caregiver (the membership's id)."""
 
     member = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ChangeMemberForm(RevokeMemberForm):
+    """The patient changes what a family member or caregiver may do (unticked
+    boxes are not sent: each is False unless ticked)."""
+
+    can_upload = forms.BooleanField(required=False)
+    can_message = forms.BooleanField(required=False)
+    can_approve = forms.BooleanField(required=False)
 
 
 class MessageForm(forms.Form):

@@ -32,7 +32,14 @@ from casebridge.engine.terminology import table as terminology_table
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
-from casebridge.web.cases.models import AuditEvent, Case, CaseMember, Document, RecordRequest
+from casebridge.web.cases.models import (
+    AuditEvent,
+    Case,
+    CaseMember,
+    Document,
+    Enquiry,
+    RecordRequest,
+)
 from casebridge.web.cases.withdrawal import is_held_reason
 from casebridge.web.portal.facts import group_fact_rows
 
@@ -169,6 +176,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "member.invite_refused": _("could not invite someone"),
     "member.invite_mail_limited": _("held back an invitation e-mail (too many in a short time)"),
     "member.revoked": _("removed someone's access"),
+    "member.permissions_changed": _("changed what someone may do"),
     "note.added": _("added a note for the team"),
     "opinion.draft_discarded": _("set aside a draft of the team's opinion"),
     "question.added": _("added a question"),
@@ -193,13 +201,23 @@ CONSENT_KIND_TEXT: dict[str, Any] = {
 }
 
 
+def first_name(user: User) -> str:
+    """How a patient is named to others (an invitation, a relative's pages): the
+    first word of their name; for an account linked to its enquiry before the
+    enquiry's name became the account's, the name that enquiry gave (one query,
+    only then); their e-mail address when there is no name at all."""
+    name = (user.full_name or "").strip()
+    if not name:
+        enquiry = Enquiry.objects.filter(user=user).order_by("-created_at").first()
+        name = (enquiry.full_name or "").strip() if enquiry is not None else ""
+    first = name.split()
+    return first[0] if first else user.display_name
+
+
 def patient_name(case: Case) -> str:
     """The patient's first name, as their relatives' pages name them ("Alice's
-    records"): a name only, never anything about the case; their e-mail address
-    when they gave no name."""
-    owner = case.owner
-    first = (owner.full_name or "").split()
-    return first[0] if first else owner.display_name
+    records"): a name only, never anything about the case (first_name)."""
+    return first_name(case.owner)
 
 
 def status_text(case: Case, patient: str = "") -> Any:
@@ -720,20 +738,61 @@ def action_text(action: str) -> Any:
 
 @dataclass
 class MemberRow:
-    """Someone the patient invited, as their family page lists them."""
+    """Someone the patient invited, as their family page lists them: what they
+    may do, and whether they have accepted (when) or the invitation waits (sent
+    when, its link working until when)."""
 
     pk: int
     email: str
     relationship: Any
     allowed: str  # "can view, add records" in the page's language
+    name: str = ""  # their name, when the patient or they gave one
+    can_upload: bool = False
+    can_message: bool = False
+    can_approve: bool = False
+    invited_at: dt.datetime | None = None
+    accepted_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+
+    @property
+    def expired(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.expires_at is not None
+            and self.expires_at <= timezone.now()
+        )
 
 
 def family_members(case: Case) -> list[MemberRow]:
     """The case's family and caregivers whose access stands, oldest first, with
-    what each may do in the page's language."""
+    what each may do in the page's language and where their invitation stands:
+    accepted when they chose their password or, with an account of their own,
+    first opened the case after being invited. Two queries."""
+    members = list(
+        case.members.select_related("user")
+        .filter(revoked_at__isnull=True)
+        .order_by("created_at", "pk")
+    )
+    invited: dict[str, dt.datetime] = {}
+    accepted: dict[str, dt.datetime] = {}
+    first_read: dict[int, list[dt.datetime]] = {}
+    if members:
+        events = AuditEvent.objects.filter(case=case).filter(
+            Q(action__in=["member.invited", "member.invitation_accepted"])
+            | Q(action="case.read", actor_id__in=[m.user_id for m in members])
+        )
+        for action, object_id, actor_id, at in events.order_by("at", "pk").values_list(
+            "action", "object_id", "actor_id", "at"
+        ):
+            if action == "member.invited":
+                invited[object_id] = at  # the latest invitation counts
+            elif action == "member.invitation_accepted":
+                accepted.setdefault(object_id, at)
+            else:
+                first_read.setdefault(actor_id, []).append(at)
+    days = dt.timedelta(days=int(settings.INVITE_LINK_DAYS))
     rows = []
-    members = case.members.select_related("user").filter(revoked_at__isnull=True)
-    for member in members.order_by("created_at", "pk"):
+    for member in members:
         allowed = [gettext("can view")]
         if member.can_upload:
             allowed.append(gettext("add records"))
@@ -741,21 +800,48 @@ def family_members(case: Case) -> list[MemberRow]:
             allowed.append(gettext("send messages"))
         if member.can_approve:
             allowed.append(gettext("approve what is sent"))
+        sent = invited.get(str(member.pk), member.created_at)
+        took = accepted.get(str(member.pk))
+        if took is None or took < sent:
+            took = next((at for at in first_read.get(member.user_id, []) if at >= sent), None)
         rows.append(
             MemberRow(
                 pk=member.pk,
                 email=member.user.email,
                 relationship=RELATIONSHIP_TEXT.get(member.relationship, member.relationship),
                 allowed=pgettext("between the items of a list", ", ").join(allowed),
+                name=member.user.full_name,
+                can_upload=member.can_upload,
+                can_message=member.can_message,
+                can_approve=member.can_approve,
+                invited_at=sent,
+                accepted_at=took,
+                expires_at=sent + days,
             )
         )
     return rows
 
 
 # -- who opened my case ---------------------------------------------------------------
-YOU, PERSON, SYSTEM, LABEL = "you", "person", "system", "label"
+YOU, PERSON, SYSTEM, LABEL, INVITEE = "you", "person", "system", "label", "invitee"
 # the patient's own side: their openings are grouped with their family's
 OWN_SIDE_ROLES = frozenset({"patient", "family"})
+
+# an invitation's link is opened before anyone signs in: the row names the
+# membership, so the line names the person invited, not "someone not signed in"
+INVITEE_TEXT: dict[str, Any] = {
+    "member.invitation_opened": _("opened the invitation link"),
+    "member.invitation_link_refused": _("opened an invitation link that no longer works"),
+}
+
+# things done to one thing each time: "added 2 documents", not "added a document 2 times"
+# (counted by the distinct things; the same document twice is still "2 times")
+COUNTED_TEXT: dict[str, tuple[str, str]] = {
+    "document.uploaded": ("added %(n)s document", "added %(n)s documents"),
+    "document.processed": ("finished reading %(n)s document", "finished reading %(n)s documents"),
+    "document.held": ("kept %(n)s document unread", "kept %(n)s documents unread"),
+    "question.added": ("added %(n)s question", "added %(n)s questions"),
+}
 
 
 @dataclass
@@ -770,10 +856,22 @@ class ActivityGroup:
     what: Any
     day: dt.date
     times: list[dt.datetime] = field(default_factory=list)  # newest first
+    action: str = ""
+    objects: set[str] = field(default_factory=set)  # what each row was done to
 
     @property
     def count(self) -> int:
         return len(self.times)
+
+    @property
+    def counted(self) -> str:
+        """ "added 2 documents" when each time was done to a different thing of a
+        kind COUNTED_TEXT counts; "" otherwise (the line says "N times")."""
+        words = COUNTED_TEXT.get(self.action)
+        n = len(self.objects)
+        if words is None or self.count < 2 or n != self.count:
+            return ""
+        return ngettext(words[0], words[1], n) % {"n": n}
 
     @property
     def last(self) -> dt.datetime:
@@ -800,12 +898,17 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
     thing done; every row of the case counted, none hidden (unlike audit_log,
     no limit: only four small columns a row are read, never the sealed
     details). Three queries whatever the rows: the rows, the people in them
-    and the departments of the reviewers among them."""
+    and the departments of the reviewers among them, and the case's memberships:
+    a relative is labelled by their membership ("Family member"), whatever their
+    account's role, and an invitation link opened before signing in is put down
+    to the person it invited."""
     rows = list(
         AuditEvent.objects.filter(Q(case=case) | Q(case_pseudonym=case.pseudonym))
         .order_by("-at", "-pk")
-        .values_list("actor_id", "actor_label", "action", "at")
+        .values_list("actor_id", "actor_label", "action", "at", "object_type", "object_id")
     )
+    members = {str(m.pk): m for m in case.members.select_related("user")}
+    relationships = {m.user_id: m.relationship for m in members.values()}
     actor_ids = {actor_id for actor_id, *_ in rows if actor_id}
     actors = User.objects.in_bulk(actor_ids) if actor_ids else {}
     departments = reviews.departments_of(actor_ids)
@@ -815,14 +918,29 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         "own_side": {},
         "automatic": {},
     }
-    for actor_id, label, action, moment in rows:  # newest first: a group's first is its last
+    for actor_id, label, action, moment, object_type, object_id in rows:  # newest first
         actor = actors.get(actor_id) if actor_id else None
+        invitee = (
+            members.get(object_id)
+            if actor is None and action in INVITEE_TEXT and object_type == "casemember"
+            else None
+        )
         who: tuple[Any, ...]
+        name, role, what = "", "", action_text(action)
+        if actor is not None:
+            name = actor.display_name
+            relationship = relationships.get(actor.pk) if actor.pk != case.owner_id else None
+            role = RELATIONSHIP_TEXT.get(relationship, "") if relationship else ""
+            role = role or ROLE_TEXT.get(actor.role, actor.role)
         if actor is not None and actor.pk == viewer.pk:
             kind, section, who = YOU, "own_side", ("user", actor.pk)
         elif actor is not None:
             kind, who = PERSON, ("user", actor.pk)
-            section = "own_side" if actor.role in OWN_SIDE_ROLES else "others"
+            own = actor.role in OWN_SIDE_ROLES or actor.pk in relationships
+            section = "own_side" if own else "others"
+        elif invitee is not None:  # the person invited, before they signed in
+            kind, section, who = INVITEE, "own_side", ("invitee", invitee.pk)
+            name, what = invitee.user.display_name, INVITEE_TEXT[action]
         elif label == "system":
             kind, section, who = SYSTEM, "automatic", ("system",)
         else:  # a user since removed (their label kept) or someone not signed in
@@ -833,13 +951,15 @@ def activity(case: Case, viewer: Any, lang: str) -> Activity:
         if group is None:
             group = sections[section][key] = ActivityGroup(
                 kind=kind,
-                name=actor.display_name if actor is not None else LABEL_TEXT.get(label, label),
-                role=ROLE_TEXT.get(actor.role, actor.role) if actor is not None else "",
+                name=name or LABEL_TEXT.get(label, label),
+                role=role,
                 department=names.get(departments.get(actor_id or 0, ""), ""),
-                what=action_text(action),
+                what=what,
                 day=at.date(),
+                action=action,
             )
         group.times.append(at)
+        group.objects.add(f"{object_type}:{object_id}")
     return Activity(
         others=list(sections["others"].values()),
         own_side=list(sections["own_side"].values()),

@@ -98,7 +98,10 @@ def next_step(
             )
         return NextStep(
             "wait_consent",
-            _("The patient needs to give consent before records can be added."),
+            _("%(name)s needs to give consent before records can be added.")
+            % {"name": patient_name}
+            if patient_name
+            else _("The patient needs to give consent before records can be added."),
         )
     if record_requests and may_upload:
         first = record_requests[0]
@@ -205,7 +208,9 @@ def section_links(
         ),
         SectionLink(
             "questions",
-            _("Your questions for the specialists"),
+            _("%(name)s's questions for the specialists") % {"name": patient_name}
+            if patient_name
+            else _("Your questions for the specialists"),
             reverse("portal:questions", args=[pk]),
             ngettext("%(n)d question", "%(n)d questions", questions) % {"n": questions}
             if questions
@@ -215,6 +220,10 @@ def section_links(
             "summary",
             _("Summary and downloads"),
             reverse("portal:summary_and_downloads", args=[pk]),
-            _("Ready to read") if any_read else _("Once your records have been read"),
+            _("Ready to read")
+            if any_read
+            else _("Once %(name)s's records have been read") % {"name": patient_name}
+            if patient_name
+            else _("Once your records have been read"),
         ),
     ]

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.accounts.models import Role
-from casebridge.web.cases import matching, storage, workflow
+from casebridge.web.cases import mail, matching, storage, workflow
 from casebridge.web.cases.access import (
     allowed,
     get_case_for_user_or_404,
@@ -41,6 +42,7 @@ from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
 from casebridge.web.portal import content, expect, lib, overview
 from casebridge.web.portal.actions import (
+    do_change_member_permissions,
     do_flag_document_type,
     do_invite_family,
     do_record_read,
@@ -50,6 +52,7 @@ from casebridge.web.portal.actions import (
     has_processing_consent,
 )
 from casebridge.web.portal.forms import (
+    ChangeMemberForm,
     ConsentForm,
     FlagTypeForm,
     InviteForm,
@@ -167,6 +170,9 @@ def home(request: HttpRequest) -> HttpResponse:
             ],
             "guidance": content.guidance_for("home"),
             "first_contact_wait": expect.first_contact_wait(),
+            # "Your cases" only when every case listed is one's own
+            "owns": any(c.owner_id == request.user.pk for c in cases),
+            "follows": any(c.owner_id != request.user.pk for c in cases),
         },
     )
 
@@ -705,9 +711,14 @@ def _consent_history(case: Case) -> list[Consent]:
 @require_http_methods(["GET", "POST"])
 def family(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
+    if request.method == "POST" and request.POST.get("action") == "change":
+        return _change_member(request, case)
     if request.method == "POST" and "member" in request.POST:
         return _revoke_member(request, case)
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": mail.stored_language(translation.get_language())},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -719,6 +730,8 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
                 can_upload=data["can_upload"],
                 can_message=data["can_message"],
                 can_approve=data["can_approve"],
+                language=data["language"] or mail.stored_language(translation.get_language()),
+                name=data["name"],
                 site_url=request.build_absolute_uri("/"),
                 meta=meta_from_request(request),
             )
@@ -748,6 +761,31 @@ def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Access removed."))
+    return redirect("portal:family", pk=case.pseudonym)
+
+
+def _change_member(request: AuthedRequest, case: Case) -> HttpResponse:
+    change = ChangeMemberForm(request.POST)
+    if not change.is_valid():
+        raise Http404("No such member")
+    data = change.cleaned_data
+    member = case.members.filter(pk=data["member"], revoked_at__isnull=True).first()
+    if member is None:
+        raise Http404("No such member")
+    try:
+        do_change_member_permissions(
+            case,
+            acting_user=request.user,
+            member=member,
+            can_upload=data["can_upload"],
+            can_message=data["can_message"],
+            can_approve=data["can_approve"],
+            meta=meta_from_request(request),
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved: what they may do has changed."))
     return redirect("portal:family", pk=case.pseudonym)
 
 

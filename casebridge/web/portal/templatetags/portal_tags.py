@@ -372,6 +372,7 @@ class CaseLine:
     case: Case
     programme: Any
     progress: Progress
+    patient: str = ""  # the patient's first name on a case one follows, else ""
 
 
 @register.simple_tag(takes_context=True)
@@ -406,6 +407,7 @@ def cases_progress(context: template.Context, cases: Iterable[Any]) -> list[Case
                     may_upload=False,  # the list links to the case, not to actions
                     owner_name="" if is_owner else patient_name(case),
                 ),
+                patient="" if is_owner else patient_name(case),
             )
         )
     return lines

@@ -1,0 +1,145 @@
+"""A relative is invited in the language the patient chose for them, and the
+patient is named by the name their enquiry gave, never by their e-mail address
+(issue 12: an invitation naming "wang.xiuying@example.com" looks like phishing)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from casebridge.web.accounts.models import Role, User
+from casebridge.web.cases.actions import do_create_case
+from casebridge.web.portal.actions import (
+    EnquiryAnswers,
+    do_link_enquiry,
+    do_submit_enquiry,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
+
+
+def _enquire(user: User, name: str) -> None:
+    enquiry = do_submit_enquiry(
+        acting_user=user,
+        answers=EnquiryAnswers(
+            full_name=name,
+            email=user.email,
+            relationship="self",
+            programme="oncology",
+            diagnosis="Breast cancer",
+            current_status="Chemotherapy",
+            goals="A second view",
+            questions="Is surgery first right?",
+            country="GB",
+            preferred_language="zh",
+            contact_consent=True,
+        ),
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    do_link_enquiry(enquiry, acting_user=user)
+
+
+def test_the_name_an_enquiry_gives_becomes_the_accounts_name(db):
+    user = User.objects.create_user("wang.xiuying@example.com", "x" * 16, role=Role.PATIENT)
+    _enquire(user, "王秀英")
+    user.refresh_from_db()
+    assert user.full_name == "王秀英" and user.preferred_language == "zh"
+
+
+def test_an_account_that_has_a_name_keeps_it_when_its_enquiry_is_linked(db):
+    user = User.objects.create_user(
+        "wang.xiuying@example.com", "x" * 16, role=Role.PATIENT, full_name="Xiuying Wang"
+    )
+    _enquire(user, "王秀英")
+    user.refresh_from_db()
+    assert user.full_name == "Xiuying Wang"
+
+
+def _invite(client, case, **fields):
+    return client.post(
+        f"/cases/{case.pseudonym}/family/",
+        {"email": "david.wang@example.com", "relationship": "family", **fields},
+        follow=True,
+    )
+
+
+@pytest.fixture
+def wang(db):
+    user = User.objects.create_user(
+        "wang.xiuying@example.com",
+        "x" * 16,
+        role=Role.PATIENT,
+        full_name="王秀英",
+        preferred_language="zh",
+    )
+    return user, do_create_case(acting_user=user, owner=user, programme="oncology")
+
+
+def test_the_family_page_offers_the_invitees_language_and_an_optional_name(client, wang):
+    user, case = wang
+    client.force_login(user)
+    page = html.unescape(client.get(f"/cases/{case.pseudonym}/family/").content.decode())
+    assert "对方的姓名（可选）" in page and "对方收到的邀请使用的语言" in page
+    assert re.search(r'value="zh"[^>]*checked', page)  # the page's language, chosen
+    assert "English" in page and "简体中文" in page
+
+
+def test_a_chinese_speaking_patient_invites_her_son_in_english_by_her_own_name(
+    client, wang, django_capture_on_commit_callbacks
+):
+    user, case = wang
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _invite(client, case, language="en", name="David Wang")
+    assert response.status_code == 200
+    david = User.objects.get(email="david.wang@example.com")
+    assert david.preferred_language == "en" and david.full_name == "David Wang"
+    (sent,) = mail.outbox
+    assert sent.subject == "casebridge: 王秀英 invited you to follow their case"
+    assert "王秀英 invited you, as family" in sent.body
+    assert "wang.xiuying@example.com" not in sent.subject + sent.body
+    link = re.search(r"https?://\S+/invitation/\S+/", sent.body).group(0)
+    client.logout()
+    page = html.unescape(client.get(link.split("testserver")[-1]).content.decode())
+    assert "王秀英 has invited you, as family" in page
+    assert "wang.xiuying@example.com" not in page and "邀请您" not in page
+
+
+def test_without_a_choice_the_invitation_is_in_the_language_of_the_page(
+    client, wang, django_capture_on_commit_callbacks
+):
+    user, case = wang
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client, case, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    (sent,) = mail.outbox
+    assert "王秀英 邀请您" in sent.subject
+
+
+def test_an_account_linked_before_it_took_its_enquirys_name_is_still_named_by_it(
+    db, django_capture_on_commit_callbacks
+):
+    from casebridge.web.portal.actions import do_invite_family
+
+    user = User.objects.create_user("wang.xiuying@example.com", "x" * 16, role=Role.PATIENT)
+    _enquire(user, "王秀英")
+    User.objects.filter(pk=user.pk).update(full_name="")  # as linked before the fix
+    user.refresh_from_db()
+    case = do_create_case(acting_user=user, owner=user, programme="oncology")
+    with django_capture_on_commit_callbacks(execute=True):
+        do_invite_family(
+            case,
+            acting_user=user,
+            email="david.wang@example.com",
+            relationship="family",
+            can_upload=False,
+            can_message=False,
+            language="en",
+            site_url="https://casebridge.test/",
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "casebridge: 王秀英 invited you to follow their case"
