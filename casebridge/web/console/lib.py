@@ -39,6 +39,8 @@ from casebridge.web.cases.models import (
     PROGRAMME_LABELS,
     AuditEvent,
     Case,
+    CaseMember,
+    Consent,
     Document,
     Enquiry,
     Urgency,
@@ -358,7 +360,109 @@ def letter_titles(engine: EngineCase, lang: str) -> list[tuple[str, str]]:
 
 
 def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
-    return list(case.audit_events.exclude(action="case.read").order_by("-at", "-pk")[:limit])
+    """The latest audit rows but reads, each with `who`: the person by name; a
+    row written by an invitation's link (no one signed in) names the invitee;
+    a background task reads "casebridge (automatic)". Never "anonymous"."""
+    events = list(
+        case.audit_events.exclude(action="case.read")
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    by_link = {e.object_id for e in events if e.actor_id is None and e.object_type == "casemember"}
+    invitees = (
+        {
+            str(m.pk): m.user.display_name
+            for m in CaseMember.objects.filter(case=case, pk__in=by_link).select_related("user")
+        }
+        if by_link
+        else {}
+    )
+    for event in events:
+        event.who = _who(event, invitees)  # type: ignore[attr-defined]
+    return events
+
+
+def _who(event: AuditEvent, invitees: dict[str, str]) -> Any:
+    if event.actor is not None:
+        return event.actor.display_name
+    if event.object_type == "casemember" and event.object_id in invitees:
+        return format_lazy(_("{name} (by the invitation's link)"), name=invitees[event.object_id])
+    if event.actor_label in {"", "system"}:
+        return _("casebridge (automatic)")
+    if event.actor_label == "anonymous":
+        return _("someone not signed in")
+    return event.actor_label
+
+
+# -- who may see the case, and the consents ---------------------------------------------
+
+PERMISSION_WORDS = (
+    ("can_view", _("records")),
+    ("can_upload", _("uploads")),
+    ("can_message", _("messages")),
+    ("can_approve", _("approves the pack")),
+)
+RELATIONSHIP_WORDS = {
+    CaseMember.Relationship.FAMILY: _("family"),
+    CaseMember.Relationship.CAREGIVER: _("caregiver"),
+}
+CONSENT_WORDS = {
+    Consent.Kind.PROCESSING_ART9: _("Processing consent"),
+    Consent.Kind.TRANSFER_ABROAD: _("Transfer abroad"),
+}
+
+
+@dataclass
+class MemberLine:
+    name: str
+    relationship: Any
+    permissions: str
+    accepted_at: dt.datetime | None
+    invited_at: dt.datetime
+    revoked_at: dt.datetime | None
+    has_account: bool
+
+
+@dataclass
+class ConsentLine:
+    kind: str
+    label: Any
+    given: Any  # the Consent in force, or None
+    withdrawn: Any  # the latest withdrawn one when none is in force
+
+
+def people_section(case: Case) -> dict[str, Any]:
+    """The overview's "Family and consents": each invited person with what they
+    may do and when they accepted; each consent given (when, by whom) or not.
+    Three queries, however many people and consents."""
+    members = list(case.members.select_related("user").order_by("created_at", "pk"))
+    accepted = dict(
+        AuditEvent.objects.filter(
+            case=case, action="member.invitation_accepted", object_type="casemember"
+        )
+        .order_by("at")
+        .values_list("object_id", "at")
+    )
+    lines = [
+        MemberLine(
+            name=m.user.display_name,
+            relationship=RELATIONSHIP_WORDS.get(m.relationship, m.relationship),
+            permissions=", ".join(str(word) for attr, word in PERMISSION_WORDS if getattr(m, attr)),
+            accepted_at=accepted.get(str(m.pk)),
+            invited_at=m.created_at,
+            revoked_at=m.revoked_at,
+            has_account=m.user.has_usable_password(),
+        )
+        for m in members
+    ]
+    consents = list(case.consents.select_related("given_by", "withdrawn_by"))
+    shown = []
+    for kind, label in CONSENT_WORDS.items():
+        of_kind = [c for c in consents if c.kind == kind]
+        given = next((c for c in reversed(of_kind) if c.withdrawn_at is None), None)
+        withdrawn = None if given else next(reversed(of_kind), None)
+        shown.append(ConsentLine(kind=kind, label=label, given=given, withdrawn=withdrawn))
+    return {"members": lines, "consents": shown}
 
 
 # -- the documents of a case page ------------------------------------------------------

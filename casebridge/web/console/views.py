@@ -222,6 +222,7 @@ def _render_case(
     if section == "overview":
         context.update(
             todo=todo.needs_a_person(case, page.engine),
+            people=lib.people_section(case),
             patient_questions=questions_of(case),
             status_form=bound.get("status") or StatusForm(initial=version),
             assign_form=bound.get("assign")
