@@ -31,6 +31,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "document.type_flagged": _("said a document has the wrong type"),
     "document.type_overridden": _("changed a document's type"),
     "fact.corrected": _("corrected a fact"),
+    "fact.restored": _("restored what the record says of a fact"),
     "consent.given": _("gave consent"),
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited a family member or caregiver"),

@@ -46,6 +46,7 @@ from casebridge.web.cases.models import (
     Urgency,
 )
 from casebridge.web.cases.wording import patient_gaps, spans_html
+from casebridge.web.console.facts import value_words
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
@@ -337,8 +338,9 @@ def conflict_lines(engine: EngineCase, words: Any) -> list[tuple[str, list[Any]]
     facts = {fact.id: fact for fact in engine.facts}
     lines = []
     for conflict in engine.conflicts:
-        if words is None:
-            lines.append((conflict.kind, list(conflict.values)))
+        if words is None:  # in plain words: a cancer type's name, never its code
+            named = {value_words(conflict.kind, v): None for v in conflict.values}
+            lines.append((conflict.kind, list(named)))
             continue
         shown: dict[str, Any] = {}
         for fact_id in conflict.fact_ids:

@@ -14,6 +14,7 @@ from casebridge.engine.directions import load_directions
 from casebridge.engine.render.summary import Wording
 from casebridge.web.cases.lib import doc_type_label, fact_kind_label, page_lang
 from casebridge.web.cases.wording import patient_gaps, spans_html
+from casebridge.web.console.facts import value_words
 from casebridge.web.console.forms import CONTEXT_WORDS
 from casebridge.web.console.forms import doc_type_options as _doc_type_options
 from casebridge.web.console.history import audit_text
@@ -37,6 +38,13 @@ def type_label(doc_type: str | None) -> str:
 def kind_label(kind: str | None) -> str:
     """ "her2_ihc" -> "HER2 IHC score" (HER2 免疫组化评分)."""
     return fact_kind_label(kind or "", page_lang()) if kind else ""
+
+
+@register.filter
+def was_words(fact: Any) -> str:
+    """A corrected fact's value before the correction, in plain words (a cancer
+    type's clinical name, never its code)."""
+    return value_words(fact.kind, fact.original_value, page_lang())
 
 
 @register.filter
