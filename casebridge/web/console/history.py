@@ -84,3 +84,27 @@ AREA_TEXT: dict[str, Any] = {
 def audit_text(action: str) -> Any:
     """`action` (an audit row's) in plain words."""
     return AUDIT_TEXT.get(action) or AREA_TEXT.get(action.split(".")[0], _("another change"))
+
+
+# what a download was, by the file its audit row names (portal/views_case.py)
+DOWNLOAD_TEXT: dict[str, Any] = {
+    "summary-en.pdf": _("downloaded the summary (English, PDF)"),
+    "summary-zh.pdf": _("downloaded the summary (Chinese, PDF)"),
+    "fhir.json": _("downloaded the health record file (FHIR)"),
+}
+
+
+def event_text(event: Any) -> Any:
+    """An audit row's action in plain words; a download says what was downloaded
+    (its row's details: opened with the case's key, the case already at hand)."""
+    if event.action == "case.downloaded":
+        try:
+            after = event.after or {}
+        except Exception:  # noqa: BLE001  # sealed for good (the case erased): the action alone
+            after = {}
+        name = str(after.get("file", "")) if isinstance(after, dict) else ""
+        if name in DOWNLOAD_TEXT:
+            return DOWNLOAD_TEXT[name]
+        if name.endswith((".txt", ".pdf", ".md")):
+            return _("downloaded a letter asking for records")
+    return audit_text(event.action)

@@ -47,6 +47,7 @@ from casebridge.web.cases.models import (
 )
 from casebridge.web.cases.wording import patient_gaps, spans_html
 from casebridge.web.console.facts import value_words
+from casebridge.web.console.history import event_text
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
@@ -380,7 +381,9 @@ def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
         else {}
     )
     for event in events:
+        event.case = case  # the key of its details, no query per row
         event.who = _who(event, invitees)  # type: ignore[attr-defined]
+        event.words = event_text(event)  # type: ignore[attr-defined]
     return events
 
 

@@ -10,8 +10,10 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from casebridge.engine import terminology
 from casebridge.engine.directions import load_directions
 from casebridge.engine.render.summary import Wording
+from casebridge.engine.terminology import Span
 from casebridge.web.cases.lib import doc_type_label, fact_kind_label, page_lang
 from casebridge.web.cases.wording import patient_gaps, spans_html
 from casebridge.web.console.facts import value_words
@@ -98,17 +100,41 @@ def _held_by(holder: str, lang: str) -> str:
 @register.filter
 def timeline_in_words(engine: Any) -> list[dict[str, Any]]:
     """The timeline, each event as the summary words it in the page's language
-    (in English as the engine labels it), with its first two sources."""
+    ("MDT discussion", never the engine's "Mdt: 10/09/2026" or "Booked: mdt"),
+    with its first two sources, each once (a page the event was read from twice
+    is one source)."""
     lang = page_lang()
-    words = Wording(engine, "zh") if lang == "zh" else None
+    words = Wording(engine, lang)
     return [
         {
             "date": event.date,
-            "words": spans_html(words.event(event), lang) if words else event.label,
-            "sources": event.sources[:2],
+            "words": spans_html(_named(words.event(event), lang), lang),
+            "sources": _distinct_sources(event.sources)[:2],
         }
         for event in engine.timeline
     ]
+
+
+def _named(spans: list[Any], lang: str) -> list[Any]:
+    """An event's words with an engine key the summary leaves as it is in English
+    ("booked: mdt") named by its term ("Booked: MDT meeting"), first letter up."""
+    if lang == "zh":
+        return spans
+    table = terminology.table()
+    out = []
+    for span in spans:
+        term = table.by_key(f"event.{span.text.strip()}")
+        out.append(Span(term.en) if term is not None else span)
+    if out and out[0].text:
+        out[0] = Span(out[0].text[:1].upper() + out[0].text[1:], out[0].untranslated)
+    return out
+
+
+def _distinct_sources(sources: list[Any]) -> list[Any]:
+    seen: dict[tuple[str, Any], Any] = {}
+    for source in sources:
+        seen.setdefault((source.file_name, source.page), source)
+    return list(seen.values())
 
 
 @register.filter
