@@ -64,6 +64,9 @@ def do_post_message(
                 "link": console_link or link,
                 "ref": case.pseudonym,
                 "from_patient": acting_user.pk == case.owner_id,
+                # the e-mail says why they get it: they coordinate the case, or no
+                # one does yet and every coordinator is told (message_recipients)
+                "assigned": case.coordinator is not None and case.coordinator.is_active,
             }
         transaction.on_commit(lambda: mail.send(name, people, context))
     return message

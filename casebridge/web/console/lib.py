@@ -24,7 +24,7 @@ from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
 from casebridge.engine.directions import load_directions
 from casebridge.engine.kb import fact_kinds
-from casebridge.web.accounts.models import Role, User
+from casebridge.web.accounts.models import STAFF_ROLES, Role, User
 from casebridge.web.cases import matching, opinions, packs, reviews, workflow
 from casebridge.web.cases.lib import (
     EngineView,
@@ -43,6 +43,7 @@ from casebridge.web.cases.models import (
     Consent,
     Document,
     Enquiry,
+    Message,
     Urgency,
 )
 from casebridge.web.cases.wording import patient_gaps, spans_html
@@ -124,6 +125,7 @@ class QueueRow:
     red_flag: bool = False
     amber_flag: bool = False  # an amber safety flag no coordinator has reviewed
     attention: int = 0  # documents that need a person
+    unanswered: int = 0  # the patient's side's messages since staff last wrote
 
     @property
     def waiting(self) -> dt.timedelta:
@@ -171,13 +173,31 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The patient's side's messages after staff last wrote on the case.
+    last_staff = (
+        Message.objects.filter(case=OuterRef("pk"), sender__role__in=STAFF_WRITERS)
+        .order_by()
+        .values("case")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    unanswered = (
+        Message.objects.filter(case=OuterRef("pk"), created_at__gt=OuterRef("last_staff"))
+        .exclude(sender__role__in=STAFF_WRITERS)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         Case.objects.select_related("owner", "coordinator")
         .defer("engine", "wrapped_key")
         .annotate(
             last_move=Subquery(last_move),
             attention=Coalesce(Subquery(attention, output_field=IntegerField()), Value(0)),
+            last_staff=Coalesce(Subquery(last_staff), Value(NEVER)),
         )
+        .annotate(unanswered=Coalesce(Subquery(unanswered, output_field=IntegerField()), Value(0)))
     )
     if filters.status == "open":
         queryset = queryset.exclude(status__in=workflow.TERMINAL)
@@ -191,8 +211,10 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
         queryset = queryset.filter(coordinator=user)
     elif filters.scope == "unassigned":
         queryset = queryset.filter(coordinator__isnull=True)
+    cases = list(queryset[:1000])
+    names = owner_names(cases)
     rows = []
-    for case in queryset[:1000]:
+    for case in cases:
         rows.append(
             QueueRow(
                 kind="case",
@@ -204,16 +226,36 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
                 programme_label=PROGRAMME_LABELS.get(case.programme, case.programme),
                 urgency=case.urgency,
                 urgency_label=Urgency(case.urgency).label,
-                owner=case.owner.display_name,
+                owner=names.get(case.pk) or case.owner.display_name,
                 coordinator=case.coordinator.display_name if case.coordinator else "",
                 waiting_since=case.last_move or case.created_at,
                 created_at=case.created_at,
                 red_flag=case.status == workflow.PAUSED_SAFETY,
                 amber_flag=case.safety_review,
                 attention=case.attention,
+                unanswered=case.unanswered,
             )
         )
     return rows
+
+
+# Who answers the patient's side (their messages count as answered after one).
+STAFF_WRITERS = (Role.COORDINATOR, Role.ADMIN)
+NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def owner_names(cases: list[Case]) -> dict[int, str]:
+    """The patient's name for cases whose account has none (opened from an
+    enquiry, the name is the enquiry's): one query for all of them, none when
+    every account has its name."""
+    nameless = [c.pk for c in cases if not (c.owner.full_name or "").strip()]
+    if not nameless:
+        return {}
+    names: dict[int, str] = {}
+    for enquiry in Enquiry.objects.filter(case_id__in=nameless).order_by("created_at"):
+        if enquiry.case_id is not None and enquiry.full_name:
+            names.setdefault(enquiry.case_id, enquiry.full_name)
+    return names
 
 
 def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
@@ -397,6 +439,41 @@ def _who(event: AuditEvent, invitees: dict[str, str]) -> Any:
     if event.actor_label == "anonymous":
         return _("someone not signed in")
     return event.actor_label
+
+
+def conversation(case: Case) -> list[Message]:
+    """The case's messages, each sender with `who` (their name: the enquiry's for
+    a patient whose account has none) and `role` ("patient, writes Chinese",
+    "family", "coordinator"): three queries however many messages."""
+    messages = list(case.messages.select_related("sender"))
+    members = dict(case.members.values_list("user_id", "relationship"))
+    owner_name = (
+        owner_names([case]).get(case.pk)
+        if any(m.sender_id == case.owner_id for m in messages)
+        else None
+    )
+    for message in messages:
+        sender = message.sender
+        if sender.pk == case.owner_id:
+            role: Any = _("patient")
+            name = owner_name or sender.display_name
+        elif sender.pk in members:
+            role = RELATIONSHIP_WORDS.get(members[sender.pk], _("family"))
+            name = sender.display_name
+        else:
+            role = STAFF_WORDS.get(sender.role, _("staff"))
+            name = sender.display_name
+        if sender.role not in STAFF_ROLES and sender.preferred_language.startswith("zh"):
+            role = format_lazy(_("{role}; writes Chinese"), role=role)
+        message.who, message.role = name, role  # type: ignore[attr-defined]
+    return messages
+
+
+STAFF_WORDS = {
+    Role.COORDINATOR: _("coordinator"),
+    Role.ADMIN: _("administrator"),
+    Role.REVIEWER: _("reviewer"),
+}
 
 
 # -- who may see the case, and the consents ---------------------------------------------

@@ -221,6 +221,7 @@ def _render_case(
         "sections": todo.SECTIONS,
         "error": error,
         "retry": retry,
+        "owner_name": lib.owner_names([case]).get(case.pk) or case.owner.display_name,
     }
     if section == "overview":
         context.update(
@@ -331,7 +332,7 @@ def _render_case(
         )
     elif section == "messages":
         context.update(
-            conversation=case.messages.select_related("sender"),
+            conversation=lib.conversation(case),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
             message_form=bound.get("message") or MessageForm(),
@@ -395,7 +396,7 @@ def _render_withheld(
         )
     elif section == "messages":
         context.update(
-            conversation=case.messages.select_related("sender"),
+            conversation=lib.conversation(case),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
             message_form=bound.get("message") or MessageForm(),
