@@ -70,3 +70,13 @@ def test_the_e_mail_to_the_assigned_coordinator_says_they_coordinate_it(
         do_post_message(wang, acting_user=wang.owner, body="你好", link="https://x/")
     assert [m.to for m in mailoutbox] == [[people.coordinator.email]]
     assert "you coordinate the case" in mailoutbox[0].body
+
+
+def test_the_signed_opinion_e_mail_says_no_one_is_assigned_when_no_one_is(people, mailoutbox):
+    from casebridge.web.cases.opinions import _send_signed
+
+    _send_signed([people.coordinator], "CB-1", "https://x/", assigned=False)
+    _send_signed([people.coordinator], "CB-2", "https://x/", assigned=True)
+    first, second = (m.body for m in mailoutbox)
+    assert "no coordinator is assigned" in first and "you coordinate the case" not in first
+    assert "you coordinate the case" in second
