@@ -159,7 +159,9 @@ def test_confirming_a_possible_fact_states_it_and_it_no_longer_needs_a_person(
     assert "stated only as possible" not in _page(client, worked)
 
 
-def test_a_refused_correction_comes_back_in_its_row_with_what_was_typed(client, people, worked):
+def test_an_empty_correction_is_told_nothing_changed_in_the_page_language(client, people, worked):
+    """Enter with nothing typed is not an error (no 400): nothing is saved, and the
+    coordinator is told so, back at the fact."""
     grade = _fact(worked, "grade")
     _speaks(people.coordinator, "zh")
     client.force_login(people.coordinator)
@@ -175,13 +177,10 @@ def test_a_refused_correction_comes_back_in_its_row_with_what_was_typed(client, 
         },
         secure=True,
     )
-    assert response.status_code == 400
-    page = response.content.decode()
-    row = page[page.index(f'<tr id="fact-{grade["id"]}"') :]
-    row = row[: row.index("</tr>")]
-    assert '<details class="correct" open>' in row
-    assert 'role="alert"' in row and "请填写更正后的数值，或选择病历的记载情形，然后保存。" in row
-    assert 'value="the MDT said so"' in row  # nothing typed is lost
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#fact-{grade['id']}")
+    page = client.get(response["Location"], secure=True).content.decode()
+    assert "未作更改" in page
     assert _fact(worked, "grade")["value"] == grade["value"]
 
 

@@ -92,6 +92,7 @@ SOURCES: dict[str, list[str]] = {
         "console",
         "templates/partials/header.html",
         "templates/partials/messages.html",
+        "templates/mfa",
     ],
     "the error pages": [
         "templates/404.html",

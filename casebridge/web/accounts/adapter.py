@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import ratelimit
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context, ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.exceptions import InvalidTag
@@ -64,7 +66,65 @@ def audit_login(request: HttpRequest, action: str, email: str, **after: Any) -> 
     )
 
 
+def home_url(user: Any) -> str:
+    """Where a person starts after signing in: coordinators and administrators
+    the console's work queue, reviewers their workspace, everyone else their
+    cases (settings.LOGIN_REDIRECT_URL)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from casebridge.web.accounts.models import Role
+
+    role = getattr(user, "role", None)
+    name = {Role.COORDINATOR: "console:queue", Role.ADMIN: "console:queue"}.get(role)
+    if role == Role.REVIEWER:
+        name = "review:home"
+    if name and getattr(user, "is_authenticated", False):
+        try:
+            return reverse(name)
+        except NoReverseMatch:  # the console not installed
+            pass
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def signed_in_just_now(request: HttpRequest | None) -> bool:
+    """Whether the person signed in (or re-authenticated) within
+    ACCOUNT_REAUTHENTICATION_TIMEOUT seconds, with the strongest factor they
+    have: staff with a second factor by its code, anyone else by any method.
+
+    allauth counts only records marked "reauthenticated" (its re-authenticate
+    pages), so the password typed a moment ago at sign-in did not count and the
+    first step after it (enrolling TOTP) asked for it again. A sign-in record is
+    as fresh a proof as a re-authentication one, within the same window; so is
+    the code typed to enrol the TOTP in this session (the recovery codes next)."""
+    from casebridge.web.accounts.signals import TOTP_ENROLLED_KEY
+    from casebridge.web.cases.mfa import has_second_factor
+
+    user = getattr(request, "user", None)
+    if request is None or user is None or not user.is_authenticated:
+        return False
+    records = [r for r in get_authentication_records(request, user) if isinstance(r, dict)]
+    proofs = [r.get("at") for r in records]
+    if getattr(user, "is_case_staff", False) and has_second_factor(user):
+        proofs = [r.get("at") for r in records if r.get("method") == "mfa"]
+        proofs.append(request.session.get(TOTP_ENROLLED_KEY))
+    times = [float(at) for at in proofs if isinstance(at, int | float)]
+    limit = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+    return bool(times) and time.time() - max(times) < limit
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Staff go to their work (a ?next= still wins: allauth reads it first)."""
+        return home_url(request.user)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Not within the re-authentication window of a fresh sign-in: the
+        person has just proved who they are (signed_in_just_now). Past it, or
+        with only a password where staff have a second factor, it is asked."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        return not signed_in_just_now(getattr(context, "request", None))
+
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         """A new account keeps the language its owner signed up in: its e-mails
         (the confirmation first) are written in it."""

@@ -75,6 +75,9 @@ def do_post_message(
                 "link": console_link or link,
                 "ref": case.pseudonym,
                 "from_patient": acting_user.pk == case.owner_id,
+                # the e-mail says why they get it: they coordinate the case, or no
+                # one does yet and every coordinator is told (message_recipients)
+                "assigned": case.coordinator is not None and case.coordinator.is_active,
             }
             sends = [(mail.to_users(recipients), context)]
 

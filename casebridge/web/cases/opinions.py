@@ -334,7 +334,8 @@ def do_sign_opinion(
         )
         coordinators = _coordinators(locked)
         ref = locked.pseudonym
-        transaction.on_commit(lambda: _send_signed(coordinators, ref, link))
+        assigned = locked.coordinator is not None and locked.coordinator.is_active
+        transaction.on_commit(lambda: _send_signed(coordinators, ref, link, assigned))
     case.status, case.version = locked.status, locked.version
     return opinion
 
@@ -347,10 +348,12 @@ def _coordinators(case: Case) -> list[User]:
     return list(User.objects.filter(role=Role.COORDINATOR, is_active=True))
 
 
-def _send_signed(coordinators: list[User], ref: str, link: str) -> None:
+def _send_signed(coordinators: list[User], ref: str, link: str, assigned: bool = True) -> None:
     """Each coordinator in their language: the case's reference and the
-    console's link, never the opinion."""
-    mail.send("mail/opinion_signed", mail.to_users(coordinators), {"ref": ref, "link": link})
+    console's link, never the opinion; and why they get it (they coordinate the
+    case, or no one does yet and every coordinator is told)."""
+    context = {"ref": ref, "link": link, "assigned": assigned}
+    mail.send("mail/opinion_signed", mail.to_users(coordinators), context)
 
 
 # -- release ----------------------------------------------------------------------------

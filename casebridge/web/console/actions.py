@@ -19,7 +19,14 @@ from casebridge.web.cases.actions import _lock, _save, _text, do_send_message
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.lib import engine_case
-from casebridge.web.cases.models import Case, Document, Enquiry, RecordRequest, snapshot
+from casebridge.web.cases.models import (
+    Case,
+    Document,
+    Enquiry,
+    FactCorrection,
+    RecordRequest,
+    snapshot,
+)
 from casebridge.web.cases.notify import enquiry_resume_link, send_enquiry_resume_mail
 from casebridge.web.cases.packs import supersede_for_change
 from casebridge.web.cases.safety import clear_flags
@@ -194,6 +201,80 @@ def do_override_document_type(
     return doc
 
 
+# -- facts ------------------------------------------------------------------------
+
+
+def do_restore_fact(
+    case: Case,
+    *,
+    acting_user: User,
+    fact_id: str,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> Case:
+    """Undo the corrections of a fact: what the record says stands again. The
+    corrections are removed (the audit row keeps what they were: who, when,
+    which value, why), the fact's document is read again so its own value and
+    context come back, and a fact a person added goes. Other facts' corrections
+    stay as they are."""
+    require(acting_user, case, "correct")
+    try:
+        with transaction.atomic():
+            locked = _lock(case, expected_version)
+            corrections = list(FactCorrection.objects.filter(case=locked, fact_id=fact_id))
+            if not corrections:
+                raise ActionError("This fact has no correction to undo (someone may have done it).")
+            engine = engine_case(locked)
+            fact = next((f for f in engine.facts if f.id == fact_id), None)
+            if fact is None:
+                raise ActionError("That fact is no longer in this case: reload the case.")
+            removed = [
+                {
+                    "by": c.by.display_name,
+                    "at": c.at.isoformat(timespec="seconds"),
+                    "value": c.value,
+                    "context": c.context,
+                    "kind": c.kind,
+                    "rejected": c.rejected,
+                    "reason": c.reason,
+                }
+                for c in corrections
+            ]
+            before = {"fact_id": fact.id, "kind": fact.kind, "value": fact.value}
+            FactCorrection.objects.filter(pk__in=[c.pk for c in corrections]).delete()
+            engine.corrections = [c for c in engine.corrections if c.fact_id != fact_id]
+            source = fact.source.document_id if fact.source is not None else None
+            if source is None:  # a fact a person added: it goes
+                engine.facts = [f for f in engine.facts if f.id != fact_id]
+            else:  # its document read again: the record's own value and context
+                engine_doc = engine.document(source)
+                engine.facts = [
+                    f for f in engine.facts if f.source is None or f.source.document_id != source
+                ]
+                engine.identifiers = [
+                    i for i in engine.identifiers if i.source.document_id != source
+                ]
+                if engine_doc is not None and engine_doc.pages:
+                    REGISTRY["extract"].func(engine, engine_doc)
+            refresh(engine)
+            locked.engine = engine.to_dict()
+            _save(locked, ["engine"])
+            audit.record(
+                acting_user,
+                locked,
+                "fact.restored",
+                obj=locked,
+                before={**before, "corrections": removed},
+                after={"fact_id": fact_id},
+                meta=meta,
+            )
+            supersede_for_change(locked, acting_user, "a fact's correction was undone", meta)
+    except ConcurrencyError as error:
+        error.attempted = {"fact_id": fact_id, "restore": True}
+        raise
+    return locked
+
+
 # -- asking the patient for records ------------------------------------------------
 
 
@@ -339,5 +420,6 @@ __all__ = [
     "do_close_record_request",
     "do_override_document_type",
     "do_request_records",
+    "do_restore_fact",
     "is_console_user",
 ]

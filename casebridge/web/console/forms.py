@@ -82,6 +82,7 @@ class CorrectFactForm(VersionedForm):
             ("confirm", _("Confirm")),
             ("reject", _("Wrong")),
             ("add", _("Add")),
+            ("restore", _("Restore")),
         ]
     )
     fact_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
@@ -90,9 +91,12 @@ class CorrectFactForm(VersionedForm):
     context = forms.ChoiceField(label=_("What the record says"), required=False, choices=CONTEXTS)
     reason = forms.CharField(
         label=_("Why (who said so, which record)"),
+        required=False,  # but for an undo (restore): checked in clean()
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # ticked to save a value that looks like another kind of fact (console/facts.py)
+    anyway = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,7 +116,9 @@ class CorrectFactForm(VersionedForm):
                 raise forms.ValidationError(
                     _("Type the corrected value or choose what the record says, then save.")
                 )
-        if mode in {"value", "context", "confirm", "reject"} and not data.get("fact_id"):
+        if mode != "restore" and not (data.get("reason") or "").strip() and "reason" in data:
+            self.add_error("reason", forms.Field.default_error_messages["required"])
+        if mode in {"value", "context", "confirm", "reject", "restore"} and not data.get("fact_id"):
             raise forms.ValidationError(_("Say which fact to correct."))
         if mode == "value" and not typed:
             self.add_error("value", _("Give the corrected value."))

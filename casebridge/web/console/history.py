@@ -31,11 +31,16 @@ AUDIT_TEXT: dict[str, Any] = {
     "document.type_flagged": _("said a document has the wrong type"),
     "document.type_overridden": _("changed a document's type"),
     "fact.corrected": _("corrected a fact"),
+    "fact.restored": _("restored what the record says of a fact"),
     "consent.given": _("gave consent"),
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited a family member or caregiver"),
     "member.invitation_accepted": _("accepted an invitation to the case"),
+    "member.invitation_opened": _("opened the invitation's link"),
+    "member.invitation_link_refused": _("opened an invitation's link that could no longer be used"),
+    "member.invite_mail_limited": _("was not e-mailed the invitation again (too many e-mails)"),
     "member.revoked": _("removed someone's access"),
+    "member.invite_refused": _("could not invite someone to the case"),
     "message.sent": _("sent a message"),
     "question.added": _("added a question"),
     "question.edited": _("changed a question"),
@@ -79,3 +84,27 @@ AREA_TEXT: dict[str, Any] = {
 def audit_text(action: str) -> Any:
     """`action` (an audit row's) in plain words."""
     return AUDIT_TEXT.get(action) or AREA_TEXT.get(action.split(".")[0], _("another change"))
+
+
+# what a download was, by the file its audit row names (portal/views_case.py)
+DOWNLOAD_TEXT: dict[str, Any] = {
+    "summary-en.pdf": _("downloaded the summary (English, PDF)"),
+    "summary-zh.pdf": _("downloaded the summary (Chinese, PDF)"),
+    "fhir.json": _("downloaded the health record file (FHIR)"),
+}
+
+
+def event_text(event: Any) -> Any:
+    """An audit row's action in plain words; a download says what was downloaded
+    (its row's details: opened with the case's key, the case already at hand)."""
+    if event.action == "case.downloaded":
+        try:
+            after = event.after or {}
+        except Exception:  # noqa: BLE001  # sealed for good (the case erased): the action alone
+            after = {}
+        name = str(after.get("file", "")) if isinstance(after, dict) else ""
+        if name in DOWNLOAD_TEXT:
+            return DOWNLOAD_TEXT[name]
+        if name.endswith((".txt", ".pdf", ".md")):
+            return _("downloaded a letter asking for records")
+    return audit_text(event.action)

@@ -24,7 +24,7 @@ from casebridge.engine.case import Case as EngineCase
 from casebridge.engine.case import Fact
 from casebridge.engine.directions import load_directions
 from casebridge.engine.kb import fact_kinds
-from casebridge.web.accounts.models import Role, User
+from casebridge.web.accounts.models import STAFF_ROLES, Role, User
 from casebridge.web.cases import matching, opinions, packs, reviews, workflow
 from casebridge.web.cases.lib import (
     EngineView,
@@ -39,11 +39,16 @@ from casebridge.web.cases.models import (
     PROGRAMME_LABELS,
     AuditEvent,
     Case,
+    CaseMember,
+    Consent,
     Document,
     Enquiry,
+    Message,
     Urgency,
 )
 from casebridge.web.cases.wording import patient_gaps, spans_html
+from casebridge.web.console.facts import value_words
+from casebridge.web.console.history import event_text
 
 # Open enquiries: not yet a case, not turned away.
 OPEN_ENQUIRY = (Enquiry.Status.NEW, Enquiry.Status.VERIFIED)
@@ -120,6 +125,7 @@ class QueueRow:
     red_flag: bool = False
     amber_flag: bool = False  # an amber safety flag no coordinator has reviewed
     attention: int = 0  # documents that need a person
+    unanswered: int = 0  # the patient's side's messages since staff last wrote
 
     @property
     def waiting(self) -> dt.timedelta:
@@ -167,13 +173,31 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The patient's side's messages after staff last wrote on the case.
+    last_staff = (
+        Message.objects.filter(case=OuterRef("pk"), sender__role__in=STAFF_WRITERS)
+        .order_by()
+        .values("case")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    unanswered = (
+        Message.objects.filter(case=OuterRef("pk"), created_at__gt=OuterRef("last_staff"))
+        .exclude(sender__role__in=STAFF_WRITERS)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         Case.objects.select_related("owner", "coordinator")
         .defer("engine", "wrapped_key")
         .annotate(
             last_move=Subquery(last_move),
             attention=Coalesce(Subquery(attention, output_field=IntegerField()), Value(0)),
+            last_staff=Coalesce(Subquery(last_staff), Value(NEVER)),
         )
+        .annotate(unanswered=Coalesce(Subquery(unanswered, output_field=IntegerField()), Value(0)))
     )
     if filters.status == "open":
         queryset = queryset.exclude(status__in=workflow.TERMINAL)
@@ -187,8 +211,10 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
         queryset = queryset.filter(coordinator=user)
     elif filters.scope == "unassigned":
         queryset = queryset.filter(coordinator__isnull=True)
+    cases = list(queryset[:1000])
+    names = owner_names(cases)
     rows = []
-    for case in queryset[:1000]:
+    for case in cases:
         rows.append(
             QueueRow(
                 kind="case",
@@ -200,16 +226,36 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
                 programme_label=PROGRAMME_LABELS.get(case.programme, case.programme),
                 urgency=case.urgency,
                 urgency_label=Urgency(case.urgency).label,
-                owner=case.owner.display_name,
+                owner=names.get(case.pk) or case.owner.display_name,
                 coordinator=case.coordinator.display_name if case.coordinator else "",
                 waiting_since=case.last_move or case.created_at,
                 created_at=case.created_at,
                 red_flag=case.status == workflow.PAUSED_SAFETY,
                 amber_flag=case.safety_review,
                 attention=case.attention,
+                unanswered=case.unanswered,
             )
         )
     return rows
+
+
+# Who answers the patient's side (their messages count as answered after one).
+STAFF_WRITERS = (Role.COORDINATOR, Role.ADMIN)
+NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def owner_names(cases: list[Case]) -> dict[int, str]:
+    """The patient's name for cases whose account has none (opened from an
+    enquiry, the name is the enquiry's): one query for all of them, none when
+    every account has its name."""
+    nameless = [c.pk for c in cases if not (c.owner.full_name or "").strip()]
+    if not nameless:
+        return {}
+    names: dict[int, str] = {}
+    for enquiry in Enquiry.objects.filter(case_id__in=nameless).order_by("created_at"):
+        if enquiry.case_id is not None and enquiry.full_name:
+            names.setdefault(enquiry.case_id, enquiry.full_name)
+    return names
 
 
 def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
@@ -335,8 +381,9 @@ def conflict_lines(engine: EngineCase, words: Any) -> list[tuple[str, list[Any]]
     facts = {fact.id: fact for fact in engine.facts}
     lines = []
     for conflict in engine.conflicts:
-        if words is None:
-            lines.append((conflict.kind, list(conflict.values)))
+        if words is None:  # in plain words: a cancer type's name, never its code
+            named = {value_words(conflict.kind, v): None for v in conflict.values}
+            lines.append((conflict.kind, list(named)))
             continue
         shown: dict[str, Any] = {}
         for fact_id in conflict.fact_ids:
@@ -358,7 +405,146 @@ def letter_titles(engine: EngineCase, lang: str) -> list[tuple[str, str]]:
 
 
 def recent_audit(case: Case, limit: int = 50) -> list[AuditEvent]:
-    return list(case.audit_events.exclude(action="case.read").order_by("-at", "-pk")[:limit])
+    """The latest audit rows but reads, each with `who`: the person by name; a
+    row written by an invitation's link (no one signed in) names the invitee;
+    a background task reads "casebridge (automatic)". Never "anonymous"."""
+    events = list(
+        case.audit_events.exclude(action="case.read")
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    by_link = {e.object_id for e in events if e.actor_id is None and e.object_type == "casemember"}
+    invitees = (
+        {
+            str(m.pk): m.user.display_name
+            for m in CaseMember.objects.filter(case=case, pk__in=by_link).select_related("user")
+        }
+        if by_link
+        else {}
+    )
+    for event in events:
+        event.case = case  # the key of its details, no query per row
+        event.who = _who(event, invitees)  # type: ignore[attr-defined]
+        event.words = event_text(event)  # type: ignore[attr-defined]
+    return events
+
+
+def _who(event: AuditEvent, invitees: dict[str, str]) -> Any:
+    if event.actor is not None:
+        return event.actor.display_name
+    if event.object_type == "casemember" and event.object_id in invitees:
+        return format_lazy(_("{name} (by the invitation's link)"), name=invitees[event.object_id])
+    if event.actor_label in {"", "system"}:
+        return _("casebridge (automatic)")
+    if event.actor_label == "anonymous":
+        return _("someone not signed in")
+    return event.actor_label
+
+
+def conversation(case: Case) -> list[Message]:
+    """The case's messages, each sender with `who` (their name: the enquiry's for
+    a patient whose account has none) and `role` ("patient, writes Chinese",
+    "family", "coordinator"): three queries however many messages."""
+    messages = list(case.messages.select_related("sender"))
+    members = dict(case.members.values_list("user_id", "relationship"))
+    owner_name = (
+        owner_names([case]).get(case.pk)
+        if any(m.sender_id == case.owner_id for m in messages)
+        else None
+    )
+    for message in messages:
+        sender = message.sender
+        if sender.pk == case.owner_id:
+            role: Any = _("patient")
+            name = owner_name or sender.display_name
+        elif sender.pk in members:
+            role = RELATIONSHIP_WORDS.get(members[sender.pk], _("family"))
+            name = sender.display_name
+        else:
+            role = STAFF_WORDS.get(sender.role, _("staff"))
+            name = sender.display_name
+        if sender.role not in STAFF_ROLES and sender.preferred_language.startswith("zh"):
+            role = format_lazy(_("{role}; writes Chinese"), role=role)
+        message.who, message.role = name, role  # type: ignore[attr-defined]
+    return messages
+
+
+STAFF_WORDS = {
+    Role.COORDINATOR: _("coordinator"),
+    Role.ADMIN: _("administrator"),
+    Role.REVIEWER: _("reviewer"),
+}
+
+
+# -- who may see the case, and the consents ---------------------------------------------
+
+PERMISSION_WORDS = (
+    ("can_view", _("records")),
+    ("can_upload", _("uploads")),
+    ("can_message", _("messages")),
+    ("can_approve", _("approves the pack")),
+)
+RELATIONSHIP_WORDS = {
+    CaseMember.Relationship.FAMILY: _("family"),
+    CaseMember.Relationship.CAREGIVER: _("caregiver"),
+}
+CONSENT_WORDS = {
+    Consent.Kind.PROCESSING_ART9: _("Processing consent"),
+    Consent.Kind.TRANSFER_ABROAD: _("Transfer abroad"),
+}
+
+
+@dataclass
+class MemberLine:
+    name: str
+    relationship: Any
+    permissions: str
+    accepted_at: dt.datetime | None
+    invited_at: dt.datetime
+    revoked_at: dt.datetime | None
+    has_account: bool
+
+
+@dataclass
+class ConsentLine:
+    kind: str
+    label: Any
+    given: Any  # the Consent in force, or None
+    withdrawn: Any  # the latest withdrawn one when none is in force
+
+
+def people_section(case: Case) -> dict[str, Any]:
+    """The overview's "Family and consents": each invited person with what they
+    may do and when they accepted; each consent given (when, by whom) or not.
+    Three queries, however many people and consents."""
+    members = list(case.members.select_related("user").order_by("created_at", "pk"))
+    accepted = dict(
+        AuditEvent.objects.filter(
+            case=case, action="member.invitation_accepted", object_type="casemember"
+        )
+        .order_by("at")
+        .values_list("object_id", "at")
+    )
+    lines = [
+        MemberLine(
+            name=m.user.display_name,
+            relationship=RELATIONSHIP_WORDS.get(m.relationship, m.relationship),
+            permissions=", ".join(str(word) for attr, word in PERMISSION_WORDS if getattr(m, attr)),
+            accepted_at=accepted.get(str(m.pk)),
+            invited_at=m.created_at,
+            revoked_at=m.revoked_at,
+            has_account=m.user.has_usable_password(),
+        )
+        for m in members
+    ]
+    consents = list(case.consents.select_related("given_by", "withdrawn_by"))
+    shown = []
+    for kind, label in CONSENT_WORDS.items():
+        of_kind = [c for c in consents if c.kind == kind]
+        given = next((c for c in reversed(of_kind) if c.withdrawn_at is None), None)
+        withdrawn = None if given else next(reversed(of_kind), None)
+        shown.append(ConsentLine(kind=kind, label=label, given=given, withdrawn=withdrawn))
+    return {"members": lines, "consents": shown}
 
 
 # -- the documents of a case page ------------------------------------------------------

@@ -127,8 +127,8 @@ def needs_a_person(case: Case, engine: EngineCase) -> list[Item]:
         items.append(
             Item(
                 ngettext(
-                    "%(n)d fact a record states only as possible: confirm or correct it",
-                    "%(n)d facts records state only as possible: confirm or correct them",
+                    "%(n)d fact the records state only as possible: confirm or correct it",
+                    "%(n)d facts the records state only as possible: confirm or correct them",
                     possible,
                 )
                 % {"n": possible},

@@ -45,17 +45,20 @@ from casebridge.web.cases.lib import (
     cached_form_fragment,
     cached_fragment,
     engine_case,
+    fact_kind_label,
+    page_lang,
     read_engine,
 )
 from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Case, Document, Enquiry, Urgency
 from casebridge.web.cases.questions import questions_of
 from casebridge.web.cases.reauth import SENDS_ABROAD, require_recent_authentication
-from casebridge.web.console import lib, todo
+from casebridge.web.console import facts, lib, todo
 from casebridge.web.console.actions import (
     do_clear_red_flag,
     do_override_document_type,
     do_request_records,
+    do_restore_fact,
     do_review_safety,
     is_console_user,
 )
@@ -218,10 +221,12 @@ def _render_case(
         "sections": todo.SECTIONS,
         "error": error,
         "retry": retry,
+        "owner_name": lib.owner_names([case]).get(case.pk) or case.owner.display_name,
     }
     if section == "overview":
         context.update(
             todo=todo.needs_a_person(case, page.engine),
+            people=lib.people_section(case),
             patient_questions=questions_of(case),
             status_form=bound.get("status") or StatusForm(initial=version),
             assign_form=bound.get("assign")
@@ -327,14 +332,18 @@ def _render_case(
         )
     elif section == "messages":
         context.update(
-            conversation=case.messages.select_related("sender"),
+            conversation=lib.conversation(case),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
             message_form=bound.get("message") or MessageForm(),
         )
     else:  # history
+        corrections = list(case.corrections.select_related("by"))
+        kinds = {fact.id: fact.kind for fact in page.engine.facts}
+        for correction in corrections:  # which fact, in words ("set Cancer type to …")
+            correction.fact_kind = correction.kind or kinds.get(correction.fact_id, "")
         context.update(
-            corrections=case.corrections.select_related("by"),
+            corrections=corrections,
             audit_events=lib.recent_audit(case),
         )
     return render(request, "console/case.html", context, status=status)
@@ -387,7 +396,7 @@ def _render_withheld(
         )
     elif section == "messages":
         context.update(
-            conversation=case.messages.select_related("sender"),
+            conversation=lib.conversation(case),
             notes=case.notes.select_related("author"),
             note_form=bound.get("note") or NoteForm(),
             message_form=bound.get("message") or MessageForm(),
@@ -617,12 +626,36 @@ def _portal_messages_link(request: HttpRequest, case: Case) -> str:
 @console_view
 def correct_fact(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user_or_404(request.user, ref, "correct")
-    form = CorrectFactForm(request.POST)
+    post = request.POST
+    fact = _shown_fact(case, post.get("fact_id") or "")
+    typed = (post.get("value") or "").strip()
+    if post.get("mode") == "save" and fact is not None:
+        # Enter with nothing typed or the value as it is shown, and what the record
+        # says left as it is: nothing to save (not a correction, not a refusal)
+        same_value = not typed or facts.unchanged(fact, typed)
+        same_context = post.get("context") in {None, "", fact.context}
+        if same_value and same_context:
+            return _nothing_changed(request, case, fact)
+    form = CorrectFactForm(post)
     if not form.is_valid():
         return _invalid(request, ref, form, "fact")
     data = form.cleaned_data
     mode = data["mode"]
+    if mode == "restore":
+        return _restore_fact(request, case, ref, form)
     value = (data.get("value") or "").strip() or None
+    if mode == "value" and fact is not None and value and facts.unchanged(fact, value):
+        value = None  # the value as shown: only what the record says changes, if anything
+        if not data.get("context") or data["context"] == fact.context:
+            return _nothing_changed(request, case, fact)
+        mode = "context"
+    kind = (data["kind"] or None) if mode == "add" else fact.kind if fact is not None else None
+    if mode in {"value", "add"} and value and kind and not data.get("anyway"):
+        other = facts.looks_like(kind, value)
+        if other is not None:
+            form.add_error(None, _looks_like_words(value, kind, other))
+            form.warning = True  # type: ignore[attr-defined]  # the row offers "save it anyway"
+            return _render_case(request, case, bound={"fact": form})
     # where the coordinator goes on from: the fact after this one (read before
     # the change; fact ids are the kind, value and source, so the next one keeps its id)
     after = _fact_after(case, data.get("fact_id") or "") if mode != "add" else None
@@ -655,6 +688,77 @@ def correct_fact(request: AuthedRequest, ref: str) -> HttpResponse:
     messages.success(request, words[mode])
     url = reverse("console:case", args=[case.pseudonym])
     return redirect(f"{url}?section=facts&facts_page={number}#fact-{fact_id}")
+
+
+def _shown_fact(case: Case, fact_id: str) -> Any:
+    """The fact of the case page with this id (as the coordinator saw it), or None."""
+    if not fact_id:
+        return None
+    return next((row.fact for row in lib.case_page(case).facts if row.fact.id == fact_id), None)
+
+
+def _fact_url(case: Case, fact_id: str) -> str:
+    ids = [row.fact.id for row in lib.case_page(case).facts]
+    number = ids.index(fact_id) // FACTS_PER_PAGE + 1 if fact_id in ids else 1
+    url = reverse("console:case", args=[case.pseudonym])
+    return f"{url}?section=facts&facts_page={number}#fact-{fact_id}"
+
+
+def _nothing_changed(request: HttpRequest, case: Case, fact: Any) -> HttpResponse:
+    """A save that changes nothing (nothing typed, or the value as shown) is not
+    a correction: nothing is written, and the coordinator is told so."""
+    label = fact_kind_label(fact.kind, page_lang())
+    messages.info(
+        request,
+        gettext(
+            "Nothing changed: %(kind)s is as the record says. Type a different value or "
+            "choose what the record says to correct it."
+        )
+        % {"kind": label},
+    )
+    return redirect(_fact_url(case, fact.id))
+
+
+def _looks_like_words(value: str, kind: str, other: str) -> str:
+    lang = page_lang()
+    words = {"value": value, "kind": fact_kind_label(kind, lang)}
+    if other == kind:
+        return (
+            gettext(
+                "“%(value)s” is not one of the values %(kind)s takes. Check it; to save it as "
+                "typed, tick “Save it as typed” and save again."
+            )
+            % words
+        )
+    return gettext(
+        "“%(value)s” looks like %(other)s, not %(kind)s. Check it; to save it as typed, "
+        "tick “Save it as typed” and save again."
+    ) % {**words, "other": fact_kind_label(other, lang)}
+
+
+def _restore_fact(request: HttpRequest, case: Case, ref: str, form: forms.Form) -> HttpResponse:
+    data = form.cleaned_data
+    fact = _shown_fact(case, data["fact_id"])
+    # the fact keeps its id (the record's kind, value and source): its place, read before
+    url = _fact_url(case, data["fact_id"])
+    try:
+        do_restore_fact(
+            case,
+            acting_user=request.user,
+            fact_id=data["fact_id"],
+            expected_version=data["expected_version"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:correct_fact", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "fact")
+    if fact is not None and fact.source is None:  # an added fact: gone
+        text = gettext("The fact you added was removed; the case was brought up to date.")
+        url = reverse("console:case", args=[case.pseudonym]) + "?section=facts#facts"
+    else:
+        text = gettext("What the record says stands again; the case was brought up to date.")
+    messages.success(request, text)
+    return redirect(url)
 
 
 def _fact_after(case: Case, fact_id: str) -> tuple[int, str] | None:

@@ -10,10 +10,13 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from casebridge.engine import terminology
 from casebridge.engine.directions import load_directions
 from casebridge.engine.render.summary import Wording
+from casebridge.engine.terminology import Span
 from casebridge.web.cases.lib import doc_type_label, fact_kind_label, page_lang
 from casebridge.web.cases.wording import patient_gaps, spans_html
+from casebridge.web.console.facts import value_words
 from casebridge.web.console.forms import CONTEXT_WORDS
 from casebridge.web.console.forms import doc_type_options as _doc_type_options
 from casebridge.web.console.history import audit_text
@@ -37,6 +40,13 @@ def type_label(doc_type: str | None) -> str:
 def kind_label(kind: str | None) -> str:
     """ "her2_ihc" -> "HER2 IHC score" (HER2 免疫组化评分)."""
     return fact_kind_label(kind or "", page_lang()) if kind else ""
+
+
+@register.filter
+def was_words(fact: Any) -> str:
+    """A corrected fact's value before the correction, in plain words (a cancer
+    type's clinical name, never its code)."""
+    return value_words(fact.kind, fact.original_value, page_lang())
 
 
 @register.filter
@@ -90,17 +100,41 @@ def _held_by(holder: str, lang: str) -> str:
 @register.filter
 def timeline_in_words(engine: Any) -> list[dict[str, Any]]:
     """The timeline, each event as the summary words it in the page's language
-    (in English as the engine labels it), with its first two sources."""
+    ("MDT discussion", never the engine's "Mdt: 10/09/2026" or "Booked: mdt"),
+    with its first two sources, each once (a page the event was read from twice
+    is one source)."""
     lang = page_lang()
-    words = Wording(engine, "zh") if lang == "zh" else None
+    words = Wording(engine, lang)
     return [
         {
             "date": event.date,
-            "words": spans_html(words.event(event), lang) if words else event.label,
-            "sources": event.sources[:2],
+            "words": spans_html(_named(words.event(event), lang), lang),
+            "sources": _distinct_sources(event.sources)[:2],
         }
         for event in engine.timeline
     ]
+
+
+def _named(spans: list[Any], lang: str) -> list[Any]:
+    """An event's words with an engine key the summary leaves as it is in English
+    ("booked: mdt") named by its term ("Booked: MDT meeting"), first letter up."""
+    if lang == "zh":
+        return spans
+    table = terminology.table()
+    out = []
+    for span in spans:
+        term = table.by_key(f"event.{span.text.strip()}")
+        out.append(Span(term.en) if term is not None else span)
+    if out and out[0].text:
+        out[0] = Span(out[0].text[:1].upper() + out[0].text[1:], out[0].untranslated)
+    return out
+
+
+def _distinct_sources(sources: list[Any]) -> list[Any]:
+    seen: dict[tuple[str, Any], Any] = {}
+    for source in sources:
+        seen.setdefault((source.file_name, source.page), source)
+    return list(seen.values())
 
 
 @register.filter
