@@ -137,6 +137,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "document.read": _("opened a document"),
     "document.type_flagged": _("said a document has the wrong type"),
     "fact.corrected": _("corrected a fact"),
+    "fact.restored": _("restored what the record says of a fact"),
     "consent.given": _("gave consent"),
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited someone"),
