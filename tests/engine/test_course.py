@@ -422,3 +422,12 @@ def test_medicines_a_letter_says_to_continue_are_current_on_its_date_without_a_d
 def test_continue_names_only_medicines_and_leaves_anticancer_drugs_to_the_treatments() -> None:
     assert facts("Continue the current plan and review in clinic", "medication") == []
     assert facts("Continue capecitabine at the same dose", "medication") == []
+
+
+def test_a_fixed_dose_combination_product_names_both_of_its_medicines() -> None:
+    phesgo = one("Phesgo given every 3 weeks from March 2026.", "regimen")
+    assert phesgo.value == "Phesgo"
+    assert {"pertuzumab", "trastuzumab"} <= set(str(phesgo.attributes["components"]).split(", "))
+    opdualag = one("She started Opdualag in May 2026.", "regimen")
+    assert "nivolumab" in opdualag.attributes["components"]
+    assert "relatlimab" in opdualag.attributes["components"]
