@@ -148,6 +148,15 @@ def test_a_relative_reads_the_family_and_the_disagreement_in_the_patients_name(
 def test_possible_is_said_in_plain_words_above_the_table_and_on_each_row(
     client, people, read, lang, explained, title
 ):
+    # a finding the record hedges (the letter's "if …" options are options, not findings)
+    doc = do_upload_document(
+        read,
+        acting_user=people.owner,
+        file_name="clinic note.txt",
+        data=b"Breast clinic note 12/09/2026.\nPast history: possible diabetes mellitus.\n",
+    )
+    assert process_document.call(doc.pk) == "processed"
+    cache.clear()
     for query in ("", "?facts=all"):
         facts = _section(_page(client, people, read, lang, query), "h-facts")
         assert explained in facts
@@ -261,3 +270,35 @@ def test_an_older_wording_is_named_as_earlier(client, people, case):
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t0")
     page = _page(client, people, case, "en", "consent/")
     assert "(you agreed to an earlier wording, in English)" in page and "t0" not in page
+
+
+# -- 7. a letter's "if …" options are options, not findings ----------------------------------
+
+
+def _value_cells(facts: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>|\s+", "", cell)
+        for cell in re.findall(r'<td class="value">(.*?)</td>', facts, re.S)
+    ]
+
+
+def test_a_conditional_options_results_and_treatments_are_not_findings_but_options(
+    client, people, read
+):
+    # "If HER2 amplified: … trastuzumab and pertuzumab" / "If HER2 not amplified (ER
+    # positive, HER2 negative): … wide local excision or mastectomy"
+    zh = _section(_page(client, people, read, "zh"), "h-facts")
+    cells = _value_cells(zh)
+    assert "HER2原位杂交待出结果" in cells
+    findings = [c for c in cells if not c.startswith("若")]
+    assert not any("扩增(" in c or c.startswith("HER2原位杂交扩增") for c in findings), cells
+    assert not any(c.startswith(("曲妥珠单抗", "帕妥珠单抗", "乳房切除术")) for c in cells), cells
+    assert "雌激素受体阳性(可能)" not in cells
+    assert "讨论中的方案（有条件，尚未计划）" in zh
+    assert any(c.startswith("若HER2") and "曲妥珠单抗" in c for c in cells), cells
+    en = _section(_page(client, people, read), "h-facts")
+    cells = _value_cells(en)
+    assert not any(c.startswith(("trastuzumab", "mastectomy", "HER2ISHamplified")) for c in cells)
+    assert any(
+        c.startswith("ifHER2amplified:") or c.startswith("IfHER2amplified:") for c in cells
+    ), cells

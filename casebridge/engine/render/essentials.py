@@ -417,15 +417,29 @@ def _options(b: _Builder) -> Line | None:
     after the condition its record states ("if HER2 amplified: trastuzumab, pertuzumab");
     options of one condition are one item, in the order the records give them. Of several
     conditions stated for one option, the last one written (a letter's plan) is shown."""
-    from casebridge.engine.render.summary import Line, Part, _courses
+    from casebridge.engine.render.summary import Line
+
+    parts = [part for part, _facts in option_parts(b)]
+    if not parts:
+        return None
+    return Line([Span(b.word("heading.options"))], parts, "note")
+
+
+def option_facts(b: _Builder, kind: str) -> list[Fact]:
+    """The facts of a treatment kind a record discusses as a possibility (the options)."""
+    return [
+        f for f in b.visible(kind, ("possible",)) if f.attributes.get("reported_by") != "patient"
+    ]
+
+
+def option_parts(b: _Builder) -> list[tuple[Part, list[Fact]]]:
+    """The options under discussion, one Part per condition (its "if …：" and the
+    treatments it names), each with the facts it is made of."""
+    from casebridge.engine.render.summary import Part, _courses
 
     items: list[tuple[list[Fact], Condition | None]] = []
     for kind in PLAN_KINDS:
-        facts = [
-            f
-            for f in b.visible(kind, ("possible",))
-            if f.attributes.get("reported_by") != "patient"
-        ]
+        facts = option_facts(b, kind)
         for group in _courses([f for f in facts if not in_condition(b, f)]):
             found = [c for f in sorted(group, key=_position) if (c := condition_of(b, f))]
             items.append((group, found[-1] if found else None))
@@ -438,7 +452,7 @@ def _options(b: _Builder) -> Line | None:
             same[0].append(group)
         else:
             merged.append(([group], cond))
-    parts: list[Part] = []
+    parts: list[tuple[Part, list[Fact]]] = []
     for groups, cond in merged:
         spans: list[Span] = []
         refs: set[int] = set()
@@ -452,10 +466,9 @@ def _options(b: _Builder) -> Line | None:
             if side:
                 spans = [*spans, Span(" ("), *b.text(side, "laterality"), Span(")")]
             refs.update(n for f in group for n in b.fact_refs(f))
-        parts.append(Part(spans, sorted(refs), sep="; " if parts else ""))
-    if not parts:
-        return None
-    return Line([Span(b.word("heading.options"))], parts, "note")
+        facts_of = [f for group in groups for f in group]
+        parts.append((Part(spans, sorted(refs), sep="; " if parts else ""), facts_of))
+    return parts
 
 
 # -- the condition of an option ------------------------------------------------------------

@@ -41,7 +41,13 @@ from casebridge.engine.currency import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.biomarker_rows import biomarker_lines
-from casebridge.engine.render.essentials import essentials, in_condition
+from casebridge.engine.render.essentials import (
+    PLAN_KINDS,
+    essentials,
+    in_condition,
+    option_facts,
+    option_parts,
+)
 from casebridge.engine.render.history_rows import (
     background_lines,
     cancer_type_from_histology,
@@ -1283,6 +1289,31 @@ class Wording:
     def flag_advice(self, flag: SafetyFlag) -> list[Span]:
         """A safety flag's own advice (the general 999 / NHS 111 advice left out)."""
         return self._builder._advice(flag)
+
+    def options_heading(self) -> str:
+        """The heading of the options under discussion (conditional, not planned)."""
+        return self._builder.word("heading.options")
+
+    def options(self) -> list[tuple[list[Span], list[Fact]]]:
+        """The options under discussion as the summary names them ("if HER2 amplified:
+        trastuzumab, pertuzumab"), one per condition, each with the facts it names."""
+        return [(part.spans, facts) for part, facts in option_parts(self._builder)]
+
+    def not_a_finding(self, fact: Fact) -> bool:
+        """Whether the summary shows the fact as something other than a finding: a result
+        inside an "if …" clause or otherwise conditional ("If HER2 not amplified (ER
+        positive …)"), a possible result where the records state one (pending or not), or
+        a treatment a record discusses as an option (shown under its condition)."""
+        b = self._builder
+        if fact.context != "possible" or fact.attributes.get("reported_by") == "patient":
+            return False
+        if fact.kind in PLAN_KINDS:
+            return in_condition(b, fact) or fact in option_facts(b, fact.kind)
+        if fact.kind in BIOMARKER_KINDS:
+            return bool(
+                fact.attributes.get("hypothetical") or in_condition(b, fact) or b.visible(fact.kind)
+            )
+        return False
 
 
 def document_event(event: TimelineEvent) -> bool:

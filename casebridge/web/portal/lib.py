@@ -330,6 +330,9 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         own: list[FactLine] = []
         family: list[FactLine] = []
         for group in group_fact_rows(cached_fact_rows(view)):
+            of_group = [facts[i] for i in group.ids if i in facts]
+            if of_group and all(words.not_a_finding(f) for f in of_group):
+                continue  # a condition's value or an option: listed under its condition
             fact = next((facts[i] for i in group.ids if i in facts), None)
             spans = [Span(group.value)]
             if fact is not None and fact.kind == "event_date":
@@ -352,9 +355,35 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
                 disagreement=disagreement,
             )
             (family if line.family else own).append(line)
-        return _first_of_kind([*own, *family])
+        return _first_of_kind([*own, *_option_lines(words, link), *family])
 
     return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+def _option_lines(words: Wording, link: Any) -> list[FactLine]:
+    """The options a record discusses under a condition, as the summary names them
+    ("if HER2 amplified: trastuzumab, pertuzumab"): never a finding or a treatment."""
+    heading = words.options_heading()
+    lines = []
+    for spans, option in words.options():
+        places: dict[tuple[str, int], SourceLink] = {}
+        for f in option:
+            if f.source is not None:
+                places.setdefault((f.source.document_id, f.source.page), link(f.id, f.source))
+        lines.append(
+            FactLine(
+                kind="options",
+                label=heading,
+                value="".join(s.text for s in spans),
+                context_text="",
+                corrected=False,
+                by_person=False,
+                first_of_kind=False,
+                sources=list(places.values()),
+                spans=spans,
+            )
+        )
+    return lines
 
 
 def dated_event_words(fact: Fact, lang: str) -> str:
