@@ -302,3 +302,50 @@ def test_a_conditional_options_results_and_treatments_are_not_findings_but_optio
     assert any(
         c.startswith("ifHER2amplified:") or c.startswith("IfHER2amplified:") for c in cells
     ), cells
+
+
+# -- 8. the patient's own note: quoted after "the patient writes:", no fragments -------------
+
+
+@pytest.fixture
+def with_note(read, people):
+    name = "my questions for the doctors.txt"
+    doc = do_upload_document(
+        read, acting_user=people.owner, file_name=name, data=(EXAMPLE / name).read_bytes()
+    )
+    assert process_document.call(doc.pk) == "processed"
+    cache.clear()
+    return read
+
+
+def test_the_patients_note_is_quoted_after_the_patient_writes_and_its_fragments_are_dropped(
+    client, people, with_note
+):
+    zh = _section(_page(client, people, with_note, "zh"), "h-facts")
+    cells = _value_cells(zh)
+    writes = [c for c in cells if c.startswith("患者写道：")]
+    assert writes and "the patient writes" not in zh
+    # the quote is English, so marked; the Chinese prefix is not
+    assert any("“MyHER2cameback2+" in c and c.endswith("[EN]") for c in writes), writes
+    # no bare value, date or "possible" from the note
+    for fragment in ("2+", "扩增(可能)", "阴性(可能)", "2026-09-13"):
+        assert fragment not in cells, cells
+    assert not any(c.startswith("患者写道：") and "(可能)" in c for c in cells)
+    en = _value_cells(_section(_page(client, people, with_note), "h-facts"))
+    quoted = [c for c in en if c.startswith("thepatientwrites:")]
+    assert len(quoted) == len(set(quoted)) and "Questionsforthesecondopinion" not in "".join(en)
+
+
+# -- 9. a booked event reads as booked, as on the timeline ----------------------------------
+
+
+def test_a_booked_event_on_the_facts_page_is_marked_booked_as_the_timeline_marks_it(
+    client, people, read
+):
+    zh = _value_cells(_section(_page(client, people, read, "zh"), "h-facts"))
+    assert "影像检查（已预约）：2026年9月22日" in zh, zh
+    assert "MDT讨论：2026年9月10日" in zh  # happened: no mark
+    en = _value_cells(_section(_page(client, people, read), "h-facts"))
+    assert any(c.startswith("Imaging(booked):") for c in en), en
+    timeline = _section(_page(client, people, read, "zh"), "h-timeline")
+    assert "已预约：影像检查" in timeline and "已预约: " not in timeline

@@ -1065,12 +1065,12 @@ class _Builder:
             named = [
                 s for v in values for s in (*self.text(v, "drug", "procedure", "event"), Span(", "))
             ]
-            return [*what, *([Span(": ")] if what else []), *named[:-1]]
+            return [*what, *([Span("：" if self.zh else ": ")] if what else []), *named[:-1]]
         word = self._event_word(event, term)
         if values and event.kind not in ("diagnosis", "imaging", "biopsy", "admission",
                                          "discharge", "mdt"):  # fmt: skip
             named = [s for v in values for s in (*self.text(v, "event", "procedure"), Span(", "))]
-            return [*word, Span(": "), *named[:-1]]
+            return [*word, Span("：" if self.zh else ": "), *named[:-1]]
         return word
 
     def _event_word(self, event: TimelineEvent, term: Any) -> list[Span]:

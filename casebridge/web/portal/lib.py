@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from casebridge.engine.render.summary import Wording, document_event
 from casebridge.engine.terminology import Span, match_template
 from casebridge.engine.terminology import label as term_label
 from casebridge.engine.terminology import table as terminology_table
+from casebridge.engine.timeline import TREATMENT_EVENTS
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
@@ -329,13 +331,26 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         conflicts = disagreements(engine, words, link)
         own: list[FactLine] = []
         family: list[FactLine] = []
+        quotes: set[str] = set()
         for group in group_fact_rows(cached_fact_rows(view)):
             of_group = [facts[i] for i in group.ids if i in facts]
             if of_group and all(words.not_a_finding(f) for f in of_group):
                 continue  # a condition's value or an option: listed under its condition
             fact = next((facts[i] for i in group.ids if i in facts), None)
             spans = [Span(group.value)]
-            if fact is not None and fact.kind == "event_date":
+            context = fact.context if fact is not None else "asserted"
+            context_text = group.context_text
+            if fact is not None and fact.kind == "patient_statement":
+                quoted = patient_words(fact, lang)
+                said = "".join(s.text for s in quoted)
+                if not quoted or said in quotes:
+                    continue  # a fragment of the note with no kind, or a passage already shown
+                quotes.add(said)
+                spans = quoted
+                # what the patient asks ("If HER2 is negative: …") is not a possible finding
+                if context == "possible":
+                    context, context_text = "asserted", ""
+            elif fact is not None and fact.kind == "event_date":
                 spans = [Span(dated_event_words(fact, lang))]
             elif lang == "zh" and fact is not None and group.kind != "cancer_type":
                 spans = words.value(fact)
@@ -344,13 +359,13 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
                 kind=group.kind,
                 label=group.label,
                 value=group.value,
-                context_text=group.context_text,
+                context_text=context_text,
                 corrected=group.corrected,
                 by_person=group.by_person,
                 first_of_kind=group.first_of_kind,
                 sources=[link(row.id, row.source) for row in group.rows],
                 spans=spans,
-                context=fact.context if fact is not None else "asserted",
+                context=context,
                 family=is_family(group.kind, fact.context if fact is not None else ""),
                 disagreement=disagreement,
             )
@@ -358,6 +373,20 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         return _first_of_kind([*own, *_option_lines(words, link), *family])
 
     return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+def patient_words(fact: Fact, lang: str) -> list[Span]:
+    """A passage of the patient's own note, quoted as written after "the patient writes:"
+    ("患者写道：“…”"; Latin-script words marked untranslated on a Chinese page); none for
+    a fragment with no kind of its own (the note's date, a value without its sentence)."""
+    quote = " ".join(str(fact.attributes.get("quote", "")).split())
+    about = str(fact.attributes.get("about", ""))
+    if not quote or not about or about == "event_date":
+        return []
+    code = "zh" if lang == "zh" else "en"
+    head = term_label("heading.patient_writes_quote", code)
+    latin = code == "zh" and bool(re.search(r"[A-Za-z]", quote))
+    return [Span(head), Span(f"\u201c{quote}\u201d", untranslated=latin)]
 
 
 def _option_lines(words: Wording, link: Any) -> list[FactLine]:
@@ -396,6 +425,11 @@ def dated_event_words(fact: Fact, lang: str) -> str:
     if what == f"event.{event}":
         what = event.replace("_", " ")
     what = what[:1].upper() + what[1:] if code == "en" else what
+    if attrs.get("status") == "planned" and event not in ("letter", "report"):
+        # still to come, as the timeline marks it: "booked" (or "planned", a treatment)
+        mark = "planned" if event in TREATMENT_EVENTS else "booked"
+        marked = term_label(f"event.{mark}", code)
+        what = f"{what}（{marked}）" if code == "zh" else f"{what} ({marked})"
     iso = attrs.get("date") or fact.value
     when = date_words(iso, attrs.get("precision") or "day", code)
     return f"{what}：{when}" if code == "zh" else f"{what}: {when}"
