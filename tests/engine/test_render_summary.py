@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import partial
 
 import pytest
@@ -982,7 +983,7 @@ def test_what_the_patient_writes_is_its_own_part_quoted_never_a_clinical_row():
     zh_part = section_of(zh, "patient_writes_section")
     assert zh_part is not None and zh_part.heading.startswith("患者自述")
     assert row(zh, "吸烟状况") == (
-        "[EN]“He stopped smoking in 2010 (smoked about 20 a day for 20 years).” (2026-09-10书写)"
+        "[EN]“He stopped smoking in 2010 (smoked about 20 a day for 20 years).”（2026-09-10书写）"
     )
 
 
@@ -1053,3 +1054,20 @@ def test_on_a_phone_the_sources_are_a_list_one_after_another_not_two_columns():
     assert ".sources .cols { column-count: 1;" in narrow
     assert "table.lines th, table.lines td { display: block;" in narrow
     assert "@media print" in html and "<script" not in html  # the PDF keeps its two columns
+
+
+def test_a_patients_chinese_question_is_not_marked_en_and_the_intake_keys_read_in_chinese():
+    case = breast_case()
+    case.intake = {
+        **case.intake,
+        "questions": ["我的HER2结果是什么意思？", "Can I keep my breast?"],
+        "goals": "尽快开始治疗",
+    }
+    html = render_html(case, "zh")
+    assert '“我的HER2结果是什么意思？”<sup class="ref">' in html
+    assert '我的HER2结果是什么意思？”<sup class="en-mark">' not in html
+    assert 'Can I keep my breast?”<sup class="en-mark">[EN]</sup>' in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "患者问卷：问题" in text and "患者问卷：目标" in text
+    assert "患者问卷: questions" not in text and "患者问卷: goals" not in text
+    assert "intake answers: questions" in re.sub(r"<[^>]+>", "", render_html(case, "en"))

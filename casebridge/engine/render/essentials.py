@@ -24,7 +24,7 @@ from casebridge.engine import kb
 from casebridge.engine.case import BIOMARKER_KINDS, Fact, Source
 from casebridge.engine.currency import current_on_latest, fact_date, stated_on
 from casebridge.engine.render.history_rows import metastatic_status
-from casebridge.engine.terminology import Span, normalise
+from casebridge.engine.terminology import Span, latin_script, normalise
 
 if TYPE_CHECKING:
     from casebridge.engine.render.summary import Line, Part, _Builder
@@ -215,8 +215,9 @@ def _same(text: str) -> str:
 
 
 def _own(b: _Builder, text: str) -> Span:
-    """The patient's own words: verbatim; in Chinese marked as English."""
-    return Span(f"“{text}”", untranslated=b.zh)
+    """The patient's own words: verbatim; in Chinese marked as English when they are
+    written in Latin script (a patient's Chinese question is not English)."""
+    return Span(f"“{text}”", untranslated=b.zh and latin_script(text))
 
 
 def _texts(value: object) -> list[str]:

@@ -242,7 +242,9 @@ class _Builder:
         key = ("intake", field_name, text)
         if key not in self._numbers:
             self._numbers[key] = len(self._provisional)
-            where = f"{self.word('heading.intake')}: {field_name}"
+            named = self.word(f"heading.intake_{field_name}")
+            named = field_name if named == f"heading.intake_{field_name}" else named
+            where = f"{self.word('heading.intake')}{'：' if self.zh else ': '}{named}"
             self._provisional.append((where, text))
         return [self._numbers[key]]
 
