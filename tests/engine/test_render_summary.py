@@ -385,7 +385,7 @@ def test_gap_titles_are_curated_chinese_by_gap_id_including_filled_in_titles():
         Gap("pathology-report", "A reworded pathology title", "", "", "essential"),
     ]
     html = render_html(case, "zh")
-    for zh in ("HER2 原位杂交（ISH）检测结果", "ROS1 融合检测结果", "PET-CT报告（2026-09-24）",
+    for zh in ("HER2 原位杂交（ISH）检测结果", "ROS1 融合检测结果", "PET-CT报告（2026年9月24日）",
                "骨扫描报告"):  # fmt: skip
         assert zh in html, zh
     # no curated entry, or a title that no longer reads as the entry: English, marked

@@ -90,7 +90,7 @@ def test_in_chinese_fact_values_the_timeline_and_the_missing_records_read_in_chi
     assert "入院" in timeline and "活检" in timeline and "出院" in timeline
     assert "Admission" not in timeline
     gaps = _section(page, "h-gaps")
-    assert "HER2 原位杂交（ISH）检测结果" in gaps and "(必需)" in gaps
+    assert "HER2 原位杂交（ISH）检测结果" in gaps and "（必需）" in gaps and "通常保管方：" in gaps
     assert "(essential)" not in gaps
     # the reason and who holds the record in their curated Chinese (terminology_zh.yaml)
     assert "HER2 免疫组化为 2+（不确定）" in gaps and "医院病理科" in gaps

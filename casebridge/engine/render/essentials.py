@@ -465,7 +465,8 @@ def option_parts(b: _Builder) -> list[tuple[Part, list[Fact]]]:
             spans += b.value(group[0])
             side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
             if side:
-                spans = [*spans, Span(" ("), *b.text(side, "laterality"), Span(")")]
+                o, c = ("（", "）") if b.zh else (" (", ")")
+                spans = [*spans, Span(o), *b.text(side, "laterality"), Span(c)]
             refs.update(n for f in group for n in b.fact_refs(f))
         facts_of = [f for group in groups for f in group]
         parts.append((Part(spans, sorted(refs), sep="; " if parts else ""), facts_of))
@@ -576,6 +577,14 @@ def _condition_end(text: str, begin: int, limit: int) -> int | None:
     return None
 
 
+def _zh_marks(text: str) -> str:
+    """Chinese wording with the English brackets and commas it kept made full-width
+    ("HER2 无扩增 (雌激素受体阳性, HER2 阴性)" -> "HER2 无扩增（雌激素受体阳性，HER2 阴性）")."""
+    text = re.sub(r"\s*\(\s*", "（", text)
+    text = re.sub(r"\s*\)", "）", text)
+    return re.sub(r"\s*,\s*", "，", text)
+
+
 def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
     """ "if HER2 amplified"; in Chinese through the table, else from the biomarker results
     the clause is made of, else the clause in English, marked."""
@@ -583,7 +592,8 @@ def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
         return [Span(b.word("heading.if_condition", condition=cond.text))]
     whole = b.text(cond.text, "biomarker", "result", "response")
     if not any(s.untranslated for s in whole):
-        return [Span(b.word("heading.if_condition", condition="".join(s.text for s in whole)))]
+        said = _zh_marks("".join(s.text for s in whole))
+        return [Span(b.word("heading.if_condition", condition=said))]
     if cond.results:
         begin, end = cond.source.start, cond.source.end
         rest = list(b._page_text(cond.source)[begin:end])

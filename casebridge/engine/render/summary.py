@@ -1146,10 +1146,14 @@ class _Builder:
                 if any(s.untranslated for s in spans):
                     return self.text(gap.title, "gap_id")
                 filled[name] = "".join(s.text for s in spans)
-            return [Span(term.zh.format(**filled) if filled else term.zh)]
+            return [Span(_tight(term.zh.format(**filled)) if filled else term.zh)]
         return self.text(gap.title, "gap_id")
 
     def _placeholder(self, name: str, value: str, detail: str) -> list[Span]:
+        day = _ISO_DAY.fullmatch(value.strip()) if name == "date" else None
+        if day is not None:  # a date in Chinese text reads the Chinese way: 2026年9月10日
+            y, m, d = day.groups()
+            return [Span(f"{y}年{int(m)}月" + (f"{int(d)}日" if d else ""))]
         if name == "label" and detail in self.kinds:
             return self.kind_label(detail)
         if name == "treatments":  # "R-GDP, pembrolizumab, ...": each name through the table
@@ -1194,7 +1198,7 @@ class _Builder:
                     if any(s.untranslated for s in spans):
                         return self.text(gap.why, "gap_why")
                     filled[name] = "".join(s.text for s in spans)
-                return [Span(chinese.format(**filled) if filled else chinese)]
+                return [Span(_tight(chinese.format(**filled)) if filled else chinese)]
         return self.text(gap.why, "gap_why")
 
     def gap_holder(self, gap: Gap) -> list[Span]:
@@ -1316,6 +1320,17 @@ class Wording:
                 fact.attributes.get("hypothetical") or in_condition(b, fact) or b.visible(fact.kind)
             )
         return False
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+# a space the English template's placeholder left between two Chinese words ("做过的 骨扫描
+# 检查"): Chinese puts none
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（），。：；、）]) +(?=[\u4e00-\u9fff（），。：；、])")
+
+
+def _tight(text: str) -> str:
+    """Chinese text filled from a template, without spaces between Chinese words."""
+    return _CJK_SPACE.sub("", text)
 
 
 def document_event(event: TimelineEvent) -> bool:
