@@ -190,7 +190,7 @@ def test_a_value_the_table_lacks_stays_english_and_is_marked():
     case.facts.append(Fact("comorbidity", "Raynaud phenomenon", src))
     html = render_html(case, "zh")
     assert 'class="untranslated"' in html and "Raynaud phenomenon" in html
-    assert "[EN]" in html and "未翻译: 原文为英文" in html
+    assert "[EN]" in html and "未翻译：原文为英文" in html
     assert 'class="untranslated"' not in render_html(case, "en")
 
 
@@ -1071,3 +1071,16 @@ def test_a_patients_chinese_question_is_not_marked_en_and_the_intake_keys_read_i
     assert "患者问卷：问题" in text and "患者问卷：目标" in text
     assert "患者问卷: questions" not in text and "患者问卷: goals" not in text
     assert "intake answers: questions" in re.sub(r"<[^>]+>", "", render_html(case, "en"))
+
+
+def test_a_chinese_lines_values_are_parted_by_a_full_width_semicolon():
+    case = breast_case()
+    case.intake = {**case.intake, "questions": ["第一个问题？", "第二个问题？"]}
+    zh = build_summary(case, "zh")
+    seps = {p.sep for s in zh.sections for ln in s.lines for p in ln.parts[1:]}
+    seps |= {p.sep for ln in zh.meta for p in ln.parts[1:]}
+    assert "; " not in seps and "；" in seps
+    en = build_summary(case, "en")
+    assert "; " in {p.sep for s in en.sections for ln in s.lines for p in ln.parts[1:]} | {
+        p.sep for ln in en.meta for p in ln.parts[1:]
+    }

@@ -349,3 +349,13 @@ def test_a_booked_event_on_the_facts_page_is_marked_booked_as_the_timeline_marks
     assert any(c.startswith("Imaging(booked):") for c in en), en
     timeline = _section(_page(client, people, read, "zh"), "h-timeline")
     assert "已预约：影像检查" in timeline and "已预约: " not in timeline
+
+
+def test_a_booked_scan_is_not_asked_for_as_a_missing_report_of_a_past_date(client, people, read):
+    # the letter: "the MDT [10/09/2026] recommended … a CT scan … and an isotope bone
+    # scan; these are booked for 22/09/2026 and 23/09/2026"
+    for lang in ("zh", "en"):
+        gaps = _section(_page(client, people, read, lang), "h-gaps")
+        assert "CT报告" not in gaps and "骨扫描报告" not in gaps
+        assert "CT report" not in gaps and "bone scan report" not in gaps
+        assert "2026-09-10" not in gaps and "2026年9月10日" not in gaps

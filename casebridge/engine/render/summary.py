@@ -629,6 +629,8 @@ class _Builder:
             terminology_version=self.terms.version,
         )
         _redact(summary, self.redact)
+        if self.zh:
+            _full_width_separators(summary)
         return summary
 
     def section(self, key: str, lines: list[Line]) -> Section:
@@ -1326,6 +1328,17 @@ _ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 # a space the English template's placeholder left between two Chinese words ("做过的 骨扫描
 # 检查"): Chinese puts none
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（），。：；、）]) +(?=[\u4e00-\u9fff（），。：；、])")
+
+
+def _full_width_separators(summary: Summary) -> None:
+    """Values of a Chinese line are parted by "；", not the English "; "."""
+    lines = [*summary.meta, *(ln for s in summary.sections for ln in s.lines)]
+    if summary.safety:
+        lines += summary.safety.flags
+    for line in lines:
+        for part in line.parts:
+            if part.sep == "; ":
+                part.sep = "；"
 
 
 def _tight(text: str) -> str:
