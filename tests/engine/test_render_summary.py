@@ -1084,3 +1084,15 @@ def test_a_chinese_lines_values_are_parted_by_a_full_width_semicolon():
     assert "; " in {p.sep for s in en.sections for ln in s.lines for p in ln.parts[1:]} | {
         p.sep for ln in en.meta for p in ln.parts[1:]
     }
+
+
+def test_a_chinese_timeline_lists_one_days_events_with_the_chinese_enumeration_comma():
+    case = breast_case()
+    source = case.facts[0].source
+    case.timeline = [
+        TimelineEvent("2026-09-01", "day", "admission", "Admitted", [source]),
+        TimelineEvent("2026-09-01", "day", "biopsy", "Core biopsy", [source]),
+    ]  # type: ignore[list-item]
+    text = re.sub(r"<[^>]+>", "", render_html(case, "zh"))
+    assert "入院、活检" in text and "入院, 活检" not in text
+    assert "admission, biopsy" in re.sub(r"<[^>]+>", "", render_html(case, "en"))

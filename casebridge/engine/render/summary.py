@@ -1048,7 +1048,7 @@ class _Builder:
         for date, items, refs in by_date.values():
             spans: list[Span] = [Span(f"{date} ")]
             for i, item in enumerate(_without_repeats(items)):
-                spans += [Span(", ")] if i else []
+                spans += [Span("、" if self.zh else ", ")] if i else []
                 spans += item
             parts.append(Part(spans, sorted(set(refs)), sep=" · " if parts else ""))
         return self.section("timeline", [Line([], parts)]) if parts else None
