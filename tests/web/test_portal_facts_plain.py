@@ -293,7 +293,7 @@ def test_a_conditional_options_results_and_treatments_are_not_findings_but_optio
     findings = [c for c in cells if not c.startswith("若")]
     assert not any("扩增(" in c or c.startswith("HER2原位杂交扩增") for c in findings), cells
     assert not any(c.startswith(("曲妥珠单抗", "帕妥珠单抗", "乳房切除术")) for c in cells), cells
-    assert "雌激素受体阳性(可能)" not in cells
+    assert not any(c.startswith("雌激素受体阳性") and "可能" in c for c in cells)
     assert "讨论中的方案（有条件，尚未计划）" in zh
     assert any(c.startswith("若HER2") and "曲妥珠单抗" in c for c in cells), cells
     en = _section(_page(client, people, read), "h-facts")
@@ -328,9 +328,9 @@ def test_the_patients_note_is_quoted_after_the_patient_writes_and_its_fragments_
     # the quote is English, so marked; the Chinese prefix is not
     assert any("“MyHER2cameback2+" in c and c.endswith("[EN]") for c in writes), writes
     # no bare value, date or "possible" from the note
-    for fragment in ("2+", "扩增(可能)", "阴性(可能)", "2026-09-13"):
+    for fragment in ("2+", "扩增（可能）", "阴性（可能）", "2026-09-13"):
         assert fragment not in cells, cells
-    assert not any(c.startswith("患者写道：") and "(可能)" in c for c in cells)
+    assert not any(c.startswith("患者写道：") and "可能" in c for c in cells)
     en = _value_cells(_section(_page(client, people, with_note), "h-facts"))
     quoted = [c for c in en if c.startswith("thepatientwrites:")]
     assert len(quoted) == len(set(quoted)) and "Questionsforthesecondopinion" not in "".join(en)
@@ -359,3 +359,11 @@ def test_a_booked_scan_is_not_asked_for_as_a_missing_report_of_a_past_date(clien
         assert "CT报告" not in gaps and "骨扫描报告" not in gaps
         assert "CT report" not in gaps and "bone scan report" not in gaps
         assert "2026-09-10" not in gaps and "2026年9月10日" not in gaps
+
+
+def test_the_chinese_facts_page_puts_its_notes_in_full_width_brackets(client, people, read):
+    zh = _value_cells(_section(_page(client, people, read, "zh"), "h-facts"))
+    assert "缺血性心脏病（家族史）" in zh, zh
+    assert not any("(家族史)" in c for c in zh)
+    en = _value_cells(_section(_page(client, people, read), "h-facts"))
+    assert any(c.endswith("(familyhistory)") for c in en), en

@@ -331,7 +331,7 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         conflicts = disagreements(engine, words, link)
         own: list[FactLine] = []
         family: list[FactLine] = []
-        quotes: set[str] = set()
+        quotes: list[str] = []
         for group in group_fact_rows(cached_fact_rows(view)):
             of_group = [facts[i] for i in group.ids if i in facts]
             if of_group and all(words.not_a_finding(f) for f in of_group):
@@ -342,10 +342,10 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
             context_text = group.context_text
             if fact is not None and fact.kind == "patient_statement":
                 quoted = patient_words(fact, lang)
-                said = "".join(s.text for s in quoted)
-                if not quoted or said in quotes:
+                said = quoted[-1].text.strip("\u201c\u201d…") if quoted else ""
+                if not said or any(_same_passage(said, q) for q in quotes):
                     continue  # a fragment of the note with no kind, or a passage already shown
-                quotes.add(said)
+                quotes.append(said)
                 spans = quoted
                 # what the patient asks ("If HER2 is negative: …") is not a possible finding
                 if context == "possible":
@@ -373,6 +373,13 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         return _first_of_kind([*own, *_option_lines(words, link), *family])
 
     return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+def _same_passage(a: str, b: str) -> bool:
+    """Two quotations of one passage of the note (each fact quotes its sentence, the
+    longer ones cut with "…"): the shorter one's opening words are in the other."""
+    short, long_ = sorted((a, b), key=len)
+    return short[:40] in long_
 
 
 def patient_words(fact: Fact, lang: str) -> list[Span]:
