@@ -359,6 +359,11 @@ def test_a_booked_scan_is_not_asked_for_as_a_missing_report_of_a_past_date(clien
         assert "CT报告" not in gaps and "骨扫描报告" not in gaps
         assert "CT report" not in gaps and "bone scan report" not in gaps
         assert "2026-09-10" not in gaps and "2026年9月10日" not in gaps
+    # said as booked, with its report to add once it is done
+    zh = _section(_page(client, people, read, "zh"), "h-gaps")
+    assert "影像检查已预约于2026年9月22日：做完后，请索取报告并在这里添加。" in zh
+    en = _section(_page(client, people, read), "h-gaps")
+    assert "Imaging booked for 22 Sep 2026: once it is done, ask for its report" in en
 
 
 def test_the_chinese_facts_page_puts_its_notes_in_full_width_brackets(client, people, read):

@@ -982,6 +982,37 @@ def patient_timeline(engine: EngineCase, lang: str) -> list[TimelineDay]:
     return list(days.values())
 
 
+@dataclass(frozen=True)
+class BookedTest:
+    what: str  # "影像检查" / "imaging"
+    date: str  # "2026年9月22日" / "22 Sep 2026"
+
+
+# booked events that have a report to ask for once they are done
+_REPORTED_EVENTS = frozenset({"imaging", "biopsy"})
+
+
+def booked_tests(engine: EngineCase, lang: str) -> list[BookedTest]:
+    """The scans and tests the records say are booked (dated after their record): not
+    missing, their report can be asked for once they are done."""
+    code = "zh" if lang == "zh" else "en"
+    found: list[BookedTest] = []
+    for event in sorted(engine.timeline, key=lambda e: e.date):
+        _head, _sep, what = (event.label or "").partition(":")
+        what = what.strip().lower()
+        if event.kind != "booked" or what not in _REPORTED_EVENTS:
+            continue
+        named = term_label(f"event.{what}", code)
+        named = named if named != f"event.{what}" else what
+        item = BookedTest(
+            named if code == "zh" else named[:1].upper() + named[1:],
+            date_words(event.date, event.precision, code),
+        )
+        if item not in found:
+            found.append(item)
+    return found
+
+
 def _english_event(spans: list[Span]) -> list[Span]:
     """An event's words in English as the table names them ("mdt" -> "MDT meeting"),
     the first letter a capital."""
