@@ -80,15 +80,29 @@ def stated_matches(pattern: re.Pattern[str] | None, text: str) -> list[re.Match[
     return [m for m in pattern.finditer(text) if context_of(text, m.start(), m.end()) in _HAPPENED]
 
 
+# a sentence ends at . ! ? ; (not a decimal point), a date's full stop before the next
+# sentence's capital ("… MDT on 10/09/2026. Because …"), or a blank line
+_SENTENCE_END = r"(?<!\d)[.!?;](?!\d)(?:\s|$)|(?<=\d)\.\s+(?=[A-Z])|\n\s*\n"
+
+
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around [start, end): cut at . ; ! ? or a blank line."""
     window = max(0, start - 300)
     lo = window
-    for m in re.finditer(r"(?<!\d)[.!?;](?!\d)\s|\n\s*\n", text[window:start]):
+    for m in re.finditer(_SENTENCE_END, text[window:start]):
         lo = window + m.end()
-    cut = re.search(r"(?<!\d)[.!?;](?!\d)(?:\s|$)|\n\s*\n", text[end : end + 300])
+    cut = re.search(_SENTENCE_END, text[end : end + 300])
     hi = end + cut.start() if cut else min(len(text), end + 300)
     return lo, hi
+
+
+def _whole_sentence_end(text: str, end: int) -> int:
+    """Where the sentence holding `end` ends, past its semicolons ("… a CT scan; these
+    are booked for 22/09/2026")."""
+    cut = re.search(
+        r"(?<!\d)[.!?](?!\d)(?:\s|$)|(?<=\d)\.\s+(?=[A-Z])|\n\s*\n", text[end : end + 300]
+    )
+    return end + cut.start() if cut else min(len(text), end + 300)
 
 
 # -- knowledge -----------------------------------------------------------------
@@ -413,6 +427,7 @@ def _scan_mentions(case: Case, rule: dict[str, Any]) -> list[_Mention]:
     planned = compile_patterns(rule.get("planned"))
     letter_types = set(rule.get("letter_types") or [])
     mentions: list[_Mention] = []
+    booked: set[str] = set()  # modalities a record says are booked, planned or recommended
     for doc in _documents(case):
         if doc.doc_type not in letter_types:
             continue
@@ -431,7 +446,11 @@ def _scan_mentions(case: Case, rule: dict[str, Any]) -> list[_Mention]:
                     if context_of(text, m.start(), m.end()) not in _HAPPENED:
                         continue
                     lo, hi = sentence_bounds(text, m.start(), m.end())
-                    if planned is not None and planned.search(text[lo:hi]):
+                    # the booking may follow a semicolon ("… a CT scan; these are booked
+                    # for 22/09/2026"): the scan is still to come, whatever date is near
+                    whole = text[lo : _whole_sentence_end(text, m.end())]
+                    if planned is not None and planned.search(whole):
+                        booked.add(str(modality))
                         continue
                     date = _scan_date(text[lo:hi], m.start() - lo, m.end() - lo)
                     when = as_date(date) if date else None
@@ -442,7 +461,9 @@ def _scan_mentions(case: Case, rule: dict[str, Any]) -> list[_Mention]:
                     mentions.append(
                         _Mention(str(modality), date, source_for(doc, page, m.start(), m.end()))
                     )
-    return mentions
+    # an undated mention of a scan that is booked is that booking ("Staging: CT and bone
+    # scan"), not a scan done whose report is missing
+    return [m for m in mentions if m.date is not None or m.modality not in booked]
 
 
 def _scan_date(sentence: str, start: int, end: int) -> str | None:

@@ -356,6 +356,17 @@ def translate(text: str, *categories: str) -> list[Span]:
     return table().translate(text, categories)
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def latin_script(text: str) -> bool:
+    """Whether the text is written in Latin script (letters, and no Chinese characters):
+    only such text can be English left untranslated ([EN]); a patient's own Chinese words
+    are not, whatever codes they name ("我的HER2结果是什么意思？")."""
+    return bool(_LATIN.search(text)) and not _CJK.search(text)
+
+
 def label(key: str, lang: str, **fmt: object) -> str:
     """Fixed wording by key ("heading.diagnosis", "fact_kind.histology") in "en" or "zh";
     `fmt` fills {placeholders}. An unknown key returns the key itself, never raises."""

@@ -125,6 +125,7 @@ def _event_date_fact(fact: Fact) -> TimelineEvent | None:
 _TREATMENT_EVENTS = frozenset(
     {"treatment", "treatment_start", "treatment_end", "transplant", "surgery"}
 )
+TREATMENT_EVENTS = _TREATMENT_EVENTS  # a date still to come of these is "planned", else "booked"
 
 
 def _treatment_events(fact: Fact) -> list[TimelineEvent]:

@@ -64,11 +64,11 @@ def test_every_checklist_items_reason_and_holder_read_in_chinese():
         (
             "scan-report-missing:ct-2026-02-10",
             {"modality": "CT", "when": " of 2026-02-10"},
-            "2026-02-10",
+            "2026年2月10日",
         ),
         ("scan-report-missing:bone-scan", {"modality": "bone scan", "when": ""}, "骨扫描"),
         ("treatment-dates-missing", {"treatments": "R-CHOP, pembrolizumab"}, "帕博利珠单抗"),
-        ("oncology-letter-out-of-date", {"date": "2026-05-01"}, "2026-05-01"),
+        ("oncology-letter-out-of-date", {"date": "2026-05-01"}, "2026年5月1日"),
         ("test-not-done:ret", {"test": "RET fusion"}, "RET 融合"),
         ("result-pending:brain-imaging", {"test": "brain MRI"}, "头颅 MRI"),
         ("her2-ish-missing", {"pending": " (the ISH test is recorded as pending)"}, "尚待出结果"),
@@ -123,3 +123,17 @@ def test_the_table_s_new_wording_is_valid_yaml_with_a_source_each():
         for entry in data["categories"][category]:
             assert set(entry) <= {"key", "en", "zh", "src"}, entry  # no comma split a value
             assert entry["src"] in data["sources"] and entry["zh"].strip(), entry
+
+
+def test_a_filled_in_chinese_gap_has_full_width_marks_a_chinese_date_and_no_spaces_between_words():
+    rule = next(r for r in gap_rules()["rules"] if r["id"] == "scan-report-missing")
+    fill = {"modality": "bone scan", "when": " of 2026-09-10"}
+    gap = Gap(
+        "scan-report-missing:bone-scan-2026-09-10",
+        str(rule["title"]).format(**fill),
+        str(rule["why"]).format(**fill),
+        str(rule["holder"]),
+    )
+    why, _holder = _zh(gap)
+    assert "做过的骨扫描检查" in why and "2026年9月10日" in why
+    assert " 骨扫描 " not in why and "2026-09-10" not in why

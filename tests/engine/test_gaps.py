@@ -360,3 +360,31 @@ def test_a_treatment_dated_in_its_own_sentence_is_not_missing_its_date():
     doc = document("o1", "clinic_letter", text, "2026-09-08")
     case = Case(programme="oncology", documents=[doc], facts=extract_document(doc))
     assert "treatment-dates-missing" not in {g.id for g in infer_gaps(case)}
+
+
+def test_a_scan_booked_after_a_semicolon_is_not_asked_for_as_the_report_of_an_earlier_date():
+    # the MDT's date ends the sentence before; the booking follows the semicolon
+    letter = document(
+        "l1",
+        "clinic_letter",
+        "Her case was discussed at the Breast MDT on 10/09/2026. Because the node is "
+        "involved, the MDT recommended staging with a CT scan of the chest, abdomen and "
+        "pelvis and an isotope bone scan; these are booked for 22/09/2026 and 23/09/2026.",
+        "2026-09-11",
+    )
+    outcome = document(
+        "m1", "mdt_outcome", "Staging: CT chest/abdomen/pelvis and isotope bone scan.", "2026-09-10"
+    )
+    ids = _ids(_breast(docs=(letter, outcome)))
+    assert not any(i.startswith("scan-report-missing") for i in ids), ids
+
+
+def test_a_date_that_ends_the_sentence_before_does_not_date_the_next_sentences_scan():
+    letter = document(
+        "l1",
+        "clinic_letter",
+        "She was seen in clinic on 10/09/2026. A CT scan showed no metastases.",
+        "2026-09-11",
+    )
+    gap = next(g for g in find_gaps(_breast(docs=(letter,))) if g.id.startswith("scan-report"))
+    assert gap.id == "scan-report-missing:ct"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from functools import partial
 
 import pytest
@@ -189,7 +190,7 @@ def test_a_value_the_table_lacks_stays_english_and_is_marked():
     case.facts.append(Fact("comorbidity", "Raynaud phenomenon", src))
     html = render_html(case, "zh")
     assert 'class="untranslated"' in html and "Raynaud phenomenon" in html
-    assert "[EN]" in html and "未翻译: 原文为英文" in html
+    assert "[EN]" in html and "未翻译：原文为英文" in html
     assert 'class="untranslated"' not in render_html(case, "en")
 
 
@@ -384,7 +385,7 @@ def test_gap_titles_are_curated_chinese_by_gap_id_including_filled_in_titles():
         Gap("pathology-report", "A reworded pathology title", "", "", "essential"),
     ]
     html = render_html(case, "zh")
-    for zh in ("HER2 原位杂交（ISH）检测结果", "ROS1 融合检测结果", "PET-CT报告（2026-09-24）",
+    for zh in ("HER2 原位杂交（ISH）检测结果", "ROS1 融合检测结果", "PET-CT报告（2026年9月24日）",
                "骨扫描报告"):  # fmt: skip
         assert zh in html, zh
     # no curated entry, or a title that no longer reads as the entry: English, marked
@@ -982,7 +983,7 @@ def test_what_the_patient_writes_is_its_own_part_quoted_never_a_clinical_row():
     zh_part = section_of(zh, "patient_writes_section")
     assert zh_part is not None and zh_part.heading.startswith("患者自述")
     assert row(zh, "吸烟状况") == (
-        "[EN]“He stopped smoking in 2010 (smoked about 20 a day for 20 years).” (2026-09-10书写)"
+        "[EN]“He stopped smoking in 2010 (smoked about 20 a day for 20 years).”（2026-09-10书写）"
     )
 
 
@@ -1053,3 +1054,45 @@ def test_on_a_phone_the_sources_are_a_list_one_after_another_not_two_columns():
     assert ".sources .cols { column-count: 1;" in narrow
     assert "table.lines th, table.lines td { display: block;" in narrow
     assert "@media print" in html and "<script" not in html  # the PDF keeps its two columns
+
+
+def test_a_patients_chinese_question_is_not_marked_en_and_the_intake_keys_read_in_chinese():
+    case = breast_case()
+    case.intake = {
+        **case.intake,
+        "questions": ["我的HER2结果是什么意思？", "Can I keep my breast?"],
+        "goals": "尽快开始治疗",
+    }
+    html = render_html(case, "zh")
+    assert '“我的HER2结果是什么意思？”<sup class="ref">' in html
+    assert '我的HER2结果是什么意思？”<sup class="en-mark">' not in html
+    assert 'Can I keep my breast?”<sup class="en-mark">[EN]</sup>' in html
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "患者问卷：问题" in text and "患者问卷：目标" in text
+    assert "患者问卷: questions" not in text and "患者问卷: goals" not in text
+    assert "intake answers: questions" in re.sub(r"<[^>]+>", "", render_html(case, "en"))
+
+
+def test_a_chinese_lines_values_are_parted_by_a_full_width_semicolon():
+    case = breast_case()
+    case.intake = {**case.intake, "questions": ["第一个问题？", "第二个问题？"]}
+    zh = build_summary(case, "zh")
+    seps = {p.sep for s in zh.sections for ln in s.lines for p in ln.parts[1:]}
+    seps |= {p.sep for ln in zh.meta for p in ln.parts[1:]}
+    assert "; " not in seps and "；" in seps
+    en = build_summary(case, "en")
+    assert "; " in {p.sep for s in en.sections for ln in s.lines for p in ln.parts[1:]} | {
+        p.sep for ln in en.meta for p in ln.parts[1:]
+    }
+
+
+def test_a_chinese_timeline_lists_one_days_events_with_the_chinese_enumeration_comma():
+    case = breast_case()
+    source = case.facts[0].source
+    case.timeline = [
+        TimelineEvent("2026-09-01", "day", "admission", "Admitted", [source]),
+        TimelineEvent("2026-09-01", "day", "biopsy", "Core biopsy", [source]),
+    ]  # type: ignore[list-item]
+    text = re.sub(r"<[^>]+>", "", render_html(case, "zh"))
+    assert "入院、活检" in text and "入院, 活检" not in text
+    assert "admission, biopsy" in re.sub(r"<[^>]+>", "", render_html(case, "en"))

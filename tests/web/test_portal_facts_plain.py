@@ -90,7 +90,7 @@ def test_in_chinese_fact_values_the_timeline_and_the_missing_records_read_in_chi
     assert "入院" in timeline and "活检" in timeline and "出院" in timeline
     assert "Admission" not in timeline
     gaps = _section(page, "h-gaps")
-    assert "HER2 原位杂交（ISH）检测结果" in gaps and "(必需)" in gaps
+    assert "HER2 原位杂交（ISH）检测结果" in gaps and "（必需）" in gaps and "通常保管方：" in gaps
     assert "(essential)" not in gaps
     # the reason and who holds the record in their curated Chinese (terminology_zh.yaml)
     assert "HER2 免疫组化为 2+（不确定）" in gaps and "医院病理科" in gaps
@@ -148,6 +148,15 @@ def test_a_relative_reads_the_family_and_the_disagreement_in_the_patients_name(
 def test_possible_is_said_in_plain_words_above_the_table_and_on_each_row(
     client, people, read, lang, explained, title
 ):
+    # a finding the record hedges (the letter's "if …" options are options, not findings)
+    doc = do_upload_document(
+        read,
+        acting_user=people.owner,
+        file_name="clinic note.txt",
+        data=b"Breast clinic note 12/09/2026.\nPast history: possible diabetes mellitus.\n",
+    )
+    assert process_document.call(doc.pk) == "processed"
+    cache.clear()
     for query in ("", "?facts=all"):
         facts = _section(_page(client, people, read, lang, query), "h-facts")
         assert explained in facts
@@ -261,3 +270,105 @@ def test_an_older_wording_is_named_as_earlier(client, people, case):
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t0")
     page = _page(client, people, case, "en", "consent/")
     assert "(you agreed to an earlier wording, in English)" in page and "t0" not in page
+
+
+# -- 7. a letter's "if …" options are options, not findings ----------------------------------
+
+
+def _value_cells(facts: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>|\s+", "", cell)
+        for cell in re.findall(r'<td class="value">(.*?)</td>', facts, re.S)
+    ]
+
+
+def test_a_conditional_options_results_and_treatments_are_not_findings_but_options(
+    client, people, read
+):
+    # "If HER2 amplified: … trastuzumab and pertuzumab" / "If HER2 not amplified (ER
+    # positive, HER2 negative): … wide local excision or mastectomy"
+    zh = _section(_page(client, people, read, "zh"), "h-facts")
+    cells = _value_cells(zh)
+    assert "HER2原位杂交待出结果" in cells
+    findings = [c for c in cells if not c.startswith("若")]
+    assert not any("扩增(" in c or c.startswith("HER2原位杂交扩增") for c in findings), cells
+    assert not any(c.startswith(("曲妥珠单抗", "帕妥珠单抗", "乳房切除术")) for c in cells), cells
+    assert not any(c.startswith("雌激素受体阳性") and "可能" in c for c in cells)
+    assert "讨论中的方案（有条件，尚未计划）" in zh
+    assert any(c.startswith("若HER2") and "曲妥珠单抗" in c for c in cells), cells
+    en = _section(_page(client, people, read), "h-facts")
+    cells = _value_cells(en)
+    assert not any(c.startswith(("trastuzumab", "mastectomy", "HER2ISHamplified")) for c in cells)
+    assert any(
+        c.startswith("ifHER2amplified:") or c.startswith("IfHER2amplified:") for c in cells
+    ), cells
+
+
+# -- 8. the patient's own note: quoted after "the patient writes:", no fragments -------------
+
+
+@pytest.fixture
+def with_note(read, people):
+    name = "my questions for the doctors.txt"
+    doc = do_upload_document(
+        read, acting_user=people.owner, file_name=name, data=(EXAMPLE / name).read_bytes()
+    )
+    assert process_document.call(doc.pk) == "processed"
+    cache.clear()
+    return read
+
+
+def test_the_patients_note_is_quoted_after_the_patient_writes_and_its_fragments_are_dropped(
+    client, people, with_note
+):
+    zh = _section(_page(client, people, with_note, "zh"), "h-facts")
+    cells = _value_cells(zh)
+    writes = [c for c in cells if c.startswith("患者写道：")]
+    assert writes and "the patient writes" not in zh
+    # the quote is English, so marked; the Chinese prefix is not
+    assert any("“MyHER2cameback2+" in c and c.endswith("[EN]") for c in writes), writes
+    # no bare value, date or "possible" from the note
+    for fragment in ("2+", "扩增（可能）", "阴性（可能）", "2026-09-13"):
+        assert fragment not in cells, cells
+    assert not any(c.startswith("患者写道：") and "可能" in c for c in cells)
+    en = _value_cells(_section(_page(client, people, with_note), "h-facts"))
+    quoted = [c for c in en if c.startswith("thepatientwrites:")]
+    assert len(quoted) == len(set(quoted)) and "Questionsforthesecondopinion" not in "".join(en)
+
+
+# -- 9. a booked event reads as booked, as on the timeline ----------------------------------
+
+
+def test_a_booked_event_on_the_facts_page_is_marked_booked_as_the_timeline_marks_it(
+    client, people, read
+):
+    zh = _value_cells(_section(_page(client, people, read, "zh"), "h-facts"))
+    assert "影像检查（已预约）：2026年9月22日" in zh, zh
+    assert "MDT讨论：2026年9月10日" in zh  # happened: no mark
+    en = _value_cells(_section(_page(client, people, read), "h-facts"))
+    assert any(c.startswith("Imaging(booked):") for c in en), en
+    timeline = _section(_page(client, people, read, "zh"), "h-timeline")
+    assert "已预约：影像检查" in timeline and "已预约: " not in timeline
+
+
+def test_a_booked_scan_is_not_asked_for_as_a_missing_report_of_a_past_date(client, people, read):
+    # the letter: "the MDT [10/09/2026] recommended … a CT scan … and an isotope bone
+    # scan; these are booked for 22/09/2026 and 23/09/2026"
+    for lang in ("zh", "en"):
+        gaps = _section(_page(client, people, read, lang), "h-gaps")
+        assert "CT报告" not in gaps and "骨扫描报告" not in gaps
+        assert "CT report" not in gaps and "bone scan report" not in gaps
+        assert "2026-09-10" not in gaps and "2026年9月10日" not in gaps
+    # said as booked, with its report to add once it is done
+    zh = _section(_page(client, people, read, "zh"), "h-gaps")
+    assert "影像检查已预约于2026年9月22日：做完后，请索取报告并在这里添加。" in zh
+    en = _section(_page(client, people, read), "h-gaps")
+    assert "Imaging booked for 22 Sep 2026: once it is done, ask for its report" in en
+
+
+def test_the_chinese_facts_page_puts_its_notes_in_full_width_brackets(client, people, read):
+    zh = _value_cells(_section(_page(client, people, read, "zh"), "h-facts"))
+    assert "缺血性心脏病（家族史）" in zh, zh
+    assert not any("(家族史)" in c for c in zh)
+    en = _value_cells(_section(_page(client, people, read), "h-facts"))
+    assert any(c.endswith("(familyhistory)") for c in en), en

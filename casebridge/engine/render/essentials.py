@@ -24,7 +24,7 @@ from casebridge.engine import kb
 from casebridge.engine.case import BIOMARKER_KINDS, Fact, Source
 from casebridge.engine.currency import current_on_latest, fact_date, stated_on
 from casebridge.engine.render.history_rows import metastatic_status
-from casebridge.engine.terminology import Span, normalise
+from casebridge.engine.terminology import Span, latin_script, normalise
 
 if TYPE_CHECKING:
     from casebridge.engine.render.summary import Line, Part, _Builder
@@ -215,8 +215,9 @@ def _same(text: str) -> str:
 
 
 def _own(b: _Builder, text: str) -> Span:
-    """The patient's own words: verbatim; in Chinese marked as English."""
-    return Span(f"“{text}”", untranslated=b.zh)
+    """The patient's own words: verbatim; in Chinese marked as English when they are
+    written in Latin script (a patient's Chinese question is not English)."""
+    return Span(f"“{text}”", untranslated=b.zh and latin_script(text))
 
 
 def _texts(value: object) -> list[str]:
@@ -417,15 +418,29 @@ def _options(b: _Builder) -> Line | None:
     after the condition its record states ("if HER2 amplified: trastuzumab, pertuzumab");
     options of one condition are one item, in the order the records give them. Of several
     conditions stated for one option, the last one written (a letter's plan) is shown."""
-    from casebridge.engine.render.summary import Line, Part, _courses
+    from casebridge.engine.render.summary import Line
+
+    parts = [part for part, _facts in option_parts(b)]
+    if not parts:
+        return None
+    return Line([Span(b.word("heading.options"))], parts, "note")
+
+
+def option_facts(b: _Builder, kind: str) -> list[Fact]:
+    """The facts of a treatment kind a record discusses as a possibility (the options)."""
+    return [
+        f for f in b.visible(kind, ("possible",)) if f.attributes.get("reported_by") != "patient"
+    ]
+
+
+def option_parts(b: _Builder) -> list[tuple[Part, list[Fact]]]:
+    """The options under discussion, one Part per condition (its "if …：" and the
+    treatments it names), each with the facts it is made of."""
+    from casebridge.engine.render.summary import Part, _courses
 
     items: list[tuple[list[Fact], Condition | None]] = []
     for kind in PLAN_KINDS:
-        facts = [
-            f
-            for f in b.visible(kind, ("possible",))
-            if f.attributes.get("reported_by") != "patient"
-        ]
+        facts = option_facts(b, kind)
         for group in _courses([f for f in facts if not in_condition(b, f)]):
             found = [c for f in sorted(group, key=_position) if (c := condition_of(b, f))]
             items.append((group, found[-1] if found else None))
@@ -438,7 +453,7 @@ def _options(b: _Builder) -> Line | None:
             same[0].append(group)
         else:
             merged.append(([group], cond))
-    parts: list[Part] = []
+    parts: list[tuple[Part, list[Fact]]] = []
     for groups, cond in merged:
         spans: list[Span] = []
         refs: set[int] = set()
@@ -450,12 +465,12 @@ def _options(b: _Builder) -> Line | None:
             spans += b.value(group[0])
             side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
             if side:
-                spans = [*spans, Span(" ("), *b.text(side, "laterality"), Span(")")]
+                o, c = ("（", "）") if b.zh else (" (", ")")
+                spans = [*spans, Span(o), *b.text(side, "laterality"), Span(c)]
             refs.update(n for f in group for n in b.fact_refs(f))
-        parts.append(Part(spans, sorted(refs), sep="; " if parts else ""))
-    if not parts:
-        return None
-    return Line([Span(b.word("heading.options"))], parts, "note")
+        facts_of = [f for group in groups for f in group]
+        parts.append((Part(spans, sorted(refs), sep="; " if parts else ""), facts_of))
+    return parts
 
 
 # -- the condition of an option ------------------------------------------------------------
@@ -562,6 +577,14 @@ def _condition_end(text: str, begin: int, limit: int) -> int | None:
     return None
 
 
+def _zh_marks(text: str) -> str:
+    """Chinese wording with the English brackets and commas it kept made full-width
+    ("HER2 无扩增 (雌激素受体阳性, HER2 阴性)" -> "HER2 无扩增（雌激素受体阳性，HER2 阴性）")."""
+    text = re.sub(r"\s*\(\s*", "（", text)
+    text = re.sub(r"\s*\)", "）", text)
+    return re.sub(r"\s*,\s*", "，", text)
+
+
 def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
     """ "if HER2 amplified"; in Chinese through the table, else from the biomarker results
     the clause is made of, else the clause in English, marked."""
@@ -569,7 +592,8 @@ def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
         return [Span(b.word("heading.if_condition", condition=cond.text))]
     whole = b.text(cond.text, "biomarker", "result", "response")
     if not any(s.untranslated for s in whole):
-        return [Span(b.word("heading.if_condition", condition="".join(s.text for s in whole)))]
+        said = _zh_marks("".join(s.text for s in whole))
+        return [Span(b.word("heading.if_condition", condition=said))]
     if cond.results:
         begin, end = cond.source.start, cond.source.end
         rest = list(b._page_text(cond.source)[begin:end])

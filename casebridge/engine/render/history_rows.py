@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from casebridge.engine import kb
 from casebridge.engine.case import Fact
 from casebridge.engine.currency import document_date_of, fact_date
-from casebridge.engine.terminology import Span, categories_for_kind, normalise
+from casebridge.engine.terminology import Span, categories_for_kind, latin_script, normalise
 
 if TYPE_CHECKING:
     from casebridge.engine.render.summary import Line, Part, _Builder
@@ -373,7 +373,8 @@ def patient_lines(b: _Builder) -> list[Line]:
         date = document_date_of(b.case, facts[0]) or written.get(_doc, "")
         when = (b.word("heading.written_on", date=date) if date
                 else b.word("heading.date_not_stated"))  # fmt: skip
-        spans = [Span(f"“{quote}”", untranslated=b.zh), Span(f" ({when})")]
+        spans = [Span(f"“{quote}”", untranslated=b.zh and latin_script(quote)),
+                 Span(f"（{when}）" if b.zh else f" ({when})")]  # fmt: skip
         lines.append(Line(label, [Part(spans, refs, sep="")], "note"))
     more = len(passages) - len(lines)
     if more > 0:

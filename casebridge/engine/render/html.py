@@ -140,7 +140,7 @@ def _spans(spans: list[Span]) -> str:
     for span in spans:
         if span.untranslated:
             out.append(
-                f'<span class="untranslated" lang="en" title="未翻译: 原文为英文">{escape(span.text)}'
+                f'<span class="untranslated" lang="en" title="未翻译：原文为英文">{escape(span.text)}'
                 '<sup class="en-mark">[EN]</sup></span>'
             )
         else:

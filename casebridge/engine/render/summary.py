@@ -41,7 +41,13 @@ from casebridge.engine.currency import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.biomarker_rows import biomarker_lines
-from casebridge.engine.render.essentials import essentials, in_condition
+from casebridge.engine.render.essentials import (
+    PLAN_KINDS,
+    essentials,
+    in_condition,
+    option_facts,
+    option_parts,
+)
 from casebridge.engine.render.history_rows import (
     background_lines,
     cancer_type_from_histology,
@@ -236,7 +242,9 @@ class _Builder:
         key = ("intake", field_name, text)
         if key not in self._numbers:
             self._numbers[key] = len(self._provisional)
-            where = f"{self.word('heading.intake')}: {field_name}"
+            named = self.word(f"heading.intake_{field_name}")
+            named = field_name if named == f"heading.intake_{field_name}" else named
+            where = f"{self.word('heading.intake')}{'：' if self.zh else ': '}{named}"
             self._provisional.append((where, text))
         return [self._numbers[key]]
 
@@ -621,6 +629,8 @@ class _Builder:
             terminology_version=self.terms.version,
         )
         _redact(summary, self.redact)
+        if self.zh:
+            _full_width_separators(summary)
         return summary
 
     def section(self, key: str, lines: list[Line]) -> Section:
@@ -1038,7 +1048,7 @@ class _Builder:
         for date, items, refs in by_date.values():
             spans: list[Span] = [Span(f"{date} ")]
             for i, item in enumerate(_without_repeats(items)):
-                spans += [Span(", ")] if i else []
+                spans += [Span("、" if self.zh else ", ")] if i else []
                 spans += item
             parts.append(Part(spans, sorted(set(refs)), sep=" · " if parts else ""))
         return self.section("timeline", [Line([], parts)]) if parts else None
@@ -1059,12 +1069,12 @@ class _Builder:
             named = [
                 s for v in values for s in (*self.text(v, "drug", "procedure", "event"), Span(", "))
             ]
-            return [*what, *([Span(": ")] if what else []), *named[:-1]]
+            return [*what, *([Span("：" if self.zh else ": ")] if what else []), *named[:-1]]
         word = self._event_word(event, term)
         if values and event.kind not in ("diagnosis", "imaging", "biopsy", "admission",
                                          "discharge", "mdt"):  # fmt: skip
             named = [s for v in values for s in (*self.text(v, "event", "procedure"), Span(", "))]
-            return [*word, Span(": "), *named[:-1]]
+            return [*word, Span("：" if self.zh else ": "), *named[:-1]]
         return word
 
     def _event_word(self, event: TimelineEvent, term: Any) -> list[Span]:
@@ -1138,10 +1148,14 @@ class _Builder:
                 if any(s.untranslated for s in spans):
                     return self.text(gap.title, "gap_id")
                 filled[name] = "".join(s.text for s in spans)
-            return [Span(term.zh.format(**filled) if filled else term.zh)]
+            return [Span(_tight(term.zh.format(**filled)) if filled else term.zh)]
         return self.text(gap.title, "gap_id")
 
     def _placeholder(self, name: str, value: str, detail: str) -> list[Span]:
+        day = _ISO_DAY.fullmatch(value.strip()) if name == "date" else None
+        if day is not None:  # a date in Chinese text reads the Chinese way: 2026年9月10日
+            y, m, d = day.groups()
+            return [Span(f"{y}年{int(m)}月" + (f"{int(d)}日" if d else ""))]
         if name == "label" and detail in self.kinds:
             return self.kind_label(detail)
         if name == "treatments":  # "R-GDP, pembrolizumab, ...": each name through the table
@@ -1186,7 +1200,7 @@ class _Builder:
                     if any(s.untranslated for s in spans):
                         return self.text(gap.why, "gap_why")
                     filled[name] = "".join(s.text for s in spans)
-                return [Span(chinese.format(**filled) if filled else chinese)]
+                return [Span(_tight(chinese.format(**filled)) if filled else chinese)]
         return self.text(gap.why, "gap_why")
 
     def gap_holder(self, gap: Gap) -> list[Span]:
@@ -1283,6 +1297,53 @@ class Wording:
     def flag_advice(self, flag: SafetyFlag) -> list[Span]:
         """A safety flag's own advice (the general 999 / NHS 111 advice left out)."""
         return self._builder._advice(flag)
+
+    def options_heading(self) -> str:
+        """The heading of the options under discussion (conditional, not planned)."""
+        return self._builder.word("heading.options")
+
+    def options(self) -> list[tuple[list[Span], list[Fact]]]:
+        """The options under discussion as the summary names them ("if HER2 amplified:
+        trastuzumab, pertuzumab"), one per condition, each with the facts it names."""
+        return [(part.spans, facts) for part, facts in option_parts(self._builder)]
+
+    def not_a_finding(self, fact: Fact) -> bool:
+        """Whether the summary shows the fact as something other than a finding: a result
+        inside an "if …" clause or otherwise conditional ("If HER2 not amplified (ER
+        positive …)"), a possible result where the records state one (pending or not), or
+        a treatment a record discusses as an option (shown under its condition)."""
+        b = self._builder
+        if fact.context != "possible" or fact.attributes.get("reported_by") == "patient":
+            return False
+        if fact.kind in PLAN_KINDS:
+            return in_condition(b, fact) or fact in option_facts(b, fact.kind)
+        if fact.kind in BIOMARKER_KINDS:
+            return bool(
+                fact.attributes.get("hypothetical") or in_condition(b, fact) or b.visible(fact.kind)
+            )
+        return False
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+# a space the English template's placeholder left between two Chinese words ("做过的 骨扫描
+# 检查"): Chinese puts none
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（），。：；、）]) +(?=[\u4e00-\u9fff（），。：；、])")
+
+
+def _full_width_separators(summary: Summary) -> None:
+    """Values of a Chinese line are parted by "；", not the English "; "."""
+    lines = [*summary.meta, *(ln for s in summary.sections for ln in s.lines)]
+    if summary.safety:
+        lines += summary.safety.flags
+    for line in lines:
+        for part in line.parts:
+            if part.sep == "; ":
+                part.sep = "；"
+
+
+def _tight(text: str) -> str:
+    """Chinese text filled from a template, without spaces between Chinese words."""
+    return _CJK_SPACE.sub("", text)
 
 
 def document_event(event: TimelineEvent) -> bool:

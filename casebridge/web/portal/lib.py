@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from casebridge.engine.render.summary import Wording, document_event
 from casebridge.engine.terminology import Span, match_template
 from casebridge.engine.terminology import label as term_label
 from casebridge.engine.terminology import table as terminology_table
+from casebridge.engine.timeline import TREATMENT_EVENTS
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import matching, reviews, workflow
 from casebridge.web.cases.lib import EngineView, doc_type_label, engine_case
@@ -348,10 +350,26 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
         conflicts = disagreements(engine, words, link)
         own: list[FactLine] = []
         family: list[FactLine] = []
+        quotes: list[str] = []
         for group in group_fact_rows(cached_fact_rows(view)):
+            of_group = [facts[i] for i in group.ids if i in facts]
+            if of_group and all(words.not_a_finding(f) for f in of_group):
+                continue  # a condition's value or an option: listed under its condition
             fact = next((facts[i] for i in group.ids if i in facts), None)
             spans = [Span(group.value)]
-            if fact is not None and fact.kind == "event_date":
+            context = fact.context if fact is not None else "asserted"
+            context_text = group.context_text
+            if fact is not None and fact.kind == "patient_statement":
+                quoted = patient_words(fact, lang)
+                said = quoted[-1].text.strip("\u201c\u201d…") if quoted else ""
+                if not said or any(_same_passage(said, q) for q in quotes):
+                    continue  # a fragment of the note with no kind, or a passage already shown
+                quotes.append(said)
+                spans = quoted
+                # what the patient asks ("If HER2 is negative: …") is not a possible finding
+                if context == "possible":
+                    context, context_text = "asserted", ""
+            elif fact is not None and fact.kind == "event_date":
                 spans = [Span(dated_event_words(fact, lang))]
             elif lang == "zh" and fact is not None and group.kind != "cancer_type":
                 spans = words.value(fact)
@@ -360,20 +378,67 @@ def fact_lines(view: EngineView, pseudonym: str, lang: str) -> list[FactLine]:
                 kind=group.kind,
                 label=group.label,
                 value=group.value,
-                context_text=group.context_text,
+                context_text=context_text,
                 corrected=group.corrected,
                 by_person=group.by_person,
                 first_of_kind=group.first_of_kind,
                 sources=[link(row.id, row.source) for row in group.rows],
                 spans=spans,
-                context=fact.context if fact is not None else "asserted",
+                context=context,
                 family=is_family(group.kind, fact.context if fact is not None else ""),
                 disagreement=disagreement,
             )
             (family if line.family else own).append(line)
-        return _first_of_kind([*own, *family])
+        return _first_of_kind([*own, *_option_lines(words, link), *family])
 
     return view.derived(f"portal.fact_lines.{pseudonym}.{lang}", compute)
+
+
+def _same_passage(a: str, b: str) -> bool:
+    """Two quotations of one passage of the note (each fact quotes its sentence, the
+    longer ones cut with "…"): the shorter one's opening words are in the other."""
+    short, long_ = sorted((a, b), key=len)
+    return short[:40] in long_
+
+
+def patient_words(fact: Fact, lang: str) -> list[Span]:
+    """A passage of the patient's own note, quoted as written after "the patient writes:"
+    ("患者写道：“…”"; Latin-script words marked untranslated on a Chinese page); none for
+    a fragment with no kind of its own (the note's date, a value without its sentence)."""
+    quote = " ".join(str(fact.attributes.get("quote", "")).split())
+    about = str(fact.attributes.get("about", ""))
+    if not quote or not about or about == "event_date":
+        return []
+    code = "zh" if lang == "zh" else "en"
+    head = term_label("heading.patient_writes_quote", code)
+    latin = code == "zh" and bool(re.search(r"[A-Za-z]", quote))
+    return [Span(head), Span(f"\u201c{quote}\u201d", untranslated=latin)]
+
+
+def _option_lines(words: Wording, link: Any) -> list[FactLine]:
+    """The options a record discusses under a condition, as the summary names them
+    ("if HER2 amplified: trastuzumab, pertuzumab"): never a finding or a treatment."""
+    heading = words.options_heading()
+    lines = []
+    for spans, option in words.options():
+        places: dict[tuple[str, int], SourceLink] = {}
+        for f in option:
+            if f.source is not None:
+                places.setdefault((f.source.document_id, f.source.page), link(f.id, f.source))
+        lines.append(
+            FactLine(
+                kind="options",
+                label=heading,
+                value="".join(s.text for s in spans),
+                context_text="",
+                corrected=False,
+                by_person=False,
+                first_of_kind=False,
+                sources=list(places.values()),
+                spans=spans,
+            )
+        )
+    return lines
 
 
 def dated_event_words(fact: Fact, lang: str) -> str:
@@ -386,6 +451,11 @@ def dated_event_words(fact: Fact, lang: str) -> str:
     if what == f"event.{event}":
         what = event.replace("_", " ")
     what = what[:1].upper() + what[1:] if code == "en" else what
+    if attrs.get("status") == "planned" and event not in ("letter", "report"):
+        # still to come, as the timeline marks it: "booked" (or "planned", a treatment)
+        mark = "planned" if event in TREATMENT_EVENTS else "booked"
+        marked = term_label(f"event.{mark}", code)
+        what = f"{what}（{marked}）" if code == "zh" else f"{what} ({marked})"
     iso = attrs.get("date") or fact.value
     when = date_words(iso, attrs.get("precision") or "day", code)
     return f"{what}：{when}" if code == "zh" else f"{what}: {when}"
@@ -1031,6 +1101,37 @@ def patient_timeline(engine: EngineCase, lang: str) -> list[TimelineDay]:
         if spans not in day.events:
             day.events.append(spans)
     return list(days.values())
+
+
+@dataclass(frozen=True)
+class BookedTest:
+    what: str  # "影像检查" / "imaging"
+    date: str  # "2026年9月22日" / "22 Sep 2026"
+
+
+# booked events that have a report to ask for once they are done
+_REPORTED_EVENTS = frozenset({"imaging", "biopsy"})
+
+
+def booked_tests(engine: EngineCase, lang: str) -> list[BookedTest]:
+    """The scans and tests the records say are booked (dated after their record): not
+    missing, their report can be asked for once they are done."""
+    code = "zh" if lang == "zh" else "en"
+    found: list[BookedTest] = []
+    for event in sorted(engine.timeline, key=lambda e: e.date):
+        _head, _sep, what = (event.label or "").partition(":")
+        what = what.strip().lower()
+        if event.kind != "booked" or what not in _REPORTED_EVENTS:
+            continue
+        named = term_label(f"event.{what}", code)
+        named = named if named != f"event.{what}" else what
+        item = BookedTest(
+            named if code == "zh" else named[:1].upper() + named[1:],
+            date_words(event.date, event.precision, code),
+        )
+        if item not in found:
+            found.append(item)
+    return found
 
 
 def _english_event(spans: list[Span]) -> list[Span]:

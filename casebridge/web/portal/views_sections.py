@@ -134,7 +134,10 @@ def missing(request: AuthedRequest, pk: str) -> HttpResponse:
         _("Records that are missing"),
         "h-gaps",
         "portal/_section_missing.html",
-        {"letters": lib.cached_request_letters(view)},
+        {
+            "letters": lib.cached_request_letters(view),
+            "booked": lib.booked_tests(view.engine, content.current_lang()),
+        },
     )
 
 
