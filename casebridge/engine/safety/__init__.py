@@ -44,6 +44,10 @@ _TREATED_WITH = re.compile(
     r"(?:after|on|post|having|had|started|starting|with|of|cycle \d+ of|C\d+ of|第\d+周期)\s*$",
     re.IGNORECASE,
 )
+# ... or the word after it: "EC方案后第2天", "AC regimen", "FOLFOX chemo".
+_TREATMENT_AFTER = re.compile(
+    r"\s*(?:方案|化疗|疗程|周期|regimen|chemo\w*|cycle|protocol)", re.IGNORECASE
+)
 
 
 class _Screen:
@@ -85,7 +89,11 @@ class _Screen:
                 for term in mention.terms:
                     if term.cat != "treatment" or term_key(term.value) not in ctx.drugs:
                         continue
-                    if term.ambiguous and not _TREATED_WITH.search(text[: mention.start]):
+                    if (
+                        term.ambiguous
+                        and not _TREATED_WITH.search(text[: mention.start])
+                        and not _TREATMENT_AFTER.match(text, mention.end)
+                    ):
                         continue  # "EC" alone may be another abbreviation; "after EC" is not
                     if self._mentioned(text, mention.start, mention.end):
                         return True
