@@ -142,10 +142,12 @@ class LegalPage:
     intro: str
     sections: list[LegalSection]
     reviewed: bool  # False: still the template, to be reviewed by the operator
+    dated: str = ""  # ISO day this version's wording was written, "" when not known
 
 
 def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> LegalPage:
-    """`name` is "privacy" or "terms"; `values` fill {operator} and {contact}."""
+    """`name` is "privacy" or "terms"; `values` fill {operator}, {contact} and the
+    retention periods."""
     data = load("legal")
     entry = data[name]
 
@@ -164,4 +166,5 @@ def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> Le
             for s in entry["sections"]
         ],
         reviewed=bool(data.get("reviewed")),
+        dated=str((entry.get("dated") or {}).get(entry["version"], "")),
     )
