@@ -298,3 +298,40 @@ def test_a_patient_adds_a_question_and_sends_a_message_with_the_keyboard_alone(
     shots(page, "message-sent-by-keyboard")
     context.close()
     assert not watch.server_errors, watch.server_errors
+
+
+def test_on_a_phone_the_header_is_one_line_the_footer_links_are_targets_and_the_summary_unboxed(
+    e2e_server: E2EServer, browser: Any, watch: PageWatch
+) -> None:
+    """Issue 12: at 390 px the header does not wrap to three lines (no two-step link
+    beside the patient's address), each footer link is at least 24 px tall (WCAG
+    2.5.8), and the summary's frame is as tall as the summary (no page in a page)."""
+    server = e2e_server
+    made = server.db(_made)
+    context, page = _context(browser, watch, "phone")
+    _sign_in(page, server, "mei.lin@example.org")
+    for language in LANGUAGES:
+        _speak(page, server, language)
+        page.goto(server.path(f"/cases/{made.pseudonym}/"))
+        brand = page.locator(".site-header .brand").bounding_box()
+        header = page.locator(".site-header").bounding_box()
+        assert brand and header and header["height"] < brand["height"] * 2 + 24, header
+        assert page.locator(".site-header a[href='/accounts/2fa/']").count() == 0
+        for link in page.locator(".footer-links a").all():
+            box = link.bounding_box()
+            assert box and box["height"] >= 24, (language, box)
+        page.goto(server.path(f"/cases/{made.pseudonym}/summary/{language}/"))
+        frame = page.locator("iframe.summary-frame")
+        frame.wait_for()
+        page.wait_for_function(
+            "() => { const f = document.querySelector('iframe.summary-frame');"
+            " return f.contentDocument && f.contentDocument.readyState === 'complete'"
+            " && f.style.height !== ''; }"
+        )
+        inner = page.evaluate(
+            "() => document.querySelector('iframe.summary-frame')"
+            ".contentDocument.documentElement.scrollHeight"
+        )
+        box = frame.bounding_box()
+        assert box and box["height"] >= inner, (language, box, inner)
+    context.close()

@@ -61,7 +61,7 @@ def test_the_sign_up_confirmation_email_is_casebridges_own_in_english(client):
     message = _sign_up(client, "mei@example.org")
     _branded_link_only(message)
     assert message.subject == "casebridge: confirm your e-mail address to finish signing up"
-    assert "signed up to casebridge with this e-mail address" in message.body
+    assert "a request to sign up to casebridge with this e-mail address" in message.body
     assert "If it was not you, ignore this e-mail" in message.body
     assert "In an emergency call 999, or NHS 111" in message.body
     (link,) = _links(message.body)
@@ -128,7 +128,7 @@ def test_the_password_reset_email_in_english_says_why_and_what_if_it_was_not_you
     (message,) = mail.outbox
     _branded_link_only(message)  # alice's account is in English, whatever the browser says
     assert message.subject == "casebridge: choose a new password"
-    assert "asked to set a new password for the casebridge account" in message.body
+    assert "a request to set a new password for the casebridge account" in message.body
     assert "your password stays as it is" in message.body
     assert case.pseudonym not in message.body and "oncology" not in message.body
 

@@ -44,7 +44,7 @@ def full_case(people, case):
     """Alice's case with a read record, a binary upload, two uploads of the same
     name, messages both ways, a question, and a transfer consent withdrawn."""
     do_give_consent(
-        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2025.1"
+        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2026.1"
     )
     first = do_upload_document(
         case, acting_user=people.owner, file_name="histology.txt", data=PATHOLOGY.encode()
@@ -58,7 +58,7 @@ def full_case(people, case):
         case,
         acting_user=people.owner,
         kind="transfer_abroad",
-        text_version="transfer-2026.1",
+        text_version="transfer-2026.2",
         language="zh",
         country="CN",
         recipients=["fuscc-breast-surgery"],
@@ -130,8 +130,8 @@ def test_consents_messages_and_questions_are_there_in_plain_words(people, full_c
     consents = json.loads(_read(archive, folder, "consents.json"))
     processing, transfer = consents
     assert processing["kind"] == "processing_art9" and processing["in_force"] is True
-    assert processing["wording"]["en"] == "the current wording, of 23 November 2026, in English"
-    assert processing["wording"]["zh"].startswith("2026年11月23日的现行文本")
+    assert processing["wording"]["en"] == "the current wording, of 7 December 2026, in English"
+    assert processing["wording"]["zh"].startswith("2026年12月7日的现行文本")
     assert processing["text_shown"].startswith("I agree that casebridge may store")
     assert processing["given_by"]["name"] == "alice" and processing["given_by"]["role"] == "patient"
     assert transfer["country"] == "CN" and transfer["language_shown"] == "zh"

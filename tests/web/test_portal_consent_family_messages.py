@@ -22,7 +22,7 @@ def test_consent_to_processing_records_the_version_language_and_time(client, peo
     _login(client, people.owner)
     page = client.get(f"/cases/{case.pseudonym}/consent/").content.decode()
     # the wording is named in plain words; the version id is stored, never shown
-    assert "This is the current wording, of 23 November 2026." in page
+    assert "This is the current wording, of 7 December 2026." in page
     assert content.consent_text("processing_art9", "en").version not in page
     response = client.post(
         f"/cases/{case.pseudonym}/consent/", {"action": "give_processing", "p-agree": "on"}
@@ -30,7 +30,7 @@ def test_consent_to_processing_records_the_version_language_and_time(client, peo
     assert response["Location"] == f"/cases/{case.pseudonym}/documents/"
     consent = Consent.objects.get(case=case)
     assert consent.kind == "processing_art9" and consent.language == "en"
-    assert consent.text_version == "processing-2025.1" and consent.given_at is not None
+    assert consent.text_version == "processing-2026.1" and consent.given_at is not None
 
 
 def test_consent_is_not_given_without_ticking_i_agree(client, people, case):
@@ -224,8 +224,8 @@ def test_each_consent_withdrawal_is_one_labelled_step_that_says_what_stops(clien
     page = client.get(url).content.decode()
     assert "Withdraw my consent to use my health information" in page
     assert "reads nothing more from your records" in page
-    assert "Wording version" not in page and "processing-2025.1" not in page
-    assert "(you agreed to the current wording, of 23 November 2026, in English)" in page
+    assert "Wording version" not in page and "processing-2026.1" not in page
+    assert "(you agreed to the current wording, of 7 December 2026, in English)" in page
 
 
 def test_guidance_is_shown_in_english_and_chinese(client):

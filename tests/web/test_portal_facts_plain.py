@@ -35,7 +35,7 @@ RECORDS = (
 def read(case, people):
     cache.clear()
     do_give_consent(
-        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2025.1"
+        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2026.1"
     )
     for name in RECORDS:
         doc = do_upload_document(
@@ -248,21 +248,21 @@ def test_a_document_being_dated_is_not_a_fact_and_dated_events_read_as_the_timel
     [
         (
             "en",
-            "This is the current wording, of 23 November 2026.",
-            "(you agreed to the current wording, of 23 November 2026, in English)",
+            "This is the current wording, of 7 December 2026.",
+            "(you agreed to the current wording, of 7 December 2026, in English)",
         ),
-        ("zh", "这是2026年11月23日的现行文本。", "（您同意的是2026年11月23日的现行文本（英文））"),
+        ("zh", "这是2026年12月7日的现行文本。", "（您同意的是2026年12月7日的现行文本（英文））"),
     ],
 )
 def test_consent_names_its_wording_in_plain_words_never_the_version_id(
     client, people, case, lang, shown, given
 ):
     do_give_consent(
-        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2025.1"
+        case, acting_user=people.owner, kind="processing_art9", text_version="processing-2026.1"
     )
     page = _page(client, people, case, lang, "consent/")
     assert shown in page
-    assert "processing-2025.1" not in page and "transfer-2026.1" not in page
+    assert "processing-2026.1" not in page and "transfer-2026.2" not in page
     assert given.replace("（您同意", "(您同意").replace("））", "）)") in page
 
 

@@ -136,7 +136,8 @@ def test_the_overview_lists_the_sections_with_their_state_not_their_content(clie
         assert f'href="/cases/{case.pseudonym}/{url}"' in page, url
     assert f'href="/cases/{case.pseudonym}/summary-and-downloads/"' in page
     assert "1 of 1 read" in page and "items found" in page
-    assert "next-nothing" in page  # read, nothing asked: we will message them
+    # read, nothing asked, but essential records missing: adding them is the next step
+    assert "next-missing" in page and "Add the missing records" in page
     # much shorter than before: no facts table, no timeline, no list of gaps
     assert "<table" not in page and 'class="timeline"' not in page
     assert 'class="gaps"' not in page and "histology.txt, page 1" not in page
@@ -197,3 +198,37 @@ def test_the_overview_and_its_sections_read_in_chinese(client, people, case):
     page = client.get(f"/cases/{case.pseudonym}/").content.decode()
     assert "返回概览" in client.get(f"/cases/{case.pseudonym}/timeline/").content.decode()
     assert "Nothing to do now" not in page and "Your case, section by section" not in page
+
+
+# -- the next step and the counts agree with the page and the sections (issue 12 #8) ----
+
+
+def test_essential_records_missing_make_adding_them_the_next_step_not_nothing(case):
+    step = _step(case, essential_missing=2)
+    assert step.key == "missing" and step.url == f"/cases/{case.pseudonym}/missing/"
+    assert step.label == "Add the missing records"
+    assert _step(case).key == "nothing"
+
+
+def test_the_overview_counts_the_missing_and_the_dates_as_their_pages_list_them(
+    client, people, case
+):
+    import re
+
+    _read_record(case, people)
+    _login(client, people.owner)
+    switch_language(client, "zh-hans")
+    base = f"/cases/{case.pseudonym}"
+    page = client.get(f"{base}/").content.decode()
+    missing = client.get(f"{base}/missing/").content.decode()
+    labels = re.findall(r'<span class="muted">\((\S+?)\)</span>', missing)
+    assert labels, missing
+    (line,) = re.findall(r"缺少 \d+ 份：[^<]*", page)
+    assert line.startswith(f"缺少 {len(labels)} 份：")
+    for label in set(labels):
+        assert f"{label} {labels.count(label)} 份" in line
+    if "必需" in labels:
+        assert "现在无需操作" not in page and "添加缺少的病历" in page
+    timeline = client.get(f"{base}/timeline/").content.decode()
+    rows = timeline.count("<li><strong><time")
+    assert (f"{rows} 个日期" in page) if rows else ("尚无带日期的事件" in page)

@@ -193,3 +193,15 @@ def test_a_port_already_taken_is_refused_before_anything_is_prepared(monkeypatch
         assert serve.main("127.0.0.1", port, demo=True, worker=False) == 1
         assert not prepared
     assert serve.address_in_use("127.0.0.1", port) == ""
+
+
+def test_the_demo_patient_has_given_the_consent_its_records_are_read_under(data_dir, records):
+    from casebridge.web.cases.models import Consent
+    from casebridge.web.portal.content import consent_text
+
+    logins = seed_demo(records)
+    seed_demo(records)  # again: still one consent
+    case = Case.objects.get(pseudonym=logins.case_pseudonym)
+    (consent,) = case.consents.filter(kind=Consent.Kind.PROCESSING_ART9)
+    assert consent.withdrawn_at is None and consent.given_by.email == PATIENT_EMAIL
+    assert consent.text_version == consent_text("processing_art9", "en").version

@@ -33,6 +33,7 @@ from django import forms
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,21 @@ def _user_for(email: str) -> Any:
     from casebridge.web.accounts.models import User
 
     return User.objects.filter(email__iexact=email).first() if email else None
+
+
+def _only_case(user: Any) -> str:
+    """The pseudonym of the one case `user` owns or follows, or "" (none, or several)."""
+    from django.db.models import Q
+
+    from casebridge.web.cases.models import Case, CaseMember
+
+    followed = CaseMember.objects.filter(user=user, revoked_at__isnull=True).values("case")
+    found = list(
+        Case.objects.filter(Q(owner=user) | Q(pk__in=followed)).values_list("pseudonym", flat=True)[
+            :2
+        ]
+    )
+    return found[0] if len(found) == 1 else ""
 
 
 def audit_login(request: HttpRequest, action: str, email: str, **after: Any) -> None:
@@ -188,7 +204,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return methods
 
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """Audited; and a patient or relative with exactly one case goes straight
+        into it, not to a list of one: on signing in, and on confirming the e-mail
+        address (whose case the sign-in signal has just opened, after the
+        redirect was chosen). Staff, a `next`, none or several cases: unchanged."""
         response = super().post_login(request, user, **kwargs)
+        if response.get("Location") == "/" and not getattr(user, "is_case_staff", False):
+            only = _only_case(user)
+            if only:
+                response["Location"] = reverse("portal:case", args=[only])
         throttle.record_success(request, user, response)
         mark_signed_in(request)
         audit.record(

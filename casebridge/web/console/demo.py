@@ -12,13 +12,14 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from django.db import transaction
 
 import casebridge
 from casebridge.web.accounts.models import Role, User
-from casebridge.web.cases.actions import do_create_case, do_upload_document
+from casebridge.web.cases.actions import do_create_case, do_give_consent, do_upload_document
 from casebridge.web.cases.errors import ActionError, DuplicateDocument
-from casebridge.web.cases.models import Case, Enquiry
+from casebridge.web.cases.models import Case, Consent, Enquiry
 
 PATIENT_EMAIL = "patient@demo.casebridge.test"
 COORDINATOR_EMAIL = "coordinator@demo.casebridge.test"
@@ -40,6 +41,14 @@ class DemoLogins:
     case_pseudonym: str
     uploaded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already there, or refused (with why)
+
+
+def _current_consent_version(kind: str) -> str:
+    """The consent wording's current version, from the portal's content file (read,
+    not imported: no app imports another)."""
+    path = Path(casebridge.__file__).resolve().parent / "web" / "portal" / "content"
+    with (path / "consents.yaml").open(encoding="utf-8") as handle:
+        return str(yaml.safe_load(handle)[kind]["version"])
 
 
 def _account(email: str, role: str, full_name: str, password: str) -> User:
@@ -79,6 +88,16 @@ def seed_demo(records: Path | None = None) -> DemoLogins:
         coordinator_password=coordinator_password,
         case_pseudonym=case.pseudonym,
     )
+    # the records are read only with the patient's consent: without it the demo's
+    # case asked for a consent beside records already read
+    processing = Consent.Kind.PROCESSING_ART9
+    if not case.consents.filter(kind=processing, withdrawn_at__isnull=True).exists():
+        do_give_consent(
+            case,
+            acting_user=patient,
+            kind=processing,
+            text_version=_current_consent_version(processing),
+        )
     folder = records if records is not None else examples_dir()
     files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     if not files:

@@ -3,6 +3,7 @@ red-flag questions, consent texts, guidance. English and Simplified Chinese."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,6 +65,15 @@ class ConsentText:
     dated: str = ""  # ISO day this version's wording was written, "" when not known
 
 
+# A folded YAML text joins its lines with a space: none belongs after Chinese
+# punctuation (it read "。 文件").
+_SPACE_AFTER_CHINESE_STOP = re.compile(r"(?<=[。；：，！？」）])[ \t\n]+")
+
+
+def _unfolded(text: str, lang: str) -> str:
+    return _SPACE_AFTER_CHINESE_STOP.sub("", text) if lang == "zh" else text
+
+
 def consent_text(kind: str, lang: str | None = None) -> ConsentText:
     lang = lang or current_lang()
     entry = load("consents")[kind]
@@ -71,7 +81,7 @@ def consent_text(kind: str, lang: str | None = None) -> ConsentText:
         kind,
         entry["version"],
         pick(entry["title"], lang),
-        pick(entry["text"], lang),
+        _unfolded(pick(entry["text"], lang), lang),
         lang,
         consent_dated(kind, entry["version"]),
     )
@@ -132,10 +142,12 @@ class LegalPage:
     intro: str
     sections: list[LegalSection]
     reviewed: bool  # False: still the template, to be reviewed by the operator
+    dated: str = ""  # ISO day this version's wording was written, "" when not known
 
 
 def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> LegalPage:
-    """`name` is "privacy" or "terms"; `values` fill {operator} and {contact}."""
+    """`name` is "privacy" or "terms"; `values` fill {operator}, {contact} and the
+    retention periods."""
     data = load("legal")
     entry = data[name]
 
@@ -154,4 +166,5 @@ def legal_page(name: str, values: dict[str, str], lang: str | None = None) -> Le
             for s in entry["sections"]
         ],
         reviewed=bool(data.get("reviewed")),
+        dated=str((entry.get("dated") or {}).get(entry["version"], "")),
     )

@@ -4,6 +4,8 @@ Nothing here promises a diagnosis, a treatment, acceptance or an outcome."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,8 +19,29 @@ def operator_name() -> str:
 
 
 def operator_contact() -> str:
-    """How to reach the operator (CASEBRIDGE_OPERATOR_CONTACT); empty if not set."""
-    return settings.CASEBRIDGE_OPERATOR_CONTACT
+    """How to reach the operator: CASEBRIDGE_OPERATOR_CONTACT, else the address
+    casebridge's e-mails come from (DEFAULT_FROM_EMAIL), so that someone without
+    a case (and so without its messages) can still write to them."""
+    if settings.CASEBRIDGE_OPERATOR_CONTACT:
+        return settings.CASEBRIDGE_OPERATOR_CONTACT
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+
+
+def retention_periods() -> dict[str, str]:
+    """How long a case and an enquiry are kept (CASEBRIDGE_RETENTION_DAYS,
+    CASEBRIDGE_ENQUIRY_RETENTION_DAYS, which apply_retention enforces), in words."""
+    return {
+        "case_retention": _period(settings.RETENTION_DAYS),
+        "enquiry_retention": _period(settings.ENQUIRY_RETENTION_DAYS),
+    }
+
+
+def _period(days: int) -> str:
+    """2922 days: "8 years"; 180: "180 days" (whole years only when exact to a leap day)."""
+    years = round(days / 365.25)
+    if years >= 1 and abs(days - years * 365.25) < 1:
+        return ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
 def first_contact_wait() -> str:

@@ -129,6 +129,8 @@ class EnquiryForm(forms.Form):
     )
     questions = forms.CharField(
         label=_("Your questions for the specialists (optional)"),
+        # the case lists them one a line (cases.questions.split_enquiry_questions)
+        help_text=_("One question per line."),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         required=False,

@@ -14,13 +14,18 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from casebridge.web.cases import workflow
 from casebridge.web.cases.models import Case, Document
+from casebridge.web.cases.wording import patient_gaps
+from casebridge.web.portal import content
+from casebridge.web.portal.lib import patient_timeline
 
 # where there is nothing left for the patient's side to do on the case
 FINISHED = frozenset({workflow.WITHDRAWN, workflow.CLOSED})
+# where records are still being gathered from the patient's side
+COLLECTING = frozenset({workflow.ENQUIRY, workflow.TRIAGE, workflow.COLLECTING_RECORDS})
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,14 @@ def next_step(
     may_upload: bool,
     may_approve: bool,
     patient_name: str = "",
+    essential_missing: int = 0,
 ) -> NextStep:
     """The single next step for this person on this case, most pressing first:
     read the opinion; approve what would be sent; give the consent naming the
     department; give consent to processing; answer a record request; add the
-    first records; else nothing to do (we will message them)."""
+    first records; add the essential records found missing (the page's status
+    says they are missing: it must not say there is nothing to do); else nothing
+    to do (we will message them)."""
     pk = case.pseudonym
     nothing = NextStep(
         "nothing",
@@ -116,16 +124,7 @@ def next_step(
             reverse("portal:documents", args=[pk]) + "#upload-form",
             _("Upload it"),
         )
-    if (
-        not states
-        and may_upload
-        and case.status
-        in (
-            workflow.ENQUIRY,
-            workflow.TRIAGE,
-            workflow.COLLECTING_RECORDS,
-        )
-    ):
+    if not states and may_upload and case.status in COLLECTING:
         text = (
             _("Add %(name)s's records: letters, reports, or photos of them.")
             % {"name": patient_name}
@@ -133,7 +132,23 @@ def next_step(
             else _("Add your records: letters, reports, or photos of them.")
         )
         return NextStep("upload", text, reverse("portal:documents", args=[pk]), _("Add records"))
+    if essential_missing and may_upload and case.status in COLLECTING:
+        return NextStep(
+            "missing",
+            _(
+                "Some essential records are missing. Add them if you have them: the page "
+                "lists each one and who usually holds it."
+            ),
+            reverse("portal:missing", args=[pk]),
+            _("Add the missing records"),
+        )
     return nothing
+
+
+def essential_missing(engine: Any) -> int:
+    """How many of the engine's missing records are essential (the status line's
+    "some important records are missing" counts the same)."""
+    return sum(1 for gap in getattr(engine, "gaps", []) or [] if gap.severity == "essential")
 
 
 @dataclass(frozen=True)
@@ -165,19 +180,21 @@ def section_links(
         records_state = ngettext(
             "%(read)d of %(n)d read", "%(read)d of %(n)d read", len(states)
         ) % {"read": read, "n": len(states)}
-    gaps = list(getattr(engine, "gaps", []) or [])
-    essential = sum(1 for gap in gaps if gap.severity == "essential")
+    # counted from the rows the section pages list, with their labels (必需, 重要...)
+    lang = content.current_lang()
+    gaps = patient_gaps(engine, lang) if getattr(engine, "gaps", None) else []
     if not gaps:
         gaps_state = _("Nothing missing found so far")
-    elif essential:
-        gaps_state = ngettext(
-            "%(n)d missing, %(essential)d important",
-            "%(n)d missing, %(essential)d important",
-            len(gaps),
-        ) % {"n": len(gaps), "essential": essential}
     else:
-        gaps_state = ngettext("%(n)d missing", "%(n)d missing", len(gaps)) % {"n": len(gaps)}
-    events = len(getattr(engine, "timeline", []) or [])
+        by_label: dict[str, int] = {}
+        for gap in gaps:
+            by_label[gap.severity] = by_label.get(gap.severity, 0) + 1
+        parts = [_("%(n)d %(label)s") % {"n": n, "label": label} for label, n in by_label.items()]
+        gaps_state = ngettext("%(n)d missing: %(parts)s", "%(n)d missing: %(parts)s", len(gaps)) % {
+            "n": len(gaps),
+            "parts": pgettext("between the items of a list", ", ").join(parts),
+        }
+    events = len(patient_timeline(engine, lang)) if getattr(engine, "timeline", None) else 0
     return [
         SectionLink(
             "records",
@@ -199,7 +216,7 @@ def section_links(
             "timeline",
             _("Timeline"),
             reverse("portal:timeline", args=[pk]),
-            ngettext("%(n)d dated event", "%(n)d dated events", events) % {"n": events}
+            ngettext("%(n)d date", "%(n)d dates", events) % {"n": events}
             if events
             else _("No dated events yet"),
         ),

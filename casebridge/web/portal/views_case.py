@@ -227,6 +227,7 @@ def case_home(request: AuthedRequest, pk: str) -> HttpResponse:
         may_upload=allowed(request.user, case, "upload"),
         may_approve=allowed(request.user, case, "approve"),
         patient_name=name,
+        essential_missing=overview.essential_missing(engine),
     )
     sections = overview.section_links(
         case,

@@ -5,22 +5,29 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casebridge.web.portal import content, expect
+from casebridge.web.portal.lib import date_words
 
 
 def _page(request: HttpRequest, name: str) -> HttpResponse:
     values = {
         "operator": expect.operator_name(),
-        "contact": expect.operator_contact()
-        or _("through your coordinator, in your case’s messages"),
+        "contact": expect.operator_contact(),
+        **expect.retention_periods(),
     }
+    page = content.legal_page(name, values)
+    lang = content.current_lang()
     return render(
         request,
         "portal/legal.html",
-        {"page": content.legal_page(name, values), "name": name},
+        {
+            "page": page,
+            "name": name,
+            # the patient reads the day of the wording, never the version id
+            "dated": date_words(page.dated, "day", lang, full=True) if page.dated else "",
+        },
     )
 
 

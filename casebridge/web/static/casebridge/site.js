@@ -32,6 +32,20 @@
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");
     if (token) event.detail.headers["X-CSRFToken"] = token.value;
   });
+  // The framed summary takes its full height (no box scrolling inside the page);
+  // without this script it keeps the stylesheet's height and scrolls.
+  var fit = function (frame) {
+    try {
+      var doc = frame.contentDocument;
+      if (!doc || !doc.documentElement) return;
+      frame.style.height = doc.documentElement.scrollHeight + 2 + "px";
+    } catch (error) { /* not readable: keep the stylesheet's height */ }
+  };
+  document.querySelectorAll("iframe[data-fit-height]").forEach(function (frame) {
+    frame.addEventListener("load", function () { fit(frame); });
+    window.addEventListener("resize", function () { fit(frame); });
+    fit(frame);
+  });
   // A form sent back with errors: move to its error summary (NHS pattern), so a
   // screen reader reads it first and a phone shows it.
   var summary = document.querySelector(".error-summary");
