@@ -8,7 +8,7 @@ a message from the patient not yet answered. The case opens on "Needs a
 person", which lists those five first, each a link to its section; the case is
 in sections, none of them a page of thousands of pixels. The coordinator
 corrects a fact with the keyboard alone (Enter saves, the focus goes on to the
-next fact, a refusal is announced), answers the patient's message, and the
+next fact, a save that changes nothing is announced), answers the patient's message, and the
 e-mail that tells them of the patient's next message links to the console, not
 to the patient's pages. Every console page passes axe-core's WCAG 2.2 AA rules
 with no serious or critical violation; the queue and the overview do not scroll
@@ -72,9 +72,9 @@ SAVED = {
     "en": "Fact corrected; the case was brought up to date.",
     "zh": "信息已更正，病例已同步更新。",
 }
-REFUSED = {
-    "en": "Type the corrected value or choose what the record says, then save.",
-    "zh": "请填写更正后的数值，或选择病历的记载情形，然后保存。",
+NOTHING = {
+    "en": "Type a different value or choose what the record says to correct it.",
+    "zh": "如需更正，请输入不同的值或选择病历的表述。",
 }
 
 
@@ -280,8 +280,9 @@ def _correct_a_fact_with_the_keyboard(
 ) -> None:
     """From the top of the facts section: Tab to a fact's "Check this fact",
     Enter opens it, type the value and the reason, Enter saves; the page comes
-    back on the next fact, the focus on it. Then Enter with nothing to save is
-    refused, and the refusal takes the focus (a screen reader reads it)."""
+    back on the next fact, the focus on it. Then Enter with nothing to save writes
+    nothing and says so in the status region (a screen reader reads it), the focus
+    back on the same fact."""
     facts = server.db(lambda: _fact_ids(made.pseudonym))
     # English: the letter's grade (the records then agree); Chinese: the diagnosis as written
     kind, new_value = (
@@ -326,20 +327,26 @@ def _correct_a_fact_with_the_keyboard(
     assert values[target[0]] == new_value
     shots(page, f"next-fact-focused-{language}")
 
-    # Enter with neither a value nor a context: refused in its row, the focus on why
+    # Enter with neither a value nor a context: nothing is written, the coordinator is
+    # told so in the page's status region, and the focus stays on the same fact
+    before_save = server.db(lambda: _fact_ids(made.pseudonym))
     page.keyboard.press("Tab")
     assert _focused(page)["tag"] == "SUMMARY" and _focused(page)["outline"]
     page.keyboard.press("Enter")
     _tab_to(page, lambda f: f["id"] == f"fact-{after}-reason", "the next fact's reason")
     page.keyboard.type("checked")
     page.keyboard.press("Enter")
+    page.wait_for_url(f"**#fact-{after}")
+    status = page.locator("ul.flash[role=status]")
+    status.wait_for()
+    assert NOTHING[language] in status.inner_text()
     page.wait_for_load_state()
-    alert = page.locator(f"#fact-{after}-errors")
-    assert alert.get_attribute("role") == "alert"
-    assert REFUSED[language] in alert.inner_text()
-    assert page.evaluate("() => document.activeElement.id") == f"fact-{after}-errors"
-    assert page.locator(f"#fact-{after}-reason").input_value() == "checked"
-    shots(page, f"refusal-announced-{language}")
+    row = page.evaluate(
+        "() => { const r = document.activeElement.closest('tr'); return r ? r.id : ''; }"
+    )
+    assert row == f"fact-{after}", f"the focus is on {_focused(page)}, not the same fact"
+    assert server.db(lambda: _fact_ids(made.pseudonym)) == before_save
+    shots(page, f"nothing-changed-announced-{language}")
 
 
 def _answer_the_patient(
