@@ -465,8 +465,8 @@ def option_parts(b: _Builder) -> list[tuple[Part, list[Fact]]]:
             spans += b.value(group[0])
             side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
             if side:
-                o, c = ("（", "）") if b.zh else (" (", ")")
-                spans = [*spans, Span(o), *b.text(side, "laterality"), Span(c)]
+                opening, closing = ("（", "）") if b.zh else (" (", ")")
+                spans = [*spans, Span(opening), *b.text(side, "laterality"), Span(closing)]
             refs.update(n for f in group for n in b.fact_refs(f))
         facts_of = [f for group in groups for f in group]
         parts.append((Part(spans, sorted(refs), sep="; " if parts else ""), facts_of))
@@ -592,8 +592,8 @@ def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
         return [Span(b.word("heading.if_condition", condition=cond.text))]
     whole = b.text(cond.text, "biomarker", "result", "response")
     if not any(s.untranslated for s in whole):
-        said = _zh_marks("".join(s.text for s in whole))
-        return [Span(b.word("heading.if_condition", condition=said))]
+        whole_text = _zh_marks("".join(s.text for s in whole))
+        return [Span(b.word("heading.if_condition", condition=whole_text))]
     if cond.results:
         begin, end = cond.source.start, cond.source.end
         rest = list(b._page_text(cond.source)[begin:end])

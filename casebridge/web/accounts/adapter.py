@@ -91,7 +91,8 @@ def home_url(user: Any) -> str:
     from casebridge.web.accounts.models import Role
 
     role = getattr(user, "role", None)
-    name = {Role.COORDINATOR: "console:queue", Role.ADMIN: "console:queue"}.get(role)
+    queues: dict[Any, str] = {Role.COORDINATOR: "console:queue", Role.ADMIN: "console:queue"}
+    name = queues.get(role)
     if role == Role.REVIEWER:
         name = "review:home"
     if name and getattr(user, "is_authenticated", False):

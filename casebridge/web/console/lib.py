@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +245,7 @@ STAFF_WRITERS = (Role.COORDINATOR, Role.ADMIN)
 NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def owner_names(cases: list[Case]) -> dict[int, str]:
+def owner_names(cases: Sequence[Case]) -> dict[int, str]:
     """The patient's name for cases whose account has none (opened from an
     enquiry, the name is the enquiry's): one query for all of them, none when
     every account has its name."""
@@ -469,7 +470,7 @@ def conversation(case: Case) -> list[Message]:
     return messages
 
 
-STAFF_WORDS = {
+STAFF_WORDS: dict[str, Any] = {
     Role.COORDINATOR: _("coordinator"),
     Role.ADMIN: _("administrator"),
     Role.REVIEWER: _("reviewer"),
@@ -484,7 +485,7 @@ PERMISSION_WORDS = (
     ("can_message", _("messages")),
     ("can_approve", _("approves the pack")),
 )
-RELATIONSHIP_WORDS = {
+RELATIONSHIP_WORDS: dict[str, Any] = {
     CaseMember.Relationship.FAMILY: _("family"),
     CaseMember.Relationship.CAREGIVER: _("caregiver"),
 }

@@ -341,7 +341,8 @@ def _render_case(
         corrections = list(case.corrections.select_related("by"))
         kinds = {fact.id: fact.kind for fact in page.engine.facts}
         for correction in corrections:  # which fact, in words ("set Cancer type to …")
-            correction.fact_kind = correction.kind or kinds.get(correction.fact_id, "")
+            # shown by the template only: not a field
+            correction.fact_kind = correction.kind or kinds.get(correction.fact_id, "")  # type: ignore[attr-defined]
         context.update(
             corrections=corrections,
             audit_events=lib.recent_audit(case),
@@ -736,7 +737,7 @@ def _looks_like_words(value: str, kind: str, other: str) -> str:
     ) % {**words, "other": fact_kind_label(other, lang)}
 
 
-def _restore_fact(request: HttpRequest, case: Case, ref: str, form: forms.Form) -> HttpResponse:
+def _restore_fact(request: AuthedRequest, case: Case, ref: str, form: forms.Form) -> HttpResponse:
     data = form.cleaned_data
     fact = _shown_fact(case, data["fact_id"])
     # the fact keeps its id (the record's kind, value and source): its place, read before
