@@ -59,7 +59,46 @@ def test_an_expired_invitation_says_so_and_how_to_send_a_new_link(client, people
     AuditEvent.objects.filter(action="member.invited", object_id=str(member.pk)).update(at=old)
     page = _page(client, people.owner, case)
     assert "not accepted: the link stopped working on" in page
-    assert "remove them and invite them again" in page
+    assert "You can send them a new link." in page and ">Send a new link<" in page
+
+
+def test_the_patient_sends_a_new_link_and_the_invitation_waits_again(
+    client, people, case, django_capture_on_commit_callbacks
+):
+    from django.core import mail as outbox
+
+    member = do_invite_member(case, acting_user=people.owner, email="david@example.org")
+    old = timezone.now() - dt.timedelta(days=10)
+    AuditEvent.objects.filter(action="member.invited", object_id=str(member.pk)).update(at=old)
+    _page(client, people.owner, case)
+    outbox.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/cases/{case.pseudonym}/family/", {"action": "resend", "member": member.pk}
+        )
+    assert response.status_code == 302
+    page = _page(client, people.owner, case)
+    assert "A new link was sent." in page and "waiting for them to accept." in page
+    assert "stopped working" not in page
+    sent = [m for m in outbox.outbox if "david@example.org" in m.to]
+    assert len(sent) == 1 and "/invitation/" in sent[0].body
+    event = AuditEvent.objects.get(action="member.invitation_resent")
+    assert event.actor_id == people.owner.pk and event.object_id == str(member.pk)
+
+
+def test_only_the_patient_sends_a_new_link_and_not_once_it_was_accepted(client, people, case):
+    member = do_invite_member(case, acting_user=people.owner, email="david@example.org")
+    client.force_login(people.family, backend="django.contrib.auth.backends.ModelBackend")
+    refused = client.post(
+        f"/cases/{case.pseudonym}/family/", {"action": "resend", "member": member.pk}
+    )
+    assert refused.status_code == 404
+    assert not AuditEvent.objects.filter(action="member.invitation_resent").exists()
+    waiting = _page(client, people.owner, case).count(">Send a new link<")
+    do_accept_invitation(member, password="a long enough passphrase 42", language="en")
+    page = _page(client, people.owner, case)
+    assert "Accepted the invitation on" in page
+    assert page.count(">Send a new link<") == waiting - 1  # not for David any more
 
 
 def test_the_patient_changes_what_a_relative_may_do_and_it_is_audited(client, people, case):

@@ -36,6 +36,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited a family member or caregiver"),
     "member.invitation_accepted": _("accepted an invitation to the case"),
+    "member.invitation_resent": _("sent a new invitation link"),
     "member.invitation_opened": _("opened the invitation's link"),
     "member.invitation_link_refused": _("opened an invitation's link that could no longer be used"),
     "member.invite_mail_limited": _("was not e-mailed the invitation again (too many e-mails)"),

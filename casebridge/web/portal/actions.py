@@ -701,6 +701,58 @@ def do_invite_family(
     return member
 
 
+def do_resend_invitation(
+    case: Case,
+    *,
+    acting_user: User,
+    member: CaseMember,
+    site_url: str,
+    meta: RequestMeta | None = None,
+) -> CaseMember:
+    """The patient sends a new invitation link to someone who has not accepted
+    yet (the first e-mail lost, or its link expired): a fresh signed link, the
+    same e-mail in the invitee's language, and the family page counts its days
+    from now (the page offers it only until they accept). The same limits as an
+    invitation hold (per sender, per address)."""
+    require(acting_user, case, "consent")
+    limit, window = throttle.parse_rate(settings.INVITE_RATE)
+    if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
+        raise Throttled(
+            gettext("You have sent many invitations in a short time. Please try again later."),
+            retry_after=throttle.retry_after(window),
+        )
+    with transaction.atomic():
+        locked = CaseMember.objects.select_for_update().select_related("user").get(pk=member.pk)
+        if locked.case_id != case.pk or locked.revoked_at is not None:
+            raise ActionError(gettext("This person no longer has access to the case."))
+        invitee = locked.user
+        mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
+        if not throttle.hit("invite-mail", invitee.email.lower(), limit=mails, window=mail_window):
+            raise Throttled(
+                gettext("Several links went to this address in a short time. Please try later."),
+                retry_after=throttle.retry_after(mail_window),
+            )
+        audit.record(
+            acting_user,
+            case,
+            "member.invitation_resent",
+            obj=locked,
+            after={"email": invitee.email},
+            meta=meta,
+        )
+        path = reverse("portal:invitation", args=[invitations.make_token(locked)])
+        context = {
+            "inviter": inviter_name(acting_user),
+            "caregiver": locked.relationship == CaseMember.Relationship.CAREGIVER,
+            "link": site_url.rstrip("/") + path,
+            "has_account": invitee.has_usable_password(),
+            "days": settings.INVITE_LINK_DAYS,
+        }
+        people = [mail.to_user(invitee)]
+        transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
+    return locked
+
+
 def do_accept_invitation(
     member: CaseMember,
     *,

@@ -176,6 +176,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "member.invitation_opened": _("opened an invitation"),
     "member.invitation_link_refused": _("opened an invitation link that no longer works"),
     "member.invitation_accepted": _("accepted an invitation"),
+    "member.invitation_resent": _("sent a new invitation link"),
     "member.invite_refused": _("could not invite someone"),
     "member.invite_mail_limited": _("held back an invitation e-mail (too many in a short time)"),
     "member.revoked": _("removed someone's access"),
@@ -849,14 +850,20 @@ def family_members(case: Case) -> list[MemberRow]:
     first_read: dict[int, list[dt.datetime]] = {}
     if members:
         events = AuditEvent.objects.filter(case=case).filter(
-            Q(action__in=["member.invited", "member.invitation_accepted"])
+            Q(
+                action__in=[
+                    "member.invited",
+                    "member.invitation_resent",
+                    "member.invitation_accepted",
+                ]
+            )
             | Q(action="case.read", actor_id__in=[m.user_id for m in members])
         )
         for action, object_id, actor_id, at in events.order_by("at", "pk").values_list(
             "action", "object_id", "actor_id", "at"
         ):
-            if action == "member.invited":
-                invited[object_id] = at  # the latest invitation counts
+            if action in ("member.invited", "member.invitation_resent"):
+                invited[object_id] = at  # the latest link sent counts
             elif action == "member.invitation_accepted":
                 accepted.setdefault(object_id, at)
             else:

@@ -46,6 +46,7 @@ from casebridge.web.portal.actions import (
     do_flag_document_type,
     do_invite_family,
     do_record_read,
+    do_resend_invitation,
     do_revoke_member,
     do_upload_documents,
     flagged_document_ids,
@@ -714,6 +715,8 @@ def family(request: AuthedRequest, pk: str) -> HttpResponse:
     case = _gate(request, pk, "consent")
     if request.method == "POST" and request.POST.get("action") == "change":
         return _change_member(request, case)
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        return _resend_invitation(request, case)
     if request.method == "POST" and "member" in request.POST:
         return _revoke_member(request, case)
     form = InviteForm(
@@ -762,6 +765,28 @@ def _revoke_member(request: AuthedRequest, case: Case) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Access removed."))
+    return redirect("portal:family", pk=case.pseudonym)
+
+
+def _resend_invitation(request: AuthedRequest, case: Case) -> HttpResponse:
+    resend = RevokeMemberForm(request.POST)  # the same one field: the membership's id
+    if not resend.is_valid():
+        raise Http404("No such member")
+    member = case.members.filter(pk=resend.cleaned_data["member"], revoked_at__isnull=True).first()
+    if member is None:
+        raise Http404("No such member")
+    try:
+        do_resend_invitation(
+            case,
+            acting_user=request.user,
+            member=member,
+            site_url=request.build_absolute_uri("/"),
+            meta=meta_from_request(request),
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A new link was sent."))
     return redirect("portal:family", pk=case.pseudonym)
 
 
