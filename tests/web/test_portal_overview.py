@@ -221,7 +221,7 @@ def test_the_overview_counts_the_missing_and_the_dates_as_their_pages_list_them(
     base = f"/cases/{case.pseudonym}"
     page = client.get(f"{base}/").content.decode()
     missing = client.get(f"{base}/missing/").content.decode()
-    labels = re.findall(r'<span class="muted">\((\S+?)\)</span>', missing)
+    labels = re.findall(r'<span class="muted">[(（](\S+?)[)）]</span>', missing)
     assert labels, missing
     (line,) = re.findall(r"缺少 \d+ 份：[^<]*", page)
     assert line.startswith(f"缺少 {len(labels)} 份：")
