@@ -613,6 +613,31 @@ def inviter_name(user: User) -> str:
     return first_name(user)
 
 
+def _limit_invitations(acting_user: User) -> None:
+    """One person sends at most INVITE_RATE invitations (and new links)."""
+    limit, window = throttle.parse_rate(settings.INVITE_RATE)
+    if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
+        raise Throttled(
+            gettext("You have sent many invitations in a short time. Please try again later."),
+            retry_after=throttle.retry_after(window),
+        )
+
+
+def _send_invitation_mail(member: CaseMember, acting_user: User, site_url: str) -> None:
+    """The invitation e-mail with a fresh signed link, once the transaction commits."""
+    invitee = member.user
+    path = reverse("portal:invitation", args=[invitations.make_token(member)])
+    context = {
+        "inviter": inviter_name(acting_user),
+        "caregiver": member.relationship == CaseMember.Relationship.CAREGIVER,
+        "link": site_url.rstrip("/") + path,
+        "has_account": invitee.has_usable_password(),
+        "days": settings.INVITE_LINK_DAYS,
+    }
+    people = [mail.to_user(invitee)]
+    transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
+
+
 def do_invite_family(
     case: Case,
     *,
@@ -645,12 +670,7 @@ def do_invite_family(
     both are kept only on an account this invitation made, which then speaks
     that language and is named by that name; an existing account keeps its own."""
     name = _clean(name, "their name", limit=200)
-    limit, window = throttle.parse_rate(settings.INVITE_RATE)
-    if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
-        raise Throttled(
-            gettext("You have sent many invitations in a short time. Please try again later."),
-            retry_after=throttle.retry_after(window),
-        )
+    _limit_invitations(acting_user)
     with transaction.atomic():
         member = do_invite_member(
             case,
@@ -679,16 +699,7 @@ def do_invite_family(
             invitee.save(update_fields=fields)
         mails, mail_window = throttle.parse_rate(settings.INVITE_EMAIL_RATE)
         if throttle.hit("invite-mail", address.lower(), limit=mails, window=mail_window):
-            people = [mail.to_user(invitee)]
-            path = reverse("portal:invitation", args=[invitations.make_token(member)])
-            context = {
-                "inviter": inviter_name(acting_user),
-                "caregiver": member.relationship == CaseMember.Relationship.CAREGIVER,
-                "link": site_url.rstrip("/") + path,
-                "has_account": invitee.has_usable_password(),
-                "days": settings.INVITE_LINK_DAYS,
-            }
-            transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
+            _send_invitation_mail(member, acting_user, site_url)
         else:
             audit.record(
                 acting_user,
@@ -715,12 +726,7 @@ def do_resend_invitation(
     from now (the page offers it only until they accept). The same limits as an
     invitation hold (per sender, per address)."""
     require(acting_user, case, "consent")
-    limit, window = throttle.parse_rate(settings.INVITE_RATE)
-    if not throttle.hit("invite", str(acting_user.pk), limit=limit, window=window):
-        raise Throttled(
-            gettext("You have sent many invitations in a short time. Please try again later."),
-            retry_after=throttle.retry_after(window),
-        )
+    _limit_invitations(acting_user)
     with transaction.atomic():
         locked = CaseMember.objects.select_for_update().select_related("user").get(pk=member.pk)
         if locked.case_id != case.pk or locked.revoked_at is not None:
@@ -740,16 +746,7 @@ def do_resend_invitation(
             after={"email": invitee.email},
             meta=meta,
         )
-        path = reverse("portal:invitation", args=[invitations.make_token(locked)])
-        context = {
-            "inviter": inviter_name(acting_user),
-            "caregiver": locked.relationship == CaseMember.Relationship.CAREGIVER,
-            "link": site_url.rstrip("/") + path,
-            "has_account": invitee.has_usable_password(),
-            "days": settings.INVITE_LINK_DAYS,
-        }
-        people = [mail.to_user(invitee)]
-        transaction.on_commit(lambda: mail.send("mail/family_invitation", people, context))
+        _send_invitation_mail(locked, acting_user, site_url)
     return locked
 
 
