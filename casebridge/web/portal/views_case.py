@@ -85,21 +85,19 @@ def _gate(request: HttpRequest, pk: str, need: str = "view") -> Case:
 
 def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, Any]:
     user = request.user
+    # who the pages name for someone who is not the patient ("Alice's records"):
+    # read once (an older account's name may need its enquiry)
+    theirs = "" if case.owner_id == user.pk else lib.patient_name(case)
     return {
         "case": case,
         "tab": tab,
-        "status_text": lib.status_text(
-            case, "" if case.owner_id == user.pk else lib.patient_name(case)
-        ),
+        "status_text": lib.status_text(case, theirs),
         "is_owner": case.owner_id == user.pk,
-        # who the pages name for someone who is not the patient ("Alice's records")
-        "patient_name": "" if case.owner_id == user.pk else lib.patient_name(case),
+        "patient_name": theirs,
         "may_upload": allowed(user, case, "upload"),
         "may_message": allowed(user, case, "message"),
         "may_consent": allowed(user, case, "consent"),
-        "guidance": content.guidance_for(
-            tab, patient="" if case.owner_id == user.pk else lib.patient_name(case)
-        ),
+        "guidance": content.guidance_for(tab, patient=theirs),
         **extra,
     }
 
