@@ -53,6 +53,7 @@ NOTE_FILES = (
     "safety_notes_19.yaml",
     "safety_notes_20.yaml",
     "safety_notes_21.yaml",
+    "safety_notes_22.yaml",
 )
 
 
