@@ -608,8 +608,8 @@ def do_record_read(
 
 
 def inviter_name(user: User) -> str:
-    """How an invitation names who sent it: the first name (or their enquiry's),
-    else the display name (a name, never anything about the case)."""
+    """How an invitation names who sent it: the first name, else the display
+    name (a name, never anything about the case)."""
     return first_name(user)
 
 
