@@ -59,6 +59,29 @@ def test_an_account_that_has_a_name_keeps_it_when_its_enquiry_is_linked(db):
     assert user.full_name == "Xiuying Wang"
 
 
+def test_a_name_left_after_the_enquiry_was_linked_becomes_the_accounts_name(db):
+    """A red-flagged enquiry may reach its account with an address only; the name
+    its author leaves afterwards (the seek-care page) is the account's too."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from casebridge.web.portal.actions import do_add_enquiry_contact, do_flag_enquiry
+
+    user = User.objects.create_user("mei@example.org", "x" * 16, role=Role.PATIENT)
+    enquiry = do_flag_enquiry(acting_user=AnonymousUser(), red_flags=["mscc"])
+    enquiry = do_add_enquiry_contact(
+        enquiry, acting_user=AnonymousUser(), full_name="", email=user.email
+    )
+    do_link_enquiry(enquiry, acting_user=user)
+    user.refresh_from_db()
+    assert user.full_name == ""
+    do_add_enquiry_contact(enquiry, acting_user=user, full_name=" Mei Lin ", email=user.email)
+    user.refresh_from_db()
+    assert user.full_name == "Mei Lin"
+    do_add_enquiry_contact(enquiry, acting_user=user, full_name="Someone Else", email=user.email)
+    user.refresh_from_db()
+    assert user.full_name == "Mei Lin"  # an account's name is never replaced
+
+
 def _invite(client, case, **fields):
     return client.post(
         f"/cases/{case.pseudonym}/family/",
