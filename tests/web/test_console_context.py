@@ -1,5 +1,5 @@
-"""The queue and the messages carry their context: the patient by name (the
-enquiry's when the account has none), who wrote each message and in which
+"""The queue and the messages carry their context: the patient by name (their
+account's, which their enquiry gave), who wrote each message and in which
 language, how many of the patient's side's messages wait for an answer, and an
 e-mail to coordinators that says truly why they get it."""
 
@@ -18,10 +18,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def wang(people):
-    """A patient who writes Chinese, whose account has no name (opened from her enquiry)."""
-    user = User.objects.create_user("wang@example.org", role=Role.PATIENT, preferred_language="zh")
+    """A patient who writes Chinese, her case opened from her enquiry, which
+    gave her account its name (do_link_enquiry)."""
+    user = User.objects.create_user(
+        "wang@example.org", role=Role.PATIENT, preferred_language="zh", full_name="Wang Fang"
+    )
     case = do_create_case(acting_user=user, owner=user, programme="oncology")
-    enquiry = Enquiry(full_name="Wang Fang", email=user.email, programme="oncology", case=case)
+    enquiry = Enquiry(
+        full_name="Wang Fang", email=user.email, programme="oncology", user=user, case=case
+    )
     enquiry.save()
     return case
 
@@ -38,6 +43,15 @@ def test_the_queue_names_the_patient_and_counts_the_unanswered_messages(client, 
     assert "Wang Fang" in row and "wang@example.org" not in row
     assert "2 unanswered" in row
     assert "Unanswered messages" in page
+
+
+def test_the_queue_names_a_patient_without_any_name_by_their_address(client, people):
+    user = User.objects.create_user("no.name@example.org", role=Role.PATIENT)
+    case = do_create_case(acting_user=user, owner=user, programme="oncology")
+    client.force_login(people.coordinator)
+    page = client.get("/console/", secure=True).content.decode()
+    row = page[page.index(case.pseudonym) :]
+    assert "no.name@example.org" in row[: row.index("</tr>")]
 
 
 def test_each_message_says_who_wrote_it_and_that_the_patient_writes_chinese(client, people, wang):

@@ -1,6 +1,6 @@
 """A relative is invited in the language the patient chose for them, and the
-patient is named by the name their enquiry gave, never by their e-mail address
-(issue 12: an invitation naming "wang.xiuying@example.com" looks like phishing)."""
+patient is named by the name their enquiry gave their account, never by their
+e-mail address while they have a name (issue 12: an invitation naming "wang.xiuying@example.com" looks like phishing)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,29 @@ def test_an_account_that_has_a_name_keeps_it_when_its_enquiry_is_linked(db):
     _enquire(user, "王秀英")
     user.refresh_from_db()
     assert user.full_name == "Xiuying Wang"
+
+
+def test_a_name_left_after_the_enquiry_was_linked_becomes_the_accounts_name(db):
+    """A red-flagged enquiry may reach its account with an address only; the name
+    its author leaves afterwards (the seek-care page) is the account's too."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from casebridge.web.portal.actions import do_add_enquiry_contact, do_flag_enquiry
+
+    user = User.objects.create_user("mei@example.org", "x" * 16, role=Role.PATIENT)
+    enquiry = do_flag_enquiry(acting_user=AnonymousUser(), red_flags=["mscc"])
+    enquiry = do_add_enquiry_contact(
+        enquiry, acting_user=AnonymousUser(), full_name="", email=user.email
+    )
+    do_link_enquiry(enquiry, acting_user=user)
+    user.refresh_from_db()
+    assert user.full_name == ""
+    do_add_enquiry_contact(enquiry, acting_user=user, full_name=" Mei Lin ", email=user.email)
+    user.refresh_from_db()
+    assert user.full_name == "Mei Lin"
+    do_add_enquiry_contact(enquiry, acting_user=user, full_name="Someone Else", email=user.email)
+    user.refresh_from_db()
+    assert user.full_name == "Mei Lin"  # an account's name is never replaced
 
 
 def _invite(client, case, **fields):
@@ -120,15 +143,15 @@ def test_without_a_choice_the_invitation_is_in_the_language_of_the_page(
     assert "王秀英 邀请您" in sent.subject
 
 
-def test_an_account_linked_before_it_took_its_enquirys_name_is_still_named_by_it(
+def test_an_account_with_no_name_at_all_is_named_by_its_address_in_the_invitation(
     db, django_capture_on_commit_callbacks
 ):
+    """An account is named only by its own name (an enquiry's is copied into it:
+    do_link_enquiry, and cases 0026 for accounts linked before); with none, the
+    invitation falls back to the e-mail address."""
     from casebridge.web.portal.actions import do_invite_family
 
     user = User.objects.create_user("wang.xiuying@example.com", "x" * 16, role=Role.PATIENT)
-    _enquire(user, "王秀英")
-    User.objects.filter(pk=user.pk).update(full_name="")  # as linked before the fix
-    user.refresh_from_db()
     case = do_create_case(acting_user=user, owner=user, programme="oncology")
     with django_capture_on_commit_callbacks(execute=True):
         do_invite_family(
@@ -142,4 +165,4 @@ def test_an_account_linked_before_it_took_its_enquirys_name_is_still_named_by_it
             site_url="https://casebridge.test/",
         )
     (sent,) = mail.outbox
-    assert sent.subject == "casebridge: 王秀英 invited you to follow their case"
+    assert sent.subject == "casebridge: wang.xiuying@example.com invited you to follow their case"

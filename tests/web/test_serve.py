@@ -205,3 +205,12 @@ def test_the_demo_patient_has_given_the_consent_its_records_are_read_under(data_
     (consent,) = case.consents.filter(kind=Consent.Kind.PROCESSING_ART9)
     assert consent.withdrawn_at is None and consent.given_by.email == PATIENT_EMAIL
     assert consent.text_version == consent_text("processing_art9", "en").version
+
+
+def test_seeding_the_demo_again_names_a_demo_account_that_has_no_name(data_dir, records):
+    seed_demo(records)
+    User.objects.filter(email=PATIENT_EMAIL).update(full_name="")  # as an older demo left it
+    User.objects.filter(email=COORDINATOR_EMAIL).update(full_name="Carol Chen")
+    seed_demo(records)
+    assert User.objects.get(email=PATIENT_EMAIL).full_name == "Demo Patient"
+    assert User.objects.get(email=COORDINATOR_EMAIL).full_name == "Carol Chen"  # kept

@@ -58,7 +58,11 @@ def _account(email: str, role: str, full_name: str, password: str) -> User:
     else:
         user.set_password(password)
         user.role, user.is_active = role, True
-        user.save(update_fields=["password", "role", "is_active"])
+        fields = ["password", "role", "is_active"]
+        if not (user.full_name or "").strip():  # the name is the account's, never looked up
+            user.full_name = full_name
+            fields.append("full_name")
+        user.save(update_fields=fields)
     # allauth requires a verified address to sign in.
     from allauth.account.models import EmailAddress
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,7 +212,6 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
     elif filters.scope == "unassigned":
         queryset = queryset.filter(coordinator__isnull=True)
     cases = list(queryset[:1000])
-    names = owner_names(cases)
     rows = []
     for case in cases:
         rows.append(
@@ -227,7 +225,7 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
                 programme_label=PROGRAMME_LABELS.get(case.programme, case.programme),
                 urgency=case.urgency,
                 urgency_label=Urgency(case.urgency).label,
-                owner=names.get(case.pk) or case.owner.display_name,
+                owner=case.owner.display_name,
                 coordinator=case.coordinator.display_name if case.coordinator else "",
                 waiting_since=case.last_move or case.created_at,
                 created_at=case.created_at,
@@ -243,20 +241,6 @@ def _case_rows(filters: QueueFilters, user: User) -> list[QueueRow]:
 # Who answers the patient's side (their messages count as answered after one).
 STAFF_WRITERS = (Role.COORDINATOR, Role.ADMIN)
 NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-def owner_names(cases: Sequence[Case]) -> dict[int, str]:
-    """The patient's name for cases whose account has none (opened from an
-    enquiry, the name is the enquiry's): one query for all of them, none when
-    every account has its name."""
-    nameless = [c.pk for c in cases if not (c.owner.full_name or "").strip()]
-    if not nameless:
-        return {}
-    names: dict[int, str] = {}
-    for enquiry in Enquiry.objects.filter(case_id__in=nameless).order_by("created_at"):
-        if enquiry.case_id is not None and enquiry.full_name:
-            names.setdefault(enquiry.case_id, enquiry.full_name)
-    return names
 
 
 def _enquiry_rows(filters: QueueFilters) -> list[QueueRow]:
@@ -443,30 +427,22 @@ def _who(event: AuditEvent, invitees: dict[str, str]) -> Any:
 
 
 def conversation(case: Case) -> list[Message]:
-    """The case's messages, each sender with `who` (their name: the enquiry's for
-    a patient whose account has none) and `role` ("patient, writes Chinese",
-    "family", "coordinator"): three queries however many messages."""
+    """The case's messages, each sender with `who` (their name, else their
+    e-mail address) and `role` ("patient, writes Chinese", "family",
+    "coordinator"): two queries however many messages."""
     messages = list(case.messages.select_related("sender"))
     members = dict(case.members.values_list("user_id", "relationship"))
-    owner_name = (
-        owner_names([case]).get(case.pk)
-        if any(m.sender_id == case.owner_id for m in messages)
-        else None
-    )
     for message in messages:
         sender = message.sender
         if sender.pk == case.owner_id:
             role: Any = _("patient")
-            name = owner_name or sender.display_name
         elif sender.pk in members:
             role = RELATIONSHIP_WORDS.get(members[sender.pk], _("family"))
-            name = sender.display_name
         else:
             role = STAFF_WORDS.get(sender.role, _("staff"))
-            name = sender.display_name
         if sender.role not in STAFF_ROLES and sender.preferred_language.startswith("zh"):
             role = format_lazy(_("{role}; writes Chinese"), role=role)
-        message.who, message.role = name, role  # type: ignore[attr-defined]
+        message.who, message.role = sender.display_name, role  # type: ignore[attr-defined]
     return messages
 
 

@@ -221,7 +221,6 @@ def _render_case(
         "sections": todo.SECTIONS,
         "error": error,
         "retry": retry,
-        "owner_name": lib.owner_names([case]).get(case.pk) or case.owner.display_name,
     }
     if section == "overview":
         context.update(

@@ -176,6 +176,18 @@ def do_flag_enquiry(
     return enquiry
 
 
+def _take_enquiry_name(user: User, name: str) -> bool:
+    """The name an enquiry gives ("Your name") becomes its account's, unless the
+    account has one: the account is the one source of a patient's name (the
+    portal and the console read nothing else; cases 0026 did it for accounts
+    linked earlier). True when `user.full_name` changed (the caller saves it)."""
+    name = (name or "").strip()[:200]
+    if (user.full_name or "").strip() or not name:
+        return False
+    user.full_name = name
+    return True
+
+
 def do_add_enquiry_contact(
     enquiry: Enquiry,
     *,
@@ -200,6 +212,10 @@ def do_add_enquiry_contact(
         locked.email = email or locked.email
         locked.phone = phone or locked.phone
         locked.save(update_fields=["full_name", "email", "phone", "updated_at"])
+        if locked.user_id is not None:  # linked already, perhaps before it had a name
+            account = User.objects.select_for_update().get(pk=locked.user_id)
+            if _take_enquiry_name(account, locked.full_name):
+                account.save(update_fields=["full_name"])
         audit.record(
             acting_user,
             None,
@@ -414,10 +430,7 @@ def do_link_enquiry(
             if acting_user.preferred_language != chosen:
                 acting_user.preferred_language = chosen
                 changed.append("preferred_language")
-            # the name the enquiry gave ("Your name") is the account's, unless it has
-            # one: invitations and a relative's pages name them by it, never by address
-            if not (acting_user.full_name or "").strip() and (locked.full_name or "").strip():
-                acting_user.full_name = locked.full_name.strip()[:200]
+            if _take_enquiry_name(acting_user, locked.full_name):
                 changed.append("full_name")
             if changed:
                 acting_user.save(update_fields=changed)
@@ -608,8 +621,8 @@ def do_record_read(
 
 
 def inviter_name(user: User) -> str:
-    """How an invitation names who sent it: the first name (or their enquiry's),
-    else the display name (a name, never anything about the case)."""
+    """How an invitation names who sent it: the first name, else the display
+    name (a name, never anything about the case)."""
     return first_name(user)
 
 

@@ -39,7 +39,6 @@ from casebridge.web.cases.models import (
     Case,
     CaseMember,
     Document,
-    Enquiry,
     RecordRequest,
 )
 from casebridge.web.cases.withdrawal import is_held_reason
@@ -207,14 +206,10 @@ CONSENT_KIND_TEXT: dict[str, Any] = {
 
 def first_name(user: User) -> str:
     """How a patient is named to others (an invitation, a relative's pages): the
-    first word of their name; for an account linked to its enquiry before the
-    enquiry's name became the account's, the name that enquiry gave (one query,
-    only then); their e-mail address when there is no name at all."""
-    name = (user.full_name or "").strip()
-    if not name:
-        enquiry = Enquiry.objects.filter(user=user).order_by("-created_at").first()
-        name = (enquiry.full_name or "").strip() if enquiry is not None else ""
-    first = name.split()
+    first word of the account's name (an enquiry's name is the account's: cases
+    migration 0026 and do_link_enquiry); their e-mail address when there is no
+    name at all."""
+    first = (user.full_name or "").split()
     return first[0] if first else user.display_name
 
 

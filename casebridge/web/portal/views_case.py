@@ -85,8 +85,7 @@ def _gate(request: HttpRequest, pk: str, need: str = "view") -> Case:
 
 def _ctx(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, Any]:
     user = request.user
-    # who the pages name for someone who is not the patient ("Alice's records"):
-    # read once (an older account's name may need its enquiry)
+    # who the pages name for someone who is not the patient ("Alice's records")
     theirs = "" if case.owner_id == user.pk else lib.patient_name(case)
     return {
         "case": case,
