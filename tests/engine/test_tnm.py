@@ -733,3 +733,11 @@ def test_n1_lymph_nodes_name_a_class_of_stations_not_the_n_category() -> None:
     assert values(text, "n_category") == ["N0"]
     assert values("Staging: the N2 nodes were sampled, all benign.", "n_category") == []
     assert values("Staging: pN2 (4 of 9 nodes).", "n_category") == ["N2"]
+
+
+def test_a_bare_category_after_a_padded_form_column_keeps_its_staging_heading() -> None:
+    # OCR of a form's columns pads a line with spaces: the heading is one space away on the page.
+    padded = "Lymph Node Stage (AJCC 7th Edition):" + " " * 90 + "\n   N2b (Metastasis in seven)"
+    assert values(padded, "n_category") == ["N2b"]
+    far = "Lymph Node Stage (AJCC 7th Edition): " + "text of other words " * 5 + "N2b"
+    assert values(far, "n_category") == []

@@ -421,8 +421,19 @@ def _scan(full: re.Pattern[str], core: re.Pattern[str], text: str) -> list[re.Ma
     return out
 
 
+_PADDING = re.compile(r"\s{2,}")
+
+
 def _has_context(kb: _KB, text: str, start: int) -> bool:
-    return kb.staging_context.search(text, max(0, start - kb.context_window), start) is not None
+    """A staging word within the context window before `start`. OCR of a form's columns
+    pads lines with runs of spaces; a run counts as one space, as on the page."""
+    window = kb.context_window
+    if kb.staging_context.search(text, max(0, start - window), start):
+        return True
+    before = text[max(0, start - 8 * window) : start]
+    if not _PADDING.search(before):
+        return False
+    return kb.staging_context.search(_PADDING.sub(" ", before)[-window:]) is not None
 
 
 def explicit_hits(text: str) -> list[Hit]:
