@@ -741,3 +741,15 @@ def test_a_bare_category_after_a_padded_form_column_keeps_its_staging_heading() 
     assert values(padded, "n_category") == ["N2b"]
     far = "Lymph Node Stage (AJCC 7th Edition): " + "text of other words " * 5 + "N2b"
     assert values(far, "n_category") == []
+
+
+def test_a_category_restated_under_the_current_classification_supersedes_the_first() -> None:
+    text = (
+        "Lung, lobectomy: adenocarcinoma, several nodules in the same lobe. pT4, pN0, pMx. "
+        "Note: according to the current TNM classification it would be pT3."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T3"
+    hedged = "Lung: adenocarcinoma. pT3, pN0. A larger tumour would be pT4."
+    fact = best(hedged, "t_category")
+    assert fact is not None and fact.value == "T3"

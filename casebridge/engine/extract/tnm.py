@@ -481,6 +481,8 @@ def explicit_hits(text: str) -> list[Hit]:
         rule = "tnm.explicit.t"
         if _HEDGE.search(text, max(0, m.start() - 30), m.start()):
             rule = "tnm.explicit.hedged"
+            if _CURRENT.search(text, max(0, m.start() - 80), m.start()):
+                rule = "tnm.explicit.current"  # "according to the current TNM ... would be pT3"
         hits.append(Hit("t_category", value, m.start(), m.end(), pre, m.group(0), rule))
         hits.extend(run)
         taken.append((m.start(), run[-1].end if run else m.end()))
@@ -584,6 +586,14 @@ _IS_END = re.compile(r"\s*(?:[,;.)/]|$)")
 # mentioned only to be set aside.
 _HEDGE = re.compile(
     r"\b(?:formally|technically|would\s+be|would\s+qualify\s+as|could\s+be)\W{0,3}$",
+    re.IGNORECASE,
+)
+# "According to the actual TNM classification it would be pT3": the category restated under
+# the current edition of the classification (German "aktuell": current) supersedes the one
+# first written (AJCC 8th ch. 1: a case is staged by the edition in use).
+_CURRENT = re.compile(
+    r"according\s+to\s+the\s+(?:actual|current|new|newest|latest|present)\s+"
+    r"(?:tnm|ajcc|uicc)",
     re.IGNORECASE,
 )
 # CAP heading with the letter T lost: "Primary tumor (pT): p2a".
@@ -1542,6 +1552,8 @@ def _fact(doc: Document, page: Page, hit: Hit) -> Fact:
         attributes["hedged"] = "yes"
     if _REVISED.search(page.text, max(0, hit.start - 60), hit.start):
         attributes["revised"] = "yes"
+    if hit.rule == "tnm.explicit.current":
+        attributes["revised"] = "yes"  # restated under the classification in use
     display = hit.written
     if hit.inherited:
         display = hit.prefix + hit.written
