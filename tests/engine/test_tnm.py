@@ -753,3 +753,17 @@ def test_a_category_restated_under_the_current_classification_supersedes_the_fir
     hedged = "Lung: adenocarcinoma. pT3, pN0. A larger tumour would be pT4."
     fact = best(hedged, "t_category")
     assert fact is not None and fact.value == "T3"
+
+
+def test_a_verb_of_spread_before_the_phrase_asserts_kidney_capsule_extension() -> None:
+    # AJCC 8th ch. 60: extension into perirenal fat, within Gerota's fascia, is T3a.
+    text = (
+        "Kidney, right; nephrectomy: renal cell carcinoma, clear cell type. Tumor size: "
+        "4.5 cm. The tumor extends through the renal capsule but is confined "
+        "within Gerota's fascia. No invasion of the renal vein is identified."
+    )
+    assert values(text, "t_category") == ["T3a"]
+    negated = text.replace(
+        "The tumor extends", "The tumor is limited to the kidney. It does not extend"
+    ).replace(" but is confined within Gerota's fascia", "")
+    assert values(negated, "t_category") == ["T1b"]
