@@ -694,3 +694,76 @@ def test_a_single_liver_mass_with_a_second_mass_in_another_specimen_is_not_solit
         "Portal vein invasion: No. Vascular invasion: No."
     )
     assert values(text, "t_category") == []
+
+
+def test_a_cap_forms_two_node_count_fields_give_the_count() -> None:
+    # CAP protocols: "Number of Lymph Nodes Examined" and "... Involved", in either order.
+    colon = (
+        "Right hemicolectomy. Colon adenocarcinoma, pT3. Lymph Nodes: "
+        "Number of lymph nodes examined: 14. Number of lymph nodes involved: 2."
+    )
+    fact = best(colon, "n_category")
+    assert fact is not None
+    assert (fact.value, fact.attributes["method"]) == ("N1", "inferred")
+    older = (
+        "Colon adenocarcinoma. Lymph nodes: Number with metastasis: O. Total number examined: 9."
+    )
+    assert values(older, "n_category") == ["N0"]
+
+
+def test_node_count_fields_left_blank_give_no_count() -> None:
+    blank = "Colon adenocarcinoma. Regional Lymph Nodes (pN). Specify: Number examined: Number involved:"
+    assert tnm.node_counts(blank) == []
+    assert values(blank, "n_category") == []
+
+
+def test_liver_segments_and_score_ranges_near_a_node_are_not_node_counts() -> None:
+    # Couinaud segments are numbered; a fibrosis stage is a score out of 6 (Ishak).
+    assert tnm.node_counts("Cystic duct LN (B1). Part C: liver segment 7/8 mass") == []
+    assert tnm.node_counts("Liver: mild fibrosis (1-2/6 Ishak). Lymph node: reactive") == []
+    assert tnm.node_counts("Lymph nodes: metastatic carcinoma (2/6).") == [(2, 6, 35, 38)]
+
+
+def test_n1_lymph_nodes_name_a_class_of_stations_not_the_n_category() -> None:
+    # AJCC 8th ch. 36 (lung): N1 nodes are hilar and intrapulmonary, N2 nodes mediastinal.
+    text = (
+        "Lung, lobectomy: adenocarcinoma. Pathologic stage T2 N0 MX. "
+        "Lymph nodes: sixteen N1 lymph nodes with no evidence of malignancy."
+    )
+    assert values(text, "n_category") == ["N0"]
+    assert values("Staging: the N2 nodes were sampled, all benign.", "n_category") == []
+    assert values("Staging: pN2 (4 of 9 nodes).", "n_category") == ["N2"]
+
+
+def test_a_bare_category_after_a_padded_form_column_keeps_its_staging_heading() -> None:
+    # OCR of a form's columns pads a line with spaces: the heading is one space away on the page.
+    padded = "Lymph Node Stage (AJCC 7th Edition):" + " " * 90 + "\n   N2b (Metastasis in seven)"
+    assert values(padded, "n_category") == ["N2b"]
+    far = "Lymph Node Stage (AJCC 7th Edition): " + "text of other words " * 5 + "N2b"
+    assert values(far, "n_category") == []
+
+
+def test_a_category_restated_under_the_current_classification_supersedes_the_first() -> None:
+    text = (
+        "Lung, lobectomy: adenocarcinoma, several nodules in the same lobe. pT4, pN0, pMx. "
+        "Note: according to the current TNM classification it would be pT3."
+    )
+    fact = best(text, "t_category")
+    assert fact is not None and fact.value == "T3"
+    hedged = "Lung: adenocarcinoma. pT3, pN0. A larger tumour would be pT4."
+    fact = best(hedged, "t_category")
+    assert fact is not None and fact.value == "T3"
+
+
+def test_a_verb_of_spread_before_the_phrase_asserts_kidney_capsule_extension() -> None:
+    # AJCC 8th ch. 60: extension into perirenal fat, within Gerota's fascia, is T3a.
+    text = (
+        "Kidney, right; nephrectomy: renal cell carcinoma, clear cell type. Tumor size: "
+        "4.5 cm. The tumor extends through the renal capsule but is confined "
+        "within Gerota's fascia. No invasion of the renal vein is identified."
+    )
+    assert values(text, "t_category") == ["T3a"]
+    negated = text.replace(
+        "The tumor extends", "The tumor is limited to the kidney. It does not extend"
+    ).replace(" but is confined within Gerota's fascia", "")
+    assert values(negated, "t_category") == ["T1b"]

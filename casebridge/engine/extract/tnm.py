@@ -105,6 +105,10 @@ class _KB:
     node_of: re.Pattern[str]
     node_word: re.Pattern[str]
     node_window: int
+    node_fields: tuple[re.Pattern[str], re.Pattern[str]]  # involved, examined (lower case)
+    node_field_gap: int
+    node_ratio_not_after: re.Pattern[str]
+    n_station_after: re.Pattern[str]
     number_words: dict[str, int]
     n_rules: dict[str, list[list[Any]]]
     undated_edition: str | None
@@ -285,6 +289,11 @@ def _kb() -> _KB:
         rf"(?P<tot>{num.lower()})\s+(?:\(\d+\)\s+)?(?:[a-z]+\s+){{0,3}}?(?:lymph\s+)?nodes?\b"
     )
     node_word = re.compile(r"\b(?:lymph\s+nodes?|nodes?|LNs?)\b", re.IGNORECASE)
+    answer = rf"\s*(?:\([^)]{{0,20}}\))?\s*[:=\-]?\s*(?P<n>\d{{1,3}}|o(?![a-z])|{_alts(list(words)).lower()})(?![\d/]|[.,]\d)"
+    node_fields = tuple(
+        _lc(r"(?<![a-z])(?:" + "|".join(tnm["node_fields"][part]) + r")" + answer)
+        for part in ("involved", "examined")
+    )
     return _KB(
         t_token=t_token,
         n_after=n_after,
@@ -335,6 +344,10 @@ def _kb() -> _KB:
         node_of=node_of,
         node_word=node_word,
         node_window=int(tnm["node_window"]),
+        node_fields=(node_fields[0], node_fields[1]),
+        node_field_gap=int(tnm["node_field_gap"]),
+        node_ratio_not_after=_lc(r"(?:" + "|".join(tnm["node_ratio_not_after"]) + r")$"),
+        n_station_after=_lc(str(tnm["n_station_after"])),
         number_words=words,
         n_rules={k: list(v) for k, v in rules["n_rules"].items()},
         undated_edition=rules.get("undated_edition"),
@@ -408,8 +421,19 @@ def _scan(full: re.Pattern[str], core: re.Pattern[str], text: str) -> list[re.Ma
     return out
 
 
+_PADDING = re.compile(r"\s{2,}")
+
+
 def _has_context(kb: _KB, text: str, start: int) -> bool:
-    return kb.staging_context.search(text, max(0, start - kb.context_window), start) is not None
+    """A staging word within the context window before `start`. OCR of a form's columns
+    pads lines with runs of spaces; a run counts as one space, as on the page."""
+    window = kb.context_window
+    if kb.staging_context.search(text, max(0, start - window), start):
+        return True
+    before = text[max(0, start - 8 * window) : start]
+    if not _PADDING.search(before):
+        return False
+    return kb.staging_context.search(_PADDING.sub(" ", before)[-window:]) is not None
 
 
 def explicit_hits(text: str) -> list[Hit]:
@@ -457,6 +481,8 @@ def explicit_hits(text: str) -> list[Hit]:
         rule = "tnm.explicit.t"
         if _HEDGE.search(text, max(0, m.start() - 30), m.start()):
             rule = "tnm.explicit.hedged"
+            if _CURRENT.search(text, max(0, m.start() - 80), m.start()):
+                rule = "tnm.explicit.current"  # "according to the current TNM ... would be pT3"
         hits.append(Hit("t_category", value, m.start(), m.end(), pre, m.group(0), rule))
         hits.extend(run)
         taken.append((m.start(), run[-1].end if run else m.end()))
@@ -504,6 +530,8 @@ def explicit_hits(text: str) -> list[Hit]:
             continue
         if not pre and not _has_context(kb, text, m.start()):
             continue
+        if not pre and kb.n_station_after.match(low, m.end()):
+            continue  # "sixteen N1 lymph nodes": a class of nodal stations, not the category
         if nv in "Oo" and not re.match(_O_GUARD, text[m.end() :]):
             continue
         hit = _n_hit(kb, m, "tnm.explicit.n")
@@ -558,6 +586,14 @@ _IS_END = re.compile(r"\s*(?:[,;.)/]|$)")
 # mentioned only to be set aside.
 _HEDGE = re.compile(
     r"\b(?:formally|technically|would\s+be|would\s+qualify\s+as|could\s+be)\W{0,3}$",
+    re.IGNORECASE,
+)
+# "According to the actual TNM classification it would be pT3": the category restated under
+# the current edition of the classification (German "aktuell": current) supersedes the one
+# first written (AJCC 8th ch. 1: a case is staged by the edition in use).
+_CURRENT = re.compile(
+    r"according\s+to\s+the\s+(?:actual|current|new|newest|latest|present)\s+"
+    r"(?:tnm|ajcc|uicc)",
     re.IGNORECASE,
 )
 # CAP heading with the letter T lost: "Primary tumor (pT): p2a".
@@ -1322,9 +1358,12 @@ def node_counts(text: str) -> list[tuple[int, int, int, int]]:
         pos, tot = _word_num(kb, m.group("pos")), _word_num(kb, m.group("tot"))
         if pos is not None and tot and pos <= tot <= 150:
             out.append((pos, tot, m.start(), m.end()))
+    low = _lower(text)
     for m in kb.node_ratio.finditer(text):
         if any(a <= m.start() < b for _, _, a, b in out):
             continue
+        if kb.node_ratio_not_after.search(low[max(0, m.start() - 12) : m.start()]):
+            continue  # "segment 7/8", "(1-2/6 Ishak)": not a count of nodes
         pos, tot = int(m.group("pos")), int(m.group("tot"))
         if not (pos <= tot <= 150 and tot > 0):
             continue
@@ -1332,7 +1371,44 @@ def node_counts(text: str) -> list[tuple[int, int, int, int]]:
         if not kb.node_word.search(text, lo, min(len(text), m.end() + 30)):
             continue
         out.append((pos, tot, m.start(), m.end()))
+    out.extend(_node_fields(kb, text, out))
     return out
+
+
+def _node_fields(
+    kb: _KB, text: str, found: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """The count a CAP form gives in two fields ("Number of nodes involved: 1 ... Number of
+    nodes examined: 17", knowledge/tnm.yaml node_fields): one involved and one examined
+    field near each other, in a lymph-node section."""
+    low = _lower(text)
+    if "number" not in low:
+        return []
+    involved, examined = (list(p.finditer(low)) for p in kb.node_fields)
+    out: list[tuple[int, int, int, int]] = []
+    for inv in involved:
+        near = [
+            ex
+            for ex in examined
+            if ex.start() != inv.start()
+            and min(abs(ex.start() - inv.end()), abs(inv.start() - ex.end())) <= kb.node_field_gap
+        ]
+        if not near:
+            continue
+        ex = min(near, key=lambda e: abs(e.start() - inv.start()))
+        start, end = min(inv.start(), ex.start()), max(inv.end(), ex.end())
+        if any(a < end and start < b for _, _, a, b in found + out):
+            continue
+        if not kb.node_word.search(text, max(0, start - kb.node_window), end):
+            continue
+        pos, tot = _field_num(kb, inv.group("n")), _field_num(kb, ex.group("n"))
+        if pos is not None and tot and pos <= tot <= 150:
+            out.append((pos, tot, start, end))
+    return out
+
+
+def _field_num(kb: _KB, raw: str) -> int | None:
+    return 0 if raw == "o" else _word_num(kb, raw)
 
 
 def infer_n(text: str, organ: str | None) -> Inferred | None:
@@ -1476,6 +1552,8 @@ def _fact(doc: Document, page: Page, hit: Hit) -> Fact:
         attributes["hedged"] = "yes"
     if _REVISED.search(page.text, max(0, hit.start - 60), hit.start):
         attributes["revised"] = "yes"
+    if hit.rule == "tnm.explicit.current":
+        attributes["revised"] = "yes"  # restated under the classification in use
     display = hit.written
     if hit.inherited:
         display = hit.prefix + hit.written
