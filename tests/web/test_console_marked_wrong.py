@@ -172,3 +172,16 @@ def test_no_one_but_staff_can_restore_a_fact_marked_wrong(client, people, case, 
             case, acting_user=getattr(people, role), fact_id=grade.id, expected_version=case.version
         )
     assert type(refused.value).__name__ in {"Http404", "PermissionDenied"}
+
+
+def test_the_marked_wrong_group_reads_in_chinese_for_a_coordinator_who_reads_chinese(
+    client, people, case
+):
+    _marked_wrong(client, people, case)
+    people.coordinator.preferred_language = "zh"
+    people.coordinator.save(update_fields=["preferred_language"])
+    page = _section(client, case, "facts")
+    group = page[page.index('<details id="marked-wrong"') :]
+    group = group[: group.index("</details>")]
+    assert "已标记为错误（1 项）" in group and "恢复" in group
+    assert "Marked wrong" not in group and "Restore" not in group
