@@ -16,7 +16,7 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import AuditEvent, CasePack, FactCorrection
 from casebridge.web.console.actions import do_restore_marked_wrong_fact
 from tests.web.records import stored_pack
-from tests.web.test_console_case import PATHOLOGY, _facts, _post, _processed
+from tests.web.test_console_case import LETTER, PATHOLOGY, _facts, _post, _processed
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,15 @@ def test_a_fact_marked_wrong_is_listed_in_its_group_with_its_restore_button(clie
     assert '<details id="marked-wrong" class="marked-wrong">' in page  # collapsed
     # not among the facts above it
     assert f'id="fact-{grade.id}"' not in page
+
+
+def test_a_fact_marked_wrong_stays_in_its_group_when_another_record_is_read(client, people, case):
+    grade = _marked_wrong(client, people, case)
+    _processed(case, people.owner, "clinic letter.txt", LETTER)
+    assert [f.id for f in EngineCase.from_dict(case.engine).rejected_facts] == [grade.id]
+    assert f'id="wrong-{grade.id}"' in _section(client, case, "facts")
+    assert _restore(client, case, grade.id).status_code == 302
+    assert [f.id for f in _facts(case)["grade"]] == [grade.id]
 
 
 def test_a_facts_page_without_a_fact_marked_wrong_has_no_such_group(client, people, case):
