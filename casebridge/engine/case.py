@@ -249,6 +249,9 @@ class Case:
     safety_flags: list[SafetyFlag] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    # facts a person marked wrong: out of `facts` (and so of every output), kept
+    # aside while the mark stands so the mark can be shown and undone
+    rejected_facts: list[Fact] = field(default_factory=list)
     intake: dict[str, Any] = field(default_factory=dict)  # the patient's own answers
     paused: bool = False  # a red safety flag pauses the case until a person clears it
     warnings: list[str] = field(default_factory=list)
@@ -305,6 +308,7 @@ _NESTED: dict[str, dict[str, type]] = {
         "safety_flags": SafetyFlag,
         "questions": Question,
         "corrections": Correction,
+        "rejected_facts": Fact,
     },
     "Document": {"pages": Page},
     "Fact": {"source": Source, "code": Code, "corrected_by": Correction},

@@ -33,8 +33,14 @@ def reconcile(case: Case) -> None:
 
 
 def apply_corrections(case: Case) -> None:
+    """Apply people's corrections to the facts. A fact marked wrong leaves the
+    facts for `rejected_facts`, where it stays (across runs that no longer see it)
+    while a rejection of it stands; once none does, it is dropped from there (its
+    document, read again, gives it back)."""
     by_id = {f.id: f for f in case.facts}
     rejected: set[str] = set()
+    marked = {c.fact_id for c in case.corrections if c.rejected}
+    aside = {f.id: f for f in case.rejected_facts if f.id in marked}
     for corr in case.corrections:
         fact = by_id.get(corr.fact_id)
         if fact is None:
@@ -64,7 +70,9 @@ def apply_corrections(case: Case) -> None:
             fact.context = corr.context
         fact.corrected_by = corr
     if rejected:
+        aside.update((f.id, f) for f in case.facts if f.id in rejected)
         case.facts = [f for f in case.facts if f.id not in rejected]
+    case.rejected_facts = list(aside.values())
 
 
 # -- time points -----------------------------------------------------------------

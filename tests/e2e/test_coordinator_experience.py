@@ -225,6 +225,8 @@ def test_a_coordinator_works_a_case_in_both_languages(
     for language in LANGUAGES:
         _speak(page, server, language)
         _correct_a_fact_with_the_keyboard(page, server, made, language, shots)
+        if language == "en":
+            _restore_a_fact_marked_wrong(page, server, made, check, shots)
         _answer_the_patient(page, server, made, language, shots)
 
     # the patient writes again: the coordinator's e-mail links to the console
@@ -273,6 +275,35 @@ def test_a_coordinator_works_a_case_in_both_languages(
         f"{len(failing)} serious or critical WCAG 2.2 AA violations (axe-core); all are in "
         f"{shots.folder.name}/axe.txt:\n" + "\n".join(failing)
     )
+
+
+def _restore_a_fact_marked_wrong(
+    page: Any, server: E2EServer, made: Made, check: Any, shots: Shots
+) -> None:
+    """A fact marked wrong leaves the list for the collapsed "Marked wrong" group
+    (axe-checked open), and its Restore puts it back in the list."""
+    facts = server.db(lambda: _fact_ids(made.pseudonym))
+    target = next(f for f in facts if f[1] not in {"grade", "diagnosis"} and f[3] == "asserted")
+    row = page.locator(f"#fact-{target[0]}")
+    page.goto(server.path(f"/console/cases/{made.pseudonym}/?section=facts"))
+    row.locator("summary").click()
+    row.locator("input[name=reason]").fill("The lab repeated the test: see the MDT letter")
+    row.get_by_role("button", name="This fact is wrong").click()
+    page.wait_for_load_state()
+    assert row.count() == 0, "a fact marked wrong is still among the facts"
+    # axe on the group, not on the flash message (partials/messages.html: a list
+    # with role=status, a finding of its own)
+    page.goto(server.path(f"/console/cases/{made.pseudonym}/?section=facts"))
+    group = page.locator("#marked-wrong")
+    assert group.get_attribute("open") is None, "the Marked wrong group is not collapsed"
+    group.locator("summary").click()
+    check(page, "case facts, a fact marked wrong en")
+    shots(page, "marked-wrong-group-en")
+    group.locator(f"#wrong-{target[0]}").get_by_role("button", name="Restore").click()
+    page.wait_for_url(f"**#fact-{target[0]}")
+    row.wait_for()
+    assert page.locator("#marked-wrong").count() == 0
+    assert any(f[0] == target[0] for f in server.db(lambda: _fact_ids(made.pseudonym)))
 
 
 def _correct_a_fact_with_the_keyboard(

@@ -78,6 +78,24 @@ def test_a_rejected_fact_is_dropped_and_a_person_added_fact_is_kept():
     assert case.facts[0].found_by == "person:c"
 
 
+def test_a_fact_marked_wrong_is_kept_aside_across_runs_until_its_mark_is_undone():
+    case = Case()
+    wrong = _fact("her2_ihc", "3+", "d1")
+    case.facts.append(wrong)
+    mark = Correction(fact_id=wrong.id, by="c", at="t", reason="misread", rejected=True)
+    case.corrections.append(mark)
+    apply_corrections(case)
+    apply_corrections(case)  # a later run no longer sees it among the facts
+    assert case.facts == []
+    assert [f.id for f in case.rejected_facts] == [wrong.id]
+    assert case.rejected_facts[0].value == "3+"
+    again = Case.from_dict(json.loads(json.dumps(case.to_dict())))
+    assert again.rejected_facts == case.rejected_facts
+    case.corrections.remove(mark)
+    apply_corrections(case)
+    assert case.rejected_facts == []
+
+
 def test_documents_that_disagree_are_shown_as_a_conflict_with_both_values():
     facts = [_fact("grade", "2", "d1"), _fact("grade", "3", "d2")]
     conflicts = find_conflicts(facts)

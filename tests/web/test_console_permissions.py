@@ -32,6 +32,7 @@ METHODS = {
     "add_note": "post",
     "send_message": "post",
     "correct_fact": "post",
+    "restore_marked_wrong": "post",
     "request_records": "post",
     "choose_direction": "post",
     "prepare_pack": "post",

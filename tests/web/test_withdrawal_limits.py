@@ -279,6 +279,7 @@ KEPT = {
 }
 CLINICAL = {
     "correct_fact",
+    "restore_marked_wrong",
     "request_records",
     "choose_direction",
     "prepare_pack",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from casebridge.engine.case import DOC_TYPES
+from casebridge.engine.case import DOC_TYPES, Fact
 from casebridge.engine.pipeline import refresh
 from casebridge.engine.registry import REGISTRY
 from casebridge.web.accounts.models import Role, User
@@ -217,15 +217,67 @@ def do_restore_fact(
     which value, why), the fact's document is read again so its own value and
     context come back, and a fact a person added goes. Other facts' corrections
     stay as they are."""
+    return _undo_corrections(
+        case,
+        acting_user=acting_user,
+        fact_id=fact_id,
+        expected_version=expected_version,
+        meta=meta,
+        marked_wrong=False,
+    )
+
+
+def do_restore_marked_wrong_fact(
+    case: Case,
+    *,
+    acting_user: User,
+    fact_id: str,
+    expected_version: int,
+    meta: RequestMeta | None = None,
+) -> Case:
+    """Undo the mark of a fact marked wrong: it is back among the facts (and in
+    the summary), with any other correction of it still applied. The marks are
+    removed (the audit row keeps who made them, when and why); a fact not marked
+    wrong, or no longer (restored already), is refused and nothing changes."""
+    return _undo_corrections(
+        case,
+        acting_user=acting_user,
+        fact_id=fact_id,
+        expected_version=expected_version,
+        meta=meta,
+        marked_wrong=True,
+    )
+
+
+def _undo_corrections(
+    case: Case,
+    *,
+    acting_user: User,
+    fact_id: str,
+    expected_version: int,
+    meta: RequestMeta | None,
+    marked_wrong: bool,
+) -> Case:
+    """Remove a fact's corrections (all of them, or its marks as wrong alone) and
+    read its document again; audited as fact.restored or fact.wrong_mark_undone."""
     require(acting_user, case, "correct")
     try:
         with transaction.atomic():
             locked = _lock(case, expected_version)
-            corrections = list(FactCorrection.objects.filter(case=locked, fact_id=fact_id))
+            undone = FactCorrection.objects.filter(case=locked, fact_id=fact_id)
+            if marked_wrong:
+                undone = undone.filter(rejected=True)
+            corrections = list(undone.select_related("by"))
             if not corrections:
-                raise ActionError("This fact has no correction to undo (someone may have done it).")
+                raise ActionError(
+                    "This fact is not marked as wrong (someone may have restored it already): "
+                    "nothing was changed."
+                    if marked_wrong
+                    else "This fact has no correction to undo (someone may have done it)."
+                )
             engine = engine_case(locked)
-            fact = next((f for f in engine.facts if f.id == fact_id), None)
+            kept = engine.rejected_facts if marked_wrong else engine.facts
+            fact = next((f for f in kept if f.id == fact_id), None)
             if fact is None:
                 raise ActionError("That fact is no longer in this case: reload the case.")
             removed = [
@@ -242,9 +294,13 @@ def do_restore_fact(
             ]
             before = {"fact_id": fact.id, "kind": fact.kind, "value": fact.value}
             FactCorrection.objects.filter(pk__in=[c.pk for c in corrections]).delete()
-            engine.corrections = [c for c in engine.corrections if c.fact_id != fact_id]
+            engine.corrections = [
+                c
+                for c in engine.corrections
+                if c.fact_id != fact_id or (marked_wrong and not c.rejected)
+            ]
             source = fact.source.document_id if fact.source is not None else None
-            if source is None:  # a fact a person added: it goes
+            if source is None:  # a fact a person added: it goes (unless only its mark is undone)
                 engine.facts = [f for f in engine.facts if f.id != fact_id]
             else:  # its document read again: the record's own value and context
                 engine_doc = engine.document(source)
@@ -256,23 +312,40 @@ def do_restore_fact(
                 ]
                 if engine_doc is not None and engine_doc.pages:
                     REGISTRY["extract"].func(engine, engine_doc)
+                if marked_wrong and all(f.id != fact_id for f in engine.facts):
+                    _put_back(engine.facts, fact)
             refresh(engine)
             locked.engine = engine.to_dict()
             _save(locked, ["engine"])
             audit.record(
                 acting_user,
                 locked,
-                "fact.restored",
+                "fact.wrong_mark_undone" if marked_wrong else "fact.restored",
                 obj=locked,
                 before={**before, "corrections": removed},
                 after={"fact_id": fact_id},
                 meta=meta,
             )
-            supersede_for_change(locked, acting_user, "a fact's correction was undone", meta)
+            why = (
+                "a fact marked wrong was restored"
+                if marked_wrong
+                else "a fact's correction was undone"
+            )
+            supersede_for_change(locked, acting_user, why, meta)
     except ConcurrencyError as error:
         error.attempted = {"fact_id": fact_id, "restore": True}
         raise
     return locked
+
+
+def _put_back(facts: list[Fact], fact: Fact) -> None:
+    """A fact marked wrong that its document, read again, no longer gives (the
+    reader changed since): the kept one, as the record said it, comes back."""
+    if fact.original_value is not None:
+        fact.value = fact.display = fact.original_value
+        fact.original_value = None
+    fact.corrected_by = None
+    facts.append(fact)
 
 
 # -- asking the patient for records ------------------------------------------------
@@ -421,5 +494,6 @@ __all__ = [
     "do_override_document_type",
     "do_request_records",
     "do_restore_fact",
+    "do_restore_marked_wrong_fact",
     "is_console_user",
 ]

@@ -69,6 +69,12 @@ class NoteForm(forms.Form):
     )
 
 
+class RestoreMarkedWrongForm(VersionedForm):
+    """Which fact marked wrong to put back (the "Marked wrong" group's button)."""
+
+    fact_id = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
 class CorrectFactForm(VersionedForm):
     """mode: save (the new value typed, else the new context chosen: what Enter
     sends), value, context, confirm (the record's words stand: stated),

@@ -312,6 +312,7 @@ class CasePage:
     view: EngineView
     facts: list[FactRow] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
+    marked_wrong: list[FactRow] = field(default_factory=list)  # correction: the mark
     allowed_moves: list[tuple[str, str]] = field(default_factory=list)
     engine_docs: dict[str, Any] = field(default_factory=dict)
 
@@ -323,6 +324,7 @@ class _EngineParts:
     facts: list[FactRow]
     kinds: list[tuple[str, str]]
     engine_docs: dict[str, Any]
+    marked_wrong: list[FactRow]
 
 
 def _engine_parts(engine: EngineCase) -> _EngineParts:
@@ -334,7 +336,19 @@ def _engine_parts(engine: EngineCase) -> _EngineParts:
         ],
         kinds=sorted(labels.items(), key=lambda item: item[1]),
         engine_docs={d.id: d for d in engine.documents},
+        marked_wrong=_marked_wrong(engine, labels),
     )
+
+
+def _marked_wrong(engine: EngineCase, labels: dict[str, str]) -> list[FactRow]:
+    """The facts marked wrong, each with its latest mark (who, when, why): the
+    engine keeps them aside while the mark stands."""
+    marks = {c.fact_id: c for c in engine.corrections if c.rejected}
+    return [
+        FactRow(fact=fact, label=labels.get(fact.kind, fact.kind), correction=marks.get(fact.id))
+        for fact in engine.rejected_facts
+        if fact.id in marks
+    ]
 
 
 def case_page(case: Case) -> CasePage:
@@ -352,6 +366,7 @@ def case_page(case: Case) -> CasePage:
         view=view,
         facts=parts.facts,
         kinds=parts.kinds,
+        marked_wrong=parts.marked_wrong,
         allowed_moves=[
             (status, workflow.LABELS[status]) for status in workflow.STATUSES if status in moves
         ],

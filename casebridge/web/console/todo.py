@@ -37,6 +37,7 @@ ANCHOR_SECTION = {
     "documents": "documents",
     "facts": "facts",
     "add-fact": "facts",
+    "marked-wrong": "facts",
     "requests": "missing",
     "gaps": "missing",
     "messages": "messages",
@@ -47,6 +48,7 @@ ANCHOR_SECTION = {
 # the bound form a refused change is shown again in -> its section
 FORM_SECTION = {
     "fact": "facts",
+    "marked_wrong": "facts",
     "note": "messages",
     "message": "messages",
     "request": "missing",

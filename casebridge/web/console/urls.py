@@ -28,6 +28,11 @@ urlpatterns = [
     path("cases/<str:ref>/safety-reviewed", views.review_safety, name="review_safety"),
     path("cases/<str:ref>/notes", views.add_note, name="add_note"),
     path("cases/<str:ref>/facts", views.correct_fact, name="correct_fact"),
+    path(
+        "cases/<str:ref>/facts/marked-wrong/restore",
+        views.restore_marked_wrong,
+        name="restore_marked_wrong",
+    ),
     path("cases/<str:ref>/messages", views.send_message, name="send_message"),
     path("cases/<str:ref>/requests", views.request_records, name="request_records"),
     path("cases/<str:ref>/matching", views_matching.choose_direction, name="choose_direction"),

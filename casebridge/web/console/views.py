@@ -59,6 +59,7 @@ from casebridge.web.console.actions import (
     do_override_document_type,
     do_request_records,
     do_restore_fact,
+    do_restore_marked_wrong_fact,
     do_review_safety,
     is_console_user,
 )
@@ -71,6 +72,7 @@ from casebridge.web.console.forms import (
     MessageForm,
     NoteForm,
     RecordRequestForm,
+    RestoreMarkedWrongForm,
     SafetyReviewForm,
     StatusForm,
 )
@@ -759,6 +761,32 @@ def _restore_fact(request: AuthedRequest, case: Case, ref: str, form: forms.Form
         text = gettext("What the record says stands again; the case was brought up to date.")
     messages.success(request, text)
     return redirect(url)
+
+
+@require_POST
+@console_view
+def restore_marked_wrong(request: AuthedRequest, ref: str) -> HttpResponse:
+    """Put a fact marked wrong back among the facts (the "Marked wrong" group)."""
+    case = get_case_for_user_or_404(request.user, ref, "correct")
+    form = RestoreMarkedWrongForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, ref, form, "marked_wrong")
+    fact_id = form.cleaned_data["fact_id"]
+    try:
+        restored = do_restore_marked_wrong_fact(
+            case,
+            acting_user=request.user,
+            fact_id=fact_id,
+            expected_version=form.cleaned_data["expected_version"],
+            meta=_meta(request),
+        )
+    except ActionError as error:
+        action = reverse("console:restore_marked_wrong", args=[case.pseudonym])
+        return _refused(request, ref, error, form, action, "marked_wrong")
+    messages.success(
+        request, gettext("The fact is back among the facts; the case was brought up to date.")
+    )
+    return redirect(_fact_url(restored, fact_id))  # its row, on its page
 
 
 def _fact_after(case: Case, fact_id: str) -> tuple[int, str] | None:

@@ -139,6 +139,7 @@ AUDIT_TEXT: dict[str, Any] = {
     "document.type_flagged": _("said a document has the wrong type"),
     "fact.corrected": _("corrected a fact"),
     "fact.restored": _("restored what the record says of a fact"),
+    "fact.wrong_mark_undone": _("restored a fact that had been marked as wrong"),
     "consent.given": _("gave consent"),
     "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited someone"),
