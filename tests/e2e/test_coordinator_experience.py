@@ -291,8 +291,7 @@ def _restore_a_fact_marked_wrong(
     row.get_by_role("button", name="This fact is wrong").click()
     page.wait_for_load_state()
     assert row.count() == 0, "a fact marked wrong is still among the facts"
-    # axe on the group, not on the flash message (partials/messages.html: a list
-    # with role=status, a finding of its own)
+    check(page, "case facts, the flash message after marking a fact wrong en")
     page.goto(server.path(f"/console/cases/{made.pseudonym}/?section=facts"))
     group = page.locator("#marked-wrong")
     assert group.get_attribute("open") is None, "the Marked wrong group is not collapsed"
@@ -368,7 +367,7 @@ def _correct_a_fact_with_the_keyboard(
     page.keyboard.type("checked")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**#fact-{after}")
-    status = page.locator("ul.flash[role=status]")
+    status = page.locator("[role=status] ul.flash")
     status.wait_for()
     assert NOTHING[language] in status.inner_text()
     page.wait_for_load_state()
