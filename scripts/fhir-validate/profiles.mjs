@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataType } from '@medplum/core';
+import { checkedBindings } from './bindings.mjs';
 
 export const PACKAGES = ['hl7.fhir.uv.ips', 'hl7.fhir.us.mcode'];
 
@@ -49,14 +50,20 @@ function forMedplum(sd) {
   return { medplum: { ...sd, snapshot: { element: kept } }, stripped };
 }
 
-/** What this script cannot check for the profile: bindings and the profiles of types
- * and reference targets (Medplum checks neither), each named by its element. */
-function notChecked(sd) {
+/** What this script cannot check for the profile: extensible bindings, required ones
+ * whose value set cannot be expanded offline (bindings.mjs checks the others), and the
+ * profiles of types and reference targets (Medplum checks neither), each named by its
+ * element. */
+function notChecked(sd, terminology) {
   const out = [];
+  const checked = checkedBindings(sd, terminology);
   for (const element of sd.snapshot.element) {
     const { binding } = element;
-    if (binding?.valueSet && (binding.strength === 'required' || binding.strength === 'extensible')) {
-      out.push(`${element.id}: ${binding.strength} binding to ${binding.valueSet} (codes are not checked against value sets)`);
+    if (binding?.valueSet && binding.strength === 'extensible') {
+      out.push(`${element.id}: extensible binding to ${binding.valueSet} (codes are not checked against it)`);
+    } else if (binding?.valueSet && binding.strength === 'required' && !checked.has(element.id)) {
+      const why = terminology.expand(binding.valueSet).reason ?? 'a slice binding unlike its element';
+      out.push(`${element.id}: required binding to ${binding.valueSet} (not checked: ${why})`);
     }
     for (const type of element.type ?? []) {
       for (const profile of type.profile ?? []) {
@@ -74,14 +81,14 @@ function notChecked(sd) {
 }
 
 /** Loads every profile of the IG packages under `nodeModules`; returns url -> profile. */
-export function loadProfiles(nodeModules) {
+export function loadProfiles(nodeModules, terminology) {
   const profiles = new Map();
   for (const pkg of PACKAGES) {
     const sds = readPackage(join(nodeModules, pkg)).filter((sd) => sd.kind !== 'logical' && sd.snapshot);
     for (const sd of sds) {
       const { medplum, stripped } = forMedplum(sd);
       loadDataType(medplum);
-      profiles.set(sd.url, { sd, medplum, stripped, package: pkg, notChecked: notChecked(sd) });
+      profiles.set(sd.url, { sd, medplum, stripped, package: pkg, notChecked: notChecked(sd, terminology) });
     }
   }
   return profiles;
