@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataType } from '@medplum/core';
 import { checkedBindings } from './bindings.mjs';
+import { targetProfiles } from './references.mjs';
 
 export const PACKAGES = ['hl7.fhir.uv.ips', 'hl7.fhir.us.mcode'];
 
@@ -50,11 +51,11 @@ function forMedplum(sd) {
   return { medplum: { ...sd, snapshot: { element: kept } }, stripped };
 }
 
-/** What this script cannot check for the profile: extensible bindings, required ones
- * whose value set cannot be expanded offline (bindings.mjs checks the others), and the
- * profiles of types and reference targets (Medplum checks neither), each named by its
- * element. */
-function notChecked(sd, terminology) {
+/** What this script cannot check for the profile, each named by its element:
+ * extensible bindings, required ones whose value set cannot be expanded offline
+ * (bindings.mjs checks the others), the profiles of element types, and reference target
+ * profiles not in the packages (references.mjs checks the others). */
+function notChecked(sd, terminology, profiles) {
   const out = [];
   const checked = checkedBindings(sd, terminology);
   for (const element of sd.snapshot.element) {
@@ -69,11 +70,12 @@ function notChecked(sd, terminology) {
       for (const profile of type.profile ?? []) {
         out.push(`${element.id}: conformance of the ${type.code} to ${profile}`);
       }
-      if (type.code === 'Reference' && !element.id.includes(':')) {
-        const custom = (type.targetProfile ?? []).filter((url) => !url.startsWith('http://hl7.org/fhir/StructureDefinition/'));
-        if (custom.length) {
-          out.push(`${element.id}: conformance of the referenced resource to ${custom.join(' or ')}`);
-        }
+    }
+    if (!element.id.includes(':')) {
+      const { held, other } = targetProfiles(element, profiles);
+      if (other.length) {
+        const instead = held.length ? `; a resource conforming to ${held.join(' or ')}, derived from one of them, passes` : '';
+        out.push(`${element.id}: conformance of the referenced resource to ${other.join(' or ')} (not in the packages${instead})`);
       }
     }
   }
@@ -88,8 +90,11 @@ export function loadProfiles(nodeModules, terminology) {
     for (const sd of sds) {
       const { medplum, stripped } = forMedplum(sd);
       loadDataType(medplum);
-      profiles.set(sd.url, { sd, medplum, stripped, package: pkg, notChecked: notChecked(sd, terminology) });
+      profiles.set(sd.url, { sd, medplum, stripped, package: pkg });
     }
+  }
+  for (const profile of profiles.values()) {
+    profile.notChecked = notChecked(profile.sd, terminology, profiles);
   }
   return profiles;
 }

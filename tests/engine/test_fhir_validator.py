@@ -82,11 +82,18 @@ def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"text": "CB-TEST"}]}
+DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+# An IPS Patient (Patient-uv-ips needs a name and a birth date, or its absence), which
+# the IPS profiles' references take as their subject.
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "name": [{"text": "CB-TEST"}],
+    "_birthDate": {"extension": [{"url": DAR, "valueCode": "masked"}]},
+}
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def test_the_validator_accepts_a_well_formed_resource():
@@ -290,6 +297,31 @@ def test_an_ips_composition_section_with_neither_entries_nor_empty_reason_breaks
     allergies.pop("entry", None)
     found = errors(medplum_issues(bundle))
     assert any("[Composition-uv-ips]" in f and "ips-comp-1" in f for f in found), found
+
+
+def test_an_mcode_observation_whose_patient_is_no_cancer_patient_is_caught_and_the_engines_is_one():
+    # mCODE's TNM categories take a CancerPatient (US Core Patient: an identifier, a
+    # gender or its absence, a name with a family or given name or its absence) as
+    # subject; PATIENT, a valid IPS Patient, is none.
+    bundle = to_ips_bundle(_metastatic_case())
+    t_category = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if MCODE + "mcode-tnm-primary-tumor-category"
+        in e["resource"].get("meta", {}).get("profile", [])
+    )
+    observation = {**t_category, "subject": {"reference": "Patient/p1"}}
+    found = _profile_errors(observation)
+    assert found == [
+        "Observation #1 [mcode-tnm-primary-tumor-category]: Observation.subject: "
+        "The referenced Patient Patient/p1 does not conform to mcode-cancer-patient"
+    ], found
+    (engines,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    ]
+    assert MCODE + "mcode-cancer-patient" in engines["meta"]["profile"]
+    with_engines = _bundle({**engines, "id": "p1"}, observation)
+    assert errors(medplum_issues(with_engines)) == []
 
 
 def test_a_claimed_profile_the_validator_does_not_hold_is_an_error():
