@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataType } from '@medplum/core';
+import { checkedBindings } from './bindings.mjs';
+import { targetProfiles } from './references.mjs';
 
 export const PACKAGES = ['hl7.fhir.uv.ips', 'hl7.fhir.us.mcode'];
 
@@ -49,24 +51,31 @@ function forMedplum(sd) {
   return { medplum: { ...sd, snapshot: { element: kept } }, stripped };
 }
 
-/** What this script cannot check for the profile: bindings and the profiles of types
- * and reference targets (Medplum checks neither), each named by its element. */
-function notChecked(sd) {
+/** What this script cannot check for the profile, each named by its element:
+ * extensible bindings, required ones whose value set cannot be expanded offline
+ * (bindings.mjs checks the others), the profiles of element types, and reference target
+ * profiles not in the packages (references.mjs checks the others). */
+function notChecked(sd, terminology, profiles) {
   const out = [];
+  const checked = checkedBindings(sd, terminology);
   for (const element of sd.snapshot.element) {
     const { binding } = element;
-    if (binding?.valueSet && (binding.strength === 'required' || binding.strength === 'extensible')) {
-      out.push(`${element.id}: ${binding.strength} binding to ${binding.valueSet} (codes are not checked against value sets)`);
+    if (binding?.valueSet && binding.strength === 'extensible') {
+      out.push(`${element.id}: extensible binding to ${binding.valueSet} (codes are not checked against it)`);
+    } else if (binding?.valueSet && binding.strength === 'required' && !checked.has(element.id)) {
+      const why = terminology.expand(binding.valueSet).reason ?? 'a slice binding unlike its element';
+      out.push(`${element.id}: required binding to ${binding.valueSet} (not checked: ${why})`);
     }
     for (const type of element.type ?? []) {
       for (const profile of type.profile ?? []) {
         out.push(`${element.id}: conformance of the ${type.code} to ${profile}`);
       }
-      if (type.code === 'Reference' && !element.id.includes(':')) {
-        const custom = (type.targetProfile ?? []).filter((url) => !url.startsWith('http://hl7.org/fhir/StructureDefinition/'));
-        if (custom.length) {
-          out.push(`${element.id}: conformance of the referenced resource to ${custom.join(' or ')}`);
-        }
+    }
+    if (!element.id.includes(':')) {
+      const { held, other } = targetProfiles(element, profiles);
+      if (other.length) {
+        const instead = held.length ? `; a resource conforming to ${held.join(' or ')}, derived from one of them, passes` : '';
+        out.push(`${element.id}: conformance of the referenced resource to ${other.join(' or ')} (not in the packages${instead})`);
       }
     }
   }
@@ -74,15 +83,18 @@ function notChecked(sd) {
 }
 
 /** Loads every profile of the IG packages under `nodeModules`; returns url -> profile. */
-export function loadProfiles(nodeModules) {
+export function loadProfiles(nodeModules, terminology) {
   const profiles = new Map();
   for (const pkg of PACKAGES) {
     const sds = readPackage(join(nodeModules, pkg)).filter((sd) => sd.kind !== 'logical' && sd.snapshot);
     for (const sd of sds) {
       const { medplum, stripped } = forMedplum(sd);
       loadDataType(medplum);
-      profiles.set(sd.url, { sd, medplum, stripped, package: pkg, notChecked: notChecked(sd) });
+      profiles.set(sd.url, { sd, medplum, stripped, package: pkg });
     }
+  }
+  for (const profile of profiles.values()) {
+    profile.notChecked = notChecked(profile.sd, terminology, profiles);
   }
   return profiles;
 }

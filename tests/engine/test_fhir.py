@@ -115,11 +115,31 @@ def test_every_reference_in_the_bundle_resolves_to_an_entry():
 def test_the_patient_carries_the_pseudonym_and_no_name_or_number():
     bundle = to_ips_bundle(_breast_case())
     (patient,) = _resources(bundle, "Patient")
-    assert patient["name"] == [{"use": "anonymous", "text": "CB-TEST0001"}]
-    assert "identifier" not in patient and "address" not in patient
+    masked = [{"url": DAR, "valueCode": "masked"}]
+    assert patient["name"] == [{"use": "anonymous", "text": "CB-TEST0001", "extension": masked}]
+    # the pseudonym is its only identifier; no sex or gender is read, so none is given
+    assert [i["value"] for i in patient["identifier"]] == ["CB-TEST0001"]
+    assert "gender" not in patient
+    assert patient["_gender"] == {"extension": [{"url": DAR, "valueCode": "unsupported"}]}
+    assert "address" not in patient and "birthDate" not in patient
     text = json.dumps(bundle)
     assert "Testperson" not in text
     assert "943 476 5919" not in text
+
+
+def test_the_patient_claims_mcodes_cancer_patient_only_beside_mcode_resources():
+    (patient,) = _resources(to_ips_bundle(_breast_case()), "Patient")
+    assert patient["meta"]["profile"] == [
+        "http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips",
+        "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-patient",
+    ]
+    letter = _doc("d1", "clinic_letter", LETTER, name="letter.pdf")
+    case = Case(case_id="CB-TEST0002", created=WHEN, documents=[letter])
+    case.facts = [_fact(letter, "medication", "letrozole 2.5 mg once daily", "letrozole")]
+    (patient,) = _resources(to_ips_bundle(case), "Patient")
+    assert patient["meta"]["profile"] == [
+        "http://hl7.org/fhir/uv/ips/StructureDefinition/Patient-uv-ips"
+    ]
 
 
 def test_pathological_tnm_uses_the_pathological_loinc_codes_and_keeps_the_prefix():

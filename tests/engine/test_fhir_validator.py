@@ -82,11 +82,18 @@ def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PATIENT = {"resourceType": "Patient", "id": "p1", "name": [{"text": "CB-TEST"}]}
+DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+# An IPS Patient (Patient-uv-ips needs a name and a birth date, or its absence), which
+# the IPS profiles' references take as their subject.
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "name": [{"text": "CB-TEST"}],
+    "_birthDate": {"extension": [{"url": DAR, "valueCode": "masked"}]},
+}
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-DAR = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def test_the_validator_accepts_a_well_formed_resource():
@@ -104,12 +111,39 @@ def test_the_validator_reports_an_allergy_without_clinical_status_as_invariant_a
 
 
 def test_the_validator_reports_a_missing_required_element_and_an_unknown_property():
-    # (Medplum checks structure and invariants; it does not check codes against their
-    # value sets, so a wrong status code is not what it is tested on.)
+    # (Medplum checks structure and invariants, not codes against their value sets:
+    # bindings.mjs does that, tested below.)
     observation = {"resourceType": "Observation", "status": "final", "subject": {"text": "x"}}
     found = errors(medplum_issues(_bundle(observation)))
     assert any("Observation.code" in f and "Missing required" in f for f in found), found
     assert any("Observation.subject.text" in f for f in found), found
+
+
+def test_a_code_outside_its_required_value_set_is_reported_in_a_resource_and_its_data_types():
+    patient = {
+        **PATIENT,
+        "text": {"status": "made-up", "div": '<div xmlns="http://www.w3.org/1999/xhtml">x</div>'},
+        "name": [{"text": "CB-TEST", "use": "alias"}],
+        "gender": "woman",
+    }
+    condition = {
+        "resourceType": "Condition",
+        "clinicalStatus": {"coding": [{"system": CLINICAL, "code": "cured"}]},
+        "code": {"text": "x"},
+        "subject": {"reference": "Patient/p1"},
+    }
+    found = errors(medplum_issues(_bundle(patient, condition)))
+    assert sorted(f.split(": ")[0] + ": " + f.split(": ")[1] for f in found) == [
+        "Condition #1 [R4]: Condition.clinicalStatus",
+        "Patient #0 [R4]: Patient.gender",
+        "Patient #0 [R4]: Patient.name[0].use",  # HumanName.use, from the data type
+        "Patient #0 [R4]: Patient.text.status",  # Narrative.status
+    ], found
+    assert all("required binding" in f for f in found)
+    patient |= {"text": {**patient["text"], "status": "generated"}, "gender": "female"}
+    patient["name"][0]["use"] = "official"
+    condition["clinicalStatus"]["coding"][0]["code"] = "remission"
+    assert errors(medplum_issues(_bundle(patient, condition))) == []
 
 
 # -- the bundles casebridge writes -------------------------------------------------------
@@ -231,6 +265,27 @@ def test_an_ips_lab_result_without_its_date_is_caught_and_a_data_absent_reason_s
     assert _profile_errors(observation) == []
 
 
+def test_an_ips_lab_result_entered_in_error_breaks_the_ips_status_binding_but_not_r4s():
+    # IPS results-status-uv-ips is R4's observation-status without entered-in-error.
+    observation = {
+        "resourceType": "Observation",
+        "meta": {"profile": [IPS + "Observation-results-laboratory-pathology-uv-ips"]},
+        "status": "entered-in-error",
+        "category": [{"coding": [{"system": OBS_CATEGORY, "code": "laboratory"}]}],
+        "code": {"text": "Ki-67"},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-09-01",
+        "performer": [{"display": "Cellular Pathology"}],
+        "valueString": "20%",
+    }
+    found = errors(medplum_issues(_bundle(PATIENT, observation)))
+    assert len(found) == 1, found
+    assert "[Observation-results-laboratory-pathology-uv-ips]: Observation.status" in found[0]
+    assert "results-status-uv-ips" in found[0]
+    observation["status"] = "final"
+    assert errors(medplum_issues(_bundle(PATIENT, observation))) == []
+
+
 def test_an_ips_composition_section_with_neither_entries_nor_empty_reason_breaks_ips_comp_1():
     # A constraint inside a slice: Medplum does not look there, slices.mjs does.
     bundle = to_ips_bundle(_metastatic_case())
@@ -244,6 +299,31 @@ def test_an_ips_composition_section_with_neither_entries_nor_empty_reason_breaks
     assert any("[Composition-uv-ips]" in f and "ips-comp-1" in f for f in found), found
 
 
+def test_an_mcode_observation_whose_patient_is_no_cancer_patient_is_caught_and_the_engines_is_one():
+    # mCODE's TNM categories take a CancerPatient (US Core Patient: an identifier, a
+    # gender or its absence, a name with a family or given name or its absence) as
+    # subject; PATIENT, a valid IPS Patient, is none.
+    bundle = to_ips_bundle(_metastatic_case())
+    t_category = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if MCODE + "mcode-tnm-primary-tumor-category"
+        in e["resource"].get("meta", {}).get("profile", [])
+    )
+    observation = {**t_category, "subject": {"reference": "Patient/p1"}}
+    found = _profile_errors(observation)
+    assert found == [
+        "Observation #1 [mcode-tnm-primary-tumor-category]: Observation.subject: "
+        "The referenced Patient Patient/p1 does not conform to mcode-cancer-patient"
+    ], found
+    (engines,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    ]
+    assert MCODE + "mcode-cancer-patient" in engines["meta"]["profile"]
+    with_engines = _bundle({**engines, "id": "p1"}, observation)
+    assert errors(medplum_issues(with_engines)) == []
+
+
 def test_a_claimed_profile_the_validator_does_not_hold_is_an_error():
     patient = {**PATIENT, "meta": {"profile": ["https://example.org/StructureDefinition/x"]}}
     found = errors(medplum_issues(_bundle(patient)))
@@ -253,7 +333,12 @@ def test_a_claimed_profile_the_validator_does_not_hold_is_an_error():
 def test_the_report_names_what_the_validator_cannot_check_per_profile():
     report = medplum_report(to_ips_bundle(_metastatic_case()))
     not_checked = report["profiles"][MCODE + "mcode-primary-cancer-condition"]["notChecked"]
-    assert any("Condition.code" in n and "binding" in n for n in not_checked), not_checked
+    assert any("Condition.code" in n and "extensible binding" in n for n in not_checked)
+    # a required binding to a SNOMED CT value set cannot be expanded here, and says why
+    evidence = [n for n in not_checked if n.startswith("Condition.evidence.code:")]
+    assert len(evidence) == 1 and "http://snomed.info/sct is not held" in evidence[0], evidence
+    # the required bindings it can expand are checked, so not listed
+    assert not any(n.startswith("Condition.clinicalStatus:") for n in not_checked), not_checked
 
 
 # -- the conventions, against the profiles -------------------------------------------------

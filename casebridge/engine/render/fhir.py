@@ -81,24 +81,36 @@ class _Builder(_CancerResources):
     # -- resources ---------------------------------------------------------
     def patient(self) -> None:
         pseudonym = self.case.case_id or "unnamed case"
-        self.add(
-            {
-                "resourceType": "Patient",
-                # The pseudonym only: names, NHS and hospital numbers, addresses
-                # and dates of birth never leave the UK side.
-                "name": [{"use": "anonymous", "text": pseudonym}],
-                "_birthDate": {
-                    "extension": [
-                        {
-                            "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
-                            "valueCode": "masked",
-                        }
-                    ]
-                },
-            },
-            "patient",
-            profiles=["patient"],
-        )
+        dar = self.codes["data_absent_reason"]
+        masked = {"extension": [{"url": dar, "valueCode": "masked"}]}
+        patient: dict[str, Any] = {
+            "resourceType": "Patient",
+            # The pseudonym only: names, NHS and hospital numbers, addresses and
+            # dates of birth never leave the UK side. The name is marked masked
+            # (US Core's us-core-6, which mCODE's CancerPatient inherits).
+            "name": [{"use": "anonymous", "text": pseudonym, **masked}],
+            "_birthDate": masked,
+            # The engine does not read the patient's sex or gender from the
+            # record: not carried, rather than guessed (US Core needs the element).
+            "_gender": {"extension": [{"url": dar, "valueCode": "unsupported"}]},
+        }
+        if self.case.case_id:
+            # The case's pseudonym, already the name's text, as its identifier.
+            patient["identifier"] = [
+                {"system": self.codes["case_pseudonym_system"], "value": self.case.case_id}
+            ]
+        self.add(patient, "patient", profiles=["patient"])
+
+    def claim_cancer_patient(self) -> None:
+        """mCODE's Observation profiles (TNM, tumour markers, ECOG) take a CancerPatient
+        as their subject: the Patient claims it when an mCODE resource is in the
+        bundle and the case has its pseudonym (US Core needs an identifier)."""
+        mcode = self.profile("primary_cancer").rsplit("/", 1)[0] + "/"
+        claims = [p for e in self.entries for p in e.resource.get("meta", {}).get("profile", [])]
+        if not self.case.case_id or not any(p.startswith(mcode) for p in claims):
+            return
+        patient = next(e.resource for e in self.entries if e.full_url == self.patient_url)
+        patient["meta"]["profile"].append(self.profile("cancer_patient"))
 
     def author(self) -> str:
         entry = self.add(
@@ -358,6 +370,7 @@ class _Builder(_CancerResources):
         medications = self.medications()
         results = self.results()
         procedures, planned = self.procedures()
+        self.claim_cancer_patient()
         sections = [
             _Section("problems", problems),
             _Section("allergies", allergies),
