@@ -748,7 +748,7 @@ def test_chinese_medicine_rows_keep_the_inn_name_dose_and_frequency():
     zh = line_text(build_summary(mdt_case(), "zh"), "当前用药")
     assert "碳酸钙/维生素D3（商品名 Adcal-D3） 每次1片每日两次" in zh
     assert "恩替卡韦 0.5 mg 每日一次" in zh
-    assert "沙丁胺醇 100 微克 每日最多四次按需服用" in zh
+    assert "沙丁胺醇 100 微克 每日最多四次，必要时" in zh
 
 
 def test_chinese_never_says_absent_for_not_identified_in_the_cores():

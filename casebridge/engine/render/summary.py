@@ -950,7 +950,10 @@ class _Builder:
             (a.get("frequency", ""), ("dosing",)),
         ):
             if piece:
-                spans += [Span(" "), *self.text(piece, *cats)]
+                said = self.text(piece, *cats)
+                if said and not said[-1].untranslated:  # 每日最多四次，必要时
+                    said[-1] = Span(_CJK_PRN.sub("，必要时", said[-1].text))
+                spans += [Span(" "), *said]
         for qualifier in [q for q in a.get("schedule", "").split(", ") if q]:
             spans += [Span("，"), *self.schedule(qualifier)]
         return spans
@@ -1327,6 +1330,7 @@ class Wording:
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 # a space the English template's placeholder left between two Chinese words ("做过的 骨扫描
 # 检查"): Chinese puts none
+_CJK_PRN = re.compile(r"(?<=[\u4e00-\u9fff])必要时$")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（），。：；、）]) +(?=[\u4e00-\u9fff（），。：；、])")
 
 
