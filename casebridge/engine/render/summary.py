@@ -631,6 +631,7 @@ class _Builder:
         _redact(summary, self.redact)
         if self.zh:
             _full_width_separators(summary)
+            _full_width_brackets(summary)
         return summary
 
     def section(self, key: str, lines: list[Line]) -> Section:
@@ -1343,6 +1344,40 @@ def _full_width_separators(summary: Summary) -> None:
         for part in line.parts:
             if part.sep == "; ":
                 part.sep = "；"
+
+
+_ASCII_BRACKETS = re.compile(r" \(([^()]*)\)")
+
+
+def _zh_brackets(text: str) -> str:
+    """ "奥希替尼 (当前; 2025-11-17起)" -> "奥希替尼（当前；2025-11-17起）". Only a bracket
+    after a space: a code's own bracket (p.(Glu746_Ala750del), del(17p)) stays."""
+    return _ASCII_BRACKETS.sub(
+        lambda m: "（" + m.group(1).replace("; ", "；").replace(", ", "，") + "）", text
+    )
+
+
+def _full_width_brackets(summary: Summary) -> None:
+    """A Chinese line's own brackets (status, dates, notes) are full-width, as its
+    separators are: "(计划; 截至2026-09-08)" beside "；" reads as two typesettings. English
+    kept as written ([EN]) keeps its marks."""
+    lines = [*summary.meta, *(ln for s in summary.sections for ln in s.lines)]
+    if summary.safety:
+        lines += summary.safety.flags
+    for line in lines:
+        for part in line.parts:
+            spans = part.spans
+            opened = False
+            for i, span in enumerate(spans):
+                if span.untranslated:
+                    continue
+                text = _zh_brackets(span.text)
+                if text == " (":
+                    text, opened = "（", True
+                elif opened and text.startswith(")"):
+                    text, opened = "）" + text[1:], False
+                if text != span.text:
+                    spans[i] = Span(text)
 
 
 def _tight(text: str) -> str:
