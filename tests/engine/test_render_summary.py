@@ -1045,7 +1045,7 @@ def test_what_a_condition_names_is_neither_an_option_nor_a_finding():
     )
     assert row(en, "Response") == "not stated"
     zh = row(build_summary(case, "zh"), "讨论中的方案")
-    assert zh == "若[EN]progression after rituximab：CAR-T 细胞治疗"
+    assert zh == "若利妥昔单抗治疗后进展：CAR-T 细胞治疗"
 
 
 def test_on_a_phone_the_sources_are_a_list_one_after_another_not_two_columns():
@@ -1109,6 +1109,27 @@ DLBCL_LETTER = (
     "If the lymphoma does not respond to salvage, or relapses after transplant, I would"
     " refer him to a CAR-T centre to be considered for CAR-T as third-line therapy.\n"
 )
+
+
+def test_a_condition_of_several_clauses_reads_in_chinese_clause_by_clause():
+    letter = document("d" * 16, "clinic_letter", DLBCL_LETTER, "2026-09-09", name="letter.pdf")
+    case = extracted_case(letter)
+    en = row(build_summary(case, "en"), "Options under discussion")
+    assert "if the lymphoma does not respond to salvage, or relapses after transplant" in en
+    assert "if at least a partial metabolic response" in en
+    zh = row(build_summary(case, "zh"), "讨论中的方案")
+    assert "若挽救治疗无效，或移植后复发：CAR-T 细胞治疗" in zh
+    assert "若至少达到部分代谢缓解：" in zh
+    assert "[EN]" not in zh and not re.search(r"[a-z]{3,}", zh)  # codes (BEAM, CAR-T) as written
+
+
+def test_a_condition_with_a_clause_the_table_lacks_stays_english_whole_never_half():
+    letter = document("e" * 16, "clinic_letter", DLBCL_LETTER.replace(
+        "or relapses after transplant", "or he declines transplant"), "2026-09-09",
+        name="letter.pdf")  # fmt: skip
+    zh = row(build_summary(extracted_case(letter), "zh"), "讨论中的方案")
+    assert "若[EN]the lymphoma does not respond to salvage, or he declines transplant" in zh
+    assert "挽救治疗无效" not in zh
 
 
 def test_a_chinese_line_s_status_and_dates_sit_in_full_width_brackets_and_codes_keep_theirs():
