@@ -1151,3 +1151,13 @@ def test_english_kept_as_written_keeps_its_own_brackets_in_the_chinese_summary()
     kept = [s.text for s in zh.sections for ln in s.lines for p in ln.parts for s in p.spans
             if s.untranslated and "(" in s.text]  # fmt: skip
     assert kept and all("（" not in t for t in kept)
+
+
+def test_a_stage_groups_prefix_keeps_its_letter_and_says_its_meaning_in_chinese():
+    case = breast_case()
+    for f in case.facts:
+        if f.kind == "stage_group":
+            f.attributes["prefix"] = "r"
+    assert "Stage IIA (r)" in row(build_summary(case, "en"), "Stage group")
+    zh = row(build_summary(case, "zh"), "总分期")
+    assert "IIA期（r，复发后分期）" in zh and "(r)" not in zh

@@ -444,7 +444,8 @@ class _Builder:
 
     def _stage(self, value: str, prefix: str) -> list[Span]:
         core = re.sub(r"(?i)^\s*stage\s*", "", value).strip()
-        suffix = f" ({prefix})" if prefix else ""
+        said = self.terms.by_key(f"heading.stage_classification_{prefix}") if self.zh else None
+        suffix = f" ({said.zh if said else prefix})" if prefix else ""
         if re.fullmatch(r"(?:0(?:is|a)?|I{1,3}|IV)(?:[A-D]\d?)?", core):
             return [Span(self.word("heading.stage_prefix", stage=core) + suffix)]
         if not self.zh:
