@@ -567,7 +567,7 @@ def test_schedules_stay_in_the_medicine_s_row_in_english_and_chinese():
 
 def test_planned_items_are_marked_planned_in_chinese():
     zh = line_text(build_summary(course_case(), "zh"), "计划（尚未实施）")
-    assert "培美曲塞 (计划; 2026-09-21起" in zh
+    assert "培美曲塞（计划；2026-09-21起" in zh
 
 
 def test_several_values_of_one_kind_are_dated_newest_first_with_the_current_one_stated():
@@ -727,7 +727,7 @@ def test_the_line_of_treatment_is_stated_or_follows_from_the_dated_history_never
 def test_the_opening_block_is_in_chinese_with_the_patient_s_own_words_marked_english():
     summary = build_summary(mdt_case(), "zh")
     assert line_text(summary, "英国来信的诉求").startswith("就治疗方案寻求第二诊疗意见")
-    assert line_text(summary, "当前治疗及线数").startswith("奥希替尼 (当前; 2025-11-17起) — 一线")
+    assert line_text(summary, "当前治疗及线数").startswith("奥希替尼（当前；2025-11-17起） — 一线")
     asks = next(ln for ln in summary.sections[0].lines if ln.status == "note")
     assert all(s.untranslated for p in asks.parts for s in p.spans)
     assert "[EN]" in render_html(mdt_case(), "zh").split("患者提问")[1][:400]
@@ -748,7 +748,7 @@ def test_chinese_medicine_rows_keep_the_inn_name_dose_and_frequency():
     zh = line_text(build_summary(mdt_case(), "zh"), "当前用药")
     assert "碳酸钙/维生素D3（商品名 Adcal-D3） 每次1片每日两次" in zh
     assert "恩替卡韦 0.5 mg 每日一次" in zh
-    assert "沙丁胺醇 100 微克 每日最多四次按需服用" in zh
+    assert "沙丁胺醇 100 微克 每日最多四次，必要时" in zh
 
 
 def test_chinese_never_says_absent_for_not_identified_in_the_cores():
@@ -886,8 +886,8 @@ def test_metastatic_sites_are_their_own_row_under_the_diagnosis_in_english_and_c
         "".join(x.text for x in ln.label) for ln in section_of(en, "diagnosis").lines
     ]
     zh_sites = row(zh, "转移部位")
-    assert "肝 (首次记录于2026-09-03)" in zh_sites and "骨 (T9)" in zh_sites
-    assert "肾上腺 (可能)" in zh_sites and "[EN]" not in zh_sites
+    assert "肝（首次记录于2026-09-03）" in zh_sites and "骨（T9）" in zh_sites
+    assert "肾上腺（可能）" in zh_sites and "[EN]" not in zh_sites
 
 
 def test_the_current_status_says_metastatic_with_the_asserted_sites_never_the_suspected_ones():
@@ -905,7 +905,7 @@ def test_a_negative_staging_ct_reads_as_the_investigation_and_its_words_dated_by
     en = row(build_summary(case, "en"), "Distant staging")
     assert en == "staging CT: no evidence of metastatic disease (2026-08-05)"
     zh = row(build_summary(case, "zh"), "远处转移评估")
-    assert zh == "分期CT：无远处转移 (2026-08-05)"
+    assert zh == "分期CT：无远处转移（2026-08-05）"
 
 
 def test_serology_is_shown_as_the_panel_reads_past_or_occult_exposure_never_hepatitis_b():
@@ -930,7 +930,7 @@ def test_a_serology_panel_no_reading_fits_is_its_markers_with_their_results_in_c
         "hepatitis B serology: anti-HBs positive (2026-05-01)"
     )
     assert (
-        row(build_summary(case, "zh"), "病毒血清学") == "乙型肝炎血清学：抗-HBs 阳性 (2026-05-01)"
+        row(build_summary(case, "zh"), "病毒血清学") == "乙型肝炎血清学：抗-HBs 阳性（2026-05-01）"
     )
 
 
@@ -940,9 +940,9 @@ def test_smoking_and_family_history_are_background_rows_with_pack_years_stopped_
     en, zh = build_summary(case, "en"), build_summary(case, "zh")
     assert section_of(en, "background") is not None
     assert row(en, "Smoking status") == "ex-smoker (15 pack-years, stopped 2012) (2026-08-14)"
-    assert row(zh, "吸烟状况") == "既往吸烟 (15 包年，2012年戒烟) (2026-08-14)"
+    assert row(zh, "吸烟状况") == "既往吸烟（15 包年，2012年戒烟）（2026-08-14）"
     assert row(en, "Family history") == "father: bowel cancer (aged 59) (2026-08-14)"
-    assert row(zh, "家族史") == "父亲：结直肠癌 (59岁) (2026-08-14)"
+    assert row(zh, "家族史") == "父亲：结直肠癌（59岁）（2026-08-14）"
     assert refs_of(en, "Smoking status") and refs_of(en, "Family history")
 
 
@@ -951,13 +951,13 @@ def test_menopausal_status_and_the_germline_assessment_are_background_rows_in_bo
     case = extracted_case(letter)
     en, zh = build_summary(case, "en"), build_summary(case, "zh")
     assert row(en, "Menopausal status") == "postmenopausal (2026-09-11)"
-    assert row(zh, "绝经状态") == "绝经后 (2026-09-11)"
+    assert row(zh, "绝经状态") == "绝经后（2026-09-11）"
     assert (
         row(en, "Germline testing assessment") == "does not meet the testing criteria (2026-09-11)"
     )
-    assert row(zh, "胚系基因检测评估") == "不符合检测标准 (2026-09-11)"
+    assert row(zh, "胚系基因检测评估") == "不符合检测标准（2026-09-11）"
     assert row(en, "Family history").startswith("mother: breast cancer (aged 68)")
-    assert row(zh, "家族史").startswith("母亲：乳腺癌 (68岁)")
+    assert row(zh, "家族史").startswith("母亲：乳腺癌（68岁）")
 
 
 def test_what_the_patient_writes_is_its_own_part_quoted_never_a_clinical_row():
@@ -1002,7 +1002,7 @@ def test_a_cancer_without_a_tcga_study_shows_its_histology_as_the_cancer_type():
     case = extracted_case(letter)
     assert not [f for f in case.facts if f.kind == "cancer_type"]
     assert row(build_summary(case, "en"), "Cancer type") == "Follicular lymphoma (2026-07-02)"
-    assert row(build_summary(case, "zh"), "癌症类型") == "滤泡性淋巴瘤 (2026-07-02)"
+    assert row(build_summary(case, "zh"), "癌症类型") == "滤泡性淋巴瘤（2026-07-02）"
     myeloma = document("y" * 16, "clinic_letter", "Diagnosis: IgG kappa multiple myeloma.",
                        "2026-03-01", name="myeloma.pdf")  # fmt: skip
     summary = build_summary(extracted_case(myeloma), "zh")
@@ -1013,7 +1013,7 @@ def test_cd19_stated_for_a_car_t_question_is_its_own_biomarker_row_in_both_langu
     letter = document("h" * 16, "clinic_letter", FL_LETTER, "2026-07-02", name="letter.pdf")
     case = extracted_case(letter)
     assert row(build_summary(case, "en"), "CD19") == "CD19 positive (2026-07-02)"
-    assert row(build_summary(case, "zh"), "CD19") == "CD19 阳性 (2026-07-02)"
+    assert row(build_summary(case, "zh"), "CD19") == "CD19 阳性（2026-07-02）"
 
 
 def test_a_result_a_rebiopsy_reports_again_is_dated_by_both_reports():
@@ -1045,7 +1045,7 @@ def test_what_a_condition_names_is_neither_an_option_nor_a_finding():
     )
     assert row(en, "Response") == "not stated"
     zh = row(build_summary(case, "zh"), "讨论中的方案")
-    assert zh == "若[EN]progression after rituximab：CAR-T 细胞治疗"
+    assert zh == "若利妥昔单抗治疗后进展：CAR-T 细胞治疗"
 
 
 def test_on_a_phone_the_sources_are_a_list_one_after_another_not_two_columns():
@@ -1096,3 +1096,68 @@ def test_a_chinese_timeline_lists_one_days_events_with_the_chinese_enumeration_c
     text = re.sub(r"<[^>]+>", "", render_html(case, "zh"))
     assert "入院、活检" in text and "入院, 活检" not in text
     assert "admission, biopsy" in re.sub(r"<[^>]+>", "", render_html(case, "en"))
+
+
+# -- the Chinese rows as a reviewer in China reads them (issue 9, item 5) -----------------
+
+DLBCL_LETTER = (
+    "HAEMATOLOGY CLINIC LETTER\n"
+    "Diagnosis: Relapsed diffuse large B-cell lymphoma (GCB subtype), CD19 positive.\n"
+    "Plan after two cycles of salvage and a PET-CT:\n"
+    "If at least a partial metabolic response: stem cell harvest, then BEAM autologous stem"
+    " cell transplant.\n"
+    "If the lymphoma does not respond to salvage, or relapses after transplant, I would"
+    " refer him to a CAR-T centre to be considered for CAR-T as third-line therapy.\n"
+)
+
+
+def test_a_condition_of_several_clauses_reads_in_chinese_clause_by_clause():
+    letter = document("d" * 16, "clinic_letter", DLBCL_LETTER, "2026-09-09", name="letter.pdf")
+    case = extracted_case(letter)
+    en = row(build_summary(case, "en"), "Options under discussion")
+    assert "if the lymphoma does not respond to salvage, or relapses after transplant" in en
+    assert "if at least a partial metabolic response" in en
+    zh = row(build_summary(case, "zh"), "讨论中的方案")
+    assert "若挽救治疗无效，或移植后复发：CAR-T 细胞治疗" in zh
+    assert "若至少达到部分代谢缓解：" in zh
+    assert "[EN]" not in zh and not re.search(r"[a-z]{3,}", zh)  # codes (BEAM, CAR-T) as written
+
+
+def test_a_condition_with_a_clause_the_table_lacks_stays_english_whole_never_half():
+    letter = document("e" * 16, "clinic_letter", DLBCL_LETTER.replace(
+        "or relapses after transplant", "or he declines transplant"), "2026-09-09",
+        name="letter.pdf")  # fmt: skip
+    zh = row(build_summary(extracted_case(letter), "zh"), "讨论中的方案")
+    assert "若[EN]the lymphoma does not respond to salvage, or he declines transplant" in zh
+    assert "挽救治疗无效" not in zh
+
+
+def test_a_chinese_line_s_status_and_dates_sit_in_full_width_brackets_and_codes_keep_theirs():
+    zh = build_summary(mdt_case(), "zh")
+    line = line_text(zh, "当前治疗及线数")
+    assert line.startswith("奥希替尼（当前；2025-11-17起） — 一线（")
+    assert " (" not in line and "; " not in line
+    egfr = line_text(zh, "EGFR")
+    assert "p.(Glu746_Ala750del)" in egfr and "（2025-11-07）" in egfr
+    en = build_summary(mdt_case(), "en")
+    assert line_text(en, "Current treatment and line").startswith(
+        "osimertinib (current; from 2025-11-17) — first-line ("
+    )
+
+
+def test_english_kept_as_written_keeps_its_own_brackets_in_the_chinese_summary():
+    letter = document("d" * 16, "clinic_letter", DLBCL_LETTER, "2026-09-09", name="letter.pdf")
+    zh = build_summary(extracted_case(letter), "zh")
+    kept = [s.text for s in zh.sections for ln in s.lines for p in ln.parts for s in p.spans
+            if s.untranslated and "(" in s.text]  # fmt: skip
+    assert kept and all("（" not in t for t in kept)
+
+
+def test_a_stage_groups_prefix_keeps_its_letter_and_says_its_meaning_in_chinese():
+    case = breast_case()
+    for f in case.facts:
+        if f.kind == "stage_group":
+            f.attributes["prefix"] = "r"
+    assert "Stage IIA (r)" in row(build_summary(case, "en"), "Stage group")
+    zh = row(build_summary(case, "zh"), "总分期")
+    assert "IIA期（r，复发后分期）" in zh and "(r)" not in zh

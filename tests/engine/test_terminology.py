@@ -98,3 +98,15 @@ def test_terminology_agrees_with_reference_translations_of_biomedical_abstracts(
     )
     assert result.sentence_coverage > 0.3
     assert result.agreement > 0.6
+
+
+@pytest.mark.parametrize(
+    "english, chinese",
+    [
+        ("Nottingham grade 2 (3+2+2)", "Nottingham 组织学分级 2级 (3+2+2)"),
+        ("Gleason 4+3 = 7", "Gleason 评分 4+3 = 7"),
+    ],
+)
+def test_a_named_grade_reads_with_its_chinese_grade_word(english, chinese):
+    spans = translate(english, "grade")
+    assert "".join(s.text for s in spans) == chinese and not any(s.untranslated for s in spans)

@@ -119,3 +119,51 @@ def test_every_anticancer_drug_of_the_knowledge_base_is_named_in_chinese_or_list
         if table().lookup(d["name"], ("drug", "procedure")) is None
     }
     assert missing == still_english
+
+
+# -- supportive medicines of haematology and uro-oncology letters (issue 9, item 5) ------
+
+SUPPORTIVE = {
+    "posaconazole": "泊沙康唑",
+    "voriconazole": "伏立康唑",
+    "itraconazole": "伊曲康唑",
+    "valaciclovir": "伐昔洛韦",
+    "levofloxacin": "左氧氟沙星",
+    "febuxostat": "非布司他",
+    "rasburicase": "拉布立海",
+    "Fasturtec": "拉布立海",
+    "tamsulosin": "坦索罗辛",
+    "finasteride": "非那雄胺",
+    "esomeprazole": "埃索美拉唑",
+    "pantoprazole": "泮托拉唑",
+}
+
+
+@pytest.mark.parametrize("english, chinese", sorted(SUPPORTIVE.items()))
+def test_a_supportive_medicine_of_a_haematology_or_urology_letter_has_its_chinese_name(
+    english, chinese
+):
+    spans = translate(english, "drug")
+    assert "".join(s.text for s in spans) == chinese and not spans[0].untranslated
+
+
+def test_when_required_reads_the_same_chinese_on_every_medicine_line():
+    case = medication_case(
+        ("loperamide", "2 mg", "when needed"),
+        ("paracetamol", "1 g", "up to four times a day when required"),
+        ("ondansetron", "8 mg", "as required"),
+    )
+    text = re.sub(r"<[^>]+>", "", medication_row(case))
+    assert "洛哌丁胺 2 mg 必要时" in text
+    assert "对乙酰氨基酚 1 g 每日最多四次，必要时" in text
+    assert "昂丹司琼 8 mg 必要时" in text
+    assert "按需" not in text and "必要时使用" not in text
+    en = re.sub(r"<[^>]+>", "", render_html(case, "en"))
+    assert "up to four times a day when required" in en
+
+
+def test_once_daily_at_night_is_one_chinese_frequency_not_two():
+    case = medication_case(("tamsulosin", "400 micrograms", "once daily at night"))
+    text = re.sub(r"<[^>]+>", "", medication_row(case))
+    assert "坦索罗辛 400 微克 每晚一次" in text
+    assert "每日一次每晚一次" not in text and "[EN]" not in text

@@ -24,7 +24,7 @@ from casebridge.engine import kb
 from casebridge.engine.case import BIOMARKER_KINDS, Fact, Source
 from casebridge.engine.currency import current_on_latest, fact_date, stated_on
 from casebridge.engine.render.history_rows import metastatic_status
-from casebridge.engine.terminology import Span, latin_script, normalise
+from casebridge.engine.terminology import Span, latin_script, match_template, normalise
 
 if TYPE_CHECKING:
     from casebridge.engine.render.summary import Line, Part, _Builder
@@ -612,5 +612,53 @@ def _condition_spans(b: _Builder, cond: Condition) -> list[Span]:
                     said.append(words)
             else:
                 return [Span(b.word("heading.if_condition", condition="，".join(said)))]
+    clauses = _clauses_zh(b, cond.text)
+    if clauses:
+        return [Span(b.word("heading.if_condition", condition=clauses))]
     return [Span(b.word("heading.if_condition", condition="").strip()),
             Span(cond.text, untranslated=True)]  # fmt: skip
+
+
+# the subject a clause may open with: the row names it already ("the lymphoma does not respond")
+_SUBJECT = re.compile(
+    r"(?i)^the\s+(?:lymphoma|disease|cancer|tumou?r|myeloma|leuk(?:a)?emia)\s+(?=\w)"
+)
+_OR = re.compile(r"(?i)\s*,?\s+or\s+")
+
+
+def _clauses_zh(b: _Builder, text: str) -> str:
+    """A condition of several clauses ("the lymphoma does not respond to salvage, or
+    relapses after transplant") in Chinese, clause by clause through the table
+    (terminology_zh.yaml condition, response): "挽救治疗无效，或移植后复发"; "" as soon as one
+    clause is not covered, so that a condition is never half translated."""
+    said: list[str] = []
+    for clause in _OR.split(text):
+        clause = _SUBJECT.sub("", clause.strip(" ,"))
+        if not clause:
+            continue
+        words = _condition_template(b, clause)
+        if not words:
+            spans = b.text(clause, "condition", "response", "biomarker", "result")
+            if not spans or any(s.untranslated for s in spans):
+                return ""
+            words = "".join(s.text for s in spans)
+        said.append(_zh_marks(words))
+    return "，或".join(said)
+
+
+def _condition_template(b: _Builder, clause: str) -> str:
+    """A clause that reads as a condition template of the table ("progression after
+    {drug}" -> "{drug}治疗后进展"), its drug named through the table; "" otherwise."""
+    for term in b.terms.in_category("condition"):
+        for form in (term.en, *term.synonyms):
+            values = match_template(form, clause) if "{" in form else None
+            if values is None:
+                continue
+            filled: dict[str, str] = {}
+            for name, value in values.items():
+                spans = b.text(value, "drug", "procedure")
+                if spans and not any(s.untranslated for s in spans):
+                    filled[name] = "".join(s.text for s in spans)
+            if len(filled) == len(values):
+                return term.zh.format(**filled)
+    return ""

@@ -444,7 +444,8 @@ class _Builder:
 
     def _stage(self, value: str, prefix: str) -> list[Span]:
         core = re.sub(r"(?i)^\s*stage\s*", "", value).strip()
-        suffix = f" ({prefix})" if prefix else ""
+        said = self.terms.by_key(f"heading.stage_classification_{prefix}") if self.zh else None
+        suffix = f" ({said.zh if said else prefix})" if prefix else ""
         if re.fullmatch(r"(?:0(?:is|a)?|I{1,3}|IV)(?:[A-D]\d?)?", core):
             return [Span(self.word("heading.stage_prefix", stage=core) + suffix)]
         if not self.zh:
@@ -631,6 +632,7 @@ class _Builder:
         _redact(summary, self.redact)
         if self.zh:
             _full_width_separators(summary)
+            _full_width_brackets(summary)
         return summary
 
     def section(self, key: str, lines: list[Line]) -> Section:
@@ -950,7 +952,10 @@ class _Builder:
             (a.get("frequency", ""), ("dosing",)),
         ):
             if piece:
-                spans += [Span(" "), *self.text(piece, *cats)]
+                said = self.text(piece, *cats)
+                if said and not said[-1].untranslated:  # 每日最多四次，必要时
+                    said[-1] = Span(_CJK_PRN.sub("，必要时", said[-1].text))
+                spans += [Span(" "), *said]
         for qualifier in [q for q in a.get("schedule", "").split(", ") if q]:
             spans += [Span("，"), *self.schedule(qualifier)]
         return spans
@@ -1327,6 +1332,7 @@ class Wording:
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 # a space the English template's placeholder left between two Chinese words ("做过的 骨扫描
 # 检查"): Chinese puts none
+_CJK_PRN = re.compile(r"(?<=[\u4e00-\u9fff])必要时$")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（），。：；、）]) +(?=[\u4e00-\u9fff（），。：；、])")
 
 
@@ -1339,6 +1345,40 @@ def _full_width_separators(summary: Summary) -> None:
         for part in line.parts:
             if part.sep == "; ":
                 part.sep = "；"
+
+
+_ASCII_BRACKETS = re.compile(r" \(([^()]*)\)")
+
+
+def _zh_brackets(text: str) -> str:
+    """ "奥希替尼 (当前; 2025-11-17起)" -> "奥希替尼（当前；2025-11-17起）". Only a bracket
+    after a space: a code's own bracket (p.(Glu746_Ala750del), del(17p)) stays."""
+    return _ASCII_BRACKETS.sub(
+        lambda m: "（" + m.group(1).replace("; ", "；").replace(", ", "，") + "）", text
+    )
+
+
+def _full_width_brackets(summary: Summary) -> None:
+    """A Chinese line's own brackets (status, dates, notes) are full-width, as its
+    separators are: "(计划; 截至2026-09-08)" beside "；" reads as two typesettings. English
+    kept as written ([EN]) keeps its marks."""
+    lines = [*summary.meta, *(ln for s in summary.sections for ln in s.lines)]
+    if summary.safety:
+        lines += summary.safety.flags
+    for line in lines:
+        for part in line.parts:
+            spans = part.spans
+            opened = False
+            for i, span in enumerate(spans):
+                if span.untranslated:
+                    continue
+                text = _zh_brackets(span.text)
+                if text == " (":
+                    text, opened = "（", True
+                elif opened and text.startswith(")"):
+                    text, opened = "）" + text[1:], False
+                if text != span.text:
+                    spans[i] = Span(text)
 
 
 def _tight(text: str) -> str:
