@@ -518,3 +518,22 @@ def test_a_medicine_not_needed_for_weeks_has_no_duration_in_its_schedule() -> No
     text = "Current medication:\n- Loperamide 2 mg as required, maximum 8 a day (not needed for 3 weeks)\n"
     meds = {f.value: f for f in dated(text, "2026-11-26") if f.kind == "medication"}
     assert "3 weeks" not in meds["loperamide"].display
+
+
+def test_a_lab_value_with_a_thousands_separator_is_read_whole() -> None:
+    text = (
+        "Tumour markers: CA-125 1,842 kU/L (27/07/2026). Platelets 1,050 x10^9/L. Hb 121, WCC 4.2."
+    )
+    labs = {f.attributes["analyte"]: f for f in facts(text, "lab")}
+    assert labs["CA-125"].attributes["value"] == "1842"
+    assert labs["CA-125"].value == "CA-125 1842 kU/L"
+    assert labs["haemoglobin"].attributes["value"] == "121"
+
+
+def test_a_when_required_of_the_next_item_in_an_inline_list_stays_with_that_item() -> None:
+    text = (
+        "Medication: levothyroxine 100 micrograms daily; salbutamol inhaler 2 puffs as required.\n"
+    )
+    meds = {f.value: f for f in dated(text, "2026-12-01") if f.kind == "medication"}
+    assert "required" not in meds["levothyroxine"].display
+    assert "required" in meds["salbutamol inhaler"].display

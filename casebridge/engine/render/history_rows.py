@@ -91,6 +91,15 @@ def _smoking(b: _Builder, fact: Fact) -> list[Span]:
 def _family(b: _Builder, fact: Fact) -> list[Span]:
     a = fact.attributes
     relative, condition = a.get("relative", ""), a.get("condition", "")
+    if a.get("none_of"):  # "no known family history of pancreatic or prostate cancer"
+        if not b.zh:
+            return [Span(f"no family history of {a['none_of']}")]
+        said = _UK_CANCER.sub("cancer", a["none_of"])
+        return [
+            Span("无"),
+            *b.terms.translate(said, categories_for_kind("family_history")),
+            Span("家族史"),
+        ]
     if not relative or not condition:
         return b.text(fact.value, *categories_for_kind("family_history"))
     if not b.zh:
