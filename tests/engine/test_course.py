@@ -537,3 +537,11 @@ def test_a_when_required_of_the_next_item_in_an_inline_list_stays_with_that_item
     meds = {f.value: f for f in dated(text, "2026-12-01") if f.kind == "medication"}
     assert "required" not in meds["levothyroxine"].display
     assert "required" in meds["salbutamol inhaler"].display
+
+
+def test_a_steroid_refractory_toxicity_is_not_the_cancers_response() -> None:
+    text = (
+        "Infliximab 5 mg/kg 11/10/2026 for steroid-refractory colitis. Colitis refractory to "
+        "steroids. CT 18/11/2026: partial response. Platinum-refractory disease."
+    )
+    assert sorted(f.value for f in facts(text, "response")) == ["partial response", "refractory"]
