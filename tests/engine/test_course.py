@@ -545,3 +545,12 @@ def test_a_steroid_refractory_toxicity_is_not_the_cancers_response() -> None:
         "steroids. CT 18/11/2026: partial response. Platinum-refractory disease."
     )
     assert sorted(f.value for f in facts(text, "response")) == ["partial response", "refractory"]
+
+
+def test_a_course_stopped_for_toxicity_is_stopped_not_completed() -> None:
+    text = (
+        "Ipilimumab and nivolumab stopped 08/10/2026 because of grade 3 colitis.\n"
+        "Capecitabine completed 01/06/2026.\n"
+    )
+    assert status_of(text, "ipilimumab-nivolumab", "2026-11-26") == "stopped"
+    assert status_of(text, "capecitabine", "2026-11-26") == "completed"

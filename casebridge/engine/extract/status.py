@@ -1,5 +1,6 @@
-"""The status of a treatment or medication as its record states it: "planned", "current" or
-"completed" (knowledge/treatment_status.yaml), or None when the record does not say.
+"""The status of a treatment or medication as its record states it: "planned", "current",
+"stopped" (halted before the course was complete) or "completed"
+(knowledge/treatment_status.yaml), or None when the record does not say.
 
 Read, in order, from:
 1. a duration after the mention ("for 2 more days"): the course ends on the record's date
@@ -29,7 +30,7 @@ from casebridge.engine.extract.context import compile_terms, sentence_bounds, te
 from casebridge.engine.extract.dates import add_days, date_at, is_after, is_before
 from casebridge.engine.kb import load
 
-STATUSES: tuple[str, ...] = ("planned", "current", "completed")
+STATUSES: tuple[str, ...] = ("planned", "current", "stopped", "completed")
 # a procedure is done on its date; a drug given on a date may still be going on
 DATED_ONCE = frozenset({"surgery", "transplant", "radiotherapy"})
 _AFTER_PENALTY = 25  # characters: a cue after the mention counts as this much further away
