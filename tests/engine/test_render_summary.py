@@ -1096,3 +1096,18 @@ def test_a_chinese_timeline_lists_one_days_events_with_the_chinese_enumeration_c
     text = re.sub(r"<[^>]+>", "", render_html(case, "zh"))
     assert "入院、活检" in text and "入院, 活检" not in text
     assert "admission, biopsy" in re.sub(r"<[^>]+>", "", render_html(case, "en"))
+
+
+def test_named_family_history_negatives_are_shown_beside_the_relatives_in_both_languages():
+    text = (
+        "Family history: mother breast cancer diagnosed at 46;\n"
+        "no known family history of pancreatic or prostate cancer.\n"
+    )
+    letter = document("h" * 16, "clinic_letter", text, "2026-12-01", name="letter.txt")
+    case = extracted_case(letter)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    assert row(en, "Family history") == (
+        "no family history of pancreatic or prostate cancer (2026-12-01); "
+        "mother: breast cancer (aged 46) (2026-12-01)"
+    )
+    assert row(zh, "家族史").startswith("无胰腺癌或前列腺癌家族史 (2026-12-01)")
