@@ -554,3 +554,14 @@ def test_a_course_stopped_for_toxicity_is_stopped_not_completed() -> None:
     )
     assert status_of(text, "ipilimumab-nivolumab", "2026-11-26") == "stopped"
     assert status_of(text, "capecitabine", "2026-11-26") == "completed"
+
+
+def test_the_steps_of_a_steroid_taper_are_not_medicines_of_their_own() -> None:
+    text = (
+        "Current medication:\n"
+        "- Prednisolone 20 mg once daily, reducing by 5 mg every week (20 mg from 23/11/2026, "
+        "then 15 mg, 10 mg, 5 mg, then stop)\n"
+        "- Omeprazole 20 mg once daily\n"
+    )
+    meds = [f.value for f in dated(text, "2026-11-26") if f.kind == "medication"]
+    assert meds == ["prednisolone", "omeprazole"]

@@ -104,6 +104,20 @@ _MED_WORD_STOP = frozenset(
         "hb",
         "wcc",
         "plt",
+        # the steps of a taper are the same medicine's dose, never another medicine:
+        # "prednisolone 20 mg once daily, reducing by 5 mg every week, then 15 mg"
+        "reducing",
+        "reduce",
+        "reduction",
+        "then",
+        "taper",
+        "tapering",
+        "weaning",
+        "increasing",
+        "increase",
+        "decreasing",
+        "maximum",
+        "max",
     ]
 )
 
