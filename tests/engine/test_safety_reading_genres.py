@@ -156,6 +156,18 @@ RAISES = [
     # breathlessness worsening over days in a person with cancer (UKONS breathlessness)
     ("Known lung cancer, breathlessness worse over the last 3 days", "breathless_amber", False),
     ("肺癌，气短这几天越来越明显", "breathless_amber", False),
+    # Hong Kong / Taiwan words: 嗜中性球 (neutrophils), 急症室 (A&E), 白车 (ambulance), 晕低
+    ("化療後第10天，嗜中性球0.3", "neutropenic_sepsis", False),
+    ("Day 10 after chemo, neuts 0.3", "neutropenic_sepsis", False),
+    ("阿爸頭先暈低，已經送咗去急症室", "sent_for_urgent_care", False),
+    ("We called an ambulance, paramedics on their way", "sent_for_urgent_care", False),
+    ("我哋叫咗白車，佢而家好辛苦", "sent_for_urgent_care", False),
+    ("阿爸頭先暈低咗一陣", "neuro", False),
+    # fever with a ureteric stent or a catheter, and cloudy urine (NICE NG51 urosepsis)
+    ("放了双J管，昨晚开始高烧，尿又浑又臭", "sepsis", False),
+    ("Double-J stent in, rigors tonight and cloudy urine", "sepsis", False),
+    # hard to rouse (UKONS drowsiness)
+    ("叫了她半天才睁眼", "neuro", False),
     # a raised urate after starting treatment (Cairo-Bishop, BSH 2015)
     ("Week 1 of venetoclax: urate 0.55, potassium 5.6", "tls_amber", True),
     ("维奈克拉第一周，尿酸520μmol/L", "tls_amber", True),
@@ -183,6 +195,12 @@ QUIET = [
     ("Known lung cancer, breathlessness no worse this week", False),
     ("肺癌，气短没有加重", False),
     ("On venetoclax: urate 0.30, potassium 4.2, all normal", True),
+    ("化療後第10天，嗜中性球2.5，沒有發燒", False),
+    ("放了双J管，没有发烧，尿清", False),
+    ("叫她一声就醒了，精神好", False),
+    ("如果再發燒，就要去急症室", False),
+    ("出院时交代：如有不适，请叫白车", False),
+    ("Discharge advice: if he gets a fever, call an ambulance", False),
     ("维奈克拉第一周，尿酸320μmol/L，正常", True),
 ]
 
