@@ -37,6 +37,7 @@ from casebridge.engine.extract.dose_steps import read_dose_steps
 from casebridge.engine.extract.findings import _allergies, _comorbidities, _labs, _performance
 from casebridge.engine.extract.lexicon import Mention, _scan
 from casebridge.engine.extract.medications import _medications
+from casebridge.engine.extract.radiotherapy_detail import read_radiotherapy_detail
 from casebridge.engine.extract.spans import pages
 from casebridge.engine.extract.treatments import _responses, _treatments
 
@@ -238,6 +239,7 @@ def extract(doc: Document) -> list[Fact]:
         _allergies(p)
         _medications(p)
         read_dose_steps(p)
+        read_radiotherapy_detail(p)
         written = (found[1].start, found[1].iso) if found and found[0] is page else None
         _events(p, written, "letter" if doc.doc_type in _LETTERS else "report")
         facts.extend(p.facts)

@@ -1,10 +1,11 @@
-"""A medicine's dose steps on its row: "degarelix, 240 mg subcutaneous loading dose, then
+"""A medicine's dose steps and a radiotherapy's dose and site on its row: "degarelix, 240 mg subcutaneous loading dose, then
 80 mg subcutaneous every 28 days" (extract/dose_steps.py). In Chinese each step goes through
 the table; a step the table lacks leaves the steps whole in English, marked (never half
 translated)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from casebridge.engine.case import Fact
@@ -31,3 +32,38 @@ def dose_step_spans(b: _Builder, group: list[Fact]) -> list[Span]:
         text = "".join(s.text for s in zh)
         pieces.append(b.word("heading.then_step", step=text) if word else text)
     return [Span("，" + "，".join(pieces))]
+
+
+def radiotherapy_spans(b: _Builder, group: list[Fact]) -> list[Span]:
+    """A radiotherapy's dose, fractions and site: ", 60 Gy in 20 fractions, to prostate and
+    seminal vesicles" (in Chinese "，60 Gy/20次，照射部位：前列腺"); nothing when unstated."""
+    fact = max(
+        group, key=lambda f: sum(1 for k in ("dose_gy", "fractions", "site") if k in f.attributes)
+    )
+    a = fact.attributes
+    spans: list[Span] = []
+    sep = "，" if b.zh else ", "
+    gy, n = a.get("dose_gy", ""), a.get("fractions", "")
+    if gy and n:
+        said = a.get("dose", "") if not b.zh else ""
+        spans.append(Span(sep + (said or b.word("heading.rt_dose", gy=gy, n=n))))
+    elif gy:
+        spans.append(Span(f"{sep}{gy} Gy"))  # a unit is a code in both languages
+    site = a.get("site", "")
+    if site:
+        spans += [Span(sep), *_site(b, site)]
+    return spans
+
+
+def _site(b: _Builder, site: str) -> list[Span]:
+    """ "to prostate and seminal vesicles"; in Chinese each site through the table
+    ("照射部位：前列腺及精囊"), or the site whole in English, marked."""
+    if not b.zh:
+        return [Span(b.word("heading.rt_site", site=site))]
+    names = [n for n in re.split(r"\s*,\s*|\s+and\s+", site) if n]
+    said = [b.text(n, "site", "laterality") for n in names]
+    if not said or any(not t or any(s.untranslated for s in t) for t in said):
+        return [Span(b.word("heading.rt_site", site="")), Span(site, untranslated=True)]
+    zh = ["".join(s.text for s in t) for t in said]
+    joined = zh[0] if len(zh) == 1 else "、".join(zh[:-1]) + "及" + zh[-1]
+    return [Span(b.word("heading.rt_site", site=joined))]

@@ -41,7 +41,7 @@ from casebridge.engine.currency import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.biomarker_rows import biomarker_lines
-from casebridge.engine.render.dose_rows import dose_step_spans
+from casebridge.engine.render.dose_rows import dose_step_spans, radiotherapy_spans
 from casebridge.engine.render.essentials import (
     PLAN_KINDS,
     essentials,
@@ -931,6 +931,10 @@ class _Builder:
         spans = self.medicine(fact) if fact.kind == "medication" else self.value(fact)
         spans = [*spans, *dose_step_spans(self, group)]
         side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
+        if fact.kind == "radiotherapy":
+            spans = [*spans, *radiotherapy_spans(self, group)]
+            if side and any(side in f.attributes.get("site", "").lower().split() for f in group):
+                side = ""  # "to the left breast" says its side
         if side:
             spans = [*spans, Span(", "), *self.text(side, "laterality")]
         said = self.course_status(group) if status else ""
