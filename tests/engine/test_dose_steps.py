@@ -87,3 +87,23 @@ def test_a_step_the_chinese_table_lacks_leaves_the_steps_whole_in_english_marked
     zh = row(summary_of(text, "zh"), "内分泌治疗")
     assert "地加瑞克，[EN]240 mg subcutaneous loading dose, then 80 mg" in zh
     assert "之后" not in zh  # never half translated
+
+
+# -- a planned course keeps its dose and interval (SACT: dose, then cycle length) -----------
+def test_each_drug_of_a_planned_doublet_keeps_its_dose_and_the_cycle_interval() -> None:
+    text = "Plan: cisplatin 75 mg/m2 and gemcitabine 1250 mg/m2 every 3 weeks, provisionally from 04/05/2026.\n"
+    found = {f.value: f for f in read(text) if f.kind == "drug"}
+    assert found["cisplatin"].attributes["interval"] == "every 3 weeks"
+    assert found["gemcitabine"].attributes["interval"] == "every 3 weeks"
+    en = row(summary_of(text, "en"), "Plan (planned")
+    assert "cisplatin 75 mg/m2, every 3 weeks (planned" in en
+    zh = row(summary_of(text, "zh"), "计划")
+    assert "顺铂 75 mg/m2，每3周一次（计划" in zh
+
+
+def test_an_interval_after_then_is_the_next_steps_not_the_drugs() -> None:
+    text = (
+        "Plan: paclitaxel 80 mg/m2 weekly for 12 weeks, then epirubicin 90 mg/m2 every 21 days.\n"
+    )
+    found = {f.value: f for f in read(text) if f.kind == "drug"}
+    assert found["paclitaxel"].attributes["interval"] == "weekly"

@@ -117,3 +117,33 @@ def split_steps(text: str) -> list[tuple[str, str]]:
     if body:
         out.append((word, body))
     return out
+
+
+# ------------------------------------------------------------------ a course's interval
+_NOT_SYSTEMIC = frozenset({"surgery", "radiotherapy", "transplant", "cellular_therapy"})
+_CLAUSE_STOP = re.compile(r"[;\n]|\.(?=\s|$)|,\s*then\b")
+
+
+@lru_cache(maxsize=1)
+def _interval_rule() -> re.Pattern[str]:
+    words = sorted(
+        (str(w) for w in load("dose_steps")["intervals"]["words"]), key=len, reverse=True
+    )
+    alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    number = r"\d{1,2}|two|three|four|five|six"
+    return re.compile(rf"(?i)\b(?:every\s+(?:{number})\s+(?:days|weeks)|{alt})\b")
+
+
+def read_course_doses(p: _Page) -> None:
+    """A systemic course's interval written in its drug's clause ("carboplatin AUC 5 and
+    pemetrexed 500 mg/m2 every 21 days": both every 21 days): attributes["interval"]."""
+    interval_re = _interval_rule()
+    text = p.text
+    for f in p.facts:
+        if f.kind not in TREATMENT_KINDS or f.kind in _NOT_SYSTEMIC or f.source is None:
+            continue
+        end = f.source.end
+        stop = _CLAUSE_STOP.search(text, end)
+        found = interval_re.search(text, end, stop.start() if stop else len(text))
+        if found and "interval" not in f.attributes:
+            f.attributes["interval"] = " ".join(found.group().split())

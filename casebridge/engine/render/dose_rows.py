@@ -67,3 +67,25 @@ def _site(b: _Builder, site: str) -> list[Span]:
     zh = ["".join(s.text for s in t) for t in said]
     joined = zh[0] if len(zh) == 1 else "、".join(zh[:-1]) + "及" + zh[-1]
     return [Span(b.word("heading.rt_site", site=joined))]
+
+
+_PROCEDURES = frozenset({"medication", "surgery", "radiotherapy", "transplant", "cellular_therapy"})
+
+
+def planned_dose_spans(b: _Builder, group: list[Fact]) -> list[Span]:
+    """A planned systemic course's dose and interval: "carboplatin AUC 5, every 21 days"
+    (the plan is what the reviewing team weighs; a course given shows its dates)."""
+    if not group or group[0].kind in _PROCEDURES:
+        return []
+    if any(
+        f.attributes.get("status") != "planned" or f.attributes.get("dose_steps") for f in group
+    ):
+        return []
+    dose = next((f.attributes["dose"] for f in group if f.attributes.get("dose")), "")
+    interval = next((f.attributes["interval"] for f in group if f.attributes.get("interval")), "")
+    spans: list[Span] = []
+    if dose:
+        spans += [Span(" "), *b.text(dose, "dosing")]
+    if interval:
+        spans += [Span("，" if b.zh else ", "), *b.text(interval, "dosing")]
+    return spans
