@@ -80,3 +80,13 @@ def test_a_treatment_not_yet_started_is_still_planned() -> None:
 def test_bnf_compound_names_with_a_short_prefix_are_read_in_running_text() -> None:
     meds = drugs("She takes co-codamol 30 mg four times a day when required.")
     assert meds["co-codamol"].attributes["dose"] == "30 mg"
+
+
+def test_a_treatment_on_a_current_treatment_label_line_stays_current() -> None:
+    text = (
+        "Current treatment: Salvage R-GDP every 21 days: rituximab 375 mg/m2 day 1, "
+        "gemcitabine 1000 mg/m2 days 1 and 8; cycle 1 given 17/08/2026.\n"
+    )
+    found = [f for f in read(text, "2026-09-09") if f.value in ("R-GDP", "gemcitabine")]
+    assert {f.value for f in found} == {"R-GDP", "gemcitabine"}
+    assert all(f.attributes.get("status") == "current" for f in found)
