@@ -83,10 +83,24 @@ def test_the_summary_shows_a_medicines_steps_in_english_and_in_chinese() -> None
 
 
 def test_a_step_the_chinese_table_lacks_leaves_the_steps_whole_in_english_marked() -> None:
-    text = "Degarelix 240 mg subcutaneous loading dose, then 80 mg subcutaneous every 28 days.\n"
+    text = "Degarelix 240 mg subcutaneous, then 80 mg subcutaneous every 28 days until PSA progression.\n"
     zh = row(summary_of(text, "zh"), "内分泌治疗")
-    assert "地加瑞克，[EN]240 mg subcutaneous loading dose, then 80 mg" in zh
+    assert (
+        "地加瑞克，[EN]240 mg subcutaneous, then 80 mg subcutaneous every 28 days until PSA" in zh
+    )
     assert "之后" not in zh  # never half translated
+
+
+def test_a_loading_dose_and_a_ramp_up_step_read_in_chinese_clause_by_clause() -> None:
+    text = (
+        "Degarelix 240 mg subcutaneous loading dose, then 80 mg subcutaneous every 28 days.\n"
+        "Venetoclax 20 mg once daily for 7 days, then 50 mg, 100 mg, each once daily for 7 days.\n"
+    )
+    summary = summary_of(text, "zh")
+    assert "地加瑞克，240 mg 皮下负荷剂量，之后80 mg 皮下每28天一次" in row(summary, "内分泌治疗")
+    assert "维奈克拉，20 mg 每日一次，共7天，之后50 mg，100 mg，各每日一次，共7天" in row(
+        summary, "靶向治疗"
+    )
 
 
 # -- a planned course keeps its dose and interval (SACT: dose, then cycle length) -----------

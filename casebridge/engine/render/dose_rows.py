@@ -26,12 +26,34 @@ def dose_step_spans(b: _Builder, group: list[Fact]) -> list[Span]:
         return [Span(f", {steps}")]
     pieces: list[str] = []
     for word, body in split_steps(steps):
-        zh = b.text(body, "dosing", "schedule")
-        if not zh or any(s.untranslated for s in zh):
+        text = _zh_step(b, body)
+        if text is None:
             return [Span("，"), Span(steps, untranslated=True)]
-        text = "".join(s.text for s in zh)
         pieces.append(b.word("heading.then_step", step=text) if word else text)
     return [Span("，" + "，".join(pieces))]
+
+
+_TAIL = re.compile(r"(?i)^(?P<head>.*?)(?:\s+(?P<tail>for\s+\d{1,3}\s+(?:days?|weeks?)))?$")
+
+
+def _zh_step(b: _Builder, body: str) -> str | None:
+    """One step in Chinese, clause by clause ("20 mg once daily for 7 days" ->
+    "20 mg 每日一次，共7天"; "each once daily" -> "各每日一次"), or None if a clause is
+    not in the table."""
+    out: list[str] = []
+    for clause in (c for c in re.split(r"\s*,\s*", body) if c):
+        m = _TAIL.match(clause)
+        head, tail = (m.group("head"), m.group("tail")) if m else (clause, None)
+        lead = ""
+        if head.lower().startswith("each "):
+            lead, head = "各", head[5:]
+        said = [*b.text(head, "dosing")] if head else []
+        if tail:
+            said += [Span("，"), *b.schedule(" ".join(tail.split()))]
+        if not said or any(s.untranslated for s in said):
+            return None
+        out.append(lead + "".join(s.text for s in said))
+    return "，".join(out)
 
 
 def radiotherapy_spans(b: _Builder, group: list[Fact]) -> list[Span]:
