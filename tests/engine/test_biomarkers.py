@@ -246,3 +246,11 @@ def test_a_negative_result_keeps_the_exons_it_covered() -> None:
     fact = _one("EGFR: no mutation detected in exons 18-21.", "egfr")
     assert fact.value == "not detected"
     assert fact.display == "EGFR mutation not detected (exons 18-21)"
+
+
+def test_a_negative_for_a_variant_named_with_the_gene_excludes_only_that_variant() -> None:
+    for text in ("BRAF V600E: not detected.", "pMMR, RAS wild-type, BRAF V600E not detected."):
+        fact = _one(text, "braf")
+        assert fact.value == "V600E not detected", text
+        assert fact.display == "BRAF V600E not detected", text
+    assert _one("BRAF: not detected.", "braf").display == "BRAF mutation not detected"

@@ -479,3 +479,17 @@ def test_facts_of_a_patients_note_are_sourced_and_shown_as_what_the_patient_writ
     extract(case, _run(letter))
     from_letter = [f for f in case.facts if f.source is not None and f.source.document_id == "d2"]
     assert from_letter and not any("reported_by" in f.attributes for f in from_letter)
+
+
+def test_an_oncology_clinic_letter_reporting_a_germline_result_is_a_clinic_letter() -> None:
+    text = (
+        "Gynaecological Oncology Service\nMedical Oncology Clinic\nDate of clinic: 01/12/2026\n\n"
+        "Dear Dr Lindqvist,\n\nDiagnosis: High-grade serous carcinoma, FIGO stage IIIC.\n"
+        "Germline BRCA2 pathogenic variant c.5946del p.(Ser1982Argfs*22) detected.\n"
+        "Germline BRCA1: no pathogenic variant detected.\n"
+        "Somatic tumour HRD test: genomic instability score 63.\n"
+        "Family history: mother breast cancer at 46.\nAllergies: none known.\n"
+        "Plan: olaparib after chemotherapy; referral to Clinical Genetics for cascade testing.\n\n"
+        "Yours sincerely,\n\nDr E. Brightwell\nConsultant Medical Oncologist\n"
+    )
+    assert classify_text(text).doc_type == "clinic_letter"

@@ -431,3 +431,137 @@ def test_a_fixed_dose_combination_product_names_both_of_its_medicines() -> None:
     opdualag = one("She started Opdualag in May 2026.", "regimen")
     assert "nivolumab" in opdualag.attributes["components"]
     assert "relatlimab" in opdualag.attributes["components"]
+
+
+# -- status: declined, not given, given before, course lengths, durations from an event ----------
+
+
+def test_a_treatment_offered_and_declined_or_not_given_is_neither_planned_nor_given() -> None:
+    text = (
+        "Surveillance only (adjuvant pembrolizumab offered and declined 2022).\n"
+        "- Bevacizumab was not given (discussed and declined by the patient).\n"
+        "Plan: she declined adjuvant capecitabine.\n"
+    )
+    found = {f.value: f for f in dated(text, "2026-11-26")}
+    for name in ("pembrolizumab", "bevacizumab", "capecitabine"):
+        assert found[name].context == "negated", name
+        assert found[name].attributes.get("status") != "planned", name
+
+
+def test_a_decline_in_function_does_not_negate_the_drug_before_it() -> None:
+    text = "On nivolumab her performance status declined to ECOG 2."
+    assert [f.context for f in dated(text) if f.value == "nivolumab"] == ["asserted"]
+
+
+def test_the_drug_a_disease_relapsed_on_or_is_refractory_to_was_given_even_in_a_plan() -> None:
+    text = (
+        "Plan:\n"
+        "1. Given early relapse on lenalidomide maintenance (lenalidomide-refractory), I have "
+        "referred her to discuss CAR-T.\n"
+    )
+    statuses = [f.attributes.get("status") for f in dated(text) if f.value == "lenalidomide"]
+    assert statuses == ["completed", "completed"]
+
+
+def test_progression_on_a_scan_does_not_make_the_next_drug_given() -> None:
+    text = "Plan: progression on CT 01/09/2026, so docetaxel to start on 20/09/2026."
+    assert status_of(text, "docetaxel") == "planned"
+
+
+def test_the_planned_number_of_cycles_of_a_given_course_does_not_make_it_planned() -> None:
+    text = (
+        "- Ipilimumab 3 mg/kg + nivolumab 1 mg/kg every 3 weeks, planned 4 cycles: cycle 1\n"
+        "  15/07/2026, cycle 2 05/08/2026, cycle 3 26/08/2026. Cycle 4 not given.\n"
+    )
+    assert status_of(text, "ipilimumab", "2026-11-26") != "planned"
+    assert status_of(text, "nivolumab", "2026-11-26") != "planned"
+
+
+def test_a_plan_with_a_number_of_cycles_stays_planned() -> None:
+    text = "Plan:\n1. Adjuvant CAPOX x 4 cycles planned, provisional start 02/12/2026.\n"
+    assert status_of(text, "CAPOX", "2026-11-18") == "planned"
+
+
+def test_a_duration_after_each_cycle_or_not_needed_gives_no_end_date() -> None:
+    text = (
+        "Medication: ondansetron 8 mg twice daily for 3 days after chemotherapy.\n"
+        "- Loperamide 2 mg as required (not needed for 3 weeks)\n"
+    )
+    meds = {f.value: f for f in dated(text, "2026-12-01") if f.kind == "medication"}
+    assert "end_date" not in meds["ondansetron"].attributes
+    assert "end_date" not in meds["loperamide"].attributes
+
+
+def test_the_listed_days_of_a_cycle_stay_whole_across_commas_and_a_wrapped_line() -> None:
+    text = (
+        "Current treatment:\nDVd - daratumumab (subcutaneous 1800 mg), bortezomib 1.3 mg/m2 "
+        "subcutaneously on days 1, 4, 8\nand 11, dexamethasone 20 mg on days 1, 2, 4, 5.\n"
+    )
+    schedules = [f.attributes.get("schedule") for f in dated(text) if f.value == "bortezomib"]
+    assert schedules == ["days 1, 4, 8, 11"]
+
+
+def test_a_weekly_medicine_keeps_its_weekday_and_a_one_off_day_is_no_schedule() -> None:
+    text = (
+        "Current medication:\n"
+        "- Alendronic acid 70 mg once weekly on Sundays\n"
+        "- Methotrexate 15 mg every Monday\n"
+        "- Co-amoxiclav 625 mg three times daily, started on Monday\n"
+    )
+    meds = {f.value: f.attributes.get("schedule") for f in dated(text) if f.kind == "medication"}
+    assert meds["alendronic acid"] == "Sun"
+    assert meds["methotrexate"] == "Mon"
+    assert not meds["co-amoxiclav"]
+
+
+def test_a_medicine_not_needed_for_weeks_has_no_duration_in_its_schedule() -> None:
+    text = "Current medication:\n- Loperamide 2 mg as required, maximum 8 a day (not needed for 3 weeks)\n"
+    meds = {f.value: f for f in dated(text, "2026-11-26") if f.kind == "medication"}
+    assert "3 weeks" not in meds["loperamide"].display
+
+
+def test_a_lab_value_with_a_thousands_separator_is_read_whole() -> None:
+    text = (
+        "Tumour markers: CA-125 1,842 kU/L (27/07/2026). Platelets 1,050 x10^9/L. Hb 121, WCC 4.2."
+    )
+    labs = {f.attributes["analyte"]: f for f in facts(text, "lab")}
+    assert labs["CA-125"].attributes["value"] == "1842"
+    assert labs["CA-125"].value == "CA-125 1842 kU/L"
+    assert labs["haemoglobin"].attributes["value"] == "121"
+
+
+def test_a_when_required_of_the_next_item_in_an_inline_list_stays_with_that_item() -> None:
+    text = (
+        "Medication: levothyroxine 100 micrograms daily; salbutamol inhaler 2 puffs as required.\n"
+    )
+    meds = {f.value: f for f in dated(text, "2026-12-01") if f.kind == "medication"}
+    assert "required" not in meds["levothyroxine"].display
+    assert "required" in meds["salbutamol inhaler"].display
+
+
+def test_a_steroid_refractory_toxicity_is_not_the_cancers_response() -> None:
+    text = (
+        "Infliximab 5 mg/kg 11/10/2026 for steroid-refractory colitis. Colitis refractory to "
+        "steroids. CT 18/11/2026: partial response. Platinum-refractory disease."
+    )
+    assert sorted(f.value for f in facts(text, "response")) == ["partial response", "refractory"]
+
+
+def test_a_course_stopped_for_toxicity_is_stopped_not_completed() -> None:
+    text = (
+        "Ipilimumab and nivolumab stopped 08/10/2026 because of grade 3 colitis.\n"
+        "Capecitabine completed 01/06/2026.\n"
+    )
+    assert status_of(text, "ipilimumab-nivolumab", "2026-11-26") == "stopped"
+    assert status_of(text, "capecitabine", "2026-11-26") == "completed"
+
+
+def test_the_steps_of_a_steroid_taper_are_not_medicines_of_their_own() -> None:
+    text = (
+        "Current medication:\n"
+        "- Prednisolone 20 mg once daily, reducing by 5 mg every week (20 mg from 23/11/2026, "
+        "then 15 mg, 10 mg, 5 mg, then stop)\n"
+        "- Omeprazole 20 mg once daily\n"
+    )
+    meds = [f.value for f in dated(text, "2026-11-26") if f.kind == "medication"]
+    assert meds == ["prednisolone", "omeprazole"]

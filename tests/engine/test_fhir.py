@@ -539,3 +539,13 @@ def test_the_schedule_stays_in_the_dosage_and_the_status_date_is_when_it_was_ass
     assert statement["dosage"] == [{"text": "40 mg each morning on dexamethasone days only"}]
     assert statement["dateAsserted"] == "2026-08-18"
     assert statement["status"] == "active"
+
+
+def test_a_course_stopped_before_its_end_is_a_stopped_medication_statement():
+    case = _status_case(
+        ("regimen", "ipilimumab-nivolumab", {"status": "stopped", "end_date": "2026-10-08"}),
+        ("drug", "capecitabine", {"status": "completed"}),
+    )
+    statements = _resources(to_ips_bundle(case), "MedicationStatement")
+    by_name = {m["medicationCodeableConcept"]["text"]: m["status"] for m in statements}
+    assert by_name == {"ipilimumab-nivolumab": "stopped", "capecitabine": "completed"}

@@ -178,11 +178,19 @@ def test_a_bundle_with_every_treatment_status_passes_medplums_validator():
         fact(doc, "medication", "amlodipine", status="current"),
         fact(doc, "lab", "haemoglobin 128 g/L", "Haemoglobin 128 g/L", analyte="haemoglobin"),
         fact(doc, "allergy", "penicillin", "Penicillin"),
+        fact(doc, "drug", "capecitabine", status="stopped"),
+        fact(doc, "radiotherapy", "palliative radiotherapy", status="stopped"),
     ]
     case.facts[6].attributes |= {"value": "128", "unit": "g/L"}
     bundle = to_ips_bundle(case)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
     assert {"ServiceRequest", "Procedure", "MedicationStatement", "AllergyIntolerance"} <= kinds
+    stopped = {
+        e["resource"]["resourceType"]
+        for e in bundle["entry"]
+        if e["resource"].get("status") == "stopped"
+    }
+    assert stopped == {"MedicationStatement", "Procedure"}
     assert errors(medplum_issues(bundle)) == []
 
 

@@ -388,3 +388,16 @@ def test_a_date_that_ends_the_sentence_before_does_not_date_the_next_sentences_s
     )
     gap = next(g for g in find_gaps(_breast(docs=(letter,))) if g.id.startswith("scan-report"))
     assert gap.id == "scan-report-missing:ct"
+
+
+def test_an_image_guided_biopsy_is_not_a_scan_whose_report_is_missing():
+    letter = document(
+        "l1",
+        "clinic_letter",
+        "Diagnosed on CT-guided omental biopsy (28/02/2024).\n"
+        "Ultrasound-guided core biopsy of the axilla (02/03/2024).\n"
+        "Restaging CT CAP 04/04/2024: partial response.",
+        "2024-05-10",
+    )
+    ids = [i for i in _ids(_breast(docs=(letter,))) if i.startswith("scan-report-missing")]
+    assert ids == ["scan-report-missing:ct-2024-04-04"]

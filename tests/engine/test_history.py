@@ -82,3 +82,14 @@ def test_no_smoking_history_is_never_smoked_and_a_current_smoker_keeps_pack_year
     assert _facts("No smoking history.", "smoking_status")[0].value == "never smoked"
     (current,) = _facts("Smoking: current, 30 pack years.", "smoking_status")
     assert current.display == "current smoker (30 pack-years)"
+
+
+def test_no_family_history_of_named_cancers_keeps_them_and_does_not_deny_the_relatives() -> None:
+    text = (
+        "Family history: mother breast cancer diagnosed at 46; maternal aunt ovarian cancer at 58;\n"
+        "no known family history of pancreatic or prostate cancer."
+    )
+    values = [f.value for f in _facts(text, "family_history")]
+    assert "no relevant family history" not in values
+    assert "no family history of pancreatic or prostate cancer" in values
+    assert "mother: breast cancer" in values

@@ -1161,3 +1161,28 @@ def test_a_stage_groups_prefix_keeps_its_letter_and_says_its_meaning_in_chinese(
     assert "Stage IIA (r)" in row(build_summary(case, "en"), "Stage group")
     zh = row(build_summary(case, "zh"), "总分期")
     assert "IIA期（r，复发后分期）" in zh and "(r)" not in zh
+
+
+def test_named_family_history_negatives_are_shown_beside_the_relatives_in_both_languages():
+    text = (
+        "Family history: mother breast cancer diagnosed at 46;\n"
+        "no known family history of pancreatic or prostate cancer.\n"
+    )
+    letter = document("h" * 16, "clinic_letter", text, "2026-12-01", name="letter.txt")
+    case = extracted_case(letter)
+    en, zh = build_summary(case, "en"), build_summary(case, "zh")
+    assert row(en, "Family history") == (
+        "no family history of pancreatic or prostate cancer (2026-12-01); "
+        "mother: breast cancer (aged 46) (2026-12-01)"
+    )
+    assert row(zh, "家族史").startswith("无胰腺癌或前列腺癌家族史（2026-12-01）")
+
+
+def test_the_day_of_a_weekly_medicine_is_kept_in_english_and_chinese():
+    text = "Current medication:\n- Alendronic acid 70 mg once weekly on Sundays\n"
+    letter = document("w" * 16, "clinic_letter", text, "2026-11-18", name="letter.txt")
+    case = extracted_case(letter)
+    en = line_text(build_summary(case, "en"), "Current medications")
+    zh = line_text(build_summary(case, "zh"), "当前用药")
+    assert "70 mg once weekly Sun" in en
+    assert "每周一次，周日" in zh

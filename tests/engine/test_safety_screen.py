@@ -136,6 +136,9 @@ RAISES = [
     ("输注紫杉醇时嘴唇肿，喉头发紧，过敏性休克", "anaphylaxis", "red", False),
     ("Hyperkalaemia on the morning bloods", "hyperkalaemia", "red", False),
     ("高钾血症", "hyperkalaemia", "red", False),
+    # a raised urate on starting treatment (Cairo-Bishop laboratory criterion, BSH 2015)
+    ("Day 3 of venetoclax ramp-up, urate 0.52 mmol/L, feels fine", "tls_amber", "amber", True),
+    ("开始化疗第3天，血尿酸510μmol/L，没有不舒服", "tls_amber", "amber", True),
     ("腰痛剧痛，疼痛难忍，止痛药无效", "pain", "red", False),
     ("昨晚开始排不出尿，小腹胀", "urinary", "red", False),
     ("化疗后口腔溃疡，不能进食", "mucositis", "red", False),

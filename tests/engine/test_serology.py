@@ -89,3 +89,22 @@ def test_clinic_shorthand_is_read_and_a_cell_surface_antigen_is_not_hepatitis_b(
     assert _values("HBsAg -ve, anti-HBc +ve.")[0].startswith("past (resolved) or occult")
     assert _values("HIV 1/2 Ag/Ab negative.") == ["HIV test negative"]
     assert _values("CD20 surface antigen positive.") == []
+
+
+def test_a_combined_hiv_test_written_antibody_first_is_a_negative_test_not_hiv() -> None:
+    text = "Virology: HIV 1/2 antibody/antigen negative. HIV Ab/Ag negative."
+    facts = extract_document(document("d1", "clinic_letter", text))
+    assert not [f for f in facts if f.kind == "comorbidity"]
+    assert {f.value for f in facts if f.kind == "serology"} == {"HIV test negative"}
+
+
+def test_the_infection_a_prophylaxis_prevents_is_not_a_condition() -> None:
+    text = (
+        "Current medication:\n"
+        "- Entecavir 0.5 mg once daily (hepatitis B reactivation prophylaxis)\n"
+        "- Aciclovir 400 mg twice daily for prophylaxis against herpes zoster\n"
+    )
+    facts = extract_document(document("d1", "clinic_letter", text))
+    assert not [f for f in facts if f.kind == "comorbidity"]
+    medicines = {f.value: f.context for f in facts if f.kind == "medication"}
+    assert medicines == {"entecavir": "asserted", "aciclovir": "asserted"}

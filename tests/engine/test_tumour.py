@@ -337,3 +337,21 @@ def test_the_cancer_type_is_shown_by_its_name_never_its_study_code() -> None:
 def test_a_right_sided_breast_cancer_is_on_the_right() -> None:
     text = "DIAGNOSIS: Right-sided breast cancer: invasive ductal carcinoma, grade 2."
     assert _value(text, "laterality") == "right"
+
+
+def test_a_date_after_a_lymph_node_procedure_is_not_a_node_count() -> None:
+    text = "Wide local excision and left axillary sentinel lymph node biopsy 04/2022: negative."
+    assert _value(text, "lymph_nodes") is None
+    assert _value("Sentinel lymph nodes (1/3) involved.", "lymph_nodes") == "1/3"
+
+
+def test_the_subsite_in_the_primarys_own_words_wins_over_a_past_polypectomy_site() -> None:
+    text = (
+        "Diagnosis: Adenocarcinoma of the ascending colon, pT3 pN1b M0 (Stage IIIB), EMVI "
+        "positive,\npMMR, RAS wild-type, BRAF V600E not detected. Laparoscopic right "
+        "hemicolectomy 06/10/2026.\nPerformance status: WHO 0.\n\n"
+        "Past history:\n- Sigmoid colon polypectomy 2019 (tubulovillous adenoma, low-grade "
+        "dysplasia)\n- Hypertension\n"
+    )
+    sites = [f for f in _facts(text) if f.kind == "primary_site"]
+    assert sites and {f.display for f in sites} == {"ascending colon"}

@@ -141,6 +141,47 @@ def test_the_restore_is_audited_with_the_person_and_the_mark_it_undid(client, pe
     )
 
 
+def test_a_fact_a_person_added_then_marked_wrong_comes_back_as_theirs(client, people, case):
+    """No document gives it again: its adding (a correction that stays) does."""
+    _processed(case, people.owner, "histology.txt", PATHOLOGY)
+    client.force_login(people.coordinator)
+    case.refresh_from_db()
+    added = {"mode": "add", "kind": "allergy", "value": "penicillin", "reason": "GP letter."}
+    response = _post(client, "correct_fact", case, {**added, "expected_version": case.version})
+    assert response.status_code == 302
+    (fact,) = _facts(case)["allergy"]
+    case.refresh_from_db()
+    data = {"mode": "reject", "fact_id": fact.id, "reason": "Another patient's letter."}
+    response = _post(client, "correct_fact", case, {**data, "expected_version": case.version})
+    assert response.status_code == 302
+    assert "allergy" not in _facts(case)
+    assert f'id="wrong-{fact.id}"' in _section(client, case, "facts")
+    assert _restore(client, case, fact.id).status_code == 302
+    (back,) = _facts(case)["allergy"]
+    assert (back.id, back.value, back.source) == (fact.id, "penicillin", None)
+    assert back.found_by == f"person:{people.coordinator.display_name}"
+    assert [c.kind for c in FactCorrection.objects.all()] == ["allergy"]  # the adding stays
+
+
+def test_the_history_names_the_fact_marked_wrong_and_its_earlier_correction(client, people, case):
+    _processed(case, people.owner, "histology.txt", PATHOLOGY)
+    her2 = _facts(case)["her2_ihc"][0]
+    client.force_login(people.coordinator)
+    for data in (
+        {"mode": "value", "value": "3+", "reason": "Repeat IHC."},
+        {"mode": "reject", "reason": "Not this tumour."},
+    ):
+        case.refresh_from_db()
+        data = {**data, "fact_id": her2.id, "expected_version": case.version}
+        assert _post(client, "correct_fact", case, data).status_code == 302
+    history = " ".join(_section(client, case, "history").split())
+    corrections = history[history.index("<h3>Corrections</h3>") :]
+    corrections = corrections[: corrections.index("</ul>")]
+    assert "marked HER2 IHC score as wrong — Not this tumour." in corrections, corrections
+    assert "set HER2 IHC score to “3+” — Repeat IHC." in corrections, corrections
+    assert "marked a fact as wrong" not in corrections
+
+
 def test_a_second_restore_is_refused_clearly_and_changes_nothing(client, people, case):
     grade = _marked_wrong(client, people, case)
     assert _restore(client, case, grade.id).status_code == 302

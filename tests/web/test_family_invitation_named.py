@@ -82,6 +82,61 @@ def test_a_name_left_after_the_enquiry_was_linked_becomes_the_accounts_name(db):
     assert user.full_name == "Mei Lin"  # an account's name is never replaced
 
 
+def test_the_audit_row_of_a_link_says_which_account_took_the_enquirys_name_and_whence(db):
+    from casebridge.web.cases.audit import RequestMeta
+    from casebridge.web.cases.models import AuditEvent
+
+    named = User.objects.create_user("li.na@example.com", "x" * 16, role=Role.PATIENT)
+    kept = User.objects.create_user(
+        "zhao.lei@example.com", "x" * 16, role=Role.PATIENT, full_name="Zhao Lei"
+    )
+    meta = RequestMeta(ip="203.0.113.7", user_agent="Firefox")
+    for user in (named, kept):
+        enquiry = do_submit_enquiry(
+            acting_user=user,
+            answers=EnquiryAnswers(
+                full_name="Li Na",
+                email=user.email,
+                relationship="self",
+                programme="oncology",
+                diagnosis="Lung cancer",
+                current_status="Surgery done",
+                goals="A second view",
+                questions="",
+                country="GB",
+                preferred_language="en",
+                contact_consent=True,
+            ),
+        )
+        do_link_enquiry(enquiry, acting_user=user, meta=meta)
+    rows = {e.actor_id: e for e in AuditEvent.objects.filter(action="enquiry.linked")}
+    assert rows[named.pk].after == {"user": named.pk, "named_account": named.pk}
+    assert rows[kept.pk].after == {"user": kept.pk}  # its own name stands: nothing taken
+    assert rows[named.pk].ip == "203.0.113.7" and rows[named.pk].user_agent == "Firefox"
+
+
+def test_the_audit_row_of_a_name_left_after_linking_says_the_account_took_it(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from casebridge.web.cases.models import AuditEvent
+    from casebridge.web.portal.actions import do_add_enquiry_contact, do_flag_enquiry
+
+    user = User.objects.create_user("mei@example.org", "x" * 16, role=Role.PATIENT)
+    enquiry = do_flag_enquiry(acting_user=AnonymousUser(), red_flags=["mscc"])
+    enquiry = do_add_enquiry_contact(
+        enquiry, acting_user=AnonymousUser(), full_name="", email=user.email
+    )
+    do_link_enquiry(enquiry, acting_user=user)
+    for name in ("Mei Lin", "Someone Else"):
+        do_add_enquiry_contact(enquiry, acting_user=user, full_name=name, email=user.email)
+    rows = AuditEvent.objects.filter(action="enquiry.contact_added").order_by("seq")
+    assert [e.after for e in rows] == [
+        {"email": user.email},
+        {"email": user.email, "named_account": user.pk},
+        {"email": user.email},  # the account has its name: not replaced, not recorded
+    ]
+
+
 def _invite(client, case, **fields):
     return client.post(
         f"/cases/{case.pseudonym}/family/",

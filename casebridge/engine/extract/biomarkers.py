@@ -663,6 +663,9 @@ def _mutation(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact 
             end = p.end()
     elif value == "detected" and said_no:
         value = "not detected"
+    if value == "not detected" and not variant and inner:
+        # "BRAF V600E: not detected": only V600E was excluded, not every BRAF mutation
+        variant = inner.group(0)
     attrs = {"variant": variant} if variant else {}
     method = _method(lex, text, m, lo, hi)
     if method:

@@ -175,10 +175,26 @@ def _put_date(attrs: dict[str, str], key: str, d: DateMatch) -> None:
         attrs[f"{key}_precision"] = d.precision
 
 
+_CLAUSE_END = re.compile(r"[,;]|\.(?=\s|$)")
+# "days 1, 4, 8 and 11": the commas of a list of a cycle's days do not end the drug's words
+_DAYS_LIST = re.compile(r"(?i)\bdays?\s+\d{1,2}(?:\s*,\s*\d{1,2})*$")
+_NEXT_DAY = re.compile(r",\s*\d{1,2}\b")
+
+
 def _clause_end(text: str, start: int, stop: int) -> int:
-    """Where a drug's own words end: at the next comma, semicolon or full stop."""
-    m = re.compile(r"[,;]|\.(?=\s|$)").search(text, start, stop)
-    return m.start() if m else stop
+    """Where a drug's own words end: at the next comma, semicolon or full stop (not at a
+    comma of a list of days, "days 1, 4, 8 and 11")."""
+    pos = start
+    while (m := _CLAUSE_END.search(text, pos, stop)) is not None:
+        if (
+            m.group() == ","
+            and _DAYS_LIST.search(text, max(start, m.start() - 40), m.start())
+            and _NEXT_DAY.match(text, m.start(), stop)
+        ):
+            pos = m.end()
+            continue
+        return m.start()
+    return stop
 
 
 def _sections(text: str, head: re.Pattern[str]) -> list[tuple[int, int]]:

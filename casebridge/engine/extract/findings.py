@@ -80,17 +80,36 @@ def _lab_value() -> re.Pattern[str]:
         units.update(str(u) for u in e.get("units", []))
     return re.compile(
         r"[ \t]*(?:level|levels|count|concentration)?[ \t]*(?:(?i:was|is|of|at|now|today)[ \t]+)?"
-        r"(?:[:=][ \t]*)?(?P<cmp>[<>≤≥])?[ \t]*(?P<val>\d+(?:\.\d+)?)(?![\d]|[./:]\d|\s*(?:-|–)\s*\d)"
+        r"(?:[:=][ \t]*)?(?P<cmp>[<>≤≥])?[ \t]*(?P<val>\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+        r"(?![\d]|[./:]\d|,\d|\s*(?:-|–)\s*\d)"
         rf"(?:[ \t]?(?P<unit>{_unit_regex(units)})(?![\w/]))?"
+    )
+
+
+@lru_cache(maxsize=1)
+def _prevented() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The words that make a condition what a medicine prevents (knowledge/treatments.yaml)."""
+    words = load("treatments")["comorbidity_prevented"]
+
+    def alt(key: str) -> str:
+        found = sorted((str(w) for w in words[key]), key=len, reverse=True)
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in found)
+
+    return (
+        re.compile(rf"(?i)[ \t]+(?:{alt('after')})\b"),
+        re.compile(rf"(?i)\b(?:{alt('before')})[ \t]+$"),
     )
 
 
 def _comorbidities(p: _Page) -> None:
     pmh: list[tuple[int, int]] | None = None
+    after, before = _prevented()
     for m in p.mentions:
         term = m.first("comorbidity")
         if term is None:
             continue
+        if after.match(p.text, m.end) or before.search(p.text, max(0, m.start - 40), m.start):
+            continue  # what a prophylaxis prevents, not a condition the patient has
         if term.ambiguous:
             if pmh is None:
                 pmh = _sections(p.text, _PMH_HEAD)
@@ -117,7 +136,9 @@ def _labs(p: _Page) -> None:
             continue
         if not unit and term.units and m.text.isalpha() and len(m.text) <= 2 and not term.short_ok:
             continue
-        attrs: dict[str, str] = {"analyte": term.value, "value": v.group("val"), "unit": unit}
+        # "1,842 kU/L": the thousands separator of UK reports is no decimal point
+        number = v.group("val").replace(",", "")
+        attrs: dict[str, str] = {"analyte": term.value, "value": number, "unit": unit}
         if v.group("cmp"):
             attrs["comparator"] = v.group("cmp")
         tail = v.end()
@@ -128,7 +149,7 @@ def _labs(p: _Page) -> None:
         if rng:
             if rng.group("lo"):
                 attrs["reference_range"] = f"{rng.group('lo')}-{rng.group('hi')}"
-                x = float(v.group("val"))
+                x = float(number)
                 attrs["flag"] = (
                     "low"
                     if x < float(rng.group("lo"))
@@ -138,7 +159,7 @@ def _labs(p: _Page) -> None:
                 )
             else:
                 attrs["reference_range"] = f"{rng.group('lt')}{rng.group('lim')}"
-                x, lim = float(v.group("val")), float(rng.group("lim"))
+                x, lim = float(number), float(rng.group("lim"))
                 if rng.group("lt") in "<≤":
                     attrs["flag"] = "high" if x > lim else "normal"
                 else:
@@ -157,7 +178,7 @@ def _labs(p: _Page) -> None:
         if d is not None:
             attrs["date"] = d.iso
             attrs["date_precision"] = d.precision
-        shown = f"{v.group('cmp') or ''}{v.group('val')}" + (f" {unit}" if unit else "")
+        shown = f"{v.group('cmp') or ''}{number}" + (f" {unit}" if unit else "")
         value = f"{term.value} {shown}"
         display = value + (
             f" ({attrs['flag']})" if attrs.get("flag") and attrs["flag"] != "normal" else ""

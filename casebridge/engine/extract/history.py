@@ -35,6 +35,7 @@ class _Rules:
     condition: re.Pattern[str]
     age: re.Pattern[str]
     none: re.Pattern[str]
+    none_of: re.Pattern[str]
     germline: tuple[tuple[str, re.Pattern[str]], ...]
 
 
@@ -65,6 +66,7 @@ def rules() -> _Rules:
         ),
         age=re.compile(str(fam["age"]), re.IGNORECASE),
         none=_any(list(fam["none"])),
+        none_of=re.compile(str(fam["none_of"]), re.IGNORECASE),
         germline=tuple(
             (str(g["value"]), _any(list(g["patterns"]))) for g in data["germline_assessment"]
         ),
@@ -136,6 +138,17 @@ def _family(doc: Document, page: Page, r: _Rules) -> list[Fact]:
                 doc, page, none, "family_history", "no relevant family history",
                 found_by="history.family.none", context="asserted",
                 display=" ".join(none.group(0).split()),
+            )
+        )  # fmt: skip
+    for neg in r.none_of.finditer(text):
+        if none and none.start() == neg.start():
+            continue  # "no family history of cancer": none at all
+        what = " ".join(neg.group("what").split())
+        facts.append(
+            make_fact(
+                doc, page, neg, "family_history", f"no family history of {what}",
+                found_by="history.family.none_of", context="asserted",
+                display=" ".join(neg.group(0).split()), attributes={"none_of": what},
             )
         )  # fmt: skip
     seen: set[str] = set()

@@ -104,6 +104,20 @@ _MED_WORD_STOP = frozenset(
         "hb",
         "wcc",
         "plt",
+        # the steps of a taper are the same medicine's dose, never another medicine:
+        # "prednisolone 20 mg once daily, reducing by 5 mg every week, then 15 mg"
+        "reducing",
+        "reduce",
+        "reduction",
+        "then",
+        "taper",
+        "tapering",
+        "weaning",
+        "increasing",
+        "increase",
+        "decreasing",
+        "maximum",
+        "max",
     ]
 )
 
@@ -325,6 +339,9 @@ def _med_fact(p: _Page, m: re.Match[str], start: int, rule: str) -> None:
     line_end = len(p.text) if line_end == -1 else line_end
     if rule == "medication.text":
         line_end = min(line_end, _sentence_end(p.text, end))
+    semicolon = p.text.find(";", end, line_end)
+    if semicolon != -1:  # "levothyroxine 100 micrograms daily; salbutamol 2 puffs as required"
+        line_end = semicolon  # the next item's words are the next medicine's
     attrs["schedule"] = _schedule.schedule_after(
         p.text, end, line_end, frequency=attrs["frequency"]
     )

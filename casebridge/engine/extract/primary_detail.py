@@ -115,14 +115,28 @@ def refine_site(fact: Fact, organ: str, mentions: list[Mention]) -> None:
     """The primary_site fact shown as its subsite (attributes["subsite"], the display and the
     subsite's ICD-O-3 code); the value stays the organ, the key gaps, conflicts and FHIR
     read."""
-    found = subsite(organ, mentions)
-    if found is None:
-        return
-    sub, _mention = found
+    sub = _own_subsite(fact.attributes.get("as_written", ""), organ)
+    if sub is None:
+        found = subsite(organ, mentions)
+        if found is None:
+            return
+        sub, _mention = found
     fact.attributes["subsite"] = sub.name
     fact.display = sub.name
     if sub.icdo3:
         fact.code = Code(ICDO3, sub.icdo3, sub.name)
+
+
+def _own_subsite(words: str, organ: str) -> Subsite | None:
+    """The subsite named in the primary's own words ("Adenocarcinoma of the ascending
+    colon"): it wins over a stronger mention elsewhere, such as the site of a past
+    polypectomy in the history ("Sigmoid colon polypectomy 2019")."""
+    r = rules()
+    for m in r.subsites.finditer(normalise(words)):
+        for sub in r.subsite_of.get(key(m.group(0)), ()):
+            if sub.organ == organ:
+                return sub
+    return None
 
 
 def _side(raw: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from casebridge.engine.extract.status import not_needed
 from casebridge.engine.kb import load
 
 _NUM = r"\d{1,2}"
@@ -34,7 +35,8 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         (
             "weekdays",
             re.compile(
-                rf"(?i)\b(?:on\s+)?(?P<list>(?:{day_alt})(?:\s*(?:/|,|and|&)\s*(?:{day_alt}))+)\b"
+                rf"(?i)\b(?:(?P<on>weekly\s+on|week\s+on|on|every)\s+)?"
+                rf"(?P<list>(?:{day_alt})(?:\s*(?:/|,|and|&)\s*(?:{day_alt}))*)\b"
             ),
         ),
         (
@@ -63,11 +65,20 @@ def schedule_after(text: str, start: int, end: int, *, frequency: str = "") -> s
         for m in pattern.finditer(text, start, end):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
+            if name == "duration" and not_needed(text, m.start()):
+                continue  # "(not needed for 3 weeks)": how long it was not used
             shown = _normal(name, m, frequency)
             if shown:
                 taken.append(m.span())
                 found.append((m.start(), shown))
     return ", ".join(s for _, s in sorted(found))
+
+
+def _recurring(before: str | None, day: str) -> bool:
+    """Whether one weekday names a recurring day: "every Monday", "once weekly on Sunday",
+    or a plural ("on Sundays")."""
+    word = (before or "").lower()
+    return word.startswith(("every", "week")) or (len(day) > 5 and day.lower().endswith("s"))
 
 
 def _normal(name: str, m: re.Match[str], frequency: str) -> str:
@@ -77,7 +88,9 @@ def _normal(name: str, m: re.Match[str], frequency: str) -> str:
         word = "day" if len(parts) == 1 and "–" not in parts[0] else "days"
         return f"{word} " + (" and ".join(parts) if len(parts) <= 2 else ", ".join(parts))
     if name == "weekdays":
-        names = re.split(r"\s*(?:/|,|and|&)\s*", m.group("list"))
+        names = [n for n in re.split(r"\s*(?:/|,|and|&)\s*", m.group("list")) if n]
+        if len(names) == 1 and not _recurring(m.group("on"), names[0]):
+            return ""  # "on Monday" is a date, "on Mondays" or "every Monday" a schedule
         return "/".join(_weekdays().get(n.lower(), n) for n in names if n)
     if name == "only":
         return f"on {(m.group('a') or m.group('b')).lower()} days only"

@@ -1,17 +1,21 @@
-"""The status of a treatment or medication as its record states it: "planned", "current" or
-"completed" (knowledge/treatment_status.yaml), or None when the record does not say.
+"""The status of a treatment or medication as its record states it: "planned", "current",
+"stopped" (halted before the course was complete) or "completed"
+(knowledge/treatment_status.yaml), or None when the record does not say.
 
 Read, in order, from:
 1. a duration after the mention ("for 2 more days"): the course ends on the record's date
-   plus the duration (attributes["end_date"]), current until then;
-2. the nearest cue word of the mention's clause ("provisionally", "continue", "stopped"), a
+   plus the duration (attributes["end_date"]), current until then; not a duration counted
+   from an event ("for 3 days after chemotherapy") nor one it was not needed for;
+2. a relapse or progression on it, or refractory to it, right next to its name: given;
+3. the nearest cue word of the mention's clause ("provisionally", "continue", "stopped"), a
    cue before the mention counting nearer than one after it; a planned cue is overruled by a
-   date of the treatment before the record's date;
-3. "since <date>": going on;
-4. the treatment's own dates against the record's date (a start after it is planned, an end
+   date of the treatment before the record's date, and a planned cue that states a course's
+   length ("planned 4 cycles") is no cue;
+4. "since <date>": going on;
+5. the treatment's own dates against the record's date (a start after it is planned, an end
    before it completed, a procedure dated before it done);
-5. the section the mention sits in ("Plan", "Medications on discharge", "Previous treatment");
-6. a past context ("previously treated with ...") read by extract/context.py: completed.
+6. the section the mention sits in ("Plan", "Medications on discharge", "Previous treatment");
+7. a past context ("previously treated with ...") read by extract/context.py: completed.
 
 The record's date is the document's date; without one, only the words decide.
 """
@@ -26,7 +30,7 @@ from casebridge.engine.extract.context import compile_terms, sentence_bounds, te
 from casebridge.engine.extract.dates import add_days, date_at, is_after, is_before
 from casebridge.engine.kb import load
 
-STATUSES: tuple[str, ...] = ("planned", "current", "completed")
+STATUSES: tuple[str, ...] = ("planned", "current", "stopped", "completed")
 # a procedure is done on its date; a drug given on a date may still be going on
 DATED_ONCE = frozenset({"surgery", "transplant", "radiotherapy"})
 _AFTER_PENALTY = 25  # characters: a cue after the mention counts as this much further away
@@ -42,6 +46,12 @@ class _Rules:
     duration: re.Pattern[str]
     duration_units: dict[str, int]
     keeps_going: re.Pattern[str]
+    after_event: re.Pattern[str]
+    not_taken: re.Pattern[str]
+    course_after: re.Pattern[str]
+    course_before: re.Pattern[str]
+    given_before: re.Pattern[str]
+    given_after: re.Pattern[str]
     within_days: int
 
 
@@ -64,6 +74,9 @@ def _rules() -> _Rules:
         rf"(?P<unit>{'|'.join(sorted(units, key=len, reverse=True))})\b"
     )
     since = compile_terms([str(w) for w in data["since_words"]])
+    units_alt = _alternation(data["course_length_units"])
+    given = data["given"]
+    duration_words = data["duration"]
     return _Rules(
         cues=compile_terms(cue_status),
         cue_status=cue_status,
@@ -74,9 +87,42 @@ def _rules() -> _Rules:
         headings=headings,
         duration=duration,
         duration_units=units,
-        keeps_going=compile_terms([str(w) for w in data["duration"]["keeps_going"]]),
+        keeps_going=compile_terms([str(w) for w in duration_words["keeps_going"]]),
+        # right after the duration: "for 3 days after chemotherapy"
+        after_event=re.compile(rf"(?i)\s*(?:{_alternation(duration_words['after_event'])})\b"),
+        # right before it: "(not needed for 3 weeks)"
+        not_taken=re.compile(
+            rf"(?i)\b(?:{_alternation(duration_words['not_taken'])})\s*(?:at\s+all\s*)?$"
+        ),
+        # "planned 4 cycles", "planned for 6 cycles" / "4 cycles planned", "x 6 cycles planned"
+        course_after=re.compile(rf"(?i)\s*(?:for\s+|as\s+)?\d{{1,2}}\s*(?:x\s*)?(?:{units_alt})\b"),
+        course_before=re.compile(
+            rf"(?i)\b\d{{1,2}}\s*(?:x\s*)?(?:{units_alt})\s*(?:were\s+|was\s+|are\s+|is\s+)?$"
+        ),
+        given_before=re.compile(
+            rf"(?i)\b(?:{_alternation(given['before'])})\s+(?:[\w-]+\s+){{0,2}}$"
+        ),
+        given_after=re.compile(rf"(?i)[-\s](?:{_alternation(given['after'])})\b"),
         within_days=int(data["current_within_days"]),
     )
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of the words, longest first; spaces match any whitespace."""
+    escaped = (re.escape(str(w)).replace(r"\ ", r"\s+") for w in words)
+    return "|".join(sorted(escaped, key=len, reverse=True))
+
+
+def after_event(text: str, end: int) -> bool:
+    """Whether the duration ending at `end` counts from an event: "for 3 days after
+    chemotherapy", "for 5 days following each cycle"."""
+    return _rules().after_event.match(text, end) is not None
+
+
+def not_needed(text: str, start: int) -> bool:
+    """Whether the duration starting at `start` is how long the medicine was not needed:
+    "(not needed for 3 weeks)"."""
+    return _rules().not_taken.search(text, max(0, start - 40), start) is not None
 
 
 def current_within_days() -> int:
@@ -181,6 +227,8 @@ def read_status(
     past = bool(doc_date and starts and is_before(starts, doc_date))
 
     duration = rules.duration.search(text, end, hi)
+    if duration and (after_event(text, duration.end()) or not_needed(text, duration.start())):
+        duration = None  # counted from each cycle, or how long it was not needed
     if duration and doc_date and not rules.keeps_going.search(text, duration.end(), hi):
         days = int(duration.group("n")) * rules.duration_units[duration.group("unit").lower()]
         ends = add_days(starts if starts and len(starts) == 10 else doc_date, days)
@@ -188,6 +236,11 @@ def read_status(
             attrs.setdefault("end_date", ends)
             attrs.setdefault("end_date_precision", "day")
             return "completed" if is_before(ends, doc_date) else "current"
+
+    if rules.given_before.search(text, max(lo, start - 80), start) or rules.given_after.match(
+        text, end, hi
+    ):
+        return "completed"  # relapsed on it, refractory to it: it was given
 
     cue = _nearest_cue(text, lo, hi, start, end, past=past)
     if cue is not None:
@@ -229,6 +282,11 @@ def _nearest_cue(text: str, lo: int, hi: int, start: int, end: int, *, past: boo
             continue
         if status == "planned" and (past or rules.not_before.search(text, lo, m.start())):
             continue
+        if status == "planned" and (
+            rules.course_after.match(text, m.end(), hi)
+            or rules.course_before.search(text, max(lo, m.start() - 30), m.start())
+        ):
+            continue  # "planned 4 cycles": the length of a course, not a plan
         distance = start - m.end() if m.end() <= start else m.start() - end + _AFTER_PENALTY
         if best is None or distance < best[0]:
             best = (distance, status)

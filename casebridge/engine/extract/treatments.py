@@ -4,6 +4,7 @@ components, doses, cycles, sides and dates, and responses to them."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from casebridge.engine.case import Fact
 from casebridge.engine.extract import schedule as _schedule
@@ -22,6 +23,7 @@ from casebridge.engine.extract.course_page import (
 )
 from casebridge.engine.extract.dates import DateMatch, is_after
 from casebridge.engine.extract.lexicon import Mention, Term
+from casebridge.engine.kb import load
 
 _CYCLES_BEFORE = re.compile(
     rf"(?i)\b{_N}\s*(?:x\s*)?(?:cycles?|courses?|doses?|infusions?)\s+(?:of\s+)?(?:\w+\s+)?$"
@@ -311,12 +313,32 @@ def _assign_dates(
 
 
 # ------------------------------------------------------------------ responses
+@lru_cache(maxsize=1)
+def _toxicity_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The words that make a response word a toxicity's (knowledge/treatments.yaml)."""
+    words = load("treatments")["response_of_toxicity"]
+
+    def alt(key: str) -> str:
+        found = sorted((str(w) for w in words[key]), key=len, reverse=True)
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in found)
+
+    return (
+        re.compile(rf"(?i)\b(?:{alt('before')})[-\s]+$"),
+        re.compile(rf"(?i)[-\s]+(?:\w+[-\s]+)?(?:{alt('after')})\b"),
+    )
+
+
 def _responses(p: _Page) -> None:
     text = p.text
+    toxicity_before, toxicity_after = _toxicity_words()
     for m in p.mentions:
         term = m.first("response")
         if term is None:
             continue
+        if toxicity_before.search(text, max(0, m.start - 30), m.start) or toxicity_after.match(
+            text, m.end
+        ):
+            continue  # "steroid-refractory colitis": the toxicity's, not the cancer's
         if term.ambiguous:
             window = text[max(0, m.start - 40) : m.end + 40]
             if not _RESPONSE_WORDS.search(window.replace(m.text, " ")):

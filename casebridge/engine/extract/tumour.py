@@ -640,8 +640,9 @@ _NODES_OF = re.compile(
     + r"\s+(?:\(\d+\)\s+)?(?:\w+\s+){0,3}?lymph\s*nodes?",
     re.IGNORECASE,
 )
+# (a fraction, never a date: "lymph node biopsy 04/2022" is no 4 of 202)
 _NODES_FRACTION = re.compile(
-    r"\blymph\s*nodes?[^\n/]{0,60}?\(?(\d{1,2})\s*/\s*(\d{1,3})\)?|"
+    r"\blymph\s*nodes?[^\n/]{0,60}?\(?(?<![\d/.])(\d{1,2})\s*/\s*(\d{1,3})(?![\d/])\)?|"
     r"\((\d{1,2})\s*/\s*(\d{1,3})\)\s*(?:lymph\s*nodes?|nodes?)",
     re.IGNORECASE,
 )

@@ -81,10 +81,16 @@ UCUM = "http://unitsofmeasure.org"
 MEDICATION_STATUS = {
     "planned": "intended",
     "current": "active",
+    "stopped": "stopped",
     "completed": "completed",
     "unknown": "unknown",
 }
-PROCEDURE_STATUS = {"current": "in-progress", "completed": "completed", "unknown": "unknown"}
+PROCEDURE_STATUS = {
+    "current": "in-progress",
+    "stopped": "stopped",
+    "completed": "completed",
+    "unknown": "unknown",
+}
 _MM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mm|cm)\s*$", re.IGNORECASE)
 _ECOG = re.compile(r"(?:ECOG|WHO|PS)\D{0,12}([0-4])\b|^\s*([0-4])\s*$", re.IGNORECASE)
 
@@ -116,11 +122,11 @@ class _Section:
 
 
 def treatment_status(fact: Fact) -> str:
-    """'planned', 'current', 'completed' or 'unknown' for a treatment or medication fact:
+    """'planned', 'current', 'stopped', 'completed' or 'unknown' for a treatment or medication fact:
     its `status` attribute as the extractors set it; a historical mention (attribute
     `historical: yes` or context `historical`) is completed; anything else is unknown."""
     status = fact.attributes.get("status", "").strip().lower()
-    if status in ("planned", "current", "completed"):
+    if status in ("planned", "current", "stopped", "completed"):
         return status
     if fact.attributes.get("historical", "").strip().lower() == "yes":
         return "completed"

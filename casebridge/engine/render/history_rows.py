@@ -91,6 +91,20 @@ def _smoking(b: _Builder, fact: Fact) -> list[Span]:
 def _family(b: _Builder, fact: Fact) -> list[Span]:
     a = fact.attributes
     relative, condition = a.get("relative", ""), a.get("condition", "")
+    if a.get("none_of"):  # "no known family history of pancreatic or prostate cancer"
+        if not b.zh:
+            return [Span(f"no family history of {a['none_of']}")]
+        said = _UK_CANCER.sub("cancer", a["none_of"])
+        # "pancreatic or prostate cancer" is "pancreatic cancer" or "prostate cancer"
+        parts = [x for x in re.split(r"\s*(?:,|\bor\b|\band\b)\s*", said) if x]
+        tail = parts[-1].split()[-1] if parts and len(parts[-1].split()) > 1 else ""
+        parts = [x if len(x.split()) > 1 or not tail else f"{x} {tail}" for x in parts]
+        spans = [Span("无")]
+        for i, part in enumerate(parts):
+            if i:
+                spans.append(Span("或"))
+            spans += b.terms.translate(part, categories_for_kind("family_history"))
+        return [*spans, Span("家族史")]
     if not relative or not condition:
         return b.text(fact.value, *categories_for_kind("family_history"))
     if not b.zh:

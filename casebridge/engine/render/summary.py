@@ -972,10 +972,8 @@ class _Builder:
 
     def schedule(self, qualifier: str) -> list[Span]:
         """One schedule qualifier in Chinese (terminology_zh.yaml schedule and weekday)."""
-        if "/" in qualifier and all(
-            self.terms.lookup(d, ("weekday",)) for d in qualifier.split("/")
-        ):
-            days = [self.terms.lookup(d, ("weekday",)) for d in qualifier.split("/")]
+        days = [self.terms.lookup(d, ("weekday",)) for d in qualifier.split("/")]
+        if all(days):  # "Mon/Wed/Fri", or one weekday of a weekly medicine ("Sun")
             return [Span("、".join(t.zh for t in days if t is not None))]
         for term in self.terms.in_category("schedule"):
             values = match_template(term.en, qualifier)

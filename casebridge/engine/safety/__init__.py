@@ -28,7 +28,7 @@ from typing import Any
 from casebridge.engine.case import Case, Document, SafetyFlag, Source
 from casebridge.engine.extract.context import term_key
 from casebridge.engine.registry import component
-from casebridge.engine.safety.reader import Hit, Reader
+from casebridge.engine.safety.reader import Hit, Reader, _near_start
 from casebridge.engine.safety.rules import Context, Flag, Rule, Rules, rules
 from casebridge.engine.terminology import Term, Terminology, normalise, simplified, table
 from casebridge.engine.timeline import latest_date, parse_date, today_of, warn
@@ -47,6 +47,11 @@ _TREATED_WITH = re.compile(
 # ... or the word after it: "EC方案后第2天", "AC regimen", "FOLFOX chemo".
 _TREATMENT_AFTER = re.compile(
     r"\s*(?:方案|化疗|疗程|周期|regimen|chemo\w*|cycle|protocol)", re.IGNORECASE
+)
+
+# A Chinese negation straight before a treatment, with its verb: the person is not on it.
+_ZH_NOT_TREATED = re.compile(
+    r"(?:没有|没|未|无|并未|从未|从来没有?)(?:在|曾)?(?:做|行|用|打|接受|开始)?(?:过)?$"
 )
 
 
@@ -100,10 +105,22 @@ class _Screen:
         return False
 
     def _mentioned(self, text: str, start: int, end: int) -> bool:
-        """A context term counts unless negated or about family ("no chemotherapy")."""
+        """A context term counts unless negated or about family ("no chemotherapy"); a
+        negation counts as the reader counts it for a phrase, in the term's own clause or
+        list, not from an earlier part of an unpunctuated message ("no blood no pain just
+        thought you should know as I had my immunotherapy")."""
         from casebridge.engine.extract.context import context_of
 
-        return context_of(text, start, end) not in ("negated", "family")
+        if _ZH_NOT_TREATED.search(text, max(0, start - 6), start):
+            return False  # "没有化疗", "未行化疗", "从未接受免疫治疗"
+        context = context_of(text, start, end)
+        if context == "negated":
+            s_lo, _ = self.reader.sentence(text, start, end)
+            c_lo, _ = self.reader.clause(text, start, end)
+            near = _near_start(text, max(s_lo, c_lo), start)
+            if context_of(text[near:], start - near, end - near) != "negated":
+                return True
+        return context not in ("negated", "family")
 
     # ------------------------------------------------------------ rules
     def rule_hits(self, rule: Rule, text: str, through: frozenset[str] = frozenset()) -> list[Hit]:

@@ -261,6 +261,18 @@ class Parts:
             return False  # the quotation closed before the phrase
         return _QUOTED_FROM.search(text, max(0, q.start() - 20), q.start()) is not None
 
+    def figurative(self, text: str, start: int, end: int) -> bool:
+        """The phrase is a word in scare quotes after a figure of speech: the quotes hug it
+        and a `figurative` cue ends right before the opening one ("这趟旅行简直是“大出血”")."""
+        if start == 0 or not _QUOTE_OPEN.fullmatch(text[start - 1]):
+            return False
+        q = text[start - 1]
+        if text[end : end + 1] != {"‘": "’", "“": "”", "「": "」", "『": "』"}.get(q, q):
+            return False
+        head = text[max(0, start - 17) : start - 1].rstrip()
+        pattern = self.cue.get("figurative")
+        return pattern is not None and any(m.end() == len(head) for m in pattern.finditer(head))
+
     def asked_about(self, text: str, s_lo: int, s_hi: int, current: re.Match[str] | None) -> bool:
         """The sentence asks about a condition in general ("想问细胞因子释放综合征一般
         在回输后多久出现？"): it opens with an asking phrase, ends in a question mark and

@@ -282,6 +282,10 @@ def _convert(unit: str, value: float, after: str) -> float:
         return round((value - 32) * 5 / 9, 1)
     if unit == "count" and value >= 1000:
         return value / 1000  # per microlitre
+    if unit == "urate" and "mg" in head:
+        return round(value * 59.48)  # uric acid in mg/dL
+    if unit == "urate" and value < 3:
+        return value * 1000  # urate in mmol/L ("urate 0.55")
     if unit == "mmol" and "mg" in head:
         return value / 4.008  # calcium in mg/dL
     return value

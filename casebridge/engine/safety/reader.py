@@ -215,6 +215,11 @@ class Reader(Parts):
             return False
         if _PREVENT_BEFORE.search(text, max(0, start - 30), start) or self.quoted(text, start):
             return False
+        if self.figurative(text, start, end):
+            return False
+        continues = self.cue.get("continues_zh")
+        if continues is not None and continues.match(text, end):
+            return False  # the phrase ends inside a longer word: 无尿 of 无尿急
         if self._has("other_after", text, end, s_hi):
             return False
         if not _DIGIT.search(text, start, end) and _CHECKED_BEFORE.search(
@@ -223,6 +228,8 @@ class Reader(Parts):
             return False  # a reading ("checked her temperature: 38.6") is not an instruction
         if self.resolved_after(text, end, c_hi, s_hi, f_hi):
             return False
+        if self._has("ae_log", text, 0, start) and self.closed_entry(text, end, s_hi):
+            return False  # an adverse-event log's entry, closed later in its sentence
         if (
             current is None
             and self._has("past_day", text, s_lo, s_hi)
@@ -300,6 +307,15 @@ class Reader(Parts):
                 # searched in place, not in a slice: "immunotherapy cleared" has no "not"
                 if undo is not None and undo.search(text, max(lo, m.start() - 10), m.start()):
                     continue
+                return True
+        return False
+
+    def closed_entry(self, text: str, end: int, s_hi: int) -> bool:
+        """An `ae_closed` word after the phrase in its entry (sentence), not undone by
+        "not" or 未 just before it."""
+        pattern, undo = self.cue.get("ae_closed"), self.cue.get("not_before")
+        for m in pattern.finditer(text, end, s_hi) if pattern is not None else ():
+            if undo is None or not undo.search(text, max(end, m.start() - 10), m.start()):
                 return True
         return False
 

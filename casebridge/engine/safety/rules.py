@@ -169,6 +169,7 @@ _UNIT_RANGE = {
     "glucose": (0.5, 100.0),
     "enzyme": (1.0, 50000.0),
     "umol": (1.0, 2000.0),
+    "urate": (30.0, 3000.0),  # umol/L, from mmol/L or mg/dL
 }
 
 

@@ -340,7 +340,9 @@ def _render_case(
         )
     else:  # history
         corrections = list(case.corrections.select_related("by"))
-        kinds = {fact.id: fact.kind for fact in page.engine.facts}
+        # a fact marked wrong is named too: the engine keeps it aside while the mark stands
+        kept = [*page.engine.facts, *page.engine.rejected_facts]
+        kinds = {fact.id: fact.kind for fact in kept}
         for correction in corrections:  # which fact, in words ("set Cancer type to …")
             # shown by the template only: not a field
             correction.fact_kind = correction.kind or kinds.get(correction.fact_id, "")  # type: ignore[attr-defined]

@@ -188,6 +188,12 @@ def _take_enquiry_name(user: User, name: str) -> bool:
     return True
 
 
+def _named_account(account_id: int | None) -> dict[str, int]:
+    """What an enquiry's audit row adds when the enquiry's name became an
+    account's: which account (the name itself is the enquiry's, sealed with it)."""
+    return {} if account_id is None else {"named_account": account_id}
+
+
 def do_add_enquiry_contact(
     enquiry: Enquiry,
     *,
@@ -212,16 +218,18 @@ def do_add_enquiry_contact(
         locked.email = email or locked.email
         locked.phone = phone or locked.phone
         locked.save(update_fields=["full_name", "email", "phone", "updated_at"])
+        named = False
         if locked.user_id is not None:  # linked already, perhaps before it had a name
             account = User.objects.select_for_update().get(pk=locked.user_id)
-            if _take_enquiry_name(account, locked.full_name):
+            named = _take_enquiry_name(account, locked.full_name)
+            if named:
                 account.save(update_fields=["full_name"])
         audit.record(
             acting_user,
             None,
             "enquiry.contact_added",
             obj=locked,
-            after={"email": email},
+            after={"email": email, **_named_account(locked.user_id if named else None)},
             meta=meta,
         )
     return locked
@@ -420,9 +428,6 @@ def do_link_enquiry(
         if locked.user_id is None:
             locked.user = acting_user
             locked.save(update_fields=["user", "updated_at"])
-            audit.record(
-                acting_user, None, "enquiry.linked", obj=locked, after={"user": acting_user.pk}
-            )
             # the language the enquirer chose is the account's: its e-mails (the
             # sign-up confirmation, sent next) are written in it
             chosen = mail.stored_language(locked.preferred_language)
@@ -430,10 +435,19 @@ def do_link_enquiry(
             if acting_user.preferred_language != chosen:
                 acting_user.preferred_language = chosen
                 changed.append("preferred_language")
-            if _take_enquiry_name(acting_user, locked.full_name):
+            named = _take_enquiry_name(acting_user, locked.full_name)
+            if named:
                 changed.append("full_name")
             if changed:
                 acting_user.save(update_fields=changed)
+            audit.record(
+                acting_user,
+                None,
+                "enquiry.linked",
+                obj=locked,
+                after={"user": acting_user.pk, **_named_account(acting_user.pk if named else None)},
+                meta=meta,
+            )
     return locked
 
 
