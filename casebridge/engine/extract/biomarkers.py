@@ -912,7 +912,14 @@ def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | N
             options.append((0, sign.end(), "negative" if negative else "positive"))
         if not options:
             return None
-        _, end, value = min(options)
+        start, end, value = min(options)
+        value = _with_event(text, m.end, lo + start, value)
+    attrs = {"marker": name}
+    display = f"{name} {value}"
+    method = _method(lex, text, m, lo, hi) or _label_method(lex, text, m.start)
+    if method and value.endswith("detected"):  # "TP53 mutation not detected (NGS)"
+        attrs["method"] = method
+        display = f"{display} ({method})"
     return make_fact(
         doc,
         page,
@@ -921,9 +928,36 @@ def _other(doc: Document, page: Page, m: _Mention, lo: int, hi: int) -> Fact | N
         value,
         found_by="biomarkers.other",
         context=_context(text, m.start, m.end),
-        display=f"{name} {value}",
-        attributes={"marker": name},
+        display=display,
+        attributes=attrs,
     )
+
+
+def _label_method(lex: Lexicon, text: str, start: int) -> str:
+    """A method that labels the line: "FISH: TP53 deletion (del(17p)) not detected"."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    if ":" not in line:
+        return ""
+    label = line.split(":", 1)[0]
+    return next((name for name, pattern in lex.methods if pattern.search(label)), "")
+
+
+@lru_cache(maxsize=1)
+def _events() -> re.Pattern[str]:
+    words = sorted((str(w) for w in load("biomarkers")["other_events"]), key=len, reverse=True)
+    return re.compile(rf"(?i)\b(?P<event>{'|'.join(map(re.escape, words))})\b")
+
+
+def _with_event(text: str, after: int, result: int, value: str) -> str:
+    """A result that names its tested event keeps it: "TP53 mutation not detected" is
+    "mutation not detected", not "negative" (a deletion by FISH is another test)."""
+    if value not in ("negative", "positive") or result - after > 30:
+        return value
+    event = _events().search(text, after, result)
+    if event is None:
+        return value
+    noun = event.group("event").lower().rstrip("s")
+    return f"{noun} not detected" if value == "negative" else f"{noun} detected"
 
 
 # -- MSI / MMR -------------------------------------------------------------------------------

@@ -33,9 +33,11 @@ from casebridge.engine.extract import status as _status
 from casebridge.engine.extract.context import context_of, sentence_bounds
 from casebridge.engine.extract.course_page import _END_CUE, _ROW_LEAD, _START_CUE, _fact, _Page
 from casebridge.engine.extract.dates import DateMatch, date_at, find_dates, is_after
+from casebridge.engine.extract.dose_steps import read_course_doses, read_dose_steps
 from casebridge.engine.extract.findings import _allergies, _comorbidities, _labs, _performance
 from casebridge.engine.extract.lexicon import Mention, _scan
 from casebridge.engine.extract.medications import _medications
+from casebridge.engine.extract.radiotherapy_detail import read_radiotherapy_detail
 from casebridge.engine.extract.spans import pages
 from casebridge.engine.extract.treatments import _responses, _treatments
 
@@ -236,6 +238,9 @@ def extract(doc: Document) -> list[Fact]:
         _performance(p)
         _allergies(p)
         _medications(p)
+        read_dose_steps(p)
+        read_course_doses(p)
+        read_radiotherapy_detail(p)
         written = (found[1].start, found[1].iso) if found and found[0] is page else None
         _events(p, written, "letter" if doc.doc_type in _LETTERS else "report")
         facts.extend(p.facts)

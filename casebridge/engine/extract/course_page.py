@@ -136,6 +136,8 @@ def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str
     """attributes["status"] (planned / current / completed) and ["status_date"] (the record's
     date it holds on), when the record says; nothing when it does not."""
     section = _status.section_status(p.sections, span[0])
+    if section == "current" and kind != "medication" and _aside_in_item(p, span[0]):
+        section = None  # "Posaconazole ... - not started; venetoclax dose would need reducing"
     if section is None and kind == "medication" and p.doc.doc_type == "medication_list":
         section = "current"  # a list of what the patient takes
     found = _status.read_status(
@@ -145,6 +147,22 @@ def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str
         attrs["status"] = found
         if p.doc_date:
             attrs["status_date"] = p.doc_date
+
+
+_ASIDE = re.compile(r";|\.\s")
+
+
+def _aside_in_item(p: _Page, pos: int) -> bool:
+    """Whether a mention on a list item's line below its heading comes after the item's first
+    clause: a list names each item first, what follows is said about that item."""
+    inside = [s for s in p.sections if s.start <= pos < s.end]
+    if not inside:
+        return False
+    section = max(inside, key=lambda s: s.start)
+    line_start = p.text.rfind("\n", 0, pos) + 1
+    if line_start < section.start:
+        return False  # on the label's own line: "Current treatment: Salvage R-GDP ..."
+    return _ASIDE.search(p.text, line_start, pos) is not None
 
 
 def _num(raw: str) -> int:

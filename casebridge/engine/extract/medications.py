@@ -150,8 +150,10 @@ def _med_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
         re.IGNORECASE,
     )
     free = re.compile(
-        r"(?<![\w-])(?P<name>[A-Za-z][a-z]{3,}(?:-[a-z]+)?)[ \t]+"
-        r"(?P<dose>\d+(?:\.\d+)?[ \t]?(?:mg|mcg|micrograms?|units|IU)(?![\w/]))"
+        # (a BNF compound name opens with a short prefix: "co-trimoxazole", "co-codamol")
+        r"(?<![\w-])(?P<name>[A-Za-z][a-z]{3,}(?:-[a-z]+)?|[A-Za-z][a-z]{1,2}-[a-z]{4,})[ \t]+"
+        # (a dose in grams needs its frequency after it, as every free-text dose does)
+        r"(?P<dose>\d+(?:\.\d+)?[ \t]?(?:mg|mcg|micrograms?|units|IU|g)(?![\w/]))"
         rf"(?:[ \t]*(?P<route>{route}))?[ \t]*(?P<freq>{freq_any}(?:[ \t]+(?:{freq}))?)",
         re.IGNORECASE,
     )

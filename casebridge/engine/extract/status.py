@@ -188,14 +188,18 @@ def sections(text: str) -> list[Section]:
             if labelled or rules.headings.get(_heading_key(body2)) is not None:
                 break
             wrapped = body2[0].islower() or not prev.endswith((".", ":", ";"))
-            if not (bullet or wrapped):
+            # items indented under a heading line are its list, bullets or not
+            indented = not is_label and _indent(line2) > _indent(line)
+            if not (bullet or wrapped or indented):
                 break  # a new paragraph of prose
-            if not is_label and not bullet and not wrapped:
-                break
             end = start2 + len(line2)
             prev = body2
         found.append(Section(scope_start, end, status))
     return found
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def section_status(found: list[Section], pos: int) -> str | None:

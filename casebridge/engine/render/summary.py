@@ -41,6 +41,11 @@ from casebridge.engine.currency import (
 from casebridge.engine.errors import InputError
 from casebridge.engine.extract.status import DATED_ONCE
 from casebridge.engine.render.biomarker_rows import biomarker_lines
+from casebridge.engine.render.dose_rows import (
+    dose_step_spans,
+    planned_dose_spans,
+    radiotherapy_spans,
+)
 from casebridge.engine.render.essentials import (
     PLAN_KINDS,
     essentials,
@@ -928,7 +933,12 @@ class _Builder:
         fact = max(group, key=lambda f: sum(1 for k in _MED_DETAIL if f.attributes.get(k)))
         refs = sorted({n for f in group for n in self.fact_refs(f)})
         spans = self.medicine(fact) if fact.kind == "medication" else self.value(fact)
+        spans = [*spans, *planned_dose_spans(self, group), *dose_step_spans(self, group)]
         side = next((f.attributes["side"] for f in group if f.attributes.get("side")), "")
+        if fact.kind == "radiotherapy":
+            spans = [*spans, *radiotherapy_spans(self, group)]
+            if side and any(side in f.attributes.get("site", "").lower().split() for f in group):
+                side = ""  # "to the left breast" says its side
         if side:
             spans = [*spans, Span(", "), *self.text(side, "laterality")]
         said = self.course_status(group) if status else ""
