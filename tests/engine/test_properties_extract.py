@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from casebridge.engine.extract import extract_document
 from casebridge.engine.extract.dates import find_dates, parse_date
 from casebridge.engine.extract.identifiers import find_identifiers
-from casebridge.engine.extract.tnm import explicit_hits
+from casebridge.engine.extract.tnm.written import explicit_hits
 from casebridge.engine.safety import screen_text
 from tests.engine.factories import document
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from casebridge.engine.case import Document, Fact, Page
 from casebridge.engine.extract import tnm
+from casebridge.engine.extract.tnm.nodes import node_counts
 
 
 def doc_of(text: str) -> Document:
@@ -713,15 +714,15 @@ def test_a_cap_forms_two_node_count_fields_give_the_count() -> None:
 
 def test_node_count_fields_left_blank_give_no_count() -> None:
     blank = "Colon adenocarcinoma. Regional Lymph Nodes (pN). Specify: Number examined: Number involved:"
-    assert tnm.node_counts(blank) == []
+    assert node_counts(blank) == []
     assert values(blank, "n_category") == []
 
 
 def test_liver_segments_and_score_ranges_near_a_node_are_not_node_counts() -> None:
     # Couinaud segments are numbered; a fibrosis stage is a score out of 6 (Ishak).
-    assert tnm.node_counts("Cystic duct LN (B1). Part C: liver segment 7/8 mass") == []
-    assert tnm.node_counts("Liver: mild fibrosis (1-2/6 Ishak). Lymph node: reactive") == []
-    assert tnm.node_counts("Lymph nodes: metastatic carcinoma (2/6).") == [(2, 6, 35, 38)]
+    assert node_counts("Cystic duct LN (B1). Part C: liver segment 7/8 mass") == []
+    assert node_counts("Liver: mild fibrosis (1-2/6 Ishak). Lymph node: reactive") == []
+    assert node_counts("Lymph nodes: metastatic carcinoma (2/6).") == [(2, 6, 35, 38)]
 
 
 def test_n1_lymph_nodes_name_a_class_of_stations_not_the_n_category() -> None:
