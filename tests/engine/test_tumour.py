@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casebridge.engine.case import Document, Fact, Page
 from casebridge.engine.extract import tumour
+from casebridge.engine.extract.tumour.cancer_type import ICDO3
 
 
 def _doc(text: str) -> Document:
@@ -89,7 +90,7 @@ def test_histology_carries_an_icdo3_code() -> None:
     text = "DIAGNOSIS: Thyroid, left lobe: papillary thyroid carcinoma, follicular variant."
     hist = next(f for f in _facts(text) if f.kind == "histology")
     assert hist.code is not None and hist.code.code == "8260/3"
-    assert hist.code.system == tumour.ICDO3
+    assert hist.code.system == ICDO3
 
 
 def test_it_reads_grades_in_the_system_written() -> None:

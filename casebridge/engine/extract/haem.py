@@ -1,15 +1,16 @@
 """Haematolymphoid diagnoses: lymphomas, myeloma and leukaemias named as WHO-HAEM5 writes
 them (knowledge/haematolymphoid.yaml), each a `histology` fact with its ICD-O-3 morphology.
 
-A lymphoma or leukaemia letter names no organ, so the organ-and-type vote of tumour.py finds
-no study for it ("follicular lymphoma" is no TCGA study) and would leave the letter without a
-cancer diagnosis. This module reads the entity itself: one fact per entity per document, from
-its first mention in the clinical context that matters most (asserted before historical before
-possible; a negated or a relative's mention is not the patient's diagnosis). The lymphoma
-another one came from ("transformed from follicular lymphoma") is historical. Entities that
-are also TCGA studies (diffuse large B-cell lymphoma, acute myeloid leukaemia) are left to
-tumour.py, which names the study too. A follicular lymphoma's grade, as written after its
-name ("grade 1-2", "grade 3A"), is kept with it and as its own `grade` fact.
+A lymphoma or leukaemia letter names no organ, so the organ-and-type vote of
+tumour/cancer_type.py finds no study for it ("follicular lymphoma" is no TCGA study) and would
+leave the letter without a cancer diagnosis. This module reads the entity itself: one fact per
+entity per document, from its first mention in the clinical context that matters most (asserted
+before historical before possible; a negated or a relative's mention is not the patient's
+diagnosis). The lymphoma another one came from ("transformed from follicular lymphoma") is
+historical. Entities that are also TCGA studies (diffuse large B-cell lymphoma, acute myeloid
+leukaemia) are left to tumour/cancer_type.py, which names the study too. A follicular
+lymphoma's grade, as written after its name ("grade 1-2", "grade 3A"), is kept with it and as
+its own `grade` fact.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def lexicon() -> _Lexicon:
     terms: list[str] = []
     for item in data["entities"]:
         if item.get("tcga"):
-            continue  # named by tumour.py together with its study
+            continue  # named by tumour/cancer_type.py together with its study
         entity = Entity(
             name=str(item["name"]),
             icdo3=str(item.get("icdo3", "")),

@@ -24,7 +24,7 @@ from casebridge.engine.extract.terms import compile_terms, key, normalise
 from casebridge.engine.kb import load
 
 if TYPE_CHECKING:
-    from casebridge.engine.extract.tumour import Mention
+    from casebridge.engine.extract.tumour.mentions import Mention
 
 ICDO3 = "urn:oid:2.16.840.1.113883.6.43.1"
 
