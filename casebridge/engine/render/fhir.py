@@ -155,7 +155,10 @@ class _Builder(_CancerResources):
             resource: dict[str, Any] = {
                 "resourceType": "AllergyIntolerance",
                 **self.statuses(group, "active", "allergy"),
-                "code": _concept(self.scrub(first.display), first),
+                **(
+                    {"type": "intolerance"} if first.attributes.get("type") == "intolerance" else {}
+                ),
+                "code": _concept(self.scrub(first.value), first),
                 "patient": {"reference": self.patient_url},
             }
             reaction = first.attributes.get("reaction", "").strip()
