@@ -57,7 +57,7 @@ def rules() -> _Rules:
     labs: dict[str, Any] = load("labs")
     lab_name: dict[str, str] = {}
     lab_units: dict[str, list[str]] = {}
-    for entry in labs["labs"] if "labs" in labs else []:
+    for entry in labs.get("labs", []):
         for alias in entry.get("aliases", []):
             lab_name[str(alias).lower()] = str(entry["name"])
         lab_units[str(entry["name"])] = [str(u) for u in entry.get("units", [])]
