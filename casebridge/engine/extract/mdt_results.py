@@ -167,9 +167,13 @@ def _myeloma(doc: Document, page: Page, r: _Rules) -> list[Fact]:
     for m in r.riss.finditer(text):
         stage = {"1": "I", "2": "II", "3": "III"}.get(m.group(1), m.group(1))
         _lo, hi = _line(text, m.start())
-        attrs = {"system": "R-ISS", "prefix": "R-ISS", "method": "explicit"}
+        attrs = {"system": "R-ISS", "method": "explicit"}
         if re.search(r"\bat\s+diagnosis\b", text[m.end() : hi], re.IGNORECASE):
             attrs["time_point"] = "diagnosis"
+            line_lo, _ = _line(text, m.start())
+            diagnosed = re.search(r"\bdiagnosed\b", text[line_lo : m.start()], re.IGNORECASE)
+            if diagnosed:  # "myeloma, diagnosed 03/2020 (R-ISS II at diagnosis)"
+                _dated(attrs, text, line_lo + diagnosed.end(), m.start())
         facts.append(
             make_fact(
                 doc,
@@ -306,7 +310,7 @@ def _cytology(doc: Document, page: Page, r: _Rules) -> list[Fact]:
             written += f" {tail.group(1)}" if tail else ""
         fluid = m.group(1).lower()
         attrs = _dated(
-            {"as_written": written, "investigation": f"{fluid} fluid cytology"},
+            {"as_written": written, "test": f"{fluid} fluid cytology"},
             text,
             m.end(),
             m.end() + neg.start(),

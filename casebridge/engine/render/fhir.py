@@ -319,6 +319,8 @@ class _Builder(_CancerResources):
                     "coding": [{"system": LOINC, "code": spec["code"], "display": spec["display"]}],
                     "text": spec["display"],
                 }
+            elif first.kind == "other_biomarker" and first.attributes.get("marker"):
+                code = {"text": self.scrub(first.attributes["marker"])}  # "FISH t(4;14)"
             else:
                 code = {"text": spec["text"]}
             resource = self._observation(group, code, spec.get("category"))
