@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from casebridge.engine.case import Fact
 from casebridge.engine.extract import mdt_results
+from casebridge.engine.render.summary import Summary, build_summary
 from tests.engine.factories import document
 
 
@@ -117,8 +120,7 @@ COLON = (
 )
 
 
-def _summary(text: str, lang: str):  # type: ignore[no-untyped-def]
-    from casebridge.engine.render.summary import build_summary
+def _summary(text: str, lang: str) -> Summary:
     from tests.engine.test_render_summary import extracted_case
 
     return build_summary(extracted_case(document("m1", "clinic_letter", text, "2026-11-24")), lang)
@@ -166,14 +168,14 @@ def test_an_allergy_beside_no_known_drug_allergies_is_still_a_conflict() -> None
     assert statuses == ["conflict"]
 
 
-def _bundle(text: str) -> dict:  # type: ignore[type-arg]
+def _bundle(text: str) -> dict[str, Any]:
     from casebridge.engine.render.fhir import to_ips_bundle
     from tests.engine.test_render_summary import extracted_case
 
     return to_ips_bundle(extracted_case(document("m1", "clinic_letter", text, "2026-11-24")))
 
 
-def _of(bundle: dict, kind: str) -> list[dict]:  # type: ignore[type-arg]
+def _of(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
 
