@@ -92,6 +92,10 @@ def test_an_intolerance_is_an_allergy_record_of_type_intolerance() -> None:
     ]
 
 
+def test_a_condition_named_intolerance_is_not_a_list_of_intolerances() -> None:
+    assert _facts("Past history: lactose intolerance: mild, diet controlled.") == []
+
+
 def test_each_later_value_of_a_tumour_marker_series_has_its_own_date() -> None:
     facts = _facts(
         "Tumour markers: CA-125 1,842 kU/L (27/07/2026), 388 kU/L (30/09/2026), 61 kU/L (18/11/2026)."

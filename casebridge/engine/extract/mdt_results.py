@@ -335,7 +335,10 @@ def _intolerances(doc: Document, page: Page, r: _Rules) -> list[Fact]:
     text = page.text
     facts: list[Fact] = []
     for m in r.intolerance.finditer(text):
-        _lo, hi = _line(text, m.end())
+        line_lo, hi = _line(text, m.end())
+        before = text[line_lo : m.start()].strip()
+        if before and not before.endswith((".", ";")):
+            continue  # "lactose intolerance: mild" names a condition, not a list heading
         stop = re.search(r"\.(?:\s|$)", text[m.end() : hi])
         listed = text[m.end() : m.end() + (stop.start() if stop else hi - m.end())]
         pos = m.end()
