@@ -14,6 +14,7 @@ from casebridge.engine.extract import (
     haem,
     history,
     identifiers,
+    mdt_results,
     metastases,
     serology,
     tnm,
@@ -22,7 +23,7 @@ from casebridge.engine.extract import (
 from casebridge.engine.extract.patient import PATIENT, as_patient_statement
 from casebridge.engine.registry import component
 
-EXTRACTORS = (tumour, haem, metastases, tnm, biomarkers, serology, history, course)
+EXTRACTORS = (tumour, haem, metastases, tnm, biomarkers, serology, history, course, mdt_results)
 
 
 def extract_document(doc: Document) -> list[Fact]:

@@ -52,9 +52,18 @@ def biomarker_lines(b: _Builder) -> list[Line]:
             marker = f.attributes.get("marker", "") if kind == "other_biomarker" else ""
             rows.setdefault(marker, []).append(f)
         for marker, row in rows.items():
-            label = [Span(marker)] if marker else b.kind_label(kind)
+            label = _marker_label(b, marker) if marker else b.kind_label(kind)
             lines.append(_row(b, kind, label, row))
     return lines
+
+
+def _marker_label(b: _Builder, marker: str) -> list[Span]:
+    """A named marker as written; in Chinese the table's name when it has one ("M蛋白类型")."""
+    if b.zh:
+        named = b.terms.translate(marker, ("biomarker",))
+        if named and not any(s.untranslated for s in named):
+            return named
+    return [Span(marker)]
 
 
 def _shown(b: _Builder, facts: list[Fact]) -> list[Fact]:

@@ -155,7 +155,10 @@ class _Builder(_CancerResources):
             resource: dict[str, Any] = {
                 "resourceType": "AllergyIntolerance",
                 **self.statuses(group, "active", "allergy"),
-                "code": _concept(self.scrub(first.display), first),
+                **(
+                    {"type": "intolerance"} if first.attributes.get("type") == "intolerance" else {}
+                ),
+                "code": _concept(self.scrub(first.value), first),
                 "patient": {"reference": self.patient_url},
             }
             reaction = first.attributes.get("reaction", "").strip()
@@ -316,6 +319,8 @@ class _Builder(_CancerResources):
                     "coding": [{"system": LOINC, "code": spec["code"], "display": spec["display"]}],
                     "text": spec["display"],
                 }
+            elif first.kind == "other_biomarker" and first.attributes.get("marker"):
+                code = {"text": self.scrub(first.attributes["marker"])}  # "FISH t(4;14)"
             else:
                 code = {"text": spec["text"]}
             resource = self._observation(group, code, spec.get("category"))

@@ -206,6 +206,11 @@ class _CancerResources(_Core):
         }.get(first.kind, "M category")
         # mCODE prefers the SNOMED CT staging type; LOINC stays as a second coding.
         codings = [{"system": SNOMED, **snomed}]
+        system = str(first.attributes.get("system", ""))
+        if system:  # a stage of another system (R-ISS for myeloma) is not a TNM stage group
+            resource = self._observation(group, {"text": f"{system} stage"}, "exam")
+            resource["valueCodeableConcept"] = {"text": self.scrub(first.value)}
+            return self.add(resource, f"stage|{first.id}", f"{system} stage: {first.value}", [])
         if spec:
             codings.append({"system": LOINC, **spec})
             code: dict[str, Any] = {"coding": codings, "text": spec["display"]}

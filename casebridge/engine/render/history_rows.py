@@ -123,6 +123,8 @@ def _family(b: _Builder, fact: Fact) -> list[Span]:
 def investigation(b: _Builder, fact: Fact) -> str:
     """The staging investigation in English ("staging CT", "bone scan", "CT"), from the
     statement's own line; "" when the record names none (a radiology report's conclusion)."""
+    if fact.attributes.get("test"):  # a named test, not imaging ("pleural fluid cytology")
+        return str(fact.attributes["test"])
     said = str(fact.attributes.get("investigation", ""))
     text = said
     if fact.source is not None:
@@ -213,6 +215,8 @@ def own_date(b: _Builder, fact: Fact) -> str:
     src = fact.source
     if fact.kind != "distant_staging" or src is None:
         return ""
+    if fact.attributes.get("date"):  # the test's own date ("cytology 03/08/2026: ...")
+        return str(fact.attributes["date"])
     text = b._page_text(src)
     if not text or not 0 <= src.start <= len(text):
         return ""

@@ -1037,6 +1037,11 @@ class _Builder:
         if line.status == "not_stated":
             part.sep = ""
             return Line(line.label, [part])
+        if all(
+            f.attributes.get("type") == "intolerance"
+            for f in self.visible("allergy", ("asserted",))
+        ):  # an intolerance beside "no known drug allergies" is not a contradiction
+            return Line(line.label, [*line.parts, part])
         return Line(
             line.label, [*line.parts, part], "conflict", [Span(self.word("heading.conflict"))]
         )
