@@ -14,9 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
 from casebridge.web.cases import audit
-from casebridge.web.console.actions import (
-    is_console_user,
-)
+from casebridge.web.console.actions import is_console_user
 
 View = Callable[..., HttpResponse]
 

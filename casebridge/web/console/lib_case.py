@@ -16,10 +16,7 @@ from casebridge.engine.case import Fact
 from casebridge.engine.kb import fact_kinds
 from casebridge.web.accounts.models import STAFF_ROLES, Role
 from casebridge.web.cases import workflow
-from casebridge.web.cases.lib import (
-    EngineView,
-    read_engine,
-)
+from casebridge.web.cases.lib import EngineView, read_engine
 from casebridge.web.cases.models import (
     AuditEvent,
     Case,

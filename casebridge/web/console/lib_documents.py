@@ -11,14 +11,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
-from casebridge.web.cases.lib import (
-    TypeFlag,
-    open_type_flags,
-)
-from casebridge.web.cases.models import (
-    Case,
-    Document,
-)
+from casebridge.web.cases.lib import TypeFlag, open_type_flags
+from casebridge.web.cases.models import Case, Document
 
 # Documents that need a person.
 ATTENTION_STATES = (Document.State.NEEDS_ATTENTION, Document.State.FAILED)

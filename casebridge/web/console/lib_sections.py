@@ -15,13 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casebridge.engine.directions import load_directions
 from casebridge.web.cases import matching, opinions, packs, reviews, workflow
-from casebridge.web.cases.lib import (
-    can_share_abroad,
-    page_lang,
-)
-from casebridge.web.cases.models import (
-    Case,
-)
+from casebridge.web.cases.lib import can_share_abroad, page_lang
+from casebridge.web.cases.models import Case
 
 
 def matching_section(case: Case, sent: forms.Form | None = None) -> dict[str, Any] | None:

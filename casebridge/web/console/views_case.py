@@ -24,10 +24,7 @@ from casebridge.web.cases import withdrawal, workflow
 from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.errors import ActionError, ConcurrencyError
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.lib import (
-    cached_form_fragment,
-    cached_fragment,
-)
+from casebridge.web.cases.lib import cached_form_fragment, cached_fragment
 from casebridge.web.cases.models import Case, Document
 from casebridge.web.cases.questions import questions_of
 from casebridge.web.console import lib_case, lib_documents, lib_people, lib_sections, todo

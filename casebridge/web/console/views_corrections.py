@@ -18,20 +18,14 @@ from casebridge.web.cases.access import get_case_for_user_or_404
 from casebridge.web.cases.actions import do_correct_fact
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.lib import (
-    fact_kind_label,
-    page_lang,
-)
+from casebridge.web.cases.lib import fact_kind_label, page_lang
 from casebridge.web.cases.models import Case
 from casebridge.web.console import facts, lib_case
 from casebridge.web.console.actions import (
     do_restore_fact,
     do_restore_marked_wrong_fact,
 )
-from casebridge.web.console.forms import (
-    CorrectFactForm,
-    RestoreMarkedWrongForm,
-)
+from casebridge.web.console.forms import CorrectFactForm, RestoreMarkedWrongForm
 from casebridge.web.console.gate import _meta, console_view
 from casebridge.web.console.views_case import (
     FACTS_PER_PAGE,

@@ -22,15 +22,10 @@ from casebridge.web.cases import storage
 from casebridge.web.cases.access import get_case_for_user_or_404, get_case_object_or_404
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
-from casebridge.web.cases.lib import (
-    engine_case,
-    read_engine,
-)
+from casebridge.web.cases.lib import engine_case, read_engine
 from casebridge.web.cases.models import Case, Document
 from casebridge.web.console.gate import console_view
-from casebridge.web.console.views_case import (
-    _render_case,
-)
+from casebridge.web.console.views_case import _render_case
 
 # The engine's summary page carries its own inline CSS and no scripts.
 SUMMARY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"

@@ -13,10 +13,7 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case
-from casebridge.web.console.forms import (
-    MessageForm,
-    NoteForm,
-)
+from casebridge.web.console.forms import MessageForm, NoteForm
 from casebridge.web.console.gate import _meta, console_view
 from casebridge.web.console.views_case import (
     _done,

@@ -16,12 +16,8 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.models import PROGRAMME_CHOICES, Enquiry, Urgency
 from casebridge.web.console import lib_queue
-from casebridge.web.console.actions import (
-    do_clear_red_flag,
-)
-from casebridge.web.console.forms import (
-    ClearRedFlagForm,
-)
+from casebridge.web.console.actions import do_clear_red_flag
+from casebridge.web.console.forms import ClearRedFlagForm
 from casebridge.web.console.gate import _meta, console_view
 
 # -- the queue ---------------------------------------------------------------------

@@ -22,14 +22,8 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import active_consents
 from casebridge.web.cases.models import Case, Consent
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.case_pages import (
-    _ctx,
-    _gate,
-)
-from casebridge.web.portal.forms import (
-    ConsentForm,
-    TransferConsentForm,
-)
+from casebridge.web.portal.case_pages import _ctx, _gate
+from casebridge.web.portal.forms import ConsentForm, TransferConsentForm
 
 # the countries a transfer consent may name, for the patient (ISO 3166-1 alpha-2)
 COUNTRY_NAMES = {"CN": gettext_lazy("China")}

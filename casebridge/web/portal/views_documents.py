@@ -17,10 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casebridge.engine.ingest.sniff import sniff
 from casebridge.web.cases import storage
-from casebridge.web.cases.access import (
-    allowed,
-    get_case_object_or_404,
-)
+from casebridge.web.cases.access import allowed, get_case_object_or_404
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError, StorageError
 from casebridge.web.cases.http import AuthedRequest
@@ -40,9 +37,7 @@ from casebridge.web.portal.case_pages import (
     _no_store,
     _role,
 )
-from casebridge.web.portal.forms import (
-    FlagTypeForm,
-)
+from casebridge.web.portal.forms import FlagTypeForm
 
 
 @login_required

@@ -19,13 +19,8 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content
-from casebridge.web.portal.case_pages import (
-    _ctx,
-    _gate,
-)
-from casebridge.web.portal.forms import (
-    MessageForm,
-)
+from casebridge.web.portal.case_pages import _ctx, _gate
+from casebridge.web.portal.forms import MessageForm
 
 
 def _console_link(request: HttpRequest, case: Case) -> str:

@@ -25,10 +25,7 @@ from casebridge.web.portal.actions import (
     do_resend_invitation,
     do_revoke_member,
 )
-from casebridge.web.portal.case_pages import (
-    _ctx,
-    _gate,
-)
+from casebridge.web.portal.case_pages import _ctx, _gate
 from casebridge.web.portal.forms import (
     ChangeMemberForm,
     InviteForm,
