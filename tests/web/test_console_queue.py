@@ -6,7 +6,7 @@ from django.urls import reverse
 from casebridge.web.cases.actions import do_assign, do_create_case
 from casebridge.web.cases.models import AuditEvent, Enquiry
 from casebridge.web.console.actions import do_clear_red_flag
-from casebridge.web.console.lib import QueueFilters, queue
+from casebridge.web.console.lib_queue import QueueFilters, queue
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,7 @@ def test_waiting_times_read_in_the_reader_s_language():
 
     from django.utils import translation
 
-    from casebridge.web.console.lib import waiting_words
+    from casebridge.web.console.lib_queue import waiting_words
 
     with translation.override("en-gb"):
         assert waiting_words(dt.timedelta(hours=50)) == "2 days"

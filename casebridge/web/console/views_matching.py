@@ -21,7 +21,8 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import page_lang
 from casebridge.web.cases.reauth import require_recent_authentication
-from casebridge.web.console.views import _done, _meta, _refused, console_view
+from casebridge.web.console.gate import _meta, console_view
+from casebridge.web.console.views_case import _done, _refused
 
 
 class ChooseDirectionForm(forms.Form):

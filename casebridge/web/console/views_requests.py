@@ -16,7 +16,8 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.models import RecordRequest
 from casebridge.web.console.actions import CLOSING_STATES, do_close_record_request
-from casebridge.web.console.views import _done, _meta, _refused, console_view
+from casebridge.web.console.gate import _meta, console_view
+from casebridge.web.console.views_case import _done, _refused
 
 
 class CloseRecordRequestForm(forms.Form):

@@ -26,7 +26,8 @@ from casebridge.web.cases.lib import page_lang
 from casebridge.web.cases.models import ReviewerProfile
 from casebridge.web.cases.reviews import Seat
 from casebridge.web.console.forms import VersionedForm
-from casebridge.web.console.views import _done, _meta, _refused, console_view
+from casebridge.web.console.gate import _meta, console_view
+from casebridge.web.console.views_case import _done, _refused
 
 
 class InviteReviewerForm(forms.Form):

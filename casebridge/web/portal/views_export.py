@@ -14,7 +14,7 @@ from casebridge.web.cases.exports import do_export_case
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.reauth import require_recent_authentication
 from casebridge.web.portal.archive_words import ArchiveWords
-from casebridge.web.portal.views_case import _gate
+from casebridge.web.portal.case_pages import _gate
 
 
 @login_required

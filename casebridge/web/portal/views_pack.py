@@ -26,7 +26,7 @@ from casebridge.web.cases.lib import can_share_abroad
 from casebridge.web.cases.models import CasePack
 from casebridge.web.cases.pack_files import pack_file_or_404, pack_file_response
 from casebridge.web.portal import content
-from casebridge.web.portal.views_case import _ctx, _gate
+from casebridge.web.portal.case_pages import _ctx, _gate
 
 
 class ApproveForm(forms.Form):

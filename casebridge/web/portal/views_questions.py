@@ -21,7 +21,7 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import read_engine
 from casebridge.web.portal import content
-from casebridge.web.portal.views_case import _ctx, _gate
+from casebridge.web.portal.case_pages import _ctx, _gate
 
 
 def _number(value: str | None) -> int | None:

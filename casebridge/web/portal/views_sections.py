@@ -24,7 +24,7 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import EngineView, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, Document
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.views_case import SUMMARY_LANGS, _ctx, _gate, _role
+from casebridge.web.portal.case_pages import SUMMARY_LANGS, _ctx, _gate, _role
 
 
 def _section_page(
@@ -173,7 +173,7 @@ def summary_and_downloads(request: AuthedRequest, pk: str) -> HttpResponse:
 def summary_preview(request: AuthedRequest, pk: str, lang: str) -> HttpResponse:
     """The engine's summary inside the site's page: the header, a heading, the
     way back and the download; the summary itself in a sandboxed frame, still
-    under its own strict policy (views_case.summary_page)."""
+    under its own strict policy (views_outputs.summary_page)."""
     if lang not in SUMMARY_LANGS:
         raise Http404("No such language")
     case = _gate(request, pk)

@@ -25,9 +25,9 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
+from casebridge.web.portal.case_pages import _gate, audited_attachment, letter_or_404
 from casebridge.web.portal.forms import WithdrawCaseForm
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
-from casebridge.web.portal.views_case import _gate, audited_attachment, letter_or_404
 
 LETTER_FORMATS = {
     "txt": "text/plain; charset=utf-8",  # plain text, no Markdown marks
