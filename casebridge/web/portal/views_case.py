@@ -41,16 +41,18 @@ from casebridge.web.cases.lib import active_consents, read_engine
 from casebridge.web.cases.messaging import do_post_message
 from casebridge.web.cases.models import Case, CaseMember, Consent, Document
 from casebridge.web.portal import content, expect, lib, overview
-from casebridge.web.portal.actions import (
-    do_change_member_permissions,
+from casebridge.web.portal.actions.documents import (
     do_flag_document_type,
-    do_invite_family,
     do_record_read,
-    do_resend_invitation,
-    do_revoke_member,
     do_upload_documents,
     flagged_document_ids,
     has_processing_consent,
+)
+from casebridge.web.portal.actions.family import (
+    do_change_member_permissions,
+    do_invite_family,
+    do_resend_invitation,
+    do_revoke_member,
 )
 from casebridge.web.portal.forms import (
     ChangeMemberForm,
