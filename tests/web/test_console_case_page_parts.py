@@ -17,7 +17,7 @@ from casebridge.web.cases.models import Document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_override_document_type
 from casebridge.web.console.views_case import DOCUMENTS_PER_PAGE
-from casebridge.web.portal.actions import do_flag_document_type
+from casebridge.web.portal.actions.documents import do_flag_document_type
 from tests.web.records import PATHOLOGY
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from casebridge.web.accounts.models import User
 from casebridge.web.cases import audit
 from casebridge.web.cases.actions import do_give_consent, do_invite_member
-from casebridge.web.portal.actions import do_accept_invitation, do_record_invitation_opened
+from casebridge.web.portal.actions.family import do_accept_invitation, do_record_invitation_opened
 from tests.web.conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]

@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from casebridge.web.accounts.models import User
 from casebridge.web.cases.messaging import do_post_message
-from casebridge.web.portal.actions import do_invite_family
+from casebridge.web.portal.actions.family import do_invite_family
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

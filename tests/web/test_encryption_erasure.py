@@ -41,7 +41,7 @@ from casebridge.web.cases import enquiry_digest
 from casebridge.web.cases.models import Case, Document, Enquiry
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_close_record_request, do_request_records
-from casebridge.web.portal.actions import EnquiryAnswers, do_submit_enquiry
+from casebridge.web.portal.actions.enquiry import EnquiryAnswers, do_submit_enquiry
 
 marker = sys.argv[2]
 if sys.argv[1] == "create":

@@ -26,8 +26,8 @@ from casebridge.web.cases.models import (
     InternalNote,
     Message,
 )
-from casebridge.web.portal.actions import do_flag_enquiry, do_submit_enquiry
-from casebridge.web.portal.lib import audit_log
+from casebridge.web.portal.actions.enquiry import do_flag_enquiry, do_submit_enquiry
+from casebridge.web.portal.lib.activity import audit_log
 
 MARKER = "Quetzal-Ombudsman-4417"
 
@@ -136,7 +136,7 @@ def test_an_enquirys_key_is_its_own_and_wrapped_by_the_master_key(db):
 def test_a_submitted_enquirys_email_and_words_are_not_in_its_row_nor_their_plain_hash(db):
     from django.contrib.auth.models import AnonymousUser
 
-    from casebridge.web.portal.actions import EnquiryAnswers
+    from casebridge.web.portal.actions.enquiry import EnquiryAnswers
 
     enquiry = do_submit_enquiry(
         acting_user=AnonymousUser(),

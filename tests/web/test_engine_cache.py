@@ -104,12 +104,12 @@ def test_the_gate_leaves_the_engine_json_unloaded_until_a_page_reads_it(people, 
 
 
 def test_every_fact_line_links_each_source_to_the_facts_page(people, case):
-    from casebridge.web.portal import lib as portal_lib
+    from casebridge.web.portal.lib import facts as portal_facts
 
     do_give_consent(case, acting_user=people.owner, kind="processing_art9", text_version="t1")
     _add(case, people.owner, "histology.txt", PATHOLOGY)
     _add(case, people.owner, "ct.txt", CT)
-    lines = portal_lib.fact_lines(read_engine(_fresh(case)), case.pseudonym, "en")
+    lines = portal_facts.fact_lines(read_engine(_fresh(case)), case.pseudonym, "en")
     assert lines and all(line.sources for line in lines)
     assert all(
         s.url.startswith(f"/cases/{case.pseudonym}/facts/") for x in lines for s in x.sources

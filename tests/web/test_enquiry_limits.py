@@ -11,7 +11,7 @@ from django.test import Client
 from casebridge.web.cases.audit import RequestMeta
 from casebridge.web.cases.models import AuditEvent, Enquiry
 from casebridge.web.cases.throttle import Throttled
-from casebridge.web.portal.actions import (
+from casebridge.web.portal.actions.enquiry import (
     EnquiryAnswers,
     do_add_enquiry_contact,
     do_flag_enquiry,
@@ -119,7 +119,7 @@ def test_a_red_flag_in_the_free_text_counts_against_the_cap_too(settings):
         acting_user=_anonymous(), answers=_answers("a@example.org", urgent), meta=_meta()
     )
     assert first.red_flag_state == Enquiry.RedFlag.FLAGGED
-    from casebridge.web.portal.actions import RedFlagCapReached
+    from casebridge.web.portal.actions.enquiry import RedFlagCapReached
 
     with pytest.raises(RedFlagCapReached, match="call 999"):
         do_submit_enquiry(

@@ -15,7 +15,7 @@ from django.core import mail
 
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.models import AuditEvent, CaseMember
-from casebridge.web.portal.actions import do_revoke_member
+from casebridge.web.portal.actions.family import do_revoke_member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

@@ -13,11 +13,8 @@ from django.core import mail
 
 from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_create_case
-from casebridge.web.portal.actions import (
-    EnquiryAnswers,
-    do_link_enquiry,
-    do_submit_enquiry,
-)
+from casebridge.web.portal.actions.enquiry import EnquiryAnswers, do_submit_enquiry
+from casebridge.web.portal.actions.enquiry_link import do_link_enquiry
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 
@@ -64,7 +61,7 @@ def test_a_name_left_after_the_enquiry_was_linked_becomes_the_accounts_name(db):
     its author leaves afterwards (the seek-care page) is the account's too."""
     from django.contrib.auth.models import AnonymousUser
 
-    from casebridge.web.portal.actions import do_add_enquiry_contact, do_flag_enquiry
+    from casebridge.web.portal.actions.enquiry import do_add_enquiry_contact, do_flag_enquiry
 
     user = User.objects.create_user("mei@example.org", "x" * 16, role=Role.PATIENT)
     enquiry = do_flag_enquiry(acting_user=AnonymousUser(), red_flags=["mscc"])
@@ -119,7 +116,7 @@ def test_the_audit_row_of_a_name_left_after_linking_says_the_account_took_it(db)
     from django.contrib.auth.models import AnonymousUser
 
     from casebridge.web.cases.models import AuditEvent
-    from casebridge.web.portal.actions import do_add_enquiry_contact, do_flag_enquiry
+    from casebridge.web.portal.actions.enquiry import do_add_enquiry_contact, do_flag_enquiry
 
     user = User.objects.create_user("mei@example.org", "x" * 16, role=Role.PATIENT)
     enquiry = do_flag_enquiry(acting_user=AnonymousUser(), red_flags=["mscc"])
@@ -204,7 +201,7 @@ def test_an_account_with_no_name_at_all_is_named_by_its_address_in_the_invitatio
     """An account is named only by its own name (an enquiry's is copied into it:
     do_link_enquiry, and cases 0026 for accounts linked before); with none, the
     invitation falls back to the e-mail address."""
-    from casebridge.web.portal.actions import do_invite_family
+    from casebridge.web.portal.actions.family import do_invite_family
 
     user = User.objects.create_user("wang.xiuying@example.com", "x" * 16, role=Role.PATIENT)
     case = do_create_case(acting_user=user, owner=user, programme="oncology")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from casebridge.web.cases.actions import do_invite_member
 from casebridge.web.cases.errors import NotAllowed
 from casebridge.web.cases.models import AuditEvent
-from casebridge.web.portal.actions import do_accept_invitation, do_change_member_permissions
+from casebridge.web.portal.actions.family import do_accept_invitation, do_change_member_permissions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

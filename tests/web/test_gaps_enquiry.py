@@ -18,7 +18,7 @@ from casebridge.web.cases.errors import NotAllowed
 from casebridge.web.cases.models import AuditEvent, Enquiry
 from casebridge.web.cases.notify import enquiry_from_resume_token, enquiry_resume_token
 from casebridge.web.console.actions import do_clear_red_flag
-from casebridge.web.portal.actions import enquiry_intake
+from casebridge.web.portal.actions.enquiry_link import enquiry_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from casebridge.web.cases.access import can
 from casebridge.web.cases.errors import ActionError, NotAllowed
 from casebridge.web.cases.models import AuditEvent, CaseMember
-from casebridge.web.portal.actions import do_invite_family, do_revoke_member
+from casebridge.web.portal.actions.family import do_invite_family, do_revoke_member
 from casebridge.web.portal.forms import RevokeMemberForm
 
 pytestmark = pytest.mark.django_db

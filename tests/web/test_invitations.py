@@ -12,14 +12,9 @@ from casebridge.web.accounts.models import Role, User
 from casebridge.web.cases.actions import do_invite_member
 from casebridge.web.cases.models import AuditEvent, CaseMember
 from casebridge.web.cases.throttle import Throttled
-from casebridge.web.portal.actions import (
-    EnquiryAnswers,
-    do_invite_family,
-    do_link_enquiry,
-    do_open_case_from_enquiry,
-    do_revoke_member,
-    do_submit_enquiry,
-)
+from casebridge.web.portal.actions.enquiry import EnquiryAnswers, do_submit_enquiry
+from casebridge.web.portal.actions.enquiry_link import do_link_enquiry, do_open_case_from_enquiry
+from casebridge.web.portal.actions.family import do_invite_family, do_revoke_member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

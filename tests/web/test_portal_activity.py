@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casebridge.web.cases import audit, matching
 from casebridge.web.cases.models import AuditEvent
-from casebridge.web.portal import lib
+from casebridge.web.portal.lib.activity import activity
 from tests.web.reviewing import reviewer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -109,7 +109,7 @@ def test_the_same_person_doing_different_things_on_one_day_is_one_line_a_thing(p
     _opens(people.coordinator, case, 7, "10:00", "10:05")
     with _at(dt.datetime(2026, 12, 7, 10, 10, tzinfo=LONDON)):
         audit.record(people.coordinator, case, "case.status_changed")
-    log = lib.activity(case, people.owner, "en")
+    log = activity(case, people.owner, "en")
     carol = [g for g in log.others if g.name == "carol"]
     assert [(str(g.what), g.count) for g in carol] == [
         ("changed the status", 1),
@@ -121,7 +121,7 @@ def test_grouping_hides_no_audit_row_and_writes_none(client, people, case):
     _opens(people.owner, case, 7, *[f"10:{m:02d}" for m in range(58)])
     _opens(people.coordinator, case, 7, "12:00")
     before = AuditEvent.objects.count()
-    log = lib.activity(case, people.owner, "en")
+    log = activity(case, people.owner, "en")
     assert log.rows == AuditEvent.objects.filter(case=case).count()
     assert sum(g.count for g in log.own_side) >= 58
     assert AuditEvent.objects.count() == before  # reading the log writes nothing
@@ -204,6 +204,4 @@ def test_a_coordinators_opening_stays_on_the_page_after_hundreds_of_the_patients
     others = _section(page, "Other people", "You and your family")
     assert "<strong>carol (Coordinator)</strong> — opened the case on 1 Dec 2026 at 09:00" in others
     assert "opened the case 100 times on 2 Dec 2026, last at 11:49" in page
-    assert (
-        lib.activity(case, people.owner, "en").rows == AuditEvent.objects.filter(case=case).count()
-    )
+    assert activity(case, people.owner, "en").rows == AuditEvent.objects.filter(case=case).count()

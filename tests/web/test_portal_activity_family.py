@@ -10,7 +10,7 @@ import pytest
 
 from casebridge.web.cases import audit
 from casebridge.web.cases.actions import do_invite_member, do_upload_document
-from casebridge.web.portal.actions import do_record_invitation_opened
+from casebridge.web.portal.actions.family import do_record_invitation_opened
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

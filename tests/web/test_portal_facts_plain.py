@@ -14,7 +14,7 @@ from django.core.cache import cache
 
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.tasks import process_document
-from casebridge.web.portal.lib import patient_name
+from casebridge.web.portal.lib.wording import patient_name
 from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from casebridge.web.cases import audit
 from casebridge.web.cases.actions import do_invite_member
-from casebridge.web.portal import lib
+from casebridge.web.portal.lib.activity import AUDIT_TEXT, action_text
 from tests.web.conftest import switch_language
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -97,9 +97,9 @@ def _case_actions() -> set[str]:
 def test_every_thing_the_log_can_say_someone_did_has_words_in_both_languages():
     actions = _case_actions()
     assert {"case.read", "images.opened", "question.moved", "member.revoked"} <= actions
-    assert not actions - set(lib.AUDIT_TEXT), sorted(actions - set(lib.AUDIT_TEXT))
+    assert not actions - set(AUDIT_TEXT), sorted(actions - set(AUDIT_TEXT))
     with translation.override("zh-hans"):
-        english = [a for a in actions if re.search(r"[a-z]{3}", str(lib.action_text(a)))]
+        english = [a for a in actions if re.search(r"[a-z]{3}", str(action_text(a)))]
     assert not english, english
 
 

@@ -12,7 +12,7 @@ from casebridge.web.cases import workflow
 from casebridge.web.cases.actions import do_give_consent, do_upload_document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_request_records
-from casebridge.web.portal.lib import patient_name
+from casebridge.web.portal.lib.wording import patient_name
 from casebridge.web.portal.overview import next_step
 from tests.web.conftest import switch_language
 from tests.web.records import PATHOLOGY

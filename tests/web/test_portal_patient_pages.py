@@ -18,7 +18,7 @@ from casebridge.web.cases.models import Document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.cases.templatetags.dates import when
 from casebridge.web.portal.facts import group_fact_rows, patient_value
-from casebridge.web.portal.lib import request_letters
+from casebridge.web.portal.lib.outputs import request_letters
 from casebridge.web.portal.templatetags.portal_tags import letter_html_text, letter_plain_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
@@ -336,7 +336,7 @@ def test_every_source_link_of_the_fact_table_names_its_page_in_the_readers_langu
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from casebridge.web.portal.lib import FactLine, SourceLink
+    from casebridge.web.portal.lib.facts import FactLine, SourceLink
 
     def line(*pages: int) -> FactLine:
         return FactLine(

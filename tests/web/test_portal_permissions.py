@@ -14,7 +14,7 @@ from casebridge.web.cases.actions import do_give_consent, do_invite_member, do_u
 from casebridge.web.cases.lib import engine_case
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.portal.invitations import make_token
-from casebridge.web.portal.lib import request_letters
+from casebridge.web.portal.lib.outputs import request_letters
 from tests.web.records import stored_pack
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]

@@ -209,7 +209,7 @@ def test_missing_records_come_with_ready_to_send_request_letters(client, people,
     page = client.get(f"/cases/{case.pseudonym}/missing/").content.decode()
     assert "Records that are missing" in page
     from casebridge.web.cases.lib import engine_case
-    from casebridge.web.portal.lib import request_letters
+    from casebridge.web.portal.lib.outputs import request_letters
 
     case.refresh_from_db()
     letters = request_letters(engine_case(case))
@@ -247,7 +247,7 @@ def test_a_document_of_another_case_answers_404(client, people, case, other_case
 def test_the_overview_lists_ten_sources_a_row_and_links_to_the_rest():
     from django.template.loader import render_to_string
 
-    from casebridge.web.portal.lib import FactLine, SourceLink
+    from casebridge.web.portal.lib.facts import FactLine, SourceLink
 
     line = FactLine(
         kind="cancer_type",

@@ -21,7 +21,7 @@ from casebridge.web.cases.actions import (
 from casebridge.web.cases.models import AuditEvent, Document
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_close_record_request, do_request_records
-from casebridge.web.portal.actions import do_flag_document_type
+from casebridge.web.portal.actions.documents import do_flag_document_type
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

@@ -17,7 +17,7 @@ from casebridge.web.cases import sealed
 from casebridge.web.cases.actions import do_send_message
 from casebridge.web.cases.models import Message, RecordRequest
 from casebridge.web.console.actions import do_close_record_request, do_request_records
-from casebridge.web.portal.lib import open_record_requests
+from casebridge.web.portal.lib.documents import open_record_requests
 
 MARKER = "Wombat-Lantern-2291"
 TABLE = "console_recordrequest"

@@ -14,7 +14,7 @@ from casebridge.web.cases.actions import do_change_status, do_send_message, do_u
 from casebridge.web.cases.models import AuditEvent, Case, Enquiry
 from casebridge.web.cases.tasks import process_document
 from casebridge.web.console.actions import do_review_safety
-from casebridge.web.portal.actions import enquiry_intake
+from casebridge.web.portal.actions.enquiry_link import enquiry_intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_http")]
 

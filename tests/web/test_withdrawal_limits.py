@@ -31,7 +31,7 @@ from casebridge.web.cases.withdrawal import ClinicalWithheld, processing_withdra
 from casebridge.web.console import urls as console_urls
 from casebridge.web.console.actions import do_request_records
 from casebridge.web.console.todo import SECTIONS
-from casebridge.web.portal.lib import request_letters
+from casebridge.web.portal.lib.outputs import request_letters
 from casebridge.web.review import urls as review_urls
 from tests.web.records import PATHOLOGY, stored_pack
 from tests.web.test_console_permissions import METHODS as CONSOLE_METHODS

@@ -8,48 +8,32 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from casebridge.web.cases.audit_text import SHARED_AUDIT_TEXT
+
+# each audit action in the staff's words: the shared wording (cases/audit_text.py),
+# then what a coordinator reads differently
 AUDIT_TEXT: dict[str, Any] = {
+    **SHARED_AUDIT_TEXT,
     "case.created": _("created the case"),
-    "case.status_changed": _("changed the status"),
-    "case.assigned": _("assigned a coordinator"),
     "case.paused_for_safety": _("paused the case for safety"),
     "case.safety_flag": _("raised a safety flag"),
     "case.safety_reviewed": _("reviewed the amber safety flags"),
     "case.direction_chosen": _("chose a department to review the case"),
     "case.downloaded": _("downloaded the case"),
-    "case.exported": _("downloaded a copy of everything"),
     "case.processing_stopped": _("stopped all work on the case: consent to processing withdrawn"),
     "case.processing_resumed": _("resumed work on the case: consent to processing given again"),
     "document.held": _("kept a document unread until consent is given again"),
     "note.added": _("added an internal note"),
-    "document.uploaded": _("added a document"),
-    "document.read": _("opened a document"),
-    "document.processed": _("finished reading a document"),
-    "document.failed": _("could not read a document"),
     "document.retry": _("tried reading a document again"),
     "document.requeued": _("queued a document to be read again"),
-    "document.type_flagged": _("said a document has the wrong type"),
-    "document.type_overridden": _("changed a document's type"),
-    "fact.corrected": _("corrected a fact"),
-    "fact.restored": _("restored what the record says of a fact"),
-    "fact.wrong_mark_undone": _("restored a fact that had been marked as wrong"),
-    "consent.given": _("gave consent"),
-    "consent.withdrawn": _("withdrew consent"),
     "member.invited": _("invited a family member or caregiver"),
     "member.invitation_accepted": _("accepted an invitation to the case"),
-    "member.invitation_resent": _("sent a new invitation link"),
     "member.invitation_opened": _("opened the invitation's link"),
     "member.invitation_link_refused": _("opened an invitation's link that could no longer be used"),
     "member.invite_mail_limited": _("was not e-mailed the invitation again (too many e-mails)"),
-    "member.revoked": _("removed someone's access"),
     "member.invite_refused": _("could not invite someone to the case"),
-    "message.sent": _("sent a message"),
-    "question.added": _("added a question"),
-    "question.edited": _("changed a question"),
     "question.moved": _("reordered the questions"),
-    "question.removed": _("removed a question"),
     "records.requested": _("asked the patient for a record"),
-    "records.request_closed": _("closed a request for a record"),
     "pack.requested": _("asked for a new version of the pack"),
     "pack.built": _("prepared a version of the pack"),
     "pack.failed": _("could not prepare the pack"),
@@ -62,9 +46,6 @@ AUDIT_TEXT: dict[str, Any] = {
     "images.opened": _("looked at the scans"),
     "opinion.draft_saved": _("saved a draft of the team's opinion"),
     "opinion.draft_discarded": _("discarded a draft of the team's opinion"),
-    "opinion.discipline_saved": _("wrote part of the review"),
-    "opinion.discipline_submitted": _("submitted their part of the review"),
-    "opinion.signed": _("signed the team's opinion"),
     "opinion.released": _("released the team's opinion to the patient"),
 }
 
@@ -88,7 +69,7 @@ def audit_text(action: str) -> Any:
     return AUDIT_TEXT.get(action) or AREA_TEXT.get(action.split(".")[0], _("another change"))
 
 
-# what a download was, by the file its audit row names (portal/views_case.py)
+# what a download was, by the file its audit row names (portal/case_pages.py, audited_attachment)
 DOWNLOAD_TEXT: dict[str, Any] = {
     "summary-en.pdf": _("downloaded the summary (English, PDF)"),
     "summary-zh.pdf": _("downloaded the summary (Chinese, PDF)"),

@@ -9,7 +9,8 @@ from django.utils import translation
 
 from casebridge.web.cases.models import Consent
 from casebridge.web.portal import content
-from casebridge.web.portal.lib import CONSENT_KIND_TEXT, ROLE_TEXT, action_text
+from casebridge.web.portal.lib.activity import action_text
+from casebridge.web.portal.lib.wording import CONSENT_KIND_TEXT, ROLE_TEXT
 from casebridge.web.portal.templatetags.portal_tags import consent_given_wording
 
 # the site's language for each language of the archive

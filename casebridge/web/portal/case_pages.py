@@ -20,7 +20,7 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import read_engine
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.actions import do_record_read
+from casebridge.web.portal.actions.documents import do_record_read
 
 SUMMARY_LANGS = ("en", "zh")
 

@@ -2,7 +2,7 @@
 values in words (from the engine's terminology), and the facts table grouped
 by value with every source.
 
-Both portal/lib.py (the case's fact lines, computed once per reading) and the
+Both portal/lib/facts.py (the case's fact lines, computed once per reading) and the
 template filter group_facts (portal_tags) use it; it imports neither, so the
 two no longer import each other.
 """

@@ -20,7 +20,7 @@ from casebridge.web.cases import workflow
 from casebridge.web.cases.models import Case, Document
 from casebridge.web.cases.wording import patient_gaps
 from casebridge.web.portal import content
-from casebridge.web.portal.lib import patient_timeline
+from casebridge.web.portal.lib.timeline import patient_timeline
 
 # where there is nothing left for the patient's side to do on the case
 FINISHED = frozenset({workflow.WITHDRAWN, workflow.CLOSED})

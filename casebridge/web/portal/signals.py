@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import Case, Enquiry
-from casebridge.web.portal.actions import do_link_enquiry, do_open_case_from_enquiry
+from casebridge.web.portal.actions.enquiry_link import do_link_enquiry, do_open_case_from_enquiry
 
 log = logging.getLogger(__name__)
 ENQUIRY_KEY = "portal_enquiry_id"

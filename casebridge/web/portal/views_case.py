@@ -23,7 +23,7 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import read_engine
 from casebridge.web.cases.models import Case, CaseMember, Document
 from casebridge.web.portal import content, expect, lib, overview
-from casebridge.web.portal.actions import has_processing_consent
+from casebridge.web.portal.actions.documents import has_processing_consent
 from casebridge.web.portal.case_pages import _ctx, _gate
 from casebridge.web.portal.matched import chosen_direction
 

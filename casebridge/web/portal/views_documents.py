@@ -24,7 +24,7 @@ from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import read_engine
 from casebridge.web.cases.models import Case, Document
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.actions import (
+from casebridge.web.portal.actions.documents import (
     do_flag_document_type,
     do_record_read,
     do_upload_documents,

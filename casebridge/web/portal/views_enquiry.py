@@ -18,7 +18,7 @@ from casebridge.web.cases.notify import enquiry_from_resume_token
 from casebridge.web.cases.safety import label as safety_label
 from casebridge.web.cases.throttle import Throttled
 from casebridge.web.portal import content, expect
-from casebridge.web.portal.actions import (
+from casebridge.web.portal.actions.enquiry import (
     EnquiryAnswers,
     RedFlagCapReached,
     do_add_enquiry_contact,

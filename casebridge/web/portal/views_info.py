@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from casebridge.web.portal import content, expect
-from casebridge.web.portal.lib import date_words
+from casebridge.web.portal.lib.timeline import date_words
 
 
 def _page(request: HttpRequest, name: str) -> HttpResponse:

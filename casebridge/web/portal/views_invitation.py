@@ -27,7 +27,7 @@ from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.models import CaseMember
 from casebridge.web.portal import invitations
-from casebridge.web.portal.actions import (
+from casebridge.web.portal.actions.family import (
     do_accept_invitation,
     do_record_invitation_opened,
     inviter_name,

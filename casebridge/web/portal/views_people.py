@@ -19,7 +19,7 @@ from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.models import Case
 from casebridge.web.portal import content, lib
-from casebridge.web.portal.actions import (
+from casebridge.web.portal.actions.family import (
     do_change_member_permissions,
     do_invite_family,
     do_resend_invitation,

@@ -23,8 +23,12 @@ from casebridge.web.cases.access import allowed
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.lib import EngineView, cached_fragment, read_engine
 from casebridge.web.cases.models import Case, Document
-from casebridge.web.portal import content, lib
+from casebridge.web.portal import content
 from casebridge.web.portal.case_pages import SUMMARY_LANGS, _ctx, _gate, _role
+from casebridge.web.portal.lib.facts import fact_lines, fact_page
+from casebridge.web.portal.lib.outputs import cached_request_letters
+from casebridge.web.portal.lib.timeline import booked_tests
+from casebridge.web.portal.lib.wording import patient_name
 
 
 def _section_page(
@@ -41,7 +45,7 @@ def _section_page(
     markup (cached per section, reading, language and role)."""
     lang = content.current_lang()
     role = _role(request, case)
-    name = "" if role == "owner" else lib.patient_name(case)
+    name = "" if role == "owner" else patient_name(case)
 
     def render_section() -> str:
         return render_to_string(
@@ -74,7 +78,7 @@ def _patient_heading(case: Case, request: AuthedRequest, mine: str, theirs: str)
     """`mine` for the patient, `theirs` (with %(name)s) for anyone else."""
     if case.owner_id == request.user.pk:
         return mine
-    return theirs % {"name": lib.patient_name(case)}
+    return theirs % {"name": patient_name(case)}
 
 
 @login_required
@@ -84,8 +88,8 @@ def facts(request: AuthedRequest, pk: str) -> HttpResponse:
     """Everything the records say, a page at a time (?page=N), each with its sources."""
     case = _gate(request, pk)
     view = read_engine(case)
-    lines = lib.fact_lines(view, case.pseudonym, content.current_lang())
-    facts_page = lib.fact_page(lines, request.GET.get("page"))
+    lines = fact_lines(view, case.pseudonym, content.current_lang())
+    facts_page = fact_page(lines, request.GET.get("page"))
     return _section_page(
         request,
         case,
@@ -135,8 +139,8 @@ def missing(request: AuthedRequest, pk: str) -> HttpResponse:
         "h-gaps",
         "portal/_section_missing.html",
         {
-            "letters": lib.cached_request_letters(view),
-            "booked": lib.booked_tests(view.engine, content.current_lang()),
+            "letters": cached_request_letters(view),
+            "booked": booked_tests(view.engine, content.current_lang()),
         },
     )
 

@@ -24,9 +24,10 @@ from casebridge.web.cases.audit import meta_from_request
 from casebridge.web.cases.errors import ActionError
 from casebridge.web.cases.http import AuthedRequest
 from casebridge.web.cases.models import Case
-from casebridge.web.portal import content, lib
+from casebridge.web.portal import content
 from casebridge.web.portal.case_pages import _gate, audited_attachment, letter_or_404
 from casebridge.web.portal.forms import WithdrawCaseForm
+from casebridge.web.portal.lib.wording import patient_name, status_text
 from casebridge.web.portal.templatetags.portal_tags import letter_plain_text
 
 LETTER_FORMATS = {
@@ -37,11 +38,11 @@ LETTER_FORMATS = {
 
 def _page(request: HttpRequest, case: Case, tab: str, **extra: Any) -> dict[str, Any]:
     user = request.user
-    theirs = "" if case.owner_id == user.pk else lib.patient_name(case)
+    theirs = "" if case.owner_id == user.pk else patient_name(case)
     return {
         "case": case,
         "tab": tab,
-        "status_text": lib.status_text(case, theirs),
+        "status_text": status_text(case, theirs),
         "is_owner": case.owner_id == user.pk,
         "may_upload": can(user, case, "upload"),
         "may_message": can(user, case, "message"),

@@ -32,15 +32,10 @@ from casebridge.web.cases.wording import spans_html as _spans_html
 from casebridge.web.portal import content
 from casebridge.web.portal.facts import FactGroup, group_fact_rows
 from casebridge.web.portal.forms import PROGRAMME_LABELS
-from casebridge.web.portal.lib import (
-    Disagreement,
-    FactLine,
-    TimelineDay,
-    date_words,
-    patient_name,
-    status_text,
-)
-from casebridge.web.portal.lib import patient_timeline as _patient_timeline
+from casebridge.web.portal.lib.facts import Disagreement, FactLine
+from casebridge.web.portal.lib.timeline import TimelineDay, date_words
+from casebridge.web.portal.lib.timeline import patient_timeline as _patient_timeline
+from casebridge.web.portal.lib.wording import patient_name, status_text
 
 register = template.Library()
 
