@@ -565,3 +565,28 @@ def test_the_steps_of_a_steroid_taper_are_not_medicines_of_their_own() -> None:
     )
     meds = [f.value for f in dated(text, "2026-11-26") if f.kind == "medication"]
     assert meds == ["prednisolone", "omeprazole"]
+
+
+def test_a_refusal_by_pronoun_after_a_semicolon_reaches_the_treatment_it_stands_for() -> None:
+    text = (
+        "Plan:\n"
+        "3. No further autograft planned (first remission after autograft was 5 years; we "
+        "discussed a second autograft as an option; she does not wish to have one).\n"
+    )
+    found = [f for f in dated(text, "2026-11-24") if f.value == "autologous SCT"]
+    assert found, [(f.kind, f.value) for f in dated(text, "2026-11-24")]
+    assert all(f.attributes.get("status") != "planned" for f in found)
+    assert found[-1].context == "negated"
+
+
+def test_a_refusal_by_pronoun_in_the_next_sentence_reaches_the_nearest_treatment_only() -> None:
+    text = "Plan: docetaxel to start on 20/09/2026. Radiotherapy was offered. He declined it."
+    assert status_of(text, "docetaxel") == "planned"
+    radio = [f for f in dated(text) if f.kind == "radiotherapy"]
+    assert radio and radio[-1].context == "negated"
+    assert radio[-1].attributes.get("status") != "planned"
+
+
+def test_a_pronoun_the_patient_accepts_leaves_the_plan_as_planned() -> None:
+    text = "Plan: we discussed a second autograft as an option; she would like to have one."
+    assert status_of(text, "autologous SCT", "2026-11-24") == "planned"

@@ -53,6 +53,7 @@ class _Rules:
     given_before: re.Pattern[str]
     given_after: re.Pattern[str]
     within_days: int
+    refusal_by_pronoun: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +105,10 @@ def _rules() -> _Rules:
         ),
         given_after=re.compile(rf"(?i)[-\s](?:{_alternation(given['after'])})\b"),
         within_days=int(data["current_within_days"]),
+        refusal_by_pronoun=re.compile(
+            rf"(?i)\b(?:{_alternation(data['refusal_by_pronoun']['words'])})\s+"
+            rf"(?:{_alternation(data['refusal_by_pronoun']['pronouns'])})\b"
+        ),
     )
 
 
@@ -123,6 +128,17 @@ def not_needed(text: str, start: int) -> bool:
     """Whether the duration starting at `start` is how long the medicine was not needed:
     "(not needed for 3 weeks)"."""
     return _rules().not_taken.search(text, max(0, start - 40), start) is not None
+
+
+def refused_by_pronoun(text: str, end: int, limit: int) -> bool:
+    """Whether a refusal naming a treatment by a pronoun ("she does not wish to have one")
+    follows the mention ending at `end`, before `limit` (the next treatment's mention) and no
+    further than the end of the next sentence: the pronoun stands for the nearest treatment
+    named before it."""
+    _lo, hi = sentence_bounds(text, end, end)
+    if hi < len(text):
+        _lo2, hi = sentence_bounds(text, hi + 1, hi + 1)
+    return _rules().refusal_by_pronoun.search(text, end, min(hi, limit)) is not None
 
 
 def current_within_days() -> int:
