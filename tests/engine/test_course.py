@@ -590,3 +590,22 @@ def test_a_refusal_by_pronoun_in_the_next_sentence_reaches_the_nearest_treatment
 def test_a_pronoun_the_patient_accepts_leaves_the_plan_as_planned() -> None:
     text = "Plan: we discussed a second autograft as an option; she would like to have one."
     assert status_of(text, "autologous SCT", "2026-11-24") == "planned"
+
+
+def test_a_referral_to_discuss_a_treatment_is_an_option_under_discussion_not_a_plan() -> None:
+    text = (
+        "Plan:\n"
+        "2. I have referred her to the myeloma CAR-T service to discuss a BCMA-directed CAR-T "
+        "(ciltacabtagene autoleucel) at a later line - referral sent 24/11/2026, not yet seen.\n"
+        "3. Continue DVd, cycle 4 today.\n"
+    )
+    found = [f for f in dated(text, "2026-11-24") if f.value == "ciltacabtagene autoleucel"]
+    assert found and found[-1].attributes.get("status") == "planned"  # still not given
+    assert found[-1].attributes.get("intent") == "proposal"
+
+
+def test_a_decided_plan_in_the_same_list_is_not_made_a_proposal_by_a_referral_before_it() -> None:
+    text = "Plan:\n1. Referred to dietitian.\n2. Docetaxel to start on 20/09/2026.\n"
+    found = [f for f in dated(text) if f.value == "docetaxel"]
+    assert found and found[-1].attributes.get("status") == "planned"
+    assert "intent" not in found[-1].attributes

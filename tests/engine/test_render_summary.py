@@ -1186,3 +1186,32 @@ def test_the_day_of_a_weekly_medicine_is_kept_in_english_and_chinese():
     zh = line_text(build_summary(case, "zh"), "当前用药")
     assert "70 mg once weekly Sun" in en
     assert "每周一次，周日" in zh
+
+
+def test_a_treatment_referred_to_discuss_reads_as_an_option_under_discussion_in_both_languages():
+    text = (
+        "Plan\n"
+        "1. Referred to the CAR-T service to discuss ciltacabtagene autoleucel; not yet seen.\n"
+        "2. Pemetrexed to start.\n"
+    )
+    letter = document("c" * 16, "clinic_letter", text, "2026-11-24", name="letter.pdf")
+    case = Case(
+        case_id="CB-TEST0009",
+        documents=[letter],
+        facts=[
+            factories.fact(
+                letter,
+                "cellular_therapy",
+                "ciltacabtagene autoleucel",
+                status="planned",
+                intent="proposal",
+            ),
+            factories.fact(letter, "drug", "pemetrexed", "Pemetrexed", status="planned"),
+        ],
+    )
+    en = line_text(build_summary(case, "en"), "Plan (planned")
+    assert "ciltacabtagene autoleucel (option under discussion, not decided" in en
+    assert "pemetrexed (planned" in en
+    zh = line_text(build_summary(case, "zh"), "计划（尚未实施）")
+    assert "讨论中的方案，尚未决定" in zh
+    assert "（计划" in zh

@@ -159,6 +159,8 @@ def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str
     )
     if found:
         attrs["status"] = found
+        if found == "planned" and _status.is_proposal(p.text, span[0]):
+            attrs["intent"] = "proposal"  # referred to discuss, an option: not yet decided
         if p.doc_date:
             attrs["status_date"] = p.doc_date
 

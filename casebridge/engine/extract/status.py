@@ -54,6 +54,8 @@ class _Rules:
     given_after: re.Pattern[str]
     within_days: int
     refusal_by_pronoun: re.Pattern[str]
+    proposal: re.Pattern[str]
+    proposal_words: int
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,8 @@ def _rules() -> _Rules:
         ),
         given_after=re.compile(rf"(?i)[-\s](?:{_alternation(given['after'])})\b"),
         within_days=int(data["current_within_days"]),
+        proposal=re.compile(rf"(?i)\b(?:{_alternation(data['proposal']['words'])})\b"),
+        proposal_words=int(data["proposal"]["within_words"]),
         refusal_by_pronoun=re.compile(
             rf"(?i)\b(?:{_alternation(data['refusal_by_pronoun']['words'])})\s+"
             rf"(?:{_alternation(data['refusal_by_pronoun']['pronouns'])})\b"
@@ -139,6 +143,24 @@ def refused_by_pronoun(text: str, end: int, limit: int) -> bool:
     if hi < len(text):
         _lo2, hi = sentence_bounds(text, hi + 1, hi + 1)
     return _rules().refusal_by_pronoun.search(text, end, min(hi, limit)) is not None
+
+
+# the end of a clause or list item: a proposal cue before it belongs to something else
+_CLAUSE_STOP = re.compile(r"[.;!?](?=\s)|\n\s*\n|\n[ \t]*(?:[-•*·]|\d{1,2}[.)])\s")
+
+
+def is_proposal(text: str, start: int) -> bool:
+    """Whether the planned treatment named at `start` is only referred for discussion or named
+    as an option ("referred her ... to discuss a BCMA-directed CAR-T"): a cue before it in its
+    clause, at most `within_words` words away (knowledge file, `proposal`)."""
+    rules = _rules()
+    lo = max(0, start - 200)
+    for stop in _CLAUSE_STOP.finditer(text, lo, start):
+        lo = max(lo, stop.end())
+    for m in rules.proposal.finditer(text, lo, start):
+        if len(re.findall(r"\w+", text[m.end() : start])) <= rules.proposal_words:
+            return True
+    return False
 
 
 def current_within_days() -> int:

@@ -892,6 +892,8 @@ class _Builder:
             when = stated_on(self.case, newest)
             if when:
                 return self.word("heading.current_as_of", date=when)
+        if status == "planned" and newest.attributes.get("intent") == "proposal":
+            return self.word("heading.status_proposal")  # referred to discuss: not decided
         return self.word(f"heading.status_{status}")
 
     def course_when(self, group: list[Fact]) -> list[str]:
