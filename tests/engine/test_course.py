@@ -609,3 +609,28 @@ def test_a_decided_plan_in_the_same_list_is_not_made_a_proposal_by_a_referral_be
     found = [f for f in dated(text) if f.value == "docetaxel"]
     assert found and found[-1].attributes.get("status") == "planned"
     assert "intent" not in found[-1].attributes
+
+
+def test_a_drug_named_in_a_regimen_s_sentence_belongs_to_that_regimen_s_course() -> None:
+    text = (
+        "Treatment history:\n"
+        "- VTD (bortezomib, thalidomide, dexamethasone) x 4 cycles, 04/2020 - 08/2020: VGPR\n"
+        "\n"
+        "Current treatment:\n"
+        "DVd - daratumumab (subcutaneous 1800 mg), bortezomib 1.3 mg/m2 subcutaneously on days "
+        "1, 4, 8 and 11, of a 21-day cycle.\n"
+    )
+    found = dated(text, "2026-11-24")
+    regimens = {f.value: f.attributes.get("status") for f in found if f.kind == "regimen"}
+    assert regimens == {"VTD": "completed", "DVd": "current"}
+    bortezomib = [
+        (f.attributes.get("regimen"), f.attributes.get("status"))
+        for f in found
+        if f.value == "bortezomib"
+    ]
+    assert bortezomib == [("VTD", "completed"), ("DVd", "current")]
+
+
+def test_a_label_alone_on_its_line_heads_the_paragraph_below_it() -> None:
+    text = "Current treatment:\nDaratumumab 1800 mg subcutaneously every 3 weeks.\n"
+    assert status_of(text, "daratumumab") == "current"

@@ -210,7 +210,8 @@ def sections(text: str) -> list[Section]:
         elif label is not None:
             status = rules.headings.get(_heading_key(label.group("label")))
             scope_start = start + label.end()
-            is_label = True
+            # "Current treatment:" alone on its line heads the lines below, as a heading does
+            is_label = bool(line[label.end() :].strip())
         if status is None:
             continue
         end = start + len(line)
@@ -228,7 +229,9 @@ def sections(text: str) -> list[Section]:
             wrapped = body2[0].islower() or not prev.endswith((".", ":", ";"))
             # items indented under a heading line are its list, bullets or not
             indented = not is_label and _indent(line2) > _indent(line)
-            if not (bullet or wrapped or indented):
+            # the line right below a heading line is under it ("Current treatment:\nDVd - ...")
+            first = start2 == start + len(line) + 1 and not is_label
+            if not (bullet or wrapped or indented or first):
                 break  # a new paragraph of prose
             end = start2 + len(line2)
             prev = body2
