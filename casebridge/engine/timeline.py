@@ -132,6 +132,8 @@ def _treatment_events(fact: Fact) -> list[TimelineEvent]:
     label_of = fact_kinds().get(fact.kind, {}).get("label", fact.kind)
     name = fact.display or fact.value
     events: list[TimelineEvent] = []
+    if fact.attributes.get("intent") == "proposal":
+        return []  # only referred to discuss: no date of its own, not even a planned one
     if fact.attributes.get("status") == "planned":
         # a treatment that has not been given is on the timeline as planned, never as given
         when = fact.attributes.get("start_date") or fact.attributes.get("date")

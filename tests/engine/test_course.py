@@ -565,3 +565,72 @@ def test_the_steps_of_a_steroid_taper_are_not_medicines_of_their_own() -> None:
     )
     meds = [f.value for f in dated(text, "2026-11-26") if f.kind == "medication"]
     assert meds == ["prednisolone", "omeprazole"]
+
+
+def test_a_refusal_by_pronoun_after_a_semicolon_reaches_the_treatment_it_stands_for() -> None:
+    text = (
+        "Plan:\n"
+        "3. No further autograft planned (first remission after autograft was 5 years; we "
+        "discussed a second autograft as an option; she does not wish to have one).\n"
+    )
+    found = [f for f in dated(text, "2026-11-24") if f.value == "autologous SCT"]
+    assert found, [(f.kind, f.value) for f in dated(text, "2026-11-24")]
+    assert all(f.attributes.get("status") != "planned" for f in found)
+    assert found[-1].context == "negated"
+
+
+def test_a_refusal_by_pronoun_in_the_next_sentence_reaches_the_nearest_treatment_only() -> None:
+    text = "Plan: docetaxel to start on 20/09/2026. Radiotherapy was offered. He declined it."
+    assert status_of(text, "docetaxel") == "planned"
+    radio = [f for f in dated(text) if f.kind == "radiotherapy"]
+    assert radio and radio[-1].context == "negated"
+    assert radio[-1].attributes.get("status") != "planned"
+
+
+def test_a_pronoun_the_patient_accepts_leaves_the_plan_as_planned() -> None:
+    text = "Plan: we discussed a second autograft as an option; she would like to have one."
+    assert status_of(text, "autologous SCT", "2026-11-24") == "planned"
+
+
+def test_a_referral_to_discuss_a_treatment_is_an_option_under_discussion_not_a_plan() -> None:
+    text = (
+        "Plan:\n"
+        "2. I have referred her to the myeloma CAR-T service to discuss a BCMA-directed CAR-T "
+        "(ciltacabtagene autoleucel) at a later line - referral sent 24/11/2026, not yet seen.\n"
+        "3. Continue DVd, cycle 4 today.\n"
+    )
+    found = [f for f in dated(text, "2026-11-24") if f.value == "ciltacabtagene autoleucel"]
+    assert found and found[-1].attributes.get("status") == "planned"  # still not given
+    assert found[-1].attributes.get("intent") == "proposal"
+
+
+def test_a_decided_plan_in_the_same_list_is_not_made_a_proposal_by_a_referral_before_it() -> None:
+    text = "Plan:\n1. Referred to dietitian.\n2. Docetaxel to start on 20/09/2026.\n"
+    found = [f for f in dated(text) if f.value == "docetaxel"]
+    assert found and found[-1].attributes.get("status") == "planned"
+    assert "intent" not in found[-1].attributes
+
+
+def test_a_drug_named_in_a_regimen_s_sentence_belongs_to_that_regimen_s_course() -> None:
+    text = (
+        "Treatment history:\n"
+        "- VTD (bortezomib, thalidomide, dexamethasone) x 4 cycles, 04/2020 - 08/2020: VGPR\n"
+        "\n"
+        "Current treatment:\n"
+        "DVd - daratumumab (subcutaneous 1800 mg), bortezomib 1.3 mg/m2 subcutaneously on days "
+        "1, 4, 8 and 11, of a 21-day cycle.\n"
+    )
+    found = dated(text, "2026-11-24")
+    regimens = {f.value: f.attributes.get("status") for f in found if f.kind == "regimen"}
+    assert regimens == {"VTD": "completed", "DVd": "current"}
+    bortezomib = [
+        (f.attributes.get("regimen"), f.attributes.get("status"))
+        for f in found
+        if f.value == "bortezomib"
+    ]
+    assert bortezomib == [("VTD", "completed"), ("DVd", "current")]
+
+
+def test_a_label_alone_on_its_line_heads_the_paragraph_below_it() -> None:
+    text = "Current treatment:\nDaratumumab 1800 mg subcutaneously every 3 weeks.\n"
+    assert status_of(text, "daratumumab") == "current"

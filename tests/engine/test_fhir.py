@@ -549,3 +549,20 @@ def test_a_course_stopped_before_its_end_is_a_stopped_medication_statement():
     statements = _resources(to_ips_bundle(case), "MedicationStatement")
     by_name = {m["medicationCodeableConcept"]["text"]: m["status"] for m in statements}
     assert by_name == {"ipilimumab-nivolumab": "stopped", "capecitabine": "completed"}
+
+
+def test_a_treatment_referred_to_discuss_is_a_service_request_proposal_not_a_plan():
+    case = _status_case(
+        (
+            "cellular_therapy",
+            "ciltacabtagene autoleucel",
+            {"status": "planned", "intent": "proposal"},
+        ),
+        ("surgery", "wide local excision", {"status": "planned"}),
+    )
+    requests = _resources(to_ips_bundle(case), "ServiceRequest")
+    by_name = {r["code"]["text"]: (r["status"], r["intent"]) for r in requests}
+    assert by_name == {
+        "ciltacabtagene autoleucel": ("active", "proposal"),
+        "wide local excision": ("active", "plan"),
+    }

@@ -1186,3 +1186,56 @@ def test_the_day_of_a_weekly_medicine_is_kept_in_english_and_chinese():
     zh = line_text(build_summary(case, "zh"), "当前用药")
     assert "70 mg once weekly Sun" in en
     assert "每周一次，周日" in zh
+
+
+def test_a_treatment_referred_to_discuss_reads_as_an_option_under_discussion_in_both_languages():
+    text = (
+        "Plan\n"
+        "1. Referred to the CAR-T service to discuss ciltacabtagene autoleucel; not yet seen.\n"
+        "2. Pemetrexed to start.\n"
+    )
+    letter = document("c" * 16, "clinic_letter", text, "2026-11-24", name="letter.pdf")
+    case = Case(
+        case_id="CB-TEST0009",
+        documents=[letter],
+        facts=[
+            factories.fact(
+                letter,
+                "cellular_therapy",
+                "ciltacabtagene autoleucel",
+                status="planned",
+                intent="proposal",
+            ),
+            factories.fact(letter, "drug", "pemetrexed", "Pemetrexed", status="planned"),
+        ],
+    )
+    en = line_text(build_summary(case, "en"), "Plan (planned")
+    assert "ciltacabtagene autoleucel (option under discussion, not decided" in en
+    assert "pemetrexed (planned" in en
+    zh = line_text(build_summary(case, "zh"), "计划（尚未实施）")
+    assert "讨论中的方案，尚未决定" in zh
+    assert "（计划" in zh
+
+
+def test_one_drug_in_two_regimens_is_two_courses_each_with_its_regimen_in_both_languages():
+    text = (
+        "- VTD (bortezomib, thalidomide, dexamethasone) x 4 cycles, 04/2020 - 08/2020\n"
+        "DVd - daratumumab, bortezomib 1.3 mg/m2 on days 1, 4, 8 and 11.\n"
+        "Aciclovir while on bortezomib.\n"
+    )
+    letter = document("c" * 16, "clinic_letter", text, "2026-11-24", name="letter.pdf")
+    fact = factories.fact
+    case = Case(
+        case_id="CB-TEST0010",
+        documents=[letter],
+        facts=[
+            fact(letter, "targeted_therapy", "bortezomib", status="completed", regimen="VTD"),
+            fact(letter, "targeted_therapy", "bortezomib", nth=1, status="current", regimen="DVd"),
+            fact(letter, "targeted_therapy", "bortezomib", nth=2, status="current"),
+        ],
+    )
+    en = line_text(build_summary(case, "en"), "Targeted therapy")
+    assert "bortezomib (in VTD; completed" in en and "bortezomib (in DVd; current" in en
+    assert en.count("bortezomib") == 2  # the mention alone joins the current course
+    zh = line_text(build_summary(case, "zh"), "靶向治疗")
+    assert "VTD方案中；已完成" in zh and "DVd方案中；当前" in zh

@@ -112,6 +112,10 @@ def _fact(
     if context is None:
         context, extra = _context(p.text, span[0], span[1], kind)
         attrs.update(extra)
+        if kind in TREATMENT_KINDS and context == "asserted" and _refused_later(p, span):
+            context = (
+                "negated"  # "... a second autograft as an option; she does not wish to have one"
+            )
     if kind in _STATUS_KINDS and context == "asserted":
         _put_status(p, span, kind, attrs)
     fact = make_fact(
@@ -132,6 +136,16 @@ def _fact(
 _STATUS_KINDS = TREATMENT_KINDS | {"medication"}
 
 
+def _refused_later(p: _Page, span: tuple[int, int]) -> bool:
+    """Whether a refusal by pronoun after the mention refers to it: no other treatment is named
+    between the mention and the refusal."""
+    limit = len(p.text)
+    for m in p.mentions:
+        if m.start >= span[1] and m.first("treatment"):
+            limit = min(limit, m.start)
+    return _status.refused_by_pronoun(p.text, span[1], limit)
+
+
 def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str]) -> None:
     """attributes["status"] (planned / current / completed) and ["status_date"] (the record's
     date it holds on), when the record says; nothing when it does not."""
@@ -145,6 +159,8 @@ def _put_status(p: _Page, span: tuple[int, int], kind: str, attrs: dict[str, str
     )
     if found:
         attrs["status"] = found
+        if found == "planned" and _status.is_proposal(p.text, span[0]):
+            attrs["intent"] = "proposal"  # referred to discuss, an option: not yet decided
         if p.doc_date:
             attrs["status_date"] = p.doc_date
 

@@ -53,6 +53,9 @@ class _Rules:
     given_before: re.Pattern[str]
     given_after: re.Pattern[str]
     within_days: int
+    refusal_by_pronoun: re.Pattern[str]
+    proposal: re.Pattern[str]
+    proposal_words: int
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +107,12 @@ def _rules() -> _Rules:
         ),
         given_after=re.compile(rf"(?i)[-\s](?:{_alternation(given['after'])})\b"),
         within_days=int(data["current_within_days"]),
+        proposal=re.compile(rf"(?i)\b(?:{_alternation(data['proposal']['words'])})\b"),
+        proposal_words=int(data["proposal"]["within_words"]),
+        refusal_by_pronoun=re.compile(
+            rf"(?i)\b(?:{_alternation(data['refusal_by_pronoun']['words'])})\s+"
+            rf"(?:{_alternation(data['refusal_by_pronoun']['pronouns'])})\b"
+        ),
     )
 
 
@@ -123,6 +132,35 @@ def not_needed(text: str, start: int) -> bool:
     """Whether the duration starting at `start` is how long the medicine was not needed:
     "(not needed for 3 weeks)"."""
     return _rules().not_taken.search(text, max(0, start - 40), start) is not None
+
+
+def refused_by_pronoun(text: str, end: int, limit: int) -> bool:
+    """Whether a refusal naming a treatment by a pronoun ("she does not wish to have one")
+    follows the mention ending at `end`, before `limit` (the next treatment's mention) and no
+    further than the end of the next sentence: the pronoun stands for the nearest treatment
+    named before it."""
+    _lo, hi = sentence_bounds(text, end, end)
+    if hi < len(text):
+        _lo2, hi = sentence_bounds(text, hi + 1, hi + 1)
+    return _rules().refusal_by_pronoun.search(text, end, min(hi, limit)) is not None
+
+
+# the end of a clause or list item: a proposal cue before it belongs to something else
+_CLAUSE_STOP = re.compile(r"[.;!?](?=\s)|\n\s*\n|\n[ \t]*(?:[-•*·]|\d{1,2}[.)])\s")
+
+
+def is_proposal(text: str, start: int) -> bool:
+    """Whether the planned treatment named at `start` is only referred for discussion or named
+    as an option ("referred her ... to discuss a BCMA-directed CAR-T"): a cue before it in its
+    clause, at most `within_words` words away (knowledge file, `proposal`)."""
+    rules = _rules()
+    lo = max(0, start - 200)
+    for stop in _CLAUSE_STOP.finditer(text, lo, start):
+        lo = max(lo, stop.end())
+    for m in rules.proposal.finditer(text, lo, start):
+        if len(re.findall(r"\w+", text[m.end() : start])) <= rules.proposal_words:
+            return True
+    return False
 
 
 def current_within_days() -> int:
@@ -172,7 +210,8 @@ def sections(text: str) -> list[Section]:
         elif label is not None:
             status = rules.headings.get(_heading_key(label.group("label")))
             scope_start = start + label.end()
-            is_label = True
+            # "Current treatment:" alone on its line heads the lines below, as a heading does
+            is_label = bool(line[label.end() :].strip())
         if status is None:
             continue
         end = start + len(line)
@@ -190,7 +229,9 @@ def sections(text: str) -> list[Section]:
             wrapped = body2[0].islower() or not prev.endswith((".", ":", ";"))
             # items indented under a heading line are its list, bullets or not
             indented = not is_label and _indent(line2) > _indent(line)
-            if not (bullet or wrapped or indented):
+            # the line right below a heading line is under it ("Current treatment:\nDVd - ...")
+            first = start2 == start + len(line) + 1 and not is_label
+            if not (bullet or wrapped or indented or first):
                 break  # a new paragraph of prose
             end = start2 + len(line2)
             prev = body2

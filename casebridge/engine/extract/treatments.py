@@ -182,18 +182,23 @@ def _side(text: str, m: Mention, lo: int, hi: int) -> str:
 
 def _share_regimen_status(facts: list[Fact]) -> None:
     """The drugs of a regimen named in its sentence ("R-CHOP ... (rituximab 375 mg/m2,
-    cyclophosphamide ...)") share the regimen's status when their own words say none."""
-    regimens = [f for f in facts if f.kind == "regimen" and f.attributes.get("status")]
+    cyclophosphamide ...)") belong to that course: attributes["regimen"] names it, so two
+    courses holding one drug (bortezomib in VTD 2020 and in DVd 2026) stay two; and they share
+    the regimen's status when their own words say none."""
+    regimens = [f for f in facts if f.kind == "regimen"]
     for fact in facts:
-        if fact.kind == "regimen" or fact.attributes.get("status"):
+        if fact.kind == "regimen":
             continue
         for reg in regimens:
             parts = {c.strip().lower() for c in reg.attributes.get("components", "").split(",")}
-            if fact.value.lower() in parts:
+            if fact.value.lower() not in parts:
+                continue
+            fact.attributes["regimen"] = reg.value
+            if not fact.attributes.get("status") and reg.attributes.get("status"):
                 fact.attributes["status"] = reg.attributes["status"]
                 if reg.attributes.get("status_date"):
                     fact.attributes["status_date"] = reg.attributes["status_date"]
-                break
+            break
 
 
 _HEADING_WORDS = re.compile(r"(?i)(?:therapy|treatment|and|cell|plan|discussion|options?)?")

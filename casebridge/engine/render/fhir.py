@@ -245,10 +245,16 @@ class _Builder(_CancerResources):
                 code["coding"] = [{"system": SNOMED, **known}]
             period = _group_period(group)
             if status == "planned":
+                # referred to discuss, an option: a suggestion, not a plan (request-intent)
+                proposal = any(f.attributes.get("intent") == "proposal" for f in group) and not any(
+                    f.attributes.get("status") == "planned"
+                    and f.attributes.get("intent") != "proposal"
+                    for f in group
+                )
                 request: dict[str, Any] = {
                     "resourceType": "ServiceRequest",
                     "status": "active",
-                    "intent": "plan",
+                    "intent": "proposal" if proposal else "plan",
                     "category": [{"text": first.kind.replace("_", " ")}],
                     "code": code,
                     "subject": {"reference": self.patient_url},
@@ -259,7 +265,9 @@ class _Builder(_CancerResources):
                     request["occurrenceDateTime"] = period["start"]
                 if self.cancer_url:
                     request["reasonReference"] = [{"reference": self.cancer_url}]
-                summary = f"{first.display} (planned)"
+                summary = (
+                    f"{first.display} ({'option under discussion' if proposal else 'planned'})"
+                )
                 planned.append(self.add(self.sourced(request, group), f"plan|{first.id}", summary))
                 continue
             resource: dict[str, Any] = {

@@ -211,7 +211,9 @@ class _Core:
         for fact in self.facts(*kinds):
             kind = "" if across_kinds else fact.kind
             status = treatment_status(fact) if fact.kind in _HISTORY_OK else ""
-            key = (kind, _prefix_class(fact), fact.value.strip().lower(), status)
+            # a drug of a regimen is of that course (bortezomib in VTD and in DVd: two)
+            course = fact.attributes.get("regimen", "")
+            key = (kind, _prefix_class(fact), fact.value.strip().lower() + "|" + course, status)
             grouped.setdefault(key, []).append(fact)
         for key in [k for k in grouped if k[0] in TNM_KINDS and not k[1]]:
             prefixed = [k for k in grouped if k[0] == key[0] and k[2] == key[2] and k[1]]

@@ -892,6 +892,8 @@ class _Builder:
             when = stated_on(self.case, newest)
             if when:
                 return self.word("heading.current_as_of", date=when)
+        if status == "planned" and newest.attributes.get("intent") == "proposal":
+            return self.word("heading.status_proposal")  # referred to discuss: not decided
         return self.word(f"heading.status_{status}")
 
     def course_when(self, group: list[Fact]) -> list[str]:
@@ -942,7 +944,9 @@ class _Builder:
         if side:
             spans = [*spans, Span(", "), *self.text(side, "laterality")]
         said = self.course_status(group) if status else ""
-        words = [w for w in (said, *self.course_when(group)) if w]
+        regimen = next((f.attributes["regimen"] for f in group if f.attributes.get("regimen")), "")
+        course = self.word("heading.in_regimen", regimen=regimen) if regimen else ""
+        words = [w for w in (course, said, *self.course_when(group)) if w]
         spans = [*spans, Span(f" ({'; '.join(words)})")]
         note = self.note_for(fact)
         if note:
@@ -1572,7 +1576,8 @@ def _item_key(fact: Fact) -> str:
     item ("amlodipine 5 mg once daily" = "amlodipine 5 mg orally once daily")."""
     if fact.kind == "medication":
         return f"{normalise(fact.value)}|{normalise(fact.attributes.get('dose', ''))}"
-    return normalise(fact.display or fact.value)
+    # a drug of a regimen belongs to that course: bortezomib in VTD and in DVd are two items
+    return normalise(fact.display or fact.value) + "|" + fact.attributes.get("regimen", "")
 
 
 def _whens(group: list[Fact]) -> list[str]:
@@ -1603,11 +1608,17 @@ def _compatible(a: str, b: str) -> bool:
 
 def _courses(facts: list[Fact]) -> list[list[Fact]]:
     """Mentions of one treatment gathered into courses. A procedure (surgery, radiotherapy,
-    transplant) of another date or side is another event, never merged; a mention without a
-    date or side joins the one course it can belong to."""
-    clusters: list[tuple[str, str, list[Fact]]] = []  # (date, side, facts)
+    transplant) of another date or side is another event, and a drug given in two regimens
+    (bortezomib in VTD, then in DVd) two courses, never merged; a mention without a date,
+    side or regimen joins the one course it can belong to."""
+    clusters: list[tuple[str, str, str, list[Fact]]] = []  # (date, side, regimen, facts)
     ordered = sorted(
-        facts, key=lambda f: (not f.attributes.get("date"), not f.attributes.get("side"))
+        facts,
+        key=lambda f: (
+            not f.attributes.get("date"),
+            not f.attributes.get("side"),
+            not f.attributes.get("regimen"),
+        ),
     )
     for fact in ordered:
         key = normalise(fact.value) + "|" + fact.context
@@ -1617,21 +1628,28 @@ def _courses(facts: list[Fact]) -> list[list[Fact]]:
             else ""
         )
         side = fact.attributes.get("side", "")
+        regimen = fact.attributes.get("regimen", "")
         fits = [
             i
-            for i, (d, sd, group) in enumerate(clusters)
+            for i, (d, sd, rg, group) in enumerate(clusters)
             if normalise(group[0].value) + "|" + group[0].context == key
             and _compatible(d, date)
             and _compatible(sd, side)
+            and _compatible(rg, regimen)
         ]
+        if len(fits) > 1 and not regimen:
+            # a drug named alone beside two courses of it: the course of its own status, and
+            # one saying none the course current on the records ("while on bortezomib")
+            status = fact.attributes.get("status") or "current"
+            fits = [i for i in fits if clusters[i][3][0].attributes.get("status") == status]
         if len(fits) == 1:
-            d, sd, group = clusters[fits[0]]
+            d, sd, rg, group = clusters[fits[0]]
             group.append(fact)
-            clusters[fits[0]] = (d or date, sd or side, group)
+            clusters[fits[0]] = (d or date, sd or side, rg or regimen, group)
         else:
-            clusters.append((date, side, [fact]))
+            clusters.append((date, side, regimen, [fact]))
     order = {id(f): i for i, f in enumerate(facts)}
-    return sorted((g for _, _, g in clusters), key=lambda g: min(order[id(f)] for f in g))
+    return sorted((g for _, _, _, g in clusters), key=lambda g: min(order[id(f)] for f in g))
 
 
 def _several_of_one(kind: str, groups: list[list[Fact]], case: Case) -> set[int]:
