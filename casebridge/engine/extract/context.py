@@ -67,6 +67,13 @@ def _emit(node: dict[str, Any], prev: str) -> str:
     return "(?:" + "|".join(alts) + "|" + end + ")"  # longer terms are tried first
 
 
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of the words (to embed in a larger pattern), longest first so
+    a longer phrase wins over its prefix; spaces match any whitespace."""
+    escaped = (re.escape(str(w)).replace(r"\ ", r"\s+") for w in words)
+    return "|".join(sorted(escaped, key=len, reverse=True))
+
+
 def compile_terms(terms: Iterable[str], *, ignore_case: bool = True) -> re.Pattern[str]:
     """One regex matching any of the terms, longest first, at word boundaries
     (only where the term starts/ends with a letter or digit, so "?" and "h/o"

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Document, Fact, Page
-from casebridge.engine.extract.context import context_of
+from casebridge.engine.extract.context import alternation, context_of
 from casebridge.engine.extract.dates import date_at, find_dates
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.kb import load
@@ -26,10 +26,6 @@ _CLAUSE_END = re.compile(r"[;.](?!\d)")
 
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace(" ", r"\s+"), re.IGNORECASE)
-
-
-def _any(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len)[::-1])
 
 
 @dataclass(frozen=True)
@@ -67,13 +63,16 @@ def rules() -> _Rules:
             for a in data["fish_abnormalities"]
         ),
         fish_result=tuple(
-            (str(v), re.compile(r"^[\s:,\-]*(?:was\s+|is\s+)?(?:" + _any(w) + r")\b", re.I))
+            (str(v), re.compile(r"^[\s:,\-]*(?:was\s+|is\s+)?(?:" + alternation(w) + r")\b", re.I))
             for v, w in data["fish_results"].items()
         ),
         paraprotein=re.compile(data["paraprotein"], re.IGNORECASE),
         riss=re.compile(data["riss"]),
         expression=tuple(
-            (str(name), re.compile(r"\b(?:" + _any(w) + r")\b(?![\-\s]*(?:directed|targeted))"))
+            (
+                str(name),
+                re.compile(r"\b(?:" + alternation(w) + r")\b(?![\-\s]*(?:directed|targeted))"),
+            )
             for name, w in data["expression_markers"].items()
         ),
         hrd=re.compile(data["hrd_status"], re.IGNORECASE),
@@ -81,10 +80,10 @@ def rules() -> _Rules:
         dpyd_negative=re.compile(data["dpyd_negative"], re.IGNORECASE),
         dpyd_positive=re.compile(data["dpyd_positive"], re.IGNORECASE),
         cytology=re.compile(data["fluid_cytology"], re.IGNORECASE),
-        cytology_negative=re.compile(_any(data["cytology_negative"]), re.IGNORECASE),
+        cytology_negative=re.compile(alternation(data["cytology_negative"]), re.IGNORECASE),
         intolerance=re.compile(data["intolerance_heading"], re.IGNORECASE),
         series=re.compile(
-            r"(?<![\w\-])(" + _any(data["series_markers"]) + r")(?![\w\-])", re.IGNORECASE
+            r"(?<![\w\-])(" + alternation(data["series_markers"]) + r")(?![\w\-])", re.IGNORECASE
         ),
         lab_name=lab_name,
         lab_units=lab_units,

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from casebridge.engine.case import Code, Document, Fact
-from casebridge.engine.extract.context import context_of, sentence_bounds
+from casebridge.engine.extract.context import alternation, context_of, sentence_bounds
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.extract.terms import compile_terms, key, normalise
 from casebridge.engine.kb import load
@@ -62,9 +62,7 @@ def rules() -> _Rules:
         for w in organ_words:
             organ_of[key(str(w))] = str(organ)
             words.append(str(w))
-    alternatives = "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
+    alternatives = alternation(words)
     return _Rules(
         subsites=compile_terms(terms),
         subsite_of={k: tuple(v) for k, v in subsite_of.items()},

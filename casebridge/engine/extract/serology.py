@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from casebridge.engine.case import Document, Fact
-from casebridge.engine.extract.context import compile_terms, term_key
+from casebridge.engine.extract.context import alternation, compile_terms, term_key
 from casebridge.engine.extract.spans import make_fact, pages
 from casebridge.engine.kb import load
 
@@ -75,9 +75,7 @@ def rules() -> _Rules:
     for sign, words in data["results"].items():
         for w in words:
             polarity[" ".join(str(w).lower().split())] = str(sign)
-    words_re = "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(polarity, key=len, reverse=True)
-    )
+    words_re = alternation(polarity)
     viruses: list[Virus] = []
     by_term: dict[str, Virus] = {}
     terms: list[str] = []

@@ -26,7 +26,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from casebridge.engine.extract.context import compile_terms, sentence_bounds, term_key
+from casebridge.engine.extract.context import (
+    alternation,
+    compile_terms,
+    sentence_bounds,
+    term_key,
+)
 from casebridge.engine.extract.dates import add_days, date_at, is_after, is_before
 from casebridge.engine.kb import load
 
@@ -77,7 +82,7 @@ def _rules() -> _Rules:
         rf"(?P<unit>{'|'.join(sorted(units, key=len, reverse=True))})\b"
     )
     since = compile_terms([str(w) for w in data["since_words"]])
-    units_alt = _alternation(data["course_length_units"])
+    units_alt = alternation(data["course_length_units"])
     given = data["given"]
     duration_words = data["duration"]
     return _Rules(
@@ -92,10 +97,10 @@ def _rules() -> _Rules:
         duration_units=units,
         keeps_going=compile_terms([str(w) for w in duration_words["keeps_going"]]),
         # right after the duration: "for 3 days after chemotherapy"
-        after_event=re.compile(rf"(?i)\s*(?:{_alternation(duration_words['after_event'])})\b"),
+        after_event=re.compile(rf"(?i)\s*(?:{alternation(duration_words['after_event'])})\b"),
         # right before it: "(not needed for 3 weeks)"
         not_taken=re.compile(
-            rf"(?i)\b(?:{_alternation(duration_words['not_taken'])})\s*(?:at\s+all\s*)?$"
+            rf"(?i)\b(?:{alternation(duration_words['not_taken'])})\s*(?:at\s+all\s*)?$"
         ),
         # "planned 4 cycles", "planned for 6 cycles" / "4 cycles planned", "x 6 cycles planned"
         course_after=re.compile(rf"(?i)\s*(?:for\s+|as\s+)?\d{{1,2}}\s*(?:x\s*)?(?:{units_alt})\b"),
@@ -103,23 +108,17 @@ def _rules() -> _Rules:
             rf"(?i)\b\d{{1,2}}\s*(?:x\s*)?(?:{units_alt})\s*(?:were\s+|was\s+|are\s+|is\s+)?$"
         ),
         given_before=re.compile(
-            rf"(?i)\b(?:{_alternation(given['before'])})\s+(?:[\w-]+\s+){{0,2}}$"
+            rf"(?i)\b(?:{alternation(given['before'])})\s+(?:[\w-]+\s+){{0,2}}$"
         ),
-        given_after=re.compile(rf"(?i)[-\s](?:{_alternation(given['after'])})\b"),
+        given_after=re.compile(rf"(?i)[-\s](?:{alternation(given['after'])})\b"),
         within_days=int(data["current_within_days"]),
-        proposal=re.compile(rf"(?i)\b(?:{_alternation(data['proposal']['words'])})\b"),
+        proposal=re.compile(rf"(?i)\b(?:{alternation(data['proposal']['words'])})\b"),
         proposal_words=int(data["proposal"]["within_words"]),
         refusal_by_pronoun=re.compile(
-            rf"(?i)\b(?:{_alternation(data['refusal_by_pronoun']['words'])})\s+"
-            rf"(?:{_alternation(data['refusal_by_pronoun']['pronouns'])})\b"
+            rf"(?i)\b(?:{alternation(data['refusal_by_pronoun']['words'])})\s+"
+            rf"(?:{alternation(data['refusal_by_pronoun']['pronouns'])})\b"
         ),
     )
-
-
-def _alternation(words: list[str]) -> str:
-    """A regex alternation of the words, longest first; spaces match any whitespace."""
-    escaped = (re.escape(str(w)).replace(r"\ ", r"\s+") for w in words)
-    return "|".join(sorted(escaped, key=len, reverse=True))
 
 
 def after_event(text: str, end: int) -> bool:
